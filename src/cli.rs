@@ -1,0 +1,272 @@
+//! Command line: clap definitions, output formats and exit codes.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::graph::{Graph, GraphError};
+use crate::plan::{self, Plan};
+use crate::spec::{self, Diagnostic, Located, SourceFile, Spec};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (for `plan --detailed-exitcode`: no changes)
+  1  error: invalid spec, failed AWS call, lock held, ...
+  2  `plan --detailed-exitcode`: changes present";
+
+/// Declarative provisioning of AI agent stacks on AWS: VPC, S3 Files or EFS file system,
+/// IAM roles and an Amazon Bedrock AgentCore Runtime that mounts the file system.
+#[derive(Debug, Parser)]
+#[command(name = "agentfs", version, about, long_about = None, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a spec without calling AWS: shape, references, names, CIDRs, mounts, lints.
+    #[command(
+        after_help = "Every error and warning names the file, line, column and field.\n\nExample:\n  agentfs validate examples/s3files-runtime.toml"
+    )]
+    Validate(SpecArgs),
+    /// Show what apply would do, resource by resource and attribute by attribute.
+    #[command(
+        after_help = "With no recorded state the plan is computed offline: every resource is created,\nand values that AWS assigns (ids, ARNs) are shown as \"known after apply\".\n\nExamples:\n  agentfs plan examples/s3files-runtime.toml\n  agentfs plan --json spec.toml | jq .summary\n  agentfs plan --detailed-exitcode spec.toml   # exit 2 when there are changes"
+    )]
+    Plan(PlanArgs),
+    /// Print the dependency graph (Graphviz DOT or JSON).
+    #[command(
+        after_help = "Examples:\n  agentfs graph examples/s3files-runtime.toml | dot -Tsvg > stack.svg\n  agentfs graph --format json spec.toml"
+    )]
+    Graph(GraphArgs),
+    /// Print the JSON Schema of the spec file (for editors: taplo / Even Better TOML).
+    Schema,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SpecArgs {
+    /// The spec file.
+    #[arg(default_value = "agentfs.toml")]
+    pub spec: PathBuf,
+    /// Machine-readable output on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Exit 2 when the plan has changes, 0 when it has none.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Also list resources that do not change.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Save the plan to a file for `agentfs apply FILE`.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// The spec file.
+    #[arg(default_value = "agentfs.toml")]
+    pub spec: PathBuf,
+    #[arg(long, value_enum, default_value = "dot")]
+    pub format: GraphFormat,
+}
+
+/// A failure that ends the command with exit code 1, already explained to the user.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("{0} has errors")]
+    InvalidSpec(String),
+    #[error(transparent)]
+    Plan(#[from] plan::PlanError),
+    #[error("{0}")]
+    Other(String),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    match cli.command {
+        Command::Validate(args) => {
+            let compiled = compile(&args.spec, args.json)?;
+            if args.json {
+                print_json(
+                    &serde_json::json!({"valid": true, "resources": compiled.spec.resources.len(), "diagnostics": compiled.warnings}),
+                );
+            } else {
+                println!(
+                    "{} is valid: {} resources, {} outputs.",
+                    args.spec.display(),
+                    compiled.spec.resources.len(),
+                    compiled.spec.outputs.len()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plan(args) => {
+            let compiled = compile(&args.spec.spec, args.spec.json)?;
+            let plan = plan::compute(&compiled.spec, &compiled.graph, None, &plan::Context::default())?;
+            emit_plan(&plan, &args)?;
+            let changes = plan.summary.has_changes();
+            Ok(if args.detailed_exitcode && changes {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Graph(args) => {
+            let compiled = compile(&args.spec, false)?;
+            match args.format {
+                GraphFormat::Dot => print!("{}", compiled.graph.to_dot()),
+                GraphFormat::Json => print_json(&compiled.graph.to_json()),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema => {
+            print_json(&spec::resource::json_schema());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn emit_plan(plan: &Plan, args: &PlanArgs) -> Result<(), CliError> {
+    if let Some(path) = &args.out {
+        let bytes = serde_json::to_vec_pretty(plan).map_err(|e| CliError::Other(e.to_string()))?;
+        std::fs::write(path, bytes).map_err(|source| CliError::Write {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    if args.spec.json {
+        print_json(&serde_json::to_value(plan).unwrap_or_default());
+    } else {
+        print!("{}", plan::render::text(plan, args.verbose));
+        if let Some(path) = &args.out {
+            println!(
+                "Saved the plan to {}; apply exactly it with `agentfs apply {}`.",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn print_json(value: &serde_json::Value) {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}");
+}
+
+/// A checked spec and its graph, with the warnings found on the way.
+pub struct Compiled {
+    pub source: SourceFile,
+    pub spec: Spec,
+    pub graph: Graph,
+    pub warnings: Vec<Located>,
+}
+
+/// Reads, checks and graphs a spec, printing diagnostics to stderr (or stdout as JSON).
+pub fn compile(path: &Path, json: bool) -> Result<Compiled, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let source = SourceFile::new(path.display().to_string(), text);
+    let (compiled, diagnostics) = compile_source(source);
+    report(
+        &compiled.as_ref().map_or_else(|e| e.clone(), |c| c.source.clone()),
+        &diagnostics,
+        json && compiled.is_err(),
+    );
+    match compiled {
+        Ok(mut c) => {
+            c.warnings = diagnostics.into_iter().map(|d| Located::new(&c.source, d)).collect();
+            Ok(c)
+        }
+        Err(_) => Err(CliError::InvalidSpec(path.display().to_string())),
+    }
+}
+
+/// The pure part of [`compile`]: no I/O, diagnostics returned.
+pub fn compile_source(source: SourceFile) -> (Result<Compiled, SourceFile>, Vec<Diagnostic>) {
+    let loaded = spec::load(&source.text);
+    let mut diagnostics = loaded.diagnostics;
+    let Some(spec) = loaded.spec else {
+        return (Err(source), diagnostics);
+    };
+    match Graph::from_spec(&spec) {
+        Ok(graph) => (
+            Ok(Compiled {
+                source,
+                spec,
+                graph,
+                warnings: Vec::new(),
+            }),
+            diagnostics,
+        ),
+        Err(GraphError::Cycle(cycle)) => {
+            let first = cycle.0.first().map(|a| a.to_string()).unwrap_or_default();
+            diagnostics.push(
+                Diagnostic::error("agentfs::cycle", cycle.to_string())
+                    .help("each resource on the cycle depends on the next; remove a reference or a `depends_on` entry")
+                    .field(first.clone())
+                    .span(spec.spans.key(&first)),
+            );
+            (Err(source), diagnostics)
+        }
+        Err(other) => {
+            diagnostics.push(Diagnostic::error("agentfs::dangling_reference", other.to_string()));
+            (Err(source), diagnostics)
+        }
+    }
+}
+
+fn report(source: &SourceFile, diagnostics: &[Diagnostic], json: bool) {
+    if json {
+        let located: Vec<Located> = diagnostics.iter().map(|d| Located::new(source, d.clone())).collect();
+        print_json(&serde_json::json!({"valid": false, "diagnostics": located}));
+        return;
+    }
+    let mut stderr = std::io::stderr().lock();
+    let fancy = std::io::stderr().is_terminal();
+    for d in diagnostics {
+        let line = Located::new(source, d.clone());
+        let _ = writeln!(stderr, "{line}");
+        if fancy {
+            let _ = writeln!(stderr, "{}", spec::diag::render_snippet(source, d));
+        }
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    if errors > 0 {
+        let _ = writeln!(stderr, "{}: {errors} error(s), {warnings} warning(s)", source.name);
+    }
+}

@@ -1,0 +1,334 @@
+//! The dependency graph: resources as nodes, an edge from each dependency to its dependent.
+//!
+//! Built from a spec for apply, or from recorded state for destroy; both give a
+//! petgraph DAG and a stable creation order (file order breaks ties).
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use petgraph::Direction;
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::Serialize;
+
+use crate::spec::{Addr, Spec};
+
+/// A dependency cycle, listed so that each resource depends on the next.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("dependency cycle: {}", .0.iter().chain(.0.first()).map(|a| a.to_string()).collect::<Vec<_>>().join(" -> "))]
+pub struct Cycle(pub Vec<Addr>);
+
+/// A dependency on a resource that is not in the graph.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GraphError {
+    #[error(transparent)]
+    Cycle(#[from] Cycle),
+    #[error("`{from}` depends on `{missing}`, which is not declared")]
+    Missing { from: Addr, missing: Addr },
+}
+
+#[derive(Debug, Clone)]
+pub struct Graph {
+    dag: DiGraph<Addr, ()>,
+    index: HashMap<Addr, NodeIndex>,
+    order: Vec<NodeIndex>,
+}
+
+#[derive(Serialize)]
+struct JsonGraph<'a> {
+    nodes: Vec<JsonNode<'a>>,
+    edges: Vec<JsonEdge<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonNode<'a> {
+    address: &'a Addr,
+    kind: &'static str,
+    group: crate::spec::Group,
+}
+
+#[derive(Serialize)]
+struct JsonEdge<'a> {
+    /// The resource that must exist first.
+    from: &'a Addr,
+    /// The resource that needs it.
+    to: &'a Addr,
+}
+
+impl Graph {
+    /// Builds the graph of a checked spec.
+    pub fn from_spec(spec: &Spec) -> Result<Graph, GraphError> {
+        Graph::new(
+            spec.resources
+                .values()
+                .map(|r| (r.addr.clone(), r.deps.iter().cloned().collect())),
+        )
+    }
+
+    /// Builds a graph from nodes (in their preferred order) and their dependencies.
+    pub fn new(nodes: impl IntoIterator<Item = (Addr, Vec<Addr>)>) -> Result<Graph, GraphError> {
+        let nodes: Vec<(Addr, Vec<Addr>)> = nodes.into_iter().collect();
+        let mut dag = DiGraph::with_capacity(nodes.len(), nodes.len() * 2);
+        let mut index = HashMap::with_capacity(nodes.len());
+        for (addr, _) in &nodes {
+            index.insert(addr.clone(), dag.add_node(addr.clone()));
+        }
+        for (addr, deps) in &nodes {
+            let to = index[addr];
+            for dep in deps {
+                let from = *index.get(dep).ok_or_else(|| GraphError::Missing {
+                    from: addr.clone(),
+                    missing: dep.clone(),
+                })?;
+                dag.update_edge(from, to, ());
+            }
+        }
+        let order = stable_topological_order(&dag)?;
+        Ok(Graph { dag, index, order })
+    }
+
+    pub fn len(&self) -> usize {
+        self.dag.node_count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.dag.node_count() == 0
+    }
+
+    /// Every resource, each after all it depends on; ties keep the input order.
+    pub fn create_order(&self) -> impl DoubleEndedIterator<Item = &Addr> + ExactSizeIterator {
+        self.order.iter().map(|&i| &self.dag[i])
+    }
+
+    /// The reverse of the create order: dependents go before what they depend on.
+    pub fn destroy_order(&self) -> impl Iterator<Item = &Addr> {
+        self.create_order().rev()
+    }
+
+    /// What `addr` depends on directly.
+    pub fn dependencies(&self, addr: &Addr) -> Vec<&Addr> {
+        self.neighbours(addr, Direction::Incoming)
+    }
+
+    /// What depends directly on `addr`.
+    pub fn dependents(&self, addr: &Addr) -> Vec<&Addr> {
+        self.neighbours(addr, Direction::Outgoing)
+    }
+
+    fn neighbours(&self, addr: &Addr, direction: Direction) -> Vec<&Addr> {
+        match self.index.get(addr) {
+            Some(&i) => {
+                let mut found: Vec<NodeIndex> = self.dag.neighbors_directed(i, direction).collect();
+                found.sort();
+                found.into_iter().map(|n| &self.dag[n]).collect()
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// The longest chain of `weight`s through the graph: the least time a perfectly
+    /// parallel apply can take. Returns the total and the chain.
+    pub fn critical_path(&self, weight: impl Fn(&Addr) -> f64) -> (f64, Vec<Addr>) {
+        let mut finish: HashMap<NodeIndex, (f64, Option<NodeIndex>)> = HashMap::new();
+        for &node in &self.order {
+            let (start, via) = self
+                .dag
+                .neighbors_directed(node, Direction::Incoming)
+                .map(|d| (finish[&d].0, Some(d)))
+                .fold((0.0, None), |best, c| if c.0 > best.0 { c } else { best });
+            finish.insert(node, (start + weight(&self.dag[node]), via));
+        }
+        let Some((&end, &(total, _))) = finish.iter().max_by(|a, b| a.1.0.total_cmp(&b.1.0)) else {
+            return (0.0, Vec::new());
+        };
+        let mut chain = vec![self.dag[end].clone()];
+        let mut at = finish[&end].1;
+        while let Some(node) = at {
+            chain.push(self.dag[node].clone());
+            at = finish[&node].1;
+        }
+        chain.reverse();
+        (total, chain)
+    }
+
+    /// Graphviz DOT, grouped in clusters by kind group.
+    pub fn to_dot(&self) -> String {
+        let mut out = String::from("digraph agentfs {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n");
+        let mut groups: Vec<crate::spec::Group> = self.dag.node_weights().map(|a| a.kind.group()).collect();
+        groups.sort();
+        groups.dedup();
+        for group in groups {
+            out.push_str(&format!(
+                "  subgraph \"cluster_{0:?}\" {{\n    label=\"{0}\";\n",
+                group.title()
+            ));
+            for &node in &self.order {
+                let addr = &self.dag[node];
+                if addr.kind.group() == group {
+                    out.push_str(&format!("    \"{addr}\";\n"));
+                }
+            }
+            out.push_str("  }\n");
+        }
+        for &node in &self.order {
+            let mut deps: Vec<NodeIndex> = self.dag.neighbors_directed(node, Direction::Incoming).collect();
+            deps.sort();
+            for dep in deps {
+                out.push_str(&format!("  \"{}\" -> \"{}\";\n", self.dag[dep], self.dag[node]));
+            }
+        }
+        out.push_str("}\n");
+        out
+    }
+
+    /// `{"nodes": [...], "edges": [{"from", "to"}]}`; edges point from dependency to dependent.
+    pub fn to_json(&self) -> serde_json::Value {
+        let nodes = self
+            .order
+            .iter()
+            .map(|&n| {
+                let addr = &self.dag[n];
+                JsonNode {
+                    address: addr,
+                    kind: addr.kind.key(),
+                    group: addr.kind.group(),
+                }
+            })
+            .collect();
+        let mut edges = Vec::new();
+        for &node in &self.order {
+            let mut deps: Vec<NodeIndex> = self.dag.neighbors_directed(node, Direction::Incoming).collect();
+            deps.sort();
+            edges.extend(deps.into_iter().map(|d| JsonEdge {
+                from: &self.dag[d],
+                to: &self.dag[node],
+            }));
+        }
+        serde_json::to_value(JsonGraph { nodes, edges }).unwrap_or_default()
+    }
+}
+
+/// Kahn's algorithm, always taking the ready node that came first in the input.
+fn stable_topological_order(dag: &DiGraph<Addr, ()>) -> Result<Vec<NodeIndex>, Cycle> {
+    let mut missing: Vec<usize> = dag
+        .node_indices()
+        .map(|n| dag.neighbors_directed(n, Direction::Incoming).count())
+        .collect();
+    let mut ready: BinaryHeap<Reverse<NodeIndex>> = dag
+        .node_indices()
+        .filter(|n| missing[n.index()] == 0)
+        .map(Reverse)
+        .collect();
+    let mut order = Vec::with_capacity(dag.node_count());
+    while let Some(Reverse(node)) = ready.pop() {
+        order.push(node);
+        for next in dag.neighbors_directed(node, Direction::Outgoing) {
+            missing[next.index()] -= 1;
+            if missing[next.index()] == 0 {
+                ready.push(Reverse(next));
+            }
+        }
+    }
+    if order.len() == dag.node_count() {
+        return Ok(order);
+    }
+    Err(find_cycle(dag, &missing))
+}
+
+/// Walks "depends on" edges among the nodes Kahn could not place until one repeats.
+fn find_cycle(dag: &DiGraph<Addr, ()>, missing: &[usize]) -> Cycle {
+    let stuck = |n: NodeIndex| missing[n.index()] > 0;
+    let Some(start) = dag.node_indices().find(|&n| stuck(n)) else {
+        return Cycle(Vec::new());
+    };
+    let mut path = vec![start];
+    let mut position: HashMap<NodeIndex, usize> = HashMap::from([(start, 0)]);
+    let mut at = start;
+    loop {
+        let Some(next) = dag
+            .neighbors_directed(at, Direction::Incoming)
+            .filter(|&d| stuck(d))
+            .min()
+        else {
+            return Cycle(path.iter().map(|&n| dag[n].clone()).collect());
+        };
+        if let Some(&first) = position.get(&next) {
+            let cycle = &path[first..];
+            // Start the listing at the resource that comes first in the file.
+            let lowest = cycle.iter().enumerate().min_by_key(|(_, n)| **n).map_or(0, |(i, _)| i);
+            let ordered = cycle[lowest..].iter().chain(&cycle[..lowest]);
+            return Cycle(ordered.map(|&n| dag[n].clone()).collect());
+        }
+        position.insert(next, path.len());
+        path.push(next);
+        at = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Kind;
+
+    fn a(name: &str) -> Addr {
+        Addr::new(Kind::Vpc, name)
+    }
+
+    #[test]
+    fn order_respects_dependencies_and_input_order() {
+        let g = Graph::new([
+            (a("c"), vec![a("b")]),
+            (a("b"), vec![]),
+            (a("d"), vec![]),
+            (a("e"), vec![a("c"), a("d")]),
+        ])
+        .unwrap();
+        let order: Vec<&str> = g.create_order().map(|x| x.name.as_str()).collect();
+        assert_eq!(order, ["b", "c", "d", "e"]);
+        let reverse: Vec<&str> = g.destroy_order().map(|x| x.name.as_str()).collect();
+        assert_eq!(reverse, ["e", "d", "c", "b"]);
+        assert_eq!(g.dependencies(&a("e")), [&a("c"), &a("d")]);
+        assert_eq!(g.dependents(&a("b")), [&a("c")]);
+    }
+
+    #[test]
+    fn cycles_are_named_in_dependency_order() {
+        let err = Graph::new([
+            (a("x"), vec![]),
+            (a("p"), vec![a("q")]),
+            (a("q"), vec![a("r")]),
+            (a("r"), vec![a("p")]),
+        ])
+        .unwrap_err();
+        let GraphError::Cycle(cycle) = err else { panic!() };
+        let names: Vec<&str> = cycle.0.iter().map(|x| x.name.as_str()).collect();
+        assert_eq!(names, ["p", "q", "r"]);
+        assert_eq!(cycle.to_string(), "dependency cycle: vpc.p -> vpc.q -> vpc.r -> vpc.p");
+    }
+
+    #[test]
+    fn missing_dependency_is_reported() {
+        let err = Graph::new([(a("x"), vec![a("nope")])]).unwrap_err();
+        assert!(matches!(err, GraphError::Missing { .. }));
+    }
+
+    #[test]
+    fn critical_path_follows_the_heaviest_chain() {
+        let g = Graph::new([
+            (a("a"), vec![]),
+            (a("b"), vec![a("a")]),
+            (a("c"), vec![]),
+            (a("d"), vec![a("b"), a("c")]),
+        ])
+        .unwrap();
+        let (total, chain) = g.critical_path(|x| if x.name == "c" { 10.0 } else { 1.0 });
+        assert_eq!(total, 11.0);
+        assert_eq!(chain, [a("c"), a("d")]);
+    }
+
+    #[test]
+    fn dot_and_json_list_every_edge() {
+        let g = Graph::new([(a("a"), vec![]), (a("b"), vec![a("a")])]).unwrap();
+        assert!(g.to_dot().contains("\"vpc.a\" -> \"vpc.b\";"));
+        assert_eq!(g.to_json()["edges"][0]["from"], "vpc.a");
+    }
+}

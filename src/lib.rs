@@ -1,0 +1,11 @@
+//! agentfs: declarative provisioning of AI agent stacks on AWS with a real file system.
+//!
+//! The pipeline reads one way: `spec` (parse, check) -> `graph` (order) -> `plan`
+//! (desired vs recorded vs live) -> `apply` (execute) -> `state` (record).
+
+pub mod cli;
+pub mod graph;
+pub mod plan;
+pub mod resources;
+pub mod spec;
+pub mod state;

@@ -1,0 +1,510 @@
+//! The plan: desired (spec) vs recorded (state), per resource and per attribute.
+//!
+//! A plan is data with a documented JSON shape (`format_version` 1): `agentfs plan --json`
+//! prints it, `agentfs plan -o FILE` saves it, and apply executes exactly it.
+
+pub mod render;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::graph::Graph;
+use crate::resources;
+use crate::spec::eval::evaluate;
+use crate::spec::template::{AttrRef, Lookup, Var};
+use crate::spec::{Addr, Group, Kind, ResourceSpec, Spec};
+use crate::state::{Phase, State};
+
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Update,
+    Replace,
+    Delete,
+    NoOp,
+}
+
+impl Action {
+    pub fn verb(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update in place",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+            Action::NoOp => "no change",
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+            Action::NoOp => " ",
+        }
+    }
+}
+
+/// One attribute's before and after. `after_unknown` holds the expression whose
+/// value only exists once apply has run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttributeChange {
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_unknown: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forces_replacement: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceChange {
+    pub address: Addr,
+    pub kind: Kind,
+    pub group: Group,
+    pub action: Action,
+    /// Dependency depth: every resource of wave N can start once waves < N are done.
+    pub wave: usize,
+    /// Why the action was chosen (replacement triggers, interrupted operations).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<Addr>,
+    /// For creates every attribute to set; otherwise only those that differ.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<AttributeChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputChange {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_unknown: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+    pub no_op: usize,
+}
+
+impl Summary {
+    pub fn has_changes(&self) -> bool {
+        self.create + self.update + self.replace + self.delete > 0
+    }
+}
+
+/// The state a plan was computed against; apply refuses a plan whose state moved on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateRef {
+    pub lineage: String,
+    pub serial: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub stack: String,
+    pub region: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior_state: Option<StateRef>,
+    /// Creates, updates and replaces in dependency order, then deletes in reverse order.
+    pub changes: Vec<ResourceChange>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<OutputChange>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("`{addr}` has lifecycle.prevent_destroy = true, but the plan would {action} it{because}")]
+    PreventDestroy {
+        addr: Addr,
+        action: &'static str,
+        because: String,
+    },
+}
+
+/// What is known besides the spec and state when planning.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// Known once credentials are available (STS GetCallerIdentity).
+    pub account_id: Option<String>,
+}
+
+struct PlanLookup<'a> {
+    spec: &'a Spec,
+    context: &'a Context,
+    state: Option<&'a State>,
+    /// Resources being created or replaced: their attributes are not known yet.
+    pending: &'a HashSet<Addr>,
+}
+
+impl Lookup for PlanLookup<'_> {
+    fn var(&self, var: Var) -> Option<String> {
+        match var {
+            Var::Stack => Some(self.spec.stack.name.clone()),
+            Var::Region => Some(self.spec.stack.region.clone()),
+            Var::AccountId => self
+                .context
+                .account_id
+                .clone()
+                .or_else(|| self.state.and_then(|s| s.account_id.clone())),
+        }
+    }
+
+    fn attr(&self, attr: &AttrRef) -> Option<String> {
+        if self.pending.contains(&attr.addr) {
+            return None;
+        }
+        let recorded = self.state?.resources.get(&attr.addr)?;
+        matches!(recorded.phase, Phase::Created).then_some(())?;
+        recorded.attributes.get(&attr.attribute).cloned()
+    }
+}
+
+/// Computes the plan for `spec` against recorded `state` (or none).
+pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Context) -> Result<Plan, PlanError> {
+    let waves = waves(graph);
+    let mut pending = HashSet::new();
+    let mut changes = Vec::with_capacity(spec.resources.len());
+    for addr in graph.create_order() {
+        let resource = &spec.resources[addr];
+        let lookup = PlanLookup {
+            spec,
+            context,
+            state,
+            pending: &pending,
+        };
+        let desired = evaluate(&config_json(&resource.spec), &lookup);
+        let recorded = state.and_then(|s| s.resources.get(addr));
+        let mut change = ResourceChange {
+            address: addr.clone(),
+            kind: addr.kind,
+            group: addr.kind.group(),
+            action: Action::Create,
+            wave: waves[addr],
+            reasons: Vec::new(),
+            depends_on: resource.deps.iter().cloned().collect(),
+            attributes: Vec::new(),
+        };
+        let unknown: BTreeMap<&str, &str> = desired.unknown.iter().map(|(p, e)| (p.as_str(), e.as_str())).collect();
+        let sensitive = sensitive_paths(&resource.spec);
+        match recorded {
+            None => change.attributes = all_attributes(&desired.value, &unknown, &sensitive),
+            Some(r) if matches!(r.phase, Phase::Creating { .. }) => {
+                change.reasons.push(
+                    "an earlier create was interrupted: apply finds it by its token or tags, or creates it".into(),
+                );
+                change.attributes = all_attributes(&desired.value, &unknown, &sensitive);
+            }
+            Some(r) => {
+                let diffs = diff(
+                    &r.config,
+                    &desired.value,
+                    &unknown,
+                    &sensitive,
+                    addr.kind,
+                    &resource.lifecycle.ignore_changes,
+                );
+                let triggers: Vec<&str> = diffs
+                    .iter()
+                    .filter(|d| d.forces_replacement)
+                    .map(|d| d.path.as_str())
+                    .collect();
+                change.action = if matches!(r.phase, Phase::Deleting) {
+                    change.reasons.push(
+                        "an earlier delete was interrupted: it is finished, then the resource is created again".into(),
+                    );
+                    Action::Replace
+                } else if !triggers.is_empty() {
+                    change
+                        .reasons
+                        .push(format!("{} cannot change in place", triggers.join(", ")));
+                    Action::Replace
+                } else if diffs.is_empty() {
+                    Action::NoOp
+                } else {
+                    Action::Update
+                };
+                change.attributes = diffs;
+            }
+        }
+        if matches!(change.action, Action::Create | Action::Replace) {
+            pending.insert(addr.clone());
+        }
+        if change.action == Action::Replace && resource.lifecycle.prevent_destroy {
+            return Err(PlanError::PreventDestroy {
+                addr: addr.clone(),
+                action: "replace",
+                because: format!(" ({})", change.reasons.join("; ")),
+            });
+        }
+        changes.push(change);
+    }
+    if let Some(state) = state {
+        changes.extend(deletions(spec, state)?);
+    }
+    let lookup = PlanLookup {
+        spec,
+        context,
+        state,
+        pending: &pending,
+    };
+    let outputs = spec
+        .outputs
+        .values()
+        .map(|o| {
+            let value = o.value.render(&lookup);
+            OutputChange {
+                name: o.name.clone(),
+                value_unknown: value.is_none().then(|| o.expression.clone()),
+                value: value.filter(|_| !o.sensitive),
+                sensitive: o.sensitive,
+            }
+        })
+        .collect();
+    let mut summary = Summary::default();
+    for change in &changes {
+        match change.action {
+            Action::Create => summary.create += 1,
+            Action::Update => summary.update += 1,
+            Action::Replace => summary.replace += 1,
+            Action::Delete => summary.delete += 1,
+            Action::NoOp => summary.no_op += 1,
+        }
+    }
+    Ok(Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        stack: spec.stack.name.clone(),
+        region: spec.stack.region.clone(),
+        prior_state: state.map(|s| StateRef {
+            lineage: s.lineage.clone(),
+            serial: s.serial,
+        }),
+        changes,
+        outputs,
+        summary,
+    })
+}
+
+/// Resources recorded in state but gone from the spec, dependents first.
+fn deletions(spec: &Spec, state: &State) -> Result<Vec<ResourceChange>, PlanError> {
+    let removed: Vec<(&Addr, &crate::state::ResourceState)> = state
+        .resources
+        .iter()
+        .filter(|(a, _)| !spec.resources.contains_key(*a))
+        .collect();
+    let removed_set: HashSet<&Addr> = removed.iter().map(|(a, _)| *a).collect();
+    let nodes = removed.iter().map(|(a, r)| {
+        (
+            (*a).clone(),
+            r.deps.iter().filter(|d| removed_set.contains(d)).cloned().collect(),
+        )
+    });
+    let order: Vec<Addr> = match Graph::new(nodes) {
+        Ok(g) => g.destroy_order().cloned().collect(),
+        Err(_) => removed.iter().map(|(a, _)| (*a).clone()).collect(),
+    };
+    let mut changes = Vec::new();
+    for addr in order {
+        let recorded = &state.resources[&addr];
+        if recorded.prevent_destroy {
+            return Err(PlanError::PreventDestroy {
+                addr,
+                action: "delete",
+                because: " (it was removed from the spec)".into(),
+            });
+        }
+        changes.push(ResourceChange {
+            kind: addr.kind,
+            group: addr.kind.group(),
+            address: addr,
+            action: Action::Delete,
+            wave: 0,
+            reasons: vec!["no longer in the spec".into()],
+            depends_on: recorded.deps.clone(),
+            attributes: Vec::new(),
+        });
+    }
+    Ok(changes)
+}
+
+/// The configuration as recorded and compared: sensitive values become digests.
+pub fn config_json(spec: &ResourceSpec) -> Value {
+    let mut json = serde_json::to_value(spec).unwrap_or_default();
+    if let ResourceSpec::AgentcoreRuntime(runtime) = spec
+        && let Some(Value::Object(env)) = json.get_mut("environment_variables")
+    {
+        for name in &runtime.sensitive_environment_variables {
+            if let Some(value) = env.get_mut(name) {
+                let text = value.as_str().unwrap_or_default();
+                *value = Value::String(redact(text));
+            }
+        }
+    }
+    json
+}
+
+/// A digest that shows a value changed without revealing it.
+pub fn redact(text: &str) -> String {
+    if text.starts_with("sha256:") {
+        return text.to_string();
+    }
+    let digest = Sha256::digest(text.as_bytes());
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+fn sensitive_paths(spec: &ResourceSpec) -> HashSet<String> {
+    match spec {
+        ResourceSpec::AgentcoreRuntime(r) => r
+            .sensitive_environment_variables
+            .iter()
+            .map(|n| format!("environment_variables.{n}"))
+            .collect(),
+        _ => HashSet::new(),
+    }
+}
+
+/// Flattens a config to `path -> leaf`; lists of scalars stay whole.
+pub fn flatten(value: &Value) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    flatten_into(value, "", &mut out);
+    out
+}
+
+fn flatten_into(value: &Value, path: &str, out: &mut BTreeMap<String, Value>) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (k, v) in map {
+                let child = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                flatten_into(v, &child, out);
+            }
+        }
+        Value::Array(items) if items.iter().any(|i| i.is_object() || i.is_array()) => {
+            for (i, v) in items.iter().enumerate() {
+                flatten_into(v, &format!("{path}[{i}]"), out);
+            }
+        }
+        other => {
+            out.insert(path.to_string(), other.clone());
+        }
+    }
+}
+
+fn top_field(path: &str) -> &str {
+    path.split(['.', '[']).next().unwrap_or(path)
+}
+
+/// The unknown expression at `path`, or at a list that contains it.
+fn unknown_at<'u>(path: &str, unknown: &BTreeMap<&str, &'u str>) -> Option<&'u str> {
+    unknown.get(path).copied().or_else(|| {
+        unknown
+            .iter()
+            .find(|(p, _)| p.starts_with(path) && p[path.len()..].starts_with('['))
+            .map(|(_, e)| *e)
+    })
+}
+
+fn all_attributes(
+    desired: &Value,
+    unknown: &BTreeMap<&str, &str>,
+    sensitive: &HashSet<String>,
+) -> Vec<AttributeChange> {
+    flatten(desired)
+        .into_iter()
+        .map(|(path, value)| {
+            let expression = unknown_at(&path, unknown);
+            let is_sensitive = sensitive.contains(&path);
+            AttributeChange {
+                after: (expression.is_none() && !is_sensitive).then_some(value),
+                after_unknown: expression.map(String::from),
+                before: None,
+                forces_replacement: false,
+                sensitive: is_sensitive,
+                path,
+            }
+        })
+        .collect()
+}
+
+/// Per-attribute differences between the recorded and the desired configuration.
+pub fn diff(
+    recorded: &Value,
+    desired: &Value,
+    unknown: &BTreeMap<&str, &str>,
+    sensitive: &HashSet<String>,
+    kind: Kind,
+    ignore: &[String],
+) -> Vec<AttributeChange> {
+    let before = flatten(recorded);
+    let after = flatten(desired);
+    let paths: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    let triggers = resources::replace_triggers(kind);
+    paths
+        .into_iter()
+        .filter(|path| {
+            !ignore
+                .iter()
+                .any(|i| top_field(path) == i || path.starts_with(&format!("{i}.")))
+        })
+        .filter_map(|path| {
+            let expression = unknown_at(path, unknown);
+            let old = before.get(path);
+            let new = after.get(path);
+            if expression.is_none() && old == new {
+                return None;
+            }
+            let is_sensitive = sensitive.contains(path);
+            Some(AttributeChange {
+                path: path.clone(),
+                before: old.filter(|_| !is_sensitive).cloned(),
+                after: if expression.is_some() || is_sensitive {
+                    None
+                } else {
+                    new.cloned()
+                },
+                after_unknown: expression.map(String::from),
+                forces_replacement: triggers.contains(&top_field(path)),
+                sensitive: is_sensitive,
+            })
+        })
+        .collect()
+}
+
+/// Depth of each resource in the graph (0 = depends on nothing).
+pub fn waves(graph: &Graph) -> HashMap<Addr, usize> {
+    let mut wave: HashMap<Addr, usize> = HashMap::with_capacity(graph.len());
+    for addr in graph.create_order() {
+        let depth = graph.dependencies(addr).iter().map(|d| wave[*d] + 1).max().unwrap_or(0);
+        wave.insert(addr.clone(), depth);
+    }
+    wave
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,122 @@
+//! The plan as a person reads it: grouped by layer, in dependency order, with what
+//! each resource gets and what is only known after apply.
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use super::{Action, AttributeChange, Plan, ResourceChange};
+use crate::spec::Group;
+
+const GROUPS: [Group; 4] = [Group::Network, Group::Identity, Group::Storage, Group::Compute];
+
+/// Renders the plan as text. `verbose` also lists resources with no change.
+pub fn text(plan: &Plan, verbose: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Plan for stack `{}` in {}:", plan.stack, plan.region);
+    if !plan.summary.has_changes() {
+        let _ = writeln!(
+            out,
+            "\nNo changes. The live stack matches the spec ({} resources).",
+            plan.summary.no_op
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "Resources are applied in dependency order; each starts once the ones it names are done (\"wave\" = depth)."
+    );
+    for group in GROUPS {
+        let changes: Vec<&ResourceChange> = plan
+            .changes
+            .iter()
+            .filter(|c| c.group == group && c.action != Action::Delete && (verbose || c.action != Action::NoOp))
+            .collect();
+        if changes.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{}", group.title());
+        for change in changes {
+            resource(&mut out, change);
+        }
+    }
+    let deletes: Vec<&ResourceChange> = plan.changes.iter().filter(|c| c.action == Action::Delete).collect();
+    if !deletes.is_empty() {
+        let _ = writeln!(out, "\nRemoved from the spec (deleted, dependents first)");
+        for change in deletes {
+            resource(&mut out, change);
+        }
+    }
+    if !plan.outputs.is_empty() {
+        let _ = writeln!(out, "\nOutputs");
+        for output in &plan.outputs {
+            let value = match (&output.value, &output.value_unknown, output.sensitive) {
+                (_, _, true) => "(sensitive)".to_string(),
+                (Some(v), _, _) => format!("{v:?}"),
+                (None, Some(e), _) => format!("(known after apply: {e})"),
+                (None, None, _) => "(unknown)".into(),
+            };
+            let _ = writeln!(out, "  {} = {value}", output.name);
+        }
+    }
+    let s = plan.summary;
+    let _ = writeln!(
+        out,
+        "\nPlan: {} to create, {} to update, {} to replace, {} to delete, {} unchanged.",
+        s.create, s.update, s.replace, s.delete, s.no_op
+    );
+    out
+}
+
+fn resource(out: &mut String, change: &ResourceChange) {
+    let _ = writeln!(
+        out,
+        "  {} {}  ({}, wave {})",
+        change.action.symbol(),
+        change.address,
+        change.action.verb(),
+        change.wave
+    );
+    for reason in &change.reasons {
+        let _ = writeln!(out, "      # {reason}");
+    }
+    if change.action == Action::Delete {
+        return;
+    }
+    let width = change.attributes.iter().map(|a| a.path.len()).max().unwrap_or(0);
+    for attr in &change.attributes {
+        let _ = writeln!(out, "      {:width$} = {}", attr.path, attribute(attr, change.action));
+    }
+}
+
+fn attribute(attr: &AttributeChange, action: Action) -> String {
+    let after = if attr.sensitive {
+        "(sensitive value)".to_string()
+    } else if let Some(expr) = &attr.after_unknown {
+        format!("(known after apply: {expr})")
+    } else {
+        attr.after.as_ref().map_or_else(|| "(removed)".into(), show)
+    };
+    let forces = if attr.forces_replacement {
+        "  # forces replacement"
+    } else {
+        ""
+    };
+    if action == Action::Create {
+        after
+    } else {
+        let before = if attr.sensitive {
+            "(sensitive value)".into()
+        } else {
+            attr.before.as_ref().map_or_else(|| "(none)".into(), show)
+        };
+        format!("{before} -> {after}{forces}")
+    }
+}
+
+fn show(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    }
+}

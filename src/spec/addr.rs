@@ -1,0 +1,181 @@
+//! Resource kinds and addresses (`subnet.private_a`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// How the plan groups resources for a human reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Group {
+    Network,
+    Identity,
+    Storage,
+    Compute,
+}
+
+impl Group {
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::Network => "Network",
+            Group::Identity => "Identity",
+            Group::Storage => "Storage",
+            Group::Compute => "Compute",
+        }
+    }
+}
+
+macro_rules! kinds {
+    ($($variant:ident => $key:literal, $group:ident, [$($attr:literal),*];)*) => {
+        /// Every resource kind a spec can declare; the TOML table key is `Kind::key`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Kind { $($variant),* }
+
+        impl Kind {
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
+
+            pub fn key(self) -> &'static str {
+                match self { $(Kind::$variant => $key),* }
+            }
+
+            pub fn group(self) -> Group {
+                match self { $(Kind::$variant => Group::$group),* }
+            }
+
+            /// Attributes other resources may mention as `${kind.name.attribute}`.
+            pub fn attributes(self) -> &'static [&'static str] {
+                match self { $(Kind::$variant => &[$($attr),*]),* }
+            }
+
+            pub fn from_key(key: &str) -> Option<Kind> {
+                match key { $($key => Some(Kind::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+kinds! {
+    Vpc => "vpc", Network, ["id", "arn", "cidr_block"];
+    Subnet => "subnet", Network, ["id", "arn", "availability_zone", "cidr_block"];
+    InternetGateway => "internet_gateway", Network, ["id", "arn"];
+    ElasticIp => "elastic_ip", Network, ["id", "public_ip"];
+    NatGateway => "nat_gateway", Network, ["id"];
+    RouteTable => "route_table", Network, ["id"];
+    Route => "route", Network, ["id"];
+    RouteTableAssociation => "route_table_association", Network, ["id"];
+    SecurityGroup => "security_group", Network, ["id", "arn", "name"];
+    VpcEndpoint => "vpc_endpoint", Network, ["id", "service_name"];
+    IamRole => "iam_role", Identity, ["id", "arn", "name"];
+    S3Bucket => "s3_bucket", Storage, ["id", "arn", "name"];
+    S3FilesFileSystem => "s3files_file_system", Storage, ["id", "arn"];
+    S3FilesMountTarget => "s3files_mount_target", Storage, ["id", "availability_zone", "ip_address"];
+    S3FilesAccessPoint => "s3files_access_point", Storage, ["id", "arn"];
+    EfsFileSystem => "efs_file_system", Storage, ["id", "arn"];
+    EfsMountTarget => "efs_mount_target", Storage, ["id", "availability_zone", "ip_address"];
+    EfsAccessPoint => "efs_access_point", Storage, ["id", "arn"];
+    AgentcoreRuntime => "agentcore_runtime", Compute, ["id", "arn", "name", "version"];
+}
+
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.key())
+    }
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Kind, D::Error> {
+        let text = String::deserialize(d)?;
+        Kind::from_key(&text).ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not a resource kind")))
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// A resource's address in a spec: its kind and the name the user gave it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Addr {
+    pub kind: Kind,
+    pub name: String,
+}
+
+impl Addr {
+    pub fn new(kind: Kind, name: impl Into<String>) -> Addr {
+        Addr {
+            kind,
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for Addr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.kind, self.name)
+    }
+}
+
+/// Why text is not a resource address.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddrError {
+    #[error("`{0}` is not of the form `kind.name`")]
+    Shape(String),
+    #[error("`{0}` is not a resource kind")]
+    UnknownKind(String),
+}
+
+impl FromStr for Addr {
+    type Err = AddrError;
+
+    fn from_str(text: &str) -> Result<Addr, AddrError> {
+        let (kind, name) = text
+            .split_once('.')
+            .filter(|(k, n)| !k.is_empty() && !n.is_empty() && !n.contains('.'))
+            .ok_or_else(|| AddrError::Shape(text.into()))?;
+        let kind = Kind::from_key(kind).ok_or_else(|| AddrError::UnknownKind(kind.into()))?;
+        Ok(Addr::new(kind, name))
+    }
+}
+
+impl Serialize for Addr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Addr {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Addr, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_round_trip_through_text() {
+        let addr: Addr = "subnet.private_a".parse().unwrap();
+        assert_eq!(addr, Addr::new(Kind::Subnet, "private_a"));
+        assert_eq!(addr.to_string(), "subnet.private_a");
+    }
+
+    #[test]
+    fn rejects_bad_addresses() {
+        assert!(matches!("subnet".parse::<Addr>(), Err(AddrError::Shape(_))));
+        assert!(matches!("a.b.c".parse::<Addr>(), Err(AddrError::Shape(_))));
+        assert!(matches!("subnets.a".parse::<Addr>(), Err(AddrError::UnknownKind(_))));
+    }
+
+    #[test]
+    fn every_kind_key_maps_back() {
+        for kind in Kind::ALL {
+            assert_eq!(Kind::from_key(kind.key()), Some(*kind));
+            assert!(kind.attributes().contains(&"id"));
+        }
+    }
+}

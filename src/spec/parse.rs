@@ -1,0 +1,394 @@
+//! TOML text -> typed, unvalidated spec, collecting every shape error with its span.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+use super::addr::{Addr, Kind};
+use super::diag::Diagnostic;
+use super::model::{Meta, OutputSpec, StackSettings};
+use super::resource::ResourceSpec;
+
+const META_KEYS: [&str; 3] = ["depends_on", "lifecycle", "timeouts"];
+
+/// A resource as written, before references are checked.
+#[derive(Debug, Clone)]
+pub struct ParsedResource {
+    pub addr: Addr,
+    pub spec: ResourceSpec,
+    pub meta: Meta,
+}
+
+/// A spec whose every table has the right shape; references are not yet checked.
+#[derive(Debug, Clone)]
+pub struct ParsedSpec {
+    pub stack: StackSettings,
+    /// In file order.
+    pub resources: Vec<ParsedResource>,
+    pub outputs: IndexMap<String, OutputSpec>,
+    pub spans: SpanIndex,
+}
+
+/// Byte spans of every key path in the file (`subnet.a.cidr_block`, `x.ingress[0].from_port`).
+#[derive(Debug, Clone, Default)]
+pub struct SpanIndex {
+    values: HashMap<String, Range<usize>>,
+    keys: HashMap<String, Range<usize>>,
+}
+
+impl SpanIndex {
+    /// Span of the value at `path`, falling back to its nearest parent that exists.
+    pub fn value(&self, path: &str) -> Option<Range<usize>> {
+        let mut path = path;
+        loop {
+            if let Some(span) = self.values.get(path) {
+                return Some(span.clone());
+            }
+            let cut = path.rfind(['.', '['])?;
+            path = &path[..cut];
+        }
+    }
+
+    /// Span of the key at `path` (a table header or `key =`), else of its value.
+    pub fn key(&self, path: &str) -> Option<Range<usize>> {
+        self.keys.get(path).cloned().or_else(|| self.value(path))
+    }
+
+    fn index(&mut self, path: &str, value: &Spanned<DeValue<'_>>) {
+        self.values.insert(path.to_string(), value.span());
+        match value.get_ref() {
+            DeValue::Table(table) => {
+                for (key, child) in table.iter() {
+                    let child_path = join(path, key.get_ref());
+                    self.keys.insert(child_path.clone(), key.span());
+                    self.index(&child_path, child);
+                }
+            }
+            DeValue::Array(array) => {
+                for (i, child) in array.iter().enumerate() {
+                    self.index(&format!("{path}[{i}]"), child);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn join(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+/// Parses spec text. Returns the spec only when there were no errors; diagnostics either way.
+pub fn parse(text: &str) -> (Option<ParsedSpec>, Vec<Diagnostic>) {
+    let (document, syntax_errors) = DeTable::parse_recoverable(text);
+    let mut diagnostics: Vec<Diagnostic> = syntax_errors
+        .iter()
+        .map(|e| Diagnostic::error("agentfs::syntax", e.message().trim().to_string()).span(e.span()))
+        .collect();
+    if !diagnostics.is_empty() {
+        return (None, diagnostics);
+    }
+
+    let mut spans = SpanIndex::default();
+    let root_span = document.span();
+    let document = document.into_inner();
+    for (key, value) in document.iter() {
+        spans.keys.insert(key.get_ref().to_string(), key.span());
+        spans.index(key.get_ref(), value);
+    }
+
+    let mut stack = None;
+    let mut resources = Vec::new();
+    let mut outputs = IndexMap::new();
+    for (key, value) in document {
+        let key_span = key.span();
+        let key = key.into_inner();
+        match key.as_ref() {
+            "stack" => stack = deserialize::<StackSettings>(value, "stack", &mut diagnostics),
+            "output" => {
+                for (name, output) in named_tables(value, "output", &mut diagnostics) {
+                    if let Some(spec) = deserialize::<OutputSpec>(output, &format!("output.{name}"), &mut diagnostics) {
+                        outputs.insert(name, spec);
+                    }
+                }
+            }
+            other => match Kind::from_key(other) {
+                Some(kind) => {
+                    for (name, table) in named_tables(value, other, &mut diagnostics) {
+                        let addr = Addr::new(kind, name);
+                        if let Some(resource) = parse_resource(addr, table, &mut diagnostics) {
+                            resources.push(resource);
+                        }
+                    }
+                }
+                None => diagnostics.push(unknown_top_level(other, key_span)),
+            },
+        }
+    }
+    if stack.is_none() && !diagnostics.iter().any(|d| d.field.as_deref() == Some("stack")) {
+        diagnostics.push(
+            Diagnostic::error("agentfs::missing_stack", "the spec has no [stack] table")
+                .help("add `[stack]` with `name = \"...\"` and `region = \"us-east-1\"`")
+                .field("stack")
+                .span(Some(root_span.start..root_span.start)),
+        );
+    }
+    match stack {
+        Some(stack) if diagnostics.iter().all(|d| !d.is_error()) => (
+            Some(ParsedSpec {
+                stack,
+                resources,
+                outputs,
+                spans,
+            }),
+            diagnostics,
+        ),
+        _ => (None, diagnostics),
+    }
+}
+
+fn unknown_top_level(key: &str, span: Range<usize>) -> Diagnostic {
+    let known = Kind::ALL.iter().map(|k| k.key()).chain(["stack", "output"]);
+    let help = match super::suggest(key, known) {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => {
+            "top-level tables are `stack`, `output` and resource kinds such as `vpc`, `subnet`, `agentcore_runtime`"
+                .into()
+        }
+    };
+    Diagnostic::error(
+        "agentfs::unknown_kind",
+        format!("`{key}` is not a resource kind or known table"),
+    )
+    .help(help)
+    .field(key)
+    .span(Some(span))
+}
+
+/// The `NAME = { ... }` entries of a kind table, diagnosing non-tables and bad names.
+fn named_tables<'i>(
+    value: Spanned<DeValue<'i>>,
+    kind_key: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<(String, Spanned<DeValue<'i>>)> {
+    let span = value.span();
+    let DeValue::Table(table) = value.into_inner() else {
+        diagnostics.push(
+            Diagnostic::error(
+                "agentfs::shape",
+                format!("`{kind_key}` must be a table of named entries"),
+            )
+            .help(format!("write `[{kind_key}.NAME]` sections"))
+            .field(kind_key)
+            .span(Some(span)),
+        );
+        return Vec::new();
+    };
+    let mut entries = Vec::new();
+    for (name, entry) in table {
+        let name_span = name.span();
+        let name = name.into_inner().to_string();
+        if !valid_name(&name) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "agentfs::resource_name",
+                    format!("`{name}` is not a valid name for a {kind_key}"),
+                )
+                .help("names start with a letter and use letters, digits, `_` or `-` (at most 64)")
+                .field(format!("{kind_key}.{name}"))
+                .span(Some(name_span)),
+            );
+            continue;
+        }
+        if !matches!(entry.get_ref(), DeValue::Table(_)) {
+            diagnostics.push(
+                Diagnostic::error("agentfs::shape", format!("`{kind_key}.{name}` must be a table"))
+                    .help(format!("write `[{kind_key}.{name}]` followed by its fields"))
+                    .field(format!("{kind_key}.{name}"))
+                    .span(Some(entry.span())),
+            );
+            continue;
+        }
+        entries.push((name, entry));
+    }
+    entries
+}
+
+/// Resource names end up in tags, client tokens and plan output: keep them plain.
+pub fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && name.len() <= 64
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+fn parse_resource(
+    addr: Addr,
+    table: Spanned<DeValue<'_>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<ParsedResource> {
+    let span = table.span();
+    let DeValue::Table(mut fields) = table.into_inner() else {
+        return None;
+    };
+    let mut meta_fields = DeTable::new();
+    for key in META_KEYS {
+        if let Some((k, v)) = fields.remove_entry(key) {
+            meta_fields.insert(k, v);
+        }
+    }
+    let path = addr.to_string();
+    let meta = deserialize::<Meta>(
+        Spanned::new(span.clone(), DeValue::Table(meta_fields)),
+        &path,
+        diagnostics,
+    );
+    let spec = deserialize_with(Spanned::new(span, DeValue::Table(fields)), &path, diagnostics, |d| {
+        ResourceSpec::deserialize_as(addr.kind, d)
+    });
+    Some(ParsedResource {
+        addr,
+        spec: spec?,
+        meta: meta?,
+    })
+}
+
+fn deserialize<T: for<'de> Deserialize<'de>>(
+    value: Spanned<DeValue<'_>>,
+    path: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    deserialize_with(value, path, diagnostics, |d| T::deserialize(d))
+}
+
+fn deserialize_with<'i, T>(
+    value: Spanned<DeValue<'i>>,
+    path: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+    f: impl FnOnce(serde_path_to_error::Deserializer<'_, '_, ValueDeserializer<'i>>) -> Result<T, toml::de::Error>,
+) -> Option<T> {
+    let mut track = serde_path_to_error::Track::new();
+    let result = f(serde_path_to_error::Deserializer::new(
+        ValueDeserializer::from(value),
+        &mut track,
+    ));
+    match result {
+        Ok(v) => Some(v),
+        Err(err) => {
+            let field_path = field_path(path, &track.path().to_string());
+            diagnostics.push(shape_diagnostic(err.message(), err.span(), field_path));
+            None
+        }
+    }
+}
+
+fn field_path(base: &str, inner: &str) -> String {
+    if inner.is_empty() || inner == "." {
+        base.to_string()
+    } else if inner.starts_with('[') {
+        format!("{base}{inner}")
+    } else {
+        format!("{base}.{inner}")
+    }
+}
+
+/// Turns serde's wording into a diagnostic that names the field and what is expected.
+fn shape_diagnostic(message: &str, span: Option<Range<usize>>, path: String) -> Diagnostic {
+    let message = message.trim();
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let expected = expected.trim_start_matches(", ").trim();
+        let known: Vec<&str> = expected
+            .trim_start_matches("expected one of ")
+            .trim_start_matches("expected ")
+            .split(", ")
+            .map(|s| s.trim_matches('`'))
+            .filter(|s| !s.is_empty())
+            .collect();
+        let help = match super::suggest(field, known.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`? ({expected})"),
+            None => expected.to_string(),
+        };
+        return Diagnostic::error("agentfs::unknown_field", format!("unknown field `{field}`"))
+            .help(help)
+            .field(if path.ends_with(&format!(".{field}")) { path } else { format!("{path}.{field}") })
+            .span(span);
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let field = rest.split('`').next().unwrap_or(rest);
+        return Diagnostic::error("agentfs::missing_field", format!("missing required field `{field}`"))
+            .help(format!("add `{field} = ...` to `{path}`"))
+            .field(format!("{path}.{field}"))
+            .span(span);
+    }
+    Diagnostic::error("agentfs::type", message.to_string())
+        .field(path)
+        .span(span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "[stack]\nname = \"s\"\nregion = \"us-east-1\"\n";
+
+    #[test]
+    fn parses_resources_in_file_order_with_meta() {
+        let text = format!(
+            "{MINIMAL}[vpc.main]\ncidr_block = \"10.0.0.0/16\"\n\n[subnet.a]\nvpc = \"main\"\ncidr_block = \"10.0.1.0/24\"\ndepends_on = [\"vpc.main\"]\n"
+        );
+        let (spec, diags) = parse(&text);
+        assert!(diags.is_empty(), "{diags:?}");
+        let spec = spec.unwrap();
+        let addrs: Vec<String> = spec.resources.iter().map(|r| r.addr.to_string()).collect();
+        assert_eq!(addrs, ["vpc.main", "subnet.a"]);
+        assert_eq!(spec.resources[1].meta.depends_on, ["vpc.main"]);
+        assert!(spec.spans.value("subnet.a.cidr_block").is_some());
+    }
+
+    #[test]
+    fn reports_every_shape_error_not_only_the_first() {
+        let text = format!("{MINIMAL}[vpc.a]\ncidr = \"x\"\n[vpc.b]\ncidr_block = 5\n[vpcs.c]\n");
+        let (spec, diags) = parse(&text);
+        assert!(spec.is_none());
+        let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+        assert_eq!(
+            codes,
+            ["agentfs::unknown_field", "agentfs::type", "agentfs::unknown_kind"]
+        );
+        assert_eq!(diags[0].field.as_deref(), Some("vpc.a.cidr"));
+        assert!(diags[0].help.as_deref().unwrap().contains("cidr_block"));
+        assert_eq!(diags[1].field.as_deref(), Some("vpc.b.cidr_block"));
+        assert!(diags[2].help.as_deref().unwrap().contains("`vpc`"));
+        let at = diags[0].span.clone().unwrap();
+        assert_eq!(&text[at], "cidr");
+    }
+
+    #[test]
+    fn syntax_errors_carry_spans() {
+        let (spec, diags) = parse("[stack\nname = 1");
+        assert!(spec.is_none());
+        assert_eq!(diags[0].code, "agentfs::syntax");
+        assert!(diags[0].span.is_some());
+    }
+
+    #[test]
+    fn missing_stack_is_an_error() {
+        let (_, diags) = parse("[vpc.a]\ncidr_block = \"10.0.0.0/16\"\n");
+        assert_eq!(diags.last().unwrap().code, "agentfs::missing_stack");
+    }
+
+    #[test]
+    fn names_must_be_plain() {
+        assert!(valid_name("private_a") && valid_name("igw-1"));
+        assert!(!valid_name("1abc") && !valid_name("a.b") && !valid_name(""));
+    }
+}
