@@ -319,7 +319,11 @@ fn shape_diagnostic(message: &str, span: Option<Range<usize>>, path: String) -> 
         };
         return Diagnostic::error("agentfs::unknown_field", format!("unknown field `{field}`"))
             .help(help)
-            .field(if path.ends_with(&format!(".{field}")) { path } else { format!("{path}.{field}") })
+            .field(if path.ends_with(&format!(".{field}")) {
+                path
+            } else {
+                format!("{path}.{field}")
+            })
             .span(span);
     }
     if let Some(rest) = message.strip_prefix("missing field `") {

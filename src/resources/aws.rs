@@ -1,0 +1,373 @@
+//! What every resource kind shares: SDK clients, the error type with the API call and
+//! AWS's message, short growing-interval waiters, and retry of eventually consistent errors.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
+use tokio::sync::OnceCell;
+
+/// One client per service, built once from the standard AWS configuration chain.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub ec2: aws_sdk_ec2::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub s3files: aws_sdk_s3files::Client,
+    pub efs: aws_sdk_efs::Client,
+    pub agentcore: aws_sdk_bedrockagentcorecontrol::Client,
+}
+
+impl Clients {
+    /// Loads credentials, region and endpoint overrides (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`)
+    /// the way every AWS tool does. The SDK's standard retry mode handles throttling and 5xx
+    /// with jittered exponential backoff; we give it more attempts than its default 3.
+    pub async fn load(region: &str) -> Clients {
+        let retry = aws_config::retry::RetryConfig::standard()
+            .with_max_attempts(10)
+            .with_initial_backoff(Duration::from_millis(200))
+            .with_max_backoff(Duration::from_secs(10));
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_string()))
+            .retry_config(retry)
+            .load()
+            .await;
+        // A custom S3 endpoint (S3-compatible stores, private gateways) rarely serves
+        // virtual-hosted bucket names; path-style works with every endpoint.
+        let custom_s3_endpoint = config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+        let s3_config = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(custom_s3_endpoint)
+            .build();
+        Clients {
+            ec2: aws_sdk_ec2::Client::new(&config),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            iam: aws_sdk_iam::Client::new(&config),
+            sts: aws_sdk_sts::Client::new(&config),
+            s3files: aws_sdk_s3files::Client::new(&config),
+            efs: aws_sdk_efs::Client::new(&config),
+            agentcore: aws_sdk_bedrockagentcorecontrol::Client::new(&config),
+        }
+    }
+}
+
+/// The AWS context of one run: clients, region, account, and the region's AZs.
+#[derive(Debug)]
+pub struct Ctx {
+    pub clients: Clients,
+    pub region: String,
+    pub account_id: String,
+    pub stack: String,
+    zones: OnceCell<Vec<String>>,
+}
+
+impl Ctx {
+    pub fn new(clients: Clients, region: &str, account_id: &str, stack: &str) -> Ctx {
+        Ctx {
+            clients,
+            region: region.to_string(),
+            account_id: account_id.to_string(),
+            stack: stack.to_string(),
+            zones: OnceCell::new(),
+        }
+    }
+
+    /// The account behind the credentials (STS GetCallerIdentity).
+    pub async fn caller_account(clients: &Clients) -> Result<String, ApiError> {
+        let out = clients
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(api("sts:GetCallerIdentity"))?;
+        out.account()
+            .map(String::from)
+            .ok_or_else(|| ApiError::missing("sts:GetCallerIdentity", "Account"))
+    }
+
+    /// The region's available zones in name order; `az_index` indexes this list.
+    pub async fn availability_zone(&self, index: u8) -> Result<String, ApiError> {
+        let zones = self
+            .zones
+            .get_or_try_init(|| async {
+                let out = self
+                    .clients
+                    .ec2
+                    .describe_availability_zones()
+                    .send()
+                    .await
+                    .map_err(api("ec2:DescribeAvailabilityZones"))?;
+                let mut names: Vec<String> = out
+                    .availability_zones()
+                    .iter()
+                    .filter(|z| z.zone_type().is_none_or(|t| t == "availability-zone"))
+                    .filter_map(|z| z.zone_name().map(String::from))
+                    .collect();
+                names.sort();
+                Ok::<_, ApiError>(names)
+            })
+            .await?;
+        zones.get(usize::from(index)).cloned().ok_or_else(|| ApiError {
+            operation: "ec2:DescribeAvailabilityZones",
+            code: "InvalidAzIndex".into(),
+            message: format!("az_index {index} but {} has only {} zones", self.region, zones.len()),
+        })
+    }
+
+    pub fn arn(&self, service: &str, resource: &str) -> String {
+        format!("arn:aws:{service}:{}:{}:{resource}", self.region, self.account_id)
+    }
+}
+
+/// A failed AWS call: which API operation, AWS's error code and message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{operation} failed: {code}: {message}")]
+pub struct ApiError {
+    pub operation: &'static str,
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn missing(operation: &'static str, field: &str) -> ApiError {
+        ApiError {
+            operation,
+            code: "IncompleteResponse".into(),
+            message: format!("the response has no {field}"),
+        }
+    }
+
+    pub fn new(operation: &'static str, code: &str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            operation,
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The resource is gone (each service names this differently).
+    pub fn is_not_found(&self) -> bool {
+        let code = self.code.as_str();
+        code.ends_with("NotFound")
+            || code.ends_with(".NotFound")
+            || code.contains("NotFound")
+            || matches!(
+                code,
+                "NoSuchEntity" | "NoSuchBucket" | "ResourceNotFoundException" | "404"
+            )
+    }
+
+    pub fn is(&self, code: &str) -> bool {
+        self.code == code
+    }
+}
+
+/// Maps an SDK error to [`ApiError`] for `operation` (use as `.map_err(api("ec2:CreateVpc"))`).
+pub fn api<E, R>(operation: &'static str) -> impl FnOnce(SdkError<E, R>) -> ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    move |err| {
+        let (code, message) = match &err {
+            SdkError::ServiceError(service) => {
+                let e = service.err();
+                let code = e.code().unwrap_or("Unknown").to_string();
+                let message = e.message().map(String::from).unwrap_or_else(|| e.to_string());
+                (code, message)
+            }
+            SdkError::TimeoutError(_) => ("Timeout".into(), "the request timed out".into()),
+            SdkError::DispatchFailure(d) => ("DispatchFailure".into(), format!("{d:?}")),
+            other => (
+                "Unknown".into(),
+                aws_sdk_ec2::error::DisplayErrorContext(other).to_string(),
+            ),
+        };
+        ApiError {
+            operation,
+            code,
+            message,
+        }
+    }
+}
+
+/// What one poll of a waiter saw.
+pub enum Poll<T> {
+    Ready(T),
+    /// Still on its way; the text is the state seen (shown in progress).
+    Pending(String),
+    /// Reached a state it will not leave (e.g. `failed`, `CREATE_FAILED`).
+    Failed(String),
+}
+
+/// Reports progress of one resource (`waiting for available (pending)`).
+pub trait Progress: Send + Sync {
+    fn phase(&self, text: &str);
+}
+
+/// Ignores progress; for tests and one-off calls.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn phase(&self, _: &str) {}
+}
+
+/// First poll delay; it grows by half each time up to [`MAX_POLL`].
+const FIRST_POLL: Duration = Duration::from_millis(200);
+const MAX_POLL: Duration = Duration::from_secs(5);
+
+/// Polls until `poll` is ready, failed, or `timeout` passes. The interval starts short and
+/// grows, so a resource that is ready in a second is seen in about a second.
+pub async fn wait_for<T, F, Fut>(
+    operation: &'static str,
+    goal: &str,
+    timeout: Duration,
+    progress: &dyn Progress,
+    mut poll: F,
+) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Poll<T>, ApiError>>,
+{
+    let started = Instant::now();
+    let mut delay = FIRST_POLL;
+    loop {
+        match poll().await? {
+            Poll::Ready(value) => return Ok(value),
+            Poll::Failed(state) => {
+                return Err(ApiError::new(
+                    operation,
+                    "ResourceFailed",
+                    format!("reached state `{state}` instead of {goal}"),
+                ));
+            }
+            Poll::Pending(state) => {
+                if started.elapsed() >= timeout {
+                    return Err(ApiError::new(
+                        operation,
+                        "WaitTimeout",
+                        format!("still `{state}` after {}s waiting for {goal}", timeout.as_secs()),
+                    ));
+                }
+                progress.phase(&format!(
+                    "waiting for {goal} ({state}, {}s)",
+                    started.elapsed().as_secs()
+                ));
+            }
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 3 / 2).min(MAX_POLL);
+    }
+}
+
+/// Repeats `call` while `transient` says its error will clear up (IAM propagation,
+/// managed ENIs still detaching), for at most `window`.
+pub async fn retry_transient<T, F, Fut>(
+    window: Duration,
+    progress: &dyn Progress,
+    transient: impl Fn(&ApiError) -> bool,
+    mut call: F,
+) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    let started = Instant::now();
+    let mut delay = Duration::from_millis(500);
+    loop {
+        match call().await {
+            Err(e) if transient(&e) && started.elapsed() + delay < window => {
+                progress.phase(&format!("retrying: {} ({}s)", e.code, started.elapsed().as_secs()));
+                let jitter = Duration::from_millis(fastrand::u64(0..=delay.as_millis() as u64 / 4));
+                tokio::time::sleep(delay + jitter).await;
+                delay = (delay * 3 / 2).min(MAX_POLL);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// How long a freshly made IAM role may be unknown to other services.
+pub const IAM_PROPAGATION: Duration = Duration::from_secs(120);
+
+/// Tags as `(key, value)` in key order, for the APIs that take lists.
+pub fn tag_pairs(tags: &BTreeMap<String, String>) -> impl Iterator<Item = (&String, &String)> {
+    tags.iter()
+}
+
+/// EC2 `TagSpecification` for a create call: tagging at creation leaves no untagged window.
+pub fn ec2_tag_spec(
+    resource_type: aws_sdk_ec2::types::ResourceType,
+    tags: &BTreeMap<String, String>,
+) -> aws_sdk_ec2::types::TagSpecification {
+    aws_sdk_ec2::types::TagSpecification::builder()
+        .resource_type(resource_type)
+        .set_tags(Some(ec2_tags(tags)))
+        .build()
+}
+
+pub fn ec2_tags(tags: &BTreeMap<String, String>) -> Vec<aws_sdk_ec2::types::Tag> {
+    tags.iter()
+        .map(|(k, v)| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// EC2 filters that find what agentfs made for one resource of one stack.
+pub fn ec2_owner_filters(stack: &str, resource: &str) -> Vec<aws_sdk_ec2::types::Filter> {
+    vec![
+        aws_sdk_ec2::types::Filter::builder()
+            .name(format!("tag:{}", super::TAG_STACK))
+            .values(stack)
+            .build(),
+        aws_sdk_ec2::types::Filter::builder()
+            .name(format!("tag:{}", super::TAG_RESOURCE))
+            .values(resource)
+            .build(),
+    ]
+}
+
+/// Makes an EC2 resource's tags equal `desired` (only the keys that differ are sent).
+pub async fn ec2_sync_tags(
+    ctx: &Ctx,
+    id: &str,
+    recorded: &BTreeMap<String, String>,
+    desired: &BTreeMap<String, String>,
+) -> Result<(), ApiError> {
+    let stale: Vec<aws_sdk_ec2::types::Tag> = recorded
+        .keys()
+        .filter(|k| !desired.contains_key(*k))
+        .map(|k| aws_sdk_ec2::types::Tag::builder().key(k).build())
+        .collect();
+    if !stale.is_empty() {
+        ctx.clients
+            .ec2
+            .delete_tags()
+            .resources(id)
+            .set_tags(Some(stale))
+            .send()
+            .await
+            .map_err(api("ec2:DeleteTags"))?;
+    }
+    let changed: BTreeMap<String, String> = desired
+        .iter()
+        .filter(|(k, v)| recorded.get(*k) != Some(v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !changed.is_empty() {
+        ctx.clients
+            .ec2
+            .create_tags()
+            .resources(id)
+            .set_tags(Some(ec2_tags(&changed)))
+            .send()
+            .await
+            .map_err(api("ec2:CreateTags"))?;
+    }
+    Ok(())
+}
+
+/// Case-insensitive state comparison: some APIs' enums and wire values differ in case.
+pub fn state_is(state: &str, expected: &str) -> bool {
+    state.eq_ignore_ascii_case(expected)
+}
