@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::graph::{Graph, GraphError};
 use crate::plan::{self, Plan};
 use crate::spec::{self, Diagnostic, Located, SourceFile, Spec};
+use crate::state::Backend;
+use crate::state::local::LocalBackend;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -44,6 +46,78 @@ pub enum Command {
     Graph(GraphArgs),
     /// Print the JSON Schema of the spec file (for editors: taplo / Even Better TOML).
     Schema,
+    /// Make the live stack match the spec (or run a plan saved with `plan -o`).
+    #[command(
+        after_help = "Shows the plan and asks before changing anything unless --auto-approve.\nState is written to .agentfs/<stack>.state.json after every single resource operation;\nan interrupted apply is completed by running apply again.\n\nExamples:\n  agentfs apply examples/s3files-runtime.toml\n  agentfs plan -o plan.json spec.toml && agentfs apply plan.json\n  agentfs apply --auto-approve --output json spec.toml   # CI"
+    )]
+    Apply(ApplyArgs),
+    /// Delete everything the recorded state holds for a stack; no spec needed.
+    #[command(
+        after_help = "With no argument, destroys the stack of ./agentfs.toml or the only stack under .agentfs/.\nNetwork interfaces that AgentCore leaves after a VPC runtime is deleted can block subnets and\nsecurity groups for a long time: destroy waits up to --blocked-wait, then stops cleanly with the\nblocked resources still recorded; run destroy again later to finish."
+    )]
+    Destroy(DestroyArgs),
+    /// Print the outputs recorded by the last apply.
+    Output(OutputArgs),
+    /// Remove a stack's lock left by a process that died.
+    ForceUnlock(ForceUnlockArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Operations at once.
+    #[arg(long, default_value_t = 10)]
+    pub parallelism: usize,
+    /// Skip the confirmation question.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Progress format.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub output: crate::apply::progress::OutputMode,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ApplyArgs {
+    /// A spec file, or a plan saved with `agentfs plan -o FILE`.
+    #[arg(default_value = "agentfs.toml")]
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DestroyArgs {
+    /// A spec file naming the stack (optional: the state alone is enough).
+    pub spec: Option<PathBuf>,
+    /// The stack to destroy, when there are several under .agentfs/.
+    #[arg(long)]
+    pub stack: Option<String>,
+    /// How long to wait for subnets and security groups that service-managed network interfaces block (e.g. 30m).
+    #[arg(long, default_value = "30m", value_parser = parse_duration_arg)]
+    pub blocked_wait: std::time::Duration,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct OutputArgs {
+    /// One output's name; all when absent.
+    pub name: Option<String>,
+    #[arg(long)]
+    pub stack: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ForceUnlockArgs {
+    /// The lock id shown by the error of the command that found the stack locked.
+    pub lock_id: String,
+    #[arg(long)]
+    pub stack: Option<String>,
+}
+
+fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
+    spec::model::parse_duration(text).ok_or_else(|| format!("`{text}` is not a duration such as 90s, 10m or 1h"))
 }
 
 #[derive(Debug, clap::Args)]
@@ -97,6 +171,8 @@ pub enum CliError {
     InvalidSpec(String),
     #[error(transparent)]
     Plan(#[from] plan::PlanError),
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
     #[error("{0}")]
     Other(String),
 }
@@ -132,7 +208,20 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }
         Command::Plan(args) => {
             let compiled = compile(&args.spec.spec, args.spec.json)?;
-            let plan = plan::compute(&compiled.spec, &compiled.graph, None, &plan::Context::default())?;
+            let backend = LocalBackend::new(Path::new(STATE_DIR), &compiled.spec.stack.name);
+            let state = backend.load().map_err(|e| CliError::Other(e.to_string()))?;
+            let mut plan = plan::compute(
+                &compiled.spec,
+                &compiled.graph,
+                state.as_ref(),
+                &plan::Context::default(),
+            )?;
+            if args.out.is_some() {
+                plan.spec_source = Some(plan::SpecSource {
+                    path: compiled.source.name.clone(),
+                    text: compiled.source.text.to_string(),
+                });
+            }
             emit_plan(&plan, &args)?;
             let changes = plan.summary.has_changes();
             Ok(if args.detailed_exitcode && changes {
@@ -153,7 +242,18 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             print_json(&spec::resource::json_schema());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Apply(args) => runtime()?.block_on(crate::commands::apply(args)),
+        Command::Destroy(args) => runtime()?.block_on(crate::commands::destroy(args)),
+        Command::Output(args) => crate::commands::output(args),
+        Command::ForceUnlock(args) => crate::commands::force_unlock(args),
     }
+}
+
+/// Where local state lives, relative to the working directory.
+pub const STATE_DIR: &str = ".agentfs";
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Runtime::new().map_err(|e| CliError::Other(format!("cannot start the async runtime: {e}")))
 }
 
 fn emit_plan(plan: &Plan, args: &PlanArgs) -> Result<(), CliError> {

@@ -3,7 +3,9 @@
 //! The pipeline reads one way: `spec` (parse, check) -> `graph` (order) -> `plan`
 //! (desired vs recorded vs live) -> `apply` (execute) -> `state` (record).
 
+pub mod apply;
 pub mod cli;
+pub mod commands;
 pub mod graph;
 pub mod plan;
 pub mod resources;

@@ -132,6 +132,15 @@ pub struct Plan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outputs: Vec<OutputChange>,
     pub summary: Summary,
+    /// The spec the plan was made from, embedded by `plan -o FILE` so apply can run it later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec_source: Option<SpecSource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecSource {
+    pub path: String,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -304,6 +313,7 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
         changes,
         outputs,
         summary,
+        spec_source: None,
     })
 }
 

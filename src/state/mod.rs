@@ -85,3 +85,93 @@ pub struct OutputValue {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sensitive: bool,
 }
+
+/// Who holds a stack's lock, shown to anyone who finds it taken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockInfo {
+    pub id: String,
+    pub holder: String,
+    pub pid: u32,
+    /// Seconds since the Unix epoch.
+    pub created: u64,
+    pub operation: String,
+}
+
+impl LockInfo {
+    pub fn new(operation: &str) -> LockInfo {
+        let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+        let host = hostname::get()
+            .map(|h| h.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| "unknown".into());
+        LockInfo {
+            id: uuid::Uuid::new_v4().to_string(),
+            holder: format!("{user}@{host}"),
+            pid: std::process::id(),
+            created: now_secs(),
+            operation: operation.to_string(),
+        }
+    }
+
+    pub fn age_secs(&self) -> u64 {
+        now_secs().saturating_sub(self.created)
+    }
+}
+
+impl std::fmt::Display for LockInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "held by {} (pid {}) for `{}` since {}s ago; lock id {}",
+            self.holder,
+            self.pid,
+            self.operation,
+            self.age_secs(),
+            self.id
+        )
+    }
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("state {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("state {path} is not valid: {source}")]
+    Corrupt {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("state {path} has format version {found}; this agentfs reads version {STATE_FORMAT_VERSION}")]
+    Version { path: String, found: u32 },
+    #[error("stack `{stack}` is locked: {info}. If that process is gone, run `agentfs force-unlock {}`", info.id)]
+    Locked { stack: String, info: LockInfo },
+    #[error("no lock with id {0} is held")]
+    NoSuchLock(String),
+}
+
+/// Where a stack's state lives. Each backend stores one stack's state and its lock.
+pub trait Backend: Send + Sync {
+    /// A short description for messages (`.agentfs/fsverify.state.json`).
+    fn describe(&self) -> String;
+    fn load(&self) -> Result<Option<State>, StateError>;
+    /// Replaces the stored state atomically: a reader sees the old or the new, never a mix.
+    fn save(&self, state: &State) -> Result<(), StateError>;
+    /// Removes the stored state (after a destroy left nothing).
+    fn remove(&self) -> Result<(), StateError>;
+    /// Takes the stack's lock or reports who holds it.
+    fn lock(&self, info: &LockInfo) -> Result<(), StateError>;
+    fn unlock(&self, id: &str) -> Result<(), StateError>;
+    fn current_lock(&self) -> Result<Option<LockInfo>, StateError>;
+}
+
+pub mod local;

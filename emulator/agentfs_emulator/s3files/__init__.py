@@ -1,0 +1,3 @@
+"""Amazon S3 Files, registered into moto as the `s3files` service (see `register`)."""
+
+from .models import s3files_backends  # noqa: F401

@@ -1,0 +1,169 @@
+"""Entry point: moto's server with agentfs's extensions, plus control endpoints and fault injection.
+
+    python -m agentfs_emulator --port 4566 [--config JSON] [--delay KIND=SECONDS] ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from typing import Any
+
+from . import calls, control, faults, scheduler
+from .config import CONFIG, DEFAULT_DELAYS
+
+ENV_CONFIG = "AGENTFS_EMULATOR_CONFIG"
+
+
+def install_extensions() -> None:
+    from . import agentcore, consistency, ec2_realism, errors
+    from .s3files import register
+
+    errors.install()
+    register.install()
+    agentcore.install()
+    ec2_realism.install()
+    consistency.install()
+
+
+class EmulatorApp:
+    """WSGI middleware around moto's DomainDispatcherApplication."""
+
+    def __init__(self, moto_app: Any):
+        self.moto_app = moto_app
+        # moto's backends are not thread-safe: AWS calls are served one at a time (latency is
+        # injected outside the lock, so slow calls still overlap).
+        self.lock = threading.RLock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(control.PREFIX):
+            with self.lock:
+                status, payload = control.handle(environ)
+            body = json.dumps(payload, default=str, indent=1).encode()
+            start_response(f"{status} {'OK' if status == 200 else 'ERROR'}",
+                           [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        if path.startswith("/moto-api"):
+            with self.lock:
+                return [b"".join(self.moto_app(environ, start_response))]
+        return self._aws_call(environ, start_response)
+
+    def _aws_call(self, environ: dict[str, Any], start_response: Any) -> Any:
+        started = time.time()
+        service, operation = calls.identify(environ)
+        delay = faults.latency_ms(operation)
+        if delay > 0:
+            time.sleep(delay / 1000.0)
+        fault = faults.choose_fault(operation)
+        method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+        if fault:
+            _drain(environ)  # an unread request body stalls the client until the socket closes
+            status, headers, body = faults.fault_response(service, fault)
+            start_response(f"{status} FAULT", headers + [("Content-Length", str(len(body)))])
+            calls.CALLS.record(service, operation, method, path, status, fault, started, time.time() - started)
+            return [body]
+        seen: dict[str, int] = {}
+
+        def capture(status: str, headers: Any, exc_info: Any = None) -> Any:
+            seen["status"] = int(status.split()[0])
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        with self.lock:
+            scheduler.tick()
+            body = b"".join(self.moto_app(environ, capture))
+        calls.CALLS.record(service, operation, method, path, seen.get("status", 0), None, started,
+                           time.time() - started)
+        return [body]
+
+
+def _drain(environ: dict[str, Any]) -> None:
+    try:
+        remaining = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return
+    stream = environ["wsgi.input"]
+    while remaining > 0:
+        chunk = stream.read(min(remaining, 65536))
+        if not chunk:
+            break
+        remaining -= len(chunk)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="emulator/serve", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=4566, help="TCP port (0 = any free port)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--config", help=f"JSON knobs (applied over ${ENV_CONFIG})")
+    parser.add_argument("--delay", action="append", default=[], metavar="KIND=SECONDS",
+                        help=f"transition delay; KIND is * or one of: {', '.join(DEFAULT_DELAYS)}")
+    parser.add_argument("--iam-propagation-seconds", type=float)
+    parser.add_argument("--runtime-eni-linger-seconds", type=float)
+    parser.add_argument("--deleted-nat-visible-seconds", type=float)
+    parser.add_argument("--throttle-rate", type=float)
+    parser.add_argument("--unavailable-rate", type=float)
+    parser.add_argument("--latency-ms", type=float)
+    parser.add_argument("--fault-seed", type=int)
+    parser.add_argument("--verbose", action="store_true", help="log every HTTP request (werkzeug access log)")
+    return parser.parse_args(argv)
+
+
+def knobs_from(args: argparse.Namespace) -> list[dict[str, Any]]:
+    layers: list[dict[str, Any]] = []
+    if os.environ.get(ENV_CONFIG):
+        layers.append(json.loads(os.environ[ENV_CONFIG]))
+    if args.config:
+        layers.append(json.loads(args.config))
+    flags: dict[str, Any] = {}
+    for name in ("iam_propagation_seconds", "runtime_eni_linger_seconds", "deleted_nat_visible_seconds",
+                 "throttle_rate", "unavailable_rate", "latency_ms", "fault_seed"):
+        if getattr(args, name) is not None:
+            flags[name] = getattr(args, name)
+    if args.delay:
+        delays = {}
+        for item in args.delay:
+            kind, _, seconds = item.partition("=")
+            delays[kind] = float(seconds)
+        flags["delays"] = delays
+    layers.append(flags)
+    return layers
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        for layer in knobs_from(args):
+            CONFIG.update(layer)
+    except ValueError as exc:  # includes JSON errors
+        sys.exit(f"agentfs-emulator: bad configuration: {exc}")
+
+    from werkzeug.serving import make_server
+
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+
+    if not args.verbose:
+        import logging
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    install_extensions()
+    app = EmulatorApp(DomainDispatcherApplication(create_backend_app))
+    server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    os.environ.setdefault("MOTO_PORT", str(server.server_port))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print(f"agentfs-emulator listening on http://{args.host}:{server.server_port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -1,0 +1,95 @@
+"""Inspection endpoints and fault injection."""
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+import boto3
+from helpers import error_code
+
+
+def no_retry(emu, service):
+    return boto3.client(service, endpoint_url=emu.endpoint, region_name="us-east-1", aws_access_key_id="t",
+                        aws_secret_access_key="t", config=Config(retries={"total_max_attempts": 1},
+                                                                 s3={"addressing_style": "path"}))
+
+
+def test_inventory_and_calls(emu, ec2, iam, s3):
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "agentfs:stack", "Value": "fsverify"}]}])["Vpc"]["VpcId"]
+    iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+    iam.put_role_policy(RoleName="r", PolicyName="p", PolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}')
+    s3.create_bucket(Bucket="b-inventory")
+    inv = emu.inventory()["123456789012"]
+    assert [v["id"] for v in inv["us-east-1"]["ec2"]["vpcs"]] == [vpc]
+    assert inv["us-east-1"]["ec2"]["vpcs"][0]["tags"] == {"agentfs:stack": "fsverify"}
+    assert inv["global"]["iam"]["roles"][0]["inline_policies"] == ["p"]
+    assert [b["name"] for b in inv["global"]["s3"]] == ["b-inventory"]
+    ops = [(c["service"], c["operation"]) for c in emu.calls()]
+    assert ops == [("ec2", "CreateVpc"), ("iam", "CreateRole"), ("iam", "PutRolePolicy"), ("s3", "CreateBucket")]
+
+
+def test_reset(emu, ec2):
+    ec2.create_vpc(CidrBlock="10.20.0.0/16")
+    emu.control("POST", "reset")
+    ec2_now = emu.inventory().get("123456789012", {}).get("us-east-1", {}).get("ec2", {})
+    assert ec2_now.get("vpcs", []) == []
+    assert emu.calls() == []
+
+
+@pytest.mark.parametrize("service,call,code,status", [
+    ("ec2", lambda c: c.describe_vpcs(), "RequestLimitExceeded", 400),
+    ("iam", lambda c: c.list_roles(), "Throttling", 400),
+    ("sts", lambda c: c.get_caller_identity(), "Throttling", 400),
+    ("s3", lambda c: c.list_buckets(), "SlowDown", 503),
+    ("s3files", lambda c: c.list_file_systems(), "ThrottlingException", 429),
+    ("bedrock-agentcore-control", lambda c: c.list_agent_runtimes(), "ThrottlingException", 429),
+])
+def test_throttling_in_each_protocol(emu, service, call, code, status):
+    emu.configure(throttle_rate=1.0)
+    with pytest.raises(ClientError) as err:
+        call(no_retry(emu, service))
+    assert error_code(err) == code
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+    assert emu.calls()[-1]["faulted"] == "throttle"
+
+
+def test_unavailable_and_seeded_rate(emu):
+    emu.configure(unavailable_rate=1.0)
+    with pytest.raises(ClientError) as err:
+        no_retry(emu, "ec2").describe_vpcs()
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+    emu.configure(unavailable_rate=0, throttle_rate=0.5, fault_seed=7)
+    client = no_retry(emu, "ec2")
+    outcomes = []
+    for _ in range(40):
+        try:
+            client.describe_vpcs()
+            outcomes.append(True)
+        except ClientError:
+            outcomes.append(False)
+    assert 5 < outcomes.count(False) < 35
+    emu.configure(fault_seed=7)
+    again = []
+    for _ in range(40):
+        try:
+            client.describe_vpcs()
+            again.append(True)
+        except ClientError:
+            again.append(False)
+    assert again == outcomes  # the seed makes the fault sequence reproducible
+
+
+def test_latency(emu, ec2):
+    emu.configure(latency_ms={"DescribeVpcs": 300})
+    ec2.describe_vpcs()
+    assert emu.calls()[-1]["duration_ms"] >= 300
+    ec2.describe_subnets()
+    assert emu.calls()[-1]["duration_ms"] < 300
+
+
+def test_bad_knob_is_refused(emu):
+    import urllib.error
+
+    with pytest.raises(urllib.error.HTTPError) as err:
+        emu.configure(no_such_knob=1)
+    assert err.value.code == 400

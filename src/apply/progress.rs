@@ -1,0 +1,165 @@
+//! Progress of an apply or destroy: spinners on a terminal, one line per event in a log,
+//! or one JSON object per line for CI.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use serde_json::json;
+
+use crate::resources::Progress;
+use crate::spec::Addr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputMode {
+    /// Spinners on a terminal, plain lines otherwise.
+    Auto,
+    /// One line per event.
+    Plain,
+    /// One JSON object per line.
+    Json,
+}
+
+pub struct Reporter {
+    mode: OutputMode,
+    multi: Option<MultiProgress>,
+    bars: Mutex<HashMap<Addr, ProgressBar>>,
+    last_phase: Mutex<HashMap<Addr, String>>,
+    started: Mutex<HashMap<Addr, Instant>>,
+}
+
+impl Reporter {
+    pub fn new(mode: OutputMode) -> Reporter {
+        use std::io::IsTerminal;
+        let fancy = mode == OutputMode::Auto && std::io::stderr().is_terminal();
+        let mode = if mode == OutputMode::Auto && !fancy {
+            OutputMode::Plain
+        } else {
+            mode
+        };
+        Reporter {
+            mode,
+            multi: fancy.then(MultiProgress::new),
+            bars: Mutex::new(HashMap::new()),
+            last_phase: Mutex::new(HashMap::new()),
+            started: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn is_json(&self) -> bool {
+        self.mode == OutputMode::Json
+    }
+
+    fn emit(&self, event: serde_json::Value) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{event}");
+    }
+
+    fn line(&self, text: &str) {
+        match &self.multi {
+            Some(multi) => {
+                let _ = multi.println(text);
+            }
+            None => {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{text}");
+            }
+        }
+    }
+
+    pub fn start(&self, addr: &Addr, verb: &str) {
+        if let Ok(mut started) = self.started.lock() {
+            started.insert(addr.clone(), Instant::now());
+        }
+        match (&self.multi, self.mode) {
+            (Some(multi), _) => {
+                let bar = multi.add(ProgressBar::new_spinner());
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} {prefix} {msg} [{elapsed}]")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.set_prefix(addr.to_string());
+                bar.set_message(verb.to_string());
+                bar.enable_steady_tick(Duration::from_millis(120));
+                if let Ok(mut bars) = self.bars.lock() {
+                    bars.insert(addr.clone(), bar);
+                }
+            }
+            (None, OutputMode::Json) => self.emit(json!({"event": "start", "address": addr, "action": verb})),
+            (None, _) => self.line(&format!("{addr}: {verb}...")),
+        }
+    }
+
+    pub fn phase(&self, addr: &Addr, text: &str) {
+        // Log lines only when the phase itself changes, not its elapsed counter.
+        let key = text.split(" (").next().unwrap_or(text).to_string();
+        let changed = self
+            .last_phase
+            .lock()
+            .map(|mut last| last.insert(addr.clone(), key.clone()) != Some(key))
+            .unwrap_or(true);
+        match (&self.multi, self.mode) {
+            (Some(_), _) => {
+                if let Some(bar) = self.bars.lock().ok().and_then(|b| b.get(addr).cloned()) {
+                    bar.set_message(text.to_string());
+                }
+            }
+            (None, OutputMode::Json) if changed => self.emit(json!({"event": "phase", "address": addr, "phase": text})),
+            (None, _) if changed => self.line(&format!("{addr}: {text}")),
+            _ => {}
+        }
+    }
+
+    fn elapsed(&self, addr: &Addr) -> f64 {
+        self.started
+            .lock()
+            .ok()
+            .and_then(|s| s.get(addr).map(|t| t.elapsed().as_secs_f64()))
+            .unwrap_or(0.0)
+    }
+
+    pub fn finish(&self, addr: &Addr, verb: &str) {
+        let secs = self.elapsed(addr);
+        if let Some(bar) = self.bars.lock().ok().and_then(|mut b| b.remove(addr)) {
+            bar.finish_and_clear();
+        }
+        match self.mode {
+            OutputMode::Json => self.emit(
+                json!({"event": "done", "address": addr, "action": verb, "seconds": (secs * 10.0).round() / 10.0}),
+            ),
+            _ => self.line(&format!("{addr}: {verb} ({secs:.1}s)")),
+        }
+    }
+
+    pub fn fail(&self, addr: &Addr, error: &str) {
+        if let Some(bar) = self.bars.lock().ok().and_then(|mut b| b.remove(addr)) {
+            bar.finish_and_clear();
+        }
+        match self.mode {
+            OutputMode::Json => self.emit(json!({"event": "failed", "address": addr, "error": error})),
+            _ => self.line(&format!("{addr}: FAILED: {error}")),
+        }
+    }
+
+    /// A summary or notice line (JSON: `{"event": "message"}`).
+    pub fn message(&self, text: &str) {
+        match self.mode {
+            OutputMode::Json => self.emit(json!({"event": "message", "text": text})),
+            _ => self.line(text),
+        }
+    }
+}
+
+/// Progress of one resource, handed to its waiters.
+pub struct ResourceProgress<'a> {
+    pub reporter: &'a Reporter,
+    pub addr: &'a Addr,
+}
+
+impl Progress for ResourceProgress<'_> {
+    fn phase(&self, text: &str) {
+        self.reporter.phase(self.addr, text);
+    }
+}

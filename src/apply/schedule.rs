@@ -1,0 +1,165 @@
+//! Runs one operation per node of a DAG: each starts as soon as everything it waits for
+//! has finished, at most `parallelism` at once. Ctrl-C stops new work and lets work in
+//! flight finish (so it is recorded); a second Ctrl-C gives up on it.
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+
+use crate::spec::Addr;
+
+/// What to do when one operation fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnFailure {
+    /// Start nothing new (apply: a failure usually means the spec or the account needs a look).
+    StopAll,
+    /// Only skip what waits on the failed node (destroy: delete everything that can go).
+    SkipDependents,
+}
+
+#[derive(Debug)]
+pub struct Outcome<E> {
+    pub done: Vec<Addr>,
+    pub failed: Vec<(Addr, E)>,
+    /// Never started: waiting on a failure, or stopped by a failure or Ctrl-C.
+    pub skipped: Vec<Addr>,
+    pub interrupted: bool,
+}
+
+/// `nodes` lists each node with the nodes that must finish before it starts.
+pub async fn run<E, F, Fut>(
+    nodes: Vec<(Addr, Vec<Addr>)>,
+    parallelism: usize,
+    on_failure: OnFailure,
+    op: F,
+) -> Outcome<E>
+where
+    F: Fn(Addr) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+{
+    let parallelism = parallelism.max(1);
+    let order: Vec<Addr> = nodes.iter().map(|(a, _)| a.clone()).collect();
+    let known: HashSet<&Addr> = order.iter().collect();
+    let mut waiting_on: HashMap<Addr, usize> = HashMap::new();
+    let mut unblocks: HashMap<Addr, Vec<Addr>> = HashMap::new();
+    for (addr, before) in &nodes {
+        let before: Vec<&Addr> = before.iter().filter(|b| known.contains(b) && *b != addr).collect();
+        waiting_on.insert(addr.clone(), before.len());
+        for b in before {
+            unblocks.entry(b.clone()).or_default().push(addr.clone());
+        }
+    }
+    // Ready nodes start in input order, which keeps runs reproducible.
+    let mut ready: Vec<Addr> = order.iter().filter(|a| waiting_on[*a] == 0).cloned().collect();
+    ready.reverse();
+    let mut outcome = Outcome {
+        done: Vec::new(),
+        failed: Vec::new(),
+        skipped: Vec::new(),
+        interrupted: false,
+    };
+    let mut started: HashSet<Addr> = HashSet::new();
+    let mut in_flight = FuturesUnordered::new();
+    let mut stop = false;
+    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+
+    loop {
+        while !stop && in_flight.len() < parallelism {
+            let Some(addr) = ready.pop() else { break };
+            started.insert(addr.clone());
+            let fut = op(addr.clone());
+            in_flight.push(async move { (addr, fut.await) });
+        }
+        if in_flight.is_empty() {
+            break;
+        }
+        tokio::select! {
+            Some((addr, result)) = in_flight.next() => match result {
+                Ok(()) => {
+                    for next in unblocks.get(&addr).into_iter().flatten() {
+                        let count = waiting_on.get_mut(next).map(|c| { *c -= 1; *c });
+                        if count == Some(0) {
+                            ready.insert(0, next.clone());
+                        }
+                    }
+                    outcome.done.push(addr);
+                }
+                Err(e) => {
+                    outcome.failed.push((addr, e));
+                    if on_failure == OnFailure::StopAll {
+                        stop = true;
+                    }
+                }
+            },
+            _ = &mut ctrl_c => {
+                if outcome.interrupted {
+                    eprintln!("Abandoning operations in flight; the next run resumes them from the recorded intent.");
+                    break;
+                }
+                outcome.interrupted = true;
+                stop = true;
+                eprintln!("\nInterrupted: finishing the {} operation(s) in flight so they are recorded. Ctrl-C again to abandon them.", in_flight.len());
+                ctrl_c = Box::pin(tokio::signal::ctrl_c());
+            },
+        }
+    }
+    outcome.skipped = order.into_iter().filter(|a| !started.contains(a)).collect();
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Kind;
+    use std::sync::{Arc, Mutex};
+
+    fn a(name: &str) -> Addr {
+        Addr::new(Kind::Vpc, name)
+    }
+
+    #[tokio::test]
+    async fn runs_in_dependency_order_with_parallelism() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let nodes = vec![
+            (a("a"), vec![]),
+            (a("b"), vec![a("a")]),
+            (a("c"), vec![]),
+            (a("d"), vec![a("b"), a("c")]),
+        ];
+        let outcome = run(nodes, 2, OnFailure::StopAll, |addr| {
+            let log = log.clone();
+            async move {
+                log.lock().unwrap().push(addr.name.clone());
+                Ok::<(), ()>(())
+            }
+        })
+        .await;
+        assert_eq!(outcome.done.len(), 4);
+        let log = log.lock().unwrap();
+        let pos = |n: &str| log.iter().position(|x| x == n).unwrap();
+        assert!(pos("a") < pos("b") && pos("b") < pos("d") && pos("c") < pos("d"));
+    }
+
+    #[tokio::test]
+    async fn stop_all_starts_nothing_after_a_failure() {
+        let nodes = vec![(a("a"), vec![]), (a("b"), vec![a("a")]), (a("c"), vec![a("a")])];
+        let outcome = run(nodes, 1, OnFailure::StopAll, |addr| async move {
+            if addr.name == "a" { Err("boom") } else { Ok(()) }
+        })
+        .await;
+        assert_eq!(outcome.failed.len(), 1);
+        assert_eq!(outcome.skipped, [a("b"), a("c")]);
+    }
+
+    #[tokio::test]
+    async fn skip_dependents_continues_with_independent_work() {
+        let nodes = vec![(a("a"), vec![]), (a("b"), vec![a("a")]), (a("c"), vec![])];
+        let outcome = run(nodes, 1, OnFailure::SkipDependents, |addr| async move {
+            if addr.name == "a" { Err("boom") } else { Ok(()) }
+        })
+        .await;
+        assert_eq!(outcome.done, [a("c")]);
+        assert_eq!(outcome.skipped, [a("b")]);
+    }
+}
