@@ -1,32 +1,500 @@
-//! `agentcore_runtime`: placeholder until its API calls land; every call fails with a clear error.
+//! `agentcore_runtime`: CreateAgentRuntime with the stack's client token (padded to the API's
+//! 33-character minimum), retried while the fresh runtime role propagates ("Role validation
+//! failed"). A runtime of that name made by agentfs for this resource (a crash with another
+//! token) is adopted and brought to the spec. Waits until READY is seen twice in a row.
+//!
+//! UpdateAgentRuntime must resend artifact, role, network, environment, description and file
+//! systems (it takes no name and no tags: tags go through TagResource/UntagResource on the ARN).
+//! Delete waits until GetAgentRuntime answers ResourceNotFoundException.
 
-use super::aws::{ApiError, Ctx};
-use super::{Created, Recorded, Request, Resource};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use aws_sdk_bedrockagentcorecontrol::types::{
+    AgentRuntimeArtifact, AgentRuntimeStatus, ContainerConfiguration, EfsAccessPointConfiguration,
+    FilesystemConfiguration, NetworkConfiguration, NetworkMode, S3FilesAccessPointConfiguration,
+    SessionStorageConfiguration, VpcConfig,
+};
+
+use super::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, retry_transient, wait_for};
+use super::s3files_file_system::tag_changes;
+use super::{Created, Progress, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
 use crate::spec::model::AgentcoreRuntimeSpec;
 
 pub struct AgentcoreRuntime;
 
-fn unsupported() -> ApiError {
-    ApiError::new("agentfs", "Unsupported", "agentcore_runtime is not implemented yet")
-}
+/// CreateAgentRuntime's `clientToken` is 33 to 256 characters of letters, digits and hyphens.
+const TOKEN_MIN: usize = 33;
+
+/// How many READY answers in a row count as ready (a status can read READY just before an
+/// update or a late failure shows up).
+const READY_IN_A_ROW: u32 = 2;
 
 impl Resource for AgentcoreRuntime {
     type Spec = AgentcoreRuntimeSpec;
     const REPLACE_ON: &'static [&'static str] = &["name"];
+    const TIMEOUTS: Timeouts = Timeouts {
+        create: Duration::from_secs(1800),
+        update: Duration::from_secs(1800),
+        delete: Duration::from_secs(1800),
+    };
 
-    async fn create(_: &Ctx, _: &Request<'_, AgentcoreRuntimeSpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn create(ctx: &Ctx, req: &Request<'_, AgentcoreRuntimeSpec>) -> Result<Created, ApiError> {
+        let spec = req.spec;
+        let token = client_token(req.token);
+        let config = Config::from_spec(spec)?;
+        let tags: HashMap<String, String> = req.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let created = retry_transient(
+            IAM_PROPAGATION.min(req.timeout),
+            req.progress,
+            role_not_yet_usable,
+            || async {
+                ctx.clients
+                    .agentcore
+                    .create_agent_runtime()
+                    .agent_runtime_name(&spec.name)
+                    .agent_runtime_artifact(config.artifact.clone())
+                    .role_arn(&spec.role)
+                    .network_configuration(config.network.clone())
+                    .set_description(spec.description.clone())
+                    .set_environment_variables(config.environment.clone())
+                    .set_filesystem_configurations(config.filesystems.clone())
+                    .client_token(&token)
+                    .set_tags(Some(tags.clone()))
+                    .send()
+                    .await
+                    .map_err(api("bedrock-agentcore:CreateAgentRuntime"))
+            },
+        )
+        .await;
+        match created {
+            Ok(out) => {
+                let id = out.agent_runtime_id().to_string();
+                let version = wait_ready(ctx, &id, req.timeout, req.progress).await?;
+                Ok(attributes(&id, out.agent_runtime_arn(), &spec.name, &version))
+            }
+            Err(e) if e.is("ConflictException") => adopt(ctx, req, &config, e).await,
+            Err(e) => Err(e),
+        }
     }
 
     async fn update(
-        _: &Ctx,
-        _: &Request<'_, AgentcoreRuntimeSpec>,
-        _: &Recorded<'_, AgentcoreRuntimeSpec>,
+        ctx: &Ctx,
+        req: &Request<'_, AgentcoreRuntimeSpec>,
+        prior: &Recorded<'_, AgentcoreRuntimeSpec>,
     ) -> Result<Created, ApiError> {
-        Err(unsupported())
+        let id = prior.id;
+        let arn = match prior.attributes.get("arn") {
+            Some(arn) => arn.clone(),
+            None => get(ctx, id).await?.agent_runtime_arn().to_string(),
+        };
+        let mut version = prior.attributes.get("version").cloned().unwrap_or_default();
+        if sent_fields_differ(req.spec, prior.spec) {
+            // Never start an update over one still in flight (AWS answers 409).
+            wait_ready(ctx, id, req.timeout, req.progress).await?;
+            version = send_update(
+                ctx,
+                id,
+                &Config::from_spec(req.spec)?,
+                req.spec,
+                req.timeout,
+                req.progress,
+            )
+            .await?;
+        }
+        sync_tags(ctx, &arn, prior.tags, req.tags).await?;
+        Ok(attributes(id, &arn, &req.spec.name, &version))
     }
 
-    async fn delete(_: &Ctx, _: &Recorded<'_, AgentcoreRuntimeSpec>) -> Result<(), ApiError> {
-        Err(unsupported())
+    async fn delete(ctx: &Ctx, prior: &Recorded<'_, AgentcoreRuntimeSpec>) -> Result<(), ApiError> {
+        let id = prior.id;
+        // 409 while a create or update is still in progress.
+        let deleted = retry_transient(
+            prior.timeout,
+            prior.progress,
+            |e| e.is("ConflictException"),
+            || async {
+                ctx.clients
+                    .agentcore
+                    .delete_agent_runtime()
+                    .agent_runtime_id(id)
+                    .send()
+                    .await
+                    .map_err(api("bedrock-agentcore:DeleteAgentRuntime"))
+            },
+        )
+        .await;
+        match deleted {
+            Err(e) if e.is_not_found() => return Ok(()),
+            other => other.map(|_| ())?,
+        }
+        wait_for(
+            "bedrock-agentcore:DeleteAgentRuntime",
+            "the runtime to be deleted",
+            prior.timeout,
+            prior.progress,
+            || async {
+                match get(ctx, id).await {
+                    Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
+                    Err(e) => Err(e),
+                    Ok(out) => Ok(match out.status() {
+                        AgentRuntimeStatus::DeleteFailed => {
+                            Poll::Failed(with_reason(out.status(), out.failure_reason()))
+                        }
+                        other => Poll::Pending(other.as_str().to_string()),
+                    }),
+                }
+            },
+        )
+        .await
+    }
+}
+
+/// What Create and Update both send, built once from the spec.
+struct Config {
+    artifact: AgentRuntimeArtifact,
+    network: NetworkConfiguration,
+    environment: Option<HashMap<String, String>>,
+    filesystems: Option<Vec<FilesystemConfiguration>>,
+}
+
+impl Config {
+    fn from_spec(spec: &AgentcoreRuntimeSpec) -> Result<Config, ApiError> {
+        let invalid = |e: aws_sdk_bedrockagentcorecontrol::error::BuildError| {
+            ApiError::new("bedrock-agentcore:CreateAgentRuntime", "InvalidRequest", e.to_string())
+        };
+        let artifact = AgentRuntimeArtifact::ContainerConfiguration(
+            ContainerConfiguration::builder()
+                .container_uri(&spec.container_uri)
+                .build()
+                .map_err(invalid)?,
+        );
+        let network = if spec.network_mode.eq_ignore_ascii_case("VPC") {
+            NetworkConfiguration::builder()
+                .network_mode(NetworkMode::Vpc)
+                .network_mode_config(
+                    VpcConfig::builder()
+                        .set_subnets(Some(spec.subnets.clone()))
+                        .set_security_groups(Some(spec.security_groups.clone()))
+                        .build()
+                        .map_err(invalid)?,
+                )
+                .build()
+                .map_err(invalid)?
+        } else {
+            NetworkConfiguration::builder()
+                .network_mode(NetworkMode::Public)
+                .build()
+                .map_err(invalid)?
+        };
+        let mut filesystems = Vec::new();
+        for mount in &spec.filesystem {
+            let entry = if let Some(arn) = &mount.s3files_access_point {
+                FilesystemConfiguration::S3FilesAccessPoint(
+                    S3FilesAccessPointConfiguration::builder()
+                        .access_point_arn(arn)
+                        .mount_path(&mount.mount_path)
+                        .build()
+                        .map_err(invalid)?,
+                )
+            } else if let Some(arn) = &mount.efs_access_point {
+                FilesystemConfiguration::EfsAccessPoint(
+                    EfsAccessPointConfiguration::builder()
+                        .access_point_arn(arn)
+                        .mount_path(&mount.mount_path)
+                        .build()
+                        .map_err(invalid)?,
+                )
+            } else {
+                FilesystemConfiguration::SessionStorage(
+                    SessionStorageConfiguration::builder()
+                        .mount_path(&mount.mount_path)
+                        .build()
+                        .map_err(invalid)?,
+                )
+            };
+            filesystems.push(entry);
+        }
+        Ok(Config {
+            artifact,
+            network,
+            environment: (!spec.environment_variables.is_empty()).then(|| {
+                spec.environment_variables
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            }),
+            filesystems: (!filesystems.is_empty()).then_some(filesystems),
+        })
+    }
+}
+
+/// `token` as a valid CreateAgentRuntime client token: used as is when it already is one,
+/// otherwise derived from it deterministically (same input, same token).
+fn client_token(token: &str) -> String {
+    let valid_chars = token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && token.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && token.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if valid_chars && (TOKEN_MIN..=256).contains(&token.len()) {
+        return token.to_string();
+    }
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(token.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("agentfs-{hex}")
+}
+
+/// Errors AgentCore gives while a just-created role is not yet usable by the service.
+fn role_not_yet_usable(e: &ApiError) -> bool {
+    let message = e.message.to_ascii_lowercase();
+    (e.is("ValidationException") && message.contains("role validation failed"))
+        || e.is("AccessDeniedException")
+        || (e.is("ValidationException") && message.contains("access denied"))
+}
+
+/// Fields UpdateAgentRuntime sends: a change elsewhere (tags, sensitive names) needs no update.
+fn sent_fields_differ(new: &AgentcoreRuntimeSpec, old: &AgentcoreRuntimeSpec) -> bool {
+    new.description != old.description
+        || new.container_uri != old.container_uri
+        || new.role != old.role
+        || !new.network_mode.eq_ignore_ascii_case(&old.network_mode)
+        || new.subnets != old.subnets
+        || new.security_groups != old.security_groups
+        || new.environment_variables != old.environment_variables
+        || new.filesystem != old.filesystem
+}
+
+fn attributes(id: &str, arn: &str, name: &str, version: &str) -> Created {
+    let mut created = Created::new(id).with("arn", arn).with("name", name);
+    if !version.is_empty() {
+        created = created.with("version", version);
+    }
+    created
+}
+
+fn with_reason(status: &AgentRuntimeStatus, reason: Option<&str>) -> String {
+    match reason {
+        Some(r) if !r.is_empty() => format!("{}: {r}", status.as_str()),
+        _ => status.as_str().to_string(),
+    }
+}
+
+async fn get(
+    ctx: &Ctx,
+    id: &str,
+) -> Result<aws_sdk_bedrockagentcorecontrol::operation::get_agent_runtime::GetAgentRuntimeOutput, ApiError> {
+    ctx.clients
+        .agentcore
+        .get_agent_runtime()
+        .agent_runtime_id(id)
+        .send()
+        .await
+        .map_err(api("bedrock-agentcore:GetAgentRuntime"))
+}
+
+/// Waits until the runtime reads READY twice in a row; returns its version.
+async fn wait_ready(ctx: &Ctx, id: &str, timeout: Duration, progress: &dyn Progress) -> Result<String, ApiError> {
+    let seen = AtomicU32::new(0);
+    wait_for(
+        "bedrock-agentcore:GetAgentRuntime",
+        "the runtime to be READY",
+        timeout,
+        progress,
+        || async {
+            let out = get(ctx, id).await?;
+            Ok(match out.status() {
+                AgentRuntimeStatus::Ready => {
+                    if seen.fetch_add(1, Ordering::SeqCst) + 1 >= READY_IN_A_ROW {
+                        Poll::Ready(out.agent_runtime_version().to_string())
+                    } else {
+                        Poll::Pending("READY".to_string())
+                    }
+                }
+                s @ (AgentRuntimeStatus::CreateFailed
+                | AgentRuntimeStatus::UpdateFailed
+                | AgentRuntimeStatus::DeleteFailed
+                | AgentRuntimeStatus::Deleting) => Poll::Failed(with_reason(s, out.failure_reason())),
+                other => {
+                    seen.store(0, Ordering::SeqCst);
+                    Poll::Pending(other.as_str().to_string())
+                }
+            })
+        },
+    )
+    .await
+}
+
+async fn send_update(
+    ctx: &Ctx,
+    id: &str,
+    config: &Config,
+    spec: &AgentcoreRuntimeSpec,
+    timeout: Duration,
+    progress: &dyn Progress,
+) -> Result<String, ApiError> {
+    let out = retry_transient(IAM_PROPAGATION.min(timeout), progress, role_not_yet_usable, || async {
+        ctx.clients
+            .agentcore
+            .update_agent_runtime()
+            .agent_runtime_id(id)
+            .agent_runtime_artifact(config.artifact.clone())
+            .role_arn(&spec.role)
+            .network_configuration(config.network.clone())
+            .set_description(spec.description.clone())
+            // An empty map (not an absent one) clears variables a previous version had.
+            .set_environment_variables(Some(config.environment.clone().unwrap_or_default()))
+            .set_filesystem_configurations(Some(config.filesystems.clone().unwrap_or_default()))
+            .send()
+            .await
+            .map_err(api("bedrock-agentcore:UpdateAgentRuntime"))
+    })
+    .await?;
+    let sent_version = out.agent_runtime_version().to_string();
+    let version = wait_ready(ctx, id, timeout, progress).await?;
+    Ok(if version.is_empty() { sent_version } else { version })
+}
+
+/// After a name conflict: the runtime of that name is ours if its tags say agentfs made it
+/// for this resource of this stack; then it is brought to the spec. Otherwise the conflict stands.
+async fn adopt(
+    ctx: &Ctx,
+    req: &Request<'_, AgentcoreRuntimeSpec>,
+    config: &Config,
+    conflict: ApiError,
+) -> Result<Created, ApiError> {
+    let spec = req.spec;
+    let runtimes = ctx
+        .clients
+        .agentcore
+        .list_agent_runtimes()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(api("bedrock-agentcore:ListAgentRuntimes"))?;
+    let Some(found) = runtimes.iter().find(|r| r.agent_runtime_name() == spec.name) else {
+        return Err(conflict);
+    };
+    let arn = found.agent_runtime_arn().to_string();
+    let id = found.agent_runtime_id().to_string();
+    let live_tags = tags_of(ctx, &arn).await?;
+    let ours = [TAG_STACK, TAG_RESOURCE]
+        .iter()
+        .all(|k| req.tags.get(*k).is_some() && live_tags.get(*k) == req.tags.get(*k));
+    if !ours {
+        return Err(ApiError::new(
+            "bedrock-agentcore:CreateAgentRuntime",
+            "ConflictException",
+            format!(
+                "an agent runtime named `{}` already exists ({id}) and was not made by agentfs for {} in stack `{}`: \
+                 choose another name or delete that runtime",
+                spec.name, req.address, ctx.stack
+            ),
+        ));
+    }
+    req.progress.phase("adopting the runtime an earlier attempt created");
+    let mut version = wait_ready(ctx, &id, req.timeout, req.progress).await?;
+    if !live_matches(&get(ctx, &id).await?, spec, config) {
+        version = send_update(ctx, &id, config, spec, req.timeout, req.progress).await?;
+    }
+    sync_tags(ctx, &arn, &live_tags, req.tags).await?;
+    Ok(attributes(&id, &arn, &spec.name, &version))
+}
+
+/// Whether a live runtime already has what the spec asks for (so adoption needs no update).
+fn live_matches(
+    live: &aws_sdk_bedrockagentcorecontrol::operation::get_agent_runtime::GetAgentRuntimeOutput,
+    spec: &AgentcoreRuntimeSpec,
+    config: &Config,
+) -> bool {
+    let env: BTreeMap<String, String> = live
+        .environment_variables()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    live.agent_runtime_artifact() == Some(&config.artifact)
+        && live.role_arn() == spec.role
+        && live.network_configuration() == Some(&config.network)
+        && live.description().unwrap_or_default() == spec.description.as_deref().unwrap_or_default()
+        && env == spec.environment_variables
+        && live.filesystem_configurations() == config.filesystems.as_deref().unwrap_or_default()
+}
+
+async fn tags_of(ctx: &Ctx, arn: &str) -> Result<BTreeMap<String, String>, ApiError> {
+    let out = ctx
+        .clients
+        .agentcore
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(api("bedrock-agentcore:ListTagsForResource"))?;
+    Ok(out
+        .tags()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default())
+}
+
+async fn sync_tags(
+    ctx: &Ctx,
+    arn: &str,
+    recorded: &BTreeMap<String, String>,
+    desired: &BTreeMap<String, String>,
+) -> Result<(), ApiError> {
+    let (stale, changed) = tag_changes(recorded, desired);
+    if !stale.is_empty() {
+        ctx.clients
+            .agentcore
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(stale))
+            .send()
+            .await
+            .map_err(api("bedrock-agentcore:UntagResource"))?;
+    }
+    if !changed.is_empty() {
+        ctx.clients
+            .agentcore
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(changed.into_iter().collect()))
+            .send()
+            .await
+            .map_err(api("bedrock-agentcore:TagResource"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_tokens_meet_the_api_minimum() {
+        let ours = super::super::client_token("lineage", "agentcore_runtime.agent", 0);
+        assert!(ours.len() >= TOKEN_MIN);
+        assert_eq!(client_token(&ours), ours);
+        let short = client_token("abc");
+        assert!(short.len() >= TOKEN_MIN && short.len() <= 256);
+        assert_eq!(short, client_token("abc"));
+        assert_ne!(short, client_token("abd"));
+        assert!(short.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        let odd = client_token("has spaces and/slashes but is quite long enough");
+        assert!(odd.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    }
+
+    #[test]
+    fn role_propagation_errors_are_transient() {
+        assert!(role_not_yet_usable(&ApiError::new(
+            "x",
+            "ValidationException",
+            "Role validation failed"
+        )));
+        assert!(!role_not_yet_usable(&ApiError::new(
+            "x",
+            "ValidationException",
+            "Invalid mountPath"
+        )));
     }
 }

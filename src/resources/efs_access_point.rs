@@ -1,32 +1,183 @@
-//! `efs_access_point`: placeholder until its API calls land; every call fails with a clear error.
+//! `efs_access_point`: CreateAccessPoint with the stack's client token. Before creating, the
+//! file system's access points are searched for that token, so a retry after a crash reuses
+//! the earlier one (AWS would otherwise answer AccessPointAlreadyExists). Waits for
+//! `available`; only tags change in place.
 
-use super::aws::{ApiError, Ctx};
-use super::{Created, Recorded, Request, Resource};
-use crate::spec::model::EfsAccessPointSpec;
+use std::time::Duration;
+
+use aws_sdk_efs::types::{AccessPointDescription, CreationInfo, LifeCycleState, PosixUser, RootDirectory};
+
+use super::aws::{ApiError, Ctx, Poll, api, wait_for};
+use super::efs_file_system::{efs_tags, sync_tags};
+use super::{Created, Recorded, Request, Resource, Timeouts};
+use crate::spec::model::{self, EfsAccessPointSpec};
 
 pub struct EfsAccessPoint;
-
-fn unsupported() -> ApiError {
-    ApiError::new("agentfs", "Unsupported", "efs_access_point is not implemented yet")
-}
 
 impl Resource for EfsAccessPoint {
     type Spec = EfsAccessPointSpec;
     const REPLACE_ON: &'static [&'static str] = &["file_system", "posix_user", "root_directory"];
+    const TIMEOUTS: Timeouts = Timeouts {
+        create: Duration::from_secs(600),
+        update: Duration::from_secs(600),
+        delete: Duration::from_secs(600),
+    };
 
-    async fn create(_: &Ctx, _: &Request<'_, EfsAccessPointSpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn create(ctx: &Ctx, req: &Request<'_, EfsAccessPointSpec>) -> Result<Created, ApiError> {
+        let spec = req.spec;
+        let existing = ctx
+            .clients
+            .efs
+            .describe_access_points()
+            .file_system_id(&spec.file_system)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(api("efs:DescribeAccessPoints"))?;
+        let ap = match existing.into_iter().find(|ap| ap.client_token() == Some(req.token)) {
+            Some(ap) => ap,
+            None => {
+                let out = ctx
+                    .clients
+                    .efs
+                    .create_access_point()
+                    .client_token(req.token)
+                    .file_system_id(&spec.file_system)
+                    .set_tags(Some(efs_tags(req.tags)?))
+                    .set_posix_user(spec.posix_user.as_ref().map(posix_user).transpose()?)
+                    .set_root_directory(spec.root_directory.as_ref().map(root_directory).transpose()?)
+                    .send()
+                    .await
+                    .map_err(api("efs:CreateAccessPoint"))?;
+                let id = out
+                    .access_point_id()
+                    .ok_or_else(|| ApiError::missing("efs:CreateAccessPoint", "AccessPointId"))?;
+                AccessPointDescription::builder()
+                    .access_point_id(id)
+                    .set_access_point_arn(out.access_point_arn().map(String::from))
+                    .set_life_cycle_state(out.life_cycle_state().cloned())
+                    .build()
+            }
+        };
+        let id = ap
+            .access_point_id()
+            .ok_or_else(|| ApiError::missing("efs:DescribeAccessPoints", "AccessPointId"))?
+            .to_string();
+        if ap.life_cycle_state() != Some(&LifeCycleState::Available) {
+            wait_for(
+                "efs:CreateAccessPoint",
+                "the access point to be available",
+                req.timeout,
+                req.progress,
+                || async {
+                    Ok(
+                        match describe(ctx, &id).await?.and_then(|ap| ap.life_cycle_state().cloned()) {
+                            Some(LifeCycleState::Available) => Poll::Ready(()),
+                            Some(s @ (LifeCycleState::Error | LifeCycleState::Deleting | LifeCycleState::Deleted)) => {
+                                Poll::Failed(s.as_str().to_string())
+                            }
+                            Some(other) => Poll::Pending(other.as_str().to_string()),
+                            None => Poll::Pending("not yet listed".to_string()),
+                        },
+                    )
+                },
+            )
+            .await?;
+        }
+        Ok(created(ctx, &id, ap.access_point_arn().map(String::from)))
     }
 
     async fn update(
-        _: &Ctx,
-        _: &Request<'_, EfsAccessPointSpec>,
-        _: &Recorded<'_, EfsAccessPointSpec>,
+        ctx: &Ctx,
+        req: &Request<'_, EfsAccessPointSpec>,
+        prior: &Recorded<'_, EfsAccessPointSpec>,
     ) -> Result<Created, ApiError> {
-        Err(unsupported())
+        sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        Ok(created(ctx, prior.id, prior.attributes.get("arn").cloned()))
     }
 
-    async fn delete(_: &Ctx, _: &Recorded<'_, EfsAccessPointSpec>) -> Result<(), ApiError> {
-        Err(unsupported())
+    async fn delete(ctx: &Ctx, prior: &Recorded<'_, EfsAccessPointSpec>) -> Result<(), ApiError> {
+        let id = prior.id;
+        let deleted = ctx
+            .clients
+            .efs
+            .delete_access_point()
+            .access_point_id(id)
+            .send()
+            .await
+            .map_err(api("efs:DeleteAccessPoint"));
+        match deleted {
+            Err(e) if e.is_not_found() => return Ok(()),
+            other => other.map(|_| ())?,
+        }
+        wait_for(
+            "efs:DeleteAccessPoint",
+            "the access point to be deleted",
+            prior.timeout,
+            prior.progress,
+            || async {
+                match describe(ctx, id).await {
+                    Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
+                    Err(e) => Err(e),
+                    Ok(None) => Ok(Poll::Ready(())),
+                    Ok(Some(ap)) => Ok(match ap.life_cycle_state() {
+                        None | Some(LifeCycleState::Deleted) => Poll::Ready(()),
+                        Some(other) => Poll::Pending(other.as_str().to_string()),
+                    }),
+                }
+            },
+        )
+        .await
     }
+}
+
+fn created(ctx: &Ctx, id: &str, arn: Option<String>) -> Created {
+    let arn = arn.unwrap_or_else(|| ctx.arn("elasticfilesystem", &format!("access-point/{id}")));
+    Created::new(id).with("arn", arn)
+}
+
+async fn describe(ctx: &Ctx, id: &str) -> Result<Option<AccessPointDescription>, ApiError> {
+    let out = ctx
+        .clients
+        .efs
+        .describe_access_points()
+        .access_point_id(id)
+        .send()
+        .await
+        .map_err(api("efs:DescribeAccessPoints"))?;
+    Ok(out.access_points().first().cloned())
+}
+
+fn invalid(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new("efs:CreateAccessPoint", "InvalidRequest", e.to_string())
+}
+
+fn posix_user(user: &model::PosixUser) -> Result<PosixUser, ApiError> {
+    PosixUser::builder()
+        .uid(user.uid)
+        .gid(user.gid)
+        .set_secondary_gids((!user.secondary_gids.is_empty()).then(|| user.secondary_gids.clone()))
+        .build()
+        .map_err(invalid)
+}
+
+fn root_directory(root: &model::RootDirectory) -> Result<RootDirectory, ApiError> {
+    let info = root
+        .creation_permissions
+        .as_ref()
+        .map(|p| {
+            CreationInfo::builder()
+                .owner_uid(p.owner_uid)
+                .owner_gid(p.owner_gid)
+                .permissions(&p.permissions)
+                .build()
+                .map_err(invalid)
+        })
+        .transpose()?;
+    Ok(RootDirectory::builder()
+        .path(&root.path)
+        .set_creation_info(info)
+        .build())
 }

@@ -1,32 +1,234 @@
-//! `efs_file_system`: placeholder until its API calls land; every call fails with a clear error.
+//! `efs_file_system`: CreateFileSystem with CreationToken = the stack's token (a retry answers
+//! FileSystemAlreadyExists, and the earlier one is found by that token), waits for `available`.
+//! Throughput mode and tags change in place. Delete waits out mount targets still deleting,
+//! then until the file system is gone.
+//!
+//! Also home of what the EFS kinds share: tags and tag sync.
 
-use super::aws::{ApiError, Ctx};
-use super::{Created, Recorded, Request, Resource};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_efs::types::{LifeCycleState, PerformanceMode, ThroughputMode};
+
+use super::aws::{ApiError, Ctx, Poll, api, retry_transient, wait_for};
+use super::s3files_file_system::tag_changes;
+use super::{Created, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::EfsFileSystemSpec;
 
 pub struct EfsFileSystem;
 
-fn unsupported() -> ApiError {
-    ApiError::new("agentfs", "Unsupported", "efs_file_system is not implemented yet")
-}
-
 impl Resource for EfsFileSystem {
     type Spec = EfsFileSystemSpec;
     const REPLACE_ON: &'static [&'static str] = &["performance_mode", "encrypted"];
+    const TIMEOUTS: Timeouts = Timeouts {
+        create: Duration::from_secs(600),
+        update: Duration::from_secs(600),
+        delete: Duration::from_secs(600),
+    };
 
-    async fn create(_: &Ctx, _: &Request<'_, EfsFileSystemSpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn create(ctx: &Ctx, req: &Request<'_, EfsFileSystemSpec>) -> Result<Created, ApiError> {
+        let spec = req.spec;
+        let performance = match spec.performance_mode.as_str() {
+            "generalPurpose" => PerformanceMode::GeneralPurpose,
+            "maxIO" => PerformanceMode::MaxIo,
+            other => return Err(bad_value("performance_mode", other, "`generalPurpose` or `maxIO`")),
+        };
+        let created = ctx
+            .clients
+            .efs
+            .create_file_system()
+            .creation_token(req.token)
+            .performance_mode(performance)
+            .throughput_mode(throughput(&spec.throughput_mode)?)
+            .encrypted(spec.encrypted)
+            .set_tags(Some(efs_tags(req.tags)?))
+            .send()
+            .await
+            .map_err(api("efs:CreateFileSystem"));
+        let (id, arn) = match created {
+            Ok(out) => (
+                out.file_system_id().to_string(),
+                out.file_system_arn().map(String::from),
+            ),
+            Err(e) if e.is("FileSystemAlreadyExists") => {
+                let out = ctx
+                    .clients
+                    .efs
+                    .describe_file_systems()
+                    .creation_token(req.token)
+                    .send()
+                    .await
+                    .map_err(api("efs:DescribeFileSystems"))?;
+                let fs = out
+                    .file_systems()
+                    .first()
+                    .ok_or_else(|| ApiError::missing("efs:DescribeFileSystems", "FileSystems"))?;
+                (fs.file_system_id().to_string(), fs.file_system_arn().map(String::from))
+            }
+            Err(e) => return Err(e),
+        };
+        wait_state(ctx, &id, req.timeout, req.progress).await?;
+        Ok(created_fs(ctx, &id, arn))
     }
 
     async fn update(
-        _: &Ctx,
-        _: &Request<'_, EfsFileSystemSpec>,
-        _: &Recorded<'_, EfsFileSystemSpec>,
+        ctx: &Ctx,
+        req: &Request<'_, EfsFileSystemSpec>,
+        prior: &Recorded<'_, EfsFileSystemSpec>,
     ) -> Result<Created, ApiError> {
-        Err(unsupported())
+        if req.spec.throughput_mode != prior.spec.throughput_mode {
+            ctx.clients
+                .efs
+                .update_file_system()
+                .file_system_id(prior.id)
+                .throughput_mode(throughput(&req.spec.throughput_mode)?)
+                .send()
+                .await
+                .map_err(api("efs:UpdateFileSystem"))?;
+            wait_state(ctx, prior.id, req.timeout, req.progress).await?;
+        }
+        sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        Ok(created_fs(ctx, prior.id, prior.attributes.get("arn").cloned()))
     }
 
-    async fn delete(_: &Ctx, _: &Recorded<'_, EfsFileSystemSpec>) -> Result<(), ApiError> {
-        Err(unsupported())
+    async fn delete(ctx: &Ctx, prior: &Recorded<'_, EfsFileSystemSpec>) -> Result<(), ApiError> {
+        let id = prior.id;
+        let deleted = retry_transient(
+            prior.timeout,
+            prior.progress,
+            |e| e.is("FileSystemInUse"),
+            || async {
+                ctx.clients
+                    .efs
+                    .delete_file_system()
+                    .file_system_id(id)
+                    .send()
+                    .await
+                    .map_err(api("efs:DeleteFileSystem"))
+            },
+        )
+        .await;
+        match deleted {
+            Err(e) if e.is_not_found() => return Ok(()),
+            other => other.map(|_| ())?,
+        }
+        wait_for(
+            "efs:DeleteFileSystem",
+            "the file system to be deleted",
+            prior.timeout,
+            prior.progress,
+            || async {
+                match describe(ctx, id).await {
+                    Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
+                    Err(e) => Err(e),
+                    Ok(None) | Ok(Some(LifeCycleState::Deleted)) => Ok(Poll::Ready(())),
+                    Ok(Some(state)) => Ok(Poll::Pending(state.as_str().to_string())),
+                }
+            },
+        )
+        .await
     }
+}
+
+fn created_fs(ctx: &Ctx, id: &str, arn: Option<String>) -> Created {
+    let arn = arn.unwrap_or_else(|| ctx.arn("elasticfilesystem", &format!("file-system/{id}")));
+    Created::new(id).with("arn", arn)
+}
+
+fn bad_value(field: &str, value: &str, expected: &str) -> ApiError {
+    ApiError::new(
+        "efs:CreateFileSystem",
+        "InvalidParameter",
+        format!("{field} must be {expected}, not `{value}`"),
+    )
+}
+
+fn throughput(mode: &str) -> Result<ThroughputMode, ApiError> {
+    match mode {
+        "bursting" => Ok(ThroughputMode::Bursting),
+        "elastic" => Ok(ThroughputMode::Elastic),
+        "provisioned" => Ok(ThroughputMode::Provisioned),
+        other => Err(bad_value(
+            "throughput_mode",
+            other,
+            "`bursting`, `elastic` or `provisioned`",
+        )),
+    }
+}
+
+/// The file system's lifecycle state; `None` if the listing no longer has it.
+async fn describe(ctx: &Ctx, id: &str) -> Result<Option<LifeCycleState>, ApiError> {
+    let out = ctx
+        .clients
+        .efs
+        .describe_file_systems()
+        .file_system_id(id)
+        .send()
+        .await
+        .map_err(api("efs:DescribeFileSystems"))?;
+    Ok(out.file_systems().first().map(|fs| fs.life_cycle_state().clone()))
+}
+
+async fn wait_state(ctx: &Ctx, id: &str, timeout: Duration, progress: &dyn Progress) -> Result<(), ApiError> {
+    wait_for(
+        "efs:CreateFileSystem",
+        "the file system to be available",
+        timeout,
+        progress,
+        || async {
+            Ok(match describe(ctx, id).await? {
+                Some(LifeCycleState::Available) => Poll::Ready(()),
+                Some(s @ (LifeCycleState::Error | LifeCycleState::Deleting | LifeCycleState::Deleted)) => {
+                    Poll::Failed(s.as_str().to_string())
+                }
+                Some(other) => Poll::Pending(other.as_str().to_string()),
+                None => Poll::Pending("not yet listed".to_string()),
+            })
+        },
+    )
+    .await
+}
+
+/// Tags as EFS's list of `{Key, Value}`.
+pub(super) fn efs_tags(tags: &BTreeMap<String, String>) -> Result<Vec<aws_sdk_efs::types::Tag>, ApiError> {
+    tags.iter()
+        .map(|(k, v)| {
+            aws_sdk_efs::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| ApiError::new("efs:TagResource", "InvalidTag", e.to_string()))
+        })
+        .collect()
+}
+
+/// Makes an EFS resource's tags (file system or access point, by id) equal `desired`.
+pub(super) async fn sync_tags(
+    ctx: &Ctx,
+    resource_id: &str,
+    recorded: &BTreeMap<String, String>,
+    desired: &BTreeMap<String, String>,
+) -> Result<(), ApiError> {
+    let (stale, changed) = tag_changes(recorded, desired);
+    if !stale.is_empty() {
+        ctx.clients
+            .efs
+            .untag_resource()
+            .resource_id(resource_id)
+            .set_tag_keys(Some(stale))
+            .send()
+            .await
+            .map_err(api("efs:UntagResource"))?;
+    }
+    if !changed.is_empty() {
+        ctx.clients
+            .efs
+            .tag_resource()
+            .resource_id(resource_id)
+            .set_tags(Some(efs_tags(&changed)?))
+            .send()
+            .await
+            .map_err(api("efs:TagResource"))?;
+    }
+    Ok(())
 }

@@ -1,32 +1,188 @@
-//! `efs_mount_target`: placeholder until its API calls land; every call fails with a clear error.
+//! `efs_mount_target`: no client token and no tags, so a create first looks for the file
+//! system's mount target in the same subnet (DescribeMountTargets) and reuses it. Waits for
+//! `available`. Security groups change in place (ModifyMountTargetSecurityGroups).
 
-use super::aws::{ApiError, Ctx};
-use super::{Created, Recorded, Request, Resource};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use aws_sdk_efs::types::{LifeCycleState, MountTargetDescription};
+
+use super::aws::{ApiError, Ctx, Poll, api, wait_for};
+use super::{Created, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::EfsMountTargetSpec;
 
 pub struct EfsMountTarget;
 
-fn unsupported() -> ApiError {
-    ApiError::new("agentfs", "Unsupported", "efs_mount_target is not implemented yet")
-}
-
 impl Resource for EfsMountTarget {
     type Spec = EfsMountTargetSpec;
     const REPLACE_ON: &'static [&'static str] = &["file_system", "subnet"];
+    const TIMEOUTS: Timeouts = Timeouts {
+        create: Duration::from_secs(600),
+        update: Duration::from_secs(600),
+        delete: Duration::from_secs(600),
+    };
 
-    async fn create(_: &Ctx, _: &Request<'_, EfsMountTargetSpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn create(ctx: &Ctx, req: &Request<'_, EfsMountTargetSpec>) -> Result<Created, ApiError> {
+        let spec = req.spec;
+        let existing = ctx
+            .clients
+            .efs
+            .describe_mount_targets()
+            .file_system_id(&spec.file_system)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(api("efs:DescribeMountTargets"))?;
+        let reusable = existing.iter().find(|t| {
+            t.subnet_id() == spec.subnet
+                && !matches!(t.life_cycle_state(), LifeCycleState::Deleting | LifeCycleState::Deleted)
+        });
+        let id = match reusable {
+            Some(target) => {
+                req.progress.phase("reusing the mount target already in this subnet");
+                target.mount_target_id().to_string()
+            }
+            None => {
+                if let Some(old) = existing.iter().find(|t| t.subnet_id() == spec.subnet) {
+                    wait_gone(ctx, old.mount_target_id(), req.timeout, req.progress).await?;
+                }
+                let out = ctx
+                    .clients
+                    .efs
+                    .create_mount_target()
+                    .file_system_id(&spec.file_system)
+                    .subnet_id(&spec.subnet)
+                    .set_security_groups((!spec.security_groups.is_empty()).then(|| spec.security_groups.clone()))
+                    .send()
+                    .await
+                    .map_err(api("efs:CreateMountTarget"))?;
+                out.mount_target_id().to_string()
+            }
+        };
+        let live = wait_available(ctx, &id, req.timeout, req.progress).await?;
+        if reusable.is_some() && !spec.security_groups.is_empty() {
+            set_security_groups(ctx, &id, &spec.security_groups).await?;
+        }
+        Ok(created(&live))
     }
 
     async fn update(
-        _: &Ctx,
-        _: &Request<'_, EfsMountTargetSpec>,
-        _: &Recorded<'_, EfsMountTargetSpec>,
+        ctx: &Ctx,
+        req: &Request<'_, EfsMountTargetSpec>,
+        prior: &Recorded<'_, EfsMountTargetSpec>,
     ) -> Result<Created, ApiError> {
-        Err(unsupported())
+        let old: BTreeSet<&String> = prior.spec.security_groups.iter().collect();
+        let new: BTreeSet<&String> = req.spec.security_groups.iter().collect();
+        if old != new {
+            set_security_groups(ctx, prior.id, &req.spec.security_groups).await?;
+        }
+        let live = wait_available(ctx, prior.id, req.timeout, req.progress).await?;
+        Ok(created(&live))
     }
 
-    async fn delete(_: &Ctx, _: &Recorded<'_, EfsMountTargetSpec>) -> Result<(), ApiError> {
-        Err(unsupported())
+    async fn delete(ctx: &Ctx, prior: &Recorded<'_, EfsMountTargetSpec>) -> Result<(), ApiError> {
+        let deleted = ctx
+            .clients
+            .efs
+            .delete_mount_target()
+            .mount_target_id(prior.id)
+            .send()
+            .await
+            .map_err(api("efs:DeleteMountTarget"));
+        match deleted {
+            Err(e) if e.is_not_found() => return Ok(()),
+            other => other.map(|_| ())?,
+        }
+        wait_gone(ctx, prior.id, prior.timeout, prior.progress).await
     }
+}
+
+fn created(live: &MountTargetDescription) -> Created {
+    let mut created = Created::new(live.mount_target_id());
+    let optional = [
+        ("availability_zone", live.availability_zone_name()),
+        ("availability_zone_id", live.availability_zone_id()),
+        ("ip_address", live.ip_address()),
+        ("network_interface_id", live.network_interface_id()),
+    ];
+    for (key, value) in optional {
+        if let Some(value) = value {
+            created = created.with(key, value);
+        }
+    }
+    created
+}
+
+async fn set_security_groups(ctx: &Ctx, id: &str, groups: &[String]) -> Result<(), ApiError> {
+    ctx.clients
+        .efs
+        .modify_mount_target_security_groups()
+        .mount_target_id(id)
+        .set_security_groups(Some(groups.to_vec()))
+        .send()
+        .await
+        .map_err(api("efs:ModifyMountTargetSecurityGroups"))?;
+    Ok(())
+}
+
+async fn describe(ctx: &Ctx, id: &str) -> Result<Option<MountTargetDescription>, ApiError> {
+    let out = ctx
+        .clients
+        .efs
+        .describe_mount_targets()
+        .mount_target_id(id)
+        .send()
+        .await
+        .map_err(api("efs:DescribeMountTargets"))?;
+    Ok(out.mount_targets().first().cloned())
+}
+
+async fn wait_available(
+    ctx: &Ctx,
+    id: &str,
+    timeout: Duration,
+    progress: &dyn Progress,
+) -> Result<MountTargetDescription, ApiError> {
+    wait_for(
+        "efs:CreateMountTarget",
+        "the mount target to be available",
+        timeout,
+        progress,
+        || async {
+            Ok(match describe(ctx, id).await? {
+                Some(mt) => match mt.life_cycle_state() {
+                    LifeCycleState::Available => Poll::Ready(mt),
+                    s @ (LifeCycleState::Error | LifeCycleState::Deleting | LifeCycleState::Deleted) => {
+                        Poll::Failed(s.as_str().to_string())
+                    }
+                    other => Poll::Pending(other.as_str().to_string()),
+                },
+                None => Poll::Pending("not yet listed".to_string()),
+            })
+        },
+    )
+    .await
+}
+
+async fn wait_gone(ctx: &Ctx, id: &str, timeout: Duration, progress: &dyn Progress) -> Result<(), ApiError> {
+    wait_for(
+        "efs:DeleteMountTarget",
+        "the mount target to be deleted",
+        timeout,
+        progress,
+        || async {
+            match describe(ctx, id).await {
+                Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
+                Err(e) => Err(e),
+                Ok(None) => Ok(Poll::Ready(())),
+                Ok(Some(mt)) => Ok(match mt.life_cycle_state() {
+                    LifeCycleState::Deleted => Poll::Ready(()),
+                    other => Poll::Pending(other.as_str().to_string()),
+                }),
+            }
+        },
+    )
+    .await
 }

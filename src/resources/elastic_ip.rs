@@ -1,32 +1,116 @@
-//! `elastic_ip`: placeholder until its API calls land; every call fails with a clear error.
+//! `elastic_ip`: AllocateAddress in the `vpc` domain, tagged at creation (no client token: an
+//! earlier attempt is found by its tags). Release waits while the address is still in use, which
+//! is the case until the NAT gateway that used it is `deleted`.
 
-use super::aws::{ApiError, Ctx};
-use super::{Created, Recorded, Request, Resource};
+use std::time::Duration;
+
+use aws_sdk_ec2::types::{DomainType, ResourceType};
+
+use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
+use super::{Created, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::ElasticIpSpec;
 
 pub struct ElasticIp;
 
-fn unsupported() -> ApiError {
-    ApiError::new("agentfs", "Unsupported", "elastic_ip is not implemented yet")
-}
-
 impl Resource for ElasticIp {
     type Spec = ElasticIpSpec;
     const REPLACE_ON: &'static [&'static str] = &[];
+    const TIMEOUTS: Timeouts = Timeouts {
+        create: Duration::from_secs(300),
+        update: Duration::from_secs(300),
+        // The NAT gateway that used the address may still be letting it go.
+        delete: Duration::from_secs(900),
+    };
 
-    async fn create(_: &Ctx, _: &Request<'_, ElasticIpSpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn create(ctx: &Ctx, req: &Request<'_, ElasticIpSpec>) -> Result<Created, ApiError> {
+        if let Some(found) = find(ctx, req.address).await? {
+            return Ok(found);
+        }
+        let out = ctx
+            .clients
+            .ec2
+            .allocate_address()
+            .domain(DomainType::Vpc)
+            .tag_specifications(ec2_tag_spec(ResourceType::ElasticIp, req.tags))
+            .send()
+            .await
+            .map_err(api("ec2:AllocateAddress"))?;
+        let id = out
+            .allocation_id()
+            .ok_or_else(|| ApiError::missing("ec2:AllocateAddress", "AllocationId"))?;
+        Ok(created(id, out.public_ip().unwrap_or_default()))
     }
 
     async fn update(
-        _: &Ctx,
-        _: &Request<'_, ElasticIpSpec>,
-        _: &Recorded<'_, ElasticIpSpec>,
+        ctx: &Ctx,
+        req: &Request<'_, ElasticIpSpec>,
+        prior: &Recorded<'_, ElasticIpSpec>,
     ) -> Result<Created, ApiError> {
-        Err(unsupported())
+        ec2_sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        let public_ip = match prior.attributes.get("public_ip") {
+            Some(ip) => ip.clone(),
+            None => describe_ip(ctx, prior.id).await?,
+        };
+        Ok(created(prior.id, &public_ip))
     }
 
-    async fn delete(_: &Ctx, _: &Recorded<'_, ElasticIpSpec>) -> Result<(), ApiError> {
-        Err(unsupported())
+    async fn delete(ctx: &Ctx, prior: &Recorded<'_, ElasticIpSpec>) -> Result<(), ApiError> {
+        let result = retry_transient(
+            prior.timeout,
+            prior.progress,
+            // In use by a NAT gateway still deleting; AuthFailure is EC2's answer while the
+            // association is being removed.
+            |e| e.is("InvalidIPAddress.InUse") || e.is("AuthFailure") || e.is("DependencyViolation"),
+            || async {
+                ctx.clients
+                    .ec2
+                    .release_address()
+                    .allocation_id(prior.id)
+                    .send()
+                    .await
+                    .map_err(api("ec2:ReleaseAddress"))
+            },
+        )
+        .await;
+        match result {
+            Err(e) if e.is_not_found() => Ok(()),
+            other => other.map(|_| ()),
+        }
     }
+}
+
+fn created(id: &str, public_ip: &str) -> Created {
+    Created::new(id).with("public_ip", public_ip)
+}
+
+async fn find(ctx: &Ctx, address: &str) -> Result<Option<Created>, ApiError> {
+    let out = ctx
+        .clients
+        .ec2
+        .describe_addresses()
+        .set_filters(Some(ec2_owner_filters(&ctx.stack, address)))
+        .send()
+        .await
+        .map_err(api("ec2:DescribeAddresses"))?;
+    Ok(out.addresses().iter().find_map(|a| {
+        let id = a.allocation_id()?;
+        Some(created(id, a.public_ip().unwrap_or_default()))
+    }))
+}
+
+async fn describe_ip(ctx: &Ctx, id: &str) -> Result<String, ApiError> {
+    let out = ctx
+        .clients
+        .ec2
+        .describe_addresses()
+        .allocation_ids(id)
+        .send()
+        .await
+        .map_err(api("ec2:DescribeAddresses"))?;
+    Ok(out
+        .addresses()
+        .first()
+        .and_then(|a| a.public_ip())
+        .unwrap_or_default()
+        .to_string())
 }

@@ -1,28 +1,405 @@
-//! `iam_role`: placeholder until its API calls land; every call fails with a clear error.
+//! `iam_role`: CreateRole with its trust policy and tags, then one PutRolePolicy per inline
+//! policy and one AttachRolePolicy per managed policy. A role of that name that already exists
+//! is adopted only when its tags say agentfs made it for this very resource (a crash between
+//! CreateRole and the state write); any other role of that name is an error, never taken over.
+//!
+//! Update and adoption converge on the live role: trust policy and inline policies are compared
+//! as parsed JSON (IAM returns them URL-encoded and may reshape single values), managed policies
+//! and tags as sets. Delete removes inline policies and detaches managed ones first (IAM refuses
+//! with DeleteConflict otherwise).
 
-use super::aws::{ApiError, Ctx};
-use super::{Created, Recorded, Request, Resource};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::aws::{ApiError, Ctx, api, retry_transient};
+use super::{Created, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
 use crate::spec::model::IamRoleSpec;
 
 pub struct IamRole;
 
-fn unsupported() -> ApiError {
-    ApiError::new("agentfs", "Unsupported", "iam_role is not implemented yet")
-}
-
 impl Resource for IamRole {
     type Spec = IamRoleSpec;
     const REPLACE_ON: &'static [&'static str] = &["name"];
+    const TIMEOUTS: Timeouts = Timeouts {
+        create: Duration::from_secs(300),
+        update: Duration::from_secs(300),
+        delete: Duration::from_secs(300),
+    };
 
-    async fn create(_: &Ctx, _: &Request<'_, IamRoleSpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn create(ctx: &Ctx, req: &Request<'_, IamRoleSpec>) -> Result<Created, ApiError> {
+        let spec = req.spec;
+        let trust = serde_json::to_string(&spec.assume_role_policy)
+            .map_err(|e| ApiError::new("iam:CreateRole", "InvalidPolicy", e.to_string()))?;
+        let tags = iam_tags(req.tags)?;
+        let created = ctx
+            .clients
+            .iam
+            .create_role()
+            .role_name(&spec.name)
+            .assume_role_policy_document(trust)
+            .set_description(spec.description.clone())
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(api("iam:CreateRole"));
+        match created {
+            Ok(out) => {
+                let role = out.role().ok_or_else(|| ApiError::missing("iam:CreateRole", "Role"))?;
+                let found = Created::new(role.role_id())
+                    .with("arn", role.arn())
+                    .with("name", role.role_name());
+                // A fresh role has no policies: only add, no reads (GetRole can lag CreateRole).
+                for (name, doc) in &spec.inline_policies {
+                    put_policy(ctx, &spec.name, name, doc).await?;
+                }
+                for arn in &spec.managed_policy_arns {
+                    attach(ctx, &spec.name, arn).await?;
+                }
+                Ok(found)
+            }
+            Err(e) if e.is("EntityAlreadyExists") => {
+                let live = live_tags(ctx, &spec.name).await?;
+                let ours = [TAG_STACK, TAG_RESOURCE]
+                    .iter()
+                    .all(|k| req.tags.get(*k).is_some() && live.get(*k) == req.tags.get(*k));
+                if !ours {
+                    return Err(ApiError::new(
+                        "iam:CreateRole",
+                        "EntityAlreadyExists",
+                        format!(
+                            "a role named `{}` already exists and was not made by agentfs for {} in stack `{}` \
+                             (its {TAG_STACK}/{TAG_RESOURCE} tags differ): choose another name or delete that role",
+                            spec.name, req.address, ctx.stack
+                        ),
+                    ));
+                }
+                converge(ctx, spec, req.tags).await
+            }
+            Err(e) => Err(e),
+        }
     }
 
-    async fn update(_: &Ctx, _: &Request<'_, IamRoleSpec>, _: &Recorded<'_, IamRoleSpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn update(
+        ctx: &Ctx,
+        req: &Request<'_, IamRoleSpec>,
+        _prior: &Recorded<'_, IamRoleSpec>,
+    ) -> Result<Created, ApiError> {
+        converge(ctx, req.spec, req.tags).await
     }
 
-    async fn delete(_: &Ctx, _: &Recorded<'_, IamRoleSpec>) -> Result<(), ApiError> {
-        Err(unsupported())
+    async fn delete(ctx: &Ctx, prior: &Recorded<'_, IamRoleSpec>) -> Result<(), ApiError> {
+        let name = prior
+            .attributes
+            .get("name")
+            .map(String::as_str)
+            .unwrap_or(prior.spec.name.as_str());
+        let result = async {
+            for policy in inline_policy_names(ctx, name).await? {
+                let deleted = ctx
+                    .clients
+                    .iam
+                    .delete_role_policy()
+                    .role_name(name)
+                    .policy_name(&policy)
+                    .send()
+                    .await
+                    .map_err(api("iam:DeleteRolePolicy"));
+                ignore_not_found(deleted)?;
+            }
+            for arn in attached_policy_arns(ctx, name).await? {
+                let detached = ctx
+                    .clients
+                    .iam
+                    .detach_role_policy()
+                    .role_name(name)
+                    .policy_arn(&arn)
+                    .send()
+                    .await
+                    .map_err(api("iam:DetachRolePolicy"));
+                ignore_not_found(detached)?;
+            }
+            // DeleteConflict can still show up briefly while the detaches propagate.
+            retry_transient(
+                Duration::from_secs(60).min(prior.timeout),
+                prior.progress,
+                |e| e.is("DeleteConflict"),
+                || async {
+                    ctx.clients
+                        .iam
+                        .delete_role()
+                        .role_name(name)
+                        .send()
+                        .await
+                        .map_err(api("iam:DeleteRole"))
+                },
+            )
+            .await
+            .map(|_| ())
+        }
+        .await;
+        match result {
+            Err(e) if e.is_not_found() => Ok(()),
+            other => other,
+        }
+    }
+}
+
+fn ignore_not_found<T>(result: Result<T, ApiError>) -> Result<(), ApiError> {
+    match result {
+        Err(e) if !e.is_not_found() => Err(e),
+        _ => Ok(()),
+    }
+}
+
+fn iam_tags(tags: &BTreeMap<String, String>) -> Result<Vec<aws_sdk_iam::types::Tag>, ApiError> {
+    tags.iter()
+        .map(|(k, v)| {
+            aws_sdk_iam::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| ApiError::new("iam:TagRole", "InvalidTag", e.to_string()))
+        })
+        .collect()
+}
+
+/// Makes the live role match `spec` and `tags`, writing only what differs.
+async fn converge(ctx: &Ctx, spec: &IamRoleSpec, tags: &BTreeMap<String, String>) -> Result<Created, ApiError> {
+    let iam = &ctx.clients.iam;
+    let name = spec.name.as_str();
+    let out = iam
+        .get_role()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(api("iam:GetRole"))?;
+    let role = out.role().ok_or_else(|| ApiError::missing("iam:GetRole", "Role"))?;
+    let found = Created::new(role.role_id())
+        .with("arn", role.arn())
+        .with("name", role.role_name());
+
+    let live_trust = role.assume_role_policy_document().map(decode_policy);
+    if live_trust.as_ref().map(normalize) != Some(normalize(&spec.assume_role_policy)) {
+        iam.update_assume_role_policy()
+            .role_name(name)
+            .policy_document(spec.assume_role_policy.to_string())
+            .send()
+            .await
+            .map_err(api("iam:UpdateAssumeRolePolicy"))?;
+    }
+    let wanted_description = spec.description.clone().unwrap_or_default();
+    if role.description().unwrap_or_default() != wanted_description {
+        iam.update_role()
+            .role_name(name)
+            .description(wanted_description)
+            .send()
+            .await
+            .map_err(api("iam:UpdateRole"))?;
+    }
+
+    let live_policies = inline_policy_names(ctx, name).await?;
+    for stale in live_policies.iter().filter(|p| !spec.inline_policies.contains_key(*p)) {
+        ignore_not_found(
+            iam.delete_role_policy()
+                .role_name(name)
+                .policy_name(stale)
+                .send()
+                .await
+                .map_err(api("iam:DeleteRolePolicy")),
+        )?;
+    }
+    for (policy, doc) in &spec.inline_policies {
+        let same = if live_policies.contains(policy) {
+            let out = iam
+                .get_role_policy()
+                .role_name(name)
+                .policy_name(policy)
+                .send()
+                .await
+                .map_err(api("iam:GetRolePolicy"))?;
+            normalize(&decode_policy(out.policy_document())) == normalize(doc)
+        } else {
+            false
+        };
+        if !same {
+            put_policy(ctx, name, policy, doc).await?;
+        }
+    }
+
+    let attached = attached_policy_arns(ctx, name).await?;
+    let wanted: BTreeSet<&String> = spec.managed_policy_arns.iter().collect();
+    for stale in attached.iter().filter(|a| !wanted.contains(a)) {
+        ignore_not_found(
+            iam.detach_role_policy()
+                .role_name(name)
+                .policy_arn(stale)
+                .send()
+                .await
+                .map_err(api("iam:DetachRolePolicy")),
+        )?;
+    }
+    for arn in wanted.iter().filter(|a| !attached.contains(**a)) {
+        attach(ctx, name, arn).await?;
+    }
+
+    let live = live_tags(ctx, name).await?;
+    let stale: Vec<String> = live.keys().filter(|k| !tags.contains_key(*k)).cloned().collect();
+    if !stale.is_empty() {
+        iam.untag_role()
+            .role_name(name)
+            .set_tag_keys(Some(stale))
+            .send()
+            .await
+            .map_err(api("iam:UntagRole"))?;
+    }
+    let changed: BTreeMap<String, String> = tags
+        .iter()
+        .filter(|(k, v)| live.get(*k) != Some(v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !changed.is_empty() {
+        iam.tag_role()
+            .role_name(name)
+            .set_tags(Some(iam_tags(&changed)?))
+            .send()
+            .await
+            .map_err(api("iam:TagRole"))?;
+    }
+    Ok(found)
+}
+
+async fn put_policy(ctx: &Ctx, role: &str, name: &str, doc: &Value) -> Result<(), ApiError> {
+    ctx.clients
+        .iam
+        .put_role_policy()
+        .role_name(role)
+        .policy_name(name)
+        .policy_document(doc.to_string())
+        .send()
+        .await
+        .map_err(api("iam:PutRolePolicy"))?;
+    Ok(())
+}
+
+async fn attach(ctx: &Ctx, role: &str, arn: &str) -> Result<(), ApiError> {
+    ctx.clients
+        .iam
+        .attach_role_policy()
+        .role_name(role)
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(api("iam:AttachRolePolicy"))?;
+    Ok(())
+}
+
+async fn inline_policy_names(ctx: &Ctx, role: &str) -> Result<BTreeSet<String>, ApiError> {
+    let names: Vec<String> = ctx
+        .clients
+        .iam
+        .list_role_policies()
+        .role_name(role)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(api("iam:ListRolePolicies"))?;
+    Ok(names.into_iter().collect())
+}
+
+async fn attached_policy_arns(ctx: &Ctx, role: &str) -> Result<BTreeSet<String>, ApiError> {
+    let attached = ctx
+        .clients
+        .iam
+        .list_attached_role_policies()
+        .role_name(role)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(api("iam:ListAttachedRolePolicies"))?;
+    Ok(attached
+        .iter()
+        .filter_map(|p| p.policy_arn().map(String::from))
+        .collect())
+}
+
+async fn live_tags(ctx: &Ctx, role: &str) -> Result<BTreeMap<String, String>, ApiError> {
+    let tags = ctx
+        .clients
+        .iam
+        .list_role_tags()
+        .role_name(role)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(api("iam:ListRoleTags"))?;
+    Ok(tags
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect())
+}
+
+/// IAM returns policy documents URL-encoded (RFC 3986); some emulators return them plain.
+fn decode_policy(text: &str) -> Value {
+    let decoded = urlencoding::decode(text)
+        .map(|c| c.into_owned())
+        .unwrap_or_else(|_| text.to_string());
+    serde_json::from_str(&decoded)
+        .or_else(|_| serde_json::from_str(text))
+        .unwrap_or(Value::String(text.to_string()))
+}
+
+/// A comparable form of a policy: one-element lists become their element (IAM accepts and
+/// returns either), lists of scalars are sorted, objects compare as maps.
+fn normalize(value: &Value) -> Value {
+    match value {
+        Value::Array(items) => {
+            let mut items: Vec<Value> = items.iter().map(normalize).collect();
+            if items.len() == 1 {
+                return items.remove(0);
+            }
+            if items.iter().all(|v| !v.is_object() && !v.is_array()) {
+                items.sort_by_key(|v| v.to_string());
+            }
+            Value::Array(items)
+        }
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), normalize(v))).collect()),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn policies_compare_as_json_with_single_values_and_lists_alike() {
+        let spec = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "bedrock-agentcore.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}}]});
+        let live = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C\
+                    %22Principal%22%3A%7B%22Service%22%3A%5B%22bedrock-agentcore.amazonaws.com%22%5D%7D%2C\
+                    %22Action%22%3A%5B%22sts%3AAssumeRole%22%5D%2C%22Condition%22%3A%7B%22StringEquals%22%3A\
+                    %7B%22aws%3ASourceAccount%22%3A%22123456789012%22%7D%7D%7D%7D";
+        assert_eq!(normalize(&decode_policy(live)), normalize(&spec));
+        let other = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny",
+            "Principal": {"Service": "bedrock-agentcore.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+        assert_ne!(normalize(&other), normalize(&spec));
+    }
+
+    #[test]
+    fn action_lists_compare_regardless_of_order() {
+        let a = json!({"Action": ["s3:GetObject", "s3:PutObject"]});
+        let b = json!({"Action": ["s3:PutObject", "s3:GetObject"]});
+        assert_eq!(normalize(&a), normalize(&b));
     }
 }

@@ -1,32 +1,179 @@
-//! `internet_gateway`: placeholder until its API calls land; every call fails with a clear error.
+//! `internet_gateway`: CreateInternetGateway (tagged at creation; an earlier attempt is found by
+//! its tags), then AttachInternetGateway unless the gateway is already attached to the VPC.
+//! Delete detaches it (waiting while mapped public addresses in the VPC block that) and deletes it.
 
-use super::aws::{ApiError, Ctx};
-use super::{Created, Recorded, Request, Resource};
+use std::time::Duration;
+
+use aws_sdk_ec2::types::{InternetGateway as Igw, ResourceType};
+
+use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
+use super::{Created, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::InternetGatewaySpec;
 
 pub struct InternetGateway;
 
-fn unsupported() -> ApiError {
-    ApiError::new("agentfs", "Unsupported", "internet_gateway is not implemented yet")
-}
+/// How long a just-created gateway or VPC may be unknown to the next call.
+const PROPAGATION: Duration = Duration::from_secs(120);
 
 impl Resource for InternetGateway {
     type Spec = InternetGatewaySpec;
     const REPLACE_ON: &'static [&'static str] = &["vpc"];
+    const TIMEOUTS: Timeouts = Timeouts {
+        create: Duration::from_secs(300),
+        update: Duration::from_secs(300),
+        // Detaching waits for the VPC's public addresses (NAT gateway EIPs) to be unmapped.
+        delete: Duration::from_secs(1200),
+    };
 
-    async fn create(_: &Ctx, _: &Request<'_, InternetGatewaySpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn create(ctx: &Ctx, req: &Request<'_, InternetGatewaySpec>) -> Result<Created, ApiError> {
+        let igw = match find(ctx, req.address).await? {
+            Some(igw) => igw,
+            None => ctx
+                .clients
+                .ec2
+                .create_internet_gateway()
+                .tag_specifications(ec2_tag_spec(ResourceType::InternetGateway, req.tags))
+                .send()
+                .await
+                .map_err(api("ec2:CreateInternetGateway"))?
+                .internet_gateway
+                .ok_or_else(|| ApiError::missing("ec2:CreateInternetGateway", "InternetGateway"))?,
+        };
+        let id = igw
+            .internet_gateway_id()
+            .map(String::from)
+            .ok_or_else(|| ApiError::missing("ec2:CreateInternetGateway", "InternetGatewayId"))?;
+        let attached = igw
+            .attachments()
+            .iter()
+            .any(|a| a.vpc_id() == Some(req.spec.vpc.as_str()));
+        if !attached {
+            req.progress.phase("attaching to the VPC");
+            attach(ctx, &id, &req.spec.vpc).await?;
+        }
+        Ok(created(ctx, &id))
     }
 
     async fn update(
-        _: &Ctx,
-        _: &Request<'_, InternetGatewaySpec>,
-        _: &Recorded<'_, InternetGatewaySpec>,
+        ctx: &Ctx,
+        req: &Request<'_, InternetGatewaySpec>,
+        prior: &Recorded<'_, InternetGatewaySpec>,
     ) -> Result<Created, ApiError> {
-        Err(unsupported())
+        ec2_sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        Ok(created(ctx, prior.id))
     }
 
-    async fn delete(_: &Ctx, _: &Recorded<'_, InternetGatewaySpec>) -> Result<(), ApiError> {
-        Err(unsupported())
+    async fn delete(ctx: &Ctx, prior: &Recorded<'_, InternetGatewaySpec>) -> Result<(), ApiError> {
+        let Some(igw) = describe(ctx, prior.id).await? else {
+            return Ok(());
+        };
+        for vpc in igw.attachments().iter().filter_map(|a| a.vpc_id()) {
+            prior.progress.phase("detaching from the VPC");
+            let detached = retry_transient(
+                prior.timeout,
+                prior.progress,
+                |e| e.is("DependencyViolation"),
+                || async {
+                    ctx.clients
+                        .ec2
+                        .detach_internet_gateway()
+                        .internet_gateway_id(prior.id)
+                        .vpc_id(vpc)
+                        .send()
+                        .await
+                        .map_err(api("ec2:DetachInternetGateway"))
+                },
+            )
+            .await;
+            match detached {
+                Ok(_) => {}
+                Err(e) if e.is("Gateway.NotAttached") => {}
+                Err(e) if e.is_not_found() && e.code.starts_with("InvalidInternetGatewayID") => return Ok(()),
+                Err(e) if e.is_not_found() => {} // the VPC is gone: nothing to detach from
+                Err(e) => return Err(e),
+            }
+        }
+        let result = retry_transient(
+            prior.timeout,
+            prior.progress,
+            |e| e.is("DependencyViolation"),
+            || async {
+                ctx.clients
+                    .ec2
+                    .delete_internet_gateway()
+                    .internet_gateway_id(prior.id)
+                    .send()
+                    .await
+                    .map_err(api("ec2:DeleteInternetGateway"))
+            },
+        )
+        .await;
+        match result {
+            Err(e) if e.is_not_found() => Ok(()),
+            other => other.map(|_| ()),
+        }
     }
+}
+
+fn created(ctx: &Ctx, id: &str) -> Created {
+    Created::new(id).with("arn", ctx.arn("ec2", &format!("internet-gateway/{id}")))
+}
+
+async fn find(ctx: &Ctx, address: &str) -> Result<Option<Igw>, ApiError> {
+    let out = ctx
+        .clients
+        .ec2
+        .describe_internet_gateways()
+        .set_filters(Some(ec2_owner_filters(&ctx.stack, address)))
+        .send()
+        .await
+        .map_err(api("ec2:DescribeInternetGateways"))?;
+    Ok(out.internet_gateways.unwrap_or_default().into_iter().next())
+}
+
+async fn describe(ctx: &Ctx, id: &str) -> Result<Option<Igw>, ApiError> {
+    let out = ctx
+        .clients
+        .ec2
+        .describe_internet_gateways()
+        .internet_gateway_ids(id)
+        .send()
+        .await
+        .map_err(api("ec2:DescribeInternetGateways"));
+    match out {
+        Ok(out) => Ok(out.internet_gateways.unwrap_or_default().into_iter().next()),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+async fn attach(ctx: &Ctx, id: &str, vpc: &str) -> Result<(), ApiError> {
+    let result = retry_transient(
+        PROPAGATION,
+        &super::Quiet,
+        |e| e.is_not_found(),
+        || async {
+            ctx.clients
+                .ec2
+                .attach_internet_gateway()
+                .internet_gateway_id(id)
+                .vpc_id(vpc)
+                .send()
+                .await
+                .map_err(api("ec2:AttachInternetGateway"))
+        },
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(()),
+        // Attached by an earlier attempt whose answer was lost (the describe can lag).
+        Err(e) if e.is("Resource.AlreadyAssociated") && attached_to(ctx, id, vpc).await? => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+async fn attached_to(ctx: &Ctx, id: &str, vpc: &str) -> Result<bool, ApiError> {
+    Ok(describe(ctx, id)
+        .await?
+        .is_some_and(|igw| igw.attachments().iter().any(|a| a.vpc_id() == Some(vpc))))
 }

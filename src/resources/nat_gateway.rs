@@ -1,32 +1,162 @@
-//! `nat_gateway`: placeholder until its API calls land; every call fails with a clear error.
+//! `nat_gateway`: CreateNatGateway with the deterministic client token (a retried create
+//! returns the same gateway), tagged at creation, then waits for `available`. Delete waits
+//! for `deleted` (or not found): only then can the Elastic IP be released.
 
-use super::aws::{ApiError, Ctx};
-use super::{Created, Recorded, Request, Resource};
+use std::time::Duration;
+
+use aws_sdk_ec2::types::{NatGateway as Nat, ResourceType};
+
+use super::aws::{ApiError, Ctx, Poll, api, ec2_sync_tags, ec2_tag_spec, retry_transient, state_is, wait_for};
+use super::{Created, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::NatGatewaySpec;
 
 pub struct NatGateway;
 
-fn unsupported() -> ApiError {
-    ApiError::new("agentfs", "Unsupported", "nat_gateway is not implemented yet")
-}
+/// How long a just-created subnet or address may be unknown to CreateNatGateway.
+const PROPAGATION: Duration = Duration::from_secs(120);
 
 impl Resource for NatGateway {
     type Spec = NatGatewaySpec;
     const REPLACE_ON: &'static [&'static str] = &["subnet", "elastic_ip"];
+    const TIMEOUTS: Timeouts = Timeouts {
+        create: Duration::from_secs(600),
+        update: Duration::from_secs(600),
+        delete: Duration::from_secs(1800),
+    };
 
-    async fn create(_: &Ctx, _: &Request<'_, NatGatewaySpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn create(ctx: &Ctx, req: &Request<'_, NatGatewaySpec>) -> Result<Created, ApiError> {
+        let out = retry_transient(
+            PROPAGATION,
+            req.progress,
+            |e| e.is_not_found(),
+            || async {
+                ctx.clients
+                    .ec2
+                    .create_nat_gateway()
+                    .subnet_id(&req.spec.subnet)
+                    .allocation_id(&req.spec.elastic_ip)
+                    .client_token(req.token)
+                    .tag_specifications(ec2_tag_spec(ResourceType::Natgateway, req.tags))
+                    .send()
+                    .await
+                    .map_err(api("ec2:CreateNatGateway"))
+            },
+        )
+        .await?;
+        let id = out
+            .nat_gateway()
+            .and_then(|n| n.nat_gateway_id())
+            .map(String::from)
+            .ok_or_else(|| ApiError::missing("ec2:CreateNatGateway", "NatGatewayId"))?;
+        let nat = wait_for(
+            "ec2:DescribeNatGateways",
+            "available",
+            req.timeout,
+            req.progress,
+            || async {
+                let Some(nat) = describe(ctx, &id).await? else {
+                    // Not visible yet right after the create.
+                    return Ok(Poll::Pending("not visible yet".into()));
+                };
+                let state = nat.state().map(|s| s.as_str().to_string()).unwrap_or_default();
+                Ok(if state_is(&state, "available") {
+                    Poll::Ready(nat)
+                } else if state_is(&state, "pending") {
+                    Poll::Pending(state)
+                } else {
+                    let why = [nat.failure_code(), nat.failure_message()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(": ");
+                    Poll::Failed(if why.is_empty() {
+                        state
+                    } else {
+                        format!("{state}: {why}")
+                    })
+                })
+            },
+        )
+        .await?;
+        Ok(created(ctx, &id, &nat))
     }
 
     async fn update(
-        _: &Ctx,
-        _: &Request<'_, NatGatewaySpec>,
-        _: &Recorded<'_, NatGatewaySpec>,
+        ctx: &Ctx,
+        req: &Request<'_, NatGatewaySpec>,
+        prior: &Recorded<'_, NatGatewaySpec>,
     ) -> Result<Created, ApiError> {
-        Err(unsupported())
+        ec2_sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        let mut result = Created::new(prior.id);
+        for (key, value) in prior.attributes {
+            if key != "id" {
+                result = result.with(key, value.clone());
+            }
+        }
+        if !result.attributes.contains_key("arn") {
+            result = result.with("arn", ctx.arn("ec2", &format!("natgateway/{}", prior.id)));
+        }
+        Ok(result)
     }
 
-    async fn delete(_: &Ctx, _: &Recorded<'_, NatGatewaySpec>) -> Result<(), ApiError> {
-        Err(unsupported())
+    async fn delete(ctx: &Ctx, prior: &Recorded<'_, NatGatewaySpec>) -> Result<(), ApiError> {
+        let deleted = ctx
+            .clients
+            .ec2
+            .delete_nat_gateway()
+            .nat_gateway_id(prior.id)
+            .send()
+            .await
+            .map_err(api("ec2:DeleteNatGateway"));
+        match deleted {
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        wait_for(
+            "ec2:DescribeNatGateways",
+            "deleted",
+            prior.timeout,
+            prior.progress,
+            || async {
+                Ok(match describe(ctx, prior.id).await? {
+                    None => Poll::Ready(()),
+                    Some(nat) => {
+                        let state = nat.state().map(|s| s.as_str().to_string()).unwrap_or_default();
+                        if state_is(&state, "deleted") {
+                            Poll::Ready(())
+                        } else {
+                            Poll::Pending(state)
+                        }
+                    }
+                })
+            },
+        )
+        .await
+    }
+}
+
+fn created(ctx: &Ctx, id: &str, nat: &Nat) -> Created {
+    let mut result = Created::new(id).with("arn", ctx.arn("ec2", &format!("natgateway/{id}")));
+    if let Some(ip) = nat.nat_gateway_addresses().iter().find_map(|a| a.public_ip()) {
+        result = result.with("public_ip", ip);
+    }
+    result
+}
+
+/// The gateway as DescribeNatGateways sees it; `None` when the id is unknown.
+async fn describe(ctx: &Ctx, id: &str) -> Result<Option<Nat>, ApiError> {
+    let out = ctx
+        .clients
+        .ec2
+        .describe_nat_gateways()
+        .nat_gateway_ids(id)
+        .send()
+        .await
+        .map_err(api("ec2:DescribeNatGateways"));
+    match out {
+        Ok(out) => Ok(out.nat_gateways.unwrap_or_default().into_iter().next()),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
     }
 }

@@ -1,28 +1,186 @@
-//! `route`: placeholder until its API calls land; every call fails with a clear error.
+//! `route`: one route in a route table (routes have no AWS id: ours is `<rtb-id>_<destination>`).
+//! CreateRoute is made idempotent by looking at the table first: a route to the same target is
+//! reused, one to another target is replaced. Update (target changed) is ReplaceRoute.
 
-use super::aws::{ApiError, Ctx};
+use std::time::Duration;
+
+use super::aws::{ApiError, Ctx, api, retry_transient};
 use super::{Created, Recorded, Request, Resource};
 use crate::spec::model::RouteSpec;
 
 pub struct Route;
 
-fn unsupported() -> ApiError {
-    ApiError::new("agentfs", "Unsupported", "route is not implemented yet")
+/// How long a just-created gateway may be unknown to CreateRoute.
+const PROPAGATION: Duration = Duration::from_secs(120);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    Gateway(String),
+    Nat(String),
+}
+
+impl Target {
+    fn of(spec: &RouteSpec) -> Result<Target, ApiError> {
+        match (&spec.internet_gateway, &spec.nat_gateway) {
+            (Some(igw), None) => Ok(Target::Gateway(igw.clone())),
+            (None, Some(nat)) => Ok(Target::Nat(nat.clone())),
+            _ => Err(ApiError::new(
+                "agentfs",
+                "InvalidRoute",
+                "a route needs exactly one of internet_gateway and nat_gateway",
+            )),
+        }
+    }
+
+    fn matches(&self, route: &aws_sdk_ec2::types::Route) -> bool {
+        match self {
+            Target::Gateway(id) => route.gateway_id() == Some(id.as_str()),
+            Target::Nat(id) => route.nat_gateway_id() == Some(id.as_str()) || route.gateway_id() == Some(id.as_str()),
+        }
+    }
+}
+
+/// Whether `rtb` has a route for `destination`, and whether it points at `target`.
+enum Existing {
+    None,
+    Same,
+    Other,
 }
 
 impl Resource for Route {
     type Spec = RouteSpec;
     const REPLACE_ON: &'static [&'static str] = &["route_table", "destination_cidr_block"];
 
-    async fn create(_: &Ctx, _: &Request<'_, RouteSpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn create(ctx: &Ctx, req: &Request<'_, RouteSpec>) -> Result<Created, ApiError> {
+        ensure(ctx, req).await?;
+        Ok(created(req.spec))
     }
 
-    async fn update(_: &Ctx, _: &Request<'_, RouteSpec>, _: &Recorded<'_, RouteSpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn update(
+        ctx: &Ctx,
+        req: &Request<'_, RouteSpec>,
+        prior: &Recorded<'_, RouteSpec>,
+    ) -> Result<Created, ApiError> {
+        if Target::of(prior.spec).ok() != Some(Target::of(req.spec)?) {
+            // Same lookup as create: ReplaceRoute if the route is there, CreateRoute if it went.
+            ensure(ctx, req).await?;
+        }
+        Ok(created(req.spec))
     }
 
-    async fn delete(_: &Ctx, _: &Recorded<'_, RouteSpec>) -> Result<(), ApiError> {
-        Err(unsupported())
+    async fn delete(ctx: &Ctx, prior: &Recorded<'_, RouteSpec>) -> Result<(), ApiError> {
+        let result = ctx
+            .clients
+            .ec2
+            .delete_route()
+            .route_table_id(&prior.spec.route_table)
+            .destination_cidr_block(&prior.spec.destination_cidr_block)
+            .send()
+            .await
+            .map_err(api("ec2:DeleteRoute"));
+        match result {
+            Err(e) if e.is_not_found() => Ok(()),
+            other => other.map(|_| ()),
+        }
     }
+}
+
+/// Makes the table route `destination` to the spec's target, whatever an earlier attempt did.
+async fn ensure(ctx: &Ctx, req: &Request<'_, RouteSpec>) -> Result<(), ApiError> {
+    let spec = req.spec;
+    let target = Target::of(spec)?;
+    let window = PROPAGATION.min(req.timeout);
+    match existing(ctx, spec, &target).await? {
+        Existing::Same => {}
+        Existing::Other => replace(ctx, spec, &target, window).await?,
+        Existing::None => {
+            let result = retry_transient(window, req.progress, propagating, || async {
+                let call = ctx
+                    .clients
+                    .ec2
+                    .create_route()
+                    .route_table_id(&spec.route_table)
+                    .destination_cidr_block(&spec.destination_cidr_block);
+                let call = match &target {
+                    Target::Gateway(id) => call.gateway_id(id),
+                    Target::Nat(id) => call.nat_gateway_id(id),
+                };
+                call.send().await.map_err(api("ec2:CreateRoute"))
+            })
+            .await;
+            match result {
+                Ok(_) => {}
+                // Made by an earlier attempt whose answer was lost, or by someone else.
+                Err(e) if e.is("RouteAlreadyExists") => match existing(ctx, spec, &target).await? {
+                    Existing::Same => {}
+                    _ => replace(ctx, spec, &target, window).await?,
+                },
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The table or target was created a moment ago and is not visible everywhere yet.
+fn propagating(e: &ApiError) -> bool {
+    e.is_not_found() && !e.is("InvalidRoute.NotFound")
+}
+
+fn created(spec: &RouteSpec) -> Created {
+    let mut result = Created::new(format!("{}_{}", spec.route_table, spec.destination_cidr_block))
+        .with("route_table", spec.route_table.clone())
+        .with("destination_cidr_block", spec.destination_cidr_block.clone());
+    if let Some(igw) = &spec.internet_gateway {
+        result = result.with("gateway_id", igw.clone());
+    }
+    if let Some(nat) = &spec.nat_gateway {
+        result = result.with("nat_gateway_id", nat.clone());
+    }
+    result
+}
+
+async fn existing(ctx: &Ctx, spec: &RouteSpec, target: &Target) -> Result<Existing, ApiError> {
+    let out = ctx
+        .clients
+        .ec2
+        .describe_route_tables()
+        .route_table_ids(&spec.route_table)
+        .send()
+        .await
+        .map_err(api("ec2:DescribeRouteTables"));
+    let out = match out {
+        Ok(out) => out,
+        // Just created and not visible yet: CreateRoute's retry deals with it.
+        Err(e) if e.is_not_found() => return Ok(Existing::None),
+        Err(e) => return Err(e),
+    };
+    let route = out
+        .route_tables()
+        .iter()
+        .flat_map(|t| t.routes())
+        .find(|r| r.destination_cidr_block() == Some(spec.destination_cidr_block.as_str()));
+    Ok(match route {
+        None => Existing::None,
+        Some(r) if target.matches(r) => Existing::Same,
+        Some(_) => Existing::Other,
+    })
+}
+
+async fn replace(ctx: &Ctx, spec: &RouteSpec, target: &Target, window: Duration) -> Result<(), ApiError> {
+    retry_transient(window, &super::Quiet, propagating, || async {
+        let call = ctx
+            .clients
+            .ec2
+            .replace_route()
+            .route_table_id(&spec.route_table)
+            .destination_cidr_block(&spec.destination_cidr_block);
+        let call = match target {
+            Target::Gateway(id) => call.gateway_id(id),
+            Target::Nat(id) => call.nat_gateway_id(id),
+        };
+        call.send().await.map_err(api("ec2:ReplaceRoute"))
+    })
+    .await
+    .map(|_| ())
 }

@@ -1,32 +1,90 @@
-//! `route_table`: placeholder until its API calls land; every call fails with a clear error.
+//! `route_table`: CreateRouteTable, tagged at creation (no client token: an earlier attempt is
+//! found by its tags). Its routes and associations are separate kinds, deleted before it.
 
-use super::aws::{ApiError, Ctx};
+use std::time::Duration;
+
+use aws_sdk_ec2::types::ResourceType;
+
+use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
 use super::{Created, Recorded, Request, Resource};
 use crate::spec::model::RouteTableSpec;
 
 pub struct RouteTable;
 
-fn unsupported() -> ApiError {
-    ApiError::new("agentfs", "Unsupported", "route_table is not implemented yet")
-}
+/// Associations just removed can keep a table busy for a moment.
+const SETTLE: Duration = Duration::from_secs(120);
 
 impl Resource for RouteTable {
     type Spec = RouteTableSpec;
     const REPLACE_ON: &'static [&'static str] = &["vpc"];
 
-    async fn create(_: &Ctx, _: &Request<'_, RouteTableSpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn create(ctx: &Ctx, req: &Request<'_, RouteTableSpec>) -> Result<Created, ApiError> {
+        if let Some(id) = find(ctx, req.address).await? {
+            return Ok(created(ctx, &id));
+        }
+        let out = ctx
+            .clients
+            .ec2
+            .create_route_table()
+            .vpc_id(&req.spec.vpc)
+            .tag_specifications(ec2_tag_spec(ResourceType::RouteTable, req.tags))
+            .send()
+            .await
+            .map_err(api("ec2:CreateRouteTable"))?;
+        let id = out
+            .route_table()
+            .and_then(|t| t.route_table_id())
+            .ok_or_else(|| ApiError::missing("ec2:CreateRouteTable", "RouteTableId"))?;
+        Ok(created(ctx, id))
     }
 
     async fn update(
-        _: &Ctx,
-        _: &Request<'_, RouteTableSpec>,
-        _: &Recorded<'_, RouteTableSpec>,
+        ctx: &Ctx,
+        req: &Request<'_, RouteTableSpec>,
+        prior: &Recorded<'_, RouteTableSpec>,
     ) -> Result<Created, ApiError> {
-        Err(unsupported())
+        ec2_sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        Ok(created(ctx, prior.id))
     }
 
-    async fn delete(_: &Ctx, _: &Recorded<'_, RouteTableSpec>) -> Result<(), ApiError> {
-        Err(unsupported())
+    async fn delete(ctx: &Ctx, prior: &Recorded<'_, RouteTableSpec>) -> Result<(), ApiError> {
+        let result = retry_transient(
+            SETTLE.min(prior.timeout),
+            prior.progress,
+            |e| e.is("DependencyViolation"),
+            || async {
+                ctx.clients
+                    .ec2
+                    .delete_route_table()
+                    .route_table_id(prior.id)
+                    .send()
+                    .await
+                    .map_err(api("ec2:DeleteRouteTable"))
+            },
+        )
+        .await;
+        match result {
+            Err(e) if e.is_not_found() => Ok(()),
+            other => other.map(|_| ()),
+        }
     }
+}
+
+fn created(ctx: &Ctx, id: &str) -> Created {
+    Created::new(id).with("arn", ctx.arn("ec2", &format!("route-table/{id}")))
+}
+
+async fn find(ctx: &Ctx, address: &str) -> Result<Option<String>, ApiError> {
+    let out = ctx
+        .clients
+        .ec2
+        .describe_route_tables()
+        .set_filters(Some(ec2_owner_filters(&ctx.stack, address)))
+        .send()
+        .await
+        .map_err(api("ec2:DescribeRouteTables"))?;
+    Ok(out
+        .route_tables()
+        .iter()
+        .find_map(|t| t.route_table_id().map(String::from)))
 }

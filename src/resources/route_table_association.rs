@@ -1,36 +1,103 @@
-//! `route_table_association`: placeholder until its API calls land; every call fails with a clear error.
+//! `route_table_association`: AssociateRouteTable, made idempotent by reusing the table's
+//! existing association of the subnet. Its id is the association id (`rtbassoc-...`).
 
-use super::aws::{ApiError, Ctx};
+use std::time::Duration;
+
+use super::aws::{ApiError, Ctx, api, retry_transient};
 use super::{Created, Recorded, Request, Resource};
 use crate::spec::model::RouteTableAssociationSpec;
 
 pub struct RouteTableAssociation;
 
-fn unsupported() -> ApiError {
-    ApiError::new(
-        "agentfs",
-        "Unsupported",
-        "route_table_association is not implemented yet",
-    )
-}
+/// How long a just-created table or subnet may be unknown to AssociateRouteTable.
+const PROPAGATION: Duration = Duration::from_secs(120);
 
 impl Resource for RouteTableAssociation {
     type Spec = RouteTableAssociationSpec;
     const REPLACE_ON: &'static [&'static str] = &["route_table", "subnet"];
 
-    async fn create(_: &Ctx, _: &Request<'_, RouteTableAssociationSpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn create(ctx: &Ctx, req: &Request<'_, RouteTableAssociationSpec>) -> Result<Created, ApiError> {
+        let spec = req.spec;
+        if let Some(id) = find(ctx, spec).await? {
+            return Ok(created(&id, spec));
+        }
+        let out = retry_transient(
+            PROPAGATION.min(req.timeout),
+            req.progress,
+            |e| e.is_not_found(),
+            || async {
+                ctx.clients
+                    .ec2
+                    .associate_route_table()
+                    .route_table_id(&spec.route_table)
+                    .subnet_id(&spec.subnet)
+                    .send()
+                    .await
+                    .map_err(api("ec2:AssociateRouteTable"))
+            },
+        )
+        .await?;
+        let id = out
+            .association_id()
+            .ok_or_else(|| ApiError::missing("ec2:AssociateRouteTable", "AssociationId"))?;
+        Ok(created(id, spec))
     }
 
     async fn update(
         _: &Ctx,
-        _: &Request<'_, RouteTableAssociationSpec>,
-        _: &Recorded<'_, RouteTableAssociationSpec>,
+        req: &Request<'_, RouteTableAssociationSpec>,
+        prior: &Recorded<'_, RouteTableAssociationSpec>,
     ) -> Result<Created, ApiError> {
-        Err(unsupported())
+        // Both fields force replacement: nothing to change in place.
+        Ok(created(prior.id, req.spec))
     }
 
-    async fn delete(_: &Ctx, _: &Recorded<'_, RouteTableAssociationSpec>) -> Result<(), ApiError> {
-        Err(unsupported())
+    async fn delete(ctx: &Ctx, prior: &Recorded<'_, RouteTableAssociationSpec>) -> Result<(), ApiError> {
+        let result = ctx
+            .clients
+            .ec2
+            .disassociate_route_table()
+            .association_id(prior.id)
+            .send()
+            .await
+            .map_err(api("ec2:DisassociateRouteTable"));
+        match result {
+            Err(e) if e.is_not_found() => Ok(()),
+            other => other.map(|_| ()),
+        }
     }
+}
+
+fn created(id: &str, spec: &RouteTableAssociationSpec) -> Created {
+    Created::new(id)
+        .with("route_table", spec.route_table.clone())
+        .with("subnet", spec.subnet.clone())
+}
+
+/// The table's live association of the subnet, made by an earlier attempt.
+async fn find(ctx: &Ctx, spec: &RouteTableAssociationSpec) -> Result<Option<String>, ApiError> {
+    let out = ctx
+        .clients
+        .ec2
+        .describe_route_tables()
+        .route_table_ids(&spec.route_table)
+        .send()
+        .await
+        .map_err(api("ec2:DescribeRouteTables"));
+    let out = match out {
+        Ok(out) => out,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(out
+        .route_tables()
+        .iter()
+        .flat_map(|t| t.associations())
+        .filter(|a| a.subnet_id() == Some(spec.subnet.as_str()))
+        .filter(|a| {
+            a.association_state()
+                .and_then(|s| s.state())
+                .is_none_or(|s| !matches!(s.as_str(), "disassociating" | "disassociated" | "failed"))
+        })
+        .find_map(|a| a.route_table_association_id().map(String::from)))
 }

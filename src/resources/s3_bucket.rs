@@ -1,32 +1,313 @@
-//! `s3_bucket`: placeholder until its API calls land; every call fails with a clear error.
+//! `s3_bucket`: CreateBucket (a bucket we already own is adopted: bucket names are global, so a
+//! crash after the create leaves exactly that), then tagging, versioning and default encryption.
+//! Delete refuses a bucket that still holds any object version unless `force_destroy = true`,
+//! in which case it deletes every version and delete marker first.
 
-use super::aws::{ApiError, Ctx};
-use super::{Created, Recorded, Request, Resource};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete, ObjectIdentifier,
+    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    Tag, Tagging, VersioningConfiguration,
+};
+
+use super::aws::{ApiError, Ctx, api, retry_transient};
+use super::{Created, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::S3BucketSpec;
 
 pub struct S3Bucket;
 
-fn unsupported() -> ApiError {
-    ApiError::new("agentfs", "Unsupported", "s3_bucket is not implemented yet")
-}
+/// DeleteObjects takes at most this many keys per call.
+const DELETE_BATCH: usize = 1000;
+
+/// How long DeleteBucket is retried while a file system on the bucket finishes deleting.
+const FILE_SYSTEM_DETACH: Duration = Duration::from_secs(180);
 
 impl Resource for S3Bucket {
     type Spec = S3BucketSpec;
     const REPLACE_ON: &'static [&'static str] = &["name"];
+    const TIMEOUTS: Timeouts = Timeouts {
+        create: Duration::from_secs(300),
+        update: Duration::from_secs(300),
+        // Emptying a large bucket takes a while.
+        delete: Duration::from_secs(1800),
+    };
 
-    async fn create(_: &Ctx, _: &Request<'_, S3BucketSpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn create(ctx: &Ctx, req: &Request<'_, S3BucketSpec>) -> Result<Created, ApiError> {
+        let spec = req.spec;
+        let mut call = ctx.clients.s3.create_bucket().bucket(&spec.name);
+        if ctx.region != "us-east-1" {
+            call = call.create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(ctx.region.as_str()))
+                    .build(),
+            );
+        }
+        match call.send().await.map_err(api("s3:CreateBucket")) {
+            Ok(_) => {}
+            Err(e) if e.is("BucketAlreadyOwnedByYou") => {
+                req.progress.phase("bucket already exists in this account: adopting it");
+            }
+            Err(e) if e.is("BucketAlreadyExists") => {
+                return Err(ApiError::new(
+                    "s3:CreateBucket",
+                    "BucketAlreadyExists",
+                    format!(
+                        "the bucket name `{}` is taken by another AWS account (bucket names are global): choose another",
+                        spec.name
+                    ),
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+        put_tags(ctx, &spec.name, req.tags).await?;
+        if spec.versioning {
+            put_versioning(ctx, &spec.name, true).await?;
+        } else if versioning_enabled(ctx, &spec.name).await? {
+            // An adopted bucket that had versioning on.
+            put_versioning(ctx, &spec.name, false).await?;
+        }
+        put_encryption(ctx, &spec.name, &spec.encryption).await?;
+        Ok(created(&spec.name))
     }
 
     async fn update(
-        _: &Ctx,
-        _: &Request<'_, S3BucketSpec>,
-        _: &Recorded<'_, S3BucketSpec>,
+        ctx: &Ctx,
+        req: &Request<'_, S3BucketSpec>,
+        prior: &Recorded<'_, S3BucketSpec>,
     ) -> Result<Created, ApiError> {
-        Err(unsupported())
+        let (spec, old) = (req.spec, prior.spec);
+        if spec.versioning != old.versioning {
+            put_versioning(ctx, &spec.name, spec.versioning).await?;
+        }
+        if spec.encryption != old.encryption {
+            put_encryption(ctx, &spec.name, &spec.encryption).await?;
+        }
+        if req.tags != prior.tags {
+            put_tags(ctx, &spec.name, req.tags).await?;
+        }
+        Ok(created(&spec.name))
     }
 
-    async fn delete(_: &Ctx, _: &Recorded<'_, S3BucketSpec>) -> Result<(), ApiError> {
-        Err(unsupported())
+    async fn delete(ctx: &Ctx, prior: &Recorded<'_, S3BucketSpec>) -> Result<(), ApiError> {
+        let bucket = prior.id;
+        let result = async {
+            let first = list_versions(ctx, bucket).await?;
+            if !first.is_empty() {
+                if !prior.spec.force_destroy {
+                    return Err(ApiError::new(
+                        "s3:DeleteBucket",
+                        "BucketNotEmpty",
+                        format!(
+                            "bucket `{bucket}` still holds objects (or object versions / delete markers); \
+                             set `force_destroy = true` on {} to let agentfs delete them all, or empty the bucket yourself",
+                            prior.address
+                        ),
+                    ));
+                }
+                empty(ctx, bucket, first, prior).await?;
+            }
+            retry_transient(
+                FILE_SYSTEM_DETACH.min(prior.timeout),
+                prior.progress,
+                |e| e.is("BucketHasS3FileSystemAttached"),
+                || async {
+                    ctx.clients
+                        .s3
+                        .delete_bucket()
+                        .bucket(bucket)
+                        .send()
+                        .await
+                        .map_err(api("s3:DeleteBucket"))
+                },
+            )
+            .await
+            .map(|_| ())
+        }
+        .await;
+        match result {
+            Err(e) if e.is_not_found() => Ok(()),
+            other => other,
+        }
     }
+}
+
+fn created(name: &str) -> Created {
+    Created::new(name)
+        .with("arn", format!("arn:aws:s3:::{name}"))
+        .with("name", name)
+}
+
+fn invalid(operation: &'static str) -> impl Fn(aws_sdk_s3::error::BuildError) -> ApiError {
+    move |e| ApiError::new(operation, "InvalidRequest", e.to_string())
+}
+
+async fn put_tags(ctx: &Ctx, bucket: &str, tags: &BTreeMap<String, String>) -> Result<(), ApiError> {
+    if tags.is_empty() {
+        ctx.clients
+            .s3
+            .delete_bucket_tagging()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(api("s3:DeleteBucketTagging"))?;
+        return Ok(());
+    }
+    let set = tags
+        .iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(invalid("s3:PutBucketTagging"))?;
+    let tagging = Tagging::builder()
+        .set_tag_set(Some(set))
+        .build()
+        .map_err(invalid("s3:PutBucketTagging"))?;
+    ctx.clients
+        .s3
+        .put_bucket_tagging()
+        .bucket(bucket)
+        .tagging(tagging)
+        .send()
+        .await
+        .map_err(api("s3:PutBucketTagging"))?;
+    Ok(())
+}
+
+async fn versioning_enabled(ctx: &Ctx, bucket: &str) -> Result<bool, ApiError> {
+    let out = ctx
+        .clients
+        .s3
+        .get_bucket_versioning()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(api("s3:GetBucketVersioning"))?;
+    Ok(out.status() == Some(&BucketVersioningStatus::Enabled))
+}
+
+/// `Enabled`, or `Suspended` when turned off (a bucket that once had versioning cannot lose it).
+async fn put_versioning(ctx: &Ctx, bucket: &str, on: bool) -> Result<(), ApiError> {
+    let status = if on {
+        BucketVersioningStatus::Enabled
+    } else {
+        BucketVersioningStatus::Suspended
+    };
+    ctx.clients
+        .s3
+        .put_bucket_versioning()
+        .bucket(bucket)
+        .versioning_configuration(VersioningConfiguration::builder().status(status).build())
+        .send()
+        .await
+        .map_err(api("s3:PutBucketVersioning"))?;
+    Ok(())
+}
+
+async fn put_encryption(ctx: &Ctx, bucket: &str, algorithm: &str) -> Result<(), ApiError> {
+    let algorithm = match algorithm {
+        "AES256" => ServerSideEncryption::Aes256,
+        "aws:kms" => ServerSideEncryption::AwsKms,
+        other => {
+            return Err(ApiError::new(
+                "s3:PutBucketEncryption",
+                "InvalidEncryption",
+                format!("encryption must be `AES256` or `aws:kms`, not `{other}`"),
+            ));
+        }
+    };
+    let default = ServerSideEncryptionByDefault::builder()
+        .sse_algorithm(algorithm)
+        .build()
+        .map_err(invalid("s3:PutBucketEncryption"))?;
+    let config = ServerSideEncryptionConfiguration::builder()
+        .rules(
+            ServerSideEncryptionRule::builder()
+                .apply_server_side_encryption_by_default(default)
+                .build(),
+        )
+        .build()
+        .map_err(invalid("s3:PutBucketEncryption"))?;
+    ctx.clients
+        .s3
+        .put_bucket_encryption()
+        .bucket(bucket)
+        .server_side_encryption_configuration(config)
+        .send()
+        .await
+        .map_err(api("s3:PutBucketEncryption"))?;
+    Ok(())
+}
+
+/// Up to 1,000 object versions and delete markers (unversioned objects have version `null`).
+async fn list_versions(ctx: &Ctx, bucket: &str) -> Result<Vec<ObjectIdentifier>, ApiError> {
+    let out = ctx
+        .clients
+        .s3
+        .list_object_versions()
+        .bucket(bucket)
+        .max_keys(DELETE_BATCH as i32)
+        .send()
+        .await
+        .map_err(api("s3:ListObjectVersions"))?;
+    let versions = out.versions().iter().map(|v| (v.key(), v.version_id()));
+    let markers = out.delete_markers().iter().map(|m| (m.key(), m.version_id()));
+    versions
+        .chain(markers)
+        .filter_map(|(key, version)| key.map(|k| (k, version)))
+        .map(|(key, version)| {
+            ObjectIdentifier::builder()
+                .key(key)
+                .set_version_id(version.map(String::from))
+                .build()
+                .map_err(invalid("s3:DeleteObjects"))
+        })
+        .collect()
+}
+
+/// Deletes every version and delete marker, one listed page (at most 1,000) per DeleteObjects.
+/// Each round lists from the start again: deleting invalidates the listing's markers.
+async fn empty(
+    ctx: &Ctx,
+    bucket: &str,
+    mut batch: Vec<ObjectIdentifier>,
+    prior: &Recorded<'_, S3BucketSpec>,
+) -> Result<(), ApiError> {
+    let mut deleted = 0usize;
+    while !batch.is_empty() {
+        let count = batch.len();
+        let delete = Delete::builder()
+            .set_objects(Some(batch))
+            .quiet(true)
+            .build()
+            .map_err(invalid("s3:DeleteObjects"))?;
+        let out = ctx
+            .clients
+            .s3
+            .delete_objects()
+            .bucket(bucket)
+            .delete(delete)
+            .send()
+            .await
+            .map_err(api("s3:DeleteObjects"))?;
+        if let Some(err) = out.errors().first() {
+            return Err(ApiError::new(
+                "s3:DeleteObjects",
+                err.code().unwrap_or("Unknown"),
+                format!(
+                    "could not delete `{}` (version {}) from bucket `{bucket}`: {} ({} keys failed)",
+                    err.key().unwrap_or_default(),
+                    err.version_id().unwrap_or("null"),
+                    err.message().unwrap_or_default(),
+                    out.errors().len()
+                ),
+            ));
+        }
+        deleted += count;
+        prior
+            .progress
+            .phase(&format!("emptying bucket ({deleted} versions deleted)"));
+        batch = list_versions(ctx, bucket).await?;
+    }
+    Ok(())
 }

@@ -1,32 +1,162 @@
-//! `s3files_access_point`: placeholder until its API calls land; every call fails with a clear error.
+//! `s3files_access_point`: CreateAccessPoint with the stack's client token (a retry returns the
+//! same access point), POSIX user and root directory; waits for `available`. Only tags change
+//! in place.
 
-use super::aws::{ApiError, Ctx};
-use super::{Created, Recorded, Request, Resource};
-use crate::spec::model::S3FilesAccessPointSpec;
+use std::time::Duration;
+
+use aws_sdk_s3files::types::{CreationPermissions, LifeCycleState, PosixUser, RootDirectory};
+
+use super::aws::{ApiError, Ctx, Poll, api, wait_for};
+use super::s3files_file_system::{s3files_tags, state_name, sync_tags};
+use super::{Created, Recorded, Request, Resource, Timeouts};
+use crate::spec::model::{self, S3FilesAccessPointSpec};
 
 pub struct S3FilesAccessPoint;
-
-fn unsupported() -> ApiError {
-    ApiError::new("agentfs", "Unsupported", "s3files_access_point is not implemented yet")
-}
 
 impl Resource for S3FilesAccessPoint {
     type Spec = S3FilesAccessPointSpec;
     const REPLACE_ON: &'static [&'static str] = &["file_system", "posix_user", "root_directory"];
+    const TIMEOUTS: Timeouts = Timeouts {
+        create: Duration::from_secs(600),
+        update: Duration::from_secs(600),
+        delete: Duration::from_secs(600),
+    };
 
-    async fn create(_: &Ctx, _: &Request<'_, S3FilesAccessPointSpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn create(ctx: &Ctx, req: &Request<'_, S3FilesAccessPointSpec>) -> Result<Created, ApiError> {
+        let spec = req.spec;
+        let out = ctx
+            .clients
+            .s3files
+            .create_access_point()
+            .file_system_id(&spec.file_system)
+            .client_token(req.token)
+            .set_tags(Some(s3files_tags(req.tags)?))
+            .set_posix_user(spec.posix_user.as_ref().map(posix_user).transpose()?)
+            .set_root_directory(spec.root_directory.as_ref().map(root_directory).transpose()?)
+            .send()
+            .await
+            .map_err(api("s3files:CreateAccessPoint"))?;
+        let id = out.access_point_id().to_string();
+        let arn = out.access_point_arn().to_string();
+        if out.status() != &LifeCycleState::Available {
+            wait_for(
+                "s3files:CreateAccessPoint",
+                "the access point to be available",
+                req.timeout,
+                req.progress,
+                || async {
+                    let out = ctx
+                        .clients
+                        .s3files
+                        .get_access_point()
+                        .access_point_id(&id)
+                        .send()
+                        .await
+                        .map_err(api("s3files:GetAccessPoint"))?;
+                    Ok(match out.status() {
+                        LifeCycleState::Available => Poll::Ready(()),
+                        s @ (LifeCycleState::Error
+                        | LifeCycleState::Misconfigured
+                        | LifeCycleState::Deleting
+                        | LifeCycleState::Deleted) => Poll::Failed(s.as_str().to_string()),
+                        other => Poll::Pending(state_name(Some(other))),
+                    })
+                },
+            )
+            .await?;
+        }
+        Ok(created(ctx, &spec.file_system, &id, Some(arn)))
     }
 
     async fn update(
-        _: &Ctx,
-        _: &Request<'_, S3FilesAccessPointSpec>,
-        _: &Recorded<'_, S3FilesAccessPointSpec>,
+        ctx: &Ctx,
+        req: &Request<'_, S3FilesAccessPointSpec>,
+        prior: &Recorded<'_, S3FilesAccessPointSpec>,
     ) -> Result<Created, ApiError> {
-        Err(unsupported())
+        sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        Ok(created(
+            ctx,
+            &req.spec.file_system,
+            prior.id,
+            prior.attributes.get("arn").cloned(),
+        ))
     }
 
-    async fn delete(_: &Ctx, _: &Recorded<'_, S3FilesAccessPointSpec>) -> Result<(), ApiError> {
-        Err(unsupported())
+    async fn delete(ctx: &Ctx, prior: &Recorded<'_, S3FilesAccessPointSpec>) -> Result<(), ApiError> {
+        let id = prior.id;
+        let deleted = ctx
+            .clients
+            .s3files
+            .delete_access_point()
+            .access_point_id(id)
+            .send()
+            .await
+            .map_err(api("s3files:DeleteAccessPoint"));
+        match deleted {
+            Err(e) if e.is_not_found() => return Ok(()),
+            other => other.map(|_| ())?,
+        }
+        wait_for(
+            "s3files:DeleteAccessPoint",
+            "the access point to be deleted",
+            prior.timeout,
+            prior.progress,
+            || async {
+                match ctx
+                    .clients
+                    .s3files
+                    .get_access_point()
+                    .access_point_id(id)
+                    .send()
+                    .await
+                    .map_err(api("s3files:GetAccessPoint"))
+                {
+                    Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
+                    Err(e) => Err(e),
+                    Ok(out) => Ok(match out.status() {
+                        LifeCycleState::Deleted => Poll::Ready(()),
+                        other => Poll::Pending(state_name(Some(other))),
+                    }),
+                }
+            },
+        )
+        .await
     }
+}
+
+fn created(ctx: &Ctx, file_system: &str, id: &str, arn: Option<String>) -> Created {
+    let arn = arn.unwrap_or_else(|| ctx.arn("s3files", &format!("file-system/{file_system}/access-point/{id}")));
+    Created::new(id).with("arn", arn)
+}
+
+fn invalid(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new("s3files:CreateAccessPoint", "InvalidRequest", e.to_string())
+}
+
+fn posix_user(user: &model::PosixUser) -> Result<PosixUser, ApiError> {
+    PosixUser::builder()
+        .uid(user.uid)
+        .gid(user.gid)
+        .set_secondary_gids((!user.secondary_gids.is_empty()).then(|| user.secondary_gids.clone()))
+        .build()
+        .map_err(invalid)
+}
+
+fn root_directory(root: &model::RootDirectory) -> Result<RootDirectory, ApiError> {
+    let permissions = root
+        .creation_permissions
+        .as_ref()
+        .map(|p| {
+            CreationPermissions::builder()
+                .owner_uid(p.owner_uid)
+                .owner_gid(p.owner_gid)
+                .permissions(&p.permissions)
+                .build()
+                .map_err(invalid)
+        })
+        .transpose()?;
+    Ok(RootDirectory::builder()
+        .path(&root.path)
+        .set_creation_permissions(permissions)
+        .build())
 }

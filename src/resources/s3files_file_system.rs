@@ -1,32 +1,269 @@
-//! `s3files_file_system`: placeholder until its API calls land; every call fails with a clear error.
+//! `s3files_file_system`: CreateFileSystem with the stack's client token (a retry returns the
+//! same file system), retried while the fresh service role propagates, then a wait for
+//! `available`. Only tags change in place. Delete waits out mount targets still deleting.
+//!
+//! Also home of what the S3 Files kinds share: tag conversion and tag sync.
 
-use super::aws::{ApiError, Ctx};
-use super::{Created, Recorded, Request, Resource};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_s3files::types::LifeCycleState;
+
+use super::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, retry_transient, wait_for};
+use super::{Created, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::S3FilesFileSystemSpec;
 
 pub struct S3FilesFileSystem;
 
-fn unsupported() -> ApiError {
-    ApiError::new("agentfs", "Unsupported", "s3files_file_system is not implemented yet")
-}
-
 impl Resource for S3FilesFileSystem {
     type Spec = S3FilesFileSystemSpec;
     const REPLACE_ON: &'static [&'static str] = &["bucket", "role", "prefix", "kms_key_id"];
+    const TIMEOUTS: Timeouts = Timeouts {
+        create: Duration::from_secs(600),
+        update: Duration::from_secs(600),
+        delete: Duration::from_secs(600),
+    };
 
-    async fn create(_: &Ctx, _: &Request<'_, S3FilesFileSystemSpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn create(ctx: &Ctx, req: &Request<'_, S3FilesFileSystemSpec>) -> Result<Created, ApiError> {
+        let spec = req.spec;
+        let tags = s3files_tags(req.tags)?;
+        let out = retry_transient(
+            IAM_PROPAGATION.min(req.timeout),
+            req.progress,
+            role_not_yet_usable,
+            || async {
+                ctx.clients
+                    .s3files
+                    .create_file_system()
+                    .bucket(&spec.bucket)
+                    .role_arn(&spec.role)
+                    .set_prefix(spec.prefix.clone())
+                    .set_kms_key_id(spec.kms_key_id.clone())
+                    .client_token(req.token)
+                    .set_tags(Some(tags.clone()))
+                    .accept_bucket_warning(spec.accept_bucket_warning)
+                    .send()
+                    .await
+                    .map_err(api("s3files:CreateFileSystem"))
+            },
+        )
+        .await?;
+        let id = out
+            .file_system_id()
+            .ok_or_else(|| ApiError::missing("s3files:CreateFileSystem", "fileSystemId"))?
+            .to_string();
+        let arn = out
+            .file_system_arn()
+            .map(String::from)
+            .unwrap_or_else(|| ctx.arn("s3files", &format!("file-system/{id}")));
+        wait_available(ctx, &id, req.timeout, req.progress).await?;
+        Ok(Created::new(id).with("arn", arn))
     }
 
     async fn update(
-        _: &Ctx,
-        _: &Request<'_, S3FilesFileSystemSpec>,
-        _: &Recorded<'_, S3FilesFileSystemSpec>,
+        ctx: &Ctx,
+        req: &Request<'_, S3FilesFileSystemSpec>,
+        prior: &Recorded<'_, S3FilesFileSystemSpec>,
     ) -> Result<Created, ApiError> {
-        Err(unsupported())
+        sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        let arn = prior
+            .attributes
+            .get("arn")
+            .cloned()
+            .unwrap_or_else(|| ctx.arn("s3files", &format!("file-system/{}", prior.id)));
+        Ok(Created::new(prior.id).with("arn", arn))
     }
 
-    async fn delete(_: &Ctx, _: &Recorded<'_, S3FilesFileSystemSpec>) -> Result<(), ApiError> {
-        Err(unsupported())
+    async fn delete(ctx: &Ctx, prior: &Recorded<'_, S3FilesFileSystemSpec>) -> Result<(), ApiError> {
+        let id = prior.id;
+        // 409 while mount targets (deleted just before, in graph order) are still `deleting`.
+        let deleted = retry_transient(
+            prior.timeout,
+            prior.progress,
+            |e| e.is("ConflictException"),
+            || async {
+                ctx.clients
+                    .s3files
+                    .delete_file_system()
+                    .file_system_id(id)
+                    .send()
+                    .await
+                    .map_err(api("s3files:DeleteFileSystem"))
+            },
+        )
+        .await;
+        match deleted {
+            Err(e) if e.is_not_found() => return Ok(()),
+            other => other.map(|_| ())?,
+        }
+        wait_for(
+            "s3files:DeleteFileSystem",
+            "the file system to be deleted",
+            prior.timeout,
+            prior.progress,
+            || async {
+                match ctx
+                    .clients
+                    .s3files
+                    .get_file_system()
+                    .file_system_id(id)
+                    .send()
+                    .await
+                    .map_err(api("s3files:GetFileSystem"))
+                {
+                    Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
+                    Err(e) => Err(e),
+                    Ok(out) => Ok(match out.status() {
+                        Some(LifeCycleState::Deleted) => Poll::Ready(()),
+                        Some(LifeCycleState::Error) => Poll::Failed(failed(out.status(), out.status_message())),
+                        other => Poll::Pending(state_name(other)),
+                    }),
+                }
+            },
+        )
+        .await
+    }
+}
+
+/// Errors S3 Files gives while a just-created role is not yet usable by the service.
+fn role_not_yet_usable(e: &ApiError) -> bool {
+    e.is("AccessDeniedException")
+        || e.is("AccessDenied")
+        || e.is("403")
+        || (e.is("ValidationException") && e.message.to_ascii_lowercase().contains("role"))
+}
+
+async fn wait_available(
+    ctx: &Ctx,
+    id: &str,
+    timeout: Duration,
+    progress: &dyn super::Progress,
+) -> Result<(), ApiError> {
+    wait_for(
+        "s3files:CreateFileSystem",
+        "the file system to be available",
+        timeout,
+        progress,
+        || async {
+            let out = ctx
+                .clients
+                .s3files
+                .get_file_system()
+                .file_system_id(id)
+                .send()
+                .await
+                .map_err(api("s3files:GetFileSystem"))?;
+            Ok(match out.status() {
+                Some(LifeCycleState::Available) => Poll::Ready(()),
+                Some(LifeCycleState::Error | LifeCycleState::Misconfigured | LifeCycleState::Deleted) => {
+                    Poll::Failed(failed(out.status(), out.status_message()))
+                }
+                other => Poll::Pending(state_name(other)),
+            })
+        },
+    )
+    .await
+}
+
+/// The lowercase wire name of a lifecycle state.
+pub(super) fn state_name(state: Option<&LifeCycleState>) -> String {
+    state.map_or_else(|| "unknown".to_string(), |s| s.as_str().to_string())
+}
+
+pub(super) fn failed(state: Option<&LifeCycleState>, message: Option<&str>) -> String {
+    match message {
+        Some(m) if !m.is_empty() => format!("{}: {m}", state_name(state)),
+        _ => state_name(state),
+    }
+}
+
+/// Tags as the S3 Files list of `{key, value}`.
+pub(super) fn s3files_tags(tags: &BTreeMap<String, String>) -> Result<Vec<aws_sdk_s3files::types::Tag>, ApiError> {
+    tags.iter()
+        .map(|(k, v)| {
+            aws_sdk_s3files::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| ApiError::new("s3files:TagResource", "InvalidTag", e.to_string()))
+        })
+        .collect()
+}
+
+/// Makes an S3 Files resource's tags (file system or access point, by id) equal `desired`.
+pub(super) async fn sync_tags(
+    ctx: &Ctx,
+    resource_id: &str,
+    recorded: &BTreeMap<String, String>,
+    desired: &BTreeMap<String, String>,
+) -> Result<(), ApiError> {
+    let (stale, changed) = tag_changes(recorded, desired);
+    if !stale.is_empty() {
+        ctx.clients
+            .s3files
+            .untag_resource()
+            .resource_id(resource_id)
+            .set_tag_keys(Some(stale))
+            .send()
+            .await
+            .map_err(api("s3files:UntagResource"))?;
+    }
+    if !changed.is_empty() {
+        ctx.clients
+            .s3files
+            .tag_resource()
+            .resource_id(resource_id)
+            .set_tags(Some(s3files_tags(&changed)?))
+            .send()
+            .await
+            .map_err(api("s3files:TagResource"))?;
+    }
+    Ok(())
+}
+
+/// Keys to remove and entries to set to go from `recorded` to `desired`.
+pub(super) fn tag_changes(
+    recorded: &BTreeMap<String, String>,
+    desired: &BTreeMap<String, String>,
+) -> (Vec<String>, BTreeMap<String, String>) {
+    let stale = recorded.keys().filter(|k| !desired.contains_key(*k)).cloned().collect();
+    let changed = desired
+        .iter()
+        .filter(|(k, v)| recorded.get(*k) != Some(v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    (stale, changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_changes_remove_stale_and_set_changed() {
+        let old = BTreeMap::from([("a".to_string(), "1".to_string()), ("b".to_string(), "2".to_string())]);
+        let new = BTreeMap::from([("b".to_string(), "3".to_string()), ("c".to_string(), "4".to_string())]);
+        let (stale, changed) = tag_changes(&old, &new);
+        assert_eq!(stale, vec!["a".to_string()]);
+        assert_eq!(changed, new);
+    }
+
+    #[test]
+    fn access_denied_and_role_validation_are_transient() {
+        assert!(role_not_yet_usable(&ApiError::new(
+            "x",
+            "AccessDeniedException",
+            "nope"
+        )));
+        assert!(role_not_yet_usable(&ApiError::new(
+            "x",
+            "ValidationException",
+            "cannot assume Role"
+        )));
+        assert!(!role_not_yet_usable(&ApiError::new(
+            "x",
+            "ValidationException",
+            "bucket not versioned"
+        )));
     }
 }

@@ -1,32 +1,246 @@
-//! `s3files_mount_target`: placeholder until its API calls land; every call fails with a clear error.
+//! `s3files_mount_target`: CreateMountTarget takes no client token and no tags, so a create
+//! first lists the file system's mount targets and reuses the one in the same subnet (at most
+//! one per AZ exists). Waits for `available`. Security groups update in place.
 
-use super::aws::{ApiError, Ctx};
-use super::{Created, Recorded, Request, Resource};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use aws_sdk_s3files::types::LifeCycleState;
+
+use super::aws::{ApiError, Ctx, Poll, api, wait_for};
+use super::s3files_file_system::{failed, state_name};
+use super::{Created, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::S3FilesMountTargetSpec;
 
 pub struct S3FilesMountTarget;
 
-fn unsupported() -> ApiError {
-    ApiError::new("agentfs", "Unsupported", "s3files_mount_target is not implemented yet")
-}
-
 impl Resource for S3FilesMountTarget {
     type Spec = S3FilesMountTargetSpec;
     const REPLACE_ON: &'static [&'static str] = &["file_system", "subnet"];
+    const TIMEOUTS: Timeouts = Timeouts {
+        create: Duration::from_secs(600),
+        update: Duration::from_secs(600),
+        delete: Duration::from_secs(600),
+    };
 
-    async fn create(_: &Ctx, _: &Request<'_, S3FilesMountTargetSpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn create(ctx: &Ctx, req: &Request<'_, S3FilesMountTargetSpec>) -> Result<Created, ApiError> {
+        let spec = req.spec;
+        let id = match find(ctx, spec, req.timeout, req.progress).await? {
+            Some(id) => {
+                req.progress.phase("reusing the mount target already in this subnet");
+                id
+            }
+            None => {
+                let out = ctx
+                    .clients
+                    .s3files
+                    .create_mount_target()
+                    .file_system_id(&spec.file_system)
+                    .subnet_id(&spec.subnet)
+                    .set_security_groups(non_empty(&spec.security_groups))
+                    .send()
+                    .await
+                    .map_err(api("s3files:CreateMountTarget"))?;
+                out.mount_target_id().to_string()
+            }
+        };
+        let live = wait_settled(ctx, &id, req.timeout, req.progress).await?;
+        if !spec.security_groups.is_empty() && !same_set(&live.security_groups, &spec.security_groups) {
+            set_security_groups(ctx, &id, spec, req.timeout, req.progress).await
+        } else {
+            Ok(created(&id, &live))
+        }
     }
 
     async fn update(
-        _: &Ctx,
-        _: &Request<'_, S3FilesMountTargetSpec>,
-        _: &Recorded<'_, S3FilesMountTargetSpec>,
+        ctx: &Ctx,
+        req: &Request<'_, S3FilesMountTargetSpec>,
+        prior: &Recorded<'_, S3FilesMountTargetSpec>,
     ) -> Result<Created, ApiError> {
-        Err(unsupported())
+        if same_set(&req.spec.security_groups, &prior.spec.security_groups) {
+            let live = wait_settled(ctx, prior.id, req.timeout, req.progress).await?;
+            return Ok(created(prior.id, &live));
+        }
+        set_security_groups(ctx, prior.id, req.spec, req.timeout, req.progress).await
     }
 
-    async fn delete(_: &Ctx, _: &Recorded<'_, S3FilesMountTargetSpec>) -> Result<(), ApiError> {
-        Err(unsupported())
+    async fn delete(ctx: &Ctx, prior: &Recorded<'_, S3FilesMountTargetSpec>) -> Result<(), ApiError> {
+        let id = prior.id;
+        let deleted = ctx
+            .clients
+            .s3files
+            .delete_mount_target()
+            .mount_target_id(id)
+            .send()
+            .await
+            .map_err(api("s3files:DeleteMountTarget"));
+        match deleted {
+            Err(e) if e.is_not_found() => return Ok(()),
+            other => other.map(|_| ())?,
+        }
+        wait_for(
+            "s3files:DeleteMountTarget",
+            "the mount target to be deleted",
+            prior.timeout,
+            prior.progress,
+            || async {
+                match get(ctx, id).await {
+                    Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
+                    Err(e) => Err(e),
+                    Ok(live) => Ok(match live.status {
+                        Some(LifeCycleState::Deleted) => Poll::Ready(()),
+                        Some(LifeCycleState::Error) => {
+                            Poll::Failed(failed(live.status.as_ref(), live.message.as_deref()))
+                        }
+                        other => Poll::Pending(state_name(other.as_ref())),
+                    }),
+                }
+            },
+        )
+        .await
     }
+}
+
+/// What a mount target looks like now.
+struct Live {
+    status: Option<LifeCycleState>,
+    message: Option<String>,
+    security_groups: Vec<String>,
+    availability_zone_id: Option<String>,
+    ip_address: Option<String>,
+    network_interface_id: Option<String>,
+    vpc_id: Option<String>,
+}
+
+fn created(id: &str, live: &Live) -> Created {
+    let mut created = Created::new(id);
+    let optional = [
+        ("availability_zone_id", &live.availability_zone_id),
+        ("ip_address", &live.ip_address),
+        ("network_interface_id", &live.network_interface_id),
+        ("vpc_id", &live.vpc_id),
+    ];
+    for (key, value) in optional {
+        if let Some(value) = value {
+            created = created.with(key, value.clone());
+        }
+    }
+    created
+}
+
+fn non_empty(list: &[String]) -> Option<Vec<String>> {
+    (!list.is_empty()).then(|| list.to_vec())
+}
+
+fn same_set(a: &[String], b: &[String]) -> bool {
+    a.iter().collect::<BTreeSet<_>>() == b.iter().collect::<BTreeSet<_>>()
+}
+
+async fn get(ctx: &Ctx, id: &str) -> Result<Live, ApiError> {
+    let out = ctx
+        .clients
+        .s3files
+        .get_mount_target()
+        .mount_target_id(id)
+        .send()
+        .await
+        .map_err(api("s3files:GetMountTarget"))?;
+    Ok(Live {
+        status: out.status().cloned(),
+        message: out.status_message().map(String::from),
+        security_groups: out.security_groups().to_vec(),
+        availability_zone_id: out.availability_zone_id().map(String::from),
+        ip_address: out.ipv4_address().map(String::from),
+        network_interface_id: out.network_interface_id().map(String::from),
+        vpc_id: out.vpc_id().map(String::from),
+    })
+}
+
+/// The file system's mount target in `spec.subnet`, if one exists. One being deleted (a
+/// replace in flight) is waited out so the new one can take its AZ.
+async fn find(
+    ctx: &Ctx,
+    spec: &S3FilesMountTargetSpec,
+    timeout: Duration,
+    progress: &dyn Progress,
+) -> Result<Option<String>, ApiError> {
+    let targets = ctx
+        .clients
+        .s3files
+        .list_mount_targets()
+        .file_system_id(&spec.file_system)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(api("s3files:ListMountTargets"))?;
+    let Some(target) = targets.iter().find(|t| t.subnet_id() == spec.subnet) else {
+        return Ok(None);
+    };
+    let id = target.mount_target_id().to_string();
+    match target.status() {
+        Some(LifeCycleState::Deleting | LifeCycleState::Deleted) => {
+            wait_for(
+                "s3files:CreateMountTarget",
+                "the old mount target in this subnet to be deleted",
+                timeout,
+                progress,
+                || async {
+                    match get(ctx, &id).await {
+                        Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
+                        Err(e) => Err(e),
+                        Ok(live) if live.status == Some(LifeCycleState::Deleted) => Ok(Poll::Ready(())),
+                        Ok(live) => Ok(Poll::Pending(state_name(live.status.as_ref()))),
+                    }
+                },
+            )
+            .await?;
+            Ok(None)
+        }
+        _ => Ok(Some(id)),
+    }
+}
+
+/// Waits until the mount target is `available` (from `creating` or `updating`).
+async fn wait_settled(ctx: &Ctx, id: &str, timeout: Duration, progress: &dyn Progress) -> Result<Live, ApiError> {
+    wait_for(
+        "s3files:CreateMountTarget",
+        "the mount target to be available",
+        timeout,
+        progress,
+        || async {
+            let live = get(ctx, id).await?;
+            Ok(match live.status {
+                Some(LifeCycleState::Available) => Poll::Ready(live),
+                Some(
+                    LifeCycleState::Error
+                    | LifeCycleState::Misconfigured
+                    | LifeCycleState::Deleting
+                    | LifeCycleState::Deleted,
+                ) => Poll::Failed(failed(live.status.as_ref(), live.message.as_deref())),
+                ref other => Poll::Pending(state_name(other.as_ref())),
+            })
+        },
+    )
+    .await
+}
+
+async fn set_security_groups(
+    ctx: &Ctx,
+    id: &str,
+    spec: &S3FilesMountTargetSpec,
+    timeout: Duration,
+    progress: &dyn Progress,
+) -> Result<Created, ApiError> {
+    ctx.clients
+        .s3files
+        .update_mount_target()
+        .mount_target_id(id)
+        .set_security_groups(Some(spec.security_groups.clone()))
+        .send()
+        .await
+        .map_err(api("s3files:UpdateMountTarget"))?;
+    let live = wait_settled(ctx, id, timeout, progress).await?;
+    Ok(created(id, &live))
 }

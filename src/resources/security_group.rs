@@ -1,32 +1,449 @@
-//! `security_group`: placeholder until its API calls land; every call fails with a clear error.
+//! `security_group`: CreateSecurityGroup, tagged at creation (no client token: an earlier attempt
+//! is found by its tags, or by name and VPC when AWS says the name is taken), then its rules.
+//!
+//! Rules are handled one permission at a time (one protocol, port range and source), so an update
+//! authorizes and revokes exactly the difference and a retried create tolerates what an earlier
+//! attempt already authorized. `egress` absent means AWS's default allow-all egress rule; a list
+//! replaces it.
 
-use super::aws::{ApiError, Ctx};
-use super::{Created, Recorded, Request, Resource};
-use crate::spec::model::SecurityGroupSpec;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, Ipv6Range, ResourceType, UserIdGroupPair};
+
+use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
+use super::subnet::Labelled;
+use super::{Created, Recorded, Request, Resource, Timeouts};
+use crate::spec::model::{SecurityGroupRule, SecurityGroupSpec};
 
 pub struct SecurityGroup;
 
-fn unsupported() -> ApiError {
-    ApiError::new("agentfs", "Unsupported", "security_group is not implemented yet")
-}
+/// How long a just-created group may be unknown to the rule calls.
+const PROPAGATION: Duration = Duration::from_secs(120);
 
 impl Resource for SecurityGroup {
     type Spec = SecurityGroupSpec;
     const REPLACE_ON: &'static [&'static str] = &["vpc", "name", "description"];
+    const TIMEOUTS: Timeouts = Timeouts {
+        create: Duration::from_secs(300),
+        update: Duration::from_secs(300),
+        // Network interfaces of deleted runtimes and mount targets keep using the group a while.
+        delete: Duration::from_secs(1800),
+    };
 
-    async fn create(_: &Ctx, _: &Request<'_, SecurityGroupSpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn create(ctx: &Ctx, req: &Request<'_, SecurityGroupSpec>) -> Result<Created, ApiError> {
+        let spec = req.spec;
+        let name = group_name(ctx, req.address, spec);
+        let id = match find(ctx, ec2_owner_filters(&ctx.stack, req.address)).await? {
+            Some(id) => id,
+            None => {
+                let out = ctx
+                    .clients
+                    .ec2
+                    .create_security_group()
+                    .group_name(&name)
+                    .description(&spec.description)
+                    .vpc_id(&spec.vpc)
+                    .tag_specifications(ec2_tag_spec(ResourceType::SecurityGroup, req.tags))
+                    .send()
+                    .await
+                    .map_err(api("ec2:CreateSecurityGroup"));
+                match out {
+                    Ok(out) => out
+                        .group_id()
+                        .map(String::from)
+                        .ok_or_else(|| ApiError::missing("ec2:CreateSecurityGroup", "GroupId"))?,
+                    // Our own earlier attempt whose tags are not visible yet, or a name clash
+                    // with a group agentfs did not make (then the error stands).
+                    Err(e) if e.is("InvalidGroup.Duplicate") => match find(ctx, by_name(&name, &spec.vpc)).await? {
+                        Some(id) => {
+                            ensure_ours(ctx, &id, req, e).await?;
+                            id
+                        }
+                        None => return Err(e),
+                    },
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        req.progress.phase("authorizing rules");
+        let rules = Rules::of(spec, &id);
+        sync(ctx, &id, &Rules::none(), &rules).await?;
+        Ok(created(ctx, &id, &name))
     }
 
     async fn update(
-        _: &Ctx,
-        _: &Request<'_, SecurityGroupSpec>,
-        _: &Recorded<'_, SecurityGroupSpec>,
+        ctx: &Ctx,
+        req: &Request<'_, SecurityGroupSpec>,
+        prior: &Recorded<'_, SecurityGroupSpec>,
     ) -> Result<Created, ApiError> {
-        Err(unsupported())
+        let before = Rules::of(prior.spec, prior.id);
+        let after = Rules::of(req.spec, prior.id);
+        sync(ctx, prior.id, &before, &after).await?;
+        ec2_sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        let name = prior
+            .attributes
+            .get("name")
+            .cloned()
+            .unwrap_or_else(|| group_name(ctx, req.address, req.spec));
+        Ok(created(ctx, prior.id, &name))
     }
 
-    async fn delete(_: &Ctx, _: &Recorded<'_, SecurityGroupSpec>) -> Result<(), ApiError> {
-        Err(unsupported())
+    async fn delete(ctx: &Ctx, prior: &Recorded<'_, SecurityGroupSpec>) -> Result<(), ApiError> {
+        let progress = Labelled("waiting for network interfaces to go", prior.progress);
+        let result = retry_transient(
+            prior.timeout,
+            &progress,
+            |e| e.is("DependencyViolation"),
+            || async {
+                ctx.clients
+                    .ec2
+                    .delete_security_group()
+                    .group_id(prior.id)
+                    .send()
+                    .await
+                    .map_err(api("ec2:DeleteSecurityGroup"))
+            },
+        )
+        .await;
+        match result {
+            Err(e) if e.is_not_found() => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+}
+
+/// `name`, or `<stack>-<resource name>`.
+fn group_name(ctx: &Ctx, address: &str, spec: &SecurityGroupSpec) -> String {
+    spec.name.clone().unwrap_or_else(|| {
+        let resource = address.split_once('.').map_or(address, |(_, name)| name);
+        format!("{}-{resource}", ctx.stack)
+    })
+}
+
+fn created(ctx: &Ctx, id: &str, name: &str) -> Created {
+    Created::new(id)
+        .with("arn", ctx.arn("ec2", &format!("security-group/{id}")))
+        .with("name", name)
+}
+
+fn by_name(name: &str, vpc: &str) -> Vec<Filter> {
+    vec![
+        Filter::builder().name("group-name").values(name).build(),
+        Filter::builder().name("vpc-id").values(vpc).build(),
+    ]
+}
+
+async fn find(ctx: &Ctx, filters: Vec<Filter>) -> Result<Option<String>, ApiError> {
+    let out = ctx
+        .clients
+        .ec2
+        .describe_security_groups()
+        .set_filters(Some(filters))
+        .send()
+        .await
+        .map_err(api("ec2:DescribeSecurityGroups"))?;
+    Ok(out
+        .security_groups()
+        .iter()
+        .find_map(|g| g.group_id().map(String::from)))
+}
+
+/// A group found by name is adopted only if it carries this resource's tags.
+async fn ensure_ours(
+    ctx: &Ctx,
+    id: &str,
+    req: &Request<'_, SecurityGroupSpec>,
+    clash: ApiError,
+) -> Result<(), ApiError> {
+    let out = ctx
+        .clients
+        .ec2
+        .describe_security_groups()
+        .group_ids(id)
+        .send()
+        .await
+        .map_err(api("ec2:DescribeSecurityGroups"))?;
+    let tags: BTreeMap<&str, &str> = out
+        .security_groups()
+        .iter()
+        .flat_map(|g| g.tags())
+        .filter_map(|t| Some((t.key()?, t.value()?)))
+        .collect();
+    let ours = [super::TAG_STACK, super::TAG_RESOURCE]
+        .iter()
+        .all(|key| req.tags.get(*key).map(String::as_str) == tags.get(key).copied());
+    if ours { Ok(()) } else { Err(clash) }
+}
+
+/// One permission: a protocol, a port range and a single source.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Permission {
+    protocol: String,
+    from_port: Option<i32>,
+    to_port: Option<i32>,
+    source: Source,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Source {
+    Cidr(String),
+    Group(String),
+}
+
+/// Every permission of a group with its description.
+type PermissionSet = BTreeMap<Permission, Option<String>>;
+
+struct Rules {
+    ingress: PermissionSet,
+    egress: PermissionSet,
+}
+
+impl Rules {
+    /// A group as AWS makes it: no ingress, allow-all egress.
+    fn none() -> Rules {
+        Rules {
+            ingress: PermissionSet::new(),
+            egress: default_egress(),
+        }
+    }
+
+    fn of(spec: &SecurityGroupSpec, own_id: &str) -> Rules {
+        Rules {
+            ingress: expand(&spec.ingress, own_id),
+            egress: spec
+                .egress
+                .as_ref()
+                .map_or_else(default_egress, |rules| expand(rules, own_id)),
+        }
+    }
+}
+
+fn default_egress() -> PermissionSet {
+    PermissionSet::from([(
+        Permission {
+            protocol: "-1".into(),
+            from_port: None,
+            to_port: None,
+            source: Source::Cidr("0.0.0.0/0".into()),
+        },
+        None,
+    )])
+}
+
+fn expand(rules: &[SecurityGroupRule], own_id: &str) -> PermissionSet {
+    let mut set = PermissionSet::new();
+    for rule in rules {
+        let protocol = match rule.protocol.to_ascii_lowercase().as_str() {
+            "all" | "-1" => "-1".to_string(),
+            other => other.to_string(),
+        };
+        let (from_port, to_port) = if protocol == "-1" {
+            (None, None)
+        } else {
+            (Some(rule.from_port), Some(rule.to_port))
+        };
+        let mut sources: Vec<Source> = rule.cidr_blocks.iter().cloned().map(Source::Cidr).collect();
+        sources.extend(rule.source_security_group.iter().cloned().map(Source::Group));
+        if rule.from_self {
+            sources.push(Source::Group(own_id.to_string()));
+        }
+        for source in sources {
+            let permission = Permission {
+                protocol: protocol.clone(),
+                from_port,
+                to_port,
+                source,
+            };
+            set.insert(permission, rule.description.clone());
+        }
+    }
+    set
+}
+
+fn ip_permission(p: &Permission, description: Option<&String>) -> IpPermission {
+    let builder = IpPermission::builder()
+        .ip_protocol(&p.protocol)
+        .set_from_port(p.from_port)
+        .set_to_port(p.to_port);
+    match &p.source {
+        Source::Cidr(cidr) if cidr.contains(':') => builder.ipv6_ranges(
+            Ipv6Range::builder()
+                .cidr_ipv6(cidr)
+                .set_description(description.cloned())
+                .build(),
+        ),
+        Source::Cidr(cidr) => builder.ip_ranges(
+            IpRange::builder()
+                .cidr_ip(cidr)
+                .set_description(description.cloned())
+                .build(),
+        ),
+        Source::Group(group) => builder.user_id_group_pairs(
+            UserIdGroupPair::builder()
+                .group_id(group)
+                .set_description(description.cloned())
+                .build(),
+        ),
+    }
+    .build()
+}
+
+#[derive(Clone, Copy)]
+enum Direction {
+    Ingress,
+    Egress,
+}
+
+/// Authorizes what `after` adds, updates changed descriptions, then revokes what it drops.
+async fn sync(ctx: &Ctx, group: &str, before: &Rules, after: &Rules) -> Result<(), ApiError> {
+    for (direction, from, to) in [
+        (Direction::Ingress, &before.ingress, &after.ingress),
+        (Direction::Egress, &before.egress, &after.egress),
+    ] {
+        for (permission, description) in to {
+            let perm = ip_permission(permission, description.as_ref());
+            match from.get(permission) {
+                None => authorize(ctx, group, direction, perm).await?,
+                Some(old) if old != description => describe_rule(ctx, group, direction, perm).await?,
+                Some(_) => {}
+            }
+        }
+        for (permission, description) in from {
+            if !to.contains_key(permission) {
+                revoke(ctx, group, direction, ip_permission(permission, description.as_ref())).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn authorize(ctx: &Ctx, group: &str, direction: Direction, perm: IpPermission) -> Result<(), ApiError> {
+    let result = retry_transient(
+        PROPAGATION,
+        &super::Quiet,
+        |e| e.is_not_found(),
+        || async {
+            let ec2 = &ctx.clients.ec2;
+            match direction {
+                Direction::Ingress => ec2
+                    .authorize_security_group_ingress()
+                    .group_id(group)
+                    .ip_permissions(perm.clone())
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(api("ec2:AuthorizeSecurityGroupIngress")),
+                Direction::Egress => ec2
+                    .authorize_security_group_egress()
+                    .group_id(group)
+                    .ip_permissions(perm.clone())
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(api("ec2:AuthorizeSecurityGroupEgress")),
+            }
+        },
+    )
+    .await;
+    match result {
+        Err(e) if e.is("InvalidPermission.Duplicate") => Ok(()),
+        other => other,
+    }
+}
+
+async fn revoke(ctx: &Ctx, group: &str, direction: Direction, perm: IpPermission) -> Result<(), ApiError> {
+    let ec2 = &ctx.clients.ec2;
+    let result = match direction {
+        Direction::Ingress => ec2
+            .revoke_security_group_ingress()
+            .group_id(group)
+            .ip_permissions(perm)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(api("ec2:RevokeSecurityGroupIngress")),
+        Direction::Egress => ec2
+            .revoke_security_group_egress()
+            .group_id(group)
+            .ip_permissions(perm)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(api("ec2:RevokeSecurityGroupEgress")),
+    };
+    match result {
+        Err(e) if e.is("InvalidPermission.NotFound") => Ok(()),
+        other => other,
+    }
+}
+
+async fn describe_rule(ctx: &Ctx, group: &str, direction: Direction, perm: IpPermission) -> Result<(), ApiError> {
+    let ec2 = &ctx.clients.ec2;
+    match direction {
+        Direction::Ingress => ec2
+            .update_security_group_rule_descriptions_ingress()
+            .group_id(group)
+            .ip_permissions(perm)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(api("ec2:UpdateSecurityGroupRuleDescriptionsIngress")),
+        Direction::Egress => ec2
+            .update_security_group_rule_descriptions_egress()
+            .group_id(group)
+            .ip_permissions(perm)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(api("ec2:UpdateSecurityGroupRuleDescriptionsEgress")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(protocol: &str, port: i32) -> SecurityGroupRule {
+        SecurityGroupRule {
+            protocol: protocol.into(),
+            from_port: port,
+            to_port: port,
+            cidr_blocks: vec!["10.0.0.0/8".into(), "::/0".into()],
+            source_security_group: Some("sg-other".into()),
+            from_self: true,
+            description: Some("nfs".into()),
+        }
+    }
+
+    #[test]
+    fn rules_expand_to_one_permission_per_source() {
+        let set = expand(&[rule("TCP", 2049)], "sg-own");
+        let sources: Vec<_> = set.keys().map(|p| p.source.clone()).collect();
+        assert_eq!(
+            sources,
+            vec![
+                Source::Cidr("10.0.0.0/8".into()),
+                Source::Cidr("::/0".into()),
+                Source::Group("sg-other".into()),
+                Source::Group("sg-own".into()),
+            ]
+        );
+        assert!(set.keys().all(|p| p.protocol == "tcp" && p.from_port == Some(2049)));
+    }
+
+    #[test]
+    fn all_protocols_carry_no_ports_and_absent_egress_is_the_default() {
+        let set = expand(&[rule("-1", 0)], "sg-own");
+        assert!(set.keys().all(|p| p.protocol == "-1" && p.from_port.is_none()));
+        let spec = SecurityGroupSpec {
+            vpc: "vpc-1".into(),
+            name: None,
+            description: "d".into(),
+            ingress: vec![],
+            egress: None,
+            tags: Default::default(),
+        };
+        assert_eq!(Rules::of(&spec, "sg-own").egress, Rules::none().egress);
     }
 }

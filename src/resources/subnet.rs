@@ -1,28 +1,171 @@
-//! `subnet`: placeholder until its API calls land; every call fails with a clear error.
+//! `subnet`: CreateSubnet (no client token: an earlier attempt is found by its tags), then
+//! `map_public_ip_on_launch` through ModifySubnetAttribute. Deleting waits out the managed
+//! network interfaces (deleted runtimes, mount targets) that keep a subnet busy.
 
-use super::aws::{ApiError, Ctx};
-use super::{Created, Recorded, Request, Resource};
+use std::time::Duration;
+
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
+
+use super::aws::{ApiError, Ctx, Progress, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
+use super::{Created, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::SubnetSpec;
 
 pub struct Subnet;
 
-fn unsupported() -> ApiError {
-    ApiError::new("agentfs", "Unsupported", "subnet is not implemented yet")
-}
+/// How long a just-created subnet may be unknown to the next call (EC2 is eventually consistent).
+const PROPAGATION: Duration = Duration::from_secs(120);
 
 impl Resource for Subnet {
     type Spec = SubnetSpec;
     const REPLACE_ON: &'static [&'static str] = &["vpc", "cidr_block", "az_index", "availability_zone"];
+    const TIMEOUTS: Timeouts = Timeouts {
+        create: Duration::from_secs(600),
+        update: Duration::from_secs(600),
+        // ENIs of deleted AgentCore runtimes and mount targets can linger for a long time.
+        delete: Duration::from_secs(1800),
+    };
 
-    async fn create(_: &Ctx, _: &Request<'_, SubnetSpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn create(ctx: &Ctx, req: &Request<'_, SubnetSpec>) -> Result<Created, ApiError> {
+        let (id, zone) = match find(ctx, req.address).await? {
+            Some(found) => found,
+            None => {
+                let zone = match (req.spec.az_index, &req.spec.availability_zone) {
+                    (Some(index), _) => Some(ctx.availability_zone(index).await?),
+                    (None, zone) => zone.clone(),
+                };
+                let out = ctx
+                    .clients
+                    .ec2
+                    .create_subnet()
+                    .vpc_id(&req.spec.vpc)
+                    .cidr_block(&req.spec.cidr_block)
+                    .set_availability_zone(zone)
+                    .tag_specifications(ec2_tag_spec(ResourceType::Subnet, req.tags))
+                    .send()
+                    .await
+                    .map_err(api("ec2:CreateSubnet"))?;
+                let subnet = out
+                    .subnet()
+                    .ok_or_else(|| ApiError::missing("ec2:CreateSubnet", "Subnet"))?;
+                let id = subnet
+                    .subnet_id()
+                    .map(String::from)
+                    .ok_or_else(|| ApiError::missing("ec2:CreateSubnet", "SubnetId"))?;
+                (id, subnet.availability_zone().unwrap_or_default().to_string())
+            }
+        };
+        if req.spec.map_public_ip_on_launch {
+            req.progress.phase("setting map_public_ip_on_launch");
+            set_public_ip(ctx, &id, true).await?;
+        }
+        Ok(created(ctx, &id, &zone, req.spec))
     }
 
-    async fn update(_: &Ctx, _: &Request<'_, SubnetSpec>, _: &Recorded<'_, SubnetSpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn update(
+        ctx: &Ctx,
+        req: &Request<'_, SubnetSpec>,
+        prior: &Recorded<'_, SubnetSpec>,
+    ) -> Result<Created, ApiError> {
+        if prior.spec.map_public_ip_on_launch != req.spec.map_public_ip_on_launch {
+            set_public_ip(ctx, prior.id, req.spec.map_public_ip_on_launch).await?;
+        }
+        ec2_sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        let zone = match prior.attributes.get("availability_zone") {
+            Some(zone) => zone.clone(),
+            None => describe_zone(ctx, prior.id).await?,
+        };
+        Ok(created(ctx, prior.id, &zone, req.spec))
     }
 
-    async fn delete(_: &Ctx, _: &Recorded<'_, SubnetSpec>) -> Result<(), ApiError> {
-        Err(unsupported())
+    async fn delete(ctx: &Ctx, prior: &Recorded<'_, SubnetSpec>) -> Result<(), ApiError> {
+        let progress = Labelled("waiting for network interfaces to go", prior.progress);
+        let result = retry_transient(
+            prior.timeout,
+            &progress,
+            |e| e.is("DependencyViolation"),
+            || async {
+                ctx.clients
+                    .ec2
+                    .delete_subnet()
+                    .subnet_id(prior.id)
+                    .send()
+                    .await
+                    .map_err(api("ec2:DeleteSubnet"))
+            },
+        )
+        .await;
+        match result {
+            Err(e) if e.is_not_found() => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+}
+
+fn created(ctx: &Ctx, id: &str, zone: &str, spec: &SubnetSpec) -> Created {
+    Created::new(id)
+        .with("arn", ctx.arn("ec2", &format!("subnet/{id}")))
+        .with("availability_zone", zone)
+        .with("cidr_block", spec.cidr_block.clone())
+}
+
+/// An earlier attempt's subnet: (id, availability zone).
+async fn find(ctx: &Ctx, address: &str) -> Result<Option<(String, String)>, ApiError> {
+    let out = ctx
+        .clients
+        .ec2
+        .describe_subnets()
+        .set_filters(Some(ec2_owner_filters(&ctx.stack, address)))
+        .send()
+        .await
+        .map_err(api("ec2:DescribeSubnets"))?;
+    Ok(out.subnets().iter().find_map(|s| {
+        let id = s.subnet_id()?;
+        Some((id.to_string(), s.availability_zone().unwrap_or_default().to_string()))
+    }))
+}
+
+async fn describe_zone(ctx: &Ctx, id: &str) -> Result<String, ApiError> {
+    let out = ctx
+        .clients
+        .ec2
+        .describe_subnets()
+        .subnet_ids(id)
+        .send()
+        .await
+        .map_err(api("ec2:DescribeSubnets"))?;
+    Ok(out
+        .subnets()
+        .first()
+        .and_then(|s| s.availability_zone())
+        .unwrap_or_default()
+        .to_string())
+}
+
+async fn set_public_ip(ctx: &Ctx, id: &str, on: bool) -> Result<(), ApiError> {
+    retry_transient(
+        PROPAGATION,
+        &super::Quiet,
+        |e| e.is_not_found(),
+        || async {
+            ctx.clients
+                .ec2
+                .modify_subnet_attribute()
+                .subnet_id(id)
+                .map_public_ip_on_launch(AttributeBooleanValue::builder().value(on).build())
+                .send()
+                .await
+                .map_err(api("ec2:ModifySubnetAttribute"))
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Progress with a fixed label in front: `waiting for network interfaces to go (retrying: ...)`.
+pub(super) struct Labelled<'a>(pub &'static str, pub &'a dyn Progress);
+
+impl Progress for Labelled<'_> {
+    fn phase(&self, text: &str) {
+        self.1.phase(&format!("{} ({text})", self.0));
     }
 }

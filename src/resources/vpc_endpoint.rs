@@ -1,32 +1,222 @@
-//! `vpc_endpoint`: placeholder until its API calls land; every call fails with a clear error.
+//! `vpc_endpoint`: CreateVpcEndpoint for `com.amazonaws.<region>.<service>` with the deterministic
+//! client token (the SDK does not fill one in), tagged at creation, then waits for `available`.
+//! Route tables are changed in place with ModifyVpcEndpoint; delete waits until it is gone.
 
-use super::aws::{ApiError, Ctx};
-use super::{Created, Recorded, Request, Resource};
+use std::time::Duration;
+
+use aws_sdk_ec2::types::{ResourceType, VpcEndpoint as Endpoint, VpcEndpointType};
+
+use super::aws::{ApiError, Ctx, Poll, api, ec2_sync_tags, ec2_tag_spec, retry_transient, state_is, wait_for};
+use super::{Created, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::VpcEndpointSpec;
 
 pub struct VpcEndpoint;
 
-fn unsupported() -> ApiError {
-    ApiError::new("agentfs", "Unsupported", "vpc_endpoint is not implemented yet")
-}
+/// How long a just-created VPC or route table may be unknown to the endpoint calls.
+const PROPAGATION: Duration = Duration::from_secs(120);
 
 impl Resource for VpcEndpoint {
     type Spec = VpcEndpointSpec;
     const REPLACE_ON: &'static [&'static str] = &["vpc", "service", "type"];
+    const TIMEOUTS: Timeouts = Timeouts {
+        create: Duration::from_secs(600),
+        update: Duration::from_secs(600),
+        delete: Duration::from_secs(600),
+    };
 
-    async fn create(_: &Ctx, _: &Request<'_, VpcEndpointSpec>) -> Result<Created, ApiError> {
-        Err(unsupported())
+    async fn create(ctx: &Ctx, req: &Request<'_, VpcEndpointSpec>) -> Result<Created, ApiError> {
+        let spec = req.spec;
+        let service = service_name(ctx, spec);
+        let out = retry_transient(
+            PROPAGATION.min(req.timeout),
+            req.progress,
+            |e| e.is_not_found(),
+            || async {
+                ctx.clients
+                    .ec2
+                    .create_vpc_endpoint()
+                    .vpc_id(&spec.vpc)
+                    .service_name(&service)
+                    .vpc_endpoint_type(endpoint_type(&spec.endpoint_type))
+                    .set_route_table_ids((!spec.route_tables.is_empty()).then(|| spec.route_tables.clone()))
+                    .client_token(req.token)
+                    .tag_specifications(ec2_tag_spec(ResourceType::VpcEndpoint, req.tags))
+                    .send()
+                    .await
+                    .map_err(api("ec2:CreateVpcEndpoint"))
+            },
+        )
+        .await?;
+        let id = out
+            .vpc_endpoint()
+            .and_then(|e| e.vpc_endpoint_id())
+            .map(String::from)
+            .ok_or_else(|| ApiError::missing("ec2:CreateVpcEndpoint", "VpcEndpointId"))?;
+        wait_available(ctx, &id, req.timeout, req).await?;
+        Ok(created(ctx, &id, &service))
     }
 
     async fn update(
-        _: &Ctx,
-        _: &Request<'_, VpcEndpointSpec>,
-        _: &Recorded<'_, VpcEndpointSpec>,
+        ctx: &Ctx,
+        req: &Request<'_, VpcEndpointSpec>,
+        prior: &Recorded<'_, VpcEndpointSpec>,
     ) -> Result<Created, ApiError> {
-        Err(unsupported())
+        let add: Vec<String> = req
+            .spec
+            .route_tables
+            .iter()
+            .filter(|t| !prior.spec.route_tables.contains(t))
+            .cloned()
+            .collect();
+        let remove: Vec<String> = prior
+            .spec
+            .route_tables
+            .iter()
+            .filter(|t| !req.spec.route_tables.contains(t))
+            .cloned()
+            .collect();
+        if !add.is_empty() || !remove.is_empty() {
+            req.progress.phase("changing route tables");
+            ctx.clients
+                .ec2
+                .modify_vpc_endpoint()
+                .vpc_endpoint_id(prior.id)
+                .set_add_route_table_ids((!add.is_empty()).then_some(add))
+                .set_remove_route_table_ids((!remove.is_empty()).then_some(remove))
+                .send()
+                .await
+                .map_err(api("ec2:ModifyVpcEndpoint"))?;
+            wait_available(ctx, prior.id, req.timeout, req).await?;
+        }
+        ec2_sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        Ok(created(ctx, prior.id, &service_name(ctx, req.spec)))
     }
 
-    async fn delete(_: &Ctx, _: &Recorded<'_, VpcEndpointSpec>) -> Result<(), ApiError> {
-        Err(unsupported())
+    async fn delete(ctx: &Ctx, prior: &Recorded<'_, VpcEndpointSpec>) -> Result<(), ApiError> {
+        let out = ctx
+            .clients
+            .ec2
+            .delete_vpc_endpoints()
+            .vpc_endpoint_ids(prior.id)
+            .send()
+            .await
+            .map_err(api("ec2:DeleteVpcEndpoints"));
+        match out {
+            Ok(out) => {
+                // Per-endpoint failures come back in the answer, not as an error.
+                if let Some(error) = out.unsuccessful().iter().find_map(|u| u.error()) {
+                    let e = ApiError::new(
+                        "ec2:DeleteVpcEndpoints",
+                        error.code().unwrap_or("Unknown"),
+                        error.message().unwrap_or_default(),
+                    );
+                    if !e.is_not_found() {
+                        return Err(e);
+                    }
+                    return Ok(());
+                }
+            }
+            Err(e) if e.is_not_found() => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        wait_for(
+            "ec2:DescribeVpcEndpoints",
+            "deleted",
+            prior.timeout,
+            prior.progress,
+            || async {
+                Ok(match describe(ctx, prior.id).await? {
+                    None => Poll::Ready(()),
+                    Some(endpoint) => {
+                        let state = state_of(&endpoint);
+                        if state_is(&state, "deleted") {
+                            Poll::Ready(())
+                        } else if state_is(&state, "failed") {
+                            Poll::Failed(state)
+                        } else {
+                            Poll::Pending(state)
+                        }
+                    }
+                })
+            },
+        )
+        .await
+    }
+}
+
+fn service_name(ctx: &Ctx, spec: &VpcEndpointSpec) -> String {
+    format!("com.amazonaws.{}.{}", ctx.region, spec.service)
+}
+
+fn endpoint_type(text: &str) -> VpcEndpointType {
+    match text.to_ascii_lowercase().as_str() {
+        "gateway" => VpcEndpointType::Gateway,
+        "interface" => VpcEndpointType::Interface,
+        "gatewayloadbalancer" => VpcEndpointType::GatewayLoadBalancer,
+        _ => VpcEndpointType::from(text),
+    }
+}
+
+fn created(ctx: &Ctx, id: &str, service: &str) -> Created {
+    Created::new(id)
+        .with("arn", ctx.arn("ec2", &format!("vpc-endpoint/{id}")))
+        .with("service_name", service)
+}
+
+/// The SDK's enum is PascalCase while the wire can be lowercase: compare on the raw text.
+fn state_of(endpoint: &Endpoint) -> String {
+    endpoint.state().map(|s| s.as_str().to_string()).unwrap_or_default()
+}
+
+async fn wait_available(
+    ctx: &Ctx,
+    id: &str,
+    timeout: Duration,
+    req: &Request<'_, VpcEndpointSpec>,
+) -> Result<(), ApiError> {
+    wait_for(
+        "ec2:DescribeVpcEndpoints",
+        "available",
+        timeout,
+        req.progress,
+        || async {
+            let Some(endpoint) = describe(ctx, id).await? else {
+                return Ok(Poll::Pending("not visible yet".into()));
+            };
+            let state = state_of(&endpoint);
+            Ok(if state_is(&state, "available") {
+                Poll::Ready(())
+            } else if ["failed", "rejected", "expired", "deleting", "deleted"]
+                .iter()
+                .any(|s| state_is(&state, s))
+            {
+                let why = endpoint
+                    .last_error()
+                    .and_then(|e| e.message())
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default();
+                Poll::Failed(format!("{state}{why}"))
+            } else {
+                Poll::Pending(state)
+            })
+        },
+    )
+    .await
+}
+
+/// The endpoint as DescribeVpcEndpoints sees it; `None` when the id is unknown.
+async fn describe(ctx: &Ctx, id: &str) -> Result<Option<Endpoint>, ApiError> {
+    let out = ctx
+        .clients
+        .ec2
+        .describe_vpc_endpoints()
+        .vpc_endpoint_ids(id)
+        .send()
+        .await
+        .map_err(api("ec2:DescribeVpcEndpoints"));
+    match out {
+        Ok(out) => Ok(out.vpc_endpoints.unwrap_or_default().into_iter().next()),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
     }
 }
