@@ -86,12 +86,20 @@ def s3_inventory(backend: Any) -> list[dict[str, Any]]:
     return out
 
 
+def _iam_tags(raw: Any) -> dict[str, str]:
+    """moto keeps role tags as a list of {Key, Value} in some versions, a dict in others."""
+    if not raw:
+        return {}
+    items = raw.values() if isinstance(raw, dict) else raw
+    if all(isinstance(t, dict) and "Key" in t for t in items):
+        return {t["Key"]: t.get("Value", "") for t in items}
+    return dict(raw)
+
+
 def iam_inventory(backend: Any) -> list[dict[str, Any]]:
     out = []
     for role in backend.roles.values():
-        tags = role.tags or {}
-        tags = {v["Key"]: v["Value"] for v in tags.values()} if tags and isinstance(
-            next(iter(tags.values())), dict) else dict(tags)
+        tags = _iam_tags(role.tags)
         out.append({"name": role.name, "arn": role.arn, "inline_policies": sorted(role.policies),
                     "attached_policies": [p["PolicyArn"] for p in role.attached_managed_policies], "tags": tags})
     return out

@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any
 
-from . import calls, control, faults, scheduler
+from . import s3_fixes, calls, control, faults, scheduler
 from .config import CONFIG, DEFAULT_DELAYS
 
 ENV_CONFIG = "AGENTFS_EMULATOR_CONFIG"
@@ -68,17 +68,24 @@ class EmulatorApp:
             start_response(f"{status} FAULT", headers + [("Content-Length", str(len(body)))])
             calls.CALLS.record(service, operation, method, path, status, fault, started, time.time() - started)
             return [body]
-        seen: dict[str, int] = {}
+        seen: dict[str, Any] = {}
 
         def capture(status: str, headers: Any, exc_info: Any = None) -> Any:
-            seen["status"] = int(status.split()[0])
-            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+            seen["status"], seen["headers"] = status, headers
+            return lambda _data: None
 
         with self.lock:
             scheduler.tick()
             body = b"".join(self.moto_app(environ, capture))
-        calls.CALLS.record(service, operation, method, path, seen.get("status", 0), None, started,
-                           time.time() - started)
+        fixed = s3_fixes.fix_body(service, operation, body)
+        headers = list(seen.get("headers", []))
+        if fixed is not body:
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            headers.append(("Content-Length", str(len(fixed))))
+            body = fixed
+        start_response(seen.get("status", "500 ERROR"), headers)
+        status_code = int(str(seen.get("status", "0")).split()[0])
+        calls.CALLS.record(service, operation, method, path, status_code, None, started, time.time() - started)
         return [body]
 
 

@@ -93,3 +93,10 @@ def test_bad_knob_is_refused(emu):
     with pytest.raises(urllib.error.HTTPError) as err:
         emu.configure(no_such_knob=1)
     assert err.value.code == 400
+
+
+
+def test_inventory_lists_tagged_roles(emu, iam):
+    iam.create_role(RoleName="tagged", AssumeRolePolicyDocument="{}", Tags=[{"Key": "agentfs:stack", "Value": "s"}])
+    roles = emu.inventory()["123456789012"]["global"]["iam"]["roles"]
+    assert [(r["name"], r["tags"]) for r in roles] == [("tagged", {"agentfs:stack": "s"})]
