@@ -56,8 +56,8 @@ pub enum Phase {
     Deleting,
 }
 
+// No `deny_unknown_fields` here: serde cannot combine it with the flattened phase.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ResourceState {
     #[serde(flatten)]
     pub phase: Phase,

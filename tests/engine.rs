@@ -1,0 +1,338 @@
+//! End to end against the emulator with its AWS-like delays: the agentfs binary applies
+//! the reference stack, a second apply changes nothing, destroy leaves nothing, and a
+//! killed apply is completed by the next one without duplicates. Every property is read
+//! back through the AWS SDK, not through agentfs's own state.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::BehaviorVersion;
+
+const REFERENCE: &str = include_str!("../examples/s3files-runtime.toml");
+
+fn agentfs(emu: &support::Emulator, dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_agentfs"))
+        .args(args)
+        .current_dir(dir)
+        .envs(emu.env())
+        .stdin(Stdio::null())
+        .output()
+        .expect("agentfs runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+async fn sdk(emu: &support::Emulator) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(emu.endpoint())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sts::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
+        .load()
+        .await
+}
+
+fn tag_filter(stack: &str) -> aws_sdk_ec2::types::Filter {
+    aws_sdk_ec2::types::Filter::builder()
+        .name("tag:agentfs:stack")
+        .values(stack)
+        .build()
+}
+
+/// Live counts of what the stack owns, found by tag (plus roles and buckets by name).
+async fn live_counts(config: &aws_config::SdkConfig, stack: &str) -> [usize; 7] {
+    let ec2 = aws_sdk_ec2::Client::new(config);
+    let vpcs = ec2
+        .describe_vpcs()
+        .filters(tag_filter(stack))
+        .send()
+        .await
+        .unwrap()
+        .vpcs()
+        .len();
+    let subnets = ec2
+        .describe_subnets()
+        .filters(tag_filter(stack))
+        .send()
+        .await
+        .unwrap()
+        .subnets()
+        .len();
+    let nats = ec2
+        .describe_nat_gateways()
+        .filter(tag_filter(stack))
+        .send()
+        .await
+        .unwrap()
+        .nat_gateways()
+        .iter()
+        .filter(|n| n.state().is_some_and(|s| s.as_str() != "deleted"))
+        .count();
+    let eips = ec2
+        .describe_addresses()
+        .filters(tag_filter(stack))
+        .send()
+        .await
+        .unwrap()
+        .addresses()
+        .len();
+    let sgs = ec2
+        .describe_security_groups()
+        .filters(tag_filter(stack))
+        .send()
+        .await
+        .unwrap()
+        .security_groups()
+        .len();
+    let fs = aws_sdk_s3files::Client::new(config)
+        .list_file_systems()
+        .send()
+        .await
+        .unwrap()
+        .file_systems()
+        .len();
+    let runtimes = aws_sdk_bedrockagentcorecontrol::Client::new(config)
+        .list_agent_runtimes()
+        .send()
+        .await
+        .unwrap()
+        .agent_runtimes()
+        .len();
+    [vpcs, subnets, nats, eips, sgs, fs, runtimes]
+}
+
+fn is_write(operation: &str) -> bool {
+    !["Describe", "Get", "List", "Head"]
+        .iter()
+        .any(|p| operation.starts_with(p))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reference_stack_applies_exactly_is_stable_and_destroys_cleanly() {
+    let emu = support::Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("agentfs.toml"), REFERENCE).unwrap();
+
+    let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    assert!(out.status.success(), "apply failed:\n{}", text(&out));
+    assert!(
+        text(&out).contains("runtime_arn = arn:aws:bedrock-agentcore:us-east-1:"),
+        "{}",
+        text(&out)
+    );
+
+    let config = sdk(&emu).await;
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let vpc = &ec2
+        .describe_vpcs()
+        .filters(tag_filter("fsverify"))
+        .send()
+        .await
+        .unwrap()
+        .vpcs()[0]
+        .clone();
+    assert_eq!(vpc.cidr_block(), Some("10.20.0.0/16"));
+    let vpc_id = vpc.vpc_id().unwrap();
+    for attribute in [
+        aws_sdk_ec2::types::VpcAttributeName::EnableDnsSupport,
+        aws_sdk_ec2::types::VpcAttributeName::EnableDnsHostnames,
+    ] {
+        let attr = ec2
+            .describe_vpc_attribute()
+            .vpc_id(vpc_id)
+            .attribute(attribute.clone())
+            .send()
+            .await
+            .unwrap();
+        let on = attr
+            .enable_dns_support()
+            .or(attr.enable_dns_hostnames())
+            .and_then(|v| v.value());
+        assert_eq!(on, Some(true), "{attribute:?}");
+    }
+    let subnets = ec2
+        .describe_subnets()
+        .filters(tag_filter("fsverify"))
+        .send()
+        .await
+        .unwrap();
+    let mut layout: Vec<(String, bool)> = subnets
+        .subnets()
+        .iter()
+        .map(|s| {
+            (
+                s.cidr_block().unwrap().to_string(),
+                s.map_public_ip_on_launch().unwrap_or(false),
+            )
+        })
+        .collect();
+    layout.sort();
+    assert_eq!(
+        layout,
+        [
+            ("10.20.1.0/24", false),
+            ("10.20.101.0/24", true),
+            ("10.20.102.0/24", true),
+            ("10.20.2.0/24", false)
+        ]
+        .map(|(c, p)| (c.to_string(), p))
+    );
+    let groups = ec2
+        .describe_security_groups()
+        .filters(tag_filter("fsverify"))
+        .send()
+        .await
+        .unwrap();
+    let sg = &groups.security_groups()[0];
+    let nfs = &sg.ip_permissions()[0];
+    assert_eq!((nfs.from_port(), nfs.to_port()), (Some(2049), Some(2049)));
+    assert_eq!(nfs.user_id_group_pairs()[0].group_id(), sg.group_id());
+    let endpoints = ec2
+        .describe_vpc_endpoints()
+        .filters(tag_filter("fsverify"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        endpoints.vpc_endpoints()[0].service_name(),
+        Some("com.amazonaws.us-east-1.s3")
+    );
+
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = "fsverify-123456789012-us-east-1";
+    let versioning = s3.get_bucket_versioning().bucket(bucket).send().await.unwrap();
+    assert_eq!(versioning.status().map(|s| s.as_str()), Some("Enabled"));
+
+    let iam = aws_sdk_iam::Client::new(&config);
+    let role = iam.get_role().role_name("fsverify-runtime-role").send().await.unwrap();
+    assert!(role.role().unwrap().arn().ends_with(":role/fsverify-runtime-role"));
+    let policies = iam
+        .list_role_policies()
+        .role_name("fsverify-runtime-role")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(policies.policy_names().len(), 4);
+
+    let s3files = aws_sdk_s3files::Client::new(&config);
+    let fs = &s3files.list_file_systems().send().await.unwrap().file_systems()[0].clone();
+    let fs_id = fs.file_system_id();
+    let targets = s3files.list_mount_targets().file_system_id(fs_id).send().await.unwrap();
+    assert_eq!(targets.mount_targets().len(), 2);
+    let aps = s3files.list_access_points().file_system_id(fs_id).send().await.unwrap();
+    let ap = s3files
+        .get_access_point()
+        .access_point_id(aps.access_points()[0].access_point_id())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ap.posix_user().map(|u| (u.uid(), u.gid())), Some((1000, 1000)));
+    assert_eq!(ap.root_directory().and_then(|r| r.path()), Some("/agent"));
+
+    let agentcore = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
+    let listed = agentcore.list_agent_runtimes().send().await.unwrap();
+    let runtime = agentcore
+        .get_agent_runtime()
+        .agent_runtime_id(listed.agent_runtimes()[0].agent_runtime_id())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(runtime.status().as_str(), "READY");
+    let mount = runtime.filesystem_configurations()[0]
+        .as_s3_files_access_point()
+        .unwrap();
+    assert_eq!(mount.mount_path(), "/mnt/data");
+    assert_eq!(live_counts(&config, "fsverify").await, [1, 4, 1, 1, 1, 1, 1]);
+
+    // A second apply: no changes, and not a single write call.
+    let before = emu.calls().as_array().unwrap().len();
+    let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    assert!(
+        out.status.success() && text(&out).contains("No changes"),
+        "{}",
+        text(&out)
+    );
+    let calls = emu.calls();
+    let writes: Vec<&str> = calls.as_array().unwrap()[before..]
+        .iter()
+        .filter_map(|c| c["operation"].as_str())
+        .filter(|op| is_write(op))
+        .collect();
+    assert!(writes.is_empty(), "second apply wrote: {writes:?}");
+
+    let out = agentfs(&emu, dir.path(), &["output", "vpc_id"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), vpc_id);
+
+    let out = agentfs(&emu, dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+    assert!(out.status.success(), "destroy failed:\n{}", text(&out));
+    assert_eq!(live_counts(&config, "fsverify").await, [0; 7]);
+    assert!(iam.get_role().role_name("fsverify-runtime-role").send().await.is_err());
+    assert!(s3.head_bucket().bucket(bucket).send().await.is_err());
+    assert!(!dir.path().join(".agentfs/fsverify.state.json").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_apply_is_completed_by_the_next_without_duplicates() {
+    let emu = support::Emulator::start_with(r#"{"delays": {"*": 0.5}}"#);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("agentfs.toml"), REFERENCE).unwrap();
+    let state = dir.path().join(".agentfs/fsverify.state.json");
+
+    // Kill -9 at several points: once the state records 3, 10 and 20 resources.
+    for records in [3, 10, 20] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_agentfs"))
+            .args(["apply", "--auto-approve", "--output", "plain"])
+            .current_dir(dir.path())
+            .envs(emu.env())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(120) {
+            let recorded = std::fs::read_to_string(&state)
+                .ok()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+            let count = recorded
+                .as_ref()
+                .and_then(|s| s["resources"].as_object().map(|r| r.len()))
+                .unwrap_or(0);
+            if count >= records || child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        // The killed process cannot release its lock.
+        let lock = dir.path().join(".agentfs/fsverify.lock");
+        if lock.exists() {
+            let info: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&lock).unwrap()).unwrap();
+            let out = agentfs(&emu, dir.path(), &["force-unlock", info["id"].as_str().unwrap()]);
+            assert!(out.status.success(), "{}", text(&out));
+        }
+    }
+    let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    assert!(out.status.success(), "resumed apply failed:\n{}", text(&out));
+    let config = sdk(&emu).await;
+    assert_eq!(live_counts(&config, "fsverify").await, [1, 4, 1, 1, 1, 1, 1]);
+
+    let out = agentfs(&emu, dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+    assert!(out.status.success(), "destroy failed:\n{}", text(&out));
+    assert_eq!(live_counts(&config, "fsverify").await, [0; 7]);
+}
