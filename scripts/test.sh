@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Every test: the emulator's own suite (pytest) and the Rust unit and integration tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+emulator/serve --install-only --dev
+emulator/.venv/bin/python -m pytest -q emulator/tests
+cargo test --all-targets
