@@ -158,7 +158,7 @@ impl Graph {
         groups.dedup();
         for group in groups {
             out.push_str(&format!(
-                "  subgraph \"cluster_{0:?}\" {{\n    label=\"{0}\";\n",
+                "  subgraph \"cluster_{0}\" {{\n    label=\"{0}\";\n",
                 group.title()
             ));
             for &node in &self.order {
