@@ -336,3 +336,238 @@ async fn killed_apply_is_completed_by_the_next_without_duplicates() {
     assert!(out.status.success(), "destroy failed:\n{}", text(&out));
     assert_eq!(live_counts(&config, "fsverify").await, [0; 7]);
 }
+
+/// Applies `spec` in a fresh directory and returns it.
+fn applied(emu: &support::Emulator, spec: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("agentfs.toml"), spec).unwrap();
+    let out = agentfs(emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    assert!(out.status.success(), "apply failed:\n{}", text(&out));
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn changes_update_in_place_replace_and_delete() {
+    let emu = support::Emulator::start();
+    let dir = applied(&emu, REFERENCE);
+    let changed = REFERENCE
+        .replace(
+            "tags = { Name = \"${stack}-vpc\" }",
+            "tags = { Name = \"${stack}-vpc\", team = \"agents\" }",
+        )
+        .replace("10.20.102.0/24", "10.20.103.0/24");
+    let start = changed.find("[vpc_endpoint.s3]").unwrap();
+    let end = changed
+        .find("# ---------------------------------------------------------------- identity")
+        .unwrap();
+    let changed = format!("{}{}", &changed[..start], &changed[end..]);
+    std::fs::write(dir.path().join("agentfs.toml"), &changed).unwrap();
+
+    let out = agentfs(&emu, dir.path(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let plan = text(&out);
+    for line in [
+        "~ vpc.main",
+        "-/+ subnet.public_b",
+        "-/+ route_table_association.public_b",
+        "- vpc_endpoint.s3",
+    ] {
+        assert!(plan.contains(line), "plan lacks `{line}`:\n{plan}");
+    }
+    assert!(plan.contains("cidr_block cannot change in place"), "{plan}");
+
+    let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    assert!(out.status.success(), "apply failed:\n{}", text(&out));
+    let config = sdk(&emu).await;
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let vpc = ec2
+        .describe_vpcs()
+        .filters(tag_filter("fsverify"))
+        .send()
+        .await
+        .unwrap()
+        .vpcs()[0]
+        .clone();
+    assert!(
+        vpc.tags()
+            .iter()
+            .any(|t| t.key() == Some("team") && t.value() == Some("agents"))
+    );
+    let subnets = ec2
+        .describe_subnets()
+        .filters(tag_filter("fsverify"))
+        .send()
+        .await
+        .unwrap();
+    let cidrs: Vec<&str> = subnets.subnets().iter().filter_map(|s| s.cidr_block()).collect();
+    assert_eq!(cidrs.len(), 4);
+    assert!(
+        cidrs.contains(&"10.20.103.0/24") && !cidrs.contains(&"10.20.102.0/24"),
+        "{cidrs:?}"
+    );
+    let new_subnet = subnets
+        .subnets()
+        .iter()
+        .find(|s| s.cidr_block() == Some("10.20.103.0/24"))
+        .unwrap()
+        .subnet_id()
+        .unwrap()
+        .to_string();
+    let tables = ec2
+        .describe_route_tables()
+        .filters(tag_filter("fsverify"))
+        .send()
+        .await
+        .unwrap();
+    let associated: Vec<&str> = tables
+        .route_tables()
+        .iter()
+        .flat_map(|t| t.associations())
+        .filter_map(|a| a.subnet_id())
+        .collect();
+    assert!(associated.contains(&new_subnet.as_str()), "{associated:?}");
+    assert!(
+        ec2.describe_vpc_endpoints()
+            .filters(tag_filter("fsverify"))
+            .send()
+            .await
+            .unwrap()
+            .vpc_endpoints()
+            .is_empty()
+    );
+
+    let out = agentfs(&emu, dir.path(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = agentfs(&emu, dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(live_counts(&config, "fsverify").await, [0; 7]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn destroy_stops_cleanly_on_lingering_runtime_interfaces_and_finishes_later() {
+    let emu = support::Emulator::start_with(r#"{"delays": {"*": 0.2}, "runtime_eni_linger_seconds": 8}"#);
+    let dir = applied(&emu, REFERENCE);
+    let out = agentfs(
+        &emu,
+        dir.path(),
+        &["destroy", "--auto-approve", "--output", "plain", "--blocked-wait", "1s"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let message = text(&out);
+    assert!(
+        message.contains("DependencyViolation") && message.contains("agentfs destroy` again later"),
+        "{message}"
+    );
+
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(".agentfs/fsverify.state.json")).unwrap())
+            .unwrap();
+    let mut left: Vec<&str> = state["resources"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["security_group.nfs", "subnet.private_a", "subnet.private_b", "vpc.main"]
+    );
+    let config = sdk(&emu).await;
+    let [_, _, nats, eips, _, fs, runtimes] = live_counts(&config, "fsverify").await;
+    assert_eq!([nats, eips, fs, runtimes], [0; 4]);
+
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let out = agentfs(
+        &emu,
+        dir.path(),
+        &["destroy", "--auto-approve", "--output", "plain", "--blocked-wait", "1m"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(live_counts(&config, "fsverify").await, [0; 7]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn non_empty_versioned_bucket_needs_force_destroy() {
+    let emu = support::Emulator::start();
+    let spec = "[stack]\nname = \"bucketonly\"\nregion = \"us-east-1\"\n\n[s3_bucket.data]\nname = \"${stack}-${account_id}-${region}\"\nversioning = true\n";
+    let dir = applied(&emu, spec);
+    let config = sdk(&emu).await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = "bucketonly-123456789012-us-east-1";
+    s3.put_object()
+        .bucket(bucket)
+        .key("notes.txt")
+        .body(b"kept".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+
+    let out = agentfs(&emu, dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("force_destroy = true"), "{}", text(&out));
+    assert!(s3.head_bucket().bucket(bucket).send().await.is_ok());
+
+    std::fs::write(
+        dir.path().join("agentfs.toml"),
+        spec.replace("versioning = true\n", "versioning = true\nforce_destroy = true\n"),
+    )
+    .unwrap();
+    let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = agentfs(&emu, dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(s3.head_bucket().bucket(bucket).send().await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn efs_and_session_storage_examples_apply_and_destroy() {
+    let emu = support::Emulator::start();
+    let config = sdk(&emu).await;
+    for (spec, stack, counts) in [
+        (
+            include_str!("../examples/efs-runtime.toml"),
+            "efsverify",
+            [1, 4, 1, 1, 1, 0, 1],
+        ),
+        (
+            include_str!("../examples/session-storage.toml"),
+            "sessverify",
+            [0, 0, 0, 0, 0, 0, 1],
+        ),
+    ] {
+        let dir = applied(&emu, spec);
+        assert_eq!(live_counts(&config, stack).await, counts, "{stack}");
+        let out = agentfs(&emu, dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+        assert!(out.status.success(), "{}", text(&out));
+        assert_eq!(live_counts(&config, stack).await, [0; 7], "{stack}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prevent_destroy_refuses_destroy_and_removal() {
+    let emu = support::Emulator::start();
+    let spec = "[stack]\nname = \"kept\"\nregion = \"us-east-1\"\n\n[vpc.main]\ncidr_block = \"10.9.0.0/16\"\nlifecycle = { prevent_destroy = true }\n";
+    let dir = applied(&emu, spec);
+    let out = agentfs(&emu, dir.path(), &["destroy", "--auto-approve"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("prevent_destroy"), "{}", text(&out));
+    std::fs::write(
+        dir.path().join("agentfs.toml"),
+        "[stack]\nname = \"kept\"\nregion = \"us-east-1\"\n",
+    )
+    .unwrap();
+    let out = agentfs(&emu, dir.path(), &["plan"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("vpc.main` has lifecycle.prevent_destroy"),
+        "{}",
+        text(&out)
+    );
+    let config = sdk(&emu).await;
+    assert_eq!(live_counts(&config, "kept").await[0], 1);
+}

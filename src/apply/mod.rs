@@ -424,7 +424,20 @@ impl<'a> Engine<'a> {
             tags: &tags,
         };
         let timeout = self.options.blocked_wait.filter(|_| BLOCKABLE.contains(&addr.kind));
-        resources::delete(self.ctx, addr.kind, &address, &prior, timeout, &progress).await?;
+        if let Err(refused) = resources::delete(self.ctx, addr.kind, &address, &prior, timeout, &progress).await {
+            // A refused delete leaves the resource as it was; only a delete that AWS accepted
+            // but that did not finish in time stays recorded as deleting.
+            let accepted = matches!(&refused, DispatchError::Api(e) if e.is("WaitTimeout"));
+            self.record(|s| {
+                if accepted {
+                    return;
+                }
+                if let Some(r) = s.resources.get_mut(addr) {
+                    r.phase = Phase::Created;
+                }
+            })?;
+            return Err(refused.into());
+        }
         self.record(|s| {
             if replacing {
                 // Keep a tombstone so the new copy gets a fresh idempotency token.
