@@ -123,6 +123,27 @@ pub trait Resource {
     ) -> impl Future<Output = Result<Created, ApiError>> + Send;
 
     fn delete(ctx: &Ctx, prior: &Recorded<'_, Self::Spec>) -> impl Future<Output = Result<(), ApiError>> + Send;
+
+    /// Reads the live configuration of every recorded resource of this kind, batched into as
+    /// few calls as the API allows. Each answer is the recorded spec with every field AWS
+    /// reports replaced by what AWS says (so fields AWS cannot report keep their recorded
+    /// value), tags without agentfs's own; `None` when the resource is gone.
+    fn read(
+        ctx: &Ctx,
+        records: &[Recorded<'_, Self::Spec>],
+    ) -> impl Future<Output = Result<Vec<Option<Self::Spec>>, ApiError>> + Send
+    where
+        Self::Spec: Sync,
+    {
+        let _ = (ctx, records);
+        async {
+            Err(ApiError::new(
+                "agentfs",
+                "Unsupported",
+                "live reads of this kind are not implemented yet",
+            ))
+        }
+    }
 }
 
 /// Why a registry call could not reach a kind's implementation.
@@ -153,6 +174,12 @@ pub struct Prior<'a> {
     pub attributes: &'a BTreeMap<String, String>,
     pub config: &'a serde_json::Value,
     pub tags: &'a BTreeMap<String, String>,
+}
+
+/// A recorded resource with its address, for batched reads.
+pub struct Listed<'a> {
+    pub address: &'a str,
+    pub prior: Prior<'a>,
 }
 
 macro_rules! registry {
@@ -190,6 +217,26 @@ macro_rules! registry {
                     Ok(<$module::$ty as Resource>::update(ctx, &req, &prior).await?)
                 })*
                 _ => unreachable!("recorded configuration was read as the same kind"),
+            }
+        }
+
+        /// Reads the live configuration of recorded resources of one kind (see [`Resource::read`]).
+        pub async fn read(ctx: &Ctx, kind: Kind, records: &[Listed<'_>]) -> Result<Vec<Option<serde_json::Value>>, DispatchError> {
+            let specs = records
+                .iter()
+                .map(|r| ResourceSpec::deserialize_as(kind, r.prior.config).map_err(|source| DispatchError::Recorded { kind, source }))
+                .collect::<Result<Vec<_>, _>>()?;
+            match kind {
+                $(Kind::$variant => {
+                    let typed: Vec<&<$module::$ty as Resource>::Spec> = specs.iter().filter_map(|s| match s { ResourceSpec::$variant(t) => Some(t), _ => None }).collect();
+                    let recorded: Vec<Recorded<'_, <$module::$ty as Resource>::Spec>> = records
+                        .iter()
+                        .zip(typed)
+                        .map(|(r, spec)| Recorded { address: r.address, id: r.prior.id, attributes: r.prior.attributes, spec, tags: r.prior.tags, timeout: QUICK.update, progress: &Quiet })
+                        .collect();
+                    let live = <$module::$ty as Resource>::read(ctx, &recorded).await?;
+                    Ok(live.into_iter().map(|l| l.and_then(|spec| serde_json::to_value(ResourceSpec::$variant(spec)).ok())).collect())
+                })*
             }
         }
 
