@@ -471,8 +471,14 @@ pub fn diff(
     kind: Kind,
     ignore: &[String],
 ) -> Vec<AttributeChange> {
-    let before = flatten(recorded);
-    let after = flatten(desired);
+    let (before, after) = if kind == Kind::IamRole {
+        (
+            flatten(&canonical_policies(recorded)),
+            flatten(&canonical_policies(desired)),
+        )
+    } else {
+        (flatten(recorded), flatten(desired))
+    };
     let paths: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     let triggers = resources::replace_triggers(kind);
     paths
@@ -504,6 +510,40 @@ pub fn diff(
             })
         })
         .collect()
+}
+
+/// A role's policy documents in a canonical form, so that IAM's rewrites compare equal:
+/// a one-element list is the element, string lists are sets. (Key order never matters.)
+fn canonical_policies(role: &Value) -> Value {
+    let mut role = role.clone();
+    if let Some(trust) = role.get_mut("assume_role_policy") {
+        *trust = canonical_policy(trust);
+    }
+    if let Some(Value::Object(policies)) = role.get_mut("inline_policies") {
+        for policy in policies.values_mut() {
+            *policy = canonical_policy(policy);
+        }
+    }
+    role
+}
+
+pub fn canonical_policy(value: &Value) -> Value {
+    match value {
+        Value::Array(items) => {
+            let mut items: Vec<Value> = items.iter().map(canonical_policy).collect();
+            if items.iter().all(Value::is_string) {
+                items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+                items.dedup();
+            }
+            if items.len() == 1 {
+                items.remove(0)
+            } else {
+                Value::Array(items)
+            }
+        }
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), canonical_policy(v))).collect()),
+        other => other.clone(),
+    }
 }
 
 /// Depth of each resource in the graph (0 = depends on nothing).

@@ -1,1 +1,200 @@
+use std::collections::BTreeMap;
 
+use serde_json::json;
+
+use super::*;
+use crate::state::ResourceState;
+
+const SPEC: &str = r#"
+[stack]
+name = "s"
+region = "us-east-1"
+[vpc.main]
+cidr_block = "10.0.0.0/16"
+tags = { Name = "main" }
+[subnet.a]
+vpc = "main"
+cidr_block = "10.0.1.0/24"
+az_index = 0
+[iam_role.r]
+name = "r"
+assume_role_policy = { Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "x.amazonaws.com" }, Condition = { StringEquals = { "aws:SourceAccount" = "1" } } }] }
+[agentcore_runtime.agent]
+name = "agent"
+container_uri = "uri"
+role = "r"
+environment_variables = { TOKEN = "secret-value", LEVEL = "info" }
+sensitive_environment_variables = ["TOKEN"]
+[output.vpc]
+value = "${vpc.main.id}"
+"#;
+
+fn compiled(text: &str) -> (Spec, Graph) {
+    let loaded = crate::spec::load(text);
+    let spec = loaded.spec.unwrap_or_else(|| panic!("{:?}", loaded.diagnostics));
+    let graph = Graph::from_spec(&spec).unwrap();
+    (spec, graph)
+}
+
+/// A state in which every resource of `spec` was applied as it is now.
+fn applied(spec: &Spec, graph: &Graph) -> State {
+    let mut state = State::new("s", "us-east-1");
+    let plan = compute(spec, graph, None, &Context::default()).unwrap();
+    for change in &plan.changes {
+        let addr = &change.address;
+        let id = format!("{}-id", addr.name);
+        let mut attributes = BTreeMap::from([("id".to_string(), id.clone())]);
+        attributes.insert("arn".into(), format!("arn:{}", addr.name));
+        state.resources.insert(
+            addr.clone(),
+            ResourceState {
+                phase: Phase::Created,
+                id: Some(id),
+                attributes,
+                config: json!(null),
+                deps: spec.resources[addr].deps.iter().cloned().collect(),
+                generation: 0,
+                prevent_destroy: false,
+            },
+        );
+    }
+    // Record each config as apply would: evaluated against the ids above.
+    for addr in graph.create_order() {
+        let lookup = PlanLookup {
+            spec,
+            context: &Context::default(),
+            state: Some(&state),
+            pending: &HashSet::new(),
+        };
+        let config = evaluate(&config_json(&spec.resources[addr].spec), &lookup).value;
+        state.resources.get_mut(addr).unwrap().config = config;
+    }
+    state
+}
+
+#[test]
+fn offline_plan_creates_everything_with_unknowns_and_redacted_secrets() {
+    let (spec, graph) = compiled(SPEC);
+    let plan = compute(&spec, &graph, None, &Context::default()).unwrap();
+    assert_eq!(plan.summary.create, 4);
+    let subnet = plan.changes.iter().find(|c| c.address.kind == Kind::Subnet).unwrap();
+    let vpc = subnet.attributes.iter().find(|a| a.path == "vpc").unwrap();
+    assert_eq!(vpc.after_unknown.as_deref(), Some("${vpc.main.id}"));
+    assert_eq!(subnet.wave, 1);
+    let runtime = plan
+        .changes
+        .iter()
+        .find(|c| c.address.kind == Kind::AgentcoreRuntime)
+        .unwrap();
+    let token = runtime
+        .attributes
+        .iter()
+        .find(|a| a.path == "environment_variables.TOKEN")
+        .unwrap();
+    assert!(token.sensitive && token.after.is_none());
+    let text = serde_json::to_string(&plan).unwrap();
+    assert!(!text.contains("secret-value"));
+    assert_eq!(plan.outputs[0].value_unknown.as_deref(), Some("${vpc.main.id}"));
+}
+
+#[test]
+fn applied_stack_plans_no_changes_and_knows_outputs() {
+    let (spec, graph) = compiled(SPEC);
+    let state = applied(&spec, &graph);
+    let plan = compute(&spec, &graph, Some(&state), &Context::default()).unwrap();
+    assert!(!plan.summary.has_changes(), "{:#?}", plan.changes);
+    assert_eq!(plan.outputs[0].value.as_deref(), Some("main-id"));
+    assert_eq!(plan.prior_state.as_ref().unwrap().serial, 0);
+}
+
+#[test]
+fn tag_change_updates_and_cidr_change_replaces_with_dependents() {
+    let (spec, graph) = compiled(SPEC);
+    let state = applied(&spec, &graph);
+    let changed = SPEC.replace("tags = { Name = \"main\" }", "tags = { Name = \"other\" }");
+    let (spec2, graph2) = compiled(&changed);
+    let plan = compute(&spec2, &graph2, Some(&state), &Context::default()).unwrap();
+    assert_eq!((plan.summary.update, plan.summary.replace), (1, 0));
+    let update = plan.changes.iter().find(|c| c.action == Action::Update).unwrap();
+    assert_eq!(update.attributes[0].path, "tags.Name");
+    assert_eq!(update.attributes[0].before, Some(json!("main")));
+
+    let changed = SPEC
+        .replace("10.0.0.0/16", "10.1.0.0/16")
+        .replace("10.0.1.0/24", "10.1.1.0/24");
+    let (spec3, graph3) = compiled(&changed);
+    let plan = compute(&spec3, &graph3, Some(&state), &Context::default()).unwrap();
+    let actions: BTreeMap<String, Action> = plan.changes.iter().map(|c| (c.address.to_string(), c.action)).collect();
+    assert_eq!(actions["vpc.main"], Action::Replace);
+    // The subnet's own CIDR and its VPC id both change: it is replaced too.
+    assert_eq!(actions["subnet.a"], Action::Replace);
+    assert!(plan.changes[0].reasons[0].contains("cidr_block"));
+}
+
+#[test]
+fn removed_resources_are_deleted_dependents_first_and_protected_ones_refused() {
+    let (spec, graph) = compiled(SPEC);
+    let mut state = applied(&spec, &graph);
+    let (empty, empty_graph) = compiled("[stack]\nname = \"s\"\nregion = \"us-east-1\"\n");
+    let plan = compute(&empty, &empty_graph, Some(&state), &Context::default()).unwrap();
+    let deleted: Vec<String> = plan.changes.iter().map(|c| c.address.to_string()).collect();
+    let pos = |a: &str| deleted.iter().position(|d| d == a).unwrap();
+    assert!(pos("subnet.a") < pos("vpc.main"));
+    assert!(pos("agentcore_runtime.agent") < pos("iam_role.r"));
+    state
+        .resources
+        .get_mut(&"vpc.main".parse().unwrap())
+        .unwrap()
+        .prevent_destroy = true;
+    let err = compute(&empty, &empty_graph, Some(&state), &Context::default()).unwrap_err();
+    assert!(err.to_string().contains("vpc.main"));
+}
+
+#[test]
+fn policies_compare_semantically() {
+    let (spec, graph) = compiled(SPEC);
+    let mut state = applied(&spec, &graph);
+    let role = state.resources.get_mut(&"iam_role.r".parse().unwrap()).unwrap();
+    // IAM hands documents back with one-element lists where the spec wrote strings.
+    role.config["assume_role_policy"]["Statement"][0]["Action"] = json!(["sts:AssumeRole"]);
+    let plan = compute(&spec, &graph, Some(&state), &Context::default()).unwrap();
+    assert!(!plan.summary.has_changes(), "{:#?}", plan.changes);
+    let role = state.resources.get_mut(&"iam_role.r".parse().unwrap()).unwrap();
+    role.config["assume_role_policy"]["Statement"][0]["Action"] = json!(["sts:AssumeRole", "sts:TagSession"]);
+    let plan = compute(&spec, &graph, Some(&state), &Context::default()).unwrap();
+    assert_eq!(plan.summary.update, 1);
+}
+
+#[test]
+fn sensitive_changes_show_without_values() {
+    let (spec, graph) = compiled(SPEC);
+    let state = applied(&spec, &graph);
+    let (spec2, graph2) = compiled(&SPEC.replace("secret-value", "rotated"));
+    let plan = compute(&spec2, &graph2, Some(&state), &Context::default()).unwrap();
+    let change = plan.changes.iter().find(|c| c.action == Action::Update).unwrap();
+    assert!(
+        change.attributes[0].sensitive && change.attributes[0].before.is_none() && change.attributes[0].after.is_none()
+    );
+    assert!(!serde_json::to_string(&plan).unwrap().contains("rotated"));
+}
+
+#[test]
+fn ignore_changes_hides_an_attribute() {
+    let with_ignore = SPEC.replace(
+        "tags = { Name = \"main\" }",
+        "tags = { Name = \"main\" }\nlifecycle = { ignore_changes = [\"tags\"] }",
+    );
+    let (spec, graph) = compiled(&with_ignore);
+    let mut state = applied(&spec, &graph);
+    state.resources.get_mut(&"vpc.main".parse().unwrap()).unwrap().config["tags"]["Name"] = json!("by hand");
+    let plan = compute(&spec, &graph, Some(&state), &Context::default()).unwrap();
+    assert!(!plan.summary.has_changes());
+}
+
+#[test]
+fn plan_json_round_trips() {
+    let (spec, graph) = compiled(SPEC);
+    let plan = compute(&spec, &graph, None, &Context::default()).unwrap();
+    let back: Plan = serde_json::from_str(&serde_json::to_string(&plan).unwrap()).unwrap();
+    assert_eq!(back, plan);
+}
