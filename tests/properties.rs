@@ -18,11 +18,20 @@ fn spec_text(vpcs: usize, subnets: usize, extra_edges: &[(usize, usize)]) -> Str
         addresses.push(format!("vpc.v{v}"));
         out += &format!("[route_table.rt{v}]\nvpc = \"v{v}\"\n\n");
         addresses.push(format!("route_table.rt{v}"));
-        out += &format!("[security_group.sg{v}]\nvpc = \"v{v}\"\ndescription = \"group {v}\"\n\n[[security_group.sg{v}.ingress]]\nprotocol = \"tcp\"\nfrom_port = 2049\nto_port = 2049\nself = true\n\n");
+        out += &format!(
+            "[security_group.sg{v}]\nvpc = \"v{v}\"\ndescription = \"group {v}\"\n\n[[security_group.sg{v}.ingress]]\nprotocol = \"tcp\"\nfrom_port = 2049\nto_port = 2049\nself = true\n\n"
+        );
         addresses.push(format!("security_group.sg{v}"));
         for s in 0..subnets {
-            out += &format!("[subnet.s{v}_{s}]\nvpc = \"v{v}\"\ncidr_block = \"10.{v}.{s}.0/24\"\naz_index = {}\n", s % 2);
-            let earlier: Vec<&String> = extra_edges.iter().filter(|(from, _)| *from == addresses.len()).filter_map(|(_, to)| addresses.get(*to % addresses.len().max(1))).collect();
+            out += &format!(
+                "[subnet.s{v}_{s}]\nvpc = \"v{v}\"\ncidr_block = \"10.{v}.{s}.0/24\"\naz_index = {}\n",
+                s % 2
+            );
+            let earlier: Vec<&String> = extra_edges
+                .iter()
+                .filter(|(from, _)| *from == addresses.len())
+                .filter_map(|(_, to)| addresses.get(*to % addresses.len().max(1)))
+                .collect();
             if !earlier.is_empty() {
                 let list: Vec<String> = earlier.iter().map(|a| format!("\"{a}\"")).collect();
                 out += &format!("depends_on = [{}]\n", list.join(", "));

@@ -163,11 +163,7 @@ fn schema_rejects_shape_errors() {
 }
 
 /// Editors should underline a misspelt resource key the way `agentfs validate` does.
-/// `WithMeta` (src/spec/resource.rs) flattens the kind's struct and `Meta`, and schemars then
-/// drops `deny_unknown_fields`, so every resource table accepts any key. The fix is
-/// `#[schemars(deny_unknown_fields, rename = "{T}WithMeta")]` on `WithMeta`; un-ignore then.
 #[test]
-#[ignore = "schema: resource tables allow unknown keys until WithMeta gets deny_unknown_fields"]
 fn schema_rejects_unknown_resource_fields() {
     let schema = checked_in_schema();
     let validator = jsonschema::validator_for(&schema).unwrap();

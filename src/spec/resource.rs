@@ -11,6 +11,7 @@ use super::model::*;
 /// A resource's own fields together with the settings every resource accepts
 /// (only used to describe the file in the JSON Schema).
 #[derive(JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "{T}WithMeta")]
 #[allow(dead_code)]
 pub struct WithMeta<T> {
     #[serde(flatten)]

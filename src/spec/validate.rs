@@ -28,6 +28,11 @@ pub fn check(spec: &ParsedSpec) -> Vec<Diagnostic> {
     checker.mount_targets();
     checker.runtimes();
     checker.outputs();
+    // A finding reached from several runtime subnets is still one finding.
+    let mut seen = HashSet::new();
+    checker
+        .diagnostics
+        .retain(|d| seen.insert((d.code, d.field.clone(), d.message.clone())));
     checker.diagnostics
 }
 
@@ -198,6 +203,11 @@ impl<'a> Checker<'a> {
     }
 
     fn dangling(&mut self, addr: &Addr, field: &str, target: Kind, name: &str) {
+        let (code, message, help) = self.dangling_problem(target, name);
+        self.error(code, addr, field, message, help);
+    }
+
+    fn dangling_problem(&self, target: Kind, name: &str) -> (&'static str, String, String) {
         let names = self
             .spec
             .resources
@@ -211,13 +221,11 @@ impl<'a> Checker<'a> {
             }
             None => format!("declare `[{target}.{name}]` or name an existing {target}"),
         };
-        self.error(
+        (
             "agentfs::dangling_reference",
-            addr,
-            field,
             format!("no {target} named `{name}`"),
             help,
-        );
+        )
     }
 
     fn templates_in(&mut self, addr: &Addr, path: &str, value: &serde_json::Value) {
@@ -243,31 +251,15 @@ impl<'a> Checker<'a> {
     }
 
     fn template(&mut self, addr: &Addr, field: &str, text: &str) {
-        match Template::parse(text) {
-            Ok(template) => {
-                for attr in template.attr_refs() {
-                    if !self.by_addr.contains_key(&attr.addr) {
-                        self.dangling(addr, field, attr.addr.kind, &attr.addr.name);
-                    } else if attr.addr == *addr {
-                        self.error(
-                            "agentfs::self_reference",
-                            addr,
-                            field,
-                            format!("`${{{attr}}}` refers to the resource itself"),
-                            "a resource's own attributes are not known while it is created",
-                        );
-                    } else if !attr.addr.kind.attributes().contains(&attr.attribute.as_str()) {
-                        let known = attr.addr.kind.attributes().join("`, `");
-                        self.error(
-                            "agentfs::unknown_attribute",
-                            addr,
-                            field,
-                            format!("a {} has no attribute `{}`", attr.addr.kind, attr.attribute),
-                            format!("use one of `{known}`"),
-                        );
-                    }
-                }
-            }
+        for (code, message, help) in self.template_problems(text, Some(addr)) {
+            self.error(code, addr, field, message, help);
+        }
+    }
+
+    /// What is wrong with a template string: syntax, unknown resources, unknown attributes.
+    fn template_problems(&self, text: &str, owner: Option<&Addr>) -> Vec<(&'static str, String, String)> {
+        let template = match Template::parse(text) {
+            Ok(template) => template,
             Err(e) => {
                 let help = match &e {
                     TemplateError::UnknownVariable(v) => match super::suggest(v, Var::ALL.iter().map(|v| v.name())) {
@@ -276,9 +268,29 @@ impl<'a> Checker<'a> {
                     },
                     _ => "write `${kind.name.attribute}`, `${stack}`, `${region}` or `${account_id}`; `$${` for a literal `${`".into(),
                 };
-                self.error("agentfs::template", addr, field, e.to_string(), help);
+                return vec![("agentfs::template", e.to_string(), help)];
+            }
+        };
+        let mut problems = Vec::new();
+        for attr in template.attr_refs() {
+            if !self.by_addr.contains_key(&attr.addr) {
+                problems.push(self.dangling_problem(attr.addr.kind, &attr.addr.name));
+            } else if owner == Some(&attr.addr) {
+                problems.push((
+                    "agentfs::self_reference",
+                    format!("`${{{attr}}}` refers to the resource itself"),
+                    "a resource's own attributes are not known while it is created".into(),
+                ));
+            } else if !attr.addr.kind.attributes().contains(&attr.attribute.as_str()) {
+                let known = attr.addr.kind.attributes().join("`, `");
+                problems.push((
+                    "agentfs::unknown_attribute",
+                    format!("a {} has no attribute `{}`", attr.addr.kind, attr.attribute),
+                    format!("use one of `{known}`"),
+                ));
             }
         }
+        problems
     }
 
     fn tags(&mut self) {
@@ -383,8 +395,7 @@ impl<'a> Checker<'a> {
                 }
             }
             ResourceSpec::S3Bucket(s) => {
-                let sample = sample_render(&s.name, &self.spec.stack);
-                if let Err(help) = rules::bucket_name(&sample) {
+                if let Err(help) = checked_render(&s.name, &self.spec.stack, rules::bucket_name) {
                     self.error(
                         "agentfs::bucket_name",
                         addr,
@@ -446,7 +457,7 @@ impl<'a> Checker<'a> {
 
     fn security_group(&mut self, addr: &Addr, s: &SecurityGroupSpec) {
         if let Some(name) = &s.name
-            && let Err(help) = rules::security_group_name(&sample_render(name, &self.spec.stack))
+            && let Err(help) = checked_render(name, &self.spec.stack, rules::security_group_name)
         {
             self.error(
                 "agentfs::security_group_name",
@@ -524,7 +535,7 @@ impl<'a> Checker<'a> {
     }
 
     fn iam_role(&mut self, addr: &Addr, s: &IamRoleSpec) {
-        if let Err(help) = rules::role_name(&sample_render(&s.name, &self.spec.stack)) {
+        if let Err(help) = checked_render(&s.name, &self.spec.stack, rules::role_name) {
             self.error(
                 "agentfs::role_name",
                 addr,
@@ -606,7 +617,7 @@ impl<'a> Checker<'a> {
     }
 
     fn runtime_fields(&mut self, addr: &Addr, s: &AgentcoreRuntimeSpec) {
-        if let Err(help) = rules::runtime_name(&sample_render(&s.name, &self.spec.stack)) {
+        if let Err(help) = checked_render(&s.name, &self.spec.stack, rules::runtime_name) {
             self.error(
                 "agentfs::runtime_name",
                 addr,
@@ -1059,44 +1070,26 @@ impl<'a> Checker<'a> {
         for (name, output) in &self.spec.outputs {
             let field = format!("output.{name}.value");
             let span = self.spec.spans.value(&field);
-            match Template::parse(&output.value) {
-                Ok(t) => {
-                    for attr in t.attr_refs() {
-                        let problem = if !self.by_addr.contains_key(&attr.addr) {
-                            Some((
-                                format!("no {} named `{}`", attr.addr.kind, attr.addr.name),
-                                "name a resource of the spec".to_string(),
-                            ))
-                        } else if !attr.addr.kind.attributes().contains(&attr.attribute.as_str()) {
-                            Some((
-                                format!("a {} has no attribute `{}`", attr.addr.kind, attr.attribute),
-                                format!("use one of `{}`", attr.addr.kind.attributes().join("`, `")),
-                            ))
-                        } else {
-                            None
-                        };
-                        if let Some((message, help)) = problem {
-                            self.diagnostics.push(
-                                Diagnostic::error("agentfs::dangling_reference", message)
-                                    .help(help)
-                                    .field(field.clone())
-                                    .span(span.clone()),
-                            );
-                        }
-                    }
-                }
-                Err(e) => self.diagnostics.push(
-                    Diagnostic::error("agentfs::template", e.to_string())
+            for (code, message, help) in self.template_problems(&output.value, None) {
+                self.diagnostics.push(
+                    Diagnostic::error(code, message)
+                        .help(help)
                         .field(field.clone())
                         .span(span.clone()),
-                ),
+                );
             }
         }
     }
 }
 
+/// Checks a name against an API rule after rendering its template with stand-ins for what
+/// is unknown offline. A template that does not parse is reported once, as a template error.
+fn checked_render(text: &str, stack: &StackSettings, rule: fn(&str) -> Result<(), String>) -> Result<(), String> {
+    sample_render(text, stack).map_or(Ok(()), |sample| rule(&sample))
+}
+
 /// Renders a template with stand-ins for what is unknown offline, to check lengths and patterns.
-fn sample_render(text: &str, stack: &StackSettings) -> String {
+fn sample_render(text: &str, stack: &StackSettings) -> Option<String> {
     struct Sample<'s>(&'s StackSettings);
     impl super::template::Lookup for Sample<'_> {
         fn var(&self, var: Var) -> Option<String> {
@@ -1110,10 +1103,7 @@ fn sample_render(text: &str, stack: &StackSettings) -> String {
             Some("x".into())
         }
     }
-    Template::parse(text)
-        .ok()
-        .and_then(|t| t.render(&Sample(stack)))
-        .unwrap_or_else(|| text.to_string())
+    Template::parse(text).ok().and_then(|t| t.render(&Sample(stack)))
 }
 
 fn statements(policy: &serde_json::Value) -> Vec<&serde_json::Map<String, serde_json::Value>> {
