@@ -7,7 +7,7 @@
 //! systems (it takes no name and no tags: tags go through TagResource/UntagResource on the ARN).
 //! Delete waits until GetAgentRuntime answers ResourceNotFoundException.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -17,10 +17,12 @@ use aws_sdk_bedrockagentcorecontrol::types::{
     SessionStorageConfiguration, VpcConfig,
 };
 
+use futures_util::future::try_join_all;
+
 use super::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, retry_transient, wait_for};
-use super::s3files_file_system::tag_changes;
+use super::s3files_file_system::{set_or_recorded, tag_changes, user_tags};
 use super::{Created, Progress, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
-use crate::spec::model::AgentcoreRuntimeSpec;
+use crate::spec::model::{AgentcoreRuntimeSpec, FilesystemMount};
 
 pub struct AgentcoreRuntime;
 
@@ -149,6 +151,137 @@ impl Resource for AgentcoreRuntime {
         )
         .await
     }
+
+    /// Per runtime: GetAgentRuntime and ListTagsForResource (on the recorded ARN, so both run
+    /// together; AgentCore has no batched read). Values of sensitive environment variables are
+    /// answered redacted, as state records them.
+    async fn read(
+        ctx: &Ctx,
+        records: &[Recorded<'_, AgentcoreRuntimeSpec>],
+    ) -> Result<Vec<Option<AgentcoreRuntimeSpec>>, ApiError> {
+        try_join_all(records.iter().map(|r| async move {
+            let tags = async {
+                match r.attributes.get("arn") {
+                    Some(arn) => Some(tags_of(ctx, arn).await).transpose(),
+                    None => Ok(None),
+                }
+            };
+            let (live, tags) = tokio::join!(get(ctx, r.id), tags);
+            let live = match live {
+                Ok(live) => live,
+                Err(e) if e.is_not_found() => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            if matches!(live.status(), AgentRuntimeStatus::Deleting) {
+                return Ok(None);
+            }
+            let tags = match tags {
+                Ok(Some(tags)) => tags,
+                Ok(None) => tags_of(ctx, live.agent_runtime_arn()).await?,
+                Err(e) if e.is_not_found() => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            Ok(Some(live_spec(r.spec, &live, &tags)))
+        }))
+        .await
+    }
+}
+
+/// The recorded spec with what GetAgentRuntime and ListTagsForResource report.
+fn live_spec(
+    recorded: &AgentcoreRuntimeSpec,
+    live: &aws_sdk_bedrockagentcorecontrol::operation::get_agent_runtime::GetAgentRuntimeOutput,
+    tags: &BTreeMap<String, String>,
+) -> AgentcoreRuntimeSpec {
+    let mut spec = recorded.clone();
+    let blank = |d: Option<&str>| d.unwrap_or_default().is_empty();
+    if !(blank(live.description()) && blank(recorded.description.as_deref())) {
+        spec.description = live.description().map(String::from);
+    }
+    if let Some(AgentRuntimeArtifact::ContainerConfiguration(c)) = live.agent_runtime_artifact() {
+        spec.container_uri = c.container_uri().to_string();
+    }
+    spec.role = live.role_arn().to_string();
+    if let Some(network) = live.network_configuration() {
+        let mode = network.network_mode().as_str();
+        if !mode.eq_ignore_ascii_case(&recorded.network_mode) {
+            spec.network_mode = mode.to_string();
+        }
+        let vpc = network.network_mode_config();
+        // PUBLIC runtimes ignore subnets and groups: what was recorded stands.
+        if vpc.is_some() || !mode.eq_ignore_ascii_case("PUBLIC") {
+            let subnets = vpc.map(|v| v.subnets().to_vec()).unwrap_or_default();
+            let groups = vpc.map(|v| v.security_groups().to_vec()).unwrap_or_default();
+            spec.subnets = set_or_recorded(&recorded.subnets, subnets);
+            spec.security_groups = set_or_recorded(&recorded.security_groups, groups);
+        }
+    }
+    let sensitive: BTreeSet<&str> = recorded
+        .sensitive_environment_variables
+        .iter()
+        .map(String::as_str)
+        .collect();
+    spec.environment_variables = live
+        .environment_variables()
+        .map(|env| {
+            env.iter()
+                .map(|(k, v)| {
+                    let value = if sensitive.contains(k.as_str()) {
+                        crate::plan::redact(v)
+                    } else {
+                        v.clone()
+                    };
+                    (k.clone(), value)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mounts: Vec<FilesystemMount> = live
+        .filesystem_configurations()
+        .iter()
+        .filter_map(|entry| {
+            let mut mount = FilesystemMount {
+                mount_path: String::new(),
+                s3files_access_point: None,
+                efs_access_point: None,
+                session_storage: false,
+            };
+            match entry {
+                FilesystemConfiguration::S3FilesAccessPoint(c) => {
+                    mount.mount_path = c.mount_path().to_string();
+                    mount.s3files_access_point = Some(c.access_point_arn().to_string());
+                }
+                FilesystemConfiguration::EfsAccessPoint(c) => {
+                    mount.mount_path = c.mount_path().to_string();
+                    mount.efs_access_point = Some(c.access_point_arn().to_string());
+                }
+                FilesystemConfiguration::SessionStorage(c) => {
+                    mount.mount_path = c.mount_path().to_string();
+                    mount.session_storage = true;
+                }
+                // Kinds agentfs does not manage are left out.
+                _ => return None,
+            }
+            // `/mnt/data` and `/mnt/data/` name the same mount.
+            Some(
+                recorded
+                    .filesystem
+                    .iter()
+                    .find(|old| {
+                        old.mount_path.trim_end_matches('/') == mount.mount_path.trim_end_matches('/')
+                            && FilesystemMount {
+                                mount_path: mount.mount_path.clone(),
+                                ..(*old).clone()
+                            } == mount
+                    })
+                    .cloned()
+                    .unwrap_or(mount),
+            )
+        })
+        .collect();
+    spec.filesystem = mounts;
+    spec.tags = user_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    spec
 }
 
 /// What Create and Update both send, built once from the spec.

@@ -7,8 +7,14 @@ use std::time::Duration;
 
 use aws_sdk_efs::types::{AccessPointDescription, CreationInfo, LifeCycleState, PosixUser, RootDirectory};
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures_util::future::try_join_all;
+
 use super::aws::{ApiError, Ctx, Poll, api, wait_for};
 use super::efs_file_system::{efs_tags, sync_tags};
+use super::s3files_access_point::live_root_directory;
+use super::s3files_file_system::user_tags;
 use super::{Created, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::{self, EfsAccessPointSpec};
 
@@ -130,6 +136,71 @@ impl Resource for EfsAccessPoint {
             },
         )
         .await
+    }
+
+    /// One DescribeAccessPoints per file system (records grouped by file system): it carries
+    /// POSIX user, root directory and tags.
+    async fn read(
+        ctx: &Ctx,
+        records: &[Recorded<'_, EfsAccessPointSpec>],
+    ) -> Result<Vec<Option<EfsAccessPointSpec>>, ApiError> {
+        let file_systems: BTreeSet<&str> = records.iter().map(|r| r.spec.file_system.as_str()).collect();
+        let listings = try_join_all(file_systems.into_iter().map(|fs| async move {
+            let listed = ctx
+                .clients
+                .efs
+                .describe_access_points()
+                .file_system_id(fs)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(api("efs:DescribeAccessPoints"));
+            match listed {
+                Ok(points) => Ok(points),
+                Err(e) if e.is_not_found() => Ok(Vec::new()),
+                Err(e) => Err(e),
+            }
+        }))
+        .await?;
+        let live: BTreeMap<&str, &AccessPointDescription> = listings
+            .iter()
+            .flatten()
+            .filter(|ap| {
+                !matches!(
+                    ap.life_cycle_state(),
+                    Some(LifeCycleState::Deleting | LifeCycleState::Deleted)
+                )
+            })
+            .filter_map(|ap| Some((ap.access_point_id()?, ap)))
+            .collect();
+        Ok(records
+            .iter()
+            .map(|r| {
+                let ap = live.get(r.id)?;
+                let mut spec = r.spec.clone();
+                if let Some(fs) = ap.file_system_id() {
+                    spec.file_system = fs.to_string();
+                }
+                spec.posix_user = ap.posix_user().map(|u| model::PosixUser {
+                    uid: u.uid(),
+                    gid: u.gid(),
+                    secondary_gids: u.secondary_gids().to_vec(),
+                });
+                let live_root = ap.root_directory().map(|d| model::RootDirectory {
+                    path: d.path().unwrap_or("/").to_string(),
+                    creation_permissions: d.creation_info().map(|p| model::CreationPermissions {
+                        owner_uid: p.owner_uid(),
+                        owner_gid: p.owner_gid(),
+                        permissions: p.permissions().to_string(),
+                    }),
+                });
+                spec.root_directory = live_root_directory(r.spec.root_directory.as_ref(), live_root);
+                spec.tags = user_tags(ap.tags().iter().map(|t| (t.key(), t.value())));
+                Some(spec)
+            })
+            .collect())
     }
 }
 

@@ -8,10 +8,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aws_sdk_efs::types::{LifeCycleState, PerformanceMode, ThroughputMode};
+use aws_sdk_efs::types::{FileSystemDescription, LifeCycleState, PerformanceMode, ThroughputMode};
 
 use super::aws::{ApiError, Ctx, Poll, api, retry_transient, wait_for};
-use super::s3files_file_system::tag_changes;
+use super::s3files_file_system::{tag_changes, user_tags};
 use super::{Created, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::EfsFileSystemSpec;
 
@@ -127,6 +127,58 @@ impl Resource for EfsFileSystem {
             },
         )
         .await
+    }
+
+    /// One DescribeFileSystems: by id for a single file system, else the region's whole
+    /// listing (paginated), which carries performance mode, throughput mode, encryption and tags.
+    async fn read(
+        ctx: &Ctx,
+        records: &[Recorded<'_, EfsFileSystemSpec>],
+    ) -> Result<Vec<Option<EfsFileSystemSpec>>, ApiError> {
+        let mut call = ctx.clients.efs.describe_file_systems();
+        match records {
+            [] => return Ok(Vec::new()),
+            [only] => call = call.file_system_id(only.id),
+            _ => {}
+        }
+        let listed = call
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(api("efs:DescribeFileSystems"));
+        let listed = match listed {
+            Ok(listed) => listed,
+            Err(e) if e.is_not_found() => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let live: BTreeMap<&str, &FileSystemDescription> = listed
+            .iter()
+            .filter(|fs| {
+                !matches!(
+                    fs.life_cycle_state(),
+                    LifeCycleState::Deleting | LifeCycleState::Deleted
+                )
+            })
+            .map(|fs| (fs.file_system_id(), fs))
+            .collect();
+        Ok(records
+            .iter()
+            .map(|r| {
+                let fs = live.get(r.id)?;
+                let mut spec = r.spec.clone();
+                spec.performance_mode = fs.performance_mode().as_str().to_string();
+                if let Some(mode) = fs.throughput_mode() {
+                    spec.throughput_mode = mode.as_str().to_string();
+                }
+                if let Some(encrypted) = fs.encrypted() {
+                    spec.encrypted = encrypted;
+                }
+                spec.tags = user_tags(fs.tags().iter().map(|t| (t.key(), t.value())));
+                Some(spec)
+            })
+            .collect())
     }
 }
 

@@ -2,12 +2,15 @@
 //! system's mount target in the same subnet (DescribeMountTargets) and reuses it. Waits for
 //! `available`. Security groups change in place (ModifyMountTargetSecurityGroups).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use aws_sdk_efs::types::{LifeCycleState, MountTargetDescription};
+use futures_util::future::try_join_all;
 
 use super::aws::{ApiError, Ctx, Poll, api, wait_for};
+use super::s3files_file_system::set_or_recorded;
+use super::s3files_mount_target::eni_security_groups;
 use super::{Created, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::EfsMountTargetSpec;
 
@@ -96,6 +99,82 @@ impl Resource for EfsMountTarget {
             other => other.map(|_| ())?,
         }
         wait_gone(ctx, prior.id, prior.timeout, prior.progress).await
+    }
+
+    /// One DescribeMountTargets per file system (records grouped by file system), and one
+    /// DescribeNetworkInterfaces for the security groups of every mount target's network
+    /// interface (instead of a DescribeMountTargetSecurityGroups per mount target). A mount
+    /// target whose interface is not found there is asked DescribeMountTargetSecurityGroups.
+    async fn read(
+        ctx: &Ctx,
+        records: &[Recorded<'_, EfsMountTargetSpec>],
+    ) -> Result<Vec<Option<EfsMountTargetSpec>>, ApiError> {
+        let file_systems: BTreeSet<&str> = records.iter().map(|r| r.spec.file_system.as_str()).collect();
+        let listings = try_join_all(file_systems.into_iter().map(|fs| async move {
+            let listed = ctx
+                .clients
+                .efs
+                .describe_mount_targets()
+                .file_system_id(fs)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(api("efs:DescribeMountTargets"));
+            match listed {
+                Ok(targets) => Ok(targets),
+                Err(e) if e.is_not_found() => Ok(Vec::new()),
+                Err(e) => Err(e),
+            }
+        }))
+        .await?;
+        let live: BTreeMap<&str, &MountTargetDescription> = listings
+            .iter()
+            .flatten()
+            .filter(|t| !matches!(t.life_cycle_state(), LifeCycleState::Deleting | LifeCycleState::Deleted))
+            .map(|t| (t.mount_target_id(), t))
+            .collect();
+        let enis: Vec<String> = records
+            .iter()
+            .filter_map(|r| live.get(r.id).and_then(|t| t.network_interface_id()))
+            .map(String::from)
+            .collect();
+        let groups = eni_security_groups(ctx, enis).await?;
+        try_join_all(records.iter().map(|r| {
+            let groups = &groups;
+            let target = live.get(r.id).copied();
+            async move {
+                let Some(target) = target else { return Ok(None) };
+                let mut spec = r.spec.clone();
+                spec.subnet = target.subnet_id().to_string();
+                spec.file_system = target.file_system_id().to_string();
+                let live_groups = match target.network_interface_id().and_then(|eni| groups.get(eni)) {
+                    Some(g) => g.clone(),
+                    None => {
+                        let out = ctx
+                            .clients
+                            .efs
+                            .describe_mount_target_security_groups()
+                            .mount_target_id(r.id)
+                            .send()
+                            .await
+                            .map_err(api("efs:DescribeMountTargetSecurityGroups"));
+                        match out {
+                            Ok(out) => out.security_groups().to_vec(),
+                            Err(e) if e.is_not_found() => return Ok(None),
+                            Err(e) => return Err(e),
+                        }
+                    }
+                };
+                // No groups recorded: AWS put the VPC's default group on, as asked.
+                if !r.spec.security_groups.is_empty() {
+                    spec.security_groups = set_or_recorded(&r.spec.security_groups, live_groups);
+                }
+                Ok(Some(spec))
+            }
+        }))
+        .await
     }
 }
 

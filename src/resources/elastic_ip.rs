@@ -1,12 +1,15 @@
 //! `elastic_ip`: AllocateAddress in the `vpc` domain, tagged at creation (no client token: an
 //! earlier attempt is found by its tags). Release waits while the address is still in use, which
 //! is the case until the NAT gateway that used it is `deleted`.
+//! Read: one DescribeAddresses for all addresses; only the tags are configuration.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_ec2::types::{DomainType, ResourceType};
 
 use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
+use super::vpc::live;
 use super::{Created, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::ElasticIpSpec;
 
@@ -76,6 +79,37 @@ impl Resource for ElasticIp {
             Err(e) if e.is_not_found() => Ok(()),
             other => other.map(|_| ()),
         }
+    }
+
+    async fn read(ctx: &Ctx, records: &[Recorded<'_, ElasticIpSpec>]) -> Result<Vec<Option<ElasticIpSpec>>, ApiError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = live::distinct(records.iter().map(|r| r.id));
+        // DescribeAddresses has no pagination: one call answers for every id.
+        let addresses = live::batched(&ids, |by, ids| async move {
+            let call = ctx.clients.ec2.describe_addresses();
+            let call = match by {
+                live::By::Ids => call.set_allocation_ids(Some(ids)),
+                live::By::Filter => call.filters(live::filter("allocation-id", ids)),
+            };
+            call.send()
+                .await
+                .map(|out| out.addresses.unwrap_or_default())
+                .map_err(api("ec2:DescribeAddresses"))
+        })
+        .await?;
+        let by_id: HashMap<&str, &aws_sdk_ec2::types::Address> =
+            addresses.iter().filter_map(|a| Some((a.allocation_id()?, a))).collect();
+        Ok(records
+            .iter()
+            .map(|r| {
+                let address = by_id.get(r.id)?;
+                let mut spec = r.spec.clone();
+                spec.tags = live::tags(address.tags());
+                Some(spec)
+            })
+            .collect())
     }
 }
 

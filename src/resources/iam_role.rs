@@ -13,7 +13,11 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use aws_sdk_iam::types::{EntityType, RoleDetail};
+use futures_util::future::try_join_all;
+
 use super::aws::{ApiError, Ctx, api, retry_transient};
+use super::s3files_file_system::user_tags;
 use super::{Created, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
 use crate::spec::model::IamRoleSpec;
 
@@ -144,6 +148,159 @@ impl Resource for IamRole {
             other => other,
         }
     }
+
+    /// One GetAccountAuthorizationDetails (Filter=Role, paginated) answers every role with its
+    /// trust policy, inline policies, managed attachments and tags. Where that call is denied
+    /// (it is a sensitive permission), each role is read on its own instead. The description
+    /// is not in that answer and keeps its recorded value.
+    async fn read(ctx: &Ctx, records: &[Recorded<'_, IamRoleSpec>]) -> Result<Vec<Option<IamRoleSpec>>, ApiError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pages = ctx
+            .clients
+            .iam
+            .get_account_authorization_details()
+            .filter(EntityType::Role)
+            .max_items(1000)
+            .into_paginator()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(api("iam:GetAccountAuthorizationDetails"));
+        let pages = match pages {
+            Ok(pages) => pages,
+            Err(e) if authorization_details_unavailable(&e) => {
+                return try_join_all(records.iter().map(|r| read_one(ctx, r))).await;
+            }
+            Err(e) => return Err(e),
+        };
+        let roles: BTreeMap<&str, &RoleDetail> = pages
+            .iter()
+            .flat_map(|p| p.role_detail_list())
+            .filter_map(|r| r.role_name().map(|n| (n, r)))
+            .collect();
+        Ok(records
+            .iter()
+            .map(|r| {
+                roles.get(role_name(r)).map(|role| {
+                    let live = LiveRole {
+                        trust: role.assume_role_policy_document().map(decode_policy),
+                        description: None,
+                        inline: role
+                            .role_policy_list()
+                            .iter()
+                            .filter_map(|p| Some((p.policy_name()?.to_string(), decode_policy(p.policy_document()?))))
+                            .collect(),
+                        managed: role
+                            .attached_managed_policies()
+                            .iter()
+                            .filter_map(|p| p.policy_arn().map(String::from))
+                            .collect(),
+                        tags: user_tags(role.tags().iter().map(|t| (t.key(), t.value()))),
+                    };
+                    live.apply_to(r.spec)
+                })
+            })
+            .collect())
+    }
+}
+
+fn role_name<'a>(r: &'a Recorded<'_, IamRoleSpec>) -> &'a str {
+    r.attributes
+        .get("name")
+        .map(String::as_str)
+        .unwrap_or(r.spec.name.as_str())
+}
+
+/// GetAccountAuthorizationDetails refused (a drift reader without that permission, or an
+/// IAM-compatible endpoint that lacks it): roles are then read one by one.
+fn authorization_details_unavailable(e: &ApiError) -> bool {
+    e.code.starts_with("AccessDenied")
+        || matches!(
+            e.code.as_str(),
+            "UnauthorizedOperation" | "NotImplemented" | "InvalidAction" | "UnknownOperation"
+        )
+}
+
+/// What IAM says about one role.
+struct LiveRole {
+    trust: Option<Value>,
+    /// `None` when the call used does not report it.
+    description: Option<Option<String>>,
+    inline: BTreeMap<String, Value>,
+    managed: Vec<String>,
+    tags: BTreeMap<String, String>,
+}
+
+impl LiveRole {
+    /// The recorded spec with what IAM reports; policies semantically equal to the recorded
+    /// ones keep the recorded JSON, so a plain comparison shows no difference either.
+    fn apply_to(self, recorded: &IamRoleSpec) -> IamRoleSpec {
+        let mut spec = recorded.clone();
+        if let Some(trust) = self.trust
+            && !same_policy(&trust, &recorded.assume_role_policy)
+        {
+            spec.assume_role_policy = trust;
+        }
+        if let Some(description) = self.description {
+            let blank = |d: &Option<String>| d.as_deref().unwrap_or_default().is_empty();
+            if !(blank(&description) && blank(&recorded.description)) {
+                spec.description = description;
+            }
+        }
+        spec.inline_policies = self
+            .inline
+            .into_iter()
+            .map(|(name, doc)| match recorded.inline_policies.get(&name) {
+                Some(old) if same_policy(old, &doc) => (name, old.clone()),
+                _ => (name, doc),
+            })
+            .collect();
+        let live: BTreeSet<&String> = self.managed.iter().collect();
+        if live != recorded.managed_policy_arns.iter().collect::<BTreeSet<_>>() {
+            spec.managed_policy_arns = self.managed;
+        }
+        spec.tags = self.tags;
+        spec
+    }
+}
+
+/// One role through GetRole, ListRolePolicies, GetRolePolicy and ListAttachedRolePolicies.
+async fn read_one(ctx: &Ctx, r: &Recorded<'_, IamRoleSpec>) -> Result<Option<IamRoleSpec>, ApiError> {
+    let iam = &ctx.clients.iam;
+    let name = role_name(r);
+    let out = match iam.get_role().role_name(name).send().await.map_err(api("iam:GetRole")) {
+        Ok(out) => out,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let role = out.role().ok_or_else(|| ApiError::missing("iam:GetRole", "Role"))?;
+    let mut inline = BTreeMap::new();
+    for policy in inline_policy_names(ctx, name).await? {
+        let doc = iam
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(&policy)
+            .send()
+            .await
+            .map_err(api("iam:GetRolePolicy"))?;
+        inline.insert(policy, decode_policy(doc.policy_document()));
+    }
+    let live = LiveRole {
+        trust: role.assume_role_policy_document().map(decode_policy),
+        description: Some(role.description().map(String::from)),
+        inline,
+        managed: attached_policy_arns(ctx, name).await?.into_iter().collect(),
+        tags: user_tags(role.tags().iter().map(|t| (t.key(), t.value()))),
+    };
+    Ok(Some(live.apply_to(r.spec)))
+}
+
+/// Whether two policy documents mean the same: key order, a single value against a
+/// one-element list, and the order of value lists do not matter.
+pub(super) fn same_policy(a: &Value, b: &Value) -> bool {
+    normalize(a) == normalize(b)
 }
 
 fn ignore_not_found<T>(result: Result<T, ApiError>) -> Result<(), ApiError> {
@@ -394,6 +551,39 @@ mod tests {
         let other = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny",
             "Principal": {"Service": "bedrock-agentcore.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
         assert_ne!(normalize(&other), normalize(&spec));
+    }
+
+    #[test]
+    fn live_reads_keep_recorded_policies_that_mean_the_same() {
+        let recorded = IamRoleSpec {
+            name: "r".into(),
+            description: None,
+            assume_role_policy: json!({"Statement": [{"Action": "sts:AssumeRole", "Effect": "Allow"}]}),
+            inline_policies: BTreeMap::from([("a".to_string(), json!({"Statement": {"Action": ["s3:B", "s3:A"]}}))]),
+            managed_policy_arns: vec!["arn:x".into(), "arn:y".into()],
+            tags: BTreeMap::new(),
+        };
+        let live = LiveRole {
+            trust: Some(json!({"Statement": {"Effect": "Allow", "Action": ["sts:AssumeRole"]}})),
+            description: Some(Some(String::new())),
+            inline: BTreeMap::from([
+                ("a".to_string(), json!({"Statement": [{"Action": ["s3:A", "s3:B"]}]})),
+                ("extra".to_string(), json!({"Statement": [{"Action": "s3:*"}]})),
+            ]),
+            managed: vec!["arn:y".into(), "arn:x".into()],
+            tags: BTreeMap::from([("k".to_string(), "v".to_string())]),
+        };
+        let read = live.apply_to(&recorded);
+        assert_eq!(read.assume_role_policy, recorded.assume_role_policy);
+        assert_eq!(read.description, None);
+        assert_eq!(read.inline_policies["a"], recorded.inline_policies["a"]);
+        assert_eq!(
+            read.inline_policies["extra"],
+            json!({"Statement": [{"Action": "s3:*"}]})
+        );
+        assert_eq!(read.managed_policy_arns, recorded.managed_policy_arns);
+        assert_eq!(read.tags.len(), 1);
+        assert!(!same_policy(&json!({"Action": "s3:A"}), &json!({"Action": "s3:*"})));
     }
 
     #[test]

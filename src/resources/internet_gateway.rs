@@ -1,12 +1,16 @@
 //! `internet_gateway`: CreateInternetGateway (tagged at creation; an earlier attempt is found by
 //! its tags), then AttachInternetGateway unless the gateway is already attached to the VPC.
 //! Delete detaches it (waiting while mapped public addresses in the VPC block that) and deletes it.
+//! Read: one DescribeInternetGateways for all gateways; `vpc` is the VPC it is attached to
+//! (empty when detached).
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_ec2::types::{InternetGateway as Igw, ResourceType};
 
 use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
+use super::vpc::live;
 use super::{Created, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::InternetGatewaySpec;
 
@@ -112,6 +116,55 @@ impl Resource for InternetGateway {
             Err(e) if e.is_not_found() => Ok(()),
             other => other.map(|_| ()),
         }
+    }
+
+    async fn read(
+        ctx: &Ctx,
+        records: &[Recorded<'_, InternetGatewaySpec>],
+    ) -> Result<Vec<Option<InternetGatewaySpec>>, ApiError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = live::distinct(records.iter().map(|r| r.id));
+        let gateways = live::batched(&ids, |by, ids| async move {
+            let call = ctx.clients.ec2.describe_internet_gateways();
+            let call = match by {
+                live::By::Ids => call.set_internet_gateway_ids(Some(ids)),
+                live::By::Filter => call.filters(live::filter("internet-gateway-id", ids)),
+            };
+            call.into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(api("ec2:DescribeInternetGateways"))
+        })
+        .await?;
+        let by_id: HashMap<&str, &Igw> = gateways
+            .iter()
+            .filter_map(|g| Some((g.internet_gateway_id()?, g)))
+            .collect();
+        Ok(records
+            .iter()
+            .map(|r| {
+                let igw = by_id.get(r.id)?;
+                let mut spec = r.spec.clone();
+                let attached: Vec<&str> = igw
+                    .attachments()
+                    .iter()
+                    .filter(|a| {
+                        a.state()
+                            .is_none_or(|s| !matches!(s.as_str(), "detached" | "detaching"))
+                    })
+                    .filter_map(|a| a.vpc_id())
+                    .collect();
+                if !attached.contains(&spec.vpc.as_str()) {
+                    spec.vpc = attached.first().copied().unwrap_or_default().to_string();
+                }
+                spec.tags = live::tags(igw.tags());
+                Some(spec)
+            })
+            .collect())
     }
 }
 

@@ -1,12 +1,15 @@
 //! `nat_gateway`: CreateNatGateway with the deterministic client token (a retried create
 //! returns the same gateway), tagged at creation, then waits for `available`. Delete waits
 //! for `deleted` (or not found): only then can the Elastic IP be released.
+//! Read: one DescribeNatGateways for all gateways; `deleting` and `deleted` count as gone.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_ec2::types::{NatGateway as Nat, ResourceType};
 
 use super::aws::{ApiError, Ctx, Poll, api, ec2_sync_tags, ec2_tag_spec, retry_transient, state_is, wait_for};
+use super::vpc::live;
 use super::{Created, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::NatGatewaySpec;
 
@@ -133,6 +136,59 @@ impl Resource for NatGateway {
             },
         )
         .await
+    }
+
+    async fn read(
+        ctx: &Ctx,
+        records: &[Recorded<'_, NatGatewaySpec>],
+    ) -> Result<Vec<Option<NatGatewaySpec>>, ApiError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = live::distinct(records.iter().map(|r| r.id));
+        let gateways = live::batched(&ids, |by, ids| async move {
+            let call = ctx.clients.ec2.describe_nat_gateways();
+            let call = match by {
+                live::By::Ids => call.set_nat_gateway_ids(Some(ids)),
+                live::By::Filter => call.filter(live::filter("nat-gateway-id", ids)),
+            };
+            call.into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(api("ec2:DescribeNatGateways"))
+        })
+        .await?;
+        let by_id: HashMap<&str, &Nat> = gateways
+            .iter()
+            .filter(|n| {
+                let state = n.state().map(|s| s.as_str()).unwrap_or_default();
+                !state_is(state, "deleting") && !state_is(state, "deleted")
+            })
+            .filter_map(|n| Some((n.nat_gateway_id()?, n)))
+            .collect();
+        Ok(records
+            .iter()
+            .map(|r| {
+                let nat = by_id.get(r.id)?;
+                let mut spec = r.spec.clone();
+                if let Some(subnet) = nat.subnet_id() {
+                    spec.subnet = subnet.to_string();
+                }
+                let addresses = nat.nat_gateway_addresses();
+                let primary = addresses
+                    .iter()
+                    .find(|a| a.is_primary() == Some(true))
+                    .or_else(|| addresses.first())
+                    .and_then(|a| a.allocation_id());
+                if let Some(allocation) = primary {
+                    spec.elastic_ip = allocation.to_string();
+                }
+                spec.tags = live::tags(nat.tags());
+                Some(spec)
+            })
+            .collect())
     }
 }
 

@@ -1,10 +1,15 @@
 //! `route`: one route in a route table (routes have no AWS id: ours is `<rtb-id>_<destination>`).
 //! CreateRoute is made idempotent by looking at the table first: a route to the same target is
 //! reused, one to another target is replaced. Update (target changed) is ReplaceRoute.
+//! Read: one DescribeRouteTables for every table the recorded routes are in; the live target
+//! decides between `internet_gateway` and `nat_gateway`; a route whose destination (or table)
+//! is gone is gone.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use super::aws::{ApiError, Ctx, api, retry_transient};
+use super::vpc::live;
 use super::{Created, Recorded, Request, Resource};
 use crate::spec::model::RouteSpec;
 
@@ -82,6 +87,45 @@ impl Resource for Route {
             Err(e) if e.is_not_found() => Ok(()),
             other => other.map(|_| ()),
         }
+    }
+
+    async fn read(ctx: &Ctx, records: &[Recorded<'_, RouteSpec>]) -> Result<Vec<Option<RouteSpec>>, ApiError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tables = live::distinct(records.iter().map(|r| r.spec.route_table.as_str()));
+        let tables = super::route_table::describe_tables(ctx, "route-table-id", &tables).await?;
+        let by_id: HashMap<&str, &aws_sdk_ec2::types::RouteTable> =
+            tables.iter().filter_map(|t| Some((t.route_table_id()?, t))).collect();
+        Ok(records
+            .iter()
+            .map(|r| {
+                let table = by_id.get(r.spec.route_table.as_str())?;
+                let route = table
+                    .routes()
+                    .iter()
+                    .find(|x| x.destination_cidr_block() == Some(r.spec.destination_cidr_block.as_str()))?;
+                let mut spec = r.spec.clone();
+                let (igw, nat) = live_target(route);
+                spec.internet_gateway = igw;
+                spec.nat_gateway = nat;
+                Some(spec)
+            })
+            .collect())
+    }
+}
+
+/// `(internet_gateway, nat_gateway)` as the live route points: some APIs report a NAT
+/// gateway under `GatewayId`. A target agentfs cannot express (an instance, a peering...)
+/// leaves both empty, which shows as a difference.
+fn live_target(route: &aws_sdk_ec2::types::Route) -> (Option<String>, Option<String>) {
+    if let Some(nat) = route.nat_gateway_id() {
+        return (None, Some(nat.to_string()));
+    }
+    match route.gateway_id() {
+        Some(id) if id.starts_with("nat-") => (None, Some(id.to_string())),
+        Some(id) if id.starts_with("igw-") => (Some(id.to_string()), None),
+        _ => (None, None),
     }
 }
 

@@ -1,11 +1,15 @@
 //! `route_table`: CreateRouteTable, tagged at creation (no client token: an earlier attempt is
 //! found by its tags). Its routes and associations are separate kinds, deleted before it.
+//! Read: one DescribeRouteTables for all tables. Routes and associations read the same
+//! answer shape through [`describe_tables`], one call per kind.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_sdk_ec2::types::ResourceType;
+use aws_sdk_ec2::types::{ResourceType, RouteTable as Table};
 
 use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
+use super::vpc::live;
 use super::{Created, Recorded, Request, Resource};
 use crate::spec::model::RouteTableSpec;
 
@@ -68,6 +72,60 @@ impl Resource for RouteTable {
             other => other.map(|_| ()),
         }
     }
+
+    async fn read(
+        ctx: &Ctx,
+        records: &[Recorded<'_, RouteTableSpec>],
+    ) -> Result<Vec<Option<RouteTableSpec>>, ApiError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = live::distinct(records.iter().map(|r| r.id));
+        let tables = live::batched(&ids, |by, ids| async move {
+            match by {
+                live::By::Ids => describe(ctx.clients.ec2.describe_route_tables().set_route_table_ids(Some(ids))).await,
+                live::By::Filter => describe_tables(ctx, "route-table-id", &ids).await,
+            }
+        })
+        .await?;
+        let by_id: HashMap<&str, &Table> = tables.iter().filter_map(|t| Some((t.route_table_id()?, t))).collect();
+        Ok(records
+            .iter()
+            .map(|r| {
+                let table = by_id.get(r.id)?;
+                let mut spec = r.spec.clone();
+                if let Some(vpc) = table.vpc_id() {
+                    spec.vpc = vpc.to_string();
+                }
+                spec.tags = live::tags(table.tags());
+                Some(spec)
+            })
+            .collect())
+    }
+}
+
+/// The route tables matching `filter` = any of `values` (unknown values are left out, not refused).
+pub(super) async fn describe_tables(ctx: &Ctx, filter: &str, values: &[String]) -> Result<Vec<Table>, ApiError> {
+    live::filtered(values, |values| {
+        describe(
+            ctx.clients
+                .ec2
+                .describe_route_tables()
+                .filters(live::filter(filter, values)),
+        )
+    })
+    .await
+}
+
+async fn describe(
+    call: aws_sdk_ec2::operation::describe_route_tables::builders::DescribeRouteTablesFluentBuilder,
+) -> Result<Vec<Table>, ApiError> {
+    call.into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(api("ec2:DescribeRouteTables"))
 }
 
 fn created(ctx: &Ctx, id: &str) -> Created {

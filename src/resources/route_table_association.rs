@@ -1,9 +1,12 @@
 //! `route_table_association`: AssociateRouteTable, made idempotent by reusing the table's
 //! existing association of the subnet. Its id is the association id (`rtbassoc-...`).
+//! Read: one DescribeRouteTables filtered by the association ids; an association that is
+//! `disassociated` (or no longer listed) is gone.
 
 use std::time::Duration;
 
 use super::aws::{ApiError, Ctx, api, retry_transient};
+use super::vpc::live;
 use super::{Created, Recorded, Request, Resource};
 use crate::spec::model::RouteTableAssociationSpec;
 
@@ -66,6 +69,48 @@ impl Resource for RouteTableAssociation {
             other => other.map(|_| ()),
         }
     }
+
+    async fn read(
+        ctx: &Ctx,
+        records: &[Recorded<'_, RouteTableAssociationSpec>],
+    ) -> Result<Vec<Option<RouteTableAssociationSpec>>, ApiError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = live::distinct(records.iter().map(|r| r.id));
+        let tables = super::route_table::describe_tables(ctx, "association.route-table-association-id", &ids).await?;
+        Ok(records
+            .iter()
+            .map(|r| {
+                let (table, association) = tables.iter().find_map(|t| {
+                    let a = t
+                        .associations()
+                        .iter()
+                        .find(|a| a.route_table_association_id() == Some(r.id))?;
+                    Some((t, a))
+                })?;
+                if !live_state(association) {
+                    return None;
+                }
+                let mut spec = r.spec.clone();
+                if let Some(id) = table.route_table_id() {
+                    spec.route_table = id.to_string();
+                }
+                if let Some(subnet) = association.subnet_id() {
+                    spec.subnet = subnet.to_string();
+                }
+                Some(spec)
+            })
+            .collect())
+    }
+}
+
+/// Whether an association is (becoming) in effect.
+fn live_state(association: &aws_sdk_ec2::types::RouteTableAssociation) -> bool {
+    association
+        .association_state()
+        .and_then(|s| s.state())
+        .is_none_or(|s| !matches!(s.as_str(), "disassociating" | "disassociated" | "failed"))
 }
 
 fn created(id: &str, spec: &RouteTableAssociationSpec) -> Created {
@@ -94,10 +139,6 @@ async fn find(ctx: &Ctx, spec: &RouteTableAssociationSpec) -> Result<Option<Stri
         .iter()
         .flat_map(|t| t.associations())
         .filter(|a| a.subnet_id() == Some(spec.subnet.as_str()))
-        .filter(|a| {
-            a.association_state()
-                .and_then(|s| s.state())
-                .is_none_or(|s| !matches!(s.as_str(), "disassociating" | "disassociated" | "failed"))
-        })
+        .filter(|a| live_state(a))
         .find_map(|a| a.route_table_association_id().map(String::from)))
 }

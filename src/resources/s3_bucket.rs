@@ -12,7 +12,10 @@ use aws_sdk_s3::types::{
     Tag, Tagging, VersioningConfiguration,
 };
 
+use futures_util::future::try_join_all;
+
 use super::aws::{ApiError, Ctx, api, retry_transient};
+use super::s3files_file_system::user_tags;
 use super::{Created, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::S3BucketSpec;
 
@@ -131,7 +134,75 @@ impl Resource for S3Bucket {
             other => other,
         }
     }
+
+    /// Three calls per bucket, run together (S3 has no batched bucket read):
+    /// GetBucketVersioning, GetBucketEncryption and GetBucketTagging. `NoSuchBucket` from any
+    /// of them means the bucket is gone; no default encryption reads as [`NO_ENCRYPTION`].
+    async fn read(ctx: &Ctx, records: &[Recorded<'_, S3BucketSpec>]) -> Result<Vec<Option<S3BucketSpec>>, ApiError> {
+        try_join_all(records.iter().map(|r| async move {
+            let s3 = &ctx.clients.s3;
+            let bucket = r.id;
+            let (versioning, encryption, tagging) = tokio::join!(
+                async {
+                    s3.get_bucket_versioning()
+                        .bucket(bucket)
+                        .send()
+                        .await
+                        .map_err(api("s3:GetBucketVersioning"))
+                },
+                async {
+                    s3.get_bucket_encryption()
+                        .bucket(bucket)
+                        .send()
+                        .await
+                        .map_err(api("s3:GetBucketEncryption"))
+                },
+                async {
+                    s3.get_bucket_tagging()
+                        .bucket(bucket)
+                        .send()
+                        .await
+                        .map_err(api("s3:GetBucketTagging"))
+                },
+            );
+            let gone = |e: &ApiError| e.is("NoSuchBucket");
+            if [
+                versioning.as_ref().err(),
+                encryption.as_ref().err(),
+                tagging.as_ref().err(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(gone)
+            {
+                return Ok(None);
+            }
+            let mut spec = r.spec.clone();
+            spec.versioning = versioning?.status() == Some(&BucketVersioningStatus::Enabled);
+            spec.encryption = match encryption {
+                Ok(out) => out
+                    .server_side_encryption_configuration()
+                    .and_then(|c| c.rules().first())
+                    .and_then(|rule| rule.apply_server_side_encryption_by_default())
+                    .map(|d| d.sse_algorithm().as_str().to_string())
+                    .unwrap_or_else(|| NO_ENCRYPTION.to_string()),
+                Err(e) if e.is("ServerSideEncryptionConfigurationNotFoundError") => NO_ENCRYPTION.to_string(),
+                Err(e) => return Err(e),
+            };
+            spec.tags = match tagging {
+                Ok(out) => user_tags(out.tag_set().iter().map(|t| (t.key(), t.value()))),
+                Err(e) if e.is("NoSuchTagSet") => BTreeMap::new(),
+                Err(e) => return Err(e),
+            };
+            Ok(Some(spec))
+        }))
+        .await
+    }
 }
+
+/// `encryption` as read from a bucket without default encryption (AWS itself no longer has
+/// such buckets, S3-compatible stores and emulators do).
+const NO_ENCRYPTION: &str = "none";
 
 fn created(name: &str) -> Created {
     Created::new(name)

@@ -5,9 +5,10 @@
 use std::time::Duration;
 
 use aws_sdk_s3files::types::{CreationPermissions, LifeCycleState, PosixUser, RootDirectory};
+use futures_util::future::try_join_all;
 
 use super::aws::{ApiError, Ctx, Poll, api, wait_for};
-use super::s3files_file_system::{s3files_tags, state_name, sync_tags};
+use super::s3files_file_system::{gone, s3files_tags, state_name, sync_tags, user_tags};
 use super::{Created, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::{self, S3FilesAccessPointSpec};
 
@@ -122,6 +123,75 @@ impl Resource for S3FilesAccessPoint {
         )
         .await
     }
+
+    /// One GetAccessPoint per access point: it carries POSIX user, root directory and tags
+    /// (ListAccessPoints has no tags, so it would need ListTagsForResource per access point).
+    async fn read(
+        ctx: &Ctx,
+        records: &[Recorded<'_, S3FilesAccessPointSpec>],
+    ) -> Result<Vec<Option<S3FilesAccessPointSpec>>, ApiError> {
+        try_join_all(records.iter().map(|r| async move {
+            let out = match ctx
+                .clients
+                .s3files
+                .get_access_point()
+                .access_point_id(r.id)
+                .send()
+                .await
+                .map_err(api("s3files:GetAccessPoint"))
+            {
+                Ok(out) => out,
+                Err(e) if e.is_not_found() => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            if gone(Some(out.status())) {
+                return Ok(None);
+            }
+            let mut spec = r.spec.clone();
+            spec.file_system = out.file_system_id().to_string();
+            spec.posix_user = out.posix_user().map(|u| model::PosixUser {
+                uid: u.uid(),
+                gid: u.gid(),
+                secondary_gids: u.secondary_gids().to_vec(),
+            });
+            let live_root = out.root_directory().map(|d| model::RootDirectory {
+                path: d.path().unwrap_or("/").to_string(),
+                creation_permissions: d.creation_permissions().map(|p| model::CreationPermissions {
+                    owner_uid: p.owner_uid(),
+                    owner_gid: p.owner_gid(),
+                    permissions: p.permissions().to_string(),
+                }),
+            });
+            spec.root_directory = live_root_directory(r.spec.root_directory.as_ref(), live_root);
+            spec.tags = user_tags(out.tags().iter().map(|t| (t.key(), t.value())));
+            Ok(Some(spec))
+        }))
+        .await
+    }
+}
+
+/// The live root directory as the spec would say it: AWS reports `/` for an access point
+/// made without one, and may write the mode without its leading zero.
+pub(super) fn live_root_directory(
+    recorded: Option<&model::RootDirectory>,
+    live: Option<model::RootDirectory>,
+) -> Option<model::RootDirectory> {
+    let Some(mut live) = live else {
+        return recorded
+            .filter(|r| r.path == "/" && r.creation_permissions.is_none())
+            .cloned();
+    };
+    if recorded.is_none() && live.path == "/" && live.creation_permissions.is_none() {
+        return None;
+    }
+    if let (Some(live_perm), Some(old_perm)) = (
+        live.creation_permissions.as_mut(),
+        recorded.and_then(|r| r.creation_permissions.as_ref()),
+    ) && live_perm.permissions.trim_start_matches('0') == old_perm.permissions.trim_start_matches('0')
+    {
+        live_perm.permissions = old_perm.permissions.clone();
+    }
+    Some(live)
 }
 
 fn created(ctx: &Ctx, file_system: &str, id: &str, arn: Option<String>) -> Created {

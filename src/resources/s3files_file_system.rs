@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use aws_sdk_s3files::types::LifeCycleState;
 
+use futures_util::future::try_join_all;
+
 use super::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, retry_transient, wait_for};
-use super::{Created, Recorded, Request, Resource, Timeouts};
+use super::{Created, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
 use crate::spec::model::S3FilesFileSystemSpec;
 
 pub struct S3FilesFileSystem;
@@ -123,6 +125,81 @@ impl Resource for S3FilesFileSystem {
         )
         .await
     }
+
+    /// One GetFileSystem per file system (it carries the tags, which ListFileSystems does
+    /// not: a list plus ListTagsForResource per file system would cost one call more).
+    async fn read(
+        ctx: &Ctx,
+        records: &[Recorded<'_, S3FilesFileSystemSpec>],
+    ) -> Result<Vec<Option<S3FilesFileSystemSpec>>, ApiError> {
+        try_join_all(records.iter().map(|r| async move {
+            let out = match ctx
+                .clients
+                .s3files
+                .get_file_system()
+                .file_system_id(r.id)
+                .send()
+                .await
+                .map_err(api("s3files:GetFileSystem"))
+            {
+                Ok(out) => out,
+                Err(e) if e.is_not_found() => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            if gone(out.status()) {
+                return Ok(None);
+            }
+            let mut spec = r.spec.clone();
+            if let Some(bucket) = out.bucket()
+                && bucket_name(bucket) != bucket_name(&spec.bucket)
+            {
+                spec.bucket = bucket.to_string();
+            }
+            if let Some(role) = out.role_arn() {
+                spec.role = role.to_string();
+            }
+            let live_prefix = out.prefix().trim_end_matches('/');
+            if live_prefix != spec.prefix.as_deref().unwrap_or_default().trim_end_matches('/') {
+                spec.prefix = (!out.prefix().is_empty()).then(|| out.prefix().to_string());
+            }
+            // AWS may answer with the key's ARN for a key given by id or alias; with no key
+            // recorded, whatever key AWS reports is its default.
+            if let (Some(live), Some(recorded)) = (out.kms_key_id(), spec.kms_key_id.as_deref())
+                && !live.ends_with(recorded)
+            {
+                spec.kms_key_id = Some(live.to_string());
+            }
+            spec.tags = user_tags(out.tags().iter().map(|t| (t.key(), t.value())));
+            Ok(Some(spec))
+        }))
+        .await
+    }
+}
+
+/// `arn:aws:s3:::name` or `name` as the bare bucket name.
+fn bucket_name(bucket: &str) -> &str {
+    bucket.rsplit(":::").next().unwrap_or(bucket)
+}
+
+/// A state in which the resource no longer counts as existing.
+pub(super) fn gone(state: Option<&LifeCycleState>) -> bool {
+    matches!(state, Some(LifeCycleState::Deleting | LifeCycleState::Deleted))
+}
+
+/// Live tags as the spec holds them: without agentfs's own.
+pub(super) fn user_tags<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> BTreeMap<String, String> {
+    pairs
+        .into_iter()
+        .filter(|(k, _)| *k != TAG_STACK && *k != TAG_RESOURCE)
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The live list where it differs from the recorded one as a set; else the recorded list
+/// (so a reordering alone reads as no change).
+pub(super) fn set_or_recorded(recorded: &[String], live: Vec<String>) -> Vec<String> {
+    let same = recorded.iter().collect::<std::collections::BTreeSet<_>>() == live.iter().collect();
+    if same { recorded.to_vec() } else { live }
 }
 
 /// Errors S3 Files gives while a just-created role is not yet usable by the service.

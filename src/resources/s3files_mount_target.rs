@@ -2,13 +2,14 @@
 //! first lists the file system's mount targets and reuses the one in the same subnet (at most
 //! one per AZ exists). Waits for `available`. Security groups update in place.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use aws_sdk_s3files::types::LifeCycleState;
+use futures_util::future::try_join_all;
 
 use super::aws::{ApiError, Ctx, Poll, api, wait_for};
-use super::s3files_file_system::{failed, state_name};
+use super::s3files_file_system::{failed, gone, set_or_recorded, state_name};
 use super::{Created, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::S3FilesMountTargetSpec;
 
@@ -99,6 +100,112 @@ impl Resource for S3FilesMountTarget {
         )
         .await
     }
+
+    /// One ListMountTargets per file system (records grouped by file system), and one
+    /// DescribeNetworkInterfaces for the security groups of every mount target's network
+    /// interface (the listing leaves them out). A mount target whose interface is not found
+    /// there is read with GetMountTarget.
+    async fn read(
+        ctx: &Ctx,
+        records: &[Recorded<'_, S3FilesMountTargetSpec>],
+    ) -> Result<Vec<Option<S3FilesMountTargetSpec>>, ApiError> {
+        let file_systems: BTreeSet<&str> = records.iter().map(|r| r.spec.file_system.as_str()).collect();
+        let listings = try_join_all(file_systems.into_iter().map(|fs| async move {
+            let listed = ctx
+                .clients
+                .s3files
+                .list_mount_targets()
+                .file_system_id(fs)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(api("s3files:ListMountTargets"));
+            match listed {
+                Ok(targets) => Ok(targets),
+                Err(e) if e.is_not_found() => Ok(Vec::new()),
+                Err(e) => Err(e),
+            }
+        }))
+        .await?;
+        let live: BTreeMap<&str, _> = listings
+            .iter()
+            .flatten()
+            .filter(|t| !gone(t.status()))
+            .map(|t| (t.mount_target_id(), t))
+            .collect();
+        let enis: Vec<String> = records
+            .iter()
+            .filter_map(|r| live.get(r.id).and_then(|t| t.network_interface_id()))
+            .map(String::from)
+            .collect();
+        let groups = eni_security_groups(ctx, enis).await?;
+        try_join_all(records.iter().map(|r| {
+            let groups = &groups;
+            let target = live.get(r.id);
+            async move {
+                let Some(target) = target else { return Ok(None) };
+                let mut spec = r.spec.clone();
+                spec.subnet = target.subnet_id().to_string();
+                if let Some(fs) = target.file_system_id() {
+                    spec.file_system = fs.to_string();
+                }
+                let live_groups = match target.network_interface_id().and_then(|eni| groups.get(eni)) {
+                    Some(g) => g.clone(),
+                    None => match get(ctx, r.id).await {
+                        Ok(l) => l.security_groups,
+                        Err(e) if e.is_not_found() => return Ok(None),
+                        Err(e) => return Err(e),
+                    },
+                };
+                // No groups recorded: AWS put the VPC's default group on, as asked.
+                if !r.spec.security_groups.is_empty() {
+                    spec.security_groups = set_or_recorded(&r.spec.security_groups, live_groups);
+                }
+                Ok(Some(spec))
+            }
+        }))
+        .await
+    }
+}
+
+/// Security group ids of each network interface, in one DescribeNetworkInterfaces (a filter
+/// rather than ids, so an interface gone meanwhile is simply absent, not an error).
+pub(super) async fn eni_security_groups(
+    ctx: &Ctx,
+    enis: Vec<String>,
+) -> Result<BTreeMap<String, Vec<String>>, ApiError> {
+    if enis.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let interfaces = ctx
+        .clients
+        .ec2
+        .describe_network_interfaces()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("network-interface-id")
+                .set_values(Some(enis))
+                .build(),
+        )
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(api("ec2:DescribeNetworkInterfaces"))?;
+    Ok(interfaces
+        .iter()
+        .filter_map(|i| {
+            let groups = i
+                .groups()
+                .iter()
+                .filter_map(|g| g.group_id().map(String::from))
+                .collect();
+            Some((i.network_interface_id()?.to_string(), groups))
+        })
+        .collect())
 }
 
 /// What a mount target looks like now.

@@ -5,14 +5,20 @@
 //! authorizes and revokes exactly the difference and a retried create tolerates what an earlier
 //! attempt already authorized. `egress` absent means AWS's default allow-all egress rule; a list
 //! replaces it.
+//!
+//! Read: one DescribeSecurityGroups for all groups. The live permissions are put back in the
+//! spec's rule shape: recorded rules that still exist keep their recorded order (and spelling),
+//! then every permission no recorded rule explains follows, one rule each, sorted. Absent
+//! `egress` stays absent while the live egress is exactly the default allow-all rule.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, Ipv6Range, ResourceType, UserIdGroupPair};
 
 use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
 use super::subnet::Labelled;
+use super::vpc::live;
 use super::{Created, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::{SecurityGroupRule, SecurityGroupSpec};
 
@@ -110,6 +116,57 @@ impl Resource for SecurityGroup {
             Err(e) if e.is_not_found() => Ok(()),
             other => other.map(|_| ()),
         }
+    }
+
+    async fn read(
+        ctx: &Ctx,
+        records: &[Recorded<'_, SecurityGroupSpec>],
+    ) -> Result<Vec<Option<SecurityGroupSpec>>, ApiError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = live::distinct(records.iter().map(|r| r.id));
+        let groups = live::batched(&ids, |by, ids| async move {
+            let call = ctx.clients.ec2.describe_security_groups();
+            let call = match by {
+                live::By::Ids => call.set_group_ids(Some(ids)),
+                live::By::Filter => call.filters(live::filter("group-id", ids)),
+            };
+            call.into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(api("ec2:DescribeSecurityGroups"))
+        })
+        .await?;
+        let by_id: HashMap<&str, &aws_sdk_ec2::types::SecurityGroup> =
+            groups.iter().filter_map(|g| Some((g.group_id()?, g))).collect();
+        Ok(records
+            .iter()
+            .map(|r| {
+                let group = by_id.get(r.id)?;
+                let mut spec = r.spec.clone();
+                if let Some(vpc) = group.vpc_id() {
+                    spec.vpc = vpc.to_string();
+                }
+                // An absent name is the default `<stack>-<name>`: AWS cannot tell them apart.
+                if spec.name.is_some() {
+                    spec.name = group.group_name().map(String::from).or(spec.name);
+                }
+                if let Some(description) = group.description() {
+                    spec.description = description.to_string();
+                }
+                spec.ingress = live_rules(&r.spec.ingress, &permissions_of(group.ip_permissions()), r.id);
+                let egress = permissions_of(group.ip_permissions_egress());
+                spec.egress = match &r.spec.egress {
+                    None if egress == default_egress() => None,
+                    recorded => Some(live_rules(recorded.as_deref().unwrap_or_default(), &egress, r.id)),
+                };
+                spec.tags = live::tags(group.tags());
+                Some(spec)
+            })
+            .collect())
     }
 }
 
@@ -231,24 +288,39 @@ fn default_egress() -> PermissionSet {
     )])
 }
 
+/// A protocol as AWS spells it: lower case, `-1` for all.
+fn protocol_of(text: &str) -> String {
+    match text.to_ascii_lowercase().as_str() {
+        "all" | "-1" => "-1".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A rule's protocol and port range as AWS keeps them (all protocols carry no ports).
+fn shape(rule: &SecurityGroupRule) -> (String, Option<i32>, Option<i32>) {
+    let protocol = protocol_of(&rule.protocol);
+    if protocol == "-1" {
+        (protocol, None, None)
+    } else {
+        (protocol, Some(rule.from_port), Some(rule.to_port))
+    }
+}
+
+/// A rule's sources in the order the spec lists them.
+fn sources(rule: &SecurityGroupRule, own_id: &str) -> Vec<Source> {
+    let mut sources: Vec<Source> = rule.cidr_blocks.iter().cloned().map(Source::Cidr).collect();
+    sources.extend(rule.source_security_group.iter().cloned().map(Source::Group));
+    if rule.from_self {
+        sources.push(Source::Group(own_id.to_string()));
+    }
+    sources
+}
+
 fn expand(rules: &[SecurityGroupRule], own_id: &str) -> PermissionSet {
     let mut set = PermissionSet::new();
     for rule in rules {
-        let protocol = match rule.protocol.to_ascii_lowercase().as_str() {
-            "all" | "-1" => "-1".to_string(),
-            other => other.to_string(),
-        };
-        let (from_port, to_port) = if protocol == "-1" {
-            (None, None)
-        } else {
-            (Some(rule.from_port), Some(rule.to_port))
-        };
-        let mut sources: Vec<Source> = rule.cidr_blocks.iter().cloned().map(Source::Cidr).collect();
-        sources.extend(rule.source_security_group.iter().cloned().map(Source::Group));
-        if rule.from_self {
-            sources.push(Source::Group(own_id.to_string()));
-        }
-        for source in sources {
+        let (protocol, from_port, to_port) = shape(rule);
+        for source in sources(rule, own_id) {
             let permission = Permission {
                 protocol: protocol.clone(),
                 from_port,
@@ -259,6 +331,112 @@ fn expand(rules: &[SecurityGroupRule], own_id: &str) -> PermissionSet {
         }
     }
     set
+}
+
+/// The live permissions of one direction, one per source.
+fn permissions_of(perms: &[IpPermission]) -> PermissionSet {
+    let mut set = PermissionSet::new();
+    for p in perms {
+        let protocol = protocol_of(p.ip_protocol().unwrap_or("-1"));
+        let (from_port, to_port) = if protocol == "-1" {
+            (None, None)
+        } else {
+            (p.from_port(), p.to_port())
+        };
+        let mut add = |source: Source, description: Option<&str>| {
+            let permission = Permission {
+                protocol: protocol.clone(),
+                from_port,
+                to_port,
+                source,
+            };
+            set.insert(permission, description.filter(|d| !d.is_empty()).map(String::from));
+        };
+        for range in p.ip_ranges() {
+            if let Some(cidr) = range.cidr_ip() {
+                add(Source::Cidr(cidr.to_string()), range.description());
+            }
+        }
+        for range in p.ipv6_ranges() {
+            if let Some(cidr) = range.cidr_ipv6() {
+                add(Source::Cidr(cidr.to_string()), range.description());
+            }
+        }
+        for pair in p.user_id_group_pairs() {
+            if let Some(group) = pair.group_id() {
+                add(Source::Group(group.to_string()), pair.description());
+            }
+        }
+    }
+    set
+}
+
+/// The live permissions in the spec's rule shape: each recorded rule with the sources that are
+/// still there (split by live description when those differ), in recorded order; then one rule
+/// per permission no recorded rule explains, in permission order.
+fn live_rules(recorded: &[SecurityGroupRule], live: &PermissionSet, own_id: &str) -> Vec<SecurityGroupRule> {
+    let mut explained: BTreeSet<&Permission> = BTreeSet::new();
+    let mut rules = Vec::new();
+    for rule in recorded {
+        let (protocol, from_port, to_port) = shape(rule);
+        let mut by_description: Vec<(Option<String>, Vec<Source>)> = Vec::new();
+        for source in sources(rule, own_id) {
+            let key = Permission {
+                protocol: protocol.clone(),
+                from_port,
+                to_port,
+                source: source.clone(),
+            };
+            let Some((permission, description)) = live.get_key_value(&key) else {
+                continue;
+            };
+            explained.insert(permission);
+            match by_description.iter_mut().find(|(d, _)| d == description) {
+                Some((_, found)) => found.push(source),
+                None => by_description.push((description.clone(), vec![source])),
+            }
+        }
+        for (description, found) in by_description {
+            let own = Source::Group(own_id.to_string());
+            rules.push(SecurityGroupRule {
+                protocol: rule.protocol.clone(),
+                from_port: rule.from_port,
+                to_port: rule.to_port,
+                cidr_blocks: rule
+                    .cidr_blocks
+                    .iter()
+                    .filter(|c| found.contains(&Source::Cidr((*c).clone())))
+                    .cloned()
+                    .collect(),
+                source_security_group: rule
+                    .source_security_group
+                    .clone()
+                    .filter(|g| found.contains(&Source::Group(g.clone()))),
+                from_self: rule.from_self && found.contains(&own),
+                description,
+            });
+        }
+    }
+    for (permission, description) in live {
+        if explained.contains(permission) {
+            continue;
+        }
+        let (cidr_blocks, source_security_group, from_self) = match &permission.source {
+            Source::Cidr(cidr) => (vec![cidr.clone()], None, false),
+            Source::Group(group) if group == own_id => (Vec::new(), None, true),
+            Source::Group(group) => (Vec::new(), Some(group.clone()), false),
+        };
+        rules.push(SecurityGroupRule {
+            protocol: permission.protocol.clone(),
+            from_port: permission.from_port.unwrap_or(0),
+            to_port: permission.to_port.unwrap_or(0),
+            cidr_blocks,
+            source_security_group,
+            from_self,
+            description: description.clone(),
+        });
+    }
+    rules
 }
 
 fn ip_permission(p: &Permission, description: Option<&String>) -> IpPermission {
@@ -445,5 +623,44 @@ mod tests {
             tags: Default::default(),
         };
         assert_eq!(Rules::of(&spec, "sg-own").egress, Rules::none().egress);
+    }
+
+    #[test]
+    fn live_rules_keep_recorded_order_then_sorted_extras() {
+        let mut web = rule("tcp", 443);
+        web.cidr_blocks = vec!["10.0.0.0/8".into(), "172.16.0.0/12".into()];
+        web.source_security_group = None;
+        web.from_self = false;
+        let mut nfs = rule("TCP", 2049);
+        nfs.cidr_blocks = vec![];
+        nfs.source_security_group = None;
+        let recorded = vec![web.clone(), nfs.clone()];
+        // Live: one CIDR of `web` revoked, `nfs` as recorded, two rules added by hand.
+        let mut live = expand(&recorded, "sg-own");
+        live.remove(&Permission {
+            protocol: "tcp".into(),
+            from_port: Some(443),
+            to_port: Some(443),
+            source: Source::Cidr("172.16.0.0/12".into()),
+        });
+        let mut extra = expand(&[rule("udp", 53), rule("-1", 0)], "sg-own");
+        extra.values_mut().for_each(|d| *d = None);
+        live.extend(extra);
+        let rules = live_rules(&recorded, &live, "sg-own");
+        let mut web_now = web.clone();
+        web_now.cidr_blocks = vec!["10.0.0.0/8".into()];
+        assert_eq!(rules[0], web_now);
+        assert_eq!(rules[1], nfs, "recorded spelling kept");
+        // Extras, one per permission, in permission order: protocol `-1` sorts first.
+        let extras: Vec<(&str, i32, bool)> = rules[2..]
+            .iter()
+            .map(|r| (r.protocol.as_str(), r.from_port, r.from_self))
+            .collect();
+        assert_eq!(extras.len(), 8, "{rules:#?}");
+        assert!(extras.iter().all(|(p, _, _)| *p == "-1" || *p == "udp"));
+        assert_eq!(rules[2].from_port, 0);
+        assert!(rules[2..].iter().all(|r| r.description.is_none()));
+        // And nothing is explained twice: reading what it read gives the same answer.
+        assert_eq!(live_rules(&rules, &live, "sg-own"), rules);
     }
 }

@@ -1,12 +1,15 @@
 //! `subnet`: CreateSubnet (no client token: an earlier attempt is found by its tags), then
 //! `map_public_ip_on_launch` through ModifySubnetAttribute. Deleting waits out the managed
 //! network interfaces (deleted runtimes, mount targets) that keep a subnet busy.
+//! Read: one DescribeSubnets for all subnets.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
 
 use super::aws::{ApiError, Ctx, Progress, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
+use super::vpc::live;
 use super::{Created, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::SubnetSpec;
 
@@ -98,6 +101,49 @@ impl Resource for Subnet {
             Err(e) if e.is_not_found() => Ok(()),
             other => other.map(|_| ()),
         }
+    }
+
+    async fn read(ctx: &Ctx, records: &[Recorded<'_, SubnetSpec>]) -> Result<Vec<Option<SubnetSpec>>, ApiError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = live::distinct(records.iter().map(|r| r.id));
+        let subnets = live::batched(&ids, |by, ids| async move {
+            let call = ctx.clients.ec2.describe_subnets();
+            let call = match by {
+                live::By::Ids => call.set_subnet_ids(Some(ids)),
+                live::By::Filter => call.filters(live::filter("subnet-id", ids)),
+            };
+            call.into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(api("ec2:DescribeSubnets"))
+        })
+        .await?;
+        let by_id: HashMap<&str, &aws_sdk_ec2::types::Subnet> =
+            subnets.iter().filter_map(|s| Some((s.subnet_id()?, s))).collect();
+        Ok(records
+            .iter()
+            .map(|r| {
+                let subnet = by_id.get(r.id)?;
+                let mut spec = r.spec.clone();
+                if let Some(vpc) = subnet.vpc_id() {
+                    spec.vpc = vpc.to_string();
+                }
+                if let Some(cidr) = subnet.cidr_block() {
+                    spec.cidr_block = cidr.to_string();
+                }
+                // `az_index` is how the zone was chosen, not something AWS reports.
+                if spec.availability_zone.is_some() {
+                    spec.availability_zone = subnet.availability_zone().map(String::from).or(spec.availability_zone);
+                }
+                spec.map_public_ip_on_launch = subnet.map_public_ip_on_launch().unwrap_or(false);
+                spec.tags = live::tags(subnet.tags());
+                Some(spec)
+            })
+            .collect())
     }
 }
 

@@ -1,9 +1,14 @@
 //! `vpc`: CreateVpc (no client token: an earlier attempt is found by its tags),
 //! then the two DNS attributes, one ModifyVpcAttribute call each as the API requires.
+//! Read: one DescribeVpcs for all VPCs, plus DescribeVpcAttribute twice per VPC (the DNS flags
+//! are only reported one attribute at a time). The [`live`] helpers serve every EC2 kind's read.
 
 use std::time::Duration;
 
-use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
+use std::collections::HashMap;
+
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
+use futures_util::future::join_all;
 
 use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
 use super::{Created, Recorded, Request, Resource, Timeouts};
@@ -71,6 +76,78 @@ impl Resource for Vpc {
             other => other.map(|_| ()),
         }
     }
+
+    async fn read(ctx: &Ctx, records: &[Recorded<'_, VpcSpec>]) -> Result<Vec<Option<VpcSpec>>, ApiError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = live::distinct(records.iter().map(|r| r.id));
+        let vpcs = live::batched(&ids, |by, ids| async move {
+            let call = ctx.clients.ec2.describe_vpcs();
+            let call = match by {
+                live::By::Ids => call.set_vpc_ids(Some(ids)),
+                live::By::Filter => call.filters(live::filter("vpc-id", ids)),
+            };
+            call.into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(api("ec2:DescribeVpcs"))
+        })
+        .await?;
+        let by_id: HashMap<&str, &aws_sdk_ec2::types::Vpc> =
+            vpcs.iter().filter_map(|v| Some((v.vpc_id()?, v))).collect();
+        let answers = records.iter().map(|r| {
+            let found = by_id.get(r.id).copied();
+            async move {
+                let Some(vpc) = found else { return Ok(None) };
+                let (support, hostnames) = futures_util::future::join(
+                    dns_flag(ctx, r.id, VpcAttributeName::EnableDnsSupport),
+                    dns_flag(ctx, r.id, VpcAttributeName::EnableDnsHostnames),
+                )
+                .await;
+                let (support, hostnames) = match (support, hostnames) {
+                    (Ok(Some(s)), Ok(Some(h))) => (s, h),
+                    // Deleted between the two calls.
+                    (Ok(None), _) | (_, Ok(None)) => return Ok(None),
+                    (Err(e), _) | (_, Err(e)) => return Err(e),
+                };
+                let mut spec = r.spec.clone();
+                if let Some(cidr) = vpc.cidr_block() {
+                    spec.cidr_block = cidr.to_string();
+                }
+                spec.enable_dns_support = support.unwrap_or(spec.enable_dns_support);
+                spec.enable_dns_hostnames = hostnames.unwrap_or(spec.enable_dns_hostnames);
+                spec.tags = live::tags(vpc.tags());
+                Ok(Some(spec))
+            }
+        });
+        join_all(answers).await.into_iter().collect()
+    }
+}
+
+/// One DNS flag of a VPC: `None` when the VPC is gone, `Some(None)` when AWS leaves it out.
+async fn dns_flag(ctx: &Ctx, id: &str, attribute: VpcAttributeName) -> Result<Option<Option<bool>>, ApiError> {
+    let out = ctx
+        .clients
+        .ec2
+        .describe_vpc_attribute()
+        .vpc_id(id)
+        .attribute(attribute.clone())
+        .send()
+        .await
+        .map_err(api("ec2:DescribeVpcAttribute"));
+    let out = match out {
+        Ok(out) => out,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let value = match attribute {
+        VpcAttributeName::EnableDnsHostnames => out.enable_dns_hostnames(),
+        _ => out.enable_dns_support(),
+    };
+    Ok(Some(value.and_then(|v| v.value())))
 }
 
 fn created(ctx: &Ctx, id: &str, spec: &VpcSpec) -> Created {
@@ -115,4 +192,82 @@ async fn set_dns(ctx: &Ctx, id: &str, spec: &VpcSpec, prior: Option<&VpcSpec>) -
             .map_err(api("ec2:ModifyVpcAttribute"))?;
     }
     Ok(())
+}
+
+/// What the EC2 kinds' reads share: batched describes that survive unknown ids, and live tags.
+pub(super) mod live {
+    use std::collections::BTreeMap;
+    use std::future::Future;
+
+    use aws_sdk_ec2::types::{Filter, Tag};
+
+    use super::super::aws::ApiError;
+    use super::super::{TAG_RESOURCE, TAG_STACK};
+
+    /// EC2 takes at most this many ids (or filter values) in one describe call.
+    const BATCH: usize = 200;
+
+    /// A spec's `tags` as AWS has them: every live tag but agentfs's own.
+    pub fn tags(tags: &[Tag]) -> BTreeMap<String, String> {
+        tags.iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+            .filter(|(k, _)| k != TAG_STACK && k != TAG_RESOURCE)
+            .collect()
+    }
+
+    pub fn filter(name: &str, values: Vec<String>) -> Filter {
+        Filter::builder().name(name).set_values(Some(values)).build()
+    }
+
+    /// The distinct ids, in first-seen order.
+    pub fn distinct<'a>(ids: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for id in ids {
+            if !out.iter().any(|o| o == id) {
+                out.push(id.to_string());
+            }
+        }
+        out
+    }
+
+    /// How a describe call names what it wants.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum By {
+        /// The call's id list (`VpcIds`, `SubnetIds`...).
+        Ids,
+        /// A filter on those ids, which leaves unknown ids out instead of failing.
+        Filter,
+    }
+
+    /// Describes `ids` in one call (per [`BATCH`]). EC2 refuses the whole batch with
+    /// `InvalidXxx.NotFound` when any id is unknown; then the same ids are described again
+    /// through a filter, so one deleted resource costs one more call, not the whole read.
+    pub async fn batched<T, F, Fut>(ids: &[String], describe: F) -> Result<Vec<T>, ApiError>
+    where
+        F: Fn(By, Vec<String>) -> Fut,
+        Fut: Future<Output = Result<Vec<T>, ApiError>>,
+    {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(BATCH) {
+            match describe(By::Ids, chunk.to_vec()).await {
+                Ok(found) => out.extend(found),
+                Err(e) if e.is_not_found() => out.extend(describe(By::Filter, chunk.to_vec()).await?),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Describes through a filter only, [`BATCH`] values per call.
+    pub async fn filtered<T, F, Fut>(values: &[String], describe: F) -> Result<Vec<T>, ApiError>
+    where
+        F: Fn(Vec<String>) -> Fut,
+        Fut: Future<Output = Result<Vec<T>, ApiError>>,
+    {
+        let mut out = Vec::new();
+        for chunk in values.chunks(BATCH) {
+            out.extend(describe(chunk.to_vec()).await?);
+        }
+        Ok(out)
+    }
 }

@@ -1,12 +1,16 @@
 //! `vpc_endpoint`: CreateVpcEndpoint for `com.amazonaws.<region>.<service>` with the deterministic
 //! client token (the SDK does not fill one in), tagged at creation, then waits for `available`.
 //! Route tables are changed in place with ModifyVpcEndpoint; delete waits until it is gone.
+//! Read: one DescribeVpcEndpoints for all endpoints (by their VPCs when an id is unknown);
+//! `deleting` and `deleted` count as gone.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_ec2::types::{ResourceType, VpcEndpoint as Endpoint, VpcEndpointType};
 
 use super::aws::{ApiError, Ctx, Poll, api, ec2_sync_tags, ec2_tag_spec, retry_transient, state_is, wait_for};
+use super::vpc::live;
 use super::{Created, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::VpcEndpointSpec;
 
@@ -142,6 +146,96 @@ impl Resource for VpcEndpoint {
         )
         .await
     }
+
+    async fn read(
+        ctx: &Ctx,
+        records: &[Recorded<'_, VpcEndpointSpec>],
+    ) -> Result<Vec<Option<VpcEndpointSpec>>, ApiError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = live::distinct(records.iter().map(|r| r.id));
+        let vpcs = live::distinct(records.iter().map(|r| r.spec.vpc.as_str()));
+        let vpcs = &vpcs;
+        let endpoints = live::batched(&ids, |by, ids| async move {
+            match by {
+                live::By::Ids => {
+                    describe_all(ctx.clients.ec2.describe_vpc_endpoints().set_vpc_endpoint_ids(Some(ids))).await
+                }
+                // The endpoints' VPCs: an endpoint never moves, and every API (and emulator)
+                // filters endpoints by `vpc-id`.
+                live::By::Filter => {
+                    live::filtered(vpcs, |vpcs| {
+                        describe_all(
+                            ctx.clients
+                                .ec2
+                                .describe_vpc_endpoints()
+                                .filters(live::filter("vpc-id", vpcs)),
+                        )
+                    })
+                    .await
+                }
+            }
+        })
+        .await?;
+        let by_id: HashMap<&str, &Endpoint> = endpoints
+            .iter()
+            .filter(|e| {
+                let state = state_of(e);
+                !state_is(&state, "deleting") && !state_is(&state, "deleted")
+            })
+            .filter_map(|e| Some((e.vpc_endpoint_id()?, e)))
+            .collect();
+        Ok(records
+            .iter()
+            .map(|r| {
+                let endpoint = by_id.get(r.id)?;
+                let mut spec = r.spec.clone();
+                if let Some(vpc) = endpoint.vpc_id() {
+                    spec.vpc = vpc.to_string();
+                }
+                if let Some(name) = endpoint.service_name() {
+                    let prefix = format!("com.amazonaws.{}.", ctx.region);
+                    spec.service = name.strip_prefix(&prefix).unwrap_or(name).to_string();
+                }
+                if let Some(kind) = endpoint.vpc_endpoint_type().map(|t| t.as_str())
+                    && !kind.eq_ignore_ascii_case(&spec.endpoint_type)
+                {
+                    spec.endpoint_type = kind.to_string();
+                }
+                // Recorded tables still there in recorded order, then the others sorted.
+                let live_tables = endpoint.route_table_ids();
+                let mut tables: Vec<String> = r
+                    .spec
+                    .route_tables
+                    .iter()
+                    .filter(|t| live_tables.contains(t))
+                    .cloned()
+                    .collect();
+                let mut extra: Vec<String> = live_tables
+                    .iter()
+                    .filter(|t| !r.spec.route_tables.contains(t))
+                    .cloned()
+                    .collect();
+                extra.sort();
+                tables.extend(extra);
+                spec.route_tables = tables;
+                spec.tags = live::tags(endpoint.tags());
+                Some(spec)
+            })
+            .collect())
+    }
+}
+
+async fn describe_all(
+    call: aws_sdk_ec2::operation::describe_vpc_endpoints::builders::DescribeVpcEndpointsFluentBuilder,
+) -> Result<Vec<Endpoint>, ApiError> {
+    call.into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(api("ec2:DescribeVpcEndpoints"))
 }
 
 fn service_name(ctx: &Ctx, spec: &VpcEndpointSpec) -> String {
