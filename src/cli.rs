@@ -60,6 +60,13 @@ pub enum Command {
     Output(OutputArgs),
     /// Remove a stack's lock left by a process that died.
     ForceUnlock(ForceUnlockArgs),
+    /// Compare the live stack with the spec: exit 0 no drift, 2 drift, 1 error.
+    #[command(
+        after_help = "Reads every recorded resource (one batched call per kind where the API allows),\nand reports, attribute by attribute, where AWS no longer matches the spec: resources deleted\nor changed by hand, rules or policies added. Policies compare semantically.\n\nExamples:\n  agentfs drift spec.toml\n  agentfs drift --json spec.toml > drift.json   # CI: fail on exit code 2"
+    )]
+    Drift(SpecArgs),
+    /// Record what AWS has now in the state, without changing AWS.
+    Refresh(SpecArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -143,6 +150,9 @@ pub struct PlanArgs {
     /// Save the plan to a file for `agentfs apply FILE`.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Plan against the recorded state only, without reading the live stack.
+    #[arg(long)]
+    pub no_refresh: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -209,13 +219,14 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Plan(args) => {
             let compiled = compile(&args.spec.spec, args.spec.json)?;
             let backend = LocalBackend::new(Path::new(STATE_DIR), &compiled.spec.stack.name);
-            let state = backend.load().map_err(|e| CliError::Other(e.to_string()))?;
-            let mut plan = plan::compute(
-                &compiled.spec,
-                &compiled.graph,
-                state.as_ref(),
-                &plan::Context::default(),
-            )?;
+            let recorded = backend.load().map_err(|e| CliError::Other(e.to_string()))?;
+            let (state, context) = match recorded {
+                Some(state) if !args.no_refresh => {
+                    runtime()?.block_on(crate::commands::refreshed(&compiled.spec, state))?
+                }
+                other => (other, plan::Context::default()),
+            };
+            let mut plan = plan::compute(&compiled.spec, &compiled.graph, state.as_ref(), &context)?;
             if args.out.is_some() {
                 plan.spec_source = Some(plan::SpecSource {
                     path: compiled.source.name.clone(),
@@ -246,13 +257,15 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Destroy(args) => runtime()?.block_on(crate::commands::destroy(args)),
         Command::Output(args) => crate::commands::output(args),
         Command::ForceUnlock(args) => crate::commands::force_unlock(args),
+        Command::Drift(args) => runtime()?.block_on(crate::commands::drift(args)),
+        Command::Refresh(args) => runtime()?.block_on(crate::commands::refresh(args)),
     }
 }
 
 /// Where local state lives, relative to the working directory.
 pub const STATE_DIR: &str = ".agentfs";
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Runtime::new().map_err(|e| CliError::Other(format!("cannot start the async runtime: {e}")))
 }
 

@@ -9,6 +9,7 @@ use crate::apply::{Engine, Options, Report};
 use crate::cli::{
     ApplyArgs, CliError, DestroyArgs, ForceUnlockArgs, OutputArgs, RunArgs, STATE_DIR, compile, compile_source,
 };
+use crate::drift;
 use crate::plan::{self, Plan};
 use crate::resources::{Clients, Ctx};
 use crate::spec::SourceFile;
@@ -101,8 +102,12 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
     let spec = &compiled.spec;
     let backend = LocalBackend::new(Path::new(STATE_DIR), &spec.stack.name);
     let _lock = LockGuard::take(&backend, "apply")?;
-    let state = backend.load()?;
     let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
+    let state = match backend.load()? {
+        // Plan against what AWS has now, so apply also repairs drift.
+        Some(recorded) => Some(refresh_with(&ctx, &recorded).await?),
+        None => None,
+    };
     let context = plan::Context {
         account_id: Some(ctx.account_id.clone()),
     };
@@ -135,7 +140,22 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
     let report = engine.apply(spec, &plan).await;
     let code = finish(&reporter, &report, "Apply");
     if report.ok() {
-        print_outputs(&engine.state(), None, reporter.is_json());
+        let state = engine.state();
+        if reporter.is_json() {
+            let outputs: serde_json::Map<String, serde_json::Value> = state
+                .outputs
+                .iter()
+                .map(|(n, o)| {
+                    (
+                        n.clone(),
+                        serde_json::json!(if o.sensitive { "(sensitive)" } else { o.value.as_str() }),
+                    )
+                })
+                .collect();
+            println!("{}", serde_json::json!({"event": "outputs", "outputs": outputs}));
+        } else {
+            print_outputs(&state, None, false);
+        }
     }
     Ok(code)
 }
@@ -322,4 +342,94 @@ pub fn force_unlock(args: ForceUnlockArgs) -> Result<ExitCode, CliError> {
         }
         None => Err(CliError::Other(format!("stack `{stack}` is not locked"))),
     }
+}
+
+async fn refresh_with(ctx: &Ctx, recorded: &State) -> Result<State, CliError> {
+    let live = drift::read_live(ctx, recorded)
+        .await
+        .map_err(|e| CliError::Other(format!("reading the live stack: {e}")))?;
+    Ok(drift::refreshed(recorded, &live))
+}
+
+/// The recorded state refreshed from AWS, with the account known (for `plan`).
+pub async fn refreshed(spec: &crate::spec::Spec, recorded: State) -> Result<(Option<State>, plan::Context), CliError> {
+    let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
+    let state = refresh_with(&ctx, &recorded).await?;
+    Ok((
+        Some(state),
+        plan::Context {
+            account_id: Some(ctx.account_id.clone()),
+        },
+    ))
+}
+
+pub async fn drift(args: crate::cli::SpecArgs) -> Result<ExitCode, CliError> {
+    let compiled = compile(&args.spec, args.json)?;
+    let spec = &compiled.spec;
+    let backend = LocalBackend::new(Path::new(STATE_DIR), &spec.stack.name);
+    let recorded = backend
+        .load()?
+        .unwrap_or_else(|| State::new(&spec.stack.name, &spec.stack.region));
+    let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
+    let live = drift::read_live(&ctx, &recorded)
+        .await
+        .map_err(|e| CliError::Other(format!("reading the live stack: {e}")))?;
+    let refreshed = drift::refreshed(&recorded, &live);
+    let context = plan::Context {
+        account_id: Some(ctx.account_id.clone()),
+    };
+    let plan = plan::compute(spec, &compiled.graph, Some(&refreshed), &context)?;
+    let report = drift::report(&plan, &recorded, &live);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+    } else {
+        print!("{}", drift::text(&report));
+    }
+    Ok(if report.drifted {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub async fn refresh(args: crate::cli::SpecArgs) -> Result<ExitCode, CliError> {
+    let compiled = compile(&args.spec, args.json)?;
+    let spec = &compiled.spec;
+    let backend = LocalBackend::new(Path::new(STATE_DIR), &spec.stack.name);
+    let _lock = LockGuard::take(&backend, "refresh")?;
+    let Some(recorded) = backend.load()? else {
+        println!("Stack `{}` has no recorded state: nothing to refresh.", spec.stack.name);
+        return Ok(ExitCode::SUCCESS);
+    };
+    let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
+    let live = drift::read_live(&ctx, &recorded)
+        .await
+        .map_err(|e| CliError::Other(format!("reading the live stack: {e}")))?;
+    let mut state = drift::refreshed(&recorded, &live);
+    let gone: Vec<String> = live
+        .iter()
+        .filter(|(_, l)| l.is_none())
+        .map(|(a, _)| a.to_string())
+        .collect();
+    let changed = live
+        .iter()
+        .filter(|(a, l)| {
+            l.as_ref()
+                .is_some_and(|l| recorded.resources.get(*a).is_some_and(|r| &r.config != l))
+        })
+        .count();
+    state.serial += 1;
+    backend.save(&state)?;
+    let gone_list = if gone.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", gone.join(", "))
+    };
+    println!(
+        "Refreshed {} resources of stack `{}`: {changed} changed, {} gone{gone_list}.",
+        live.len(),
+        spec.stack.name,
+        gone.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }

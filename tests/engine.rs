@@ -571,3 +571,64 @@ async fn prevent_destroy_refuses_destroy_and_removal() {
     let config = sdk(&emu).await;
     assert_eq!(live_counts(&config, "kept").await[0], 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_unavailability_and_iam_propagation_do_not_break_apply_or_destroy() {
+    let emu = support::Emulator::start_with(
+        r#"{"delays": {"*": 0.2}, "throttle_rate": 0.2, "unavailable_rate": 0.05, "fault_seed": 11, "iam_propagation_seconds": 20}"#,
+    );
+    let dir = applied(&emu, REFERENCE);
+    let config = sdk(&emu).await;
+    emu.configure(r#"{"throttle_rate": 0, "unavailable_rate": 0}"#);
+    assert_eq!(live_counts(&config, "fsverify").await, [1, 4, 1, 1, 1, 1, 1]);
+    emu.configure(r#"{"throttle_rate": 0.2, "unavailable_rate": 0.05}"#);
+    let out = agentfs(&emu, dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+    assert!(out.status.success(), "destroy failed:\n{}", text(&out));
+    let calls = emu.calls();
+    let faulted = calls
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !c["faulted"].is_null())
+        .count();
+    println!(
+        "faults injected and retried: {faulted} of {} calls",
+        calls.as_array().unwrap().len()
+    );
+    assert!(faulted > 10, "the fault knobs did not fire ({faulted})");
+    emu.configure(r#"{"throttle_rate": 0, "unavailable_rate": 0}"#);
+    assert_eq!(live_counts(&config, "fsverify").await, [0; 7]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn saved_plan_applies_exactly_and_goes_stale_when_state_moves() {
+    let emu = support::Emulator::start();
+    let spec = "[stack]\nname = \"saved\"\nregion = \"us-east-1\"\n\n[vpc.main]\ncidr_block = \"10.8.0.0/16\"\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("agentfs.toml"), spec).unwrap();
+    let out = agentfs(&emu, dir.path(), &["plan", "-o", "first.json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = agentfs(&emu, dir.path(), &["apply", "first.json", "--output", "plain"]);
+    assert!(out.status.success(), "{}", text(&out));
+    std::fs::write(
+        dir.path().join("agentfs.toml"),
+        spec.replace("[vpc.main]", "[vpc.main]\ntags = { team = \"a\" }"),
+    )
+    .unwrap();
+    let out = agentfs(&emu, dir.path(), &["plan", "-o", "second.json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    std::fs::write(
+        dir.path().join("agentfs.toml"),
+        spec.replace("[vpc.main]", "[vpc.main]\ntags = { team = \"b\" }"),
+    )
+    .unwrap();
+    let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = agentfs(&emu, dir.path(), &["apply", "second.json", "--output", "plain"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("state changed since this plan was made"),
+        "{}",
+        text(&out)
+    );
+}
