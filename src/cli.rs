@@ -9,8 +9,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::graph::{Graph, GraphError};
 use crate::plan::{self, Plan};
 use crate::spec::{self, Diagnostic, Located, SourceFile, Spec};
-use crate::state::Backend;
-use crate::state::local::LocalBackend;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -67,6 +65,8 @@ pub enum Command {
     Drift(SpecArgs),
     /// Record what AWS has now in the state, without changing AWS.
     Refresh(SpecArgs),
+    /// Inspect and repair recorded state: list, show, pull, push, rm, migrate.
+    State(StateArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -87,17 +87,66 @@ pub struct ApplyArgs {
     /// A spec file, or a plan saved with `agentfs plan -o FILE`.
     #[arg(default_value = "agentfs.toml")]
     pub input: PathBuf,
+    /// State in S3 instead of the spec's `[backend]` (s3://bucket/key).
+    #[arg(long, value_name = "URL")]
+    pub backend: Option<String>,
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// Which stack's state a command without a spec works on.
+#[derive(Debug, clap::Args)]
+pub struct StoreArgs {
+    /// The stack, when there are several under .agentfs/.
+    #[arg(long)]
+    pub stack: Option<String>,
+    /// State in S3 (s3://bucket/key) instead of .agentfs/ or the spec's `[backend]`.
+    #[arg(long, value_name = "URL")]
+    pub backend: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StateArgs {
+    #[command(subcommand)]
+    pub command: StateCommand,
+    /// A spec naming the stack and its backend (default: ./agentfs.toml when present).
+    #[arg(long, global = true)]
+    pub spec: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// Every recorded resource with its id and phase.
+    List,
+    /// One recorded resource as JSON.
+    Show { address: String },
+    /// The whole state as JSON on stdout.
+    Pull,
+    /// Replace the stored state with FILE; refused for another lineage or an older serial unless --force.
+    Push {
+        file: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Forget a resource without deleting it in AWS.
+    Rm { address: String },
+    /// Copy the state to S3 (s3://bucket/key); then add `[backend.s3]` to the spec.
+    Migrate {
+        #[arg(long, value_name = "URL")]
+        to: String,
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, clap::Args)]
 pub struct DestroyArgs {
     /// A spec file naming the stack (optional: the state alone is enough).
     pub spec: Option<PathBuf>,
-    /// The stack to destroy, when there are several under .agentfs/.
-    #[arg(long)]
-    pub stack: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// How long to wait for subnets and security groups that service-managed network interfaces block (e.g. 30m).
     #[arg(long, default_value = "30m", value_parser = parse_duration_arg)]
     pub blocked_wait: std::time::Duration,
@@ -109,8 +158,8 @@ pub struct DestroyArgs {
 pub struct OutputArgs {
     /// One output's name; all when absent.
     pub name: Option<String>,
-    #[arg(long)]
-    pub stack: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
     #[arg(long)]
     pub json: bool,
 }
@@ -119,8 +168,8 @@ pub struct OutputArgs {
 pub struct ForceUnlockArgs {
     /// The lock id shown by the error of the command that found the stack locked.
     pub lock_id: String,
-    #[arg(long)]
-    pub stack: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
@@ -218,14 +267,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }
         Command::Plan(args) => {
             let compiled = compile(&args.spec.spec, args.spec.json)?;
-            let backend = LocalBackend::new(Path::new(STATE_DIR), &compiled.spec.stack.name);
-            let recorded = backend.load().map_err(|e| CliError::Other(e.to_string()))?;
-            let (state, context) = match recorded {
-                Some(state) if !args.no_refresh => {
-                    runtime()?.block_on(crate::commands::refreshed(&compiled.spec, state))?
-                }
-                other => (other, plan::Context::default()),
-            };
+            let (state, context) =
+                runtime()?.block_on(crate::commands::plan_state(&compiled.spec, !args.no_refresh))?;
             let mut plan = plan::compute(&compiled.spec, &compiled.graph, state.as_ref(), &context)?;
             if args.out.is_some() {
                 plan.spec_source = Some(plan::SpecSource {
@@ -255,8 +298,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }
         Command::Apply(args) => runtime()?.block_on(crate::commands::apply(args)),
         Command::Destroy(args) => runtime()?.block_on(crate::commands::destroy(args)),
-        Command::Output(args) => crate::commands::output(args),
-        Command::ForceUnlock(args) => crate::commands::force_unlock(args),
+        Command::Output(args) => runtime()?.block_on(crate::commands::output(args)),
+        Command::ForceUnlock(args) => runtime()?.block_on(crate::commands::force_unlock(args)),
+        Command::State(args) => runtime()?.block_on(crate::commands::state(args)),
         Command::Drift(args) => runtime()?.block_on(crate::commands::drift(args)),
         Command::Refresh(args) => runtime()?.block_on(crate::commands::refresh(args)),
     }

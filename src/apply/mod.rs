@@ -10,7 +10,6 @@ pub mod progress;
 pub mod schedule;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::plan::{self, Action, Plan};
@@ -18,7 +17,7 @@ use crate::resources::{self, Call, Ctx, DispatchError, Prior, TAG_RESOURCE, TAG_
 use crate::spec::eval::{EvalError, resolve};
 use crate::spec::template::{AttrRef, Lookup, Var};
 use crate::spec::{Addr, Kind, Spec};
-use crate::state::{Backend, OutputValue, Phase, ResourceState, State, StateError};
+use crate::state::{Backend, OutputValue, Phase, ResourceState, State, StateError, Store};
 use progress::{Reporter, ResourceProgress};
 use schedule::OnFailure;
 
@@ -67,8 +66,8 @@ pub struct Options {
 
 pub struct Engine<'a> {
     ctx: &'a Ctx,
-    backend: &'a dyn Backend,
-    state: Mutex<State>,
+    backend: &'a Store,
+    state: tokio::sync::Mutex<State>,
     reporter: &'a Reporter,
     options: Options,
 }
@@ -77,41 +76,33 @@ pub struct Engine<'a> {
 const BLOCKABLE: [Kind; 4] = [Kind::Subnet, Kind::SecurityGroup, Kind::Vpc, Kind::InternetGateway];
 
 impl<'a> Engine<'a> {
-    pub fn new(
-        ctx: &'a Ctx,
-        backend: &'a dyn Backend,
-        state: State,
-        reporter: &'a Reporter,
-        options: Options,
-    ) -> Engine<'a> {
+    pub fn new(ctx: &'a Ctx, backend: &'a Store, state: State, reporter: &'a Reporter, options: Options) -> Engine<'a> {
         Engine {
             ctx,
             backend,
-            state: Mutex::new(state),
+            state: tokio::sync::Mutex::new(state),
             reporter,
             options,
         }
     }
 
     /// The state as it is now.
-    pub fn state(&self) -> State {
-        self.state
-            .lock()
-            .map(|s| s.clone())
-            .unwrap_or_else(|p| p.into_inner().clone())
+    pub async fn state(&self) -> State {
+        self.state.lock().await.clone()
     }
 
     /// Applies one change to the state and persists it before anything else happens.
-    fn record(&self, change: impl FnOnce(&mut State)) -> Result<(), StateError> {
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+    /// Writes are serialised: the lock is held until the backend has stored the change.
+    async fn record(&self, change: impl FnOnce(&mut State)) -> Result<(), StateError> {
+        let mut state = self.state.lock().await;
         change(&mut state);
         state.serial += 1;
-        self.backend.save(&state)
+        self.backend.save(&state).await
     }
 
-    fn lookup(&self) -> StateLookup {
+    async fn lookup(&self) -> StateLookup {
         StateLookup {
-            state: self.state(),
+            state: self.state().await,
             region: self.ctx.region.clone(),
             account: self.ctx.account_id.clone(),
         }
@@ -121,7 +112,9 @@ impl<'a> Engine<'a> {
     /// dependency order, then creates and updates in dependency order.
     pub async fn apply(&self, spec: &Spec, plan: &Plan) -> Report {
         let mut report = Report::default();
-        self.record(|s| s.account_id = Some(self.ctx.account_id.clone())).ok();
+        self.record(|s| s.account_id = Some(self.ctx.account_id.clone()))
+            .await
+            .ok();
         let deletes: HashSet<Addr> = plan
             .changes
             .iter()
@@ -184,7 +177,7 @@ impl<'a> Engine<'a> {
         .await;
         report.absorb(outcome);
         if report.ok() {
-            let lookup = self.lookup();
+            let lookup = self.lookup().await;
             let outputs: BTreeMap<String, OutputValue> = spec
                 .outputs
                 .values()
@@ -200,7 +193,7 @@ impl<'a> Engine<'a> {
                     })
                 })
                 .collect();
-            if let Err(e) = self.record(|s| s.outputs = outputs) {
+            if let Err(e) = self.record(|s| s.outputs = outputs).await {
                 report.failures.push((Addr::new(Kind::Vpc, "outputs"), e.to_string()));
             }
         }
@@ -225,7 +218,7 @@ impl<'a> Engine<'a> {
     async fn apply_one(&self, spec: &Spec, change: &plan::ResourceChange) -> Result<(), EngineError> {
         let addr = &change.address;
         let resource = spec.resources.get(addr).ok_or(EngineError::Unknown)?;
-        let resolved = resolve(&resource.spec, &self.lookup())?;
+        let resolved = resolve(&resource.spec, &self.lookup().await)?;
         let config = plan::config_json(&resolved);
         let config_tags = serde_json::to_value(&resolved).unwrap_or_default();
         let tags = self.full_tags(addr, &config_tags);
@@ -235,7 +228,7 @@ impl<'a> Engine<'a> {
             addr,
         };
         let address = addr.to_string();
-        let recorded = self.state().resources.get(addr).cloned();
+        let recorded = self.state().await.resources.get(addr).cloned();
         let prevent_destroy = resource.lifecycle.prevent_destroy;
 
         if change.action == Action::Update {
@@ -275,12 +268,13 @@ impl<'a> Engine<'a> {
                     r.deps = deps;
                     r.prevent_destroy = prevent_destroy;
                 }
-            })?;
+            })
+            .await?;
             return Ok(());
         }
 
         let (lineage, generation) = {
-            let state = self.state();
+            let state = self.state().await;
             (state.lineage.clone(), recorded.as_ref().map_or(0, |r| r.generation))
         };
         let token = match &recorded {
@@ -305,7 +299,8 @@ impl<'a> Engine<'a> {
                     prevent_destroy,
                 },
             );
-        })?;
+        })
+        .await?;
         let call = Call {
             address: &address,
             token: &token,
@@ -327,28 +322,29 @@ impl<'a> Engine<'a> {
                     prevent_destroy,
                 },
             );
-        })?;
+        })
+        .await?;
         Ok(())
     }
 
     /// Deletes every recorded resource, dependents first; what cannot go stays recorded.
     pub async fn destroy(&self) -> Report {
-        let all: HashSet<Addr> = self.state().resources.keys().cloned().collect();
+        let all: HashSet<Addr> = self.state().await.resources.keys().cloned().collect();
         let mut report = Report::default();
         report.absorb(self.delete_all(&all, &HashSet::new()).await);
-        let empty = self.state().resources.is_empty();
+        let empty = self.state().await.resources.is_empty();
         if empty {
-            if let Err(e) = self.backend.remove() {
+            if let Err(e) = self.backend.remove().await {
                 report.failures.push((Addr::new(Kind::Vpc, "state"), e.to_string()));
             }
-        } else if let Err(e) = self.record(|s| s.outputs.clear()) {
+        } else if let Err(e) = self.record(|s| s.outputs.clear()).await {
             report.failures.push((Addr::new(Kind::Vpc, "state"), e.to_string()));
         }
         report
     }
 
     async fn delete_all(&self, targets: &HashSet<Addr>, replaced: &HashSet<Addr>) -> schedule::Outcome<EngineError> {
-        let state = self.state();
+        let state = self.state().await;
         // A resource may go only once everything that depends on it is gone.
         let nodes: Vec<(Addr, Vec<Addr>)> = state
             .resources
@@ -382,7 +378,13 @@ impl<'a> Engine<'a> {
     }
 
     async fn delete_one(&self, addr: &Addr, replacing: bool) -> Result<(), EngineError> {
-        let mut recorded = self.state().resources.get(addr).cloned().ok_or(EngineError::Unknown)?;
+        let mut recorded = self
+            .state()
+            .await
+            .resources
+            .get(addr)
+            .cloned()
+            .ok_or(EngineError::Unknown)?;
         let progress = ResourceProgress {
             reporter: self.reporter,
             addr,
@@ -415,7 +417,8 @@ impl<'a> Engine<'a> {
                 r.id = recorded.id.clone();
                 r.attributes = recorded.attributes.clone();
             }
-        })?;
+        })
+        .await?;
         let id = recorded.id.clone().unwrap_or_default();
         let prior = Prior {
             id: &id,
@@ -435,7 +438,8 @@ impl<'a> Engine<'a> {
                 if let Some(r) = s.resources.get_mut(addr) {
                     r.phase = Phase::Created;
                 }
-            })?;
+            })
+            .await?;
             return Err(refused.into());
         }
         self.record(|s| {
@@ -452,7 +456,8 @@ impl<'a> Engine<'a> {
             } else {
                 s.resources.remove(addr);
             }
-        })?;
+        })
+        .await?;
         Ok(())
     }
 }

@@ -62,6 +62,7 @@ pub struct Spec {
     /// In file order.
     pub resources: IndexMap<Addr, Resource>,
     pub outputs: IndexMap<String, Output>,
+    pub backend: Option<model::BackendSpec>,
     /// Where each key path sits in the file, for diagnostics found later (cycles).
     pub spans: SpanIndex,
 }
@@ -149,6 +150,7 @@ fn lower(parsed: ParsedSpec) -> Spec {
         stack: parsed.stack,
         resources,
         outputs,
+        backend: parsed.backend,
         spans: parsed.spans,
     }
 }

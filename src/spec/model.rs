@@ -72,6 +72,27 @@ pub struct StackSettings {
     pub tags: Tags,
 }
 
+/// `[backend]`: where the stack's state lives. Absent: `.agentfs/<stack>.state.json`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BackendSpec {
+    /// State in S3, locked with S3 conditional writes; versioning on the bucket is recommended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3: Option<S3BackendSpec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct S3BackendSpec {
+    pub bucket: String,
+    /// Object key of the state; defaults to `agentfs/<stack>.state.json`. The lock is `<key>.lock`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Region of the state bucket; defaults to the stack's region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
 /// `[vpc.NAME]`
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

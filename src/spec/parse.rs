@@ -10,7 +10,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::addr::{Addr, Kind};
 use super::diag::Diagnostic;
-use super::model::{Meta, OutputSpec, StackSettings};
+use super::model::{BackendSpec, Meta, OutputSpec, StackSettings};
 use super::resource::ResourceSpec;
 
 const META_KEYS: [&str; 3] = ["depends_on", "lifecycle", "timeouts"];
@@ -30,6 +30,7 @@ pub struct ParsedSpec {
     /// In file order.
     pub resources: Vec<ParsedResource>,
     pub outputs: IndexMap<String, OutputSpec>,
+    pub backend: Option<BackendSpec>,
     pub spans: SpanIndex,
 }
 
@@ -108,11 +109,13 @@ pub fn parse(text: &str) -> (Option<ParsedSpec>, Vec<Diagnostic>) {
     let mut stack = None;
     let mut resources = Vec::new();
     let mut outputs = IndexMap::new();
+    let mut backend = None;
     for (key, value) in document {
         let key_span = key.span();
         let key = key.into_inner();
         match key.as_ref() {
             "stack" => stack = deserialize::<StackSettings>(value, "stack", &mut diagnostics),
+            "backend" => backend = deserialize::<BackendSpec>(value, "backend", &mut diagnostics),
             "output" => {
                 for (name, output) in named_tables(value, "output", &mut diagnostics) {
                     if let Some(spec) = deserialize::<OutputSpec>(output, &format!("output.{name}"), &mut diagnostics) {
@@ -147,6 +150,7 @@ pub fn parse(text: &str) -> (Option<ParsedSpec>, Vec<Diagnostic>) {
                 stack,
                 resources,
                 outputs,
+                backend,
                 spans,
             }),
             diagnostics,
@@ -156,7 +160,7 @@ pub fn parse(text: &str) -> (Option<ParsedSpec>, Vec<Diagnostic>) {
 }
 
 fn unknown_top_level(key: &str, span: Range<usize>) -> Diagnostic {
-    let known = Kind::ALL.iter().map(|k| k.key()).chain(["stack", "output"]);
+    let known = Kind::ALL.iter().map(|k| k.key()).chain(["stack", "output", "backend"]);
     let help = match super::suggest(key, known) {
         Some(near) => format!("did you mean `{near}`?"),
         None => {

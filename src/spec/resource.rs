@@ -52,6 +52,8 @@ macro_rules! resource_specs {
         #[allow(dead_code)]
         pub struct SpecFile {
             stack: StackSettings,
+            #[serde(default)]
+            backend: Option<BackendSpec>,
             $(
                 #[serde(default)]
                 $key: BTreeMap<String, WithMeta<$ty>>,

@@ -5,7 +5,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{Backend, LockInfo, STATE_FORMAT_VERSION, State, StateError};
+use super::{Backend, LockInfo, State, StateError, parse_state};
 
 pub struct LocalBackend {
     stack: String,
@@ -61,27 +61,16 @@ impl Backend for LocalBackend {
         self.state_path.display().to_string()
     }
 
-    fn load(&self) -> Result<Option<State>, StateError> {
-        let text = match fs::read_to_string(&self.state_path) {
+    async fn load(&self) -> Result<Option<State>, StateError> {
+        let text = match fs::read(&self.state_path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(self.io(&self.state_path)(e)),
         };
-        let path = self.describe();
-        let version: serde_json::Value = serde_json::from_str(&text).map_err(|source| StateError::Corrupt {
-            path: path.clone(),
-            source,
-        })?;
-        let found = version["format_version"].as_u64().unwrap_or(0) as u32;
-        if found != STATE_FORMAT_VERSION {
-            return Err(StateError::Version { path, found });
-        }
-        serde_json::from_value(version)
-            .map(Some)
-            .map_err(|source| StateError::Corrupt { path, source })
+        parse_state(&self.describe(), &text).map(Some)
     }
 
-    fn save(&self, state: &State) -> Result<(), StateError> {
+    async fn save(&self, state: &State) -> Result<(), StateError> {
         self.ensure_dir()?;
         let bytes = serde_json::to_vec_pretty(state).map_err(|source| StateError::Corrupt {
             path: self.describe(),
@@ -103,14 +92,14 @@ impl Backend for LocalBackend {
         Ok(())
     }
 
-    fn remove(&self) -> Result<(), StateError> {
+    async fn remove(&self) -> Result<(), StateError> {
         match fs::remove_file(&self.state_path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(self.io(&self.state_path)(e)),
             _ => Ok(()),
         }
     }
 
-    fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
+    async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
         self.ensure_dir()?;
         match create_private(&self.lock_path, true) {
             Ok(mut file) => {
@@ -120,7 +109,7 @@ impl Backend for LocalBackend {
                     .map_err(self.io(&self.lock_path))
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let holder = self.current_lock()?.unwrap_or_else(|| LockInfo {
+                let holder = self.current_lock().await?.unwrap_or_else(|| LockInfo {
                     id: "unknown".into(),
                     holder: "unknown (lock file unreadable)".into(),
                     pid: 0,
@@ -136,8 +125,8 @@ impl Backend for LocalBackend {
         }
     }
 
-    fn unlock(&self, id: &str) -> Result<(), StateError> {
-        match self.current_lock()? {
+    async fn unlock(&self, id: &str) -> Result<(), StateError> {
+        match self.current_lock().await? {
             Some(info) if info.id == id || id == "unknown" => {
                 fs::remove_file(&self.lock_path).map_err(self.io(&self.lock_path))
             }
@@ -145,7 +134,7 @@ impl Backend for LocalBackend {
         }
     }
 
-    fn current_lock(&self) -> Result<Option<LockInfo>, StateError> {
+    async fn current_lock(&self) -> Result<Option<LockInfo>, StateError> {
         match fs::read_to_string(&self.lock_path) {
             Ok(text) => Ok(serde_json::from_str(&text).ok().or(Some(LockInfo {
                 id: "unknown".into(),
@@ -164,15 +153,15 @@ impl Backend for LocalBackend {
 mod tests {
     use super::*;
 
-    #[test]
-    fn saves_atomically_with_private_mode_and_loads_back() {
+    #[tokio::test]
+    async fn saves_atomically_with_private_mode_and_loads_back() {
         let dir = tempfile::tempdir().unwrap();
         let backend = LocalBackend::new(dir.path(), "s");
-        assert!(backend.load().unwrap().is_none());
+        assert!(backend.load().await.unwrap().is_none());
         let mut state = State::new("s", "us-east-1");
         state.serial = 7;
-        backend.save(&state).unwrap();
-        assert_eq!(backend.load().unwrap().unwrap(), state);
+        backend.save(&state).await.unwrap();
+        assert_eq!(backend.load().await.unwrap().unwrap(), state);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -187,27 +176,30 @@ mod tests {
         assert!(leftovers.is_empty());
     }
 
-    #[test]
-    fn second_lock_names_the_holder_until_unlocked() {
+    #[tokio::test]
+    async fn second_lock_names_the_holder_until_unlocked() {
         let dir = tempfile::tempdir().unwrap();
         let backend = LocalBackend::new(dir.path(), "s");
         let first = LockInfo::new("apply");
-        backend.lock(&first).unwrap();
-        let err = backend.lock(&LockInfo::new("destroy")).unwrap_err();
+        backend.lock(&first).await.unwrap();
+        let err = backend.lock(&LockInfo::new("destroy")).await.unwrap_err();
         match err {
             StateError::Locked { info, .. } => assert_eq!(info, first),
             other => panic!("{other}"),
         }
-        assert!(matches!(backend.unlock("wrong"), Err(StateError::NoSuchLock(_))));
-        backend.unlock(&first.id).unwrap();
-        backend.lock(&LockInfo::new("apply")).unwrap();
+        assert!(matches!(backend.unlock("wrong").await, Err(StateError::NoSuchLock(_))));
+        backend.unlock(&first.id).await.unwrap();
+        backend.lock(&LockInfo::new("apply")).await.unwrap();
     }
 
-    #[test]
-    fn refuses_other_format_versions() {
+    #[tokio::test]
+    async fn refuses_other_format_versions() {
         let dir = tempfile::tempdir().unwrap();
         let backend = LocalBackend::new(dir.path(), "s");
         fs::write(backend.state_path(), r#"{"format_version": 99}"#).unwrap();
-        assert!(matches!(backend.load(), Err(StateError::Version { found: 99, .. })));
+        assert!(matches!(
+            backend.load().await,
+            Err(StateError::Version { found: 99, .. })
+        ));
     }
 }

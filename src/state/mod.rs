@@ -2,6 +2,7 @@
 //! that a later plan, drift check or destroy needs without the spec.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 
@@ -157,21 +158,91 @@ pub enum StateError {
     Locked { stack: String, info: LockInfo },
     #[error("no lock with id {0} is held")]
     NoSuchLock(String),
+    #[error(
+        "state {path} was changed by another writer since it was read; nothing was overwritten. Run the command again"
+    )]
+    Conflict { path: String },
+    #[error("state {path}: {operation} failed: {message}")]
+    Remote {
+        path: String,
+        operation: &'static str,
+        message: String,
+    },
 }
 
 /// Where a stack's state lives. Each backend stores one stack's state and its lock.
 pub trait Backend: Send + Sync {
-    /// A short description for messages (`.agentfs/fsverify.state.json`).
+    /// A short description for messages (`.agentfs/fsverify.state.json`, `s3://bucket/key`).
     fn describe(&self) -> String;
-    fn load(&self) -> Result<Option<State>, StateError>;
-    /// Replaces the stored state atomically: a reader sees the old or the new, never a mix.
-    fn save(&self, state: &State) -> Result<(), StateError>;
+    fn load(&self) -> impl Future<Output = Result<Option<State>, StateError>> + Send;
+    /// Replaces the stored state atomically: a reader sees the old or the new, never a mix;
+    /// a write that another writer overtook is refused, never merged or overwritten.
+    fn save(&self, state: &State) -> impl Future<Output = Result<(), StateError>> + Send;
     /// Removes the stored state (after a destroy left nothing).
-    fn remove(&self) -> Result<(), StateError>;
+    fn remove(&self) -> impl Future<Output = Result<(), StateError>> + Send;
     /// Takes the stack's lock or reports who holds it.
-    fn lock(&self, info: &LockInfo) -> Result<(), StateError>;
-    fn unlock(&self, id: &str) -> Result<(), StateError>;
-    fn current_lock(&self) -> Result<Option<LockInfo>, StateError>;
+    fn lock(&self, info: &LockInfo) -> impl Future<Output = Result<(), StateError>> + Send;
+    fn unlock(&self, id: &str) -> impl Future<Output = Result<(), StateError>> + Send;
+    fn current_lock(&self) -> impl Future<Output = Result<Option<LockInfo>, StateError>> + Send;
+}
+
+/// The configured backend, chosen at run time.
+pub enum Store {
+    Local(local::LocalBackend),
+    S3(s3::S3Backend),
+}
+
+macro_rules! delegate {
+    ($self:ident, $b:ident => $call:expr) => {
+        match $self {
+            Store::Local($b) => $call,
+            Store::S3($b) => $call,
+        }
+    };
+}
+
+impl Backend for Store {
+    fn describe(&self) -> String {
+        delegate!(self, b => b.describe())
+    }
+    async fn load(&self) -> Result<Option<State>, StateError> {
+        delegate!(self, b => b.load().await)
+    }
+    async fn save(&self, state: &State) -> Result<(), StateError> {
+        delegate!(self, b => b.save(state).await)
+    }
+    async fn remove(&self) -> Result<(), StateError> {
+        delegate!(self, b => b.remove().await)
+    }
+    async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
+        delegate!(self, b => b.lock(info).await)
+    }
+    async fn unlock(&self, id: &str) -> Result<(), StateError> {
+        delegate!(self, b => b.unlock(id).await)
+    }
+    async fn current_lock(&self) -> Result<Option<LockInfo>, StateError> {
+        delegate!(self, b => b.current_lock().await)
+    }
+}
+
+/// Checks a state read from elsewhere (a backend, a file to push) before trusting it.
+pub fn parse_state(path: &str, text: &[u8]) -> Result<State, StateError> {
+    let value: serde_json::Value = serde_json::from_slice(text).map_err(|source| StateError::Corrupt {
+        path: path.to_string(),
+        source,
+    })?;
+    let found = value["format_version"].as_u64().unwrap_or(0) as u32;
+    if found != STATE_FORMAT_VERSION {
+        return Err(StateError::Version {
+            path: path.to_string(),
+            found,
+        });
+    }
+    serde_json::from_value(value).map_err(|source| StateError::Corrupt {
+        path: path.to_string(),
+        source,
+    })
 }
 
 pub mod local;
+pub mod s3;
