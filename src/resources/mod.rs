@@ -84,6 +84,14 @@ impl Created {
     }
 }
 
+/// An existing resource found by [`Resource::find`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// Its `agentfs:resource` tag (`subnet.private_a`), if it carries one.
+    pub address: Option<String>,
+    pub created: Created,
+}
+
 /// Default waiter limits; the spec's `timeouts` override them per resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
@@ -123,6 +131,22 @@ pub trait Resource {
     ) -> impl Future<Output = Result<Created, ApiError>> + Send;
 
     fn delete(ctx: &Ctx, prior: &Recorded<'_, Self::Spec>) -> impl Future<Output = Result<(), ApiError>> + Send;
+
+    /// Finds existing resources of this kind: those with the given `ids` (import), or, when
+    /// `ids` is empty, every one that belongs to `ctx.stack` (recover after a lost state):
+    /// tagged `agentfs:stack`, or, for kinds AWS cannot tag, reached through a tagged parent.
+    /// Each comes with its `agentfs:resource` tag value when it has one, and the same
+    /// attributes `create` returns. Unknown ids are left out, not errors.
+    fn find(ctx: &Ctx, ids: &[&str]) -> impl Future<Output = Result<Vec<Found>, ApiError>> + Send {
+        let _ = (ctx, ids);
+        async {
+            Err(ApiError::new(
+                "agentfs",
+                "Unsupported",
+                "finding existing resources of this kind is not implemented yet",
+            ))
+        }
+    }
 
     /// Reads the live configuration of every recorded resource of this kind, batched into as
     /// few calls as the API allows. Each answer is the recorded spec with every field AWS
@@ -237,6 +261,13 @@ macro_rules! registry {
                     let live = <$module::$ty as Resource>::read(ctx, &recorded).await?;
                     Ok(live.into_iter().map(|l| l.and_then(|spec| serde_json::to_value(ResourceSpec::$variant(spec)).ok())).collect())
                 })*
+            }
+        }
+
+        /// Finds existing resources of one kind (see [`Resource::find`]).
+        pub async fn find(ctx: &Ctx, kind: Kind, ids: &[&str]) -> Result<Vec<Found>, DispatchError> {
+            match kind {
+                $(Kind::$variant => Ok(<$module::$ty as Resource>::find(ctx, ids).await?),)*
             }
         }
 
