@@ -67,6 +67,35 @@ pub enum Command {
     Refresh(SpecArgs),
     /// Inspect and repair recorded state: list, show, pull, push, rm, migrate.
     State(StateArgs),
+    /// Rebuild a lost state from the `agentfs:stack` / `agentfs:resource` tags in AWS.
+    #[command(
+        after_help = "Resources AWS cannot tag (routes, route table associations, mount targets) are found\nthrough their tagged parents and matched to the spec by the fields that identify them.\nAnything found but not placed, and anything in the spec but not found, is reported."
+    )]
+    Recover(RecoverArgs),
+    /// Adopt an existing AWS resource into the state as ADDRESS of the spec.
+    #[command(
+        after_help = "Example:\n  agentfs import agentfs.toml vpc.main vpc-0abc123\nThen `agentfs plan` shows how the resource differs from the spec and apply converges it."
+    )]
+    Import(ImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RecoverArgs {
+    #[arg(default_value = "agentfs.toml")]
+    pub spec: PathBuf,
+    /// Replace an existing state.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The spec file.
+    pub spec: PathBuf,
+    /// The resource's address in the spec, e.g. `vpc.main`.
+    pub address: String,
+    /// The AWS id (for a role or bucket: its name).
+    pub id: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -301,6 +330,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Output(args) => runtime()?.block_on(crate::commands::output(args)),
         Command::ForceUnlock(args) => runtime()?.block_on(crate::commands::force_unlock(args)),
         Command::State(args) => runtime()?.block_on(crate::commands::state(args)),
+        Command::Recover(args) => runtime()?.block_on(crate::commands::recover(args)),
+        Command::Import(args) => runtime()?.block_on(crate::commands::import(args)),
         Command::Drift(args) => runtime()?.block_on(crate::commands::drift(args)),
         Command::Refresh(args) => runtime()?.block_on(crate::commands::refresh(args)),
     }
@@ -316,7 +347,10 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 fn emit_plan(plan: &Plan, args: &PlanArgs) -> Result<(), CliError> {
     if let Some(path) = &args.out {
         let bytes = serde_json::to_vec_pretty(plan).map_err(|e| CliError::Other(e.to_string()))?;
-        std::fs::write(path, bytes).map_err(|source| CliError::Write {
+        // A saved plan embeds the spec, sensitive values included: readable by its owner only.
+        let write = crate::state::local::create_private(path, false)
+            .and_then(|mut file| std::io::Write::write_all(&mut file, &bytes));
+        write.map_err(|source| CliError::Write {
             path: path.clone(),
             source,
         })?;

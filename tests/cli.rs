@@ -79,3 +79,21 @@ fn invalid_spec_exits_one_naming_file_line_and_field() {
     assert!(stderr.contains("bad.toml:6:14: error[agentfs::cidr]"), "{stderr}");
     assert!(stderr.contains("vpc.main.cidr_block"), "{stderr}");
 }
+
+#[test]
+fn saved_plans_embed_the_spec_and_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let plan_file = dir.path().join("plan.json");
+    let out = agentfs(&["plan", "-o", plan_file.to_str().unwrap(), REFERENCE]);
+    assert!(out.status.success());
+    let mode = std::fs::metadata(&plan_file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&plan_file).unwrap()).unwrap();
+    assert!(
+        saved["spec_source"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("[agentcore_runtime.agent]")
+    );
+}

@@ -15,7 +15,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import consistency, inventory, scheduler
+from . import consistency, hold, inventory, scheduler
 from .calls import CALLS
 from .config import CONFIG
 
@@ -30,6 +30,7 @@ def reset_everything(reset_config: bool = False) -> None:
     BackendDict.reset()
     reset_model_data()
     consistency.reset()
+    hold.reset()
     CALLS.clear()
     if reset_config:
         CONFIG.reset()
@@ -56,7 +57,11 @@ def handle(environ: dict[str, Any]) -> tuple[int, Any]:
         if route == "config" and method == "GET":
             return 200, CONFIG.snapshot()
         if route == "config" and method == "POST":
-            return 200, CONFIG.update(_read_json(environ))
+            changes = _read_json(environ)
+            result = CONFIG.update(changes)
+            if isinstance(changes, dict) and "hold_after_mutating_calls" in changes:
+                hold.rearm()
+            return 200, result
         if route == "reset" and method == "POST":
             body = _read_json(environ)
             reset_everything(bool(body.get("config")) if isinstance(body, dict) else False)

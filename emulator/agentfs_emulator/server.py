@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any
 
-from . import s3_fixes, calls, control, faults, scheduler
+from . import s3_fixes, calls, control, faults, hold, scheduler
 from .config import CONFIG, DEFAULT_DELAYS
 
 ENV_CONFIG = "AGENTFS_EMULATOR_CONFIG"
@@ -75,17 +75,30 @@ class EmulatorApp:
             return lambda _data: None
 
         with self.lock:
-            scheduler.tick()
-            body = b"".join(self.moto_app(environ, capture))
+            gate = hold.held()
+            if gate is None:
+                scheduler.tick()
+                body = b"".join(self.moto_app(environ, capture))
+                tripped = hold.served(operation)
+        if gate is not None:
+            # Held before moto (see hold.py): never executed, answered 503 once released.
+            hold.wait(gate)
+            _drain(environ)
+            status, headers, body = faults.fault_response(service, "unavailable")
+            start_response(f"{status} HELD", headers + [("Content-Length", str(len(body)))])
+            calls.CALLS.record(service, operation, method, path, status, "held", started, time.time() - started)
+            return [body]
         fixed = s3_fixes.fix_body(service, operation, body)
         headers = list(seen.get("headers", []))
         if fixed is not body:
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
             headers.append(("Content-Length", str(len(fixed))))
             body = fixed
-        start_response(seen.get("status", "500 ERROR"), headers)
         status_code = int(str(seen.get("status", "0")).split()[0])
         calls.CALLS.record(service, operation, method, path, status_code, None, started, time.time() - started)
+        if tripped is not None:
+            hold.wait(tripped)  # the N-th mutating call: executed and logged, its answer held back
+        start_response(seen.get("status", "500 ERROR"), headers)
         return [body]
 
 

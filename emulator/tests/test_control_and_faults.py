@@ -100,3 +100,45 @@ def test_inventory_lists_tagged_roles(emu, iam):
     iam.create_role(RoleName="tagged", AssumeRolePolicyDocument="{}", Tags=[{"Key": "agentfs:stack", "Value": "s"}])
     roles = emu.inventory()["123456789012"]["global"]["iam"]["roles"]
     assert [(r["name"], r["tags"]) for r in roles] == [("tagged", {"agentfs:stack": "s"})]
+
+
+def test_hold_after_mutating_calls(emu, ec2):
+    """The N-th mutating call takes effect but its answer is held, and so is every later call;
+    re-setting the knob releases them: later calls are answered 503 without being executed."""
+    import threading
+
+    emu.configure(hold_after_mutating_calls=2)
+    ec2.describe_vpcs()  # reads are not counted
+    ec2.create_vpc(CidrBlock="10.1.0.0/16")
+    results = {}
+
+    def second():
+        results["second"] = no_retry(emu, "ec2").create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
+
+    def third():
+        try:
+            no_retry(emu, "ec2").create_vpc(CidrBlock="10.3.0.0/16")
+        except ClientError as err:
+            results["third"] = err.response["ResponseMetadata"]["HTTPStatusCode"]
+
+    held = threading.Thread(target=second)
+    held.start()
+    for _ in range(200):
+        if [c["operation"] for c in emu.calls()].count("CreateVpc") == 2:
+            break
+        threading.Event().wait(0.02)
+    later = threading.Thread(target=third)
+    later.start()
+    later.join(0.5)
+    assert held.is_alive() and later.is_alive()  # both held; the control API still answers
+    cidrs = sorted(v["cidr_block"] for v in emu.inventory()["123456789012"]["us-east-1"]["ec2"]["vpcs"])
+    assert cidrs == ["10.1.0.0/16", "10.2.0.0/16"]  # the second took effect, the third did not
+
+    emu.configure(hold_after_mutating_calls=None)
+    held.join(10)
+    later.join(10)
+    assert results["second"].startswith("vpc-") and results["third"] == 503
+    assert emu.calls()[-1]["faulted"] == "held"
+    cidrs = sorted(v["cidr_block"] for v in emu.inventory()["123456789012"]["us-east-1"]["ec2"]["vpcs"])
+    assert cidrs == ["10.1.0.0/16", "10.2.0.0/16"]
+    ec2.create_vpc(CidrBlock="10.4.0.0/16")  # off again: nothing is held

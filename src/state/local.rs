@@ -40,7 +40,7 @@ impl LocalBackend {
 }
 
 /// Opens a new file readable by its owner only: state holds ids and configuration.
-fn create_private(path: &Path, exclusive: bool) -> std::io::Result<File> {
+pub(crate) fn create_private(path: &Path, exclusive: bool) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true);
     if exclusive {
