@@ -600,3 +600,77 @@ pub async fn state(args: StateArgs) -> Result<ExitCode, CliError> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+pub async fn recover(args: crate::cli::RecoverArgs) -> Result<ExitCode, CliError> {
+    let compiled = compile(&args.spec, false)?;
+    let spec = &compiled.spec;
+    let store = open_store(None, spec.backend.as_ref(), &spec.stack.name, &spec.stack.region).await?;
+    with_lock(&store, "recover", async {
+        if let Some(existing) = store.load().await?
+            && !args.force
+        {
+            return Err(CliError::Other(format!(
+                "{} already holds a state with {} resources; --force replaces it",
+                store.describe(),
+                existing.resources.len()
+            )));
+        }
+        let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
+        let order: Vec<crate::spec::Addr> = compiled.graph.create_order().cloned().collect();
+        let recovered = crate::recover::recover(&ctx, spec, &order)
+            .await
+            .map_err(|e| CliError::Other(e.to_string()))?;
+        store.save(&recovered.state).await?;
+        println!(
+            "Recovered {} of {} resources of stack `{}` into {}.",
+            recovered.state.resources.len(),
+            spec.resources.len(),
+            spec.stack.name,
+            store.describe()
+        );
+        if !recovered.missing.is_empty() {
+            let list: Vec<String> = recovered.missing.iter().map(|a| a.to_string()).collect();
+            println!("Not found in AWS (the next apply creates them): {}", list.join(", "));
+        }
+        if !recovered.unplaced.is_empty() {
+            let list: Vec<String> = recovered.unplaced.iter().map(|(k, id)| format!("{k} {id}")).collect();
+            println!(
+                "Found for this stack but matching nothing in the spec (left alone): {}",
+                list.join(", ")
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+    .await
+}
+
+pub async fn import(args: crate::cli::ImportArgs) -> Result<ExitCode, CliError> {
+    let compiled = compile(&args.spec, false)?;
+    let spec = &compiled.spec;
+    let addr: crate::spec::Addr = args.address.parse().map_err(|e| CliError::Other(format!("{e}")))?;
+    let store = open_store(None, spec.backend.as_ref(), &spec.stack.name, &spec.stack.region).await?;
+    with_lock(&store, "import", async {
+        let mut state = store
+            .load()
+            .await?
+            .unwrap_or_else(|| State::new(&spec.stack.name, &spec.stack.region));
+        if state.resources.contains_key(&addr) {
+            return Err(CliError::Other(format!(
+                "`{addr}` is already in the state; `agentfs state rm {addr}` first to re-import"
+            )));
+        }
+        let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
+        state.account_id = Some(ctx.account_id.clone());
+        crate::recover::import(&ctx, spec, &mut state, &addr, &args.id)
+            .await
+            .map_err(|e| CliError::Other(e.to_string()))?;
+        state.serial += 1;
+        store.save(&state).await?;
+        println!(
+            "Imported {} as {addr}. `agentfs plan` shows how it differs from the spec; `agentfs apply` converges it.",
+            args.id
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+    .await
+}

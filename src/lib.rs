@@ -9,6 +9,7 @@ pub mod commands;
 pub mod drift;
 pub mod graph;
 pub mod plan;
+pub mod recover;
 pub mod resources;
 pub mod spec;
 pub mod state;

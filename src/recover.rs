@@ -1,0 +1,217 @@
+//! Rebuilding state from AWS: `recover` finds a stack's resources by their tags (and the
+//! untaggable ones through their tagged parents), `import` adopts one resource by id.
+//! Both record what AWS has now, so the next plan shows only real differences.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::plan::config_json;
+use crate::resources::{self, Created, Ctx, DispatchError, Found, Listed, Prior, TAG_RESOURCE, TAG_STACK};
+use crate::spec::eval::{EvalError, resolve};
+use crate::spec::template::{AttrRef, Lookup, Var};
+use crate::spec::{Addr, Kind, Spec};
+use crate::state::{Phase, ResourceState, State};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecoverError {
+    #[error(transparent)]
+    Api(#[from] DispatchError),
+    #[error("`{0}` is not in the spec")]
+    NotInSpec(String),
+    #[error("{addr} depends on resources that are not recorded yet ({source}); import those first")]
+    Unresolved { addr: Addr, source: EvalError },
+    #[error("no {kind} with id `{id}` exists")]
+    NotFound { kind: Kind, id: String },
+}
+
+/// What recover rebuilt and what it could not place.
+#[derive(Debug)]
+pub struct Recovered {
+    pub state: State,
+    /// In the spec, but nothing in AWS matched.
+    pub missing: Vec<Addr>,
+    /// Found in AWS for this stack, but matching nothing in the spec.
+    pub unplaced: Vec<(Kind, String)>,
+}
+
+/// Template values from the state being rebuilt.
+struct Rebuilding<'a> {
+    state: &'a State,
+    ctx: &'a Ctx,
+}
+
+impl Lookup for Rebuilding<'_> {
+    fn var(&self, var: Var) -> Option<String> {
+        Some(match var {
+            Var::Stack => self.ctx.stack.clone(),
+            Var::Region => self.ctx.region.clone(),
+            Var::AccountId => self.ctx.account_id.clone(),
+        })
+    }
+
+    fn attr(&self, attr: &AttrRef) -> Option<String> {
+        self.state
+            .resources
+            .get(&attr.addr)?
+            .attributes
+            .get(&attr.attribute)
+            .cloned()
+    }
+}
+
+fn tags_of(ctx: &Ctx, addr: &Addr, config: &serde_json::Value) -> BTreeMap<String, String> {
+    let mut tags: BTreeMap<String, String> = config
+        .get("tags")
+        .and_then(|t| t.as_object())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    tags.insert(TAG_STACK.into(), ctx.stack.clone());
+    tags.insert(TAG_RESOURCE.into(), addr.to_string());
+    tags
+}
+
+/// The live configuration of `found`, read with `desired` as the base for unreadable fields.
+async fn live_config(
+    ctx: &Ctx,
+    addr: &Addr,
+    created: &Created,
+    desired: &serde_json::Value,
+) -> Result<Option<serde_json::Value>, DispatchError> {
+    let address = addr.to_string();
+    let tags = tags_of(ctx, addr, desired);
+    let listed = [Listed {
+        address: &address,
+        prior: Prior {
+            id: &created.id,
+            attributes: &created.attributes,
+            config: desired,
+            tags: &tags,
+        },
+    }];
+    Ok(resources::read(ctx, addr.kind, &listed)
+        .await?
+        .into_iter()
+        .next()
+        .flatten())
+}
+
+/// An untagged resource is the spec's when every field that identifies it (those a change
+/// of which forces replacement) is what the spec asks for.
+fn same_identity(kind: Kind, live: &serde_json::Value, desired: &serde_json::Value) -> bool {
+    resources::replace_triggers(kind)
+        .iter()
+        .all(|field| live.get(*field) == desired.get(*field))
+}
+
+fn record(state: &mut State, spec: &Spec, addr: &Addr, created: Created, config: serde_json::Value) {
+    let resource = &spec.resources[addr];
+    state.resources.insert(
+        addr.clone(),
+        ResourceState {
+            phase: Phase::Created,
+            id: Some(created.id),
+            attributes: created.attributes,
+            config,
+            deps: resource.deps.iter().cloned().collect(),
+            generation: 0,
+            prevent_destroy: resource.lifecycle.prevent_destroy,
+        },
+    );
+}
+
+/// Rebuilds the state of `spec`'s stack from what AWS holds, in dependency order.
+pub async fn recover(ctx: &Ctx, spec: &Spec, order: &[Addr]) -> Result<Recovered, RecoverError> {
+    let kinds: Vec<Kind> = {
+        let mut kinds: Vec<Kind> = spec.resources.keys().map(|a| a.kind).collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
+    };
+    let mut found: BTreeMap<Kind, Vec<Found>> = BTreeMap::new();
+    for kind in kinds {
+        found.insert(kind, resources::find(ctx, kind, &[]).await?);
+    }
+    let mut used: HashSet<(Kind, String)> = HashSet::new();
+    let mut state = State::new(&spec.stack.name, &spec.stack.region);
+    state.account_id = Some(ctx.account_id.clone());
+    let mut missing = Vec::new();
+    for addr in order {
+        let Ok(resolved) = resolve(&spec.resources[addr].spec, &Rebuilding { state: &state, ctx }) else {
+            missing.push(addr.clone());
+            continue;
+        };
+        let desired = config_json(&resolved);
+        let candidates: Vec<&Found> = found[&addr.kind]
+            .iter()
+            .filter(|f| !used.contains(&(addr.kind, f.created.id.clone())))
+            .collect();
+        let mut placed = None;
+        if let Some(tagged) = candidates
+            .iter()
+            .find(|f| f.address.as_deref() == Some(addr.to_string().as_str()))
+        {
+            placed = live_config(ctx, addr, &tagged.created, &desired)
+                .await?
+                .map(|live| (tagged.created.clone(), live));
+        } else {
+            for untagged in candidates.iter().filter(|f| f.address.is_none()) {
+                if let Some(live) = live_config(ctx, addr, &untagged.created, &desired).await?
+                    && same_identity(addr.kind, &live, &desired)
+                {
+                    placed = Some((untagged.created.clone(), live));
+                    break;
+                }
+            }
+        }
+        match placed {
+            Some((created, live)) => {
+                used.insert((addr.kind, created.id.clone()));
+                record(&mut state, spec, addr, created, live);
+            }
+            None => missing.push(addr.clone()),
+        }
+    }
+    let unplaced = found
+        .iter()
+        .flat_map(|(kind, list)| {
+            list.iter()
+                .filter(|f| !used.contains(&(*kind, f.created.id.clone())))
+                .map(|f| (*kind, f.created.id.clone()))
+        })
+        .collect();
+    Ok(Recovered {
+        state,
+        missing,
+        unplaced,
+    })
+}
+
+/// Adopts the existing resource `id` as `addr` of the spec into `state`.
+pub async fn import(ctx: &Ctx, spec: &Spec, state: &mut State, addr: &Addr, id: &str) -> Result<(), RecoverError> {
+    let resource = spec
+        .resources
+        .get(addr)
+        .ok_or_else(|| RecoverError::NotInSpec(addr.to_string()))?;
+    let resolved = resolve(&resource.spec, &Rebuilding { state, ctx }).map_err(|source| RecoverError::Unresolved {
+        addr: addr.clone(),
+        source,
+    })?;
+    let desired = config_json(&resolved);
+    let not_found = || RecoverError::NotFound {
+        kind: addr.kind,
+        id: id.to_string(),
+    };
+    let found = resources::find(ctx, addr.kind, &[id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(not_found)?;
+    let live = live_config(ctx, addr, &found.created, &desired)
+        .await?
+        .ok_or_else(not_found)?;
+    record(state, spec, addr, found.created, live);
+    Ok(())
+}
