@@ -46,21 +46,37 @@ fn agentfs(emu: &support::Emulator, dir: &Path, args: &[&str]) -> Output {
 }
 
 fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 async fn s3(emu: &support::Emulator) -> aws_sdk_s3::Client {
     let config = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(emu.endpoint())
         .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sts::config::Credentials::new("testing", "testing", None, None, "test"))
+        .credentials_provider(aws_sdk_sts::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
         .load()
         .await;
-    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build())
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    )
 }
 
 async fn state_object(s3: &aws_sdk_s3::Client) -> serde_json::Value {
-    let object = s3.get_object().bucket("team-state").key("agentfs/team.state.json").send().await.unwrap();
+    let object = s3
+        .get_object()
+        .bucket("team-state")
+        .key("agentfs/team.state.json")
+        .send()
+        .await
+        .unwrap();
     serde_json::from_slice(&object.body.collect().await.unwrap().to_vec()).unwrap()
 }
 
@@ -90,12 +106,29 @@ async fn two_simultaneous_applies_one_runs_the_other_fails_fast_naming_the_holde
     let winners = outcomes.iter().filter(|(ok, _)| *ok).count();
     assert_eq!(winners, 1, "exactly one apply runs: {outcomes:#?}");
     let (_, loser) = outcomes.iter().find(|(ok, _)| !ok).unwrap();
-    assert!(loser.contains("is locked") && loser.contains("held by") && loser.contains("for `apply`"), "{loser}");
+    assert!(
+        loser.contains("is locked") && loser.contains("held by") && loser.contains("for `apply`"),
+        "{loser}"
+    );
 
     let state = state_object(&s3).await;
     assert_eq!(state["resources"].as_object().unwrap().len(), 5);
-    assert!(state["resources"].as_object().unwrap().values().all(|r| r["phase"] == "created"));
-    assert!(s3.head_object().bucket("team-state").key("agentfs/team.state.json.lock").send().await.is_err(), "lock released");
+    assert!(
+        state["resources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|r| r["phase"] == "created")
+    );
+    assert!(
+        s3.head_object()
+            .bucket("team-state")
+            .key("agentfs/team.state.json.lock")
+            .send()
+            .await
+            .is_err(),
+        "lock released"
+    );
 
     let out = agentfs(&emu, one.path(), &["plan", "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -133,8 +166,18 @@ async fn stale_lock_of_a_killed_process_is_reported_with_its_age_and_force_unloc
     let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
     assert_eq!(out.status.code(), Some(1));
     let message = text(&out);
-    assert!(message.contains("since") && message.contains("s ago") && message.contains("force-unlock"), "{message}");
-    let id = message.split("lock id ").nth(1).unwrap().split(['.', ' ', '\n']).next().unwrap().to_string();
+    assert!(
+        message.contains("since") && message.contains("s ago") && message.contains("force-unlock"),
+        "{message}"
+    );
+    let id = message
+        .split("lock id ")
+        .nth(1)
+        .unwrap()
+        .split(['.', ' ', '\n'])
+        .next()
+        .unwrap()
+        .to_string();
     let out = agentfs(&emu, dir.path(), &["force-unlock", &id]);
     assert!(out.status.success(), "{}", text(&out));
     let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
@@ -170,13 +213,22 @@ async fn state_commands_pull_push_rm_and_migrate_with_safety_checks() {
     let out = agentfs(&emu, dir.path(), &["state", "push", "foreign.json"]);
     assert!(text(&out).contains("another stack's state"), "{}", text(&out));
 
-    let out = agentfs(&emu, dir.path(), &["state", "migrate", "--to", "s3://team-state/agentfs/team.state.json"]);
+    let out = agentfs(
+        &emu,
+        dir.path(),
+        &["state", "migrate", "--to", "s3://team-state/agentfs/team.state.json"],
+    );
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(state_object(&s3).await["lineage"], pulled["lineage"]);
     std::fs::write(dir.path().join("agentfs.toml"), SPEC).unwrap();
     std::fs::remove_dir_all(dir.path().join(".agentfs")).unwrap();
     let out = agentfs(&emu, dir.path(), &["plan", "--detailed-exitcode"]);
-    assert_eq!(out.status.code(), Some(0), "the migrated state is the stack's: {}", text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the migrated state is the stack's: {}",
+        text(&out)
+    );
 
     let out = agentfs(&emu, dir.path(), &["state", "rm", "elastic_ip.nat"]);
     assert!(out.status.success(), "{}", text(&out));

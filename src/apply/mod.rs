@@ -239,7 +239,11 @@ impl<'a> Engine<'a> {
                 .iter()
                 .any(|a| !local_only.contains(&a.path.split(['.', '[']).next().unwrap_or("")));
             let created = if api_change {
-                let prior_tags = self.full_tags(addr, &prior.config);
+                // The recorded tags without agentfs's own: a resource that was imported or recovered
+                // may lack them, so every tag update (re)sends them.
+                let mut prior_tags = self.full_tags(addr, &prior.config);
+                prior_tags.remove(TAG_STACK);
+                prior_tags.remove(TAG_RESOURCE);
                 let id = prior.id.clone().unwrap_or_default();
                 let call = Call {
                     address: &address,

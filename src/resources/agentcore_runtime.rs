@@ -20,8 +20,8 @@ use aws_sdk_bedrockagentcorecontrol::types::{
 use futures_util::future::try_join_all;
 
 use super::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, retry_transient, wait_for};
-use super::s3files_file_system::{set_or_recorded, tag_changes, user_tags};
-use super::{Created, Progress, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
+use super::s3files_file_system::{Owner, absent, each, keep, owned, set_or_recorded, tag_changes, user_tags};
+use super::{Created, Found, Progress, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
 use crate::spec::model::{AgentcoreRuntimeSpec, FilesystemMount};
 
 pub struct AgentcoreRuntime;
@@ -150,6 +150,67 @@ impl Resource for AgentcoreRuntime {
             },
         )
         .await
+    }
+
+    /// Import: GetAgentRuntime per id, then ListTagsForResource on its ARN. Recover:
+    /// ListAgentRuntimes (paginated), then ListTagsForResource per runtime, keeping those
+    /// tagged with the stack. Runtimes being deleted are left out.
+    async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
+        let candidates: Vec<Created> = if ids.is_empty() {
+            let runtimes = ctx
+                .clients
+                .agentcore
+                .list_agent_runtimes()
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(api("bedrock-agentcore:ListAgentRuntimes"))?;
+            runtimes
+                .iter()
+                .filter(|r| !matches!(r.status(), AgentRuntimeStatus::Deleting))
+                .map(|r| {
+                    attributes(
+                        r.agent_runtime_id(),
+                        r.agent_runtime_arn(),
+                        r.agent_runtime_name(),
+                        r.agent_runtime_version(),
+                    )
+                })
+                .collect()
+        } else {
+            let looked_up = each(owned(ids), |id| async move {
+                let id = id.as_str();
+                match get(ctx, id).await {
+                    Ok(out) if matches!(out.status(), AgentRuntimeStatus::Deleting) => Ok(None),
+                    Ok(out) => Ok(Some(attributes(
+                        out.agent_runtime_id(),
+                        out.agent_runtime_arn(),
+                        out.agent_runtime_name(),
+                        out.agent_runtime_version(),
+                    ))),
+                    Err(e) if absent(&e) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .await?;
+            looked_up.into_iter().flatten().collect()
+        };
+        let found = each(candidates, |created| async move {
+            let arn = created.attributes.get("arn").cloned().unwrap_or_default();
+            match tags_of(ctx, &arn).await {
+                Ok(tags) => Ok(Some((
+                    Owner::of(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+                    created,
+                ))),
+                // Deleted between the listing and this call.
+                Err(e) if e.is_not_found() => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
+        Ok(keep(ctx, ids, found))
     }
 
     /// Per runtime: GetAgentRuntime and ListTagsForResource (on the recorded ARN, so both run

@@ -14,8 +14,8 @@ use futures_util::future::try_join_all;
 use super::aws::{ApiError, Ctx, Poll, api, wait_for};
 use super::efs_file_system::{efs_tags, sync_tags};
 use super::s3files_access_point::live_root_directory;
-use super::s3files_file_system::user_tags;
-use super::{Created, Recorded, Request, Resource, Timeouts};
+use super::s3files_file_system::{Owner, absent, each, keep, owned, user_tags};
+use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::{self, EfsAccessPointSpec};
 
 pub struct EfsAccessPoint;
@@ -136,6 +136,48 @@ impl Resource for EfsAccessPoint {
             },
         )
         .await
+    }
+
+    /// Import: one DescribeAccessPoints per id. Recover: one DescribeAccessPoints for the whole
+    /// account (paginated; it carries the tags), keeping those tagged with the stack.
+    async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
+        let listed: Vec<AccessPointDescription> = if ids.is_empty() {
+            ctx.clients
+                .efs
+                .describe_access_points()
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(api("efs:DescribeAccessPoints"))?
+        } else {
+            let looked_up = each(owned(ids), |id| async move {
+                let id = id.as_str();
+                match describe(ctx, id).await {
+                    Ok(ap) => Ok(ap),
+                    Err(e) if absent(&e) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .await?;
+            looked_up.into_iter().flatten().collect()
+        };
+        let found = listed
+            .iter()
+            .filter(|ap| {
+                !matches!(
+                    ap.life_cycle_state(),
+                    Some(LifeCycleState::Deleting | LifeCycleState::Deleted)
+                )
+            })
+            .map(|ap| {
+                let id = ap.access_point_id()?;
+                let owner = Owner::of(ap.tags().iter().map(|t| (t.key(), t.value())));
+                Some((owner, created(ctx, id, ap.access_point_arn().map(String::from))))
+            })
+            .collect();
+        Ok(keep(ctx, ids, found))
     }
 
     /// One DescribeAccessPoints per file system (records grouped by file system): it carries

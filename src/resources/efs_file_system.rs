@@ -11,8 +11,8 @@ use std::time::Duration;
 use aws_sdk_efs::types::{FileSystemDescription, LifeCycleState, PerformanceMode, ThroughputMode};
 
 use super::aws::{ApiError, Ctx, Poll, api, retry_transient, wait_for};
-use super::s3files_file_system::{tag_changes, user_tags};
-use super::{Created, Progress, Recorded, Request, Resource, Timeouts};
+use super::s3files_file_system::{Owner, absent, each, keep, owned, tag_changes, user_tags};
+use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::EfsFileSystemSpec;
 
 pub struct EfsFileSystem;
@@ -127,6 +127,56 @@ impl Resource for EfsFileSystem {
             },
         )
         .await
+    }
+
+    /// Import: one DescribeFileSystems per id. Recover: one DescribeFileSystems for the whole
+    /// region (paginated; it carries the tags), keeping those tagged with the stack.
+    async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
+        let listed: Vec<FileSystemDescription> = if ids.is_empty() {
+            ctx.clients
+                .efs
+                .describe_file_systems()
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(api("efs:DescribeFileSystems"))?
+        } else {
+            let looked_up = each(owned(ids), |id| async move {
+                let id = id.as_str();
+                match ctx
+                    .clients
+                    .efs
+                    .describe_file_systems()
+                    .file_system_id(id)
+                    .send()
+                    .await
+                    .map_err(api("efs:DescribeFileSystems"))
+                {
+                    Ok(out) => Ok(out.file_systems().to_vec()),
+                    Err(e) if absent(&e) => Ok(Vec::new()),
+                    Err(e) => Err(e),
+                }
+            })
+            .await?;
+            looked_up.into_iter().flatten().collect()
+        };
+        let found = listed
+            .iter()
+            .filter(|fs| {
+                !matches!(
+                    fs.life_cycle_state(),
+                    LifeCycleState::Deleting | LifeCycleState::Deleted
+                )
+            })
+            .map(|fs| {
+                let owner = Owner::of(fs.tags().iter().map(|t| (t.key(), t.value())));
+                let created = created_fs(ctx, fs.file_system_id(), fs.file_system_arn().map(String::from));
+                Some((owner, created))
+            })
+            .collect();
+        Ok(keep(ctx, ids, found))
     }
 
     /// One DescribeFileSystems: by id for a single file system, else the region's whole

@@ -9,9 +9,10 @@ use aws_sdk_efs::types::{LifeCycleState, MountTargetDescription};
 use futures_util::future::try_join_all;
 
 use super::aws::{ApiError, Ctx, Poll, api, wait_for};
-use super::s3files_file_system::set_or_recorded;
+use super::efs_file_system::EfsFileSystem;
+use super::s3files_file_system::{absent, each, owned, set_or_recorded};
 use super::s3files_mount_target::eni_security_groups;
-use super::{Created, Progress, Recorded, Request, Resource, Timeouts};
+use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::EfsMountTargetSpec;
 
 pub struct EfsMountTarget;
@@ -99,6 +100,53 @@ impl Resource for EfsMountTarget {
             other => other.map(|_| ())?,
         }
         wait_gone(ctx, prior.id, prior.timeout, prior.progress).await
+    }
+
+    /// Mount targets carry no tags, so none has an address. Import: one DescribeMountTargets
+    /// per id. Recover: the file systems tagged with the stack (see [`EfsFileSystem`]'s
+    /// `find`), then one DescribeMountTargets per file system.
+    async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
+        let listings = if ids.is_empty() {
+            let file_systems = EfsFileSystem::find(ctx, &[]).await?;
+            each(file_systems, |fs| async move {
+                let listed = ctx
+                    .clients
+                    .efs
+                    .describe_mount_targets()
+                    .file_system_id(&fs.created.id)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(api("efs:DescribeMountTargets"));
+                match listed {
+                    Ok(targets) => Ok(targets),
+                    Err(e) if e.is_not_found() => Ok(Vec::new()),
+                    Err(e) => Err(e),
+                }
+            })
+            .await?
+        } else {
+            each(owned(ids), |id| async move {
+                let id = id.as_str();
+                match describe(ctx, id).await {
+                    Ok(target) => Ok(target.into_iter().collect::<Vec<_>>()),
+                    Err(e) if absent(&e) => Ok(Vec::new()),
+                    Err(e) => Err(e),
+                }
+            })
+            .await?
+        };
+        Ok(listings
+            .iter()
+            .flatten()
+            .filter(|t| !matches!(t.life_cycle_state(), LifeCycleState::Deleting | LifeCycleState::Deleted))
+            .map(|t| Found {
+                address: None,
+                created: created(t),
+            })
+            .collect())
     }
 
     /// One DescribeMountTargets per file system (records grouped by file system), and one

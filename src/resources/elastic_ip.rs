@@ -10,7 +10,7 @@ use aws_sdk_ec2::types::{DomainType, ResourceType};
 
 use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
 use super::vpc::live;
-use super::{Created, Recorded, Request, Resource, Timeouts};
+use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::ElasticIpSpec;
 
 pub struct ElasticIp;
@@ -79,6 +79,38 @@ impl Resource for ElasticIp {
             Err(e) if e.is_not_found() => Ok(()),
             other => other.map(|_| ()),
         }
+    }
+
+    async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
+        // DescribeAddresses has no pagination: one call answers for every id.
+        let addresses = live::select(
+            &ctx.stack,
+            ids,
+            Some("allocation-id"),
+            |a: &aws_sdk_ec2::types::Address| a.allocation_id(),
+            |a| a.tags(),
+            |select| async move {
+                let call = ctx.clients.ec2.describe_addresses();
+                let call = match select {
+                    live::Select::Ids(ids) => call.set_allocation_ids(Some(ids)),
+                    live::Select::Filters(filters) => call.set_filters(Some(filters)),
+                };
+                call.send()
+                    .await
+                    .map(|out| out.addresses.unwrap_or_default())
+                    .map_err(api("ec2:DescribeAddresses"))
+            },
+        )
+        .await?;
+        Ok(addresses
+            .iter()
+            .filter_map(|a| {
+                Some(Found {
+                    address: live::address(a.tags()),
+                    created: created(a.allocation_id()?, a.public_ip().unwrap_or_default()),
+                })
+            })
+            .collect())
     }
 
     async fn read(ctx: &Ctx, records: &[Recorded<'_, ElasticIpSpec>]) -> Result<Vec<Option<ElasticIpSpec>>, ApiError> {

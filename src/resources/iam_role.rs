@@ -17,8 +17,8 @@ use aws_sdk_iam::types::{EntityType, RoleDetail};
 use futures_util::future::try_join_all;
 
 use super::aws::{ApiError, Ctx, api, retry_transient};
-use super::s3files_file_system::user_tags;
-use super::{Created, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
+use super::s3files_file_system::{Owner, absent, each, keep, owned, user_tags};
+use super::{Created, Found, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
 use crate::spec::model::IamRoleSpec;
 
 pub struct IamRole;
@@ -51,9 +51,7 @@ impl Resource for IamRole {
         match created {
             Ok(out) => {
                 let role = out.role().ok_or_else(|| ApiError::missing("iam:CreateRole", "Role"))?;
-                let found = Created::new(role.role_id())
-                    .with("arn", role.arn())
-                    .with("name", role.role_name());
+                let found = role_created(role.role_id(), role.arn(), role.role_name());
                 // A fresh role has no policies: only add, no reads (GetRole can lag CreateRole).
                 for (name, doc) in &spec.inline_policies {
                     put_policy(ctx, &spec.name, name, doc).await?;
@@ -149,6 +147,34 @@ impl Resource for IamRole {
         }
     }
 
+    /// Import takes role names (what users know; state's id is the RoleId): one GetRole per
+    /// name. Ids not found as names that look like RoleIds (`AROA...`) are then looked up in
+    /// one ListRoles. Recover: one GetAccountAuthorizationDetails (Filter=Role, paginated; it
+    /// carries every role's tags), keeping the roles tagged with the stack; where that call is
+    /// denied, ListRoles and one ListRoleTags per role.
+    async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
+        if ids.is_empty() {
+            return Ok(keep(ctx, ids, stack_candidates(ctx).await?));
+        }
+        let mut found = each(owned(ids), |name| async move { get_role(ctx, &name).await }).await?;
+        let unresolved: BTreeSet<&str> = ids
+            .iter()
+            .zip(&found)
+            .filter(|(id, f)| f.is_none() && id.starts_with("AROA"))
+            .map(|(id, _)| *id)
+            .collect();
+        if !unresolved.is_empty() {
+            let names: Vec<String> = list_roles(ctx)
+                .await?
+                .iter()
+                .filter(|r| unresolved.contains(r.role_id()))
+                .map(|r| r.role_name().to_string())
+                .collect();
+            found.extend(each(names, |name| async move { get_role(ctx, &name).await }).await?);
+        }
+        Ok(keep(ctx, ids, found))
+    }
+
     /// One GetAccountAuthorizationDetails (Filter=Role, paginated) answers every role with its
     /// trust policy, inline policies, managed attachments and tags. Where that call is denied
     /// (it is a sensitive permission), each role is read on its own instead. The description
@@ -203,6 +229,87 @@ impl Resource for IamRole {
                 })
             })
             .collect())
+    }
+}
+
+/// What `create` answers for a role: its RoleId as id, its ARN and name.
+fn role_created(role_id: &str, arn: &str, name: &str) -> Created {
+    Created::new(role_id).with("arn", arn).with("name", name)
+}
+
+/// A role by name with its ownership tags (GetRole carries them); `None` if there is none.
+async fn get_role(ctx: &Ctx, name: &str) -> Result<Option<(Owner, Created)>, ApiError> {
+    let out = match ctx
+        .clients
+        .iam
+        .get_role()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(api("iam:GetRole"))
+    {
+        Ok(out) => out,
+        Err(e) if absent(&e) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let role = out.role().ok_or_else(|| ApiError::missing("iam:GetRole", "Role"))?;
+    Ok(Some((
+        Owner::of(role.tags().iter().map(|t| (t.key(), t.value()))),
+        role_created(role.role_id(), role.arn(), role.role_name()),
+    )))
+}
+
+async fn list_roles(ctx: &Ctx) -> Result<Vec<aws_sdk_iam::types::Role>, ApiError> {
+    ctx.clients
+        .iam
+        .list_roles()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(api("iam:ListRoles"))
+}
+
+/// Every role of the account with its ownership tags.
+async fn stack_candidates(ctx: &Ctx) -> Result<Vec<Option<(Owner, Created)>>, ApiError> {
+    let pages = ctx
+        .clients
+        .iam
+        .get_account_authorization_details()
+        .filter(EntityType::Role)
+        .max_items(1000)
+        .into_paginator()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(api("iam:GetAccountAuthorizationDetails"));
+    match pages {
+        Ok(pages) => Ok(pages
+            .iter()
+            .flat_map(|p| p.role_detail_list())
+            .map(|role| {
+                Some((
+                    Owner::of(role.tags().iter().map(|t| (t.key(), t.value()))),
+                    role_created(role.role_id()?, role.arn()?, role.role_name()?),
+                ))
+            })
+            .collect()),
+        Err(e) if authorization_details_unavailable(&e) => {
+            let roles = list_roles(ctx).await?;
+            each(roles, |role| async move {
+                match live_tags(ctx, role.role_name()).await {
+                    Ok(tags) => Ok(Some((
+                        Owner::of(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+                        role_created(role.role_id(), role.arn(), role.role_name()),
+                    ))),
+                    Err(e) if e.is_not_found() => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .await
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -333,9 +440,7 @@ async fn converge(ctx: &Ctx, spec: &IamRoleSpec, tags: &BTreeMap<String, String>
         .await
         .map_err(api("iam:GetRole"))?;
     let role = out.role().ok_or_else(|| ApiError::missing("iam:GetRole", "Role"))?;
-    let found = Created::new(role.role_id())
-        .with("arn", role.arn())
-        .with("name", role.role_name());
+    let found = role_created(role.role_id(), role.arn(), role.role_name());
 
     let live_trust = role.assume_role_policy_document().map(decode_policy);
     if live_trust.as_ref().map(normalize) != Some(normalize(&spec.assume_role_policy)) {

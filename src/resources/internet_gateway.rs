@@ -11,7 +11,7 @@ use aws_sdk_ec2::types::{InternetGateway as Igw, ResourceType};
 
 use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
 use super::vpc::live;
-use super::{Created, Recorded, Request, Resource, Timeouts};
+use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::InternetGatewaySpec;
 
 pub struct InternetGateway;
@@ -116,6 +116,39 @@ impl Resource for InternetGateway {
             Err(e) if e.is_not_found() => Ok(()),
             other => other.map(|_| ()),
         }
+    }
+
+    async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
+        let gateways = live::select(
+            &ctx.stack,
+            ids,
+            Some("internet-gateway-id"),
+            |g: &Igw| g.internet_gateway_id(),
+            |g| g.tags(),
+            |select| async move {
+                let call = ctx.clients.ec2.describe_internet_gateways();
+                let call = match select {
+                    live::Select::Ids(ids) => call.set_internet_gateway_ids(Some(ids)),
+                    live::Select::Filters(filters) => call.set_filters(Some(filters)),
+                };
+                call.into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+                    .await
+                    .map_err(api("ec2:DescribeInternetGateways"))
+            },
+        )
+        .await?;
+        Ok(gateways
+            .iter()
+            .filter_map(|g| {
+                Some(Found {
+                    address: live::address(g.tags()),
+                    created: created(ctx, g.internet_gateway_id()?),
+                })
+            })
+            .collect())
     }
 
     async fn read(

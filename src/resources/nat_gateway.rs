@@ -10,7 +10,7 @@ use aws_sdk_ec2::types::{NatGateway as Nat, ResourceType};
 
 use super::aws::{ApiError, Ctx, Poll, api, ec2_sync_tags, ec2_tag_spec, retry_transient, state_is, wait_for};
 use super::vpc::live;
-use super::{Created, Recorded, Request, Resource, Timeouts};
+use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::NatGatewaySpec;
 
 pub struct NatGateway;
@@ -136,6 +136,44 @@ impl Resource for NatGateway {
             },
         )
         .await
+    }
+
+    async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
+        let gateways = live::select(
+            &ctx.stack,
+            ids,
+            Some("nat-gateway-id"),
+            |n: &Nat| n.nat_gateway_id(),
+            |n| n.tags(),
+            |select| async move {
+                let call = ctx.clients.ec2.describe_nat_gateways();
+                let call = match select {
+                    live::Select::Ids(ids) => call.set_nat_gateway_ids(Some(ids)),
+                    live::Select::Filters(filters) => call.set_filter(Some(filters)),
+                };
+                call.into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+                    .await
+                    .map_err(api("ec2:DescribeNatGateways"))
+            },
+        )
+        .await?;
+        Ok(gateways
+            .iter()
+            .filter(|n| {
+                let state = n.state().map(|s| s.as_str()).unwrap_or_default();
+                !state_is(state, "deleting") && !state_is(state, "deleted")
+            })
+            .filter_map(|n| {
+                let id = n.nat_gateway_id()?;
+                Some(Found {
+                    address: live::address(n.tags()),
+                    created: created(ctx, id, n),
+                })
+            })
+            .collect())
     }
 
     async fn read(

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::aws::{ApiError, Ctx, api, retry_transient};
 use super::vpc::live;
-use super::{Created, Recorded, Request, Resource};
+use super::{Created, Found, Recorded, Request, Resource};
 use crate::spec::model::RouteSpec;
 
 pub struct Route;
@@ -89,6 +89,44 @@ impl Resource for Route {
         }
     }
 
+    /// Routes cannot be tagged: a recover finds them in the route tables tagged with the
+    /// stack, an import in the tables its ids (`<rtb-id>_<destination>`) name. The table's
+    /// `local` route and the routes gateway endpoints add are not agentfs's to manage.
+    async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
+        let wanted: Vec<(&str, &str)> = ids.iter().filter_map(|id| id.split_once('_')).collect();
+        if !ids.is_empty() && wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let table_ids = live::distinct(wanted.iter().map(|(table, _)| *table));
+        let tables = super::route_table::tables_for_find(ctx, "route-table-id", &table_ids).await?;
+        let mut found = Vec::new();
+        for table in &tables {
+            let Some(table_id) = table.route_table_id() else {
+                continue;
+            };
+            for route in table.routes() {
+                let Some(destination) = route.destination_cidr_block() else {
+                    continue;
+                };
+                if !managed(route) || (!ids.is_empty() && !wanted.contains(&(table_id, destination))) {
+                    continue;
+                }
+                let (internet_gateway, nat_gateway) = live_target(route);
+                let spec = RouteSpec {
+                    route_table: table_id.to_string(),
+                    destination_cidr_block: destination.to_string(),
+                    internet_gateway,
+                    nat_gateway,
+                };
+                found.push(Found {
+                    address: None,
+                    created: created(&spec),
+                });
+            }
+        }
+        Ok(found)
+    }
+
     async fn read(ctx: &Ctx, records: &[Recorded<'_, RouteSpec>]) -> Result<Vec<Option<RouteSpec>>, ApiError> {
         if records.is_empty() {
             return Ok(Vec::new());
@@ -127,6 +165,13 @@ fn live_target(route: &aws_sdk_ec2::types::Route) -> (Option<String>, Option<Str
         Some(id) if id.starts_with("igw-") => (Some(id.to_string()), None),
         _ => (None, None),
     }
+}
+
+/// Whether a live route could be agentfs's: not the table's `local` route, nor one a gateway
+/// endpoint maintains.
+fn managed(route: &aws_sdk_ec2::types::Route) -> bool {
+    let gateway = route.gateway_id().unwrap_or_default();
+    gateway != "local" && !gateway.starts_with("vpce-")
 }
 
 /// Makes the table route `destination` to the spec's target, whatever an earlier attempt did.

@@ -10,7 +10,7 @@ use aws_sdk_ec2::types::{ResourceType, RouteTable as Table};
 
 use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
 use super::vpc::live;
-use super::{Created, Recorded, Request, Resource};
+use super::{Created, Found, Recorded, Request, Resource};
 use crate::spec::model::RouteTableSpec;
 
 pub struct RouteTable;
@@ -73,6 +73,34 @@ impl Resource for RouteTable {
         }
     }
 
+    async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
+        let tables = live::select(
+            &ctx.stack,
+            ids,
+            Some("route-table-id"),
+            |t: &Table| t.route_table_id(),
+            |t| t.tags(),
+            |select| async move {
+                let call = ctx.clients.ec2.describe_route_tables();
+                describe(match select {
+                    live::Select::Ids(ids) => call.set_route_table_ids(Some(ids)),
+                    live::Select::Filters(filters) => call.set_filters(Some(filters)),
+                })
+                .await
+            },
+        )
+        .await?;
+        Ok(tables
+            .iter()
+            .filter_map(|t| {
+                Some(Found {
+                    address: live::address(t.tags()),
+                    created: created(ctx, t.route_table_id()?),
+                })
+            })
+            .collect())
+    }
+
     async fn read(
         ctx: &Ctx,
         records: &[Recorded<'_, RouteTableSpec>],
@@ -115,6 +143,26 @@ pub(super) async fn describe_tables(ctx: &Ctx, filter: &str, values: &[String]) 
         )
     })
     .await
+}
+
+/// What routes and associations are found through: for a recover (`ids` empty) the route
+/// tables tagged with the stack, in one DescribeRouteTables; otherwise the tables matching
+/// `filter` = any of `ids`.
+pub(super) async fn tables_for_find(ctx: &Ctx, filter: &str, ids: &[String]) -> Result<Vec<Table>, ApiError> {
+    if !ids.is_empty() {
+        return describe_tables(ctx, filter, ids).await;
+    }
+    let tables = describe(
+        ctx.clients
+            .ec2
+            .describe_route_tables()
+            .filters(live::stack_filter(&ctx.stack)),
+    )
+    .await?;
+    Ok(tables
+        .into_iter()
+        .filter(|t| live::in_stack(t.tags(), &ctx.stack))
+        .collect())
 }
 
 async fn describe(

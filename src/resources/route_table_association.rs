@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::aws::{ApiError, Ctx, api, retry_transient};
 use super::vpc::live;
-use super::{Created, Recorded, Request, Resource};
+use super::{Created, Found, Recorded, Request, Resource};
 use crate::spec::model::RouteTableAssociationSpec;
 
 pub struct RouteTableAssociation;
@@ -68,6 +68,42 @@ impl Resource for RouteTableAssociation {
             Err(e) if e.is_not_found() => Ok(()),
             other => other.map(|_| ()),
         }
+    }
+
+    /// Associations cannot be tagged: a recover finds them in the route tables tagged with the
+    /// stack, an import by association id. Main associations (no subnet) are not agentfs's.
+    async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
+        let wanted = live::distinct(ids.iter().copied());
+        let tables =
+            super::route_table::tables_for_find(ctx, "association.route-table-association-id", &wanted).await?;
+        let mut found: Vec<Found> = Vec::new();
+        for table in &tables {
+            let Some(table_id) = table.route_table_id() else {
+                continue;
+            };
+            for association in table.associations() {
+                let (Some(id), Some(subnet)) = (association.route_table_association_id(), association.subnet_id())
+                else {
+                    continue;
+                };
+                if association.main() == Some(true)
+                    || !live_state(association)
+                    || (!ids.is_empty() && !wanted.iter().any(|w| w == id))
+                    || found.iter().any(|f| f.created.id == id)
+                {
+                    continue;
+                }
+                let spec = RouteTableAssociationSpec {
+                    route_table: table_id.to_string(),
+                    subnet: subnet.to_string(),
+                };
+                found.push(Found {
+                    address: None,
+                    created: created(id, &spec),
+                });
+            }
+        }
+        Ok(found)
     }
 
     async fn read(

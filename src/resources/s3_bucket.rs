@@ -15,8 +15,8 @@ use aws_sdk_s3::types::{
 use futures_util::future::try_join_all;
 
 use super::aws::{ApiError, Ctx, api, retry_transient};
-use super::s3files_file_system::user_tags;
-use super::{Created, Recorded, Request, Resource, Timeouts};
+use super::s3files_file_system::{Owner, each, keep, owned, user_tags};
+use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::S3BucketSpec;
 
 pub struct S3Bucket;
@@ -135,6 +135,54 @@ impl Resource for S3Bucket {
         }
     }
 
+    /// Import: one GetBucketTagging per name (`NoSuchBucket`: unknown; `NoSuchTagSet`: a
+    /// bucket without tags). Recover: ListBuckets, then GetBucketTagging for each bucket of
+    /// this region, keeping those tagged with the stack. A bucket whose tags cannot be read
+    /// (another region answering with a redirect, a bucket policy denying it) is skipped then:
+    /// agentfs did not make it in this region, or cannot manage it anyway.
+    async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
+        let recovering = ids.is_empty();
+        let candidates: Vec<String> = if recovering {
+            let buckets = ctx
+                .clients
+                .s3
+                .list_buckets()
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(api("s3:ListBuckets"))?;
+            buckets
+                .iter()
+                .filter(|b| b.bucket_region().is_none_or(|r| r == ctx.region))
+                .filter_map(|b| b.name().map(String::from))
+                .collect()
+        } else {
+            owned(ids)
+        };
+        let found = each(candidates, |name| async move {
+            let tagging = ctx
+                .clients
+                .s3
+                .get_bucket_tagging()
+                .bucket(&name)
+                .send()
+                .await
+                .map_err(api("s3:GetBucketTagging"));
+            let owner = match tagging {
+                Ok(out) => Owner::of(out.tag_set().iter().map(|t| (t.key(), t.value()))),
+                Err(e) if e.is("NoSuchTagSet") => Owner::default(),
+                Err(e) if e.is("NoSuchBucket") || e.is_not_found() => return Ok(None),
+                Err(e) if recovering && unreadable_elsewhere(&e) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            Ok(Some((owner, created(&name))))
+        })
+        .await?;
+        Ok(keep(ctx, ids, found))
+    }
+
     /// Three calls per bucket, run together (S3 has no batched bucket read):
     /// GetBucketVersioning, GetBucketEncryption and GetBucketTagging. `NoSuchBucket` from any
     /// of them means the bucket is gone; no default encryption reads as [`NO_ENCRYPTION`].
@@ -203,6 +251,16 @@ impl Resource for S3Bucket {
 /// `encryption` as read from a bucket without default encryption (AWS itself no longer has
 /// such buckets, S3-compatible stores and emulators do).
 const NO_ENCRYPTION: &str = "none";
+
+/// GetBucketTagging refused for a listed bucket: it lives in another region (S3 answers with
+/// a redirect or a signing-region error) or its policy denies us.
+fn unreadable_elsewhere(e: &ApiError) -> bool {
+    e.code.starts_with("AccessDenied")
+        || matches!(
+            e.code.as_str(),
+            "PermanentRedirect" | "AuthorizationHeaderMalformed" | "IllegalLocationConstraintException" | "301" | "403"
+        )
+}
 
 fn created(name: &str) -> Created {
     Created::new(name)

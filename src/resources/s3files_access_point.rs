@@ -8,8 +8,10 @@ use aws_sdk_s3files::types::{CreationPermissions, LifeCycleState, PosixUser, Roo
 use futures_util::future::try_join_all;
 
 use super::aws::{ApiError, Ctx, Poll, api, wait_for};
-use super::s3files_file_system::{gone, s3files_tags, state_name, sync_tags, user_tags};
-use super::{Created, Recorded, Request, Resource, Timeouts};
+use super::s3files_file_system::{
+    Owner, absent, each, gone, keep, list_file_system_ids, owned, s3files_tags, state_name, sync_tags, user_tags,
+};
+use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::{self, S3FilesAccessPointSpec};
 
 pub struct S3FilesAccessPoint;
@@ -122,6 +124,64 @@ impl Resource for S3FilesAccessPoint {
             },
         )
         .await
+    }
+
+    /// Import: one GetAccessPoint per id. Recover: ListFileSystems, one ListAccessPoints per
+    /// file system (an access point of this stack may sit on any file system), then one
+    /// GetAccessPoint per access point for its tags, keeping those tagged with the stack.
+    async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
+        let candidates: Vec<String> = if ids.is_empty() {
+            let listings = each(list_file_system_ids(ctx).await?, |fs| async move {
+                let listed = ctx
+                    .clients
+                    .s3files
+                    .list_access_points()
+                    .file_system_id(fs)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(api("s3files:ListAccessPoints"));
+                match listed {
+                    Ok(points) => Ok(points),
+                    Err(e) if e.is_not_found() => Ok(Vec::new()),
+                    Err(e) => Err(e),
+                }
+            })
+            .await?;
+            listings
+                .iter()
+                .flatten()
+                .filter(|ap| !gone(Some(ap.status())))
+                .map(|ap| ap.access_point_id().to_string())
+                .collect()
+        } else {
+            owned(ids)
+        };
+        let found = each(candidates, |id| async move {
+            let out = match ctx
+                .clients
+                .s3files
+                .get_access_point()
+                .access_point_id(&id)
+                .send()
+                .await
+                .map_err(api("s3files:GetAccessPoint"))
+            {
+                Ok(out) => out,
+                Err(e) if absent(&e) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            if gone(Some(out.status())) {
+                return Ok(None);
+            }
+            let owner = Owner::of(out.tags().iter().map(|t| (t.key(), t.value())));
+            let arn = Some(out.access_point_arn().to_string());
+            Ok(Some((owner, created(ctx, out.file_system_id(), &id, arn))))
+        })
+        .await?;
+        Ok(keep(ctx, ids, found))
     }
 
     /// One GetAccessPoint per access point: it carries POSIX user, root directory and tags

@@ -2,17 +2,20 @@
 //! same file system), retried while the fresh service role propagates, then a wait for
 //! `available`. Only tags change in place. Delete waits out mount targets still deleting.
 //!
-//! Also home of what the S3 Files kinds share: tag conversion and tag sync.
+//! Also home of what the S3 Files kinds share (tag conversion and tag sync), and of what every
+//! kind's `find` shares: reading ownership tags and bounded concurrent lookups.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_s3files::types::LifeCycleState;
 
 use futures_util::future::try_join_all;
+use futures_util::{StreamExt, TryStreamExt};
 
 use super::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, retry_transient, wait_for};
-use super::{Created, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
+use super::{Created, Found, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
 use crate::spec::model::S3FilesFileSystemSpec;
 
 pub struct S3FilesFileSystem;
@@ -126,6 +129,42 @@ impl Resource for S3FilesFileSystem {
         .await
     }
 
+    /// Import: one GetFileSystem per id. Recover: ListFileSystems, then one GetFileSystem per
+    /// file system (the listing has no tags), keeping those tagged with the stack.
+    async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
+        let candidates = if ids.is_empty() {
+            list_file_system_ids(ctx).await?
+        } else {
+            owned(ids)
+        };
+        let found = each(candidates, |id| async move {
+            let out = match ctx
+                .clients
+                .s3files
+                .get_file_system()
+                .file_system_id(&id)
+                .send()
+                .await
+                .map_err(api("s3files:GetFileSystem"))
+            {
+                Ok(out) => out,
+                Err(e) if absent(&e) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            if gone(out.status()) {
+                return Ok(None);
+            }
+            let owner = Owner::of(out.tags().iter().map(|t| (t.key(), t.value())));
+            let arn = out
+                .file_system_arn()
+                .map(String::from)
+                .unwrap_or_else(|| ctx.arn("s3files", &format!("file-system/{id}")));
+            Ok(Some((owner, Created::new(id).with("arn", arn))))
+        })
+        .await?;
+        Ok(keep(ctx, ids, found))
+    }
+
     /// One GetFileSystem per file system (it carries the tags, which ListFileSystems does
     /// not: a list plus ListTagsForResource per file system would cost one call more).
     async fn read(
@@ -174,6 +213,97 @@ impl Resource for S3FilesFileSystem {
         }))
         .await
     }
+}
+
+/// Every S3 Files file system in the region that is not being deleted (ListFileSystems).
+pub(super) async fn list_file_system_ids(ctx: &Ctx) -> Result<Vec<String>, ApiError> {
+    let listed = ctx
+        .clients
+        .s3files
+        .list_file_systems()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(api("s3files:ListFileSystems"))?;
+    Ok(listed
+        .iter()
+        .filter(|fs| !gone(Some(fs.status())))
+        .map(|fs| fs.file_system_id().to_string())
+        .collect())
+}
+
+/// The ids of a `find` as owned strings, for lookups run concurrently.
+pub(super) fn owned(ids: &[&str]) -> Vec<String> {
+    ids.iter().map(|id| id.to_string()).collect()
+}
+
+/// How many lookups a `find` runs at once (enough to be quick, few enough not to be throttled).
+const FIND_CONCURRENCY: usize = 8;
+
+/// Runs `lookup` on every item, at most [`FIND_CONCURRENCY`] at a time; answers in item order.
+pub(super) async fn each<I, T, F, Fut>(items: I, lookup: F) -> Result<Vec<T>, ApiError>
+where
+    I: IntoIterator,
+    F: FnMut(I::Item) -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    futures_util::stream::iter(items)
+        .map(lookup)
+        .buffered(FIND_CONCURRENCY)
+        .try_collect()
+        .await
+}
+
+/// What a resource's tags say about who made it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Owner {
+    /// The `agentfs:stack` tag.
+    pub stack: Option<String>,
+    /// The `agentfs:resource` tag: the resource's address in the spec.
+    pub address: Option<String>,
+}
+
+impl Owner {
+    pub fn of<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Owner {
+        let mut owner = Owner::default();
+        for (key, value) in pairs {
+            if key == TAG_STACK {
+                owner.stack = Some(value.to_string());
+            } else if key == TAG_RESOURCE {
+                owner.address = Some(value.to_string());
+            }
+        }
+        owner
+    }
+
+    pub fn belongs_to(&self, stack: &str) -> bool {
+        self.stack.as_deref() == Some(stack)
+    }
+}
+
+/// What a `find` answers from its lookups (`None` for ids that do not exist): every one found
+/// when importing (`ids` given), only those tagged with the stack when recovering.
+pub(super) fn keep(ctx: &Ctx, ids: &[&str], looked_up: Vec<Option<(Owner, Created)>>) -> Vec<Found> {
+    looked_up
+        .into_iter()
+        .flatten()
+        .filter(|(owner, _)| !ids.is_empty() || owner.belongs_to(&ctx.stack))
+        .map(|(owner, created)| Found {
+            address: owner.address,
+            created,
+        })
+        .collect()
+}
+
+/// A lookup of an id that names nothing: not found, or not even a well-formed id.
+pub(super) fn absent(e: &ApiError) -> bool {
+    e.is_not_found()
+        || matches!(
+            e.code.as_str(),
+            "ValidationException" | "BadRequest" | "InvalidParameterValue" | "ValidationError"
+        )
 }
 
 /// `arn:aws:s3:::name` or `name` as the bare bucket name.

@@ -9,8 +9,8 @@ use aws_sdk_s3files::types::LifeCycleState;
 use futures_util::future::try_join_all;
 
 use super::aws::{ApiError, Ctx, Poll, api, wait_for};
-use super::s3files_file_system::{failed, gone, set_or_recorded, state_name};
-use super::{Created, Progress, Recorded, Request, Resource, Timeouts};
+use super::s3files_file_system::{S3FilesFileSystem, absent, each, failed, gone, owned, set_or_recorded, state_name};
+use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::S3FilesMountTargetSpec;
 
 pub struct S3FilesMountTarget;
@@ -26,7 +26,7 @@ impl Resource for S3FilesMountTarget {
 
     async fn create(ctx: &Ctx, req: &Request<'_, S3FilesMountTargetSpec>) -> Result<Created, ApiError> {
         let spec = req.spec;
-        let id = match find(ctx, spec, req.timeout, req.progress).await? {
+        let id = match in_subnet(ctx, spec, req.timeout, req.progress).await? {
             Some(id) => {
                 req.progress.phase("reusing the mount target already in this subnet");
                 id
@@ -99,6 +99,67 @@ impl Resource for S3FilesMountTarget {
             },
         )
         .await
+    }
+
+    /// Mount targets carry no tags, so none has an address. Import: one GetMountTarget per id.
+    /// Recover: the file systems tagged with the stack (see [`S3FilesFileSystem`]'s `find`),
+    /// then one ListMountTargets per file system.
+    async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
+        let found: Vec<Created> = if ids.is_empty() {
+            let file_systems = S3FilesFileSystem::find(ctx, &[]).await?;
+            let listings = each(file_systems, |fs| async move {
+                let listed = ctx
+                    .clients
+                    .s3files
+                    .list_mount_targets()
+                    .file_system_id(&fs.created.id)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(api("s3files:ListMountTargets"));
+                match listed {
+                    Ok(targets) => Ok(targets),
+                    Err(e) if e.is_not_found() => Ok(Vec::new()),
+                    Err(e) => Err(e),
+                }
+            })
+            .await?;
+            listings
+                .iter()
+                .flatten()
+                .filter(|t| !gone(t.status()))
+                .map(|t| {
+                    let live = Live {
+                        status: t.status().cloned(),
+                        message: t.status_message().map(String::from),
+                        security_groups: Vec::new(),
+                        availability_zone_id: t.availability_zone_id().map(String::from),
+                        ip_address: t.ipv4_address().map(String::from),
+                        network_interface_id: t.network_interface_id().map(String::from),
+                        vpc_id: t.vpc_id().map(String::from),
+                    };
+                    created(t.mount_target_id(), &live)
+                })
+                .collect()
+        } else {
+            let looked_up = each(owned(ids), |id| async move {
+                let id = id.as_str();
+                match get(ctx, id).await {
+                    Ok(live) if gone(live.status.as_ref()) => Ok(None),
+                    Ok(live) => Ok(Some(created(id, &live))),
+                    Err(e) if absent(&e) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .await?;
+            looked_up.into_iter().flatten().collect()
+        };
+        Ok(found
+            .into_iter()
+            .map(|created| Found { address: None, created })
+            .collect())
     }
 
     /// One ListMountTargets per file system (records grouped by file system), and one
@@ -265,7 +326,7 @@ async fn get(ctx: &Ctx, id: &str) -> Result<Live, ApiError> {
 
 /// The file system's mount target in `spec.subnet`, if one exists. One being deleted (a
 /// replace in flight) is waited out so the new one can take its AZ.
-async fn find(
+async fn in_subnet(
     ctx: &Ctx,
     spec: &S3FilesMountTargetSpec,
     timeout: Duration,

@@ -19,7 +19,7 @@ use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, Ipv6Range, ResourceType,
 use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
 use super::subnet::Labelled;
 use super::vpc::live;
-use super::{Created, Recorded, Request, Resource, Timeouts};
+use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::{SecurityGroupRule, SecurityGroupSpec};
 
 pub struct SecurityGroup;
@@ -116,6 +116,39 @@ impl Resource for SecurityGroup {
             Err(e) if e.is_not_found() => Ok(()),
             other => other.map(|_| ()),
         }
+    }
+
+    async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
+        let groups = live::select(
+            &ctx.stack,
+            ids,
+            Some("group-id"),
+            |g: &aws_sdk_ec2::types::SecurityGroup| g.group_id(),
+            |g| g.tags(),
+            |select| async move {
+                let call = ctx.clients.ec2.describe_security_groups();
+                let call = match select {
+                    live::Select::Ids(ids) => call.set_group_ids(Some(ids)),
+                    live::Select::Filters(filters) => call.set_filters(Some(filters)),
+                };
+                call.into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+                    .await
+                    .map_err(api("ec2:DescribeSecurityGroups"))
+            },
+        )
+        .await?;
+        Ok(groups
+            .iter()
+            .filter_map(|g| {
+                Some(Found {
+                    address: live::address(g.tags()),
+                    created: created(ctx, g.group_id()?, g.group_name().unwrap_or_default()),
+                })
+            })
+            .collect())
     }
 
     async fn read(

@@ -10,7 +10,7 @@ use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
 
 use super::aws::{ApiError, Ctx, Progress, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
 use super::vpc::live;
-use super::{Created, Recorded, Request, Resource, Timeouts};
+use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::SubnetSpec;
 
 pub struct Subnet;
@@ -61,7 +61,7 @@ impl Resource for Subnet {
             req.progress.phase("setting map_public_ip_on_launch");
             set_public_ip(ctx, &id, true).await?;
         }
-        Ok(created(ctx, &id, &zone, req.spec))
+        Ok(created(ctx, &id, &zone, &req.spec.cidr_block))
     }
 
     async fn update(
@@ -77,7 +77,7 @@ impl Resource for Subnet {
             Some(zone) => zone.clone(),
             None => describe_zone(ctx, prior.id).await?,
         };
-        Ok(created(ctx, prior.id, &zone, req.spec))
+        Ok(created(ctx, prior.id, &zone, &req.spec.cidr_block))
     }
 
     async fn delete(ctx: &Ctx, prior: &Recorded<'_, SubnetSpec>) -> Result<(), ApiError> {
@@ -101,6 +101,45 @@ impl Resource for Subnet {
             Err(e) if e.is_not_found() => Ok(()),
             other => other.map(|_| ()),
         }
+    }
+
+    async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
+        let subnets = live::select(
+            &ctx.stack,
+            ids,
+            Some("subnet-id"),
+            |s: &aws_sdk_ec2::types::Subnet| s.subnet_id(),
+            |s| s.tags(),
+            |select| async move {
+                let call = ctx.clients.ec2.describe_subnets();
+                let call = match select {
+                    live::Select::Ids(ids) => call.set_subnet_ids(Some(ids)),
+                    live::Select::Filters(filters) => call.set_filters(Some(filters)),
+                };
+                call.into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+                    .await
+                    .map_err(api("ec2:DescribeSubnets"))
+            },
+        )
+        .await?;
+        Ok(subnets
+            .iter()
+            .filter_map(|s| {
+                let id = s.subnet_id()?;
+                Some(Found {
+                    address: live::address(s.tags()),
+                    created: created(
+                        ctx,
+                        id,
+                        s.availability_zone().unwrap_or_default(),
+                        s.cidr_block().unwrap_or_default(),
+                    ),
+                })
+            })
+            .collect())
     }
 
     async fn read(ctx: &Ctx, records: &[Recorded<'_, SubnetSpec>]) -> Result<Vec<Option<SubnetSpec>>, ApiError> {
@@ -147,11 +186,11 @@ impl Resource for Subnet {
     }
 }
 
-fn created(ctx: &Ctx, id: &str, zone: &str, spec: &SubnetSpec) -> Created {
+fn created(ctx: &Ctx, id: &str, zone: &str, cidr_block: &str) -> Created {
     Created::new(id)
         .with("arn", ctx.arn("ec2", &format!("subnet/{id}")))
         .with("availability_zone", zone)
-        .with("cidr_block", spec.cidr_block.clone())
+        .with("cidr_block", cidr_block)
 }
 
 /// An earlier attempt's subnet: (id, availability zone).

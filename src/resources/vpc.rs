@@ -11,7 +11,7 @@ use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
 use futures_util::future::join_all;
 
 use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
-use super::{Created, Recorded, Request, Resource, Timeouts};
+use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::VpcSpec;
 
 pub struct Vpc;
@@ -46,13 +46,13 @@ impl Resource for Vpc {
             }
         };
         set_dns(ctx, &id, req.spec, None).await?;
-        Ok(created(ctx, &id, req.spec))
+        Ok(created(ctx, &id, &req.spec.cidr_block))
     }
 
     async fn update(ctx: &Ctx, req: &Request<'_, VpcSpec>, prior: &Recorded<'_, VpcSpec>) -> Result<Created, ApiError> {
         set_dns(ctx, prior.id, req.spec, Some(prior.spec)).await?;
         ec2_sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
-        Ok(created(ctx, prior.id, req.spec))
+        Ok(created(ctx, prior.id, &req.spec.cidr_block))
     }
 
     async fn delete(ctx: &Ctx, prior: &Recorded<'_, VpcSpec>) -> Result<(), ApiError> {
@@ -75,6 +75,40 @@ impl Resource for Vpc {
             Err(e) if e.is_not_found() => Ok(()),
             other => other.map(|_| ()),
         }
+    }
+
+    async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
+        let vpcs = live::select(
+            &ctx.stack,
+            ids,
+            Some("vpc-id"),
+            |v: &aws_sdk_ec2::types::Vpc| v.vpc_id(),
+            |v| v.tags(),
+            |select| async move {
+                let call = ctx.clients.ec2.describe_vpcs();
+                let call = match select {
+                    live::Select::Ids(ids) => call.set_vpc_ids(Some(ids)),
+                    live::Select::Filters(filters) => call.set_filters(Some(filters)),
+                };
+                call.into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+                    .await
+                    .map_err(api("ec2:DescribeVpcs"))
+            },
+        )
+        .await?;
+        Ok(vpcs
+            .iter()
+            .filter_map(|v| {
+                let id = v.vpc_id()?;
+                Some(Found {
+                    address: live::address(v.tags()),
+                    created: created(ctx, id, v.cidr_block().unwrap_or_default()),
+                })
+            })
+            .collect())
     }
 
     async fn read(ctx: &Ctx, records: &[Recorded<'_, VpcSpec>]) -> Result<Vec<Option<VpcSpec>>, ApiError> {
@@ -150,10 +184,10 @@ async fn dns_flag(ctx: &Ctx, id: &str, attribute: VpcAttributeName) -> Result<Op
     Ok(Some(value.and_then(|v| v.value())))
 }
 
-fn created(ctx: &Ctx, id: &str, spec: &VpcSpec) -> Created {
+fn created(ctx: &Ctx, id: &str, cidr_block: &str) -> Created {
     Created::new(id)
         .with("arn", ctx.arn("ec2", &format!("vpc/{id}")))
-        .with("cidr_block", spec.cidr_block.clone())
+        .with("cidr_block", cidr_block)
 }
 
 async fn find(ctx: &Ctx, address: &str) -> Result<Option<String>, ApiError> {
@@ -256,6 +290,101 @@ pub(super) mod live {
             }
         }
         Ok(out)
+    }
+
+    /// What a find asks one describe call for.
+    pub enum Select {
+        /// These ids, through the call's id list.
+        Ids(Vec<String>),
+        /// Whatever matches these filters.
+        Filters(Vec<Filter>),
+    }
+
+    /// `tag:agentfs:stack` = `stack`: everything a recover looks for.
+    pub fn stack_filter(stack: &str) -> Filter {
+        filter(&format!("tag:{TAG_STACK}"), vec![stack.to_string()])
+    }
+
+    /// Whether `tags` carry `agentfs:stack` = `stack` (checked on every answer: not every
+    /// API, nor the emulator, applies tag filters to every describe).
+    pub fn in_stack(tags: &[Tag], stack: &str) -> bool {
+        tags.iter()
+            .any(|t| t.key() == Some(TAG_STACK) && t.value() == Some(stack))
+    }
+
+    /// The `agentfs:resource` tag's value, if any.
+    pub fn address(tags: &[Tag]) -> Option<String> {
+        tags.iter()
+            .find(|t| t.key() == Some(TAG_RESOURCE))
+            .and_then(|t| t.value())
+            .map(String::from)
+    }
+
+    /// An id list refused because one id is unknown (`InvalidVpcID.NotFound`) or not even
+    /// shaped like an id of that kind (`InvalidVpcID.Malformed`).
+    fn unknown(e: &ApiError) -> bool {
+        e.is_not_found() || e.code.ends_with(".Malformed")
+    }
+
+    /// The resources a find is about: those of `ids` that exist, or, when `ids` is empty, every
+    /// one tagged with `stack`. Ids are described in one call (per [`BATCH`]); when EC2 refuses
+    /// the batch for an unknown or malformed id, the same ids are described again through
+    /// `id_filter`, the describe's filter on ids, which leaves unknown ones out (`None` when the
+    /// API has none: then one id at a time). Each resource once, in the order described.
+    pub async fn select<T, F, Fut>(
+        stack: &str,
+        ids: &[&str],
+        id_filter: Option<&str>,
+        id_of: impl Fn(&T) -> Option<&str>,
+        tags_of: impl Fn(&T) -> &[Tag],
+        describe: F,
+    ) -> Result<Vec<T>, ApiError>
+    where
+        F: Fn(Select) -> Fut,
+        Fut: Future<Output = Result<Vec<T>, ApiError>>,
+    {
+        let found: Vec<T> = if ids.is_empty() {
+            let found = describe(Select::Filters(vec![stack_filter(stack)])).await?;
+            found.into_iter().filter(|t| in_stack(tags_of(t), stack)).collect()
+        } else {
+            let wanted = distinct(ids.iter().copied());
+            let mut found = Vec::new();
+            for chunk in wanted.chunks(BATCH) {
+                match describe(Select::Ids(chunk.to_vec())).await {
+                    Ok(more) => found.extend(more),
+                    Err(e) if unknown(&e) => match id_filter {
+                        Some(name) => {
+                            found.extend(describe(Select::Filters(vec![filter(name, chunk.to_vec())])).await?)
+                        }
+                        None => {
+                            for id in chunk {
+                                match describe(Select::Ids(vec![id.clone()])).await {
+                                    Ok(more) => found.extend(more),
+                                    Err(e) if unknown(&e) => {}
+                                    Err(e) => return Err(e),
+                                }
+                            }
+                        }
+                    },
+                    Err(e) => return Err(e),
+                }
+            }
+            found
+                .into_iter()
+                .filter(|t| id_of(t).is_some_and(|id| wanted.iter().any(|w| w == id)))
+                .collect()
+        };
+        let mut seen: Vec<String> = Vec::new();
+        Ok(found
+            .into_iter()
+            .filter(|t| match id_of(t) {
+                Some(id) if !seen.iter().any(|s| s == id) => {
+                    seen.push(id.to_string());
+                    true
+                }
+                _ => false,
+            })
+            .collect())
     }
 
     /// Describes through a filter only, [`BATCH`] values per call.

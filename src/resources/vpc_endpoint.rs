@@ -11,7 +11,7 @@ use aws_sdk_ec2::types::{ResourceType, VpcEndpoint as Endpoint, VpcEndpointType}
 
 use super::aws::{ApiError, Ctx, Poll, api, ec2_sync_tags, ec2_tag_spec, retry_transient, state_is, wait_for};
 use super::vpc::live;
-use super::{Created, Recorded, Request, Resource, Timeouts};
+use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::VpcEndpointSpec;
 
 pub struct VpcEndpoint;
@@ -145,6 +145,40 @@ impl Resource for VpcEndpoint {
             },
         )
         .await
+    }
+
+    async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
+        // No id filter: not every API (nor the emulator) filters endpoints by `vpc-endpoint-id`,
+        // so a batch refused for an unknown id is described again one id at a time.
+        let endpoints = live::select(
+            &ctx.stack,
+            ids,
+            None,
+            |e: &Endpoint| e.vpc_endpoint_id(),
+            |e| e.tags(),
+            |select| async move {
+                let call = ctx.clients.ec2.describe_vpc_endpoints();
+                describe_all(match select {
+                    live::Select::Ids(ids) => call.set_vpc_endpoint_ids(Some(ids)),
+                    live::Select::Filters(filters) => call.set_filters(Some(filters)),
+                })
+                .await
+            },
+        )
+        .await?;
+        Ok(endpoints
+            .iter()
+            .filter(|e| {
+                let state = state_of(e);
+                !state_is(&state, "deleting") && !state_is(&state, "deleted")
+            })
+            .filter_map(|e| {
+                Some(Found {
+                    address: live::address(e.tags()),
+                    created: created(ctx, e.vpc_endpoint_id()?, e.service_name().unwrap_or_default()),
+                })
+            })
+            .collect())
     }
 
     async fn read(
