@@ -4,8 +4,9 @@
 
 mod support;
 
+use support::text;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
 use aws_config::BehaviorVersion;
 use serde_json::Value;
@@ -13,26 +14,8 @@ use serde_json::Value;
 const REFERENCE: &str = include_str!("../examples/s3files-runtime.toml");
 const MANAGED: usize = 26;
 
-fn agentfs(emu: &support::Emulator, dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_agentfs"))
-        .args(args)
-        .current_dir(dir)
-        .envs(emu.env())
-        .stdin(Stdio::null())
-        .output()
-        .expect("agentfs runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 fn drift_json(emu: &support::Emulator, dir: &Path) -> (Option<i32>, Value) {
-    let out = agentfs(emu, dir, &["drift", "--json"]);
+    let out = emu.agentfs(dir, &["drift", "--json"]);
     let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
     (out.status.code(), report)
 }
@@ -69,7 +52,7 @@ async fn drift_is_found_named_repaired_and_cheap() {
     let emu = support::Emulator::start();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("agentfs.toml"), REFERENCE).unwrap();
-    let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "{}", text(&out));
 
     let before = emu.calls().as_array().unwrap().len();
@@ -84,7 +67,7 @@ async fn drift_is_found_named_repaired_and_cheap() {
         "drift on the reference stack: {calls} API calls for {MANAGED} resources = {per_resource:.2} per resource"
     );
     assert!(per_resource <= 1.0, "{calls} calls for {MANAGED} resources");
-    let out = agentfs(&emu, dir.path(), &["drift"]);
+    let out = emu.agentfs(dir.path(), &["drift"]);
     assert!(text(&out).contains("No drift"), "{}", text(&out));
 
     let config = aws_config::defaults(BehaviorVersion::latest())
@@ -214,12 +197,12 @@ async fn drift_is_found_named_repaired_and_cheap() {
         } else {
             assert!(paths.iter().any(|p| p.starts_with(attribute)), "{what}: {paths:?}");
         }
-        let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+        let out = emu.agentfs(dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
         assert!(out.status.success(), "{what}: repair failed: {}", text(&out));
         let (code, report) = drift_json(&emu, dir.path());
         assert_eq!(code, Some(0), "{what}: still drifting after apply: {report:#}");
     }
-    let out = agentfs(&emu, dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "{}", text(&out));
 }
 
@@ -228,7 +211,7 @@ async fn refresh_records_live_values_without_changing_aws() {
     let emu = support::Emulator::start();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("agentfs.toml"), REFERENCE).unwrap();
-    let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "{}", text(&out));
     let config = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(emu.endpoint())
@@ -253,7 +236,7 @@ async fn refresh_records_live_values_without_changing_aws() {
     ec2.create_tags().resources(&vpc).tags(tag).send().await.unwrap();
 
     let before = emu.calls().as_array().unwrap().len();
-    let out = agentfs(&emu, dir.path(), &["refresh"]);
+    let out = emu.agentfs(dir.path(), &["refresh"]);
     assert!(
         out.status.success() && text(&out).contains("1 changed"),
         "{}",

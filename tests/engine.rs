@@ -5,42 +5,12 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use support::text;
+
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aws_config::BehaviorVersion;
-
 const REFERENCE: &str = include_str!("../examples/s3files-runtime.toml");
-
-fn agentfs(emu: &support::Emulator, dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_agentfs"))
-        .args(args)
-        .current_dir(dir)
-        .envs(emu.env())
-        .stdin(Stdio::null())
-        .output()
-        .expect("agentfs runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-async fn sdk(emu: &support::Emulator) -> aws_config::SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(emu.endpoint())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sts::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .load()
-        .await
-}
 
 fn tag_filter(stack: &str) -> aws_sdk_ec2::types::Filter {
     aws_sdk_ec2::types::Filter::builder()
@@ -123,7 +93,7 @@ async fn reference_stack_applies_exactly_is_stable_and_destroys_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("agentfs.toml"), REFERENCE).unwrap();
 
-    let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "apply failed:\n{}", text(&out));
     assert!(
         text(&out).contains("runtime_arn = arn:aws:bedrock-agentcore:us-east-1:"),
@@ -131,7 +101,7 @@ async fn reference_stack_applies_exactly_is_stable_and_destroys_cleanly() {
         text(&out)
     );
 
-    let config = sdk(&emu).await;
+    let config = emu.sdk_config().await;
     let ec2 = aws_sdk_ec2::Client::new(&config);
     let vpc = &ec2
         .describe_vpcs()
@@ -260,7 +230,7 @@ async fn reference_stack_applies_exactly_is_stable_and_destroys_cleanly() {
 
     // A second apply: no changes, and not a single write call.
     let before = emu.calls().as_array().unwrap().len();
-    let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
     assert!(
         out.status.success() && text(&out).contains("No changes"),
         "{}",
@@ -274,10 +244,10 @@ async fn reference_stack_applies_exactly_is_stable_and_destroys_cleanly() {
         .collect();
     assert!(writes.is_empty(), "second apply wrote: {writes:?}");
 
-    let out = agentfs(&emu, dir.path(), &["output", "vpc_id"]);
+    let out = emu.agentfs(dir.path(), &["output", "vpc_id"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), vpc_id);
 
-    let out = agentfs(&emu, dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "destroy failed:\n{}", text(&out));
     assert_eq!(live_counts(&config, "fsverify").await, [0; 7]);
     assert!(iam.get_role().role_name("fsverify-runtime-role").send().await.is_err());
@@ -323,16 +293,16 @@ async fn killed_apply_is_completed_by_the_next_without_duplicates() {
         let lock = dir.path().join(".agentfs/fsverify.lock");
         if lock.exists() {
             let info: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&lock).unwrap()).unwrap();
-            let out = agentfs(&emu, dir.path(), &["force-unlock", info["id"].as_str().unwrap()]);
+            let out = emu.agentfs(dir.path(), &["force-unlock", info["id"].as_str().unwrap()]);
             assert!(out.status.success(), "{}", text(&out));
         }
     }
-    let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "resumed apply failed:\n{}", text(&out));
-    let config = sdk(&emu).await;
+    let config = emu.sdk_config().await;
     assert_eq!(live_counts(&config, "fsverify").await, [1, 4, 1, 1, 1, 1, 1]);
 
-    let out = agentfs(&emu, dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "destroy failed:\n{}", text(&out));
     assert_eq!(live_counts(&config, "fsverify").await, [0; 7]);
 }
@@ -341,7 +311,7 @@ async fn killed_apply_is_completed_by_the_next_without_duplicates() {
 fn applied(emu: &support::Emulator, spec: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("agentfs.toml"), spec).unwrap();
-    let out = agentfs(emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "apply failed:\n{}", text(&out));
     dir
 }
@@ -363,7 +333,7 @@ async fn changes_update_in_place_replace_and_delete() {
     let changed = format!("{}{}", &changed[..start], &changed[end..]);
     std::fs::write(dir.path().join("agentfs.toml"), &changed).unwrap();
 
-    let out = agentfs(&emu, dir.path(), &["plan", "--detailed-exitcode"]);
+    let out = emu.agentfs(dir.path(), &["plan", "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let plan = text(&out);
     for line in [
@@ -376,9 +346,9 @@ async fn changes_update_in_place_replace_and_delete() {
     }
     assert!(plan.contains("cidr_block cannot change in place"), "{plan}");
 
-    let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "apply failed:\n{}", text(&out));
-    let config = sdk(&emu).await;
+    let config = emu.sdk_config().await;
     let ec2 = aws_sdk_ec2::Client::new(&config);
     let vpc = ec2
         .describe_vpcs()
@@ -436,9 +406,9 @@ async fn changes_update_in_place_replace_and_delete() {
             .is_empty()
     );
 
-    let out = agentfs(&emu, dir.path(), &["plan", "--detailed-exitcode"]);
+    let out = emu.agentfs(dir.path(), &["plan", "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let out = agentfs(&emu, dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(live_counts(&config, "fsverify").await, [0; 7]);
 }
@@ -447,8 +417,7 @@ async fn changes_update_in_place_replace_and_delete() {
 async fn destroy_stops_cleanly_on_lingering_runtime_interfaces_and_finishes_later() {
     let emu = support::Emulator::start_with(r#"{"delays": {"*": 0.2}, "runtime_eni_linger_seconds": 8}"#);
     let dir = applied(&emu, REFERENCE);
-    let out = agentfs(
-        &emu,
+    let out = emu.agentfs(
         dir.path(),
         &["destroy", "--auto-approve", "--output", "plain", "--blocked-wait", "1s"],
     );
@@ -473,13 +442,12 @@ async fn destroy_stops_cleanly_on_lingering_runtime_interfaces_and_finishes_late
         left,
         ["security_group.nfs", "subnet.private_a", "subnet.private_b", "vpc.main"]
     );
-    let config = sdk(&emu).await;
+    let config = emu.sdk_config().await;
     let [_, _, nats, eips, _, fs, runtimes] = live_counts(&config, "fsverify").await;
     assert_eq!([nats, eips, fs, runtimes], [0; 4]);
 
     tokio::time::sleep(Duration::from_secs(8)).await;
-    let out = agentfs(
-        &emu,
+    let out = emu.agentfs(
         dir.path(),
         &["destroy", "--auto-approve", "--output", "plain", "--blocked-wait", "1m"],
     );
@@ -492,7 +460,7 @@ async fn non_empty_versioned_bucket_needs_force_destroy() {
     let emu = support::Emulator::start();
     let spec = "[stack]\nname = \"bucketonly\"\nregion = \"us-east-1\"\n\n[s3_bucket.data]\nname = \"${stack}-${account_id}-${region}\"\nversioning = true\n";
     let dir = applied(&emu, spec);
-    let config = sdk(&emu).await;
+    let config = emu.sdk_config().await;
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(true)
@@ -507,7 +475,7 @@ async fn non_empty_versioned_bucket_needs_force_destroy() {
         .await
         .unwrap();
 
-    let out = agentfs(&emu, dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("force_destroy = true"), "{}", text(&out));
     assert!(s3.head_bucket().bucket(bucket).send().await.is_ok());
@@ -517,9 +485,9 @@ async fn non_empty_versioned_bucket_needs_force_destroy() {
         spec.replace("versioning = true\n", "versioning = true\nforce_destroy = true\n"),
     )
     .unwrap();
-    let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "{}", text(&out));
-    let out = agentfs(&emu, dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(s3.head_bucket().bucket(bucket).send().await.is_err());
 }
@@ -527,7 +495,7 @@ async fn non_empty_versioned_bucket_needs_force_destroy() {
 #[tokio::test(flavor = "multi_thread")]
 async fn efs_and_session_storage_examples_apply_and_destroy() {
     let emu = support::Emulator::start();
-    let config = sdk(&emu).await;
+    let config = emu.sdk_config().await;
     for (spec, stack, counts) in [
         (
             include_str!("../examples/efs-runtime.toml"),
@@ -542,7 +510,7 @@ async fn efs_and_session_storage_examples_apply_and_destroy() {
     ] {
         let dir = applied(&emu, spec);
         assert_eq!(live_counts(&config, stack).await, counts, "{stack}");
-        let out = agentfs(&emu, dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+        let out = emu.agentfs(dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
         assert!(out.status.success(), "{}", text(&out));
         assert_eq!(live_counts(&config, stack).await, [0; 7], "{stack}");
     }
@@ -553,7 +521,7 @@ async fn prevent_destroy_refuses_destroy_and_removal() {
     let emu = support::Emulator::start();
     let spec = "[stack]\nname = \"kept\"\nregion = \"us-east-1\"\n\n[vpc.main]\ncidr_block = \"10.9.0.0/16\"\nlifecycle = { prevent_destroy = true }\n";
     let dir = applied(&emu, spec);
-    let out = agentfs(&emu, dir.path(), &["destroy", "--auto-approve"]);
+    let out = emu.agentfs(dir.path(), &["destroy", "--auto-approve"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("prevent_destroy"), "{}", text(&out));
     std::fs::write(
@@ -561,14 +529,14 @@ async fn prevent_destroy_refuses_destroy_and_removal() {
         "[stack]\nname = \"kept\"\nregion = \"us-east-1\"\n",
     )
     .unwrap();
-    let out = agentfs(&emu, dir.path(), &["plan"]);
+    let out = emu.agentfs(dir.path(), &["plan"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out).contains("vpc.main` has lifecycle.prevent_destroy"),
         "{}",
         text(&out)
     );
-    let config = sdk(&emu).await;
+    let config = emu.sdk_config().await;
     assert_eq!(live_counts(&config, "kept").await[0], 1);
 }
 
@@ -578,11 +546,11 @@ async fn throttling_unavailability_and_iam_propagation_do_not_break_apply_or_des
         r#"{"delays": {"*": 0.2}, "throttle_rate": 0.2, "unavailable_rate": 0.05, "fault_seed": 11, "iam_propagation_seconds": 20}"#,
     );
     let dir = applied(&emu, REFERENCE);
-    let config = sdk(&emu).await;
+    let config = emu.sdk_config().await;
     emu.configure(r#"{"throttle_rate": 0, "unavailable_rate": 0}"#);
     assert_eq!(live_counts(&config, "fsverify").await, [1, 4, 1, 1, 1, 1, 1]);
     emu.configure(r#"{"throttle_rate": 0.2, "unavailable_rate": 0.05}"#);
-    let out = agentfs(&emu, dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "destroy failed:\n{}", text(&out));
     let calls = emu.calls();
     let faulted = calls
@@ -606,25 +574,25 @@ async fn saved_plan_applies_exactly_and_goes_stale_when_state_moves() {
     let spec = "[stack]\nname = \"saved\"\nregion = \"us-east-1\"\n\n[vpc.main]\ncidr_block = \"10.8.0.0/16\"\n";
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("agentfs.toml"), spec).unwrap();
-    let out = agentfs(&emu, dir.path(), &["plan", "-o", "first.json"]);
+    let out = emu.agentfs(dir.path(), &["plan", "-o", "first.json"]);
     assert!(out.status.success(), "{}", text(&out));
-    let out = agentfs(&emu, dir.path(), &["apply", "first.json", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["apply", "first.json", "--output", "plain"]);
     assert!(out.status.success(), "{}", text(&out));
     std::fs::write(
         dir.path().join("agentfs.toml"),
         spec.replace("[vpc.main]", "[vpc.main]\ntags = { team = \"a\" }"),
     )
     .unwrap();
-    let out = agentfs(&emu, dir.path(), &["plan", "-o", "second.json"]);
+    let out = emu.agentfs(dir.path(), &["plan", "-o", "second.json"]);
     assert!(out.status.success(), "{}", text(&out));
     std::fs::write(
         dir.path().join("agentfs.toml"),
         spec.replace("[vpc.main]", "[vpc.main]\ntags = { team = \"b\" }"),
     )
     .unwrap();
-    let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "{}", text(&out));
-    let out = agentfs(&emu, dir.path(), &["apply", "second.json", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["apply", "second.json", "--output", "plain"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out).contains("state changed since this plan was made"),

@@ -2,43 +2,24 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use support::text;
 
 use aws_config::BehaviorVersion;
 
 const REFERENCE: &str = include_str!("../examples/s3files-runtime.toml");
-
-fn agentfs(emu: &support::Emulator, dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_agentfs"))
-        .args(args)
-        .current_dir(dir)
-        .envs(emu.env())
-        .stdin(Stdio::null())
-        .output()
-        .expect("agentfs runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn lost_state_is_recovered_from_tags_and_the_next_plan_is_empty() {
     let emu = support::Emulator::start();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("agentfs.toml"), REFERENCE).unwrap();
-    let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "{}", text(&out));
     let state_file = dir.path().join(".agentfs/fsverify.state.json");
     let before: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state_file).unwrap()).unwrap();
     std::fs::remove_file(&state_file).unwrap();
 
-    let out = agentfs(&emu, dir.path(), &["recover"]);
+    let out = emu.agentfs(dir.path(), &["recover"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("Recovered 26 of 26"), "{}", text(&out));
     let after: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state_file).unwrap()).unwrap();
@@ -46,16 +27,16 @@ async fn lost_state_is_recovered_from_tags_and_the_next_plan_is_empty() {
         assert_eq!(after["resources"][addr]["id"], resource["id"], "{addr}");
         assert_eq!(after["resources"][addr]["attributes"], resource["attributes"], "{addr}");
     }
-    let out = agentfs(&emu, dir.path(), &["plan", "--detailed-exitcode"]);
+    let out = emu.agentfs(dir.path(), &["plan", "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let out = agentfs(&emu, dir.path(), &["recover"]);
+    let out = emu.agentfs(dir.path(), &["recover"]);
     assert_eq!(
         out.status.code(),
         Some(1),
         "a second recover must not overwrite a state"
     );
 
-    let out = agentfs(&emu, dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "{}", text(&out));
 }
 
@@ -77,16 +58,16 @@ async fn an_existing_vpc_is_imported_and_then_managed() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("agentfs.toml"), spec).unwrap();
 
-    let out = agentfs(&emu, dir.path(), &["import", "agentfs.toml", "vpc.main", &vpc_id]);
+    let out = emu.agentfs(dir.path(), &["import", "agentfs.toml", "vpc.main", &vpc_id]);
     assert!(out.status.success(), "{}", text(&out));
-    let out = agentfs(&emu, dir.path(), &["plan", "--detailed-exitcode"]);
+    let out = emu.agentfs(dir.path(), &["plan", "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
         text(&out).contains("~ vpc.main") && text(&out).contains("tags.team"),
         "{}",
         text(&out)
     );
-    let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "{}", text(&out));
     let described = ec2.describe_vpcs().vpc_ids(&vpc_id).send().await.unwrap();
     let tags = described.vpcs()[0].tags();
@@ -108,6 +89,6 @@ async fn an_existing_vpc_is_imported_and_then_managed() {
         .unwrap();
     assert_eq!(vpcs.vpcs().len(), 1, "imported, not duplicated");
 
-    let out = agentfs(&emu, dir.path(), &["import", "agentfs.toml", "vpc.main", "vpc-unknown"]);
+    let out = emu.agentfs(dir.path(), &["import", "agentfs.toml", "vpc.main", "vpc-unknown"]);
     assert_eq!(out.status.code(), Some(1));
 }

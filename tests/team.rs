@@ -3,8 +3,10 @@
 
 mod support;
 
+use support::text;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -34,24 +36,6 @@ subnet = "a"
 elastic_ip = "nat"
 depends_on = ["internet_gateway.igw"]
 "#;
-
-fn agentfs(emu: &support::Emulator, dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_agentfs"))
-        .args(args)
-        .current_dir(dir)
-        .envs(emu.env())
-        .stdin(Stdio::null())
-        .output()
-        .expect("agentfs runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 async fn s3(emu: &support::Emulator) -> aws_sdk_s3::Client {
     let config = aws_config::defaults(BehaviorVersion::latest())
@@ -130,9 +114,9 @@ async fn two_simultaneous_applies_one_runs_the_other_fails_fast_naming_the_holde
         "lock released"
     );
 
-    let out = agentfs(&emu, one.path(), &["plan", "--detailed-exitcode"]);
+    let out = emu.agentfs(one.path(), &["plan", "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let out = agentfs(&emu, two.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(two.path(), &["destroy", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "{}", text(&out));
 }
 
@@ -163,7 +147,7 @@ async fn stale_lock_of_a_killed_process_is_reported_with_its_age_and_force_unloc
     child.wait().unwrap();
     tokio::time::sleep(Duration::from_secs(1)).await;
 
-    let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
     assert_eq!(out.status.code(), Some(1));
     let message = text(&out);
     assert!(
@@ -178,11 +162,11 @@ async fn stale_lock_of_a_killed_process_is_reported_with_its_age_and_force_unloc
         .next()
         .unwrap()
         .to_string();
-    let out = agentfs(&emu, dir.path(), &["force-unlock", &id]);
+    let out = emu.agentfs(dir.path(), &["force-unlock", &id]);
     assert!(out.status.success(), "{}", text(&out));
-    let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "the killed apply is completed: {}", text(&out));
-    let out = agentfs(&emu, dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "{}", text(&out));
 }
 
@@ -194,27 +178,26 @@ async fn state_commands_pull_push_rm_and_migrate_with_safety_checks() {
     let dir = tempfile::tempdir().unwrap();
     let local = SPEC.replace("[backend.s3]\nbucket = \"team-state\"\n", "");
     std::fs::write(dir.path().join("agentfs.toml"), &local).unwrap();
-    let out = agentfs(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    let out = emu.agentfs(dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
     assert!(out.status.success(), "{}", text(&out));
 
-    let out = agentfs(&emu, dir.path(), &["state", "list"]);
+    let out = emu.agentfs(dir.path(), &["state", "list"]);
     assert!(text(&out).contains("nat_gateway.nat\tnat-"), "{}", text(&out));
-    let out = agentfs(&emu, dir.path(), &["state", "pull"]);
+    let out = emu.agentfs(dir.path(), &["state", "pull"]);
     let pulled: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut older = pulled.clone();
     older["serial"] = serde_json::json!(1);
     std::fs::write(dir.path().join("older.json"), older.to_string()).unwrap();
-    let out = agentfs(&emu, dir.path(), &["state", "push", "older.json"]);
+    let out = emu.agentfs(dir.path(), &["state", "push", "older.json"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("older than the stored serial"), "{}", text(&out));
     let mut foreign = pulled.clone();
     foreign["lineage"] = serde_json::json!("another-stack");
     std::fs::write(dir.path().join("foreign.json"), foreign.to_string()).unwrap();
-    let out = agentfs(&emu, dir.path(), &["state", "push", "foreign.json"]);
+    let out = emu.agentfs(dir.path(), &["state", "push", "foreign.json"]);
     assert!(text(&out).contains("another stack's state"), "{}", text(&out));
 
-    let out = agentfs(
-        &emu,
+    let out = emu.agentfs(
         dir.path(),
         &["state", "migrate", "--to", "s3://team-state/agentfs/team.state.json"],
     );
@@ -222,7 +205,7 @@ async fn state_commands_pull_push_rm_and_migrate_with_safety_checks() {
     assert_eq!(state_object(&s3).await["lineage"], pulled["lineage"]);
     std::fs::write(dir.path().join("agentfs.toml"), SPEC).unwrap();
     std::fs::remove_dir_all(dir.path().join(".agentfs")).unwrap();
-    let out = agentfs(&emu, dir.path(), &["plan", "--detailed-exitcode"]);
+    let out = emu.agentfs(dir.path(), &["plan", "--detailed-exitcode"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -230,7 +213,7 @@ async fn state_commands_pull_push_rm_and_migrate_with_safety_checks() {
         text(&out)
     );
 
-    let out = agentfs(&emu, dir.path(), &["state", "rm", "elastic_ip.nat"]);
+    let out = emu.agentfs(dir.path(), &["state", "rm", "elastic_ip.nat"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(state_object(&s3).await["resources"].get("elastic_ip.nat").is_none());
 }

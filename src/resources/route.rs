@@ -131,26 +131,44 @@ impl Resource for Route {
         if records.is_empty() {
             return Ok(Vec::new());
         }
-        let tables = live::distinct(records.iter().map(|r| r.spec.route_table.as_str()));
+        // The recorded id (`<rtb-id>_<destination>`) says where the route is; the spec only
+        // says where it should be (and recover reads candidates against the spec's wishes).
+        let places: Vec<(&str, &str)> = records.iter().map(place).collect();
+        let tables = live::distinct(places.iter().map(|(table, _)| *table));
         let tables = super::route_table::describe_tables(ctx, "route-table-id", &tables).await?;
         let by_id: HashMap<&str, &aws_sdk_ec2::types::RouteTable> =
             tables.iter().filter_map(|t| Some((t.route_table_id()?, t))).collect();
         Ok(records
             .iter()
-            .map(|r| {
-                let table = by_id.get(r.spec.route_table.as_str())?;
+            .zip(places)
+            .map(|(r, (table_id, destination))| {
+                let table = by_id.get(table_id)?;
                 let route = table
                     .routes()
                     .iter()
-                    .find(|x| x.destination_cidr_block() == Some(r.spec.destination_cidr_block.as_str()))?;
+                    .find(|x| x.destination_cidr_block() == Some(destination))?;
                 let mut spec = r.spec.clone();
                 let (igw, nat) = live_target(route);
+                spec.route_table = table_id.to_string();
+                spec.destination_cidr_block = destination.to_string();
                 spec.internet_gateway = igw;
                 spec.nat_gateway = nat;
                 Some(spec)
             })
             .collect())
     }
+}
+
+/// The route table and destination a recorded route lives at.
+fn place<'a>(record: &'a Recorded<'_, RouteSpec>) -> (&'a str, &'a str) {
+    record
+        .id
+        .split_once('_')
+        .filter(|(table, destination)| table.starts_with("rtb-") && !destination.is_empty())
+        .unwrap_or((
+            record.spec.route_table.as_str(),
+            record.spec.destination_cidr_block.as_str(),
+        ))
 }
 
 /// `(internet_gateway, nat_gateway)` as the live route points: some APIs report a NAT

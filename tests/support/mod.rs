@@ -165,3 +165,37 @@ impl Drop for Emulator {
         let _ = self.child.wait();
     }
 }
+
+impl Emulator {
+    /// Runs the agentfs binary in `dir` against this emulator, with no terminal and no stdin.
+    pub fn agentfs(&self, dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_agentfs"))
+            .args(args)
+            .current_dir(dir)
+            .envs(self.env())
+            .stdin(Stdio::null())
+            .output()
+            .expect("agentfs runs")
+    }
+
+    /// AWS SDK configuration for this emulator, for checks made behind agentfs's back.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(self.endpoint())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_sts::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .load()
+            .await
+    }
+}
+
+/// A command's stdout and stderr together, for assertions and failure messages.
+pub fn text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
