@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 emulator/serve --install-only --dev
 emulator/.venv/bin/python -m pytest -q emulator/tests
-cargo test --all-targets
+# --nocapture: the reliability suites print their figures (k of N converged, calls per resource).
+cargo test --all-targets -- --nocapture
