@@ -7,6 +7,7 @@ the extensions may carry `http_status`; `install()` teaches moto's serializer to
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from moto.core.exceptions import ServiceException
@@ -32,7 +33,11 @@ def install() -> None:
     original = serialize.get_error_model
 
     def get_error_model(exception: Exception, default_service_model: Any) -> ErrorShape:
-        shape = original(exception, default_service_model)
+        with warnings.catch_warnings():
+            # An error code the service model does not list (AWS sends such codes too, e.g.
+            # S3 Files' AccessDeniedException) is expected here: say nothing.
+            warnings.simplefilter("ignore", UserWarning)
+            shape = original(exception, default_service_model)
         status = getattr(exception, "http_status", None)
         if isinstance(exception, StatusError) and status is not None:
             model = dict(shape._shape_model)  # type: ignore[attr-defined]
