@@ -136,6 +136,8 @@ async fn drift_is_found_named_repaired_and_cheap() {
         ),
         ("tag changed", "subnet.private_a", "tags.Name"),
         ("route deleted", "route.private_default", ""),
+        ("trust policy edited", "iam_role.runtime", "assume_role_policy"),
+        ("runtime file system unmounted", "agentcore_runtime.agent", "filesystem"),
     ];
     for (what, address, attribute) in cases {
         match what {
@@ -183,6 +185,50 @@ async fn drift_is_found_named_repaired_and_cheap() {
                     .send()
                     .await
                     .unwrap();
+            }
+            "trust policy edited" => {
+                let open = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"bedrock-agentcore.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+                iam.update_assume_role_policy()
+                    .role_name("fsverify-runtime-role")
+                    .policy_document(open)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            "runtime file system unmounted" => {
+                let agentcore = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
+                let id = agentcore.list_agent_runtimes().send().await.unwrap().agent_runtimes()[0]
+                    .agent_runtime_id()
+                    .to_string();
+                let runtime = agentcore
+                    .get_agent_runtime()
+                    .agent_runtime_id(&id)
+                    .send()
+                    .await
+                    .unwrap();
+                agentcore
+                    .update_agent_runtime()
+                    .agent_runtime_id(&id)
+                    .set_agent_runtime_artifact(runtime.agent_runtime_artifact().cloned())
+                    .role_arn(runtime.role_arn())
+                    .set_network_configuration(runtime.network_configuration().cloned())
+                    .set_filesystem_configurations(Some(Vec::new()))
+                    .send()
+                    .await
+                    .unwrap();
+                // Wait for the update to settle, as a person would before looking.
+                for _ in 0..100 {
+                    let now = agentcore
+                        .get_agent_runtime()
+                        .agent_runtime_id(&id)
+                        .send()
+                        .await
+                        .unwrap();
+                    if now.status().as_str() == "READY" {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
             }
             _ => unreachable!(),
         }
