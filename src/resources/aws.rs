@@ -291,11 +291,6 @@ where
 /// How long a freshly made IAM role may be unknown to other services.
 pub const IAM_PROPAGATION: Duration = Duration::from_secs(120);
 
-/// Tags as `(key, value)` in key order, for the APIs that take lists.
-pub fn tag_pairs(tags: &BTreeMap<String, String>) -> impl Iterator<Item = (&String, &String)> {
-    tags.iter()
-}
-
 /// EC2 `TagSpecification` for a create call: tagging at creation leaves no untagged window.
 pub fn ec2_tag_spec(
     resource_type: aws_sdk_ec2::types::ResourceType,

@@ -1,7 +1,7 @@
 //! Every check that can be made before an AWS call: references, names, CIDR math,
 //! file system placement, and the network and IAM lints that save a failed deploy.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use ipnet::Ipv4Net;
@@ -1131,13 +1131,4 @@ fn wildcard(value: Option<&serde_json::Value>) -> bool {
         Some(serde_json::Value::Array(items)) => items.iter().any(|v| v.as_str() == Some("*")),
         _ => false,
     }
-}
-
-/// Counts of the things a spec declares, for summaries.
-pub fn kind_counts(spec: &ParsedSpec) -> BTreeMap<Kind, usize> {
-    let mut counts = BTreeMap::new();
-    for r in &spec.resources {
-        *counts.entry(r.addr.kind).or_insert(0) += 1;
-    }
-    counts
 }
