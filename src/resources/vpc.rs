@@ -306,7 +306,7 @@ pub(super) mod live {
     }
 
     /// Whether `tags` carry `agentfs:stack` = `stack` (checked on every answer: not every
-    /// API, nor the emulator, applies tag filters to every describe).
+    /// EC2-compatible API applies tag filters to every describe).
     pub fn in_stack(tags: &[Tag], stack: &str) -> bool {
         tags.iter()
             .any(|t| t.key() == Some(TAG_STACK) && t.value() == Some(stack))

@@ -148,7 +148,7 @@ impl Resource for VpcEndpoint {
     }
 
     async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
-        // No id filter: not every API (nor the emulator) filters endpoints by `vpc-endpoint-id`,
+        // No id filter: not every EC2-compatible API filters endpoints by `vpc-endpoint-id`,
         // so a batch refused for an unknown id is described again one id at a time.
         let endpoints = live::select(
             &ctx.stack,
@@ -196,7 +196,7 @@ impl Resource for VpcEndpoint {
                 live::By::Ids => {
                     describe_all(ctx.clients.ec2.describe_vpc_endpoints().set_vpc_endpoint_ids(Some(ids))).await
                 }
-                // The endpoints' VPCs: an endpoint never moves, and every API (and emulator)
+                // The endpoints' VPCs: an endpoint never moves, and every EC2-compatible API
                 // filters endpoints by `vpc-id`.
                 live::By::Filter => {
                     live::filtered(vpcs, |vpcs| {
