@@ -288,6 +288,24 @@ where
     }
 }
 
+/// A delete's outcome where "already gone" counts as deleted.
+pub fn gone_is_done<T>(result: Result<T, ApiError>) -> Result<(), ApiError> {
+    match result {
+        Err(e) if e.is_not_found() => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
+/// Deletes with `call`, retrying for up to `window` while AWS answers DependencyViolation
+/// (dependents, such as service-managed network interfaces, still going away).
+pub async fn delete_when_free<T, F, Fut>(window: Duration, progress: &dyn Progress, call: F) -> Result<(), ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    gone_is_done(retry_transient(window, progress, |e| e.is("DependencyViolation"), call).await)
+}
+
 /// How long a freshly made IAM role may be unknown to other services.
 pub const IAM_PROPAGATION: Duration = Duration::from_secs(120);
 

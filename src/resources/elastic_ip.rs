@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use aws_sdk_ec2::types::{DomainType, ResourceType};
 
-use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
+use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, gone_is_done, retry_transient};
 use super::vpc::live;
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::ElasticIpSpec;
@@ -75,10 +75,7 @@ impl Resource for ElasticIp {
             },
         )
         .await;
-        match result {
-            Err(e) if e.is_not_found() => Ok(()),
-            other => other.map(|_| ()),
-        }
+        gone_is_done(result)
     }
 
     async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {

@@ -16,7 +16,7 @@ use serde_json::Value;
 use aws_sdk_iam::types::{EntityType, RoleDetail};
 use futures_util::future::try_join_all;
 
-use super::aws::{ApiError, Ctx, api, retry_transient};
+use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::s3files_file_system::{Owner, absent, each, keep, owned, user_tags};
 use super::{Created, Found, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
 use crate::spec::model::IamRoleSpec;
@@ -141,10 +141,7 @@ impl Resource for IamRole {
             .map(|_| ())
         }
         .await;
-        match result {
-            Err(e) if e.is_not_found() => Ok(()),
-            other => other,
-        }
+        gone_is_done(result)
     }
 
     /// Import takes role names (what users know; state's id is the RoleId): one GetRole per

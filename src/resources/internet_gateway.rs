@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use aws_sdk_ec2::types::{InternetGateway as Igw, ResourceType};
 
-use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
+use super::aws::{
+    ApiError, Ctx, api, delete_when_free, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient,
+};
 use super::vpc::live;
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::InternetGatewaySpec;
@@ -97,25 +99,16 @@ impl Resource for InternetGateway {
                 Err(e) => return Err(e),
             }
         }
-        let result = retry_transient(
-            prior.timeout,
-            prior.progress,
-            |e| e.is("DependencyViolation"),
-            || async {
-                ctx.clients
-                    .ec2
-                    .delete_internet_gateway()
-                    .internet_gateway_id(prior.id)
-                    .send()
-                    .await
-                    .map_err(api("ec2:DeleteInternetGateway"))
-            },
-        )
-        .await;
-        match result {
-            Err(e) if e.is_not_found() => Ok(()),
-            other => other.map(|_| ()),
-        }
+        delete_when_free(prior.timeout, prior.progress, || async {
+            ctx.clients
+                .ec2
+                .delete_internet_gateway()
+                .internet_gateway_id(prior.id)
+                .send()
+                .await
+                .map_err(api("ec2:DeleteInternetGateway"))
+        })
+        .await
     }
 
     async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {

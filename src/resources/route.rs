@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use super::aws::{ApiError, Ctx, api, retry_transient};
+use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::vpc::live;
 use super::{Created, Found, Recorded, Request, Resource};
 use crate::spec::model::RouteSpec;
@@ -83,10 +83,7 @@ impl Resource for Route {
             .send()
             .await
             .map_err(api("ec2:DeleteRoute"));
-        match result {
-            Err(e) if e.is_not_found() => Ok(()),
-            other => other.map(|_| ()),
-        }
+        gone_is_done(result)
     }
 
     /// Routes cannot be tagged: a recover finds them in the route tables tagged with the

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use aws_sdk_ec2::types::{ResourceType, RouteTable as Table};
 
-use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
+use super::aws::{ApiError, Ctx, api, delete_when_free, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec};
 use super::vpc::live;
 use super::{Created, Found, Recorded, Request, Resource};
 use crate::spec::model::RouteTableSpec;
@@ -52,25 +52,16 @@ impl Resource for RouteTable {
     }
 
     async fn delete(ctx: &Ctx, prior: &Recorded<'_, RouteTableSpec>) -> Result<(), ApiError> {
-        let result = retry_transient(
-            SETTLE.min(prior.timeout),
-            prior.progress,
-            |e| e.is("DependencyViolation"),
-            || async {
-                ctx.clients
-                    .ec2
-                    .delete_route_table()
-                    .route_table_id(prior.id)
-                    .send()
-                    .await
-                    .map_err(api("ec2:DeleteRouteTable"))
-            },
-        )
-        .await;
-        match result {
-            Err(e) if e.is_not_found() => Ok(()),
-            other => other.map(|_| ()),
-        }
+        delete_when_free(SETTLE.min(prior.timeout), prior.progress, || async {
+            ctx.clients
+                .ec2
+                .delete_route_table()
+                .route_table_id(prior.id)
+                .send()
+                .await
+                .map_err(api("ec2:DeleteRouteTable"))
+        })
+        .await
     }
 
     async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {

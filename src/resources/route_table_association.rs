@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use super::aws::{ApiError, Ctx, api, retry_transient};
+use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::vpc::live;
 use super::{Created, Found, Recorded, Request, Resource};
 use crate::spec::model::RouteTableAssociationSpec;
@@ -64,10 +64,7 @@ impl Resource for RouteTableAssociation {
             .send()
             .await
             .map_err(api("ec2:DisassociateRouteTable"));
-        match result {
-            Err(e) if e.is_not_found() => Ok(()),
-            other => other.map(|_| ()),
-        }
+        gone_is_done(result)
     }
 
     /// Associations cannot be tagged: a recover finds them in the route tables tagged with the

@@ -14,7 +14,7 @@ use aws_sdk_s3::types::{
 
 use futures_util::future::try_join_all;
 
-use super::aws::{ApiError, Ctx, api, retry_transient};
+use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::s3files_file_system::{Owner, each, keep, owned, user_tags};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::S3BucketSpec;
@@ -129,10 +129,7 @@ impl Resource for S3Bucket {
             .map(|_| ())
         }
         .await;
-        match result {
-            Err(e) if e.is_not_found() => Ok(()),
-            other => other,
-        }
+        gone_is_done(result)
     }
 
     /// Import: one GetBucketTagging per name (`NoSuchBucket`: unknown; `NoSuchTagSet`: a

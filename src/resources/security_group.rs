@@ -16,7 +16,9 @@ use std::time::Duration;
 
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, Ipv6Range, ResourceType, UserIdGroupPair};
 
-use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
+use super::aws::{
+    ApiError, Ctx, api, delete_when_free, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient,
+};
 use super::subnet::Labelled;
 use super::vpc::live;
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
@@ -97,25 +99,16 @@ impl Resource for SecurityGroup {
 
     async fn delete(ctx: &Ctx, prior: &Recorded<'_, SecurityGroupSpec>) -> Result<(), ApiError> {
         let progress = Labelled("waiting for network interfaces to go", prior.progress);
-        let result = retry_transient(
-            prior.timeout,
-            &progress,
-            |e| e.is("DependencyViolation"),
-            || async {
-                ctx.clients
-                    .ec2
-                    .delete_security_group()
-                    .group_id(prior.id)
-                    .send()
-                    .await
-                    .map_err(api("ec2:DeleteSecurityGroup"))
-            },
-        )
-        .await;
-        match result {
-            Err(e) if e.is_not_found() => Ok(()),
-            other => other.map(|_| ()),
-        }
+        delete_when_free(prior.timeout, &progress, || async {
+            ctx.clients
+                .ec2
+                .delete_security_group()
+                .group_id(prior.id)
+                .send()
+                .await
+                .map_err(api("ec2:DeleteSecurityGroup"))
+        })
+        .await
     }
 
     async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
 
-use super::aws::{ApiError, Ctx, Progress, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
+use super::aws::{
+    ApiError, Ctx, Progress, api, delete_when_free, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient,
+};
 use super::vpc::live;
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::SubnetSpec;
@@ -82,25 +84,16 @@ impl Resource for Subnet {
 
     async fn delete(ctx: &Ctx, prior: &Recorded<'_, SubnetSpec>) -> Result<(), ApiError> {
         let progress = Labelled("waiting for network interfaces to go", prior.progress);
-        let result = retry_transient(
-            prior.timeout,
-            &progress,
-            |e| e.is("DependencyViolation"),
-            || async {
-                ctx.clients
-                    .ec2
-                    .delete_subnet()
-                    .subnet_id(prior.id)
-                    .send()
-                    .await
-                    .map_err(api("ec2:DeleteSubnet"))
-            },
-        )
-        .await;
-        match result {
-            Err(e) if e.is_not_found() => Ok(()),
-            other => other.map(|_| ()),
-        }
+        delete_when_free(prior.timeout, &progress, || async {
+            ctx.clients
+                .ec2
+                .delete_subnet()
+                .subnet_id(prior.id)
+                .send()
+                .await
+                .map_err(api("ec2:DeleteSubnet"))
+        })
+        .await
     }
 
     async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
 use futures_util::future::join_all;
 
-use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient};
+use super::aws::{ApiError, Ctx, api, delete_when_free, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::model::VpcSpec;
 
@@ -56,25 +56,16 @@ impl Resource for Vpc {
     }
 
     async fn delete(ctx: &Ctx, prior: &Recorded<'_, VpcSpec>) -> Result<(), ApiError> {
-        let result = retry_transient(
-            prior.timeout,
-            prior.progress,
-            |e| e.is("DependencyViolation"),
-            || async {
-                ctx.clients
-                    .ec2
-                    .delete_vpc()
-                    .vpc_id(prior.id)
-                    .send()
-                    .await
-                    .map_err(api("ec2:DeleteVpc"))
-            },
-        )
-        .await;
-        match result {
-            Err(e) if e.is_not_found() => Ok(()),
-            other => other.map(|_| ()),
-        }
+        delete_when_free(prior.timeout, prior.progress, || async {
+            ctx.clients
+                .ec2
+                .delete_vpc()
+                .vpc_id(prior.id)
+                .send()
+                .await
+                .map_err(api("ec2:DeleteVpc"))
+        })
+        .await
     }
 
     async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
