@@ -322,7 +322,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Schema => {
-            print_json(&spec::resource::json_schema());
+            print_json(&spec::json_schema());
             Ok(ExitCode::SUCCESS)
         }
         Command::Apply(args) => runtime()?.block_on(crate::commands::apply(args)),

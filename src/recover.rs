@@ -101,7 +101,7 @@ async fn live_config(
 /// An untagged resource is the spec's when every field that identifies it (those a change
 /// of which forces replacement) is what the spec asks for.
 fn same_identity(kind: Kind, live: &serde_json::Value, desired: &serde_json::Value) -> bool {
-    resources::replace_triggers(kind)
+    kind.replace_on()
         .iter()
         .all(|field| live.get(*field) == desired.get(*field))
 }

@@ -233,7 +233,7 @@ impl<'a> Engine<'a> {
 
         if change.action == Action::Update {
             let prior = recorded.ok_or(EngineError::Unknown)?;
-            let local_only = resources::local_only_fields(addr.kind);
+            let local_only = addr.kind.local_only();
             let api_change = change
                 .attributes
                 .iter()

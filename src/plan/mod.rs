@@ -9,10 +9,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::graph::Graph;
-use crate::resources;
 use crate::spec::eval::evaluate;
 use crate::spec::template::{AttrRef, Lookup, Var};
 use crate::spec::{Addr, Group, Kind, ResourceSpec, Spec};
@@ -362,38 +360,24 @@ fn deletions(spec: &Spec, state: &State) -> Result<Vec<ResourceChange>, PlanErro
 /// The configuration as recorded and compared: sensitive values become digests.
 pub fn config_json(spec: &ResourceSpec) -> Value {
     let mut json = serde_json::to_value(spec).unwrap_or_default();
-    if let ResourceSpec::AgentcoreRuntime(runtime) = spec
-        && let Some(Value::Object(env)) = json.get_mut("environment_variables")
-    {
-        for name in &runtime.sensitive_environment_variables {
-            if let Some(value) = env.get_mut(name) {
-                let text = value.as_str().unwrap_or_default();
-                *value = Value::String(redact(text));
-            }
+    for path in spec.sensitive_paths() {
+        if let Some(value) = value_at(&mut json, &path) {
+            let text = value.as_str().unwrap_or_default();
+            *value = Value::String(redact(text));
         }
     }
     json
 }
 
-/// A digest that shows a value changed without revealing it.
-pub fn redact(text: &str) -> String {
-    if text.starts_with("sha256:") {
-        return text.to_string();
-    }
-    let digest = Sha256::digest(text.as_bytes());
-    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+/// The value at a dotted path (`environment_variables.TOKEN`), if there is one.
+fn value_at<'v>(json: &'v mut Value, path: &str) -> Option<&'v mut Value> {
+    path.split('.').try_fold(json, |value, key| value.get_mut(key))
 }
 
+pub use crate::spec::kind::redact;
+
 fn sensitive_paths(spec: &ResourceSpec) -> HashSet<String> {
-    match spec {
-        ResourceSpec::AgentcoreRuntime(r) => r
-            .sensitive_environment_variables
-            .iter()
-            .map(|n| format!("environment_variables.{n}"))
-            .collect(),
-        _ => HashSet::new(),
-    }
+    spec.sensitive_paths().into_iter().collect()
 }
 
 /// Flattens a config to `path -> leaf`; lists of scalars stay whole.
@@ -471,16 +455,10 @@ pub fn diff(
     kind: Kind,
     ignore: &[String],
 ) -> Vec<AttributeChange> {
-    let (before, after) = if kind == Kind::IamRole {
-        (
-            flatten(&canonical_policies(recorded)),
-            flatten(&canonical_policies(desired)),
-        )
-    } else {
-        (flatten(recorded), flatten(desired))
-    };
+    let before = flatten(&kind.normalise(recorded.clone()));
+    let after = flatten(&kind.normalise(desired.clone()));
     let paths: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
-    let triggers = resources::replace_triggers(kind);
+    let triggers = kind.replace_on();
     paths
         .into_iter()
         .filter(|path| {
@@ -510,40 +488,6 @@ pub fn diff(
             })
         })
         .collect()
-}
-
-/// A role's policy documents in a canonical form, so that IAM's rewrites compare equal:
-/// a one-element list is the element, string lists are sets. (Key order never matters.)
-fn canonical_policies(role: &Value) -> Value {
-    let mut role = role.clone();
-    if let Some(trust) = role.get_mut("assume_role_policy") {
-        *trust = canonical_policy(trust);
-    }
-    if let Some(Value::Object(policies)) = role.get_mut("inline_policies") {
-        for policy in policies.values_mut() {
-            *policy = canonical_policy(policy);
-        }
-    }
-    role
-}
-
-pub fn canonical_policy(value: &Value) -> Value {
-    match value {
-        Value::Array(items) => {
-            let mut items: Vec<Value> = items.iter().map(canonical_policy).collect();
-            if items.iter().all(Value::is_string) {
-                items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
-                items.dedup();
-            }
-            if items.len() == 1 {
-                items.remove(0)
-            } else {
-                Value::Array(items)
-            }
-        }
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), canonical_policy(v))).collect()),
-        other => other.clone(),
-    }
 }
 
 /// Depth of each resource in the graph (0 = depends on nothing).

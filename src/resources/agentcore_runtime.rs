@@ -19,10 +19,243 @@ use aws_sdk_bedrockagentcorecontrol::types::{
 
 use futures_util::future::try_join_all;
 
+use super::Kind;
 use super::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, retry_transient, wait_for};
-use super::s3files_file_system::{Owner, absent, each, keep, owned, set_or_recorded, tag_changes, user_tags};
+use super::lookup::{absent, each, keep, owned, set_or_recorded};
+use super::tags::{self, Owner, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
-use crate::spec::model::{AgentcoreRuntimeSpec, FilesystemMount};
+use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName, list_refs};
+use crate::spec::{Addr, Group, rules};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One `filesystemConfigurations` entry: set exactly one of the three sources.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FilesystemMount {
+    /// Where the runtime sees the file system: `/mnt/<name>` with an optional trailing slash.
+    pub mount_path: String,
+    /// An `s3files_access_point` by name (shared by all sessions; VPC mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3files_access_point: Option<String>,
+    /// An `efs_access_point` by name (shared by all sessions; VPC mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub efs_access_point: Option<String>,
+    /// AgentCore-managed storage, one volume per session.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub session_storage: bool,
+}
+
+/// `[agentcore_runtime.NAME]`: an Amazon Bedrock AgentCore Runtime.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentcoreRuntimeSpec {
+    /// Runtime name: a letter, then letters, digits or underscores; at most 48.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Container image URI in ECR (linux/arm64).
+    pub container_uri: String,
+    /// The `iam_role` the runtime runs as.
+    pub role: String,
+    /// `PUBLIC` or `VPC`.
+    #[serde(default = "public")]
+    pub network_mode: String,
+    /// Subnets (by name) for VPC mode.
+    #[serde(default)]
+    pub subnets: Vec<String>,
+    /// Security groups (by name) for VPC mode.
+    #[serde(default)]
+    pub security_groups: Vec<String>,
+    #[serde(default)]
+    pub environment_variables: BTreeMap<String, String>,
+    /// Names of `environment_variables` whose values never appear in output, logs or state.
+    #[serde(default)]
+    pub sensitive_environment_variables: Vec<String>,
+    /// Up to 5 file systems to mount.
+    #[serde(default)]
+    pub filesystem: Vec<FilesystemMount>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+fn public() -> String {
+    "PUBLIC".into()
+}
+
+impl KindSpec for AgentcoreRuntimeSpec {
+    fn check(&self, check: &mut Check<'_>) {
+        check.rule("agentfs::runtime_name", "name", &self.name, rules::runtime_name, || {
+            format!("`{}` is not a valid runtime name", self.name)
+        });
+        if self.container_uri.trim().is_empty() {
+            check.error(
+                "agentfs::container_uri",
+                "container_uri",
+                "the container URI is empty",
+                "e.g. `123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest`",
+            );
+        }
+        self.check_network(check);
+        for name in self.environment_variables.keys() {
+            if let Err(help) = rules::environment_variable_name(name) {
+                check.error(
+                    "agentfs::environment",
+                    &format!("environment_variables.{name}"),
+                    format!("`{name}` is not a valid variable name"),
+                    help,
+                );
+            }
+        }
+        for (i, name) in self.sensitive_environment_variables.iter().enumerate() {
+            if !self.environment_variables.contains_key(name) {
+                check.error(
+                    "agentfs::environment",
+                    &format!("sensitive_environment_variables[{i}]"),
+                    format!("`{name}` is not in `environment_variables`"),
+                    "name a variable that the runtime sets",
+                );
+            }
+        }
+        self.check_mounts(check);
+    }
+
+    fn sensitive_paths(&self) -> Vec<String> {
+        self.sensitive_environment_variables
+            .iter()
+            .map(|n| format!("environment_variables.{n}"))
+            .collect()
+    }
+
+    fn unique_name(&self, _: &Addr) -> Option<UniqueName> {
+        Some(UniqueName {
+            scope: String::new(),
+            name: self.name.clone(),
+        })
+    }
+    fn refs(&mut self) -> Vec<RefSlot<'_>> {
+        let mut refs = vec![RefSlot::new("role", Kind::IamRole, "arn", &mut self.role)];
+        refs.extend(list_refs("subnets", Kind::Subnet, "id", &mut self.subnets));
+        refs.extend(list_refs(
+            "security_groups",
+            Kind::SecurityGroup,
+            "id",
+            &mut self.security_groups,
+        ));
+        for (i, mount) in self.filesystem.iter_mut().enumerate() {
+            if let Some(ap) = &mut mount.s3files_access_point {
+                refs.push(RefSlot::new(
+                    format!("filesystem[{i}].s3files_access_point"),
+                    Kind::S3FilesAccessPoint,
+                    "arn",
+                    ap,
+                ));
+            }
+            if let Some(ap) = &mut mount.efs_access_point {
+                refs.push(RefSlot::new(
+                    format!("filesystem[{i}].efs_access_point"),
+                    Kind::EfsAccessPoint,
+                    "arn",
+                    ap,
+                ));
+            }
+        }
+        refs
+    }
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+}
+
+impl AgentcoreRuntimeSpec {
+    fn check_network(&self, check: &mut Check<'_>) {
+        match self.network_mode.as_str() {
+            "VPC" => {
+                if self.subnets.is_empty() {
+                    check.error(
+                        "agentfs::runtime_network",
+                        "subnets",
+                        "VPC mode needs subnets",
+                        "list the private subnets, e.g. `subnets = [\"private_a\", \"private_b\"]`",
+                    );
+                }
+                if self.security_groups.is_empty() {
+                    check.error(
+                        "agentfs::runtime_network",
+                        "security_groups",
+                        "VPC mode needs security groups",
+                        "list at least one security group",
+                    );
+                }
+            }
+            "PUBLIC" => {
+                if !self.subnets.is_empty() || !self.security_groups.is_empty() {
+                    check.error(
+                        "agentfs::runtime_network",
+                        "network_mode",
+                        "subnets and security groups are only used in VPC mode",
+                        "set `network_mode = \"VPC\"` or remove them",
+                    );
+                }
+            }
+            other => check.error(
+                "agentfs::enum",
+                "network_mode",
+                format!("`{other}` is not a network mode"),
+                "use `PUBLIC` or `VPC`",
+            ),
+        }
+    }
+
+    fn check_mounts(&self, check: &mut Check<'_>) {
+        if self.filesystem.len() > 5 {
+            check.error(
+                "agentfs::filesystem_count",
+                "filesystem",
+                format!(
+                    "{} filesystem configurations; the API allows at most 5",
+                    self.filesystem.len()
+                ),
+                "remove some mounts",
+            );
+        }
+        let mut seen = std::collections::HashMap::new();
+        for (i, mount) in self.filesystem.iter().enumerate() {
+            let field = format!("filesystem[{i}]");
+            if let Err(help) = rules::mount_path(&mount.mount_path) {
+                check.error(
+                    "agentfs::mount_path",
+                    &format!("{field}.mount_path"),
+                    format!("invalid mountPath `{}`", mount.mount_path),
+                    help,
+                );
+            }
+            if let Some(first) = seen.insert(rules::normalise_mount_path(&mount.mount_path).to_string(), i) {
+                check.error(
+                    "agentfs::mount_path_duplicate",
+                    &format!("{field}.mount_path"),
+                    format!("`{}` is already mounted by filesystem[{first}]", mount.mount_path),
+                    "give each file system its own directory under /mnt",
+                );
+            }
+            let sources = usize::from(mount.s3files_access_point.is_some())
+                + usize::from(mount.efs_access_point.is_some())
+                + usize::from(mount.session_storage);
+            if sources != 1 {
+                check.error("agentfs::filesystem_source", &field, "a filesystem entry needs exactly one source", "set one of `s3files_access_point = \"...\"`, `efs_access_point = \"...\"` or `session_storage = true`");
+            }
+            if (mount.s3files_access_point.is_some() || mount.efs_access_point.is_some()) && self.network_mode != "VPC"
+            {
+                check.error(
+                    "agentfs::runtime_network",
+                    &field,
+                    "S3 Files and EFS mounts need VPC mode",
+                    "set `network_mode = \"VPC\"` with private subnets, or use `session_storage = true`",
+                );
+            }
+        }
+    }
+}
 
 pub struct AgentcoreRuntime;
 
@@ -35,6 +268,9 @@ const READY_IN_A_ROW: u32 = 2;
 
 impl Resource for AgentcoreRuntime {
     type Spec = AgentcoreRuntimeSpec;
+    const GROUP: Group = Group::Compute;
+    const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name", "version"];
+    const LOCAL_ONLY: &'static [&'static str] = &["sensitive_environment_variables"];
     const REPLACE_ON: &'static [&'static str] = &["name"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(1800),
@@ -105,7 +341,7 @@ impl Resource for AgentcoreRuntime {
             )
             .await?;
         }
-        sync_tags(ctx, &arn, prior.tags, req.tags).await?;
+        tags::sync(ctx, Tagged::Agentcore(&arn), prior.tags, req.tags).await?;
         Ok(attributes(id, &arn, &req.spec.name, &version))
     }
 
@@ -288,7 +524,7 @@ fn live_spec(
             env.iter()
                 .map(|(k, v)| {
                     let value = if sensitive.contains(k.as_str()) {
-                        crate::plan::redact(v)
+                        crate::spec::kind::redact(v)
                     } else {
                         v.clone()
                     };
@@ -341,7 +577,7 @@ fn live_spec(
         })
         .collect();
     spec.filesystem = mounts;
-    spec.tags = user_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    spec.tags = tags::user_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     spec
 }
 
@@ -593,7 +829,7 @@ async fn adopt(
     if !live_matches(&get(ctx, &id).await?, spec, config) {
         version = send_update(ctx, &id, config, spec, req.timeout, req.progress).await?;
     }
-    sync_tags(ctx, &arn, &live_tags, req.tags).await?;
+    tags::sync(ctx, Tagged::Agentcore(&arn), &live_tags, req.tags).await?;
     Ok(attributes(&id, &arn, &spec.name, &version))
 }
 
@@ -628,36 +864,6 @@ async fn tags_of(ctx: &Ctx, arn: &str) -> Result<BTreeMap<String, String>, ApiEr
         .tags()
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default())
-}
-
-async fn sync_tags(
-    ctx: &Ctx,
-    arn: &str,
-    recorded: &BTreeMap<String, String>,
-    desired: &BTreeMap<String, String>,
-) -> Result<(), ApiError> {
-    let (stale, changed) = tag_changes(recorded, desired);
-    if !stale.is_empty() {
-        ctx.clients
-            .agentcore
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(stale))
-            .send()
-            .await
-            .map_err(api("bedrock-agentcore:UntagResource"))?;
-    }
-    if !changed.is_empty() {
-        ctx.clients
-            .agentcore
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(changed.into_iter().collect()))
-            .send()
-            .await
-            .map_err(api("bedrock-agentcore:TagResource"))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! What every resource kind shares: SDK clients, the error type with the API call and
 //! AWS's message, short growing-interval waiters, and retry of eventually consistent errors.
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -108,10 +107,12 @@ impl Ctx {
                 Ok::<_, ApiError>(names)
             })
             .await?;
-        zones.get(usize::from(index)).cloned().ok_or_else(|| ApiError {
-            operation: "ec2:DescribeAvailabilityZones",
-            code: "InvalidAzIndex".into(),
-            message: format!("az_index {index} but {} has only {} zones", self.region, zones.len()),
+        zones.get(usize::from(index)).cloned().ok_or_else(|| {
+            ApiError::new(
+                "ec2:DescribeAvailabilityZones",
+                "InvalidAzIndex",
+                format!("az_index {index} but {} has only {} zones", self.region, zones.len()),
+            )
         })
     }
 
@@ -120,22 +121,60 @@ impl Ctx {
     }
 }
 
-/// A failed AWS call: which API operation, AWS's error code and message.
+/// What a failed call means for the engine, decided once from AWS's error code where the
+/// error is made, so that no kind matches codes or messages to learn it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The resource does not exist (each service names this differently).
+    NotFound,
+    /// Something else still uses the resource; the call may succeed once it lets go.
+    InUse,
+    /// The service asks the caller to slow down.
+    Throttled,
+    /// The request conflicts with the resource's current state or an earlier request.
+    Conflict,
+    /// A waiter gave up: the operation was accepted but did not finish in time.
+    WaitTimeout,
+    /// The resource reached a state it will not leave.
+    Failed,
+    Other,
+}
+
+impl ErrorKind {
+    /// The kind of an AWS error code.
+    pub fn of(code: &str) -> ErrorKind {
+        match code {
+            "NoSuchEntity" | "NoSuchBucket" | "ResourceNotFoundException" | "404" => ErrorKind::NotFound,
+            c if c.contains("NotFound") => ErrorKind::NotFound,
+            "DependencyViolation"
+            | "DeleteConflict"
+            | "FileSystemInUse"
+            | "ResourceInUseException"
+            | "BucketHasS3FileSystemAttached" => ErrorKind::InUse,
+            "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded" | "SlowDown" => {
+                ErrorKind::Throttled
+            }
+            "ConflictException" | "IdempotentParameterMismatch" | "ConditionalRequestConflict" => ErrorKind::Conflict,
+            "WaitTimeout" => ErrorKind::WaitTimeout,
+            "ResourceFailed" => ErrorKind::Failed,
+            _ => ErrorKind::Other,
+        }
+    }
+}
+
+/// A failed AWS call: which API operation, AWS's error code and message, and what it means.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{operation} failed: {code}: {message}")]
 pub struct ApiError {
     pub operation: &'static str,
     pub code: String,
     pub message: String,
+    pub kind: ErrorKind,
 }
 
 impl ApiError {
     pub fn missing(operation: &'static str, field: &str) -> ApiError {
-        ApiError {
-            operation,
-            code: "IncompleteResponse".into(),
-            message: format!("the response has no {field}"),
-        }
+        ApiError::new(operation, "IncompleteResponse", format!("the response has no {field}"))
     }
 
     pub fn new(operation: &'static str, code: &str, message: impl Into<String>) -> ApiError {
@@ -143,19 +182,18 @@ impl ApiError {
             operation,
             code: code.into(),
             message: message.into(),
+            kind: ErrorKind::of(code),
         }
     }
 
-    /// The resource is gone (each service names this differently).
+    /// The resource is gone.
     pub fn is_not_found(&self) -> bool {
-        let code = self.code.as_str();
-        code.ends_with("NotFound")
-            || code.ends_with(".NotFound")
-            || code.contains("NotFound")
-            || matches!(
-                code,
-                "NoSuchEntity" | "NoSuchBucket" | "ResourceNotFoundException" | "404"
-            )
+        self.kind == ErrorKind::NotFound
+    }
+
+    /// Something still uses the resource (see [`ErrorKind::InUse`]).
+    pub fn is_in_use(&self) -> bool {
+        self.kind == ErrorKind::InUse
     }
 
     pub fn is(&self, code: &str) -> bool {
@@ -184,11 +222,7 @@ where
                 aws_sdk_ec2::error::DisplayErrorContext(other).to_string(),
             ),
         };
-        ApiError {
-            operation,
-            code,
-            message,
-        }
+        ApiError::new(operation, &code, message)
     }
 }
 
@@ -309,75 +343,13 @@ where
 /// How long a freshly made IAM role may be unknown to other services.
 pub const IAM_PROPAGATION: Duration = Duration::from_secs(120);
 
-/// EC2 `TagSpecification` for a create call: tagging at creation leaves no untagged window.
-pub fn ec2_tag_spec(
-    resource_type: aws_sdk_ec2::types::ResourceType,
-    tags: &BTreeMap<String, String>,
-) -> aws_sdk_ec2::types::TagSpecification {
-    aws_sdk_ec2::types::TagSpecification::builder()
-        .resource_type(resource_type)
-        .set_tags(Some(ec2_tags(tags)))
-        .build()
-}
+/// Progress with a fixed label in front: `waiting for network interfaces to go (retrying: ...)`.
+pub struct Labelled<'a>(pub &'static str, pub &'a dyn Progress);
 
-pub fn ec2_tags(tags: &BTreeMap<String, String>) -> Vec<aws_sdk_ec2::types::Tag> {
-    tags.iter()
-        .map(|(k, v)| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build())
-        .collect()
-}
-
-/// EC2 filters that find what agentfs made for one resource of one stack.
-pub fn ec2_owner_filters(stack: &str, resource: &str) -> Vec<aws_sdk_ec2::types::Filter> {
-    vec![
-        aws_sdk_ec2::types::Filter::builder()
-            .name(format!("tag:{}", super::TAG_STACK))
-            .values(stack)
-            .build(),
-        aws_sdk_ec2::types::Filter::builder()
-            .name(format!("tag:{}", super::TAG_RESOURCE))
-            .values(resource)
-            .build(),
-    ]
-}
-
-/// Makes an EC2 resource's tags equal `desired` (only the keys that differ are sent).
-pub async fn ec2_sync_tags(
-    ctx: &Ctx,
-    id: &str,
-    recorded: &BTreeMap<String, String>,
-    desired: &BTreeMap<String, String>,
-) -> Result<(), ApiError> {
-    let stale: Vec<aws_sdk_ec2::types::Tag> = recorded
-        .keys()
-        .filter(|k| !desired.contains_key(*k))
-        .map(|k| aws_sdk_ec2::types::Tag::builder().key(k).build())
-        .collect();
-    if !stale.is_empty() {
-        ctx.clients
-            .ec2
-            .delete_tags()
-            .resources(id)
-            .set_tags(Some(stale))
-            .send()
-            .await
-            .map_err(api("ec2:DeleteTags"))?;
+impl Progress for Labelled<'_> {
+    fn phase(&self, text: &str) {
+        self.1.phase(&format!("{} ({text})", self.0));
     }
-    let changed: BTreeMap<String, String> = desired
-        .iter()
-        .filter(|(k, v)| recorded.get(*k) != Some(v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if !changed.is_empty() {
-        ctx.clients
-            .ec2
-            .create_tags()
-            .resources(id)
-            .set_tags(Some(ec2_tags(&changed)))
-            .send()
-            .await
-            .map_err(api("ec2:CreateTags"))?;
-    }
-    Ok(())
 }
 
 /// Case-insensitive state comparison: some APIs' enums and wire values differ in case.

@@ -12,16 +12,54 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::future::try_join_all;
 
 use super::aws::{ApiError, Ctx, Poll, api, wait_for};
-use super::efs_file_system::{efs_tags, sync_tags};
+
+use super::Kind;
+use super::lookup::{absent, each, keep, owned};
+use super::posix;
 use super::s3files_access_point::live_root_directory;
-use super::s3files_file_system::{Owner, absent, each, keep, owned, user_tags};
+use super::tags::{self, Owner, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
-use crate::spec::model::{self, EfsAccessPointSpec};
+use crate::spec::Group;
+use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `[efs_access_point.NAME]`
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EfsAccessPointSpec {
+    pub file_system: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posix_user: Option<posix::PosixUser>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_directory: Option<posix::RootDirectory>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+impl KindSpec for EfsAccessPointSpec {
+    fn check(&self, check: &mut Check<'_>) {
+        posix::check_access_point(check, self.posix_user.as_ref(), self.root_directory.as_ref());
+    }
+    fn refs(&mut self) -> Vec<RefSlot<'_>> {
+        vec![RefSlot::new(
+            "file_system",
+            Kind::EfsFileSystem,
+            "id",
+            &mut self.file_system,
+        )]
+    }
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+}
 
 pub struct EfsAccessPoint;
 
 impl Resource for EfsAccessPoint {
     type Spec = EfsAccessPointSpec;
+    const GROUP: Group = Group::Storage;
+    const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_ON: &'static [&'static str] = &["file_system", "posix_user", "root_directory"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
@@ -51,7 +89,7 @@ impl Resource for EfsAccessPoint {
                     .create_access_point()
                     .client_token(req.token)
                     .file_system_id(&spec.file_system)
-                    .set_tags(Some(efs_tags(req.tags)?))
+                    .set_tags(Some(tags::efs(req.tags)?))
                     .set_posix_user(spec.posix_user.as_ref().map(posix_user).transpose()?)
                     .set_root_directory(spec.root_directory.as_ref().map(root_directory).transpose()?)
                     .send()
@@ -100,7 +138,7 @@ impl Resource for EfsAccessPoint {
         req: &Request<'_, EfsAccessPointSpec>,
         prior: &Recorded<'_, EfsAccessPointSpec>,
     ) -> Result<Created, ApiError> {
-        sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        tags::sync(ctx, Tagged::Efs(prior.id), prior.tags, req.tags).await?;
         Ok(created(ctx, prior.id, prior.attributes.get("arn").cloned()))
     }
 
@@ -225,21 +263,21 @@ impl Resource for EfsAccessPoint {
                 if let Some(fs) = ap.file_system_id() {
                     spec.file_system = fs.to_string();
                 }
-                spec.posix_user = ap.posix_user().map(|u| model::PosixUser {
+                spec.posix_user = ap.posix_user().map(|u| posix::PosixUser {
                     uid: u.uid(),
                     gid: u.gid(),
                     secondary_gids: u.secondary_gids().to_vec(),
                 });
-                let live_root = ap.root_directory().map(|d| model::RootDirectory {
+                let live_root = ap.root_directory().map(|d| posix::RootDirectory {
                     path: d.path().unwrap_or("/").to_string(),
-                    creation_permissions: d.creation_info().map(|p| model::CreationPermissions {
+                    creation_permissions: d.creation_info().map(|p| posix::CreationPermissions {
                         owner_uid: p.owner_uid(),
                         owner_gid: p.owner_gid(),
                         permissions: p.permissions().to_string(),
                     }),
                 });
                 spec.root_directory = live_root_directory(r.spec.root_directory.as_ref(), live_root);
-                spec.tags = user_tags(ap.tags().iter().map(|t| (t.key(), t.value())));
+                spec.tags = tags::user_tags(ap.tags().iter().map(|t| (t.key(), t.value())));
                 Some(spec)
             })
             .collect())
@@ -267,7 +305,7 @@ fn invalid(e: impl std::fmt::Display) -> ApiError {
     ApiError::new("efs:CreateAccessPoint", "InvalidRequest", e.to_string())
 }
 
-fn posix_user(user: &model::PosixUser) -> Result<PosixUser, ApiError> {
+fn posix_user(user: &posix::PosixUser) -> Result<PosixUser, ApiError> {
     PosixUser::builder()
         .uid(user.uid)
         .gid(user.gid)
@@ -276,7 +314,7 @@ fn posix_user(user: &model::PosixUser) -> Result<PosixUser, ApiError> {
         .map_err(invalid)
 }
 
-fn root_directory(root: &model::RootDirectory) -> Result<RootDirectory, ApiError> {
+fn root_directory(root: &posix::RootDirectory) -> Result<RootDirectory, ApiError> {
     let info = root
         .creation_permissions
         .as_ref()

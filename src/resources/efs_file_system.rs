@@ -11,14 +11,67 @@ use std::time::Duration;
 use aws_sdk_efs::types::{FileSystemDescription, LifeCycleState, PerformanceMode, ThroughputMode};
 
 use super::aws::{ApiError, Ctx, Poll, api, retry_transient, wait_for};
-use super::s3files_file_system::{Owner, absent, each, keep, owned, tag_changes, user_tags};
+use super::efs::{created_fs, find_file_systems};
+use super::tags::{self, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
-use crate::spec::model::EfsFileSystemSpec;
+use crate::spec::Group;
+use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `[efs_file_system.NAME]`
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EfsFileSystemSpec {
+    /// `generalPurpose` or `maxIO`.
+    #[serde(default = "general_purpose")]
+    pub performance_mode: String,
+    /// `bursting`, `provisioned` or `elastic`.
+    #[serde(default = "elastic")]
+    pub throughput_mode: String,
+    #[serde(default = "crate::spec::kind::default_true")]
+    pub encrypted: bool,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+fn general_purpose() -> String {
+    "generalPurpose".into()
+}
+
+fn elastic() -> String {
+    "elastic".into()
+}
+
+impl KindSpec for EfsFileSystemSpec {
+    fn check(&self, check: &mut Check<'_>) {
+        check.one_of(
+            "performance_mode",
+            &self.performance_mode,
+            "a performance mode",
+            &["generalPurpose", "maxIO"],
+        );
+        check.one_of(
+            "throughput_mode",
+            &self.throughput_mode,
+            "a throughput mode",
+            &["bursting", "provisioned", "elastic"],
+        );
+    }
+    fn refs(&mut self) -> Vec<RefSlot<'_>> {
+        Vec::new()
+    }
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+}
 
 pub struct EfsFileSystem;
 
 impl Resource for EfsFileSystem {
     type Spec = EfsFileSystemSpec;
+    const GROUP: Group = Group::Storage;
+    const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_ON: &'static [&'static str] = &["performance_mode", "encrypted"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
@@ -41,7 +94,7 @@ impl Resource for EfsFileSystem {
             .performance_mode(performance)
             .throughput_mode(throughput(&spec.throughput_mode)?)
             .encrypted(spec.encrypted)
-            .set_tags(Some(efs_tags(req.tags)?))
+            .set_tags(Some(tags::efs(req.tags)?))
             .send()
             .await
             .map_err(api("efs:CreateFileSystem"));
@@ -87,7 +140,7 @@ impl Resource for EfsFileSystem {
                 .map_err(api("efs:UpdateFileSystem"))?;
             wait_state(ctx, prior.id, req.timeout, req.progress).await?;
         }
-        sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        tags::sync(ctx, Tagged::Efs(prior.id), prior.tags, req.tags).await?;
         Ok(created_fs(ctx, prior.id, prior.attributes.get("arn").cloned()))
     }
 
@@ -132,51 +185,7 @@ impl Resource for EfsFileSystem {
     /// Import: one DescribeFileSystems per id. Recover: one DescribeFileSystems for the whole
     /// region (paginated; it carries the tags), keeping those tagged with the stack.
     async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
-        let listed: Vec<FileSystemDescription> = if ids.is_empty() {
-            ctx.clients
-                .efs
-                .describe_file_systems()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(api("efs:DescribeFileSystems"))?
-        } else {
-            let looked_up = each(owned(ids), |id| async move {
-                let id = id.as_str();
-                match ctx
-                    .clients
-                    .efs
-                    .describe_file_systems()
-                    .file_system_id(id)
-                    .send()
-                    .await
-                    .map_err(api("efs:DescribeFileSystems"))
-                {
-                    Ok(out) => Ok(out.file_systems().to_vec()),
-                    Err(e) if absent(&e) => Ok(Vec::new()),
-                    Err(e) => Err(e),
-                }
-            })
-            .await?;
-            looked_up.into_iter().flatten().collect()
-        };
-        let found = listed
-            .iter()
-            .filter(|fs| {
-                !matches!(
-                    fs.life_cycle_state(),
-                    LifeCycleState::Deleting | LifeCycleState::Deleted
-                )
-            })
-            .map(|fs| {
-                let owner = Owner::of(fs.tags().iter().map(|t| (t.key(), t.value())));
-                let created = created_fs(ctx, fs.file_system_id(), fs.file_system_arn().map(String::from));
-                Some((owner, created))
-            })
-            .collect();
-        Ok(keep(ctx, ids, found))
+        find_file_systems(ctx, ids).await
     }
 
     /// One DescribeFileSystems: by id for a single file system, else the region's whole
@@ -225,16 +234,11 @@ impl Resource for EfsFileSystem {
                 if let Some(encrypted) = fs.encrypted() {
                     spec.encrypted = encrypted;
                 }
-                spec.tags = user_tags(fs.tags().iter().map(|t| (t.key(), t.value())));
+                spec.tags = tags::user_tags(fs.tags().iter().map(|t| (t.key(), t.value())));
                 Some(spec)
             })
             .collect())
     }
-}
-
-fn created_fs(ctx: &Ctx, id: &str, arn: Option<String>) -> Created {
-    let arn = arn.unwrap_or_else(|| ctx.arn("elasticfilesystem", &format!("file-system/{id}")));
-    Created::new(id).with("arn", arn)
 }
 
 fn bad_value(field: &str, value: &str, expected: &str) -> ApiError {
@@ -289,48 +293,4 @@ async fn wait_state(ctx: &Ctx, id: &str, timeout: Duration, progress: &dyn Progr
         },
     )
     .await
-}
-
-/// Tags as EFS's list of `{Key, Value}`.
-pub(super) fn efs_tags(tags: &BTreeMap<String, String>) -> Result<Vec<aws_sdk_efs::types::Tag>, ApiError> {
-    tags.iter()
-        .map(|(k, v)| {
-            aws_sdk_efs::types::Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(|e| ApiError::new("efs:TagResource", "InvalidTag", e.to_string()))
-        })
-        .collect()
-}
-
-/// Makes an EFS resource's tags (file system or access point, by id) equal `desired`.
-pub(super) async fn sync_tags(
-    ctx: &Ctx,
-    resource_id: &str,
-    recorded: &BTreeMap<String, String>,
-    desired: &BTreeMap<String, String>,
-) -> Result<(), ApiError> {
-    let (stale, changed) = tag_changes(recorded, desired);
-    if !stale.is_empty() {
-        ctx.clients
-            .efs
-            .untag_resource()
-            .resource_id(resource_id)
-            .set_tag_keys(Some(stale))
-            .send()
-            .await
-            .map_err(api("efs:UntagResource"))?;
-    }
-    if !changed.is_empty() {
-        ctx.clients
-            .efs
-            .tag_resource()
-            .resource_id(resource_id)
-            .set_tags(Some(efs_tags(&changed)?))
-            .send()
-            .await
-            .map_err(api("efs:TagResource"))?;
-    }
-    Ok(())
 }

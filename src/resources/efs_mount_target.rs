@@ -8,17 +8,49 @@ use std::time::Duration;
 use aws_sdk_efs::types::{LifeCycleState, MountTargetDescription};
 use futures_util::future::try_join_all;
 
+use super::Kind;
 use super::aws::{ApiError, Ctx, Poll, api, wait_for};
-use super::efs_file_system::EfsFileSystem;
-use super::s3files_file_system::{absent, each, owned, set_or_recorded};
+use super::efs;
+use super::lookup::{absent, each, owned, set_or_recorded};
 use super::s3files_mount_target::eni_security_groups;
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
-use crate::spec::model::EfsMountTargetSpec;
+use crate::spec::Group;
+use crate::spec::kind::{KindSpec, RefSlot, list_refs};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `[efs_mount_target.NAME]`
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EfsMountTargetSpec {
+    pub file_system: String,
+    pub subnet: String,
+    #[serde(default)]
+    pub security_groups: Vec<String>,
+}
+
+impl KindSpec for EfsMountTargetSpec {
+    fn refs(&mut self) -> Vec<RefSlot<'_>> {
+        let mut refs = vec![
+            RefSlot::new("file_system", Kind::EfsFileSystem, "id", &mut self.file_system),
+            RefSlot::new("subnet", Kind::Subnet, "id", &mut self.subnet),
+        ];
+        refs.extend(list_refs(
+            "security_groups",
+            Kind::SecurityGroup,
+            "id",
+            &mut self.security_groups,
+        ));
+        refs
+    }
+}
 
 pub struct EfsMountTarget;
 
 impl Resource for EfsMountTarget {
     type Spec = EfsMountTargetSpec;
+    const GROUP: Group = Group::Storage;
+    const ATTRIBUTES: &'static [&'static str] = &["id", "availability_zone", "ip_address"];
     const REPLACE_ON: &'static [&'static str] = &["file_system", "subnet"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
@@ -103,11 +135,11 @@ impl Resource for EfsMountTarget {
     }
 
     /// Mount targets carry no tags, so none has an address. Import: one DescribeMountTargets
-    /// per id. Recover: the file systems tagged with the stack (see [`EfsFileSystem`]'s
-    /// `find`), then one DescribeMountTargets per file system.
+    /// per id. Recover: the file systems tagged with the stack (see
+    /// [`efs::find_file_systems`]), then one DescribeMountTargets per file system.
     async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
         let listings = if ids.is_empty() {
-            let file_systems = EfsFileSystem::find(ctx, &[]).await?;
+            let file_systems = efs::find_file_systems(ctx, &[]).await?;
             each(file_systems, |fs| async move {
                 let listed = ctx
                     .clients

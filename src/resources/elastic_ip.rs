@@ -8,15 +8,38 @@ use std::time::Duration;
 
 use aws_sdk_ec2::types::{DomainType, ResourceType};
 
-use super::aws::{ApiError, Ctx, api, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, gone_is_done, retry_transient};
-use super::vpc::live;
+use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
+use super::ec2 as live;
+use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
-use crate::spec::model::ElasticIpSpec;
+use crate::spec::Group;
+use crate::spec::kind::{KindSpec, RefSlot, Tags};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `[elastic_ip.NAME]`: an Elastic IP in the `vpc` domain.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ElasticIpSpec {
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+impl KindSpec for ElasticIpSpec {
+    fn refs(&mut self) -> Vec<RefSlot<'_>> {
+        Vec::new()
+    }
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+}
 
 pub struct ElasticIp;
 
 impl Resource for ElasticIp {
     type Spec = ElasticIpSpec;
+    const GROUP: Group = Group::Network;
+    const ATTRIBUTES: &'static [&'static str] = &["id", "public_ip"];
     const REPLACE_ON: &'static [&'static str] = &[];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(300),
@@ -34,7 +57,7 @@ impl Resource for ElasticIp {
             .ec2
             .allocate_address()
             .domain(DomainType::Vpc)
-            .tag_specifications(ec2_tag_spec(ResourceType::ElasticIp, req.tags))
+            .tag_specifications(live::tag_spec(ResourceType::ElasticIp, req.tags))
             .send()
             .await
             .map_err(api("ec2:AllocateAddress"))?;
@@ -49,7 +72,7 @@ impl Resource for ElasticIp {
         req: &Request<'_, ElasticIpSpec>,
         prior: &Recorded<'_, ElasticIpSpec>,
     ) -> Result<Created, ApiError> {
-        ec2_sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        tags::sync(ctx, Tagged::Ec2(prior.id), prior.tags, req.tags).await?;
         let public_ip = match prior.attributes.get("public_ip") {
             Some(ip) => ip.clone(),
             None => describe_ip(ctx, prior.id).await?,
@@ -151,7 +174,7 @@ async fn find(ctx: &Ctx, address: &str) -> Result<Option<Created>, ApiError> {
         .clients
         .ec2
         .describe_addresses()
-        .set_filters(Some(ec2_owner_filters(&ctx.stack, address)))
+        .set_filters(Some(live::owner_filters(&ctx.stack, address)))
         .send()
         .await
         .map_err(api("ec2:DescribeAddresses"))?;

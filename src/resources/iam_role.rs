@@ -17,20 +17,130 @@ use aws_sdk_iam::types::{EntityType, RoleDetail};
 use futures_util::future::try_join_all;
 
 use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
-use super::s3files_file_system::{Owner, absent, each, keep, owned, user_tags};
+use super::lookup::{absent, each, keep, owned};
+use super::tags::{self, Owner};
 use super::{Created, Found, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
-use crate::spec::model::IamRoleSpec;
+use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
+use crate::spec::{Addr, Group, rules};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `[iam_role.NAME]`
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamRoleSpec {
+    /// Role name, e.g. `${stack}-runtime-role`.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Trust policy as a TOML table in IAM's JSON shape (`Version`, `Statement`).
+    pub assume_role_policy: serde_json::Value,
+    /// Inline policies by policy name, each in IAM's JSON shape.
+    #[serde(default)]
+    pub inline_policies: BTreeMap<String, serde_json::Value>,
+    /// Managed policy ARNs to attach.
+    #[serde(default)]
+    pub managed_policy_arns: Vec<String>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+impl KindSpec for IamRoleSpec {
+    fn check(&self, check: &mut Check<'_>) {
+        check.rule("agentfs::role_name", "name", &self.name, rules::role_name, || {
+            format!("`{}` is not a valid role name", self.name)
+        });
+        policy_shape(check, "assume_role_policy", &self.assume_role_policy);
+        let trust = statements(&self.assume_role_policy);
+        let has_source_account = trust.iter().any(|st| {
+            condition_keys(st)
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case("aws:SourceAccount"))
+        });
+        if !has_source_account {
+            check.warn("agentfs::lint::trust_without_source_account", "assume_role_policy", "the trust policy does not check `aws:SourceAccount`", "add `Condition = { StringEquals = { \"aws:SourceAccount\" = \"${account_id}\" } }` to stop confused-deputy use");
+        }
+        for (name, policy) in &self.inline_policies {
+            let field = format!("inline_policies.{name}");
+            policy_shape(check, &field, policy);
+            for statement in statements(policy) {
+                let allow = statement.get("Effect").and_then(|e| e.as_str()) == Some("Allow");
+                if allow && wildcard(statement.get("Action")) && wildcard(statement.get("Resource")) {
+                    check.warn(
+                        "agentfs::lint::wildcard_policy",
+                        &field,
+                        "a statement allows every action on every resource",
+                        "list the actions and resources the role needs",
+                    );
+                }
+            }
+        }
+    }
+
+    fn unique_name(&self, _: &Addr) -> Option<UniqueName> {
+        Some(UniqueName {
+            scope: String::new(),
+            name: self.name.clone(),
+        })
+    }
+    fn refs(&mut self) -> Vec<RefSlot<'_>> {
+        Vec::new()
+    }
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+}
+
+fn policy_shape(check: &mut Check<'_>, field: &str, policy: &serde_json::Value) {
+    let ok = policy.get("Statement").is_some_and(|s| s.is_array() || s.is_object());
+    if !ok {
+        check.error("agentfs::policy", field, "a policy document needs a `Statement`", "write `Version = \"2012-10-17\"` and `[[...Statement]]` entries with Effect, Action and Resource (or Principal)");
+    }
+}
+
+fn statements(policy: &serde_json::Value) -> Vec<&serde_json::Map<String, serde_json::Value>> {
+    match policy.get("Statement") {
+        Some(serde_json::Value::Array(items)) => items.iter().filter_map(|s| s.as_object()).collect(),
+        Some(serde_json::Value::Object(one)) => vec![one],
+        _ => Vec::new(),
+    }
+}
+
+fn condition_keys(statement: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
+    let Some(serde_json::Value::Object(operators)) = statement.get("Condition") else {
+        return Vec::new();
+    };
+    operators
+        .values()
+        .filter_map(|v| v.as_object())
+        .flat_map(|m| m.keys().cloned())
+        .collect()
+}
+
+fn wildcard(value: Option<&serde_json::Value>) -> bool {
+    match value {
+        Some(serde_json::Value::String(s)) => s == "*",
+        Some(serde_json::Value::Array(items)) => items.iter().any(|v| v.as_str() == Some("*")),
+        _ => false,
+    }
+}
 
 pub struct IamRole;
 
 impl Resource for IamRole {
     type Spec = IamRoleSpec;
+    const GROUP: Group = Group::Identity;
+    const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name"];
     const REPLACE_ON: &'static [&'static str] = &["name"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(300),
         update: Duration::from_secs(300),
         delete: Duration::from_secs(300),
     };
+
+    fn normalise(config: Value) -> Value {
+        canonical_policies(config)
+    }
 
     async fn create(ctx: &Ctx, req: &Request<'_, IamRoleSpec>) -> Result<Created, ApiError> {
         let spec = req.spec;
@@ -220,7 +330,7 @@ impl Resource for IamRole {
                             .iter()
                             .filter_map(|p| p.policy_arn().map(String::from))
                             .collect(),
-                        tags: user_tags(role.tags().iter().map(|t| (t.key(), t.value()))),
+                        tags: tags::user_tags(role.tags().iter().map(|t| (t.key(), t.value()))),
                     };
                     live.apply_to(r.spec)
                 })
@@ -396,7 +506,7 @@ async fn read_one(ctx: &Ctx, r: &Recorded<'_, IamRoleSpec>) -> Result<Option<Iam
         description: Some(role.description().map(String::from)),
         inline,
         managed: attached_policy_arns(ctx, name).await?.into_iter().collect(),
-        tags: user_tags(role.tags().iter().map(|t| (t.key(), t.value()))),
+        tags: tags::user_tags(role.tags().iter().map(|t| (t.key(), t.value()))),
     };
     Ok(Some(live.apply_to(r.spec)))
 }
@@ -630,6 +740,39 @@ fn normalize(value: &Value) -> Value {
             Value::Array(items)
         }
         Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), normalize(v))).collect()),
+        other => other.clone(),
+    }
+}
+
+/// A role's policy documents in a canonical form, so that IAM's rewrites compare equal:
+/// a one-element list is the element, string lists are sets. (Key order never matters.)
+fn canonical_policies(mut role: Value) -> Value {
+    if let Some(trust) = role.get_mut("assume_role_policy") {
+        *trust = canonical_policy(trust);
+    }
+    if let Some(Value::Object(policies)) = role.get_mut("inline_policies") {
+        for policy in policies.values_mut() {
+            *policy = canonical_policy(policy);
+        }
+    }
+    role
+}
+
+pub fn canonical_policy(value: &Value) -> Value {
+    match value {
+        Value::Array(items) => {
+            let mut items: Vec<Value> = items.iter().map(canonical_policy).collect();
+            if items.iter().all(Value::is_string) {
+                items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+                items.dedup();
+            }
+            if items.len() == 1 {
+                items.remove(0)
+            } else {
+                Value::Array(items)
+            }
+        }
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), canonical_policy(v))).collect()),
         other => other.clone(),
     }
 }

@@ -9,12 +9,34 @@ use std::time::Duration;
 
 use aws_sdk_ec2::types::{InternetGateway as Igw, ResourceType};
 
-use super::aws::{
-    ApiError, Ctx, api, delete_when_free, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient,
-};
-use super::vpc::live;
+use super::Kind;
+use super::aws::{ApiError, Ctx, api, delete_when_free, retry_transient};
+use super::ec2 as live;
+use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
-use crate::spec::model::InternetGatewaySpec;
+use crate::spec::Group;
+use crate::spec::kind::{KindSpec, RefSlot, Tags};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `[internet_gateway.NAME]`: created and attached to its VPC.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InternetGatewaySpec {
+    /// The `vpc` to attach the gateway to.
+    pub vpc: String,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+impl KindSpec for InternetGatewaySpec {
+    fn refs(&mut self) -> Vec<RefSlot<'_>> {
+        vec![RefSlot::new("vpc", Kind::Vpc, "id", &mut self.vpc)]
+    }
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+}
 
 pub struct InternetGateway;
 
@@ -23,6 +45,9 @@ const PROPAGATION: Duration = Duration::from_secs(120);
 
 impl Resource for InternetGateway {
     type Spec = InternetGatewaySpec;
+    const GROUP: Group = Group::Network;
+    const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
+    const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["vpc"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(300),
@@ -38,7 +63,7 @@ impl Resource for InternetGateway {
                 .clients
                 .ec2
                 .create_internet_gateway()
-                .tag_specifications(ec2_tag_spec(ResourceType::InternetGateway, req.tags))
+                .tag_specifications(live::tag_spec(ResourceType::InternetGateway, req.tags))
                 .send()
                 .await
                 .map_err(api("ec2:CreateInternetGateway"))?
@@ -65,7 +90,7 @@ impl Resource for InternetGateway {
         req: &Request<'_, InternetGatewaySpec>,
         prior: &Recorded<'_, InternetGatewaySpec>,
     ) -> Result<Created, ApiError> {
-        ec2_sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        tags::sync(ctx, Tagged::Ec2(prior.id), prior.tags, req.tags).await?;
         Ok(created(ctx, prior.id))
     }
 
@@ -203,7 +228,7 @@ async fn find(ctx: &Ctx, address: &str) -> Result<Option<Igw>, ApiError> {
         .clients
         .ec2
         .describe_internet_gateways()
-        .set_filters(Some(ec2_owner_filters(&ctx.stack, address)))
+        .set_filters(Some(live::owner_filters(&ctx.stack, address)))
         .send()
         .await
         .map_err(api("ec2:DescribeInternetGateways"))?;

@@ -1,34 +1,53 @@
-//! Resource kinds as the engine drives them: one file per kind implementing [`Resource`],
-//! and one registry line per kind in [`registry!`] below.
+//! The kind catalog. Everything about one resource kind lives in its file (`vpc.rs`, ...):
+//! its spec struct, the attributes it exports, what forces replacement, its checks, timeouts
+//! and its create / read / update / delete / find. The registry below turns one line per kind
+//! into [`Kind`], [`ResourceSpec`] and the dispatch functions the engine calls, so the spec,
+//! plan, apply, drift and recover code never name a kind.
+//!
+//! Service-level helpers sit beside the kinds: [`aws`] (clients, errors, waiters, retries),
+//! [`ec2`] (describes and finders), [`tags`] (one tag-sync routine for every service).
 
 pub mod aws;
+pub mod ec2;
+pub mod efs;
+pub mod lookup;
+pub mod posix;
+pub mod s3files;
+pub mod tags;
 
-mod agentcore_runtime;
-mod efs_access_point;
-mod efs_file_system;
-mod efs_mount_target;
-mod elastic_ip;
-mod iam_role;
-mod internet_gateway;
-mod nat_gateway;
-mod route;
-mod route_table;
-mod route_table_association;
-mod s3_bucket;
-mod s3files_access_point;
-mod s3files_file_system;
-mod s3files_mount_target;
-mod security_group;
-mod subnet;
-mod vpc;
-mod vpc_endpoint;
+pub mod agentcore_runtime;
+pub mod efs_access_point;
+pub mod efs_file_system;
+pub mod efs_mount_target;
+pub mod elastic_ip;
+pub mod iam_role;
+pub mod internet_gateway;
+pub mod nat_gateway;
+pub mod route;
+pub mod route_table;
+pub mod route_table_association;
+pub mod s3_bucket;
+pub mod s3files_access_point;
+pub mod s3files_file_system;
+pub mod s3files_mount_target;
+pub mod security_group;
+pub mod subnet;
+pub mod vpc;
+pub mod vpc_endpoint;
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
 
-use crate::spec::{Kind, ResourceSpec};
-pub use aws::{ApiError, Clients, Ctx, Progress, Quiet};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::spec::diag::Diagnostic;
+use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
+use crate::spec::model::{BackendSpec, Meta, OutputSpec, StackSettings};
+use crate::spec::{Addr, Group};
+pub use aws::{ApiError, Clients, Ctx, ErrorKind, Progress, Quiet};
 
 /// Tag naming the stack that owns a resource.
 pub const TAG_STACK: &str = "agentfs:stack";
@@ -111,16 +130,32 @@ pub const QUICK: Timeouts = Timeouts {
     delete: minutes(5),
 };
 
-/// One resource kind's lifecycle against its AWS API.
+/// One resource kind: what the engine needs to know about it and its lifecycle against its
+/// AWS API.
 ///
 /// Contract: `create` is idempotent for one `token` (a crash after the call and before the
 /// record must not lead to a second resource), and waits until the resource is usable;
 /// `delete` treats "not found" as done and waits until the resource is gone.
 pub trait Resource {
-    type Spec;
+    type Spec: KindSpec + Serialize + DeserializeOwned + JsonSchema + Clone + std::fmt::Debug + Send + Sync;
+    /// How the plan groups the kind for a reader.
+    const GROUP: Group;
+    /// Attributes other resources may mention as `${kind.name.attribute}`; `create` returns them.
+    const ATTRIBUTES: &'static [&'static str];
     /// Top-level fields whose change cannot be applied in place.
     const REPLACE_ON: &'static [&'static str];
+    /// Fields that only steer agentfs (never sent to AWS); changing them updates state alone.
+    const LOCAL_ONLY: &'static [&'static str] = &[];
     const TIMEOUTS: Timeouts = QUICK;
+    /// AWS refuses the delete while service-managed network interfaces (of runtimes, mount
+    /// targets) remain; destroy's `--blocked-wait` bounds that wait.
+    const BLOCKED_BY_MANAGED_ENIS: bool = false;
+
+    /// The recorded or desired configuration in the form in which two values compare equal
+    /// exactly when AWS treats them as the same (e.g. IAM's rewrites of policy documents).
+    fn normalise(config: serde_json::Value) -> serde_json::Value {
+        config
+    }
 
     fn create(ctx: &Ctx, req: &Request<'_, Self::Spec>) -> impl Future<Output = Result<Created, ApiError>> + Send;
 
@@ -137,16 +172,7 @@ pub trait Resource {
     /// tagged `agentfs:stack`, or, for kinds AWS cannot tag, reached through a tagged parent.
     /// Each comes with its `agentfs:resource` tag value when it has one, and the same
     /// attributes `create` returns. Unknown ids are left out, not errors.
-    fn find(ctx: &Ctx, ids: &[&str]) -> impl Future<Output = Result<Vec<Found>, ApiError>> + Send {
-        let _ = (ctx, ids);
-        async {
-            Err(ApiError::new(
-                "agentfs",
-                "Unsupported",
-                "finding existing resources of this kind is not implemented yet",
-            ))
-        }
-    }
+    fn find(ctx: &Ctx, ids: &[&str]) -> impl Future<Output = Result<Vec<Found>, ApiError>> + Send;
 
     /// Reads the live configuration of every recorded resource of this kind, batched into as
     /// few calls as the API allows. Each answer is the recorded spec with every field AWS
@@ -155,19 +181,7 @@ pub trait Resource {
     fn read(
         ctx: &Ctx,
         records: &[Recorded<'_, Self::Spec>],
-    ) -> impl Future<Output = Result<Vec<Option<Self::Spec>>, ApiError>> + Send
-    where
-        Self::Spec: Sync,
-    {
-        let _ = (ctx, records);
-        async {
-            Err(ApiError::new(
-                "agentfs",
-                "Unsupported",
-                "live reads of this kind are not implemented yet",
-            ))
-        }
-    }
+    ) -> impl Future<Output = Result<Vec<Option<Self::Spec>>, ApiError>> + Send;
 }
 
 /// Why a registry call could not reach a kind's implementation.
@@ -206,21 +220,134 @@ pub struct Listed<'a> {
     pub prior: Prior<'a>,
 }
 
+/// A resource's own fields together with the settings every resource accepts
+/// (only used to describe the file in the JSON Schema).
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "{T}WithMeta")]
+#[allow(dead_code)]
+struct WithMeta<T> {
+    #[serde(flatten)]
+    spec: T,
+    #[serde(flatten)]
+    meta: Meta,
+}
+
 macro_rules! registry {
     ($($variant:ident => $module:ident::$ty:ident;)*) => {
-        /// Top-level fields whose change the API cannot apply in place: the resource is replaced.
-        pub fn replace_triggers(kind: Kind) -> &'static [&'static str] {
-            match kind { $(Kind::$variant => <$module::$ty as Resource>::REPLACE_ON),* }
+        /// Every resource kind a spec can declare; the TOML table key is [`Kind::key`], which is
+        /// also the name of the kind's module.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Kind { $($variant),* }
+
+        impl Kind {
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
+
+            pub fn key(self) -> &'static str {
+                match self { $(Kind::$variant => stringify!($module)),* }
+            }
+
+            pub fn from_key(key: &str) -> Option<Kind> {
+                match key { $(stringify!($module) => Some(Kind::$variant),)* _ => None }
+            }
+
+            pub fn group(self) -> Group {
+                match self { $(Kind::$variant => <$module::$ty as Resource>::GROUP),* }
+            }
+
+            /// Attributes other resources may mention as `${kind.name.attribute}`.
+            pub fn attributes(self) -> &'static [&'static str] {
+                match self { $(Kind::$variant => <$module::$ty as Resource>::ATTRIBUTES),* }
+            }
+
+            /// Top-level fields whose change the API cannot apply in place: the resource is replaced.
+            pub fn replace_on(self) -> &'static [&'static str] {
+                match self { $(Kind::$variant => <$module::$ty as Resource>::REPLACE_ON),* }
+            }
+
+            /// Fields that only steer agentfs; changing them updates state alone.
+            pub fn local_only(self) -> &'static [&'static str] {
+                match self { $(Kind::$variant => <$module::$ty as Resource>::LOCAL_ONLY),* }
+            }
+
+            /// The kind's default waiter limits.
+            pub fn timeouts(self) -> Timeouts {
+                match self { $(Kind::$variant => <$module::$ty as Resource>::TIMEOUTS),* }
+            }
+
+            /// Whether service-managed network interfaces can hold up the delete.
+            pub fn blocked_by_managed_enis(self) -> bool {
+                match self { $(Kind::$variant => <$module::$ty as Resource>::BLOCKED_BY_MANAGED_ENIS),* }
+            }
+
+            /// A configuration in the form in which equal means "the same to AWS".
+            pub fn normalise(self, config: serde_json::Value) -> serde_json::Value {
+                match self { $(Kind::$variant => <$module::$ty as Resource>::normalise(config)),* }
+            }
         }
 
-        /// The kind's default waiter limits.
-        pub fn default_timeouts(kind: Kind) -> Timeouts {
-            match kind { $(Kind::$variant => <$module::$ty as Resource>::TIMEOUTS),* }
+        /// A resource's fields, typed by kind.
+        #[derive(Debug, Clone, Serialize)]
+        #[serde(untagged)]
+        pub enum ResourceSpec { $($variant(<$module::$ty as Resource>::Spec)),* }
+
+        impl ResourceSpec {
+            pub fn kind(&self) -> Kind {
+                match self { $(ResourceSpec::$variant(_) => Kind::$variant),* }
+            }
+
+            pub fn refs(&mut self) -> Vec<RefSlot<'_>> {
+                match self { $(ResourceSpec::$variant(s) => s.refs()),* }
+            }
+
+            pub fn tags(&self) -> Option<&Tags> {
+                match self { $(ResourceSpec::$variant(s) => s.tags()),* }
+            }
+
+            /// The kind's own checks of the fields, reported into `out`.
+            pub fn check(&self, addr: &Addr, stack: &StackSettings, spans: &crate::spec::parse::SpanIndex, out: &mut Vec<Diagnostic>) {
+                let mut check = Check::new(addr, stack, spans, out);
+                match self { $(ResourceSpec::$variant(s) => s.check(&mut check)),* }
+            }
+
+            pub fn sensitive_paths(&self) -> Vec<String> {
+                match self { $(ResourceSpec::$variant(s) => s.sensitive_paths()),* }
+            }
+
+            pub fn unique_name(&self, addr: &Addr) -> Option<UniqueName> {
+                match self { $(ResourceSpec::$variant(s) => s.unique_name(addr)),* }
+            }
+
+            /// Deserializes the fields of a resource of `kind`.
+            pub fn deserialize_as<'de, D: Deserializer<'de>>(kind: Kind, d: D) -> Result<ResourceSpec, D::Error> {
+                match kind { $(Kind::$variant => <<$module::$ty as Resource>::Spec>::deserialize(d).map(ResourceSpec::$variant)),* }
+            }
+        }
+
+        /// Every kind's spec types, for code that builds specs by hand (tests, tools).
+        pub mod model {
+            pub use super::posix::*;
+            $(pub use super::$module::*;)*
+        }
+
+        /// The whole spec file, as the JSON Schema describes it to editors.
+        #[derive(JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct SpecFile {
+            stack: StackSettings,
+            #[serde(default)]
+            backend: Option<BackendSpec>,
+            $(
+                #[serde(default)]
+                $module: BTreeMap<String, WithMeta<<$module::$ty as Resource>::Spec>>,
+            )*
+            #[serde(default)]
+            output: BTreeMap<String, OutputSpec>,
         }
 
         /// Creates (or, after a crash, finds) the resource described by `spec`.
         pub async fn create(ctx: &Ctx, spec: &ResourceSpec, call: &Call<'_>) -> Result<Created, DispatchError> {
-            let timeout = call.timeout.unwrap_or_else(|| default_timeouts(spec.kind()).create);
+            let timeout = call.timeout.unwrap_or_else(|| spec.kind().timeouts().create);
             match spec {
                 $(ResourceSpec::$variant(s) => {
                     let req = Request { address: call.address, spec: s, token: call.token, tags: call.tags, timeout, progress: call.progress };
@@ -232,30 +359,28 @@ macro_rules! registry {
         /// Changes the resource in place from `prior` to `spec`.
         pub async fn update(ctx: &Ctx, spec: &ResourceSpec, call: &Call<'_>, prior: &Prior<'_>) -> Result<Created, DispatchError> {
             let kind = spec.kind();
-            let timeout = call.timeout.unwrap_or_else(|| default_timeouts(kind).update);
-            let recorded = ResourceSpec::deserialize_as(kind, prior.config).map_err(|source| DispatchError::Recorded { kind, source })?;
-            match (spec, &recorded) {
-                $((ResourceSpec::$variant(s), ResourceSpec::$variant(old)) => {
+            let timeout = call.timeout.unwrap_or_else(|| kind.timeouts().update);
+            match spec {
+                $(ResourceSpec::$variant(s) => {
+                    let old: <$module::$ty as Resource>::Spec = recorded_spec(kind, prior.config)?;
                     let req = Request { address: call.address, spec: s, token: call.token, tags: call.tags, timeout, progress: call.progress };
-                    let prior = Recorded { address: call.address, id: prior.id, attributes: prior.attributes, spec: old, tags: prior.tags, timeout, progress: call.progress };
+                    let prior = Recorded { address: call.address, id: prior.id, attributes: prior.attributes, spec: &old, tags: prior.tags, timeout, progress: call.progress };
                     Ok(<$module::$ty as Resource>::update(ctx, &req, &prior).await?)
                 })*
-                _ => unreachable!("recorded configuration was read as the same kind"),
             }
         }
 
         /// Reads the live configuration of recorded resources of one kind (see [`Resource::read`]).
         pub async fn read(ctx: &Ctx, kind: Kind, records: &[Listed<'_>]) -> Result<Vec<Option<serde_json::Value>>, DispatchError> {
-            let specs = records
-                .iter()
-                .map(|r| ResourceSpec::deserialize_as(kind, r.prior.config).map_err(|source| DispatchError::Recorded { kind, source }))
-                .collect::<Result<Vec<_>, _>>()?;
             match kind {
                 $(Kind::$variant => {
-                    let typed: Vec<&<$module::$ty as Resource>::Spec> = specs.iter().filter_map(|s| match s { ResourceSpec::$variant(t) => Some(t), _ => None }).collect();
+                    let specs: Vec<<$module::$ty as Resource>::Spec> = records
+                        .iter()
+                        .map(|r| recorded_spec(kind, r.prior.config))
+                        .collect::<Result<_, _>>()?;
                     let recorded: Vec<Recorded<'_, <$module::$ty as Resource>::Spec>> = records
                         .iter()
-                        .zip(typed)
+                        .zip(&specs)
                         .map(|(r, spec)| Recorded { address: r.address, id: r.prior.id, attributes: r.prior.attributes, spec, tags: r.prior.tags, timeout: QUICK.update, progress: &Quiet })
                         .collect();
                     let live = <$module::$ty as Resource>::read(ctx, &recorded).await?;
@@ -273,11 +398,11 @@ macro_rules! registry {
 
         /// Deletes a recorded resource and waits until it is gone.
         pub async fn delete(ctx: &Ctx, kind: Kind, address: &str, prior: &Prior<'_>, timeout: Option<Duration>, progress: &dyn Progress) -> Result<(), DispatchError> {
-            let timeout = timeout.unwrap_or_else(|| default_timeouts(kind).delete);
-            let recorded = ResourceSpec::deserialize_as(kind, prior.config).map_err(|source| DispatchError::Recorded { kind, source })?;
-            match &recorded {
-                $(ResourceSpec::$variant(old) => {
-                    let prior = Recorded { address, id: prior.id, attributes: prior.attributes, spec: old, tags: prior.tags, timeout, progress };
+            let timeout = timeout.unwrap_or_else(|| kind.timeouts().delete);
+            match kind {
+                $(Kind::$variant => {
+                    let old: <$module::$ty as Resource>::Spec = recorded_spec(kind, prior.config)?;
+                    let prior = Recorded { address, id: prior.id, attributes: prior.attributes, spec: &old, tags: prior.tags, timeout, progress };
                     Ok(<$module::$ty as Resource>::delete(ctx, &prior).await?)
                 })*
             }
@@ -307,13 +432,15 @@ registry! {
     AgentcoreRuntime => agentcore_runtime::AgentcoreRuntime;
 }
 
-/// Fields that only steer agentfs (never sent to AWS); changing them updates state alone.
-pub fn local_only_fields(kind: Kind) -> &'static [&'static str] {
-    match kind {
-        Kind::S3Bucket => &["force_destroy"],
-        Kind::AgentcoreRuntime => &["sensitive_environment_variables"],
-        _ => &[],
-    }
+/// A recorded configuration read back as its kind's spec.
+fn recorded_spec<T: DeserializeOwned>(kind: Kind, config: &serde_json::Value) -> Result<T, DispatchError> {
+    T::deserialize(config).map_err(|source| DispatchError::Recorded { kind, source })
+}
+
+/// The JSON Schema of the spec file, as checked in under `schemas/`.
+pub fn json_schema() -> serde_json::Value {
+    let schema = schemars::schema_for!(SpecFile);
+    serde_json::to_value(schema).unwrap_or_default()
 }
 
 /// Deterministic idempotency token (at most 64 ASCII characters, as S3 Files requires).
@@ -327,6 +454,19 @@ pub fn client_token(lineage: &str, address: &str, generation: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schema_covers_every_kind_under_its_key() {
+        let schema = json_schema();
+        for kind in Kind::ALL {
+            assert!(
+                schema["properties"][kind.key()].is_object(),
+                "{kind} missing from schema"
+            );
+            assert_eq!(Kind::from_key(kind.key()), Some(*kind));
+            assert!(kind.attributes().contains(&"id"), "{kind} exports no id");
+        }
+    }
 
     #[test]
     fn tokens_are_stable_short_and_distinct() {

@@ -8,10 +8,39 @@ use std::time::Duration;
 
 use aws_sdk_ec2::types::{NatGateway as Nat, ResourceType};
 
-use super::aws::{ApiError, Ctx, Poll, api, ec2_sync_tags, ec2_tag_spec, retry_transient, state_is, wait_for};
-use super::vpc::live;
+use super::Kind;
+use super::aws::{ApiError, Ctx, Poll, api, retry_transient, state_is, wait_for};
+use super::ec2 as live;
+use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
-use crate::spec::model::NatGatewaySpec;
+use crate::spec::Group;
+use crate::spec::kind::{KindSpec, RefSlot, Tags};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `[nat_gateway.NAME]`: a public NAT gateway.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NatGatewaySpec {
+    /// The (public) `subnet` the NAT gateway lives in.
+    pub subnet: String,
+    /// The `elastic_ip` it uses.
+    pub elastic_ip: String,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+impl KindSpec for NatGatewaySpec {
+    fn refs(&mut self) -> Vec<RefSlot<'_>> {
+        vec![
+            RefSlot::new("subnet", Kind::Subnet, "id", &mut self.subnet),
+            RefSlot::new("elastic_ip", Kind::ElasticIp, "id", &mut self.elastic_ip),
+        ]
+    }
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+}
 
 pub struct NatGateway;
 
@@ -20,6 +49,8 @@ const PROPAGATION: Duration = Duration::from_secs(120);
 
 impl Resource for NatGateway {
     type Spec = NatGatewaySpec;
+    const GROUP: Group = Group::Network;
+    const ATTRIBUTES: &'static [&'static str] = &["id"];
     const REPLACE_ON: &'static [&'static str] = &["subnet", "elastic_ip"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
@@ -39,7 +70,7 @@ impl Resource for NatGateway {
                     .subnet_id(&req.spec.subnet)
                     .allocation_id(&req.spec.elastic_ip)
                     .client_token(req.token)
-                    .tag_specifications(ec2_tag_spec(ResourceType::Natgateway, req.tags))
+                    .tag_specifications(live::tag_spec(ResourceType::Natgateway, req.tags))
                     .send()
                     .await
                     .map_err(api("ec2:CreateNatGateway"))
@@ -89,7 +120,7 @@ impl Resource for NatGateway {
         req: &Request<'_, NatGatewaySpec>,
         prior: &Recorded<'_, NatGatewaySpec>,
     ) -> Result<Created, ApiError> {
-        ec2_sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        tags::sync(ctx, Tagged::Ec2(prior.id), prior.tags, req.tags).await?;
         let mut result = Created::new(prior.id);
         for (key, value) in prior.attributes {
             if key != "id" {

@@ -8,10 +8,65 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use super::Kind;
 use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
-use super::vpc::live;
+use super::ec2 as live;
 use super::{Created, Found, Recorded, Request, Resource};
-use crate::spec::model::RouteSpec;
+use crate::spec::Group;
+use crate::spec::kind::{Check, KindSpec, RefSlot};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `[route.NAME]`: one route in a route table; set exactly one target.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSpec {
+    pub route_table: String,
+    /// e.g. `0.0.0.0/0`.
+    pub destination_cidr_block: String,
+    /// Target: an `internet_gateway` by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internet_gateway: Option<String>,
+    /// Target: a `nat_gateway` by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nat_gateway: Option<String>,
+}
+
+impl KindSpec for RouteSpec {
+    fn check(&self, check: &mut Check<'_>) {
+        if self.internet_gateway.is_some() == self.nat_gateway.is_some() {
+            check.error(
+                "agentfs::route_target",
+                "",
+                "a route needs exactly one target",
+                "set either `internet_gateway = \"...\"` or `nat_gateway = \"...\"`",
+            );
+        }
+        if self.destination_cidr_block.parse::<ipnet::Ipv4Net>().is_err() {
+            check.error(
+                "agentfs::cidr",
+                "destination_cidr_block",
+                format!("`{}` is not an IPv4 CIDR", self.destination_cidr_block),
+                "e.g. `0.0.0.0/0`",
+            );
+        }
+    }
+    fn refs(&mut self) -> Vec<RefSlot<'_>> {
+        let mut refs = vec![RefSlot::new(
+            "route_table",
+            Kind::RouteTable,
+            "id",
+            &mut self.route_table,
+        )];
+        if let Some(igw) = &mut self.internet_gateway {
+            refs.push(RefSlot::new("internet_gateway", Kind::InternetGateway, "id", igw));
+        }
+        if let Some(nat) = &mut self.nat_gateway {
+            refs.push(RefSlot::new("nat_gateway", Kind::NatGateway, "id", nat));
+        }
+        refs
+    }
+}
 
 pub struct Route;
 
@@ -54,6 +109,8 @@ enum Existing {
 
 impl Resource for Route {
     type Spec = RouteSpec;
+    const GROUP: Group = Group::Network;
+    const ATTRIBUTES: &'static [&'static str] = &["id"];
     const REPLACE_ON: &'static [&'static str] = &["route_table", "destination_cidr_block"];
 
     async fn create(ctx: &Ctx, req: &Request<'_, RouteSpec>) -> Result<Created, ApiError> {

@@ -8,10 +8,33 @@ use std::time::Duration;
 
 use aws_sdk_ec2::types::{ResourceType, RouteTable as Table};
 
-use super::aws::{ApiError, Ctx, api, delete_when_free, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec};
-use super::vpc::live;
+use super::Kind;
+use super::aws::{ApiError, Ctx, api, delete_when_free};
+use super::ec2 as live;
+use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource};
-use crate::spec::model::RouteTableSpec;
+use crate::spec::Group;
+use crate::spec::kind::{KindSpec, RefSlot, Tags};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `[route_table.NAME]`
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RouteTableSpec {
+    pub vpc: String,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+impl KindSpec for RouteTableSpec {
+    fn refs(&mut self) -> Vec<RefSlot<'_>> {
+        vec![RefSlot::new("vpc", Kind::Vpc, "id", &mut self.vpc)]
+    }
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+}
 
 pub struct RouteTable;
 
@@ -20,6 +43,8 @@ const SETTLE: Duration = Duration::from_secs(120);
 
 impl Resource for RouteTable {
     type Spec = RouteTableSpec;
+    const GROUP: Group = Group::Network;
+    const ATTRIBUTES: &'static [&'static str] = &["id"];
     const REPLACE_ON: &'static [&'static str] = &["vpc"];
 
     async fn create(ctx: &Ctx, req: &Request<'_, RouteTableSpec>) -> Result<Created, ApiError> {
@@ -31,7 +56,7 @@ impl Resource for RouteTable {
             .ec2
             .create_route_table()
             .vpc_id(&req.spec.vpc)
-            .tag_specifications(ec2_tag_spec(ResourceType::RouteTable, req.tags))
+            .tag_specifications(live::tag_spec(ResourceType::RouteTable, req.tags))
             .send()
             .await
             .map_err(api("ec2:CreateRouteTable"))?;
@@ -47,7 +72,7 @@ impl Resource for RouteTable {
         req: &Request<'_, RouteTableSpec>,
         prior: &Recorded<'_, RouteTableSpec>,
     ) -> Result<Created, ApiError> {
-        ec2_sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        tags::sync(ctx, Tagged::Ec2(prior.id), prior.tags, req.tags).await?;
         Ok(created(ctx, prior.id))
     }
 
@@ -176,7 +201,7 @@ async fn find(ctx: &Ctx, address: &str) -> Result<Option<String>, ApiError> {
         .clients
         .ec2
         .describe_route_tables()
-        .set_filters(Some(ec2_owner_filters(&ctx.stack, address)))
+        .set_filters(Some(live::owner_filters(&ctx.stack, address)))
         .send()
         .await
         .map_err(api("ec2:DescribeRouteTables"))?;

@@ -5,10 +5,31 @@
 
 use std::time::Duration;
 
+use super::Kind;
 use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
-use super::vpc::live;
+use super::ec2 as live;
 use super::{Created, Found, Recorded, Request, Resource};
-use crate::spec::model::RouteTableAssociationSpec;
+use crate::spec::Group;
+use crate::spec::kind::{KindSpec, RefSlot};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `[route_table_association.NAME]`: associates a subnet with a route table.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RouteTableAssociationSpec {
+    pub route_table: String,
+    pub subnet: String,
+}
+
+impl KindSpec for RouteTableAssociationSpec {
+    fn refs(&mut self) -> Vec<RefSlot<'_>> {
+        vec![
+            RefSlot::new("route_table", Kind::RouteTable, "id", &mut self.route_table),
+            RefSlot::new("subnet", Kind::Subnet, "id", &mut self.subnet),
+        ]
+    }
+}
 
 pub struct RouteTableAssociation;
 
@@ -17,6 +38,8 @@ const PROPAGATION: Duration = Duration::from_secs(120);
 
 impl Resource for RouteTableAssociation {
     type Spec = RouteTableAssociationSpec;
+    const GROUP: Group = Group::Network;
+    const ATTRIBUTES: &'static [&'static str] = &["id"];
     const REPLACE_ON: &'static [&'static str] = &["route_table", "subnet"];
 
     async fn create(ctx: &Ctx, req: &Request<'_, RouteTableAssociationSpec>) -> Result<Created, ApiError> {

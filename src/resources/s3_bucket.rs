@@ -15,9 +15,64 @@ use aws_sdk_s3::types::{
 use futures_util::future::try_join_all;
 
 use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
-use super::s3files_file_system::{Owner, each, keep, owned, user_tags};
+use super::lookup::{each, keep, owned};
+use super::tags::{self, Owner};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
-use crate::spec::model::S3BucketSpec;
+use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
+use crate::spec::{Addr, Group, rules};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `[s3_bucket.NAME]`
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct S3BucketSpec {
+    /// Bucket name, e.g. `${stack}-${account_id}-${region}`.
+    pub name: String,
+    #[serde(default)]
+    pub versioning: bool,
+    /// Default encryption: `AES256` (SSE-S3) or `aws:kms`.
+    #[serde(default = "aes256")]
+    pub encryption: String,
+    /// Let destroy delete every object version first; without it a non-empty bucket stops destroy.
+    #[serde(default)]
+    pub force_destroy: bool,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+fn aes256() -> String {
+    "AES256".into()
+}
+
+impl KindSpec for S3BucketSpec {
+    fn check(&self, check: &mut Check<'_>) {
+        check.rule("agentfs::bucket_name", "name", &self.name, rules::bucket_name, || {
+            format!("`{}` is not a valid bucket name", self.name)
+        });
+        if !matches!(self.encryption.as_str(), "AES256" | "aws:kms") {
+            check.error(
+                "agentfs::enum",
+                "encryption",
+                format!("`{}` is not a default encryption", self.encryption),
+                "use `AES256` (SSE-S3) or `aws:kms`",
+            );
+        }
+    }
+
+    fn unique_name(&self, _: &Addr) -> Option<UniqueName> {
+        Some(UniqueName {
+            scope: String::new(),
+            name: self.name.clone(),
+        })
+    }
+    fn refs(&mut self) -> Vec<RefSlot<'_>> {
+        Vec::new()
+    }
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+}
 
 pub struct S3Bucket;
 
@@ -29,6 +84,9 @@ const FILE_SYSTEM_DETACH: Duration = Duration::from_secs(180);
 
 impl Resource for S3Bucket {
     type Spec = S3BucketSpec;
+    const GROUP: Group = Group::Storage;
+    const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name"];
+    const LOCAL_ONLY: &'static [&'static str] = &["force_destroy"];
     const REPLACE_ON: &'static [&'static str] = &["name"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(300),
@@ -235,7 +293,7 @@ impl Resource for S3Bucket {
                 Err(e) => return Err(e),
             };
             spec.tags = match tagging {
-                Ok(out) => user_tags(out.tag_set().iter().map(|t| (t.key(), t.value()))),
+                Ok(out) => tags::user_tags(out.tag_set().iter().map(|t| (t.key(), t.value()))),
                 Err(e) if e.is("NoSuchTagSet") => BTreeMap::new(),
                 Err(e) => return Err(e),
             };

@@ -7,17 +7,54 @@ use std::time::Duration;
 use aws_sdk_s3files::types::{CreationPermissions, LifeCycleState, PosixUser, RootDirectory};
 use futures_util::future::try_join_all;
 
+use super::Kind;
 use super::aws::{ApiError, Ctx, Poll, api, wait_for};
-use super::s3files_file_system::{
-    Owner, absent, each, gone, keep, list_file_system_ids, owned, s3files_tags, state_name, sync_tags, user_tags,
-};
+use super::lookup::{absent, each, keep, owned};
+use super::posix;
+use super::s3files::{gone, list_file_system_ids, state_name};
+use super::tags::{self, Owner, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
-use crate::spec::model::{self, S3FilesAccessPointSpec};
+use crate::spec::Group;
+use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `[s3files_access_point.NAME]`
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct S3FilesAccessPointSpec {
+    pub file_system: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posix_user: Option<posix::PosixUser>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_directory: Option<posix::RootDirectory>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+impl KindSpec for S3FilesAccessPointSpec {
+    fn check(&self, check: &mut Check<'_>) {
+        posix::check_access_point(check, self.posix_user.as_ref(), self.root_directory.as_ref());
+    }
+    fn refs(&mut self) -> Vec<RefSlot<'_>> {
+        vec![RefSlot::new(
+            "file_system",
+            Kind::S3FilesFileSystem,
+            "id",
+            &mut self.file_system,
+        )]
+    }
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+}
 
 pub struct S3FilesAccessPoint;
 
 impl Resource for S3FilesAccessPoint {
     type Spec = S3FilesAccessPointSpec;
+    const GROUP: Group = Group::Storage;
+    const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_ON: &'static [&'static str] = &["file_system", "posix_user", "root_directory"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
@@ -33,7 +70,7 @@ impl Resource for S3FilesAccessPoint {
             .create_access_point()
             .file_system_id(&spec.file_system)
             .client_token(req.token)
-            .set_tags(Some(s3files_tags(req.tags)?))
+            .set_tags(Some(tags::s3files(req.tags)?))
             .set_posix_user(spec.posix_user.as_ref().map(posix_user).transpose()?)
             .set_root_directory(spec.root_directory.as_ref().map(root_directory).transpose()?)
             .send()
@@ -76,7 +113,7 @@ impl Resource for S3FilesAccessPoint {
         req: &Request<'_, S3FilesAccessPointSpec>,
         prior: &Recorded<'_, S3FilesAccessPointSpec>,
     ) -> Result<Created, ApiError> {
-        sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        tags::sync(ctx, Tagged::S3Files(prior.id), prior.tags, req.tags).await?;
         Ok(created(
             ctx,
             &req.spec.file_system,
@@ -209,21 +246,21 @@ impl Resource for S3FilesAccessPoint {
             }
             let mut spec = r.spec.clone();
             spec.file_system = out.file_system_id().to_string();
-            spec.posix_user = out.posix_user().map(|u| model::PosixUser {
+            spec.posix_user = out.posix_user().map(|u| posix::PosixUser {
                 uid: u.uid(),
                 gid: u.gid(),
                 secondary_gids: u.secondary_gids().to_vec(),
             });
-            let live_root = out.root_directory().map(|d| model::RootDirectory {
+            let live_root = out.root_directory().map(|d| posix::RootDirectory {
                 path: d.path().unwrap_or("/").to_string(),
-                creation_permissions: d.creation_permissions().map(|p| model::CreationPermissions {
+                creation_permissions: d.creation_permissions().map(|p| posix::CreationPermissions {
                     owner_uid: p.owner_uid(),
                     owner_gid: p.owner_gid(),
                     permissions: p.permissions().to_string(),
                 }),
             });
             spec.root_directory = live_root_directory(r.spec.root_directory.as_ref(), live_root);
-            spec.tags = user_tags(out.tags().iter().map(|t| (t.key(), t.value())));
+            spec.tags = tags::user_tags(out.tags().iter().map(|t| (t.key(), t.value())));
             Ok(Some(spec))
         }))
         .await
@@ -233,9 +270,9 @@ impl Resource for S3FilesAccessPoint {
 /// The live root directory as the spec would say it: AWS reports `/` for an access point
 /// made without one, and may write the mode without its leading zero.
 pub(super) fn live_root_directory(
-    recorded: Option<&model::RootDirectory>,
-    live: Option<model::RootDirectory>,
-) -> Option<model::RootDirectory> {
+    recorded: Option<&posix::RootDirectory>,
+    live: Option<posix::RootDirectory>,
+) -> Option<posix::RootDirectory> {
     let Some(mut live) = live else {
         return recorded
             .filter(|r| r.path == "/" && r.creation_permissions.is_none())
@@ -263,7 +300,7 @@ fn invalid(e: impl std::fmt::Display) -> ApiError {
     ApiError::new("s3files:CreateAccessPoint", "InvalidRequest", e.to_string())
 }
 
-fn posix_user(user: &model::PosixUser) -> Result<PosixUser, ApiError> {
+fn posix_user(user: &posix::PosixUser) -> Result<PosixUser, ApiError> {
     PosixUser::builder()
         .uid(user.uid)
         .gid(user.gid)
@@ -272,7 +309,7 @@ fn posix_user(user: &model::PosixUser) -> Result<PosixUser, ApiError> {
         .map_err(invalid)
 }
 
-fn root_directory(root: &model::RootDirectory) -> Result<RootDirectory, ApiError> {
+fn root_directory(root: &posix::RootDirectory) -> Result<RootDirectory, ApiError> {
     let permissions = root
         .creation_permissions
         .as_ref()

@@ -8,15 +8,58 @@ use std::time::Duration;
 use aws_sdk_s3files::types::LifeCycleState;
 use futures_util::future::try_join_all;
 
+use super::Kind;
 use super::aws::{ApiError, Ctx, Poll, api, wait_for};
-use super::s3files_file_system::{S3FilesFileSystem, absent, each, failed, gone, owned, set_or_recorded, state_name};
+use super::lookup::{absent, each, owned, set_or_recorded};
+use super::s3files::{self, failed, gone, state_name};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
-use crate::spec::model::S3FilesMountTargetSpec;
+use crate::spec::Group;
+use crate::spec::kind::{Check, KindSpec, RefSlot, list_refs};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `[s3files_mount_target.NAME]` (S3 Files mount targets take no tags).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct S3FilesMountTargetSpec {
+    pub file_system: String,
+    pub subnet: String,
+    #[serde(default)]
+    pub security_groups: Vec<String>,
+}
+
+impl KindSpec for S3FilesMountTargetSpec {
+    fn check(&self, check: &mut Check<'_>) {
+        if self.security_groups.is_empty() {
+            check.warn(
+                "agentfs::lint::default_security_group",
+                "security_groups",
+                "no security groups: the VPC's default group will guard NFS",
+                "name the security group that allows TCP 2049 from the runtime",
+            );
+        }
+    }
+    fn refs(&mut self) -> Vec<RefSlot<'_>> {
+        let mut refs = vec![
+            RefSlot::new("file_system", Kind::S3FilesFileSystem, "id", &mut self.file_system),
+            RefSlot::new("subnet", Kind::Subnet, "id", &mut self.subnet),
+        ];
+        refs.extend(list_refs(
+            "security_groups",
+            Kind::SecurityGroup,
+            "id",
+            &mut self.security_groups,
+        ));
+        refs
+    }
+}
 
 pub struct S3FilesMountTarget;
 
 impl Resource for S3FilesMountTarget {
     type Spec = S3FilesMountTargetSpec;
+    const GROUP: Group = Group::Storage;
+    const ATTRIBUTES: &'static [&'static str] = &["id", "availability_zone", "ip_address"];
     const REPLACE_ON: &'static [&'static str] = &["file_system", "subnet"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
@@ -102,11 +145,11 @@ impl Resource for S3FilesMountTarget {
     }
 
     /// Mount targets carry no tags, so none has an address. Import: one GetMountTarget per id.
-    /// Recover: the file systems tagged with the stack (see [`S3FilesFileSystem`]'s `find`),
+    /// Recover: the file systems tagged with the stack (see [`s3files::find_file_systems`]),
     /// then one ListMountTargets per file system.
     async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
         let found: Vec<Created> = if ids.is_empty() {
-            let file_systems = S3FilesFileSystem::find(ctx, &[]).await?;
+            let file_systems = s3files::find_file_systems(ctx, &[]).await?;
             let listings = each(file_systems, |fs| async move {
                 let listed = ctx
                     .clients

@@ -16,13 +16,174 @@ use std::time::Duration;
 
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, Ipv6Range, ResourceType, UserIdGroupPair};
 
-use super::aws::{
-    ApiError, Ctx, api, delete_when_free, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient,
-};
-use super::subnet::Labelled;
-use super::vpc::live;
+use super::Kind;
+use super::aws::Labelled;
+use super::aws::{ApiError, Ctx, api, delete_when_free, retry_transient};
+use super::ec2 as live;
+use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
-use crate::spec::model::{SecurityGroupRule, SecurityGroupSpec};
+use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
+use crate::spec::{Addr, Group, rules};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One security group rule. Sources: `cidr_blocks`, `source_security_group`, or `self = true`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroupRule {
+    /// `tcp`, `udp`, `icmp` or `-1` (all).
+    pub protocol: String,
+    pub from_port: i32,
+    pub to_port: i32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cidr_blocks: Vec<String>,
+    /// Another `security_group` by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_security_group: Option<String>,
+    /// The group itself is the source (e.g. NFS between mount targets and clients).
+    #[serde(default, rename = "self", skip_serializing_if = "std::ops::Not::not")]
+    pub from_self: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl SecurityGroupRule {
+    fn check(&self, check: &mut Check<'_>, field: &str) {
+        if !matches!(self.protocol.as_str(), "tcp" | "udp" | "icmp" | "-1") {
+            check.error(
+                "agentfs::sg_rule",
+                &format!("{field}.protocol"),
+                format!("`{}` is not a protocol", self.protocol),
+                "use `tcp`, `udp`, `icmp` or `-1` (all)",
+            );
+        }
+        let port_range = 0..=65535;
+        if self.protocol != "-1"
+            && self.protocol != "icmp"
+            && (!port_range.contains(&self.from_port)
+                || !port_range.contains(&self.to_port)
+                || self.from_port > self.to_port)
+        {
+            check.error(
+                "agentfs::sg_rule",
+                &format!("{field}.from_port"),
+                format!("ports {}-{} are not a valid range", self.from_port, self.to_port),
+                "0 <= from_port <= to_port <= 65535",
+            );
+        }
+        let sources = usize::from(!self.cidr_blocks.is_empty())
+            + usize::from(self.source_security_group.is_some())
+            + usize::from(self.from_self);
+        if sources != 1 {
+            check.error(
+                "agentfs::sg_rule",
+                field,
+                "a rule needs exactly one kind of source",
+                "set one of `cidr_blocks = [...]`, `source_security_group = \"...\"` or `self = true`",
+            );
+        }
+        for (i, cidr) in self.cidr_blocks.iter().enumerate() {
+            if cidr.parse::<ipnet::Ipv4Net>().is_err() {
+                check.error(
+                    "agentfs::cidr",
+                    &format!("{field}.cidr_blocks[{i}]"),
+                    format!("`{cidr}` is not an IPv4 CIDR"),
+                    "e.g. `10.20.0.0/16`",
+                );
+            }
+        }
+    }
+}
+
+/// `[security_group.NAME]`
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroupSpec {
+    pub vpc: String,
+    /// Group name; defaults to `${stack}-NAME`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub description: String,
+    #[serde(default)]
+    pub ingress: Vec<SecurityGroupRule>,
+    /// Egress rules; absent means AWS's default allow-all egress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress: Option<Vec<SecurityGroupRule>>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+impl KindSpec for SecurityGroupSpec {
+    fn check(&self, check: &mut Check<'_>) {
+        if let Some(name) = &self.name {
+            check.rule(
+                "agentfs::security_group_name",
+                "name",
+                name,
+                rules::security_group_name,
+                || format!("`{name}` is not a valid group name"),
+            );
+        }
+        if self.description.is_empty() || self.description.len() > 255 || !self.description.is_ascii() {
+            check.error(
+                "agentfs::security_group_description",
+                "description",
+                "the description must be 1 to 255 ASCII characters",
+                "describe what the group guards",
+            );
+        }
+        let ingress = self
+            .ingress
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (format!("ingress[{i}]"), r));
+        let egress = self
+            .egress
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, r)| (format!("egress[{i}]"), r));
+        for (field, rule) in ingress.chain(egress) {
+            rule.check(check, &field);
+        }
+    }
+
+    fn unique_name(&self, addr: &Addr) -> Option<UniqueName> {
+        Some(UniqueName {
+            scope: self.vpc.clone(),
+            name: self.name.clone().unwrap_or_else(|| format!("${{stack}}-{}", addr.name)),
+        })
+    }
+    fn refs(&mut self) -> Vec<RefSlot<'_>> {
+        let mut refs = vec![RefSlot::new("vpc", Kind::Vpc, "id", &mut self.vpc)];
+        let egress = self
+            .egress
+            .iter_mut()
+            .flatten()
+            .enumerate()
+            .map(|(i, r)| ("egress", i, r));
+        for (list, i, rule) in self
+            .ingress
+            .iter_mut()
+            .enumerate()
+            .map(|(i, r)| ("ingress", i, r))
+            .chain(egress)
+        {
+            if let Some(source) = &mut rule.source_security_group {
+                refs.push(RefSlot::new(
+                    format!("{list}[{i}].source_security_group"),
+                    Kind::SecurityGroup,
+                    "id",
+                    source,
+                ));
+            }
+        }
+        refs
+    }
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+}
 
 pub struct SecurityGroup;
 
@@ -31,6 +192,9 @@ const PROPAGATION: Duration = Duration::from_secs(120);
 
 impl Resource for SecurityGroup {
     type Spec = SecurityGroupSpec;
+    const GROUP: Group = Group::Network;
+    const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name"];
+    const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["vpc", "name", "description"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(300),
@@ -42,7 +206,7 @@ impl Resource for SecurityGroup {
     async fn create(ctx: &Ctx, req: &Request<'_, SecurityGroupSpec>) -> Result<Created, ApiError> {
         let spec = req.spec;
         let name = group_name(ctx, req.address, spec);
-        let id = match find(ctx, ec2_owner_filters(&ctx.stack, req.address)).await? {
+        let id = match find(ctx, live::owner_filters(&ctx.stack, req.address)).await? {
             Some(id) => id,
             None => {
                 let out = ctx
@@ -52,7 +216,7 @@ impl Resource for SecurityGroup {
                     .group_name(&name)
                     .description(&spec.description)
                     .vpc_id(&spec.vpc)
-                    .tag_specifications(ec2_tag_spec(ResourceType::SecurityGroup, req.tags))
+                    .tag_specifications(live::tag_spec(ResourceType::SecurityGroup, req.tags))
                     .send()
                     .await
                     .map_err(api("ec2:CreateSecurityGroup"));
@@ -88,7 +252,7 @@ impl Resource for SecurityGroup {
         let before = Rules::of(prior.spec, prior.id);
         let after = Rules::of(req.spec, prior.id);
         sync(ctx, prior.id, &before, &after).await?;
-        ec2_sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        tags::sync(ctx, Tagged::Ec2(prior.id), prior.tags, req.tags).await?;
         let name = prior
             .attributes
             .get("name")

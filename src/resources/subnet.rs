@@ -8,12 +8,63 @@ use std::time::Duration;
 
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
 
-use super::aws::{
-    ApiError, Ctx, Progress, api, delete_when_free, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec, retry_transient,
-};
-use super::vpc::live;
+use super::Kind;
+use super::aws::{ApiError, Ctx, Labelled, api, delete_when_free, retry_transient};
+use super::ec2 as live;
+use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
-use crate::spec::model::SubnetSpec;
+use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
+use crate::spec::{Group, rules};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `[subnet.NAME]`
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubnetSpec {
+    /// Name of the `vpc` the subnet belongs to.
+    pub vpc: String,
+    pub cidr_block: String,
+    /// Index into the region's availability zones in name order (0 = first AZ).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub az_index: Option<u8>,
+    /// An explicit availability zone name; use either this or `az_index`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    #[serde(default)]
+    pub map_public_ip_on_launch: bool,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+impl KindSpec for SubnetSpec {
+    fn check(&self, check: &mut Check<'_>) {
+        match (self.az_index, &self.availability_zone) {
+            (Some(_), Some(_)) => check.error(
+                "agentfs::subnet_az",
+                "availability_zone",
+                "both `az_index` and `availability_zone` are set",
+                "keep one of them",
+            ),
+            (None, None) => check.error(
+                "agentfs::subnet_az",
+                "",
+                "the subnet has no availability zone",
+                "set `az_index = 0` (first AZ of the region) or `availability_zone = \"...\"`",
+            ),
+            _ => {}
+        }
+        if let Err(help) = rules::vpc_cidr(&self.cidr_block) {
+            check.error("agentfs::cidr", "cidr_block", "invalid subnet CIDR", help);
+        }
+    }
+    fn refs(&mut self) -> Vec<RefSlot<'_>> {
+        vec![RefSlot::new("vpc", Kind::Vpc, "id", &mut self.vpc)]
+    }
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+}
 
 pub struct Subnet;
 
@@ -22,6 +73,9 @@ const PROPAGATION: Duration = Duration::from_secs(120);
 
 impl Resource for Subnet {
     type Spec = SubnetSpec;
+    const GROUP: Group = Group::Network;
+    const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "availability_zone", "cidr_block"];
+    const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["vpc", "cidr_block", "az_index", "availability_zone"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
@@ -45,7 +99,7 @@ impl Resource for Subnet {
                     .vpc_id(&req.spec.vpc)
                     .cidr_block(&req.spec.cidr_block)
                     .set_availability_zone(zone)
-                    .tag_specifications(ec2_tag_spec(ResourceType::Subnet, req.tags))
+                    .tag_specifications(live::tag_spec(ResourceType::Subnet, req.tags))
                     .send()
                     .await
                     .map_err(api("ec2:CreateSubnet"))?;
@@ -74,7 +128,7 @@ impl Resource for Subnet {
         if prior.spec.map_public_ip_on_launch != req.spec.map_public_ip_on_launch {
             set_public_ip(ctx, prior.id, req.spec.map_public_ip_on_launch).await?;
         }
-        ec2_sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        tags::sync(ctx, Tagged::Ec2(prior.id), prior.tags, req.tags).await?;
         let zone = match prior.attributes.get("availability_zone") {
             Some(zone) => zone.clone(),
             None => describe_zone(ctx, prior.id).await?,
@@ -192,7 +246,7 @@ async fn find(ctx: &Ctx, address: &str) -> Result<Option<(String, String)>, ApiE
         .clients
         .ec2
         .describe_subnets()
-        .set_filters(Some(ec2_owner_filters(&ctx.stack, address)))
+        .set_filters(Some(live::owner_filters(&ctx.stack, address)))
         .send()
         .await
         .map_err(api("ec2:DescribeSubnets"))?;
@@ -237,13 +291,4 @@ async fn set_public_ip(ctx: &Ctx, id: &str, on: bool) -> Result<(), ApiError> {
     )
     .await
     .map(|_| ())
-}
-
-/// Progress with a fixed label in front: `waiting for network interfaces to go (retrying: ...)`.
-pub(super) struct Labelled<'a>(pub &'static str, pub &'a dyn Progress);
-
-impl Progress for Labelled<'_> {
-    fn phase(&self, text: &str) {
-        self.1.phase(&format!("{} ({text})", self.0));
-    }
 }

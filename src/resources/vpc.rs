@@ -10,14 +10,50 @@ use std::collections::HashMap;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
 use futures_util::future::join_all;
 
-use super::aws::{ApiError, Ctx, api, delete_when_free, ec2_owner_filters, ec2_sync_tags, ec2_tag_spec};
+use super::aws::{ApiError, Ctx, api, delete_when_free};
+use super::ec2 as live;
+use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
-use crate::spec::model::VpcSpec;
+use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
+use crate::spec::{Group, rules};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `[vpc.NAME]`
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VpcSpec {
+    /// IPv4 CIDR, prefix /16 to /28.
+    pub cidr_block: String,
+    #[serde(default = "crate::spec::kind::default_true")]
+    pub enable_dns_support: bool,
+    #[serde(default)]
+    pub enable_dns_hostnames: bool,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+impl KindSpec for VpcSpec {
+    fn check(&self, check: &mut Check<'_>) {
+        if let Err(help) = rules::vpc_cidr(&self.cidr_block) {
+            check.error("agentfs::cidr", "cidr_block", "invalid VPC CIDR", help);
+        }
+    }
+    fn refs(&mut self) -> Vec<RefSlot<'_>> {
+        Vec::new()
+    }
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+}
 
 pub struct Vpc;
 
 impl Resource for Vpc {
     type Spec = VpcSpec;
+    const GROUP: Group = Group::Network;
+    const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "cidr_block"];
+    const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["cidr_block"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(300),
@@ -35,7 +71,7 @@ impl Resource for Vpc {
                     .ec2
                     .create_vpc()
                     .cidr_block(&req.spec.cidr_block)
-                    .tag_specifications(ec2_tag_spec(ResourceType::Vpc, req.tags))
+                    .tag_specifications(live::tag_spec(ResourceType::Vpc, req.tags))
                     .send()
                     .await
                     .map_err(api("ec2:CreateVpc"))?;
@@ -51,7 +87,7 @@ impl Resource for Vpc {
 
     async fn update(ctx: &Ctx, req: &Request<'_, VpcSpec>, prior: &Recorded<'_, VpcSpec>) -> Result<Created, ApiError> {
         set_dns(ctx, prior.id, req.spec, Some(prior.spec)).await?;
-        ec2_sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        tags::sync(ctx, Tagged::Ec2(prior.id), prior.tags, req.tags).await?;
         Ok(created(ctx, prior.id, &req.spec.cidr_block))
     }
 
@@ -186,7 +222,7 @@ async fn find(ctx: &Ctx, address: &str) -> Result<Option<String>, ApiError> {
         .clients
         .ec2
         .describe_vpcs()
-        .set_filters(Some(ec2_owner_filters(&ctx.stack, address)))
+        .set_filters(Some(live::owner_filters(&ctx.stack, address)))
         .send()
         .await
         .map_err(api("ec2:DescribeVpcs"))?;
@@ -217,177 +253,4 @@ async fn set_dns(ctx: &Ctx, id: &str, spec: &VpcSpec, prior: Option<&VpcSpec>) -
             .map_err(api("ec2:ModifyVpcAttribute"))?;
     }
     Ok(())
-}
-
-/// What the EC2 kinds' reads share: batched describes that survive unknown ids, and live tags.
-pub(super) mod live {
-    use std::collections::BTreeMap;
-    use std::future::Future;
-
-    use aws_sdk_ec2::types::{Filter, Tag};
-
-    use super::super::aws::ApiError;
-    use super::super::{TAG_RESOURCE, TAG_STACK};
-
-    /// EC2 takes at most this many ids (or filter values) in one describe call.
-    const BATCH: usize = 200;
-
-    /// A spec's `tags` as AWS has them: every live tag but agentfs's own.
-    pub fn tags(tags: &[Tag]) -> BTreeMap<String, String> {
-        tags.iter()
-            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
-            .filter(|(k, _)| k != TAG_STACK && k != TAG_RESOURCE)
-            .collect()
-    }
-
-    pub fn filter(name: &str, values: Vec<String>) -> Filter {
-        Filter::builder().name(name).set_values(Some(values)).build()
-    }
-
-    /// The distinct ids, in first-seen order.
-    pub fn distinct<'a>(ids: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for id in ids {
-            if !out.iter().any(|o| o == id) {
-                out.push(id.to_string());
-            }
-        }
-        out
-    }
-
-    /// How a describe call names what it wants.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum By {
-        /// The call's id list (`VpcIds`, `SubnetIds`...).
-        Ids,
-        /// A filter on those ids, which leaves unknown ids out instead of failing.
-        Filter,
-    }
-
-    /// Describes `ids` in one call (per [`BATCH`]). EC2 refuses the whole batch with
-    /// `InvalidXxx.NotFound` when any id is unknown; then the same ids are described again
-    /// through a filter, so one deleted resource costs one more call, not the whole read.
-    pub async fn batched<T, F, Fut>(ids: &[String], describe: F) -> Result<Vec<T>, ApiError>
-    where
-        F: Fn(By, Vec<String>) -> Fut,
-        Fut: Future<Output = Result<Vec<T>, ApiError>>,
-    {
-        let mut out = Vec::new();
-        for chunk in ids.chunks(BATCH) {
-            match describe(By::Ids, chunk.to_vec()).await {
-                Ok(found) => out.extend(found),
-                Err(e) if e.is_not_found() => out.extend(describe(By::Filter, chunk.to_vec()).await?),
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(out)
-    }
-
-    /// What a find asks one describe call for.
-    pub enum Select {
-        /// These ids, through the call's id list.
-        Ids(Vec<String>),
-        /// Whatever matches these filters.
-        Filters(Vec<Filter>),
-    }
-
-    /// `tag:agentfs:stack` = `stack`: everything a recover looks for.
-    pub fn stack_filter(stack: &str) -> Filter {
-        filter(&format!("tag:{TAG_STACK}"), vec![stack.to_string()])
-    }
-
-    /// Whether `tags` carry `agentfs:stack` = `stack` (checked on every answer: not every
-    /// EC2-compatible API applies tag filters to every describe).
-    pub fn in_stack(tags: &[Tag], stack: &str) -> bool {
-        tags.iter()
-            .any(|t| t.key() == Some(TAG_STACK) && t.value() == Some(stack))
-    }
-
-    /// The `agentfs:resource` tag's value, if any.
-    pub fn address(tags: &[Tag]) -> Option<String> {
-        tags.iter()
-            .find(|t| t.key() == Some(TAG_RESOURCE))
-            .and_then(|t| t.value())
-            .map(String::from)
-    }
-
-    /// An id list refused because one id is unknown (`InvalidVpcID.NotFound`) or not even
-    /// shaped like an id of that kind (`InvalidVpcID.Malformed`).
-    fn unknown(e: &ApiError) -> bool {
-        e.is_not_found() || e.code.ends_with(".Malformed")
-    }
-
-    /// The resources a find is about: those of `ids` that exist, or, when `ids` is empty, every
-    /// one tagged with `stack`. Ids are described in one call (per [`BATCH`]); when EC2 refuses
-    /// the batch for an unknown or malformed id, the same ids are described again through
-    /// `id_filter`, the describe's filter on ids, which leaves unknown ones out (`None` when the
-    /// API has none: then one id at a time). Each resource once, in the order described.
-    pub async fn select<T, F, Fut>(
-        stack: &str,
-        ids: &[&str],
-        id_filter: Option<&str>,
-        id_of: impl Fn(&T) -> Option<&str>,
-        tags_of: impl Fn(&T) -> &[Tag],
-        describe: F,
-    ) -> Result<Vec<T>, ApiError>
-    where
-        F: Fn(Select) -> Fut,
-        Fut: Future<Output = Result<Vec<T>, ApiError>>,
-    {
-        let found: Vec<T> = if ids.is_empty() {
-            let found = describe(Select::Filters(vec![stack_filter(stack)])).await?;
-            found.into_iter().filter(|t| in_stack(tags_of(t), stack)).collect()
-        } else {
-            let wanted = distinct(ids.iter().copied());
-            let mut found = Vec::new();
-            for chunk in wanted.chunks(BATCH) {
-                match describe(Select::Ids(chunk.to_vec())).await {
-                    Ok(more) => found.extend(more),
-                    Err(e) if unknown(&e) => match id_filter {
-                        Some(name) => {
-                            found.extend(describe(Select::Filters(vec![filter(name, chunk.to_vec())])).await?)
-                        }
-                        None => {
-                            for id in chunk {
-                                match describe(Select::Ids(vec![id.clone()])).await {
-                                    Ok(more) => found.extend(more),
-                                    Err(e) if unknown(&e) => {}
-                                    Err(e) => return Err(e),
-                                }
-                            }
-                        }
-                    },
-                    Err(e) => return Err(e),
-                }
-            }
-            found
-                .into_iter()
-                .filter(|t| id_of(t).is_some_and(|id| wanted.iter().any(|w| w == id)))
-                .collect()
-        };
-        let mut seen: Vec<String> = Vec::new();
-        Ok(found
-            .into_iter()
-            .filter(|t| match id_of(t) {
-                Some(id) if !seen.iter().any(|s| s == id) => {
-                    seen.push(id.to_string());
-                    true
-                }
-                _ => false,
-            })
-            .collect())
-    }
-
-    /// Describes through a filter only, [`BATCH`] values per call.
-    pub async fn filtered<T, F, Fut>(values: &[String], describe: F) -> Result<Vec<T>, ApiError>
-    where
-        F: Fn(Vec<String>) -> Fut,
-        Fut: Future<Output = Result<Vec<T>, ApiError>>,
-    {
-        let mut out = Vec::new();
-        for chunk in values.chunks(BATCH) {
-            out.extend(describe(chunk.to_vec()).await?);
-        }
-        Ok(out)
-    }
 }

@@ -9,10 +9,68 @@ use std::time::Duration;
 
 use aws_sdk_ec2::types::{ResourceType, VpcEndpoint as Endpoint, VpcEndpointType};
 
-use super::aws::{ApiError, Ctx, Poll, api, ec2_sync_tags, ec2_tag_spec, retry_transient, state_is, wait_for};
-use super::vpc::live;
+use super::Kind;
+use super::aws::{ApiError, Ctx, Poll, api, retry_transient, state_is, wait_for};
+use super::ec2 as live;
+use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
-use crate::spec::model::VpcEndpointSpec;
+use crate::spec::Group;
+use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, list_refs};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `[vpc_endpoint.NAME]`
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VpcEndpointSpec {
+    pub vpc: String,
+    /// Short service name such as `s3`; the endpoint serves `com.amazonaws.<region>.<service>`.
+    pub service: String,
+    /// `Gateway` or `Interface`.
+    #[serde(default = "gateway", rename = "type")]
+    pub endpoint_type: String,
+    /// Route tables (by name) a gateway endpoint adds its routes to.
+    #[serde(default)]
+    pub route_tables: Vec<String>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+fn gateway() -> String {
+    "Gateway".into()
+}
+
+impl KindSpec for VpcEndpointSpec {
+    fn check(&self, check: &mut Check<'_>) {
+        check.one_of(
+            "type",
+            &self.endpoint_type,
+            "an endpoint type",
+            &["Gateway", "Interface"],
+        );
+        if self.endpoint_type == "Gateway" && !matches!(self.service.as_str(), "s3" | "dynamodb") {
+            check.error(
+                "agentfs::enum",
+                "service",
+                format!("`{}` has no gateway endpoint", self.service),
+                "gateway endpoints exist for `s3` and `dynamodb`",
+            );
+        }
+    }
+    fn refs(&mut self) -> Vec<RefSlot<'_>> {
+        let mut refs = vec![RefSlot::new("vpc", Kind::Vpc, "id", &mut self.vpc)];
+        refs.extend(list_refs(
+            "route_tables",
+            Kind::RouteTable,
+            "id",
+            &mut self.route_tables,
+        ));
+        refs
+    }
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+}
 
 pub struct VpcEndpoint;
 
@@ -21,6 +79,8 @@ const PROPAGATION: Duration = Duration::from_secs(120);
 
 impl Resource for VpcEndpoint {
     type Spec = VpcEndpointSpec;
+    const GROUP: Group = Group::Network;
+    const ATTRIBUTES: &'static [&'static str] = &["id", "service_name"];
     const REPLACE_ON: &'static [&'static str] = &["vpc", "service", "type"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
@@ -44,7 +104,7 @@ impl Resource for VpcEndpoint {
                     .vpc_endpoint_type(endpoint_type(&spec.endpoint_type))
                     .set_route_table_ids((!spec.route_tables.is_empty()).then(|| spec.route_tables.clone()))
                     .client_token(req.token)
-                    .tag_specifications(ec2_tag_spec(ResourceType::VpcEndpoint, req.tags))
+                    .tag_specifications(live::tag_spec(ResourceType::VpcEndpoint, req.tags))
                     .send()
                     .await
                     .map_err(api("ec2:CreateVpcEndpoint"))
@@ -92,7 +152,7 @@ impl Resource for VpcEndpoint {
                 .map_err(api("ec2:ModifyVpcEndpoint"))?;
             wait_available(ctx, prior.id, req.timeout, req).await?;
         }
-        ec2_sync_tags(ctx, prior.id, prior.tags, req.tags).await?;
+        tags::sync(ctx, Tagged::Ec2(prior.id), prior.tags, req.tags).await?;
         Ok(created(ctx, prior.id, &service_name(ctx, req.spec)))
     }
 

@@ -1,9 +1,12 @@
-//! Resource kinds and addresses (`subnet.private_a`).
+//! Resource addresses (`subnet.private_a`) and the plan's groups; the kinds themselves are
+//! the registry's ([`crate::resources::Kind`]).
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+pub use crate::resources::Kind;
 
 /// How the plan groups resources for a human reader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -24,57 +27,6 @@ impl Group {
             Group::Compute => "Compute",
         }
     }
-}
-
-macro_rules! kinds {
-    ($($variant:ident => $key:literal, $group:ident, [$($attr:literal),*];)*) => {
-        /// Every resource kind a spec can declare; the TOML table key is `Kind::key`.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Kind { $($variant),* }
-
-        impl Kind {
-            pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
-
-            pub fn key(self) -> &'static str {
-                match self { $(Kind::$variant => $key),* }
-            }
-
-            pub fn group(self) -> Group {
-                match self { $(Kind::$variant => Group::$group),* }
-            }
-
-            /// Attributes other resources may mention as `${kind.name.attribute}`.
-            pub fn attributes(self) -> &'static [&'static str] {
-                match self { $(Kind::$variant => &[$($attr),*]),* }
-            }
-
-            pub fn from_key(key: &str) -> Option<Kind> {
-                match key { $($key => Some(Kind::$variant),)* _ => None }
-            }
-        }
-    };
-}
-
-kinds! {
-    Vpc => "vpc", Network, ["id", "arn", "cidr_block"];
-    Subnet => "subnet", Network, ["id", "arn", "availability_zone", "cidr_block"];
-    InternetGateway => "internet_gateway", Network, ["id", "arn"];
-    ElasticIp => "elastic_ip", Network, ["id", "public_ip"];
-    NatGateway => "nat_gateway", Network, ["id"];
-    RouteTable => "route_table", Network, ["id"];
-    Route => "route", Network, ["id"];
-    RouteTableAssociation => "route_table_association", Network, ["id"];
-    SecurityGroup => "security_group", Network, ["id", "arn", "name"];
-    VpcEndpoint => "vpc_endpoint", Network, ["id", "service_name"];
-    IamRole => "iam_role", Identity, ["id", "arn", "name"];
-    S3Bucket => "s3_bucket", Storage, ["id", "arn", "name"];
-    S3FilesFileSystem => "s3files_file_system", Storage, ["id", "arn"];
-    S3FilesMountTarget => "s3files_mount_target", Storage, ["id", "availability_zone", "ip_address"];
-    S3FilesAccessPoint => "s3files_access_point", Storage, ["id", "arn"];
-    EfsFileSystem => "efs_file_system", Storage, ["id", "arn"];
-    EfsMountTarget => "efs_mount_target", Storage, ["id", "availability_zone", "ip_address"];
-    EfsAccessPoint => "efs_access_point", Storage, ["id", "arn"];
-    AgentcoreRuntime => "agentcore_runtime", Compute, ["id", "arn", "name", "version"];
 }
 
 impl Serialize for Kind {
@@ -169,13 +121,5 @@ mod tests {
         assert!(matches!("subnet".parse::<Addr>(), Err(AddrError::Shape(_))));
         assert!(matches!("a.b.c".parse::<Addr>(), Err(AddrError::Shape(_))));
         assert!(matches!("subnets.a".parse::<Addr>(), Err(AddrError::UnknownKind(_))));
-    }
-
-    #[test]
-    fn every_kind_key_maps_back() {
-        for kind in Kind::ALL {
-            assert_eq!(Kind::from_key(kind.key()), Some(*kind));
-            assert!(kind.attributes().contains(&"id"));
-        }
     }
 }

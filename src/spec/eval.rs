@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use super::addr::Kind;
-use super::resource::ResourceSpec;
 use super::template::{Lookup, Template};
+use crate::resources::ResourceSpec;
 
 /// A resource's attributes with every knowable template substituted.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,9 +6,10 @@
 pub mod addr;
 pub mod diag;
 pub mod eval;
+pub mod kind;
+mod lints;
 pub mod model;
 pub mod parse;
-pub mod resource;
 pub mod rules;
 pub mod template;
 pub mod validate;
@@ -18,10 +19,15 @@ use std::time::Duration;
 
 use indexmap::IndexMap;
 
+pub use crate::resources::{ResourceSpec, json_schema};
 pub use addr::{Addr, Group, Kind};
 pub use diag::{Diagnostic, Located, Severity, SourceFile};
 pub use model::{Lifecycle, OutputSpec, StackSettings};
-pub use resource::ResourceSpec;
+
+/// The typed resource value and the schema, where earlier versions had them.
+pub mod resource {
+    pub use crate::resources::{ResourceSpec, json_schema};
+}
 
 use parse::{ParsedSpec, SpanIndex};
 use template::{Template, attr_expression};

@@ -11,7 +11,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use super::addr::{Addr, Kind};
 use super::diag::Diagnostic;
 use super::model::{BackendSpec, Meta, OutputSpec, StackSettings};
-use super::resource::ResourceSpec;
+use crate::resources::ResourceSpec;
 
 const META_KEYS: [&str; 3] = ["depends_on", "lifecycle", "timeouts"];
 

@@ -1,0 +1,329 @@
+//! Cross-kind lints: checks that reason about several kinds at once (subnets in their VPC,
+//! one mount target per AZ, a runtime's path to its file systems, NAT and S3). This is the one
+//! module of the spec machinery that names kinds.
+
+use std::collections::{HashMap, HashSet};
+
+use ipnet::Ipv4Net;
+
+use super::addr::{Addr, Kind};
+use super::parse::ParsedResource;
+use super::validate::Checker;
+use crate::resources::ResourceSpec;
+use crate::resources::model::{AgentcoreRuntimeSpec, RouteSpec};
+
+/// Where a subnet sits, as far as the spec says.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Az {
+    Index(u8),
+    Named(String),
+}
+
+impl std::fmt::Display for Az {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Az::Index(i) => write!(f, "AZ index {i}"),
+            Az::Named(name) => write!(f, "{name}"),
+        }
+    }
+}
+
+macro_rules! each {
+    ($self:ident, $variant:ident) => {
+        $self.spec.resources.iter().filter_map(|r| match &r.spec {
+            ResourceSpec::$variant(s) => Some((r, s)),
+            _ => None,
+        })
+    };
+}
+
+/// Runs every cross-kind lint.
+pub(super) fn check(checker: &mut Checker<'_>) {
+    checker.subnet_layout();
+    checker.mount_targets();
+    checker.runtimes();
+}
+
+impl<'a> Checker<'a> {
+    fn subnet_info(&self, name: &str) -> Option<(&'a str, Option<Ipv4Net>, Option<Az>)> {
+        let resource = self.get(Kind::Subnet, name)?;
+        let ResourceSpec::Subnet(s) = &resource.spec else {
+            return None;
+        };
+        let az = match (s.az_index, &s.availability_zone) {
+            (Some(i), None) => Some(Az::Index(i)),
+            (None, Some(n)) => Some(Az::Named(n.clone())),
+            _ => None,
+        };
+        Some((s.vpc.as_str(), s.cidr_block.parse().ok(), az))
+    }
+
+    /// Subnets inside their VPC, not overlapping each other.
+    pub(super) fn subnet_layout(&mut self) {
+        let mut placed: Vec<(&Addr, &str, Ipv4Net)> = Vec::new();
+        for (r, s) in each!(self, Subnet) {
+            let Ok(net) = s.cidr_block.parse::<Ipv4Net>() else {
+                continue;
+            };
+            if let Some(ResourceSpec::Vpc(vpc)) = self.get(Kind::Vpc, &s.vpc).map(|v| &v.spec)
+                && let Ok(vpc_net) = vpc.cidr_block.parse::<Ipv4Net>()
+                && !vpc_net.contains(&net)
+            {
+                self.error(
+                    "agentfs::cidr_outside_vpc",
+                    &r.addr,
+                    "cidr_block",
+                    format!("{net} is not inside VPC `{}` ({vpc_net})", s.vpc),
+                    format!("pick a range inside {vpc_net}"),
+                );
+            }
+            if let Some((other, _, _)) = placed
+                .iter()
+                .find(|(_, vpc, other)| *vpc == s.vpc && (other.contains(&net) || net.contains(other)))
+            {
+                let other = other.to_string();
+                self.error(
+                    "agentfs::cidr_overlap",
+                    &r.addr,
+                    "cidr_block",
+                    format!("{net} overlaps `{other}`"),
+                    "give each subnet its own range",
+                );
+            }
+            placed.push((&r.addr, &s.vpc, net));
+        }
+    }
+
+    /// One mount target per file system per AZ.
+    pub(super) fn mount_targets(&mut self) {
+        let mut seen: HashMap<(Kind, String, Az), Addr> = HashMap::new();
+        let targets: Vec<(&Addr, Kind, String, String)> = self
+            .spec
+            .resources
+            .iter()
+            .filter_map(|r| match &r.spec {
+                ResourceSpec::S3FilesMountTarget(s) => Some((
+                    &r.addr,
+                    Kind::S3FilesFileSystem,
+                    s.file_system.clone(),
+                    s.subnet.clone(),
+                )),
+                ResourceSpec::EfsMountTarget(s) => {
+                    Some((&r.addr, Kind::EfsFileSystem, s.file_system.clone(), s.subnet.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        for (addr, fs_kind, fs, subnet) in targets {
+            let Some((_, _, Some(az))) = self.subnet_info(&subnet) else {
+                continue;
+            };
+            if let Some(first) = seen.insert((fs_kind, fs.clone(), az.clone()), addr.clone()) {
+                self.error(
+                    "agentfs::mount_target_az",
+                    addr,
+                    "subnet",
+                    format!("`{first}` already gives {fs_kind} `{fs}` a mount target in {az}"),
+                    "a file system has at most one mount target per availability zone",
+                );
+            }
+        }
+    }
+
+    pub(super) fn runtimes(&mut self) {
+        let runtimes: Vec<(&ParsedResource, &AgentcoreRuntimeSpec)> = each!(self, AgentcoreRuntime).collect();
+        for (r, s) in runtimes {
+            if s.network_mode != "VPC" {
+                continue;
+            }
+            let subnets: Vec<(String, &str, Option<Ipv4Net>, Option<Az>)> = s
+                .subnets
+                .iter()
+                .filter_map(|name| {
+                    self.subnet_info(name)
+                        .map(|(vpc, net, az)| (name.clone(), vpc, net, az))
+                })
+                .collect();
+            let vpcs: HashSet<&str> = subnets.iter().map(|(_, vpc, _, _)| *vpc).collect();
+            if vpcs.len() > 1 {
+                self.error(
+                    "agentfs::runtime_network",
+                    &r.addr,
+                    "subnets",
+                    "the runtime's subnets are in different VPCs",
+                    "use subnets of one VPC",
+                );
+            }
+            for (i, mount) in s.filesystem.iter().enumerate() {
+                let fs = match (&mount.s3files_access_point, &mount.efs_access_point) {
+                    (Some(ap), _) => self.access_point_fs(Kind::S3FilesAccessPoint, ap),
+                    (_, Some(ap)) => self.access_point_fs(Kind::EfsAccessPoint, ap),
+                    _ => None,
+                };
+                let Some((fs_kind, fs_name)) = fs else { continue };
+                self.mount_coverage(&r.addr, &format!("filesystem[{i}]"), s, &subnets, fs_kind, &fs_name);
+            }
+            self.network_lints(&r.addr, s, &subnets);
+        }
+    }
+
+    fn access_point_fs(&self, kind: Kind, name: &str) -> Option<(Kind, String)> {
+        match &self.get(kind, name)?.spec {
+            ResourceSpec::S3FilesAccessPoint(ap) => Some((Kind::S3FilesFileSystem, ap.file_system.clone())),
+            ResourceSpec::EfsAccessPoint(ap) => Some((Kind::EfsFileSystem, ap.file_system.clone())),
+            _ => None,
+        }
+    }
+
+    fn mount_targets_of(&self, fs_kind: Kind, fs_name: &str) -> Vec<(&'a Addr, String, Vec<String>)> {
+        self.spec
+            .resources
+            .iter()
+            .filter_map(|r| match &r.spec {
+                ResourceSpec::S3FilesMountTarget(m)
+                    if fs_kind == Kind::S3FilesFileSystem && m.file_system == fs_name =>
+                {
+                    Some((&r.addr, m.subnet.clone(), m.security_groups.clone()))
+                }
+                ResourceSpec::EfsMountTarget(m) if fs_kind == Kind::EfsFileSystem && m.file_system == fs_name => {
+                    Some((&r.addr, m.subnet.clone(), m.security_groups.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Each runtime subnet's AZ has a mount target in the same VPC, and NFS can flow.
+    fn mount_coverage(
+        &mut self,
+        addr: &Addr,
+        field: &str,
+        runtime: &AgentcoreRuntimeSpec,
+        subnets: &[(String, &str, Option<Ipv4Net>, Option<Az>)],
+        fs_kind: Kind,
+        fs_name: &str,
+    ) {
+        let targets = self.mount_targets_of(fs_kind, fs_name);
+        let target_places: Vec<(&Addr, &str, Option<Az>)> = targets
+            .iter()
+            .filter_map(|(a, subnet, _)| self.subnet_info(subnet).map(|(vpc, _, az)| (*a, vpc, az)))
+            .collect();
+        for (subnet, vpc, _, az) in subnets {
+            let Some(az) = az else { continue };
+            if !target_places.iter().any(|(_, _, t_az)| t_az.as_ref() == Some(az)) {
+                let mt_kind = if fs_kind == Kind::S3FilesFileSystem {
+                    "s3files_mount_target"
+                } else {
+                    "efs_mount_target"
+                };
+                self.error(
+                    "agentfs::mount_target_missing",
+                    addr,
+                    field,
+                    format!("{fs_kind} `{fs_name}` has no mount target in {az}, where runtime subnet `{subnet}` is"),
+                    format!("add a `[{mt_kind}.NAME]` with `file_system = \"{fs_name}\"` in a subnet of {az}"),
+                );
+            }
+            for (target, t_vpc, _) in &target_places {
+                if t_vpc != vpc {
+                    self.error(
+                        "agentfs::mount_target_vpc",
+                        addr,
+                        field,
+                        format!("mount target `{target}` is in VPC `{t_vpc}`, the runtime in `{vpc}`"),
+                        "put the mount targets and the runtime's subnets in one VPC",
+                    );
+                }
+            }
+        }
+        let runtime_nets: Vec<Ipv4Net> = subnets.iter().filter_map(|s| s.2).collect();
+        let nfs_open = targets.iter().all(|(_, _, groups)| {
+            groups
+                .iter()
+                .any(|g| self.allows_nfs(g, &runtime.security_groups, &runtime_nets))
+        });
+        if !targets.is_empty() && !nfs_open {
+            self.warn("agentfs::lint::nfs_blocked", addr, "security_groups", format!("no security group rule lets the runtime reach {fs_kind} `{fs_name}`'s mount targets on TCP 2049"), "add to the mount targets' group an ingress rule `{ protocol = \"tcp\", from_port = 2049, to_port = 2049, self = true }` and give the runtime that group (or use `source_security_group`)");
+        }
+    }
+
+    fn allows_nfs(&self, group: &str, runtime_groups: &[String], runtime_nets: &[Ipv4Net]) -> bool {
+        let Some(ResourceSpec::SecurityGroup(sg)) = self.get(Kind::SecurityGroup, group).map(|r| &r.spec) else {
+            return false;
+        };
+        sg.ingress.iter().any(|rule| {
+            let port =
+                rule.protocol == "-1" || (rule.protocol == "tcp" && rule.from_port <= 2049 && 2049 <= rule.to_port);
+            let source = (rule.from_self && runtime_groups.iter().any(|g| g == group))
+                || rule
+                    .source_security_group
+                    .as_ref()
+                    .is_some_and(|s| runtime_groups.contains(s))
+                || rule
+                    .cidr_blocks
+                    .iter()
+                    .filter_map(|c| c.parse::<Ipv4Net>().ok())
+                    .any(|c| !runtime_nets.is_empty() && runtime_nets.iter().all(|n| c.contains(n)));
+            port && source
+        })
+    }
+
+    fn network_lints(
+        &mut self,
+        addr: &Addr,
+        runtime: &AgentcoreRuntimeSpec,
+        subnets: &[(String, &str, Option<Ipv4Net>, Option<Az>)],
+    ) {
+        for (subnet, vpc, _, _) in subnets {
+            let tables = self.route_tables_of(subnet);
+            let default_routes: Vec<&RouteSpec> = tables
+                .iter()
+                .flat_map(|t| self.routes_of(t))
+                .filter(|r| r.destination_cidr_block == "0.0.0.0/0")
+                .collect();
+            let has_nat = default_routes.iter().any(|r| r.nat_gateway.is_some());
+            if default_routes.iter().any(|r| r.internet_gateway.is_some()) {
+                self.warn("agentfs::lint::runtime_public_subnet", addr, "subnets", format!("subnet `{subnet}` routes 0.0.0.0/0 to an internet gateway, but runtime network interfaces get private IPs only: no internet"), "place the runtime in private subnets whose 0.0.0.0/0 route goes to a NAT gateway");
+            } else if !has_nat {
+                self.warn("agentfs::lint::runtime_no_egress", addr, "subnets", format!("subnet `{subnet}` has no 0.0.0.0/0 route to a NAT gateway: the runtime has no egress"), "associate the subnet with a route table that has `destination_cidr_block = \"0.0.0.0/0\"` and `nat_gateway = \"...\"`");
+            }
+            let s3_endpoint = tables.iter().any(|t| self.has_s3_gateway(t));
+            if !s3_endpoint && !has_nat {
+                self.warn("agentfs::lint::runtime_no_s3_path", addr, "subnets", format!("subnet `{subnet}` reaches S3 through neither an S3 gateway endpoint nor a NAT: image pulls from ECR will fail"), "add a `[vpc_endpoint.s3]` with `service = \"s3\"` and the subnet's route table in `route_tables`");
+            }
+            if let Some(ResourceSpec::Vpc(v)) = self.get(Kind::Vpc, vpc).map(|r| &r.spec)
+                && !(v.enable_dns_support && v.enable_dns_hostnames)
+            {
+                let vpc_addr = Addr::new(Kind::Vpc, *vpc);
+                self.warn(
+                    "agentfs::lint::vpc_dns",
+                    &vpc_addr,
+                    "enable_dns_hostnames",
+                    format!("VPC `{vpc}` has DNS support or hostnames off; the runtime and mount targets need both"),
+                    "set `enable_dns_support = true` and `enable_dns_hostnames = true`",
+                );
+            }
+        }
+        let _ = runtime;
+    }
+
+    fn route_tables_of(&self, subnet: &str) -> Vec<String> {
+        each!(self, RouteTableAssociation)
+            .filter(|(_, a)| a.subnet == subnet)
+            .map(|(_, a)| a.route_table.clone())
+            .collect()
+    }
+
+    fn routes_of(&self, table: &str) -> Vec<&'a RouteSpec> {
+        each!(self, Route)
+            .filter(|(_, r)| r.route_table == table)
+            .map(|(_, r)| r)
+            .collect()
+    }
+
+    fn has_s3_gateway(&self, table: &str) -> bool {
+        each!(self, VpcEndpoint).any(|(_, e)| {
+            e.service == "s3" && e.endpoint_type == "Gateway" && e.route_tables.iter().any(|t| t == table)
+        })
+    }
+}
