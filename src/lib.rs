@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod drift;
 pub mod graph;
+pub mod pipeline;
 pub mod plan;
 pub mod recover;
 pub mod resources;

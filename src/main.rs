@@ -5,7 +5,7 @@ use tracing_subscriber::prelude::*;
 
 fn main() -> std::process::ExitCode {
     init_logging();
-    agentfs::cli::main()
+    agentfs::commands::main()
 }
 
 /// Diagnostic logs on stderr when `RUST_LOG` is set (e.g. `RUST_LOG=debug`); nothing otherwise.

@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 
-use agentfs::cli::compile_source;
+use agentfs::pipeline::compile_source;
 use agentfs::plan::{self, Plan};
 use agentfs::spec::SourceFile;
 

@@ -97,7 +97,7 @@ fn every_example_matches_the_schema_and_validates() {
         }
 
         // 3. And it compiles to a graph (no cycles).
-        let (compiled, diagnostics) = agentfs::cli::compile_source(source.clone());
+        let (compiled, diagnostics) = agentfs::pipeline::compile_source(source.clone());
         if compiled.is_err() {
             let shown: Vec<String> = diagnostics
                 .into_iter()

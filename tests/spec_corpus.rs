@@ -158,7 +158,7 @@ fn check(name: &str, text: &str) -> Vec<String> {
         Err(e) => return vec![e],
     };
     let source = SourceFile::new(name, text);
-    let (compiled, diagnostics) = agentfs::cli::compile_source(source.clone());
+    let (compiled, diagnostics) = agentfs::pipeline::compile_source(source.clone());
     let located: Vec<Located> = diagnostics.into_iter().map(|d| Located::new(&source, d)).collect();
     let has_errors = located.iter().any(|d| d.diagnostic.is_error());
     let mut problems = Vec::new();

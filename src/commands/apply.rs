@@ -1,0 +1,122 @@
+//! `agentfs apply SPEC|PLAN`: make the live stack match the spec (or run a saved plan exactly).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::output::print_outputs;
+use super::{confirm, finish};
+use crate::apply::progress::Reporter;
+use crate::apply::{Engine, Options};
+use crate::cli::ApplyArgs;
+use crate::pipeline::{CliError, compile_source, connect, open_store, refresh_with, with_lock};
+use crate::plan::{self, Plan};
+use crate::spec::SourceFile;
+use crate::state::Backend;
+use crate::state::State;
+
+pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
+    let (source, saved) = read_apply_input(&args.input)?;
+    let (compiled, diagnostics) = compile_source(source);
+    let compiled = compiled.map_err(|source| {
+        for d in &diagnostics {
+            eprintln!("{}", crate::spec::Located::new(&source, d.clone()));
+        }
+        CliError::InvalidSpec(source.name.clone())
+    })?;
+    let spec = &compiled.spec;
+    let store = open_store(
+        args.backend.as_deref(),
+        spec.backend.as_ref(),
+        &spec.stack.name,
+        &spec.stack.region,
+    )
+    .await?;
+    with_lock(&store, "apply", async {
+        let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
+        let state = match store.load().await? {
+            // Plan against what AWS has now, so apply also repairs drift.
+            Some(recorded) => Some(refresh_with(&ctx, &recorded).await?),
+            None => None,
+        };
+        let context = plan::Context {
+            account_id: Some(ctx.account_id.clone()),
+        };
+        let plan = plan::compute(spec, &compiled.graph, state.as_ref(), &context)?;
+        if let Some(saved) = &saved {
+            check_saved_plan(saved, &plan)?;
+        }
+        let reporter = Reporter::new(args.run.output);
+        if !reporter.is_json() {
+            print!("{}", plan::render::text(&plan, false));
+        }
+        if !plan.summary.has_changes() {
+            reporter.message("Nothing to do.");
+            return Ok(ExitCode::SUCCESS);
+        }
+        if saved.is_none() {
+            confirm(&args.run, "Apply these changes?")?;
+        }
+        let state = state.unwrap_or_else(|| State::new(&spec.stack.name, &spec.stack.region));
+        let options = Options {
+            parallelism: args.run.parallelism,
+            blocked_wait: None,
+        };
+        let engine = Engine::new(&ctx, &store, state, &reporter, options);
+        let report = engine.apply(spec, &plan).await;
+        let code = finish(&reporter, &report, "Apply");
+        if report.ok() {
+            let state = engine.state().await;
+            if reporter.is_json() {
+                let outputs: serde_json::Map<String, serde_json::Value> = state
+                    .outputs
+                    .iter()
+                    .map(|(n, o)| {
+                        (
+                            n.clone(),
+                            serde_json::json!(if o.sensitive { "(sensitive)" } else { o.value.as_str() }),
+                        )
+                    })
+                    .collect();
+                println!("{}", serde_json::json!({"event": "outputs", "outputs": outputs}));
+            } else {
+                print_outputs(&state, None, false);
+            }
+        }
+        Ok(code)
+    })
+    .await
+}
+
+fn read_apply_input(path: &Path) -> Result<(SourceFile, Option<Plan>), CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if text.trim_start().starts_with('{') {
+        let saved: Plan = serde_json::from_str(&text)
+            .map_err(|e| CliError::Other(format!("{} is not a saved agentfs plan: {e}", path.display())))?;
+        let source = saved.spec_source.clone().ok_or_else(|| {
+            CliError::Other(format!(
+                "{} has no embedded spec; save plans with `agentfs plan -o FILE`",
+                path.display()
+            ))
+        })?;
+        return Ok((SourceFile::new(source.path, source.text), Some(saved)));
+    }
+    Ok((SourceFile::new(path.display().to_string(), text), None))
+}
+
+/// A saved plan is applied only while it still describes exactly what would happen.
+fn check_saved_plan(saved: &Plan, now: &Plan) -> Result<(), CliError> {
+    if saved.prior_state != now.prior_state {
+        return Err(CliError::Other(
+            "the state changed since this plan was made (serial or lineage differ); make a new plan".into(),
+        ));
+    }
+    if saved.changes != now.changes {
+        return Err(CliError::Other(
+            "the plan no longer matches the spec and state; make a new plan".into(),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! `agentfs drift`: the live stack against the spec, attribute by attribute; exit 2 on drift.
+
+use std::process::ExitCode;
+
+use crate::cli::SpecArgs;
+use crate::drift;
+use crate::pipeline::{CliError, compile, connect, open_store};
+use crate::plan;
+use crate::state::Backend;
+use crate::state::State;
+
+pub async fn drift(args: SpecArgs) -> Result<ExitCode, CliError> {
+    let compiled = compile(&args.spec, args.json)?;
+    let spec = &compiled.spec;
+    let store = open_store(None, spec.backend.as_ref(), &spec.stack.name, &spec.stack.region).await?;
+    let recorded = store
+        .load()
+        .await?
+        .unwrap_or_else(|| State::new(&spec.stack.name, &spec.stack.region));
+    let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
+    let live = drift::read_live(&ctx, &recorded)
+        .await
+        .map_err(|e| CliError::Other(format!("reading the live stack: {e}")))?;
+    let refreshed = drift::refreshed(&recorded, &live);
+    let context = plan::Context {
+        account_id: Some(ctx.account_id.clone()),
+    };
+    let plan = plan::compute(spec, &compiled.graph, Some(&refreshed), &context)?;
+    let report = drift::report(&plan, &recorded, &live);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+    } else {
+        print!("{}", drift::text(&report));
+    }
+    Ok(if report.drifted {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,39 @@
+//! `agentfs import SPEC ADDRESS ID`: adopt an existing resource into the state.
+
+use std::process::ExitCode;
+
+use crate::cli::ImportArgs;
+use crate::pipeline::{CliError, compile, connect, open_store, with_lock};
+use crate::state::Backend;
+use crate::state::State;
+
+pub async fn import(args: ImportArgs) -> Result<ExitCode, CliError> {
+    let compiled = compile(&args.spec, false)?;
+    let spec = &compiled.spec;
+    let addr: crate::spec::Addr = args.address.parse().map_err(|e| CliError::Other(format!("{e}")))?;
+    let store = open_store(None, spec.backend.as_ref(), &spec.stack.name, &spec.stack.region).await?;
+    with_lock(&store, "import", async {
+        let mut state = store
+            .load()
+            .await?
+            .unwrap_or_else(|| State::new(&spec.stack.name, &spec.stack.region));
+        if state.resources.contains_key(&addr) {
+            return Err(CliError::Other(format!(
+                "`{addr}` is already in the state; `agentfs state rm {addr}` first to re-import"
+            )));
+        }
+        let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
+        state.account_id = Some(ctx.account_id.clone());
+        crate::recover::import(&ctx, spec, &mut state, &addr, &args.id)
+            .await
+            .map_err(|e| CliError::Other(e.to_string()))?;
+        state.serial += 1;
+        store.save(&state).await?;
+        println!(
+            "Imported {} as {addr}. `agentfs plan` shows how it differs from the spec; `agentfs apply` converges it.",
+            args.id
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+    .await
+}

@@ -1,0 +1,98 @@
+//! One module per command; each returns the process's exit status. [`run`] dispatches the
+//! parsed command line; the shared steps (compile, state store, AWS) are in [`crate::pipeline`].
+
+mod apply;
+mod destroy;
+mod drift;
+mod force_unlock;
+mod graph;
+mod import;
+mod output;
+mod plan;
+mod recover;
+mod refresh;
+mod state;
+mod validate;
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::apply::Report;
+use crate::apply::progress::Reporter;
+use crate::cli::{Cli, Command, RunArgs};
+use crate::pipeline::{CliError, runtime};
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    match cli.command {
+        Command::Validate(args) => validate::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Graph(args) => graph::run(args),
+        Command::Schema => graph::schema(),
+        Command::Apply(args) => runtime()?.block_on(apply::apply(args)),
+        Command::Destroy(args) => runtime()?.block_on(destroy::destroy(args)),
+        Command::Output(args) => runtime()?.block_on(output::output(args)),
+        Command::ForceUnlock(args) => runtime()?.block_on(force_unlock::force_unlock(args)),
+        Command::State(args) => runtime()?.block_on(state::state(args)),
+        Command::Recover(args) => runtime()?.block_on(recover::recover(args)),
+        Command::Import(args) => runtime()?.block_on(import::import(args)),
+        Command::Drift(args) => runtime()?.block_on(drift::drift(args)),
+        Command::Refresh(args) => runtime()?.block_on(refresh::refresh(args)),
+    }
+}
+
+pub fn confirm(run: &RunArgs, question: &str) -> Result<(), CliError> {
+    if run.auto_approve {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Other(
+            "refusing to change AWS without a terminal to confirm; pass --auto-approve".into(),
+        ));
+    }
+    print!("{question} Only 'yes' is accepted: ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(CliError::Other("cancelled".into()))
+    }
+}
+
+pub fn finish(reporter: &Reporter, report: &Report, what: &str) -> ExitCode {
+    if report.ok() {
+        reporter.message(&format!("{what} complete: {} operation(s).", report.done));
+        return ExitCode::SUCCESS;
+    }
+    for (addr, error) in &report.failures {
+        reporter.message(&format!("error: {addr}: {error}"));
+    }
+    if !report.skipped.is_empty() {
+        let skipped: Vec<String> = report.skipped.iter().map(|a| a.to_string()).collect();
+        reporter.message(&format!("not attempted: {}", skipped.join(", ")));
+    }
+    if report.interrupted {
+        reporter.message("interrupted: the state records everything that finished; run the command again to continue.");
+    } else {
+        reporter.message(&format!(
+            "{what} stopped: {} done, {} failed. The state records what finished; run the command again to continue.",
+            report.done,
+            report.failures.len()
+        ));
+    }
+    ExitCode::from(1)
+}

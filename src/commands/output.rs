@@ -1,0 +1,60 @@
+//! `agentfs output [NAME]`: the outputs recorded by the last apply.
+
+use std::process::ExitCode;
+
+use crate::cli::OutputArgs;
+use crate::pipeline::{CliError, state_store};
+use crate::state::Backend;
+use crate::state::State;
+
+pub async fn output(args: OutputArgs) -> Result<ExitCode, CliError> {
+    let (store, stack) = state_store(&args.store, None).await?;
+    let state = store.load().await?.ok_or_else(|| {
+        CliError::Other(format!(
+            "stack `{stack}` has no recorded state; run `agentfs apply` first"
+        ))
+    })?;
+    if let Some(name) = &args.name
+        && !state.outputs.contains_key(name)
+    {
+        let known: Vec<&str> = state.outputs.keys().map(String::as_str).collect();
+        return Err(CliError::Other(format!(
+            "no output named `{name}`; outputs: {}",
+            known.join(", ")
+        )));
+    }
+    print_outputs(&state, args.name.as_deref(), args.json);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn print_outputs(state: &State, name: Option<&str>, json: bool) {
+    let selected: Vec<(&String, &crate::state::OutputValue)> = state
+        .outputs
+        .iter()
+        .filter(|(n, _)| name.is_none_or(|x| x == *n))
+        .collect();
+    if json {
+        let map: serde_json::Map<String, serde_json::Value> = selected
+            .iter()
+            .map(|(n, o)| {
+                (
+                    (*n).clone(),
+                    serde_json::json!({"value": o.value, "sensitive": o.sensitive}),
+                )
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&map).unwrap_or_default());
+        return;
+    }
+    if let (Some(_), [(_, one)]) = (name, selected.as_slice()) {
+        println!("{}", one.value);
+        return;
+    }
+    if !selected.is_empty() {
+        println!("\nOutputs:");
+    }
+    for (n, o) in selected {
+        let value = if o.sensitive { "(sensitive)" } else { o.value.as_str() };
+        println!("  {n} = {value}");
+    }
+}

@@ -1,0 +1,52 @@
+//! `agentfs plan`: what apply would do, per resource and attribute.
+
+use std::process::ExitCode;
+
+use crate::cli::PlanArgs;
+use crate::pipeline::{CliError, compile, plan_state, print_json, runtime};
+use crate::plan::{self, Plan};
+
+pub fn run(args: PlanArgs) -> Result<ExitCode, CliError> {
+    let compiled = compile(&args.spec.spec, args.spec.json)?;
+    let (state, context) = runtime()?.block_on(plan_state(&compiled.spec, !args.no_refresh))?;
+    let mut plan = plan::compute(&compiled.spec, &compiled.graph, state.as_ref(), &context)?;
+    if args.out.is_some() {
+        plan.spec_source = Some(plan::SpecSource {
+            path: compiled.source.name.clone(),
+            text: compiled.source.text.to_string(),
+        });
+    }
+    emit_plan(&plan, &args)?;
+    let changes = plan.summary.has_changes();
+    Ok(if args.detailed_exitcode && changes {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn emit_plan(plan: &Plan, args: &PlanArgs) -> Result<(), CliError> {
+    if let Some(path) = &args.out {
+        let bytes = serde_json::to_vec_pretty(plan).map_err(|e| CliError::Other(e.to_string()))?;
+        // A saved plan embeds the spec, sensitive values included: readable by its owner only.
+        let write = crate::state::local::create_private(path, false)
+            .and_then(|mut file| std::io::Write::write_all(&mut file, &bytes));
+        write.map_err(|source| CliError::Write {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    if args.spec.json {
+        print_json(&serde_json::to_value(plan).unwrap_or_default());
+    } else {
+        print!("{}", plan::render::text(plan, args.verbose));
+        if let Some(path) = &args.out {
+            println!(
+                "Saved the plan to {}; apply exactly it with `agentfs apply {}`.",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! `agentfs recover`: rebuild a lost state from the stack's tags.
+
+use std::process::ExitCode;
+
+use crate::cli::RecoverArgs;
+use crate::pipeline::{CliError, compile, connect, open_store, with_lock};
+use crate::state::Backend;
+
+pub async fn recover(args: RecoverArgs) -> Result<ExitCode, CliError> {
+    let compiled = compile(&args.spec, false)?;
+    let spec = &compiled.spec;
+    let store = open_store(None, spec.backend.as_ref(), &spec.stack.name, &spec.stack.region).await?;
+    with_lock(&store, "recover", async {
+        if let Some(existing) = store.load().await?
+            && !args.force
+        {
+            return Err(CliError::Other(format!(
+                "{} already holds a state with {} resources; --force replaces it",
+                store.describe(),
+                existing.resources.len()
+            )));
+        }
+        let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
+        let order: Vec<crate::spec::Addr> = compiled.graph.create_order().cloned().collect();
+        let recovered = crate::recover::recover(&ctx, spec, &order)
+            .await
+            .map_err(|e| CliError::Other(e.to_string()))?;
+        store.save(&recovered.state).await?;
+        println!(
+            "Recovered {} of {} resources of stack `{}` into {}.",
+            recovered.state.resources.len(),
+            spec.resources.len(),
+            spec.stack.name,
+            store.describe()
+        );
+        if !recovered.missing.is_empty() {
+            let list: Vec<String> = recovered.missing.iter().map(|a| a.to_string()).collect();
+            println!("Not found in AWS (the next apply creates them): {}", list.join(", "));
+        }
+        if !recovered.unplaced.is_empty() {
+            let list: Vec<String> = recovered.unplaced.iter().map(|(k, id)| format!("{k} {id}")).collect();
+            println!(
+                "Found for this stack but matching nothing in the spec (left alone): {}",
+                list.join(", ")
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+    .await
+}

@@ -1,0 +1,52 @@
+//! `agentfs refresh`: record what AWS has now, changing nothing in AWS.
+
+use std::process::ExitCode;
+
+use crate::cli::SpecArgs;
+use crate::drift;
+use crate::pipeline::{CliError, compile, connect, open_store, with_lock};
+use crate::state::Backend;
+
+pub async fn refresh(args: SpecArgs) -> Result<ExitCode, CliError> {
+    let compiled = compile(&args.spec, args.json)?;
+    let spec = &compiled.spec;
+    let store = open_store(None, spec.backend.as_ref(), &spec.stack.name, &spec.stack.region).await?;
+    with_lock(&store, "refresh", async {
+        let Some(recorded) = store.load().await? else {
+            println!("Stack `{}` has no recorded state: nothing to refresh.", spec.stack.name);
+            return Ok(ExitCode::SUCCESS);
+        };
+        let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
+        let live = drift::read_live(&ctx, &recorded)
+            .await
+            .map_err(|e| CliError::Other(format!("reading the live stack: {e}")))?;
+        let mut state = drift::refreshed(&recorded, &live);
+        let gone: Vec<String> = live
+            .iter()
+            .filter(|(_, l)| l.is_none())
+            .map(|(a, _)| a.to_string())
+            .collect();
+        let changed = live
+            .iter()
+            .filter(|(a, l)| {
+                l.as_ref()
+                    .is_some_and(|l| recorded.resources.get(*a).is_some_and(|r| &r.config != l))
+            })
+            .count();
+        state.serial += 1;
+        store.save(&state).await?;
+        let gone_list = if gone.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", gone.join(", "))
+        };
+        println!(
+            "Refreshed {} resources of stack `{}`: {changed} changed, {} gone{gone_list}.",
+            live.len(),
+            spec.stack.name,
+            gone.len()
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+    .await
+}

@@ -1,0 +1,119 @@
+//! `agentfs state list|show|pull|push|rm|migrate`: inspect and repair recorded state.
+
+use std::process::ExitCode;
+
+use crate::cli::{StateArgs, StateCommand};
+use crate::pipeline::{CliError, s3_store, state_store, with_lock};
+use crate::state::Backend;
+use crate::state::s3::Location;
+
+/// `agentfs state ...`: inspect and repair recorded state with the same safety checks.
+pub async fn state(args: StateArgs) -> Result<ExitCode, CliError> {
+    let (store, stack) = state_store(&args.store, args.spec.as_ref()).await?;
+    let load = || async {
+        store
+            .load()
+            .await?
+            .ok_or_else(|| CliError::Other(format!("stack `{stack}` has no recorded state in {}", store.describe())))
+    };
+    match &args.command {
+        StateCommand::List => {
+            let state = load().await?;
+            for (addr, r) in &state.resources {
+                let phase = match &r.phase {
+                    crate::state::Phase::Created => "created",
+                    crate::state::Phase::Creating { .. } => "creating (interrupted)",
+                    crate::state::Phase::Deleting => "deleting (interrupted)",
+                };
+                println!("{addr}\t{}\t{phase}", r.id.as_deref().unwrap_or("-"));
+            }
+        }
+        StateCommand::Show { address } => {
+            let state = load().await?;
+            let addr: crate::spec::Addr = address.parse().map_err(|e| CliError::Other(format!("{e}")))?;
+            let r = state
+                .resources
+                .get(&addr)
+                .ok_or_else(|| CliError::Other(format!("`{address}` is not in the state")))?;
+            println!("{}", serde_json::to_string_pretty(r).unwrap_or_default());
+        }
+        StateCommand::Pull => {
+            let state = load().await?;
+            println!("{}", serde_json::to_string_pretty(&state).unwrap_or_default());
+        }
+        StateCommand::Push { file, force } => {
+            let text = std::fs::read(file).map_err(|source| CliError::Read {
+                path: file.clone(),
+                source,
+            })?;
+            let mut pushed = crate::state::parse_state(&file.display().to_string(), &text)?;
+            with_lock(&store, "state push", async {
+                if let Some(current) = store.load().await? {
+                    if !force && current.lineage != pushed.lineage {
+                        return Err(CliError::Other(format!(
+                            "refusing to push: lineage {} is another stack's state than {} (lineage {}); --force overrides",
+                            pushed.lineage,
+                            store.describe(),
+                            current.lineage
+                        )));
+                    }
+                    if !force && pushed.serial < current.serial {
+                        return Err(CliError::Other(format!(
+                            "refusing to push: serial {} is older than the stored serial {}; --force overrides",
+                            pushed.serial, current.serial
+                        )));
+                    }
+                    pushed.serial = pushed.serial.max(current.serial) + 1;
+                }
+                store.save(&pushed).await?;
+                println!("Pushed {} ({} resources) to {}.", file.display(), pushed.resources.len(), store.describe());
+                Ok(())
+            })
+            .await?;
+        }
+        StateCommand::Rm { address } => {
+            let addr: crate::spec::Addr = address.parse().map_err(|e| CliError::Other(format!("{e}")))?;
+            with_lock(&store, "state rm", async {
+                let mut state = load().await?;
+                if state.resources.remove(&addr).is_none() {
+                    return Err(CliError::Other(format!("`{address}` is not in the state")));
+                }
+                state.serial += 1;
+                store.save(&state).await?;
+                println!("Removed {address} from the state; the AWS resource itself was left as it is.");
+                Ok(())
+            })
+            .await?;
+        }
+        StateCommand::Migrate { to, force } => {
+            let state = load().await?;
+            let location = Location::parse(to)
+                .ok_or_else(|| CliError::Other(format!("`{to}` is not of the form s3://bucket/key")))?;
+            let target = s3_store(location, Some(&state.region)).await;
+            with_lock(&store, "state migrate", async {
+                with_lock(&target, "state migrate", async {
+                    if !force && let Some(existing) = target.load().await? {
+                        return Err(CliError::Other(format!(
+                            "{} already holds a state (stack `{}`, serial {}); --force replaces it",
+                            target.describe(),
+                            existing.stack,
+                            existing.serial
+                        )));
+                    }
+                    target.save(&state).await?;
+                    Ok(())
+                })
+                .await
+            })
+            .await?;
+            println!(
+                "Copied the state of stack `{}` to {to}. Add to the spec:\n\n[backend.s3]\nbucket = \"{}\"\nkey = \"{}\"\n\nThe local file {} is kept as a backup.",
+                state.stack,
+                Location::parse(to).map(|l| l.bucket).unwrap_or_default(),
+                Location::parse(to).map(|l| l.key).unwrap_or_default(),
+                store.describe()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,23 @@
+//! `agentfs validate`: every offline check of a spec, no AWS call.
+
+use std::process::ExitCode;
+
+use crate::cli::SpecArgs;
+use crate::pipeline::{CliError, compile, print_json};
+
+pub fn run(args: SpecArgs) -> Result<ExitCode, CliError> {
+    let compiled = compile(&args.spec, args.json)?;
+    if args.json {
+        print_json(
+            &serde_json::json!({"valid": true, "resources": compiled.spec.resources.len(), "diagnostics": compiled.warnings}),
+        );
+    } else {
+        println!(
+            "{} is valid: {} resources, {} outputs.",
+            args.spec.display(),
+            compiled.spec.resources.len(),
+            compiled.spec.outputs.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,269 @@
+//! What every command shares, in pipeline order: compile a spec (read, check, graph, report
+//! diagnostics), open the stack's state store and hold its lock, connect to AWS, and read the
+//! live stack for a plan. Commands in `src/commands/` call these; nothing here knows a command.
+
+use std::future::Future;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use crate::cli::StoreArgs;
+use crate::drift;
+use crate::graph::{Graph, GraphError};
+use crate::plan;
+use crate::resources::{Clients, Ctx};
+use crate::spec::model::BackendSpec;
+use crate::spec::{self, Diagnostic, Located, SourceFile, Spec};
+use crate::state::local::LocalBackend;
+use crate::state::s3::{Location, S3Backend};
+use crate::state::{Backend, LockInfo, State, Store};
+
+/// A failure that ends the command with exit code 1, already explained to the user.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("{0} has errors")]
+    InvalidSpec(String),
+    #[error(transparent)]
+    Plan(#[from] plan::PlanError),
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Where local state lives, relative to the working directory.
+pub const STATE_DIR: &str = ".agentfs";
+
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Runtime::new().map_err(|e| CliError::Other(format!("cannot start the async runtime: {e}")))
+}
+
+pub fn print_json(value: &serde_json::Value) {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}");
+}
+
+/// A checked spec and its graph, with the warnings found on the way.
+pub struct Compiled {
+    pub source: SourceFile,
+    pub spec: Spec,
+    pub graph: Graph,
+    pub warnings: Vec<Located>,
+}
+
+/// Reads, checks and graphs a spec, printing diagnostics to stderr (or stdout as JSON).
+pub fn compile(path: &Path, json: bool) -> Result<Compiled, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let source = SourceFile::new(path.display().to_string(), text);
+    let (compiled, diagnostics) = compile_source(source);
+    report(
+        &compiled.as_ref().map_or_else(|e| e.clone(), |c| c.source.clone()),
+        &diagnostics,
+        json && compiled.is_err(),
+    );
+    match compiled {
+        Ok(mut c) => {
+            c.warnings = diagnostics.into_iter().map(|d| Located::new(&c.source, d)).collect();
+            Ok(c)
+        }
+        Err(_) => Err(CliError::InvalidSpec(path.display().to_string())),
+    }
+}
+
+/// The pure part of [`compile`]: no I/O, diagnostics returned.
+pub fn compile_source(source: SourceFile) -> (Result<Compiled, SourceFile>, Vec<Diagnostic>) {
+    let loaded = spec::load(&source.text);
+    let mut diagnostics = loaded.diagnostics;
+    let Some(spec) = loaded.spec else {
+        return (Err(source), diagnostics);
+    };
+    match Graph::from_spec(&spec) {
+        Ok(graph) => (
+            Ok(Compiled {
+                source,
+                spec,
+                graph,
+                warnings: Vec::new(),
+            }),
+            diagnostics,
+        ),
+        Err(GraphError::Cycle(cycle)) => {
+            let first = cycle.0.first().map(|a| a.to_string()).unwrap_or_default();
+            diagnostics.push(
+                Diagnostic::error("agentfs::cycle", cycle.to_string())
+                    .help("each resource on the cycle depends on the next; remove a reference or a `depends_on` entry")
+                    .field(first.clone())
+                    .span(spec.spans.key(&first)),
+            );
+            (Err(source), diagnostics)
+        }
+        Err(other) => {
+            diagnostics.push(Diagnostic::error("agentfs::dangling_reference", other.to_string()));
+            (Err(source), diagnostics)
+        }
+    }
+}
+
+fn report(source: &SourceFile, diagnostics: &[Diagnostic], json: bool) {
+    if json {
+        let located: Vec<Located> = diagnostics.iter().map(|d| Located::new(source, d.clone())).collect();
+        print_json(&serde_json::json!({"valid": false, "diagnostics": located}));
+        return;
+    }
+    let mut stderr = std::io::stderr().lock();
+    let fancy = std::io::stderr().is_terminal();
+    for d in diagnostics {
+        let line = Located::new(source, d.clone());
+        let _ = writeln!(stderr, "{line}");
+        if fancy {
+            let _ = writeln!(stderr, "{}", spec::diag::render_snippet(source, d));
+        }
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    if errors > 0 {
+        let _ = writeln!(stderr, "{}: {errors} error(s), {warnings} warning(s)", source.name);
+    }
+}
+
+/// Runs `body` holding the stack's lock; the lock is released whatever `body` returns.
+pub async fn with_lock<T>(
+    store: &Store,
+    operation: &str,
+    body: impl Future<Output = Result<T, CliError>>,
+) -> Result<T, CliError> {
+    let info = LockInfo::new(operation);
+    store.lock(&info).await?;
+    let result = body.await;
+    if let Err(e) = store.unlock(&info.id).await {
+        eprintln!("warning: could not release the lock of {}: {e}", store.describe());
+    }
+    result
+}
+
+/// The S3 client for a state bucket in `region` (or the environment's region).
+pub async fn s3_store(location: Location, region: Option<&str>) -> Store {
+    let region = region
+        .map(String::from)
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .unwrap_or_else(|| "us-east-1".into());
+    let clients = Clients::load(&region).await;
+    Store::S3(S3Backend::new(clients.s3, location))
+}
+
+/// The store of a stack: `--backend s3://bucket/key`, else the spec's `[backend]`, else local.
+pub async fn open_store(
+    flag: Option<&str>,
+    spec_backend: Option<&BackendSpec>,
+    stack: &str,
+    region: &str,
+) -> Result<Store, CliError> {
+    if let Some(url) = flag {
+        let location = Location::parse(url)
+            .ok_or_else(|| CliError::Other(format!("`{url}` is not of the form s3://bucket/key")))?;
+        return Ok(s3_store(location, Some(region)).await);
+    }
+    match spec_backend.and_then(|b| b.s3.as_ref()) {
+        Some(s3) => {
+            let key = s3.key.clone().unwrap_or_else(|| format!("agentfs/{stack}.state.json"));
+            let location = Location {
+                bucket: s3.bucket.clone(),
+                key,
+            };
+            Ok(s3_store(location, Some(s3.region.as_deref().unwrap_or(region))).await)
+        }
+        None => Ok(Store::Local(LocalBackend::new(Path::new(STATE_DIR), stack))),
+    }
+}
+
+/// The store for commands that need no spec: `--backend`, else a spec found, else local state.
+pub async fn state_store(args: &StoreArgs, spec: Option<&PathBuf>) -> Result<(Store, String), CliError> {
+    if let Some(url) = &args.backend {
+        let location = Location::parse(url)
+            .ok_or_else(|| CliError::Other(format!("`{url}` is not of the form s3://bucket/key")))?;
+        return Ok((s3_store(location, None).await, url.to_string()));
+    }
+    if args.stack.is_none() {
+        let default_spec = PathBuf::from("agentfs.toml");
+        if let Some(path) = spec.or(default_spec.exists().then_some(&default_spec)) {
+            let compiled = compile(path, false)?;
+            let s = &compiled.spec;
+            let store = open_store(None, s.backend.as_ref(), &s.stack.name, &s.stack.region).await?;
+            return Ok((store, s.stack.name.clone()));
+        }
+    }
+    let stack = resolve_stack(args.stack.as_ref())?;
+    Ok((Store::Local(LocalBackend::new(Path::new(STATE_DIR), &stack)), stack))
+}
+
+/// Which local stack a state-only command means.
+fn resolve_stack(stack: Option<&String>) -> Result<String, CliError> {
+    if let Some(stack) = stack {
+        return Ok(stack.clone());
+    }
+    let stacks: Vec<String> = std::fs::read_dir(STATE_DIR)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .strip_suffix(".state.json")
+                        .map(String::from)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    match stacks.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(CliError::Other(format!(
+            "no stack here: no agentfs.toml and no state under {STATE_DIR}/"
+        ))),
+        many => Err(CliError::Other(format!(
+            "several stacks under {STATE_DIR}/ ({}); pick one with --stack",
+            many.join(", ")
+        ))),
+    }
+}
+
+pub async fn connect(region: &str, stack: &str) -> Result<Ctx, CliError> {
+    let clients = Clients::load(region).await;
+    let account = Ctx::caller_account(&clients)
+        .await
+        .map_err(|e| CliError::Other(format!("cannot reach AWS with the configured credentials: {e}")))?;
+    Ok(Ctx::new(clients, region, &account, stack))
+}
+
+pub async fn refresh_with(ctx: &Ctx, recorded: &State) -> Result<State, CliError> {
+    let live = drift::read_live(ctx, recorded)
+        .await
+        .map_err(|e| CliError::Other(format!("reading the live stack: {e}")))?;
+    Ok(drift::refreshed(recorded, &live))
+}
+
+/// The recorded state refreshed from AWS, with the account known (for `plan`).
+pub async fn plan_state(spec: &crate::spec::Spec, refresh: bool) -> Result<(Option<State>, plan::Context), CliError> {
+    let store = open_store(None, spec.backend.as_ref(), &spec.stack.name, &spec.stack.region).await?;
+    let Some(recorded) = store.load().await? else {
+        return Ok((None, plan::Context::default()));
+    };
+    if !refresh {
+        return Ok((Some(recorded), plan::Context::default()));
+    }
+    let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
+    let state = refresh_with(&ctx, &recorded).await?;
+    Ok((
+        Some(state),
+        plan::Context {
+            account_id: Some(ctx.account_id.clone()),
+        },
+    ))
+}
