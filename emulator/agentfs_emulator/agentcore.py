@@ -7,7 +7,6 @@ else in moto's bedrock-agentcore-control backend (gateways, memories, ...) stays
 
 from __future__ import annotations
 
-import re
 import string
 from typing import Any
 
@@ -19,10 +18,8 @@ from . import consistency, enis, scheduler
 from .config import CONFIG
 from .errors import StatusError
 
-NAME_RE = re.compile(r"[a-zA-Z][a-zA-Z0-9_]{0,47}")
-MOUNT_PATH_RE = re.compile(r"/mnt/[a-zA-Z0-9._-]+/?")
-MAX_FILESYSTEMS = 5
-FS_KINDS = ("sessionStorage", "s3FilesAccessPoint", "efsAccessPoint", "capacityProviderVolume")
+# Names, mount paths, list sizes and the one-kind-per-entry rule of `filesystemConfigurations` are the
+# service model's constraints, checked before a request gets here (model_hooks.py / validation.py).
 # request members that are not part of the runtime's echoed configuration
 NOT_CONFIG = {"agentRuntimeName", "agentRuntimeId", "clientToken", "tags"}
 
@@ -150,22 +147,14 @@ class RuntimeService:
             raise validation("Subnets and security groups must belong to the same VPC", "networkModeConfig")
 
     def _validate_filesystems(self, filesystems: list[dict[str, Any]], vpc_mode: bool) -> None:
-        if len(filesystems) > MAX_FILESYSTEMS:
-            raise validation(f"At most {MAX_FILESYSTEMS} filesystem configurations are allowed",
-                             "filesystemConfigurations")
         seen: set[str] = set()
         for index, entry in enumerate(filesystems):
-            kinds = [k for k in FS_KINDS if entry.get(k)]
-            if len(kinds) != 1:
-                raise validation("Each filesystem configuration must set exactly one member",
-                                 f"filesystemConfigurations.{index}")
-            body = entry[kinds[0]]
+            kinds = [k for k, v in entry.items() if v is not None]
+            if len(kinds) != 1:  # the model's union rule; only reached with validate_requests off
+                continue
+            body = entry[kinds[0]] or {}
             path = body.get("mountPath", "")
-            field = f"filesystemConfigurations.{index}.{kinds[0]}.mountPath"
-            if len(path) < 6 or len(path) > 200 or not MOUNT_PATH_RE.fullmatch(path):
-                raise validation(
-                    f"1 validation error detected: Value '{path}' at '{field}' failed to satisfy constraint: "
-                    f"Member must satisfy regular expression pattern: /mnt/[a-zA-Z0-9._-]+/?", field)
+            field = f"filesystemConfigurations.{index + 1}.member.{kinds[0]}.mountPath"
             normalized = path.rstrip("/")
             if normalized in seen:
                 raise validation(f"Duplicate mountPath {path}", field)
@@ -178,7 +167,7 @@ class RuntimeService:
     def _check_s3files_access_point(self, arn: str, index: int) -> None:
         from .s3files.models import s3files_backends
 
-        field = f"filesystemConfigurations.{index}.s3FilesAccessPoint.accessPointArn"
+        field = f"filesystemConfigurations.{index + 1}.member.s3FilesAccessPoint.accessPointArn"
         try:
             ap = s3files_backends[self.account][self.region].get_access_point(arn)
         except Exception:
@@ -211,13 +200,9 @@ class RuntimeService:
     def create(self, params: dict[str, Any]) -> Runtime:
         name = params["agentRuntimeName"]
         token = params.get("clientToken")
-        if not NAME_RE.fullmatch(name):
-            raise validation(f"Invalid agentRuntimeName {name}", "agentRuntimeName")
-        if token:
+        if token:  # a retry (a token reused with other parameters was refused by idempotency.py)
             for runtime in self.runtimes.values():
                 if runtime.client_token == token:
-                    if runtime.name != name:
-                        raise validation("Client token already used with different parameters", "clientToken")
                     return runtime
         if any(r.name == name for r in self.runtimes.values()):
             raise conflict(f"An agent runtime named {name} already exists")

@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "latency_ms": 0,  # a number, or {"<Operation>": ms, "*": ms}
     "fault_seed": None,
     "fault_operations": None,  # optional list of operation names faults are limited to
+    # Check every request against its botocore service model (validation.py) before serving it.
+    "validate_requests": True,
     # Crash tests (see hold.py): hold every call once this many mutating calls have been served.
     "hold_after_mutating_calls": None,
 }

@@ -21,10 +21,11 @@ ENV_CONFIG = "AGENTFS_EMULATOR_CONFIG"
 
 
 def install_extensions() -> None:
-    from . import agentcore, consistency, ec2_realism, errors
+    from . import agentcore, consistency, ec2_realism, errors, model_hooks
     from .s3files import register
 
     errors.install()
+    model_hooks.install()
     register.install()
     agentcore.install()
     ec2_realism.install()

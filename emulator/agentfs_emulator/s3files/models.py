@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from moto.core.base_backend import BackendDict, BaseBackend
@@ -191,14 +190,10 @@ class S3FilesBackend(BaseBackend):
                            kms_key_id: str | None, tags: list[dict[str, str]],
                            accept_bucket_warning: bool) -> FileSystem:
         tags = _check_tags(tags)
-        if client_token:
+        if client_token:  # a retry (a token reused with other parameters was refused by idempotency.py)
             for fs in self.file_systems.values():
                 if fs.client_token == client_token:
-                    if fs.bucket != bucket or fs.role_arn != role_arn or fs.prefix != (prefix or ""):
-                        raise conflict("Client token reused with different parameters.", fs.id, "FileSystem")
                     return fs
-        if not re.fullmatch(r"arn:aws[a-zA-Z0-9-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket):
-            raise validation(f"Invalid bucket ARN '{bucket}'.")
         from moto.s3.models import s3_backends
 
         bucket_name = bucket.split(":::", 1)[1]
