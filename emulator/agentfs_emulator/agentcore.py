@@ -326,3 +326,25 @@ def inventory(account: str, region: str) -> list[dict[str, Any]]:
 
     backend = bedrockagentcorecontrol_backends[account][region]
     return [{**r.describe(), "tags": r.tags, "networkInterfaceIds": r.eni_ids} for r in _store(backend).values()]
+
+
+def runtimes_mounting(account: str, region: str, access_point_arns: set[str]) -> list[Runtime]:
+    """The runtimes (any status: a deleting runtime still has its file systems mounted) whose
+    `filesystemConfigurations` mount one of these S3 Files access points."""
+    from moto.bedrockagentcorecontrol.models import bedrockagentcorecontrol_backends
+
+    if region not in bedrockagentcorecontrol_backends[account]:
+        return []
+    found = []
+    for runtime in _store(bedrockagentcorecontrol_backends[account][region]).values():
+        for entry in runtime.config.get("filesystemConfigurations") or []:
+            if ((entry or {}).get("s3FilesAccessPoint") or {}).get("accessPointArn") in access_point_arns:
+                found.append(runtime)
+                break
+    return found
+
+
+def runtime_subnets(runtime: Runtime) -> list[str]:
+    if not _is_vpc(runtime.config):
+        return []
+    return list((runtime.config["networkConfiguration"].get("networkModeConfig") or {}).get("subnets") or [])

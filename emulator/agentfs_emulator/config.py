@@ -24,8 +24,16 @@ DEFAULT_DELAYS: dict[str, float] = {
     "runtime_delete": 1.0,
 }
 
+# Service quotas that the emulator enforces (AWS's defaults; AWS raises them on request).
+DEFAULT_QUOTAS: dict[str, int] = {
+    # S3 Files user guide, "Unsupported features, limits, and quotas"
+    "s3files_file_systems": 1000,                     # per account and Region
+    "s3files_access_points_per_file_system": 10000,
+}
+
 DEFAULTS: dict[str, Any] = {
     "delays": DEFAULT_DELAYS,
+    "quotas": DEFAULT_QUOTAS,
     # How long DescribeNatGateways keeps listing a NAT gateway in state `deleted` (AWS: about an hour).
     "deleted_nat_visible_seconds": 60.0,
     # Eventual consistency (off by default).
@@ -74,6 +82,13 @@ class Config:
                             self._values["delays"][kind] = float(seconds)
                         else:
                             raise ValueError(f"unknown delay kind {kind!r}")
+                elif key == "quotas":
+                    if not isinstance(value, dict):
+                        raise ValueError("quotas must be an object of quota -> number")
+                    for name, number in value.items():
+                        if name not in DEFAULT_QUOTAS:
+                            raise ValueError(f"unknown quota {name!r}")
+                        self._values["quotas"][name] = int(number)
                 elif key in ("throttle_rate", "unavailable_rate"):
                     rate = float(value)
                     if not 0.0 <= rate <= 1.0:
@@ -93,6 +108,10 @@ class Config:
     def get(self, key: str) -> Any:
         with self._lock:
             return self._values[key]
+
+    def quota(self, name: str) -> int:
+        with self._lock:
+            return int(self._values["quotas"][name])
 
     def delay(self, kind: str) -> float:
         with self._lock:

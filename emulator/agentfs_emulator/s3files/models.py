@@ -10,7 +10,7 @@ from moto.moto_api._internal import mock_random
 
 from .. import consistency, enis, scheduler
 from ..config import CONFIG
-from .exceptions import access_denied, conflict, not_found, validation
+from .exceptions import access_denied, conflict, not_found, quota_exceeded, validation
 
 MAX_SECURITY_GROUPS = 5
 
@@ -212,6 +212,9 @@ class S3FilesBackend(BaseBackend):
             if fs.bucket == bucket and fs.prefix == (prefix or "") and fs.status != "deleting":
                 raise conflict(f"A file system already exists for bucket '{bucket_name}' and prefix.",
                                fs.id, "FileSystem")
+        quota = int(CONFIG.quota("s3files_file_systems"))
+        if sum(fs.status != "deleting" for fs in self.file_systems.values()) >= quota:
+            raise quota_exceeded(f"The account already has the maximum of {quota} file systems in this Region.")
         fs = FileSystem(self, bucket, prefix or "", role_arn, client_token, kms_key_id, tags)
         self.file_systems[fs.id] = fs
         self._transition("file_system_create", fs, "available", "creating")
@@ -289,10 +292,32 @@ class S3FilesBackend(BaseBackend):
             eni._group_set = [ec2.get_security_group_from_id(g) for g in mt.security_groups]
         return mt
 
+    def _runtimes_using(self, access_points: list[AccessPoint]) -> list[Any]:
+        from ..agentcore import runtimes_mounting
+
+        return runtimes_mounting(self.account_id, self.region_name, {ap.arn for ap in access_points})
+
     def delete_mount_target(self, mount_target_id: str) -> None:
         mt = self.get_mount_target(mount_target_id)
         if mt.status == "deleting":
             return
+        # "delete a resource that is in use" (the model's ConflictException): a runtime mounting
+        # this file system reaches it through the mount target in its subnets' AZs.
+        from ..agentcore import runtime_subnets
+
+        ec2 = self._ec2()
+        access_points = [ap for ap in self.access_points.values() if ap.file_system_id == mt.file_system_id]
+        for runtime in self._runtimes_using(access_points):
+            zones = set()
+            for subnet_id in runtime_subnets(runtime):
+                try:
+                    zones.add(ec2.get_subnet(subnet_id).availability_zone_id)
+                except Exception:
+                    continue
+            if mt.availability_zone_id in zones:
+                raise conflict(
+                    f"Mount target '{mt.id}' is in use: agent runtime '{runtime.arn}' mounts file system "
+                    f"'{mt.file_system_id}' in availability zone '{mt.availability_zone_id}'.", mt.id, "MountTarget")
         mt.status = "deleting"
         account, region, eni_id = self.account_id, self.region_name, mt.network_interface_id
         self._remove_later("mount_target_delete", self.mount_targets, mt,
@@ -309,6 +334,9 @@ class S3FilesBackend(BaseBackend):
                 if ap.client_token == client_token and ap.file_system_id == fs.id:
                     return ap
         self._require_available(fs)
+        quota = int(CONFIG.quota("s3files_access_points_per_file_system"))
+        if sum(ap.file_system_id == fs.id for ap in self.access_points.values()) >= quota:
+            raise quota_exceeded(f"File system '{fs.id}' already has the maximum of {quota} access points.")
         ap = AccessPoint(self, fs, client_token, posix_user, root_directory, tags)
         self.access_points[ap.id] = ap
         self._transition("access_point_create", ap, "available", "creating")
@@ -322,6 +350,10 @@ class S3FilesBackend(BaseBackend):
         ap = self.get_access_point(access_point_id)
         if ap.status == "deleting":
             return
+        users = self._runtimes_using([ap])
+        if users:
+            raise conflict(f"Access point '{ap.id}' is in use by agent runtime '{users[0].arn}'.", ap.id,
+                           "AccessPoint")
         ap.status = "deleting"
         self._remove_later("access_point_delete", self.access_points, ap)
 
