@@ -14,7 +14,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
 
-from . import consistency, enis, scheduler
+from . import consistency, enis, failures, scheduler
 from .config import CONFIG
 from .errors import StatusError
 
@@ -22,6 +22,9 @@ from .errors import StatusError
 # service model's constraints, checked before a request gets here (model_hooks.py / validation.py).
 # request members that are not part of the runtime's echoed configuration
 NOT_CONFIG = {"agentRuntimeName", "agentRuntimeId", "clientToken", "tags"}
+
+
+FAILED_STATUS = {"runtime_create": "CREATE_FAILED", "runtime_update": "UPDATE_FAILED"}
 
 
 def validation(message: str, field: str | None = None) -> StatusError:
@@ -57,6 +60,7 @@ class Runtime:
             f"workload-identity/{self.id}"
         )
         self.eni_ids: list[str] = []
+        self.failure_reason: str | None = None
         self.versions: list[dict[str, Any]] = []
         self._snapshot()
 
@@ -79,6 +83,8 @@ class Runtime:
                 "idleRuntimeSessionTimeout": 900, "maxLifetime": 28800},
             "workloadIdentityDetails": {"workloadIdentityArn": self.workload_identity},
         })
+        if self.failure_reason:
+            out["failureReason"] = self.failure_reason
         return out
 
     def short(self) -> dict[str, Any]:
@@ -216,9 +222,12 @@ class RuntimeService:
 
     def _become_ready(self, kind: str, runtime: Runtime, from_status: str) -> None:
         def apply() -> None:
-            if runtime.status == from_status:
-                runtime.status = "READY"
-                runtime.versions[0]["status"] = "READY"
+            if runtime.status != from_status:
+                return
+            failed = failures.failure(kind, runtime.name, runtime.id, runtime.arn)
+            runtime.status = FAILED_STATUS[kind] if failed else "READY"
+            runtime.failure_reason = failed.reason if failed else None
+            runtime.versions[0]["status"] = runtime.status
         scheduler.schedule(CONFIG.delay(kind), apply)
 
     def update(self, runtime_id: str, params: dict[str, Any]) -> Runtime:
@@ -249,9 +258,14 @@ class RuntimeService:
         runtime.status = "DELETING"
 
         def gone() -> None:
-            if self.runtimes.get(runtime.id) is runtime:
-                del self.runtimes[runtime.id]
-                self._release_enis_later(runtime)
+            if self.runtimes.get(runtime.id) is not runtime or runtime.status != "DELETING":
+                return
+            failed = failures.failure("runtime_delete", runtime.name, runtime.id, runtime.arn)
+            if failed:
+                runtime.status, runtime.failure_reason = "DELETE_FAILED", failed.reason
+                return
+            del self.runtimes[runtime.id]
+            self._release_enis_later(runtime)
 
         scheduler.schedule(CONFIG.delay("runtime_delete"), gone)
         return runtime

@@ -8,7 +8,7 @@ from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
 
-from .. import consistency, enis, scheduler
+from .. import consistency, enis, failures, scheduler
 from ..config import CONFIG
 from .exceptions import access_denied, conflict, not_found, quota_exceeded, validation
 
@@ -54,7 +54,11 @@ class FileSystem:
         self.tags = tags
         self.owner_id = backend.account_id
         self.status = "creating"
+        self.status_message: str | None = None
         self.creation_time = utcnow()
+
+    def names(self) -> tuple[str | None, ...]:
+        return (self.id, self.arn, self.bucket, _name_of(self.tags))
 
     @property
     def bucket_name(self) -> str:
@@ -67,6 +71,8 @@ class FileSystem:
         }
         if _name_of(self.tags):
             out["name"] = _name_of(self.tags)
+        if self.status_message:
+            out["statusMessage"] = self.status_message
         return out
 
     def describe(self) -> dict[str, Any]:
@@ -87,6 +93,7 @@ class MountTarget:
         self.owner_id = backend.account_id
         self.security_groups = group_ids
         self.status = "creating"
+        self.status_message: str | None = None
         eni = enis.create_managed_eni(
             backend.account_id, backend.region_name, subnet.id, group_ids, "s3files_mount_target",
             "interface", f"S3 Files mount target {self.id} for file system {fs.id}",
@@ -100,7 +107,11 @@ class MountTarget:
             "mountTargetId": self.id, "fileSystemId": self.file_system_id, "subnetId": self.subnet_id,
             "ipv4Address": self.ipv4_address, "networkInterfaceId": self.network_interface_id,
             "vpcId": self.vpc_id, "securityGroups": self.security_groups, "status": self.status,
+            **({"statusMessage": self.status_message} if self.status_message else {}),
         }
+
+    def names(self) -> tuple[str | None, ...]:
+        return (self.id, self.subnet_id, self.file_system_id)
 
 
 class AccessPoint:
@@ -145,7 +156,12 @@ class S3FilesBackend(BaseBackend):
 
     def _transition(self, kind: str, obj: Any, to_status: str, from_status: str) -> None:
         def apply() -> None:
-            if obj.status == from_status:
+            if obj.status != from_status:
+                return
+            failed = failures.failure(kind, *obj.names()) if hasattr(obj, "names") else None
+            if failed:
+                obj.status, obj.status_message = "error", failed.reason
+            else:
                 obj.status = to_status
         scheduler.schedule(CONFIG.delay(kind), apply)
 
@@ -223,12 +239,17 @@ class S3FilesBackend(BaseBackend):
     def list_file_systems(self, bucket: str | None) -> list[FileSystem]:
         return [fs for fs in self.file_systems.values() if not bucket or fs.bucket == bucket]
 
-    def delete_file_system(self, file_system_id: str) -> None:
+    def delete_file_system(self, file_system_id: str, force: bool = False) -> None:
         fs = self.get_file_system(file_system_id)
         if any(mt.file_system_id == fs.id for mt in self.mount_targets.values()):
             raise conflict(f"File system '{fs.id}' has mount targets and cannot be deleted.", fs.id, "FileSystem")
         if fs.status == "deleting":
             return
+        if not force and failures.pending_export(*fs.names()):
+            raise conflict(
+                f"File system '{fs.id}' has data that is not yet exported to bucket '{fs.bucket_name}'. "
+                "Retry when the export has finished, or set forceDelete to delete it anyway (the data "
+                "pending export is lost).", fs.id, "FileSystem")
         fs.status = "deleting"
         for ap in [ap for ap in self.access_points.values() if ap.file_system_id == fs.id]:
             ap.status = "deleting"
