@@ -222,6 +222,7 @@ def test_iam_lengths_and_patterns(emu):
                                                  Tags=[{"Key": "k" * 129, "Value": "v"}]), "ValidationError")
     assert "at 'tags.1.member.key'" in message
     client.create_role(RoleName="r" * 64, AssumeRolePolicyDocument="{}", MaxSessionDuration=3600)
+    assert [c["error"] for c in emu.calls()] == ["ValidationError"] * 4 + [None]  # the call log names the error
 
 
 def test_s3_enums_and_ranges(emu):
