@@ -7,7 +7,6 @@ else in moto's bedrock-agentcore-control backend (gateways, memories, ...) stays
 
 from __future__ import annotations
 
-import re
 import string
 from typing import Any
 
@@ -15,16 +14,17 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
 
-from . import consistency, enis, scheduler
+from . import consistency, enis, failures, scheduler
 from .config import CONFIG
 from .errors import StatusError
 
-NAME_RE = re.compile(r"[a-zA-Z][a-zA-Z0-9_]{0,47}")
-MOUNT_PATH_RE = re.compile(r"/mnt/[a-zA-Z0-9._-]+/?")
-MAX_FILESYSTEMS = 5
-FS_KINDS = ("sessionStorage", "s3FilesAccessPoint", "efsAccessPoint", "capacityProviderVolume")
+# Names, mount paths, list sizes and the one-kind-per-entry rule of `filesystemConfigurations` are the
+# service model's constraints, checked before a request gets here (model_hooks.py / validation.py).
 # request members that are not part of the runtime's echoed configuration
 NOT_CONFIG = {"agentRuntimeName", "agentRuntimeId", "clientToken", "tags"}
+
+
+FAILED_STATUS = {"runtime_create": "CREATE_FAILED", "runtime_update": "UPDATE_FAILED"}
 
 
 def validation(message: str, field: str | None = None) -> StatusError:
@@ -60,6 +60,7 @@ class Runtime:
             f"workload-identity/{self.id}"
         )
         self.eni_ids: list[str] = []
+        self.failure_reason: str | None = None
         self.versions: list[dict[str, Any]] = []
         self._snapshot()
 
@@ -82,6 +83,8 @@ class Runtime:
                 "idleRuntimeSessionTimeout": 900, "maxLifetime": 28800},
             "workloadIdentityDetails": {"workloadIdentityArn": self.workload_identity},
         })
+        if self.failure_reason:
+            out["failureReason"] = self.failure_reason
         return out
 
     def short(self) -> dict[str, Any]:
@@ -150,22 +153,14 @@ class RuntimeService:
             raise validation("Subnets and security groups must belong to the same VPC", "networkModeConfig")
 
     def _validate_filesystems(self, filesystems: list[dict[str, Any]], vpc_mode: bool) -> None:
-        if len(filesystems) > MAX_FILESYSTEMS:
-            raise validation(f"At most {MAX_FILESYSTEMS} filesystem configurations are allowed",
-                             "filesystemConfigurations")
         seen: set[str] = set()
         for index, entry in enumerate(filesystems):
-            kinds = [k for k in FS_KINDS if entry.get(k)]
-            if len(kinds) != 1:
-                raise validation("Each filesystem configuration must set exactly one member",
-                                 f"filesystemConfigurations.{index}")
-            body = entry[kinds[0]]
+            kinds = [k for k, v in entry.items() if v is not None]
+            if len(kinds) != 1:  # the model's union rule; only reached with validate_requests off
+                continue
+            body = entry[kinds[0]] or {}
             path = body.get("mountPath", "")
-            field = f"filesystemConfigurations.{index}.{kinds[0]}.mountPath"
-            if len(path) < 6 or len(path) > 200 or not MOUNT_PATH_RE.fullmatch(path):
-                raise validation(
-                    f"1 validation error detected: Value '{path}' at '{field}' failed to satisfy constraint: "
-                    f"Member must satisfy regular expression pattern: /mnt/[a-zA-Z0-9._-]+/?", field)
+            field = f"filesystemConfigurations.{index + 1}.member.{kinds[0]}.mountPath"
             normalized = path.rstrip("/")
             if normalized in seen:
                 raise validation(f"Duplicate mountPath {path}", field)
@@ -178,7 +173,7 @@ class RuntimeService:
     def _check_s3files_access_point(self, arn: str, index: int) -> None:
         from .s3files.models import s3files_backends
 
-        field = f"filesystemConfigurations.{index}.s3FilesAccessPoint.accessPointArn"
+        field = f"filesystemConfigurations.{index + 1}.member.s3FilesAccessPoint.accessPointArn"
         try:
             ap = s3files_backends[self.account][self.region].get_access_point(arn)
         except Exception:
@@ -211,13 +206,9 @@ class RuntimeService:
     def create(self, params: dict[str, Any]) -> Runtime:
         name = params["agentRuntimeName"]
         token = params.get("clientToken")
-        if not NAME_RE.fullmatch(name):
-            raise validation(f"Invalid agentRuntimeName {name}", "agentRuntimeName")
-        if token:
+        if token:  # a retry (a token reused with other parameters was refused by idempotency.py)
             for runtime in self.runtimes.values():
                 if runtime.client_token == token:
-                    if runtime.name != name:
-                        raise validation("Client token already used with different parameters", "clientToken")
                     return runtime
         if any(r.name == name for r in self.runtimes.values()):
             raise conflict(f"An agent runtime named {name} already exists")
@@ -231,9 +222,12 @@ class RuntimeService:
 
     def _become_ready(self, kind: str, runtime: Runtime, from_status: str) -> None:
         def apply() -> None:
-            if runtime.status == from_status:
-                runtime.status = "READY"
-                runtime.versions[0]["status"] = "READY"
+            if runtime.status != from_status:
+                return
+            failed = failures.failure(kind, runtime.name, runtime.id, runtime.arn)
+            runtime.status = FAILED_STATUS[kind] if failed else "READY"
+            runtime.failure_reason = failed.reason if failed else None
+            runtime.versions[0]["status"] = runtime.status
         scheduler.schedule(CONFIG.delay(kind), apply)
 
     def update(self, runtime_id: str, params: dict[str, Any]) -> Runtime:
@@ -264,9 +258,14 @@ class RuntimeService:
         runtime.status = "DELETING"
 
         def gone() -> None:
-            if self.runtimes.get(runtime.id) is runtime:
-                del self.runtimes[runtime.id]
-                self._release_enis_later(runtime)
+            if self.runtimes.get(runtime.id) is not runtime or runtime.status != "DELETING":
+                return
+            failed = failures.failure("runtime_delete", runtime.name, runtime.id, runtime.arn)
+            if failed:
+                runtime.status, runtime.failure_reason = "DELETE_FAILED", failed.reason
+                return
+            del self.runtimes[runtime.id]
+            self._release_enis_later(runtime)
 
         scheduler.schedule(CONFIG.delay("runtime_delete"), gone)
         return runtime
@@ -341,3 +340,25 @@ def inventory(account: str, region: str) -> list[dict[str, Any]]:
 
     backend = bedrockagentcorecontrol_backends[account][region]
     return [{**r.describe(), "tags": r.tags, "networkInterfaceIds": r.eni_ids} for r in _store(backend).values()]
+
+
+def runtimes_mounting(account: str, region: str, access_point_arns: set[str]) -> list[Runtime]:
+    """The runtimes (any status: a deleting runtime still has its file systems mounted) whose
+    `filesystemConfigurations` mount one of these S3 Files access points."""
+    from moto.bedrockagentcorecontrol.models import bedrockagentcorecontrol_backends
+
+    if region not in bedrockagentcorecontrol_backends[account]:
+        return []
+    found = []
+    for runtime in _store(bedrockagentcorecontrol_backends[account][region]).values():
+        for entry in runtime.config.get("filesystemConfigurations") or []:
+            if ((entry or {}).get("s3FilesAccessPoint") or {}).get("accessPointArn") in access_point_arns:
+                found.append(runtime)
+                break
+    return found
+
+
+def runtime_subnets(runtime: Runtime) -> list[str]:
+    if not _is_vpc(runtime.config):
+        return []
+    return list((runtime.config["networkConfiguration"].get("networkModeConfig") or {}).get("subnets") or [])

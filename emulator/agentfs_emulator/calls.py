@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import re
 import threading
 import time
 from datetime import datetime, timezone
@@ -60,13 +62,36 @@ def identify(environ: dict[str, Any]) -> tuple[str, str]:
         return service, fallback
 
 
+_XML_CODE = re.compile(rb"<Code>([^<]{1,200})</Code>")
+
+
+def error_code(status: int, headers: list[tuple[str, str]], body: bytes) -> str | None:
+    """The error code of an AWS answer (None for a success), in any of the protocols."""
+    if status < 300:
+        return None
+    for key, value in headers:
+        if key.lower() == "x-amzn-errortype" and value:
+            return value.split(":", 1)[0]
+    head = body[:4096]
+    if head.lstrip().startswith(b"{"):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = {}
+        code = data.get("__type") or data.get("code") or data.get("Code") if isinstance(data, dict) else None
+        if isinstance(code, str):
+            return code.rsplit("#", 1)[-1]
+    found = _XML_CODE.search(head)
+    return found.group(1).decode("utf-8", "replace") if found else None
+
+
 class CallLog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._calls: list[dict[str, Any]] = []
 
     def record(self, service: str, operation: str, method: str, path: str, status: int,
-               faulted: str | None, started: float, duration: float) -> None:
+               faulted: str | None, started: float, duration: float, error: str | None = None) -> None:
         with self._lock:
             self._calls.append({
                 "seq": len(self._calls) + 1,
@@ -76,6 +101,7 @@ class CallLog:
                 "path": path,
                 "status": status,
                 "faulted": faulted,
+                "error": error,
                 "time": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="milliseconds"),
                 "epoch": round(started, 3),
                 "duration_ms": round(duration * 1000, 1),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import random
+import re
 import threading
 from typing import Any
 
@@ -24,8 +25,31 @@ DEFAULT_DELAYS: dict[str, float] = {
     "runtime_delete": 1.0,
 }
 
+# Service quotas that the emulator enforces (AWS's defaults; AWS raises them on request).
+DEFAULT_QUOTAS: dict[str, int] = {
+    # S3 Files user guide, "Unsupported features, limits, and quotas"
+    "s3files_file_systems": 1000,                     # per account and Region
+    "s3files_access_points_per_file_system": 10000,
+}
+
+# Transitions that the `fail` knob can make fail (see failures.py), and the failed state each ends in.
+FAIL_KINDS: dict[str, str] = {
+    "runtime_create": "AgentCore runtime -> CREATE_FAILED, with failureReason",
+    "runtime_update": "AgentCore runtime -> UPDATE_FAILED, with failureReason",
+    "runtime_delete": "AgentCore runtime -> DELETE_FAILED, with failureReason (it stays)",
+    "nat_gateway_create": "NAT gateway -> failed, with FailureCode (`code`, default InternalError) and FailureMessage",
+    "file_system_create": "S3 Files file system -> error, with statusMessage",
+    "mount_target_create": "S3 Files mount target -> error, with statusMessage",
+}
+
 DEFAULTS: dict[str, Any] = {
     "delays": DEFAULT_DELAYS,
+    "quotas": DEFAULT_QUOTAS,
+    # {kind: rule or [rules]}: a rule is "reason" or {"reason": ..., "match": regex, "code": ...}
+    "fail": {},
+    # S3 Files data not yet exported to S3: DeleteFileSystem refuses unless forceDelete. false, true
+    # (every file system) or a regex searched in the file system's id, Name tag and bucket ARN.
+    "pending_export": False,
     # How long DescribeNatGateways keeps listing a NAT gateway in state `deleted` (AWS: about an hour).
     "deleted_nat_visible_seconds": 60.0,
     # Eventual consistency (off by default).
@@ -37,9 +61,31 @@ DEFAULTS: dict[str, Any] = {
     "latency_ms": 0,  # a number, or {"<Operation>": ms, "*": ms}
     "fault_seed": None,
     "fault_operations": None,  # optional list of operation names faults are limited to
+    # Check every request against its botocore service model (validation.py) before serving it.
+    "validate_requests": True,
     # Crash tests (see hold.py): hold every call once this many mutating calls have been served.
     "hold_after_mutating_calls": None,
 }
+
+
+def _fail_rules(kind: str, rules: Any) -> list[dict[str, Any]]:
+    """Normalise a `fail` entry to a list of {"reason", "match"?, "code"?} rules (checked here)."""
+    out = []
+    for rule in rules if isinstance(rules, list) else [rules]:
+        if isinstance(rule, str):
+            rule = {"reason": rule}
+        if not isinstance(rule, dict) or not isinstance(rule.get("reason"), str):
+            raise ValueError(f"fail.{kind}: a rule is a reason string or an object with a string 'reason'")
+        unknown = set(rule) - {"reason", "match", "code"}
+        if unknown:
+            raise ValueError(f"fail.{kind}: unknown rule field(s) {', '.join(sorted(unknown))}")
+        if "match" in rule:
+            try:
+                re.compile(rule["match"])
+            except (re.error, TypeError) as exc:
+                raise ValueError(f"fail.{kind}: bad match pattern: {exc}")
+        out.append(dict(rule))
+    return out
 
 
 class Config:
@@ -72,6 +118,32 @@ class Config:
                             self._values["delays"][kind] = float(seconds)
                         else:
                             raise ValueError(f"unknown delay kind {kind!r}")
+                elif key == "quotas":
+                    if not isinstance(value, dict):
+                        raise ValueError("quotas must be an object of quota -> number")
+                    for name, number in value.items():
+                        if name not in DEFAULT_QUOTAS:
+                            raise ValueError(f"unknown quota {name!r}")
+                        self._values["quotas"][name] = int(number)
+                elif key == "fail":
+                    if value is None:
+                        self._values["fail"] = {}
+                        continue
+                    if not isinstance(value, dict):
+                        raise ValueError("fail must be an object of kind -> rule(s), or null")
+                    for kind, rules in value.items():
+                        if kind not in FAIL_KINDS:
+                            raise ValueError(f"unknown fail kind {kind!r} (known: {', '.join(FAIL_KINDS)})")
+                        if rules is None:
+                            self._values["fail"].pop(kind, None)
+                        else:
+                            self._values["fail"][kind] = _fail_rules(kind, rules)
+                elif key == "pending_export":
+                    if not isinstance(value, (bool, str)):
+                        raise ValueError("pending_export must be true, false or a regular expression")
+                    if isinstance(value, str):
+                        re.compile(value)
+                    self._values[key] = value
                 elif key in ("throttle_rate", "unavailable_rate"):
                     rate = float(value)
                     if not 0.0 <= rate <= 1.0:
@@ -91,6 +163,10 @@ class Config:
     def get(self, key: str) -> Any:
         with self._lock:
             return self._values[key]
+
+    def quota(self, name: str) -> int:
+        with self._lock:
+            return int(self._values["quotas"][name])
 
     def delay(self, kind: str) -> float:
         with self._lock:

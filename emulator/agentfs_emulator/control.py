@@ -15,7 +15,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import consistency, hold, inventory, scheduler
+from . import consistency, hold, idempotency, inventory, scheduler
 from .calls import CALLS
 from .config import CONFIG
 
@@ -31,6 +31,7 @@ def reset_everything(reset_config: bool = False) -> None:
     reset_model_data()
     consistency.reset()
     hold.reset()
+    idempotency.reset()
     CALLS.clear()
     if reset_config:
         CONFIG.reset()

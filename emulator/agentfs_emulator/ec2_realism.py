@@ -7,7 +7,7 @@ from typing import Any
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 
-from . import enis, scheduler
+from . import enis, failures, scheduler
 from .config import CONFIG
 from .errors import StatusError
 
@@ -47,6 +47,13 @@ def _finish_nat_delete(backend: Any, nat: Any) -> None:
     scheduler.schedule(visible, lambda: backend.nat_gateways.pop(nat.id, None))
 
 
+def _name_tag(resource: Any) -> str | None:
+    try:
+        return next((t["value"] for t in resource.get_tags() if t["key"] == "Name"), None)
+    except Exception:
+        return None
+
+
 def _install_nat_gateways() -> None:
     from moto.ec2.models import EC2Backend
     from moto.ec2.responses.nat_gateways import NatGateways
@@ -74,7 +81,12 @@ def _install_nat_gateways() -> None:
         def settle() -> None:
             if nat.state != "pending":
                 return
-            if public and not has_igw:
+            failed = failures.failure("nat_gateway_create", nat.id, subnet_id, _name_tag(nat))
+            if failed:
+                nat.failure_code = failed.code or "InternalError"
+                nat.failure_message = failed.reason
+                _release_failed_nat(self, nat)
+            elif public and not has_igw:
                 nat.failure_code = "Gateway.NotAttached"
                 nat.failure_message = f"Network {subnet.vpc_id} has no Internet gateway attached"
                 _release_failed_nat(self, nat)

@@ -21,10 +21,11 @@ ENV_CONFIG = "AGENTFS_EMULATOR_CONFIG"
 
 
 def install_extensions() -> None:
-    from . import agentcore, consistency, ec2_realism, errors
+    from . import agentcore, consistency, ec2_realism, errors, model_hooks
     from .s3files import register
 
     errors.install()
+    model_hooks.install()
     register.install()
     agentcore.install()
     ec2_realism.install()
@@ -66,7 +67,8 @@ class EmulatorApp:
             _drain(environ)  # an unread request body stalls the client until the socket closes
             status, headers, body = faults.fault_response(service, fault)
             start_response(f"{status} FAULT", headers + [("Content-Length", str(len(body)))])
-            calls.CALLS.record(service, operation, method, path, status, fault, started, time.time() - started)
+            calls.CALLS.record(service, operation, method, path, status, fault, started, time.time() - started,
+                               calls.error_code(status, headers, body))
             return [body]
         seen: dict[str, Any] = {}
 
@@ -95,7 +97,8 @@ class EmulatorApp:
             headers.append(("Content-Length", str(len(fixed))))
             body = fixed
         status_code = int(str(seen.get("status", "0")).split()[0])
-        calls.CALLS.record(service, operation, method, path, status_code, None, started, time.time() - started)
+        calls.CALLS.record(service, operation, method, path, status_code, None, started, time.time() - started,
+                           calls.error_code(status_code, headers, body))
         if tripped is not None:
             hold.wait(tripped)  # the N-th mutating call: executed and logged, its answer held back
         start_response(seen.get("status", "500 ERROR"), headers)

@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 EMULATOR_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(EMULATOR_DIR))  # tests of the model checks import agentfs_emulator.validation
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 # Tests run with every transition delay at 0 unless they set their own.

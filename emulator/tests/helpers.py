@@ -64,11 +64,13 @@ def file_system(s3files: Any, s3: Any, iam: Any, wait: bool = True) -> dict[str,
     return fs
 
 
-def access_point(s3files: Any, fs_id: str) -> dict[str, Any]:
-    ap = s3files.create_access_point(
-        fileSystemId=fs_id, posixUser={"uid": 1000, "gid": 1000},
-        rootDirectory={"path": "/agent", "creationPermissions": {"ownerUid": 1000, "ownerGid": 1000,
-                                                                 "permissions": "0755"}})
+ACCESS_POINT = {"posixUser": {"uid": 1000, "gid": 1000},
+                "rootDirectory": {"path": "/agent", "creationPermissions": {"ownerUid": 1000, "ownerGid": 1000,
+                                                                            "permissions": "0755"}}}
+
+
+def access_point(s3files: Any, fs_id: str, **extra: Any) -> dict[str, Any]:
+    ap = s3files.create_access_point(fileSystemId=fs_id, **ACCESS_POINT, **extra)
     wait_for(lambda: s3files.get_access_point(accessPointId=ap["accessPointId"]),
              lambda a: a["status"] == "available")
     return ap

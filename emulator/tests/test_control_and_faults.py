@@ -51,6 +51,7 @@ def test_throttling_in_each_protocol(emu, service, call, code, status):
     assert error_code(err) == code
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
     assert emu.calls()[-1]["faulted"] == "throttle"
+    assert emu.calls()[-1]["error"] == code
 
 
 def test_unavailable_and_seeded_rate(emu):

@@ -173,6 +173,11 @@ def test_reference_stack_up_and_down(emu, ec2, s3, iam, s3files, agentcore):
     ec2.delete_internet_gateway(InternetGatewayId=igw)
     ec2.delete_vpc(VpcId=vpc)
 
+    # AWS's models would accept every request of the stack: nothing was refused as invalid input
+    invalid = {"ValidationException", "ValidationError", "InvalidParameterValue", "MissingParameter",
+               "InvalidArgument", "MalformedXML", "IdempotentParameterMismatch"}
+    assert [c for c in emu.calls() if c["error"] in invalid] == []
+
     left = emu.inventory()[ACCOUNT]
     assert all(not v for v in left[REGION]["ec2"].values()), left[REGION]["ec2"]
     assert left[REGION]["s3files"] == {"file_systems": [], "mount_targets": [], "access_points": []}

@@ -2,7 +2,7 @@
 
 import pytest
 from botocore.exceptions import ClientError
-from helpers import ACCOUNT, access_point, bucket, error_code, file_system, http_status, network, role, wait_for
+from helpers import ACCESS_POINT, ACCOUNT, access_point, bucket, error_code, file_system, http_status, network, role, wait_for
 
 
 def test_file_system_lifecycle_and_shape(emu, s3files, s3, iam):
@@ -112,7 +112,7 @@ def test_access_points(s3files, s3, iam):
     got = s3files.get_access_point(accessPointId=ap["accessPointArn"])
     assert got["posixUser"] == {"uid": 1000, "gid": 1000}
     assert got["rootDirectory"]["creationPermissions"]["permissions"] == "0755"
-    again = s3files.create_access_point(fileSystemId=fs["fileSystemId"], clientToken=ap["clientToken"])
+    again = s3files.create_access_point(fileSystemId=fs["fileSystemId"], clientToken=ap["clientToken"], **ACCESS_POINT)
     assert again["accessPointId"] == ap["accessPointId"]
     assert len(s3files.list_access_points(fileSystemId=fs["fileSystemId"])["accessPoints"]) == 1
     s3files.delete_access_point(accessPointId=ap["accessPointId"])

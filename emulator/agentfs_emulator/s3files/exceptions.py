@@ -21,3 +21,8 @@ def validation(message: str) -> StatusError:
 def access_denied(message: str) -> StatusError:
     # The S3 Files model has no access-denied shape; AWS answers 403 AccessDeniedException.
     return StatusError("AccessDeniedException", message, 403)
+
+
+def quota_exceeded(message: str) -> StatusError:
+    # HTTP 402, as the model's ServiceQuotaExceededException says
+    return StatusError("ServiceQuotaExceededException", message, 402, errorCode="ServiceQuotaExceeded")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
 
-from .. import consistency, enis, scheduler
+from .. import consistency, enis, failures, scheduler
 from ..config import CONFIG
-from .exceptions import access_denied, conflict, not_found, validation
+from .exceptions import access_denied, conflict, not_found, quota_exceeded, validation
 
 MAX_SECURITY_GROUPS = 5
 
@@ -55,7 +54,11 @@ class FileSystem:
         self.tags = tags
         self.owner_id = backend.account_id
         self.status = "creating"
+        self.status_message: str | None = None
         self.creation_time = utcnow()
+
+    def names(self) -> tuple[str | None, ...]:
+        return (self.id, self.arn, self.bucket, _name_of(self.tags))
 
     @property
     def bucket_name(self) -> str:
@@ -68,6 +71,8 @@ class FileSystem:
         }
         if _name_of(self.tags):
             out["name"] = _name_of(self.tags)
+        if self.status_message:
+            out["statusMessage"] = self.status_message
         return out
 
     def describe(self) -> dict[str, Any]:
@@ -88,6 +93,7 @@ class MountTarget:
         self.owner_id = backend.account_id
         self.security_groups = group_ids
         self.status = "creating"
+        self.status_message: str | None = None
         eni = enis.create_managed_eni(
             backend.account_id, backend.region_name, subnet.id, group_ids, "s3files_mount_target",
             "interface", f"S3 Files mount target {self.id} for file system {fs.id}",
@@ -101,7 +107,11 @@ class MountTarget:
             "mountTargetId": self.id, "fileSystemId": self.file_system_id, "subnetId": self.subnet_id,
             "ipv4Address": self.ipv4_address, "networkInterfaceId": self.network_interface_id,
             "vpcId": self.vpc_id, "securityGroups": self.security_groups, "status": self.status,
+            **({"statusMessage": self.status_message} if self.status_message else {}),
         }
+
+    def names(self) -> tuple[str | None, ...]:
+        return (self.id, self.subnet_id, self.file_system_id)
 
 
 class AccessPoint:
@@ -146,7 +156,12 @@ class S3FilesBackend(BaseBackend):
 
     def _transition(self, kind: str, obj: Any, to_status: str, from_status: str) -> None:
         def apply() -> None:
-            if obj.status == from_status:
+            if obj.status != from_status:
+                return
+            failed = failures.failure(kind, *obj.names()) if hasattr(obj, "names") else None
+            if failed:
+                obj.status, obj.status_message = "error", failed.reason
+            else:
                 obj.status = to_status
         scheduler.schedule(CONFIG.delay(kind), apply)
 
@@ -191,14 +206,10 @@ class S3FilesBackend(BaseBackend):
                            kms_key_id: str | None, tags: list[dict[str, str]],
                            accept_bucket_warning: bool) -> FileSystem:
         tags = _check_tags(tags)
-        if client_token:
+        if client_token:  # a retry (a token reused with other parameters was refused by idempotency.py)
             for fs in self.file_systems.values():
                 if fs.client_token == client_token:
-                    if fs.bucket != bucket or fs.role_arn != role_arn or fs.prefix != (prefix or ""):
-                        raise conflict("Client token reused with different parameters.", fs.id, "FileSystem")
                     return fs
-        if not re.fullmatch(r"arn:aws[a-zA-Z0-9-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket):
-            raise validation(f"Invalid bucket ARN '{bucket}'.")
         from moto.s3.models import s3_backends
 
         bucket_name = bucket.split(":::", 1)[1]
@@ -217,6 +228,9 @@ class S3FilesBackend(BaseBackend):
             if fs.bucket == bucket and fs.prefix == (prefix or "") and fs.status != "deleting":
                 raise conflict(f"A file system already exists for bucket '{bucket_name}' and prefix.",
                                fs.id, "FileSystem")
+        quota = int(CONFIG.quota("s3files_file_systems"))
+        if sum(fs.status != "deleting" for fs in self.file_systems.values()) >= quota:
+            raise quota_exceeded(f"The account already has the maximum of {quota} file systems in this Region.")
         fs = FileSystem(self, bucket, prefix or "", role_arn, client_token, kms_key_id, tags)
         self.file_systems[fs.id] = fs
         self._transition("file_system_create", fs, "available", "creating")
@@ -225,12 +239,17 @@ class S3FilesBackend(BaseBackend):
     def list_file_systems(self, bucket: str | None) -> list[FileSystem]:
         return [fs for fs in self.file_systems.values() if not bucket or fs.bucket == bucket]
 
-    def delete_file_system(self, file_system_id: str) -> None:
+    def delete_file_system(self, file_system_id: str, force: bool = False) -> None:
         fs = self.get_file_system(file_system_id)
         if any(mt.file_system_id == fs.id for mt in self.mount_targets.values()):
             raise conflict(f"File system '{fs.id}' has mount targets and cannot be deleted.", fs.id, "FileSystem")
         if fs.status == "deleting":
             return
+        if not force and failures.pending_export(*fs.names()):
+            raise conflict(
+                f"File system '{fs.id}' has data that is not yet exported to bucket '{fs.bucket_name}'. "
+                "Retry when the export has finished, or set forceDelete to delete it anyway (the data "
+                "pending export is lost).", fs.id, "FileSystem")
         fs.status = "deleting"
         for ap in [ap for ap in self.access_points.values() if ap.file_system_id == fs.id]:
             ap.status = "deleting"
@@ -294,10 +313,32 @@ class S3FilesBackend(BaseBackend):
             eni._group_set = [ec2.get_security_group_from_id(g) for g in mt.security_groups]
         return mt
 
+    def _runtimes_using(self, access_points: list[AccessPoint]) -> list[Any]:
+        from ..agentcore import runtimes_mounting
+
+        return runtimes_mounting(self.account_id, self.region_name, {ap.arn for ap in access_points})
+
     def delete_mount_target(self, mount_target_id: str) -> None:
         mt = self.get_mount_target(mount_target_id)
         if mt.status == "deleting":
             return
+        # "delete a resource that is in use" (the model's ConflictException): a runtime mounting
+        # this file system reaches it through the mount target in its subnets' AZs.
+        from ..agentcore import runtime_subnets
+
+        ec2 = self._ec2()
+        access_points = [ap for ap in self.access_points.values() if ap.file_system_id == mt.file_system_id]
+        for runtime in self._runtimes_using(access_points):
+            zones = set()
+            for subnet_id in runtime_subnets(runtime):
+                try:
+                    zones.add(ec2.get_subnet(subnet_id).availability_zone_id)
+                except Exception:
+                    continue
+            if mt.availability_zone_id in zones:
+                raise conflict(
+                    f"Mount target '{mt.id}' is in use: agent runtime '{runtime.arn}' mounts file system "
+                    f"'{mt.file_system_id}' in availability zone '{mt.availability_zone_id}'.", mt.id, "MountTarget")
         mt.status = "deleting"
         account, region, eni_id = self.account_id, self.region_name, mt.network_interface_id
         self._remove_later("mount_target_delete", self.mount_targets, mt,
@@ -314,6 +355,9 @@ class S3FilesBackend(BaseBackend):
                 if ap.client_token == client_token and ap.file_system_id == fs.id:
                     return ap
         self._require_available(fs)
+        quota = int(CONFIG.quota("s3files_access_points_per_file_system"))
+        if sum(ap.file_system_id == fs.id for ap in self.access_points.values()) >= quota:
+            raise quota_exceeded(f"File system '{fs.id}' already has the maximum of {quota} access points.")
         ap = AccessPoint(self, fs, client_token, posix_user, root_directory, tags)
         self.access_points[ap.id] = ap
         self._transition("access_point_create", ap, "available", "creating")
@@ -327,6 +371,10 @@ class S3FilesBackend(BaseBackend):
         ap = self.get_access_point(access_point_id)
         if ap.status == "deleting":
             return
+        users = self._runtimes_using([ap])
+        if users:
+            raise conflict(f"Access point '{ap.id}' is in use by agent runtime '{users[0].arn}'.", ap.id,
+                           "AccessPoint")
         ap.status = "deleting"
         self._remove_later("access_point_delete", self.access_points, ap)
 

@@ -50,7 +50,7 @@ class S3FilesResponse(BaseResponse):
         return self._page("fileSystems", items)
 
     def delete_file_system(self) -> ActionResult:
-        self.backend.delete_file_system(self._get_param("fileSystemId"))
+        self.backend.delete_file_system(self._get_param("fileSystemId"), bool(self._get_param("forceDelete")))
         return EmptyResult()
 
     # mount targets
