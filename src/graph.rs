@@ -1,10 +1,14 @@
-//! The dependency graph: resources as nodes, an edge from each dependency to its dependent.
+//! The dependency graph: nodes with an edge from each dependency to its dependent, a stable
+//! order (input order breaks ties), cycles named in order, and the critical path.
 //!
-//! Built from a spec for apply, or from recorded state for destroy; both give a
-//! petgraph DAG and a stable creation order (file order breaks ties).
+//! The spec's graph has resources as nodes (`agentfs graph` draws it); apply and destroy walk
+//! a graph of operations built from the plan (`apply::operations`), with create and destroy
+//! edges in the same graph.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
+use std::fmt;
+use std::hash::Hash;
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -12,24 +16,58 @@ use serde::Serialize;
 
 use crate::spec::{Addr, Spec};
 
-/// A dependency cycle, listed so that each resource depends on the next.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("dependency cycle: {}", .0.iter().chain(.0.first()).map(|a| a.to_string()).collect::<Vec<_>>().join(" -> "))]
-pub struct Cycle(pub Vec<Addr>);
+/// What a graph node needs: identity, and a name for messages.
+pub trait Node: Clone + Eq + Hash + fmt::Display + fmt::Debug {}
 
-/// A dependency on a resource that is not in the graph.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GraphError {
-    #[error(transparent)]
-    Cycle(#[from] Cycle),
-    #[error("`{from}` depends on `{missing}`, which is not declared")]
-    Missing { from: Addr, missing: Addr },
+impl<T: Clone + Eq + Hash + fmt::Display + fmt::Debug> Node for T {}
+
+/// A dependency cycle, listed so that each node depends on the next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cycle<N = Addr>(pub Vec<N>);
+
+impl<N: Node> fmt::Display for Cycle<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<String> = self.0.iter().chain(self.0.first()).map(|a| a.to_string()).collect();
+        write!(f, "dependency cycle: {}", names.join(" -> "))
+    }
+}
+
+impl<N: Node> std::error::Error for Cycle<N> {}
+
+/// Why nodes and their dependencies are not a DAG.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GraphError<N = Addr> {
+    Cycle(Cycle<N>),
+    /// A dependency on a node that is not in the graph: an error, never silently dropped.
+    Missing {
+        from: N,
+        missing: N,
+    },
+}
+
+impl<N: Node> fmt::Display for GraphError<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GraphError::Cycle(cycle) => cycle.fmt(f),
+            GraphError::Missing { from, missing } => {
+                write!(f, "`{from}` depends on `{missing}`, which is not declared")
+            }
+        }
+    }
+}
+
+impl<N: Node> std::error::Error for GraphError<N> {}
+
+impl<N> From<Cycle<N>> for GraphError<N> {
+    fn from(cycle: Cycle<N>) -> Self {
+        GraphError::Cycle(cycle)
+    }
 }
 
 #[derive(Debug, Clone)]
-pub struct Graph {
-    dag: DiGraph<Addr, ()>,
-    index: HashMap<Addr, NodeIndex>,
+pub struct Graph<N = Addr> {
+    dag: DiGraph<N, ()>,
+    index: HashMap<N, NodeIndex>,
     order: Vec<NodeIndex>,
 }
 
@@ -54,7 +92,7 @@ struct JsonEdge<'a> {
     to: &'a Addr,
 }
 
-impl Graph {
+impl Graph<Addr> {
     /// Builds the graph of a checked spec.
     pub fn from_spec(spec: &Spec) -> Result<Graph, GraphError> {
         Graph::new(
@@ -63,10 +101,12 @@ impl Graph {
                 .map(|r| (r.addr.clone(), r.deps.iter().cloned().collect())),
         )
     }
+}
 
+impl<N: Node> Graph<N> {
     /// Builds a graph from nodes (in their preferred order) and their dependencies.
-    pub fn new(nodes: impl IntoIterator<Item = (Addr, Vec<Addr>)>) -> Result<Graph, GraphError> {
-        let nodes: Vec<(Addr, Vec<Addr>)> = nodes.into_iter().collect();
+    pub fn new(nodes: impl IntoIterator<Item = (N, Vec<N>)>) -> Result<Graph<N>, GraphError<N>> {
+        let nodes: Vec<(N, Vec<N>)> = nodes.into_iter().collect();
         let mut dag = DiGraph::with_capacity(nodes.len(), nodes.len() * 2);
         let mut index = HashMap::with_capacity(nodes.len());
         for (addr, _) in &nodes {
@@ -95,26 +135,26 @@ impl Graph {
     }
 
     /// Every resource, each after all it depends on; ties keep the input order.
-    pub fn create_order(&self) -> impl DoubleEndedIterator<Item = &Addr> + ExactSizeIterator {
+    pub fn create_order(&self) -> impl DoubleEndedIterator<Item = &N> + ExactSizeIterator {
         self.order.iter().map(|&i| &self.dag[i])
     }
 
     /// The reverse of the create order: dependents go before what they depend on.
-    pub fn destroy_order(&self) -> impl Iterator<Item = &Addr> {
+    pub fn destroy_order(&self) -> impl Iterator<Item = &N> {
         self.create_order().rev()
     }
 
     /// What `addr` depends on directly.
-    pub fn dependencies(&self, addr: &Addr) -> Vec<&Addr> {
+    pub fn dependencies(&self, addr: &N) -> Vec<&N> {
         self.neighbours(addr, Direction::Incoming)
     }
 
     /// What depends directly on `addr`.
-    pub fn dependents(&self, addr: &Addr) -> Vec<&Addr> {
+    pub fn dependents(&self, addr: &N) -> Vec<&N> {
         self.neighbours(addr, Direction::Outgoing)
     }
 
-    fn neighbours(&self, addr: &Addr, direction: Direction) -> Vec<&Addr> {
+    fn neighbours(&self, addr: &N, direction: Direction) -> Vec<&N> {
         match self.index.get(addr) {
             Some(&i) => {
                 let mut found: Vec<NodeIndex> = self.dag.neighbors_directed(i, direction).collect();
@@ -127,7 +167,7 @@ impl Graph {
 
     /// The longest chain of `weight`s through the graph: the least time a perfectly
     /// parallel apply can take. Returns the total and the chain.
-    pub fn critical_path(&self, weight: impl Fn(&Addr) -> f64) -> (f64, Vec<Addr>) {
+    pub fn critical_path(&self, weight: impl Fn(&N) -> f64) -> (f64, Vec<N>) {
         let mut finish: HashMap<NodeIndex, (f64, Option<NodeIndex>)> = HashMap::new();
         for &node in &self.order {
             let (start, via) = self
@@ -150,6 +190,13 @@ impl Graph {
         (total, chain)
     }
 
+    /// Whether `node` is in the graph.
+    pub fn contains(&self, node: &N) -> bool {
+        self.index.contains_key(node)
+    }
+}
+
+impl Graph<Addr> {
     /// Graphviz DOT, grouped in clusters by kind group.
     pub fn to_dot(&self) -> String {
         let mut out = String::from("digraph agentfs {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n");
@@ -208,7 +255,7 @@ impl Graph {
 }
 
 /// Kahn's algorithm, always taking the ready node that came first in the input.
-fn stable_topological_order(dag: &DiGraph<Addr, ()>) -> Result<Vec<NodeIndex>, Cycle> {
+fn stable_topological_order<N: Clone>(dag: &DiGraph<N, ()>) -> Result<Vec<NodeIndex>, Cycle<N>> {
     let mut missing: Vec<usize> = dag
         .node_indices()
         .map(|n| dag.neighbors_directed(n, Direction::Incoming).count())
@@ -235,7 +282,7 @@ fn stable_topological_order(dag: &DiGraph<Addr, ()>) -> Result<Vec<NodeIndex>, C
 }
 
 /// Walks "depends on" edges among the nodes Kahn could not place until one repeats.
-fn find_cycle(dag: &DiGraph<Addr, ()>, missing: &[usize]) -> Cycle {
+fn find_cycle<N: Clone>(dag: &DiGraph<N, ()>, missing: &[usize]) -> Cycle<N> {
     let stuck = |n: NodeIndex| missing[n.index()] > 0;
     let Some(start) = dag.node_indices().find(|&n| stuck(n)) else {
         return Cycle(Vec::new());

@@ -9,14 +9,14 @@
 pub mod progress;
 pub mod schedule;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use crate::plan::{self, Action, Plan};
-use crate::resources::{self, Call, Ctx, DispatchError, Prior, TAG_RESOURCE, TAG_STACK};
+use crate::plan::{self, Action, Op, Plan};
+use crate::resources::{self, Call, Ctx, DispatchError, ErrorKind, Prior, TAG_RESOURCE, TAG_STACK};
 use crate::spec::eval::{EvalError, resolve};
 use crate::spec::template::{AttrRef, Lookup, Var};
-use crate::spec::{Addr, Kind, Spec};
+use crate::spec::{Addr, Spec};
 use crate::state::{Backend, OutputValue, Phase, ResourceState, State, StateError, Store};
 use progress::{Reporter, ResourceProgress};
 use schedule::OnFailure;
@@ -33,12 +33,36 @@ pub enum EngineError {
     Unknown,
 }
 
+/// What a failure of a run is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// One operation on one resource.
+    Operation(Op),
+    /// The order of the plan's operations.
+    Plan,
+    /// Recording the state.
+    State,
+    /// Recording the outputs.
+    Outputs,
+}
+
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Subject::Operation(op) => op.fmt(f),
+            Subject::Plan => f.write_str("plan"),
+            Subject::State => f.write_str("state"),
+            Subject::Outputs => f.write_str("outputs"),
+        }
+    }
+}
+
 /// How a run ended.
 #[derive(Debug, Default)]
 pub struct Report {
     pub done: usize,
-    pub failures: Vec<(Addr, String)>,
-    pub skipped: Vec<Addr>,
+    pub failures: Vec<(Subject, String)>,
+    pub skipped: Vec<Op>,
     pub interrupted: bool,
 }
 
@@ -47,10 +71,14 @@ impl Report {
         self.failures.is_empty() && !self.interrupted && self.skipped.is_empty()
     }
 
-    fn absorb(&mut self, outcome: schedule::Outcome<EngineError>) {
+    fn absorb(&mut self, outcome: schedule::Outcome<Op, EngineError>) {
         self.done += outcome.done.len();
-        self.failures
-            .extend(outcome.failed.into_iter().map(|(a, e)| (a, e.to_string())));
+        self.failures.extend(
+            outcome
+                .failed
+                .into_iter()
+                .map(|(op, e)| (Subject::Operation(op), e.to_string())),
+        );
         self.skipped.extend(outcome.skipped);
         self.interrupted |= outcome.interrupted;
     }
@@ -71,9 +99,6 @@ pub struct Engine<'a> {
     reporter: &'a Reporter,
     options: Options,
 }
-
-/// Kinds whose delete AWS refuses while service-managed network interfaces remain.
-const BLOCKABLE: [Kind; 4] = [Kind::Subnet, Kind::SecurityGroup, Kind::Vpc, Kind::InternetGateway];
 
 impl<'a> Engine<'a> {
     pub fn new(ctx: &'a Ctx, backend: &'a Store, state: State, reporter: &'a Reporter, options: Options) -> Engine<'a> {
@@ -108,67 +133,42 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Executes `plan` for `spec`: deletes (removed and replaced resources) first, in reverse
-    /// dependency order, then creates and updates in dependency order.
+    /// Executes `plan` for `spec`: walks the plan's operation graph (see
+    /// [`plan::operations`]), deletes and creates as their edges allow, stopping new work at
+    /// the first failure.
     pub async fn apply(&self, spec: &Spec, plan: &Plan) -> Report {
         let mut report = Report::default();
         self.record(|s| s.account_id = Some(self.ctx.account_id.clone()))
             .await
             .ok();
-        let deletes: HashSet<Addr> = plan
-            .changes
-            .iter()
-            .filter(|c| matches!(c.action, Action::Delete | Action::Replace))
-            .map(|c| c.address.clone())
-            .collect();
-        let replaced: HashSet<Addr> = plan
-            .changes
-            .iter()
-            .filter(|c| c.action == Action::Replace)
-            .map(|c| c.address.clone())
-            .collect();
-        if !deletes.is_empty() {
-            let outcome = self.delete_all(&deletes, &replaced).await;
-            report.absorb(outcome);
-            if !report.ok() {
+        let graph = match plan::operations(&plan.changes, Some(&self.state().await)) {
+            Ok(graph) => graph,
+            Err(e) => {
+                report.failures.push((Subject::Plan, e.to_string()));
                 return report;
             }
-        }
-        let actions: HashMap<Addr, &plan::ResourceChange> = plan
-            .changes
-            .iter()
-            .filter(|c| matches!(c.action, Action::Create | Action::Update | Action::Replace))
-            .map(|c| (c.address.clone(), c))
-            .collect();
-        let nodes: Vec<(Addr, Vec<Addr>)> = plan
-            .changes
-            .iter()
-            .filter(|c| actions.contains_key(&c.address))
-            .map(|c| {
-                (
-                    c.address.clone(),
-                    spec.resources[&c.address]
-                        .deps
-                        .iter()
-                        .filter(|d| actions.contains_key(*d))
-                        .cloned()
-                        .collect(),
-                )
-            })
-            .collect();
-        let outcome = schedule::run(nodes, self.options.parallelism, OnFailure::StopAll, |addr| {
-            let change = actions[&addr];
+        };
+        let changes: HashMap<Addr, &plan::ResourceChange> =
+            plan.changes.iter().map(|c| (c.address.clone(), c)).collect();
+        let outcome = schedule::run(&graph, self.options.parallelism, OnFailure::StopAll, |op| {
+            let change = changes[op.addr()];
             async move {
-                let verb = match change.action {
-                    Action::Update => "update",
-                    _ => "create",
+                let (verb, past) = match (&op, change.action) {
+                    (Op::Delete(_), _) => ("delete", "deleted"),
+                    (Op::Apply(_), Action::Update) => ("update", "updated"),
+                    (Op::Apply(_), _) => ("create", "created"),
                 };
+                let addr = op.addr().clone();
                 self.reporter.start(&addr, verb);
-                let result = self.apply_one(spec, change).await;
+                let result = match &op {
+                    Op::Delete(addr) => {
+                        let timeout = spec.resources.get(addr).and_then(|r| r.timeouts.delete);
+                        self.delete_one(addr, change.action == Action::Replace, timeout).await
+                    }
+                    Op::Apply(_) => self.apply_one(spec, change).await,
+                };
                 match &result {
-                    Ok(()) => self
-                        .reporter
-                        .finish(&addr, if verb == "update" { "updated" } else { "created" }),
+                    Ok(()) => self.reporter.finish(&addr, past),
                     Err(e) => self.reporter.fail(&addr, &e.to_string()),
                 }
                 result
@@ -194,7 +194,7 @@ impl<'a> Engine<'a> {
                 })
                 .collect();
             if let Err(e) = self.record(|s| s.outputs = outputs).await {
-                report.failures.push((Addr::new(Kind::Vpc, "outputs"), e.to_string()));
+                report.failures.push((Subject::Outputs, e.to_string()));
             }
         }
         report
@@ -230,14 +230,14 @@ impl<'a> Engine<'a> {
         let address = addr.to_string();
         let recorded = self.state().await.resources.get(addr).cloned();
         let prevent_destroy = resource.lifecycle.prevent_destroy;
+        let delete_timeout = resource.timeouts.delete.map(|t| t.as_secs());
 
         if change.action == Action::Update {
             let prior = recorded.ok_or(EngineError::Unknown)?;
-            let local_only = addr.kind.local_only();
             let api_change = change
                 .attributes
                 .iter()
-                .any(|a| !local_only.contains(&a.path.split(['.', '[']).next().unwrap_or("")));
+                .any(|a| !plan::is_local_only(addr.kind, &a.path));
             let created = if api_change {
                 // The recorded tags without agentfs's own: a resource that was imported or recovered
                 // may lack them, so every tag update (re)sends them.
@@ -271,6 +271,7 @@ impl<'a> Engine<'a> {
                     r.config = config;
                     r.deps = deps;
                     r.prevent_destroy = prevent_destroy;
+                    r.delete_timeout = delete_timeout;
                 }
             })
             .await?;
@@ -301,6 +302,7 @@ impl<'a> Engine<'a> {
                     deps: deps.clone(),
                     generation,
                     prevent_destroy,
+                    delete_timeout,
                 },
             );
         })
@@ -312,7 +314,23 @@ impl<'a> Engine<'a> {
             timeout: resource.timeouts.create,
             progress: &progress,
         };
-        let created = resources::create(self.ctx, &resolved, &call).await?;
+        let created = match resources::create(self.ctx, &resolved, &call).await {
+            Ok(created) => created,
+            Err(DispatchError::Api(e)) if e.kind == ErrorKind::NotAttempted => {
+                // Nothing reached AWS: the intent is taken back, so destroy has nothing to find.
+                self.record(|s| match recorded {
+                    Some(before) => {
+                        s.resources.insert(addr.clone(), before);
+                    }
+                    None => {
+                        s.resources.remove(addr);
+                    }
+                })
+                .await?;
+                return Err(DispatchError::Api(e).into());
+            }
+            Err(e) => return Err(e.into()),
+        };
         self.record(|s| {
             s.resources.insert(
                 addr.clone(),
@@ -324,6 +342,7 @@ impl<'a> Engine<'a> {
                     deps,
                     generation,
                     prevent_destroy,
+                    delete_timeout,
                 },
             );
         })
@@ -333,44 +352,24 @@ impl<'a> Engine<'a> {
 
     /// Deletes every recorded resource, dependents first; what cannot go stays recorded.
     pub async fn destroy(&self) -> Report {
-        let all: HashSet<Addr> = self.state().await.resources.keys().cloned().collect();
-        let mut report = Report::default();
-        report.absorb(self.delete_all(&all, &HashSet::new()).await);
-        let empty = self.state().await.resources.is_empty();
-        if empty {
-            if let Err(e) = self.backend.remove().await {
-                report.failures.push((Addr::new(Kind::Vpc, "state"), e.to_string()));
-            }
-        } else if let Err(e) = self.record(|s| s.outputs.clear()).await {
-            report.failures.push((Addr::new(Kind::Vpc, "state"), e.to_string()));
-        }
-        report
-    }
-
-    async fn delete_all(&self, targets: &HashSet<Addr>, replaced: &HashSet<Addr>) -> schedule::Outcome<EngineError> {
         let state = self.state().await;
-        // A resource may go only once everything that depends on it is gone.
-        let nodes: Vec<(Addr, Vec<Addr>)> = state
-            .resources
-            .keys()
-            .filter(|a| targets.contains(*a))
-            .map(|addr| {
-                let dependents = state
-                    .resources
-                    .iter()
-                    .filter(|(other, r)| targets.contains(*other) && r.deps.contains(addr))
-                    .map(|(a, _)| a.clone())
-                    .collect();
-                (addr.clone(), dependents)
-            })
-            .collect();
-        schedule::run(
-            nodes,
+        let mut report = Report::default();
+        let changes = plan::destroy_changes(&state);
+        let graph = match plan::operations(&changes, Some(&state)) {
+            Ok(graph) => graph,
+            Err(e) => {
+                report.failures.push((Subject::Plan, e.to_string()));
+                return report;
+            }
+        };
+        let outcome = schedule::run(
+            &graph,
             self.options.parallelism,
             OnFailure::SkipDependents,
-            |addr| async move {
+            |op| async move {
+                let addr = op.addr().clone();
                 self.reporter.start(&addr, "delete");
-                let result = self.delete_one(&addr, replaced.contains(&addr)).await;
+                let result = self.delete_one(&addr, false, None).await;
                 match &result {
                     Ok(()) => self.reporter.finish(&addr, "deleted"),
                     Err(e) => self.reporter.fail(&addr, &e.to_string()),
@@ -378,10 +377,20 @@ impl<'a> Engine<'a> {
                 result
             },
         )
-        .await
+        .await;
+        report.absorb(outcome);
+        let empty = self.state().await.resources.is_empty();
+        if empty {
+            if let Err(e) = self.backend.remove().await {
+                report.failures.push((Subject::State, e.to_string()));
+            }
+        } else if let Err(e) = self.record(|s| s.outputs.clear()).await {
+            report.failures.push((Subject::State, e.to_string()));
+        }
+        report
     }
 
-    async fn delete_one(&self, addr: &Addr, replacing: bool) -> Result<(), EngineError> {
+    async fn delete_one(&self, addr: &Addr, replacing: bool, timeout: Option<Duration>) -> Result<(), EngineError> {
         let mut recorded = self
             .state()
             .await
@@ -430,7 +439,12 @@ impl<'a> Engine<'a> {
             config: &recorded.config,
             tags: &tags,
         };
-        let timeout = self.options.blocked_wait.filter(|_| BLOCKABLE.contains(&addr.kind));
+        // The spec's delete timeout wins; destroy's --blocked-wait bounds the kinds that
+        // managed network interfaces can hold up.
+        let timeout = timeout.or(recorded.delete_timeout.map(Duration::from_secs)).or(self
+            .options
+            .blocked_wait
+            .filter(|_| addr.kind.blocked_by_managed_enis()));
         if let Err(refused) = resources::delete(self.ctx, addr.kind, &address, &prior, timeout, &progress).await {
             // A refused delete leaves the resource as it was; only a delete that AWS accepted
             // but that did not finish in time stays recorded as deleting.

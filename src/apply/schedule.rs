@@ -7,7 +7,7 @@ use std::future::Future;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
-use crate::spec::Addr;
+use crate::graph::{Graph, Node};
 
 /// What to do when one operation fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,39 +19,34 @@ pub enum OnFailure {
 }
 
 #[derive(Debug)]
-pub struct Outcome<E> {
-    pub done: Vec<Addr>,
-    pub failed: Vec<(Addr, E)>,
+pub struct Outcome<N, E> {
+    pub done: Vec<N>,
+    pub failed: Vec<(N, E)>,
     /// Never started: waiting on a failure, or stopped by a failure or Ctrl-C.
-    pub skipped: Vec<Addr>,
+    pub skipped: Vec<N>,
     pub interrupted: bool,
 }
 
-/// `nodes` lists each node with the nodes that must finish before it starts.
-pub async fn run<E, F, Fut>(
-    nodes: Vec<(Addr, Vec<Addr>)>,
-    parallelism: usize,
-    on_failure: OnFailure,
-    op: F,
-) -> Outcome<E>
+/// Runs `op` on every node of `graph`, each once everything it depends on has succeeded.
+pub async fn run<N, E, F, Fut>(graph: &Graph<N>, parallelism: usize, on_failure: OnFailure, op: F) -> Outcome<N, E>
 where
-    F: Fn(Addr) -> Fut,
+    N: Node,
+    F: Fn(N) -> Fut,
     Fut: Future<Output = Result<(), E>>,
 {
     let parallelism = parallelism.max(1);
-    let order: Vec<Addr> = nodes.iter().map(|(a, _)| a.clone()).collect();
-    let known: HashSet<&Addr> = order.iter().collect();
-    let mut waiting_on: HashMap<Addr, usize> = HashMap::new();
-    let mut unblocks: HashMap<Addr, Vec<Addr>> = HashMap::new();
-    for (addr, before) in &nodes {
-        let before: Vec<&Addr> = before.iter().filter(|b| known.contains(b) && *b != addr).collect();
-        waiting_on.insert(addr.clone(), before.len());
+    let order: Vec<N> = graph.create_order().cloned().collect();
+    let mut waiting_on: HashMap<N, usize> = HashMap::new();
+    let mut unblocks: HashMap<N, Vec<N>> = HashMap::new();
+    for node in &order {
+        let before = graph.dependencies(node);
+        waiting_on.insert(node.clone(), before.len());
         for b in before {
-            unblocks.entry(b.clone()).or_default().push(addr.clone());
+            unblocks.entry(b.clone()).or_default().push(node.clone());
         }
     }
-    // Ready nodes start in input order, which keeps runs reproducible.
-    let mut ready: Vec<Addr> = order.iter().filter(|a| waiting_on[*a] == 0).cloned().collect();
+    // Ready nodes start in the graph's stable order, which keeps runs reproducible.
+    let mut ready: Vec<N> = order.iter().filter(|a| waiting_on[*a] == 0).cloned().collect();
     ready.reverse();
     let mut outcome = Outcome {
         done: Vec::new(),
@@ -59,7 +54,7 @@ where
         skipped: Vec::new(),
         interrupted: false,
     };
-    let mut started: HashSet<Addr> = HashSet::new();
+    let mut started: HashSet<N> = HashSet::new();
     let mut in_flight = FuturesUnordered::new();
     let mut stop = false;
     let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
@@ -111,11 +106,14 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::Kind;
     use std::sync::{Arc, Mutex};
 
-    fn a(name: &str) -> Addr {
-        Addr::new(Kind::Vpc, name)
+    fn a(name: &'static str) -> &'static str {
+        name
+    }
+
+    fn graph(nodes: Vec<(&'static str, Vec<&'static str>)>) -> Graph<&'static str> {
+        Graph::new(nodes).unwrap()
     }
 
     #[tokio::test]
@@ -127,10 +125,10 @@ mod tests {
             (a("c"), vec![]),
             (a("d"), vec![a("b"), a("c")]),
         ];
-        let outcome = run(nodes, 2, OnFailure::StopAll, |addr| {
+        let outcome = run(&graph(nodes), 2, OnFailure::StopAll, |addr| {
             let log = log.clone();
             async move {
-                log.lock().unwrap().push(addr.name.clone());
+                log.lock().unwrap().push(addr.to_string());
                 Ok::<(), ()>(())
             }
         })
@@ -144,8 +142,8 @@ mod tests {
     #[tokio::test]
     async fn stop_all_starts_nothing_after_a_failure() {
         let nodes = vec![(a("a"), vec![]), (a("b"), vec![a("a")]), (a("c"), vec![a("a")])];
-        let outcome = run(nodes, 1, OnFailure::StopAll, |addr| async move {
-            if addr.name == "a" { Err("boom") } else { Ok(()) }
+        let outcome = run(&graph(nodes), 1, OnFailure::StopAll, |addr| async move {
+            if addr == "a" { Err("boom") } else { Ok(()) }
         })
         .await;
         assert_eq!(outcome.failed.len(), 1);
@@ -155,8 +153,8 @@ mod tests {
     #[tokio::test]
     async fn skip_dependents_continues_with_independent_work() {
         let nodes = vec![(a("a"), vec![]), (a("b"), vec![a("a")]), (a("c"), vec![])];
-        let outcome = run(nodes, 1, OnFailure::SkipDependents, |addr| async move {
-            if addr.name == "a" { Err("boom") } else { Ok(()) }
+        let outcome = run(&graph(nodes), 1, OnFailure::SkipDependents, |addr| async move {
+            if addr == "a" { Err("boom") } else { Ok(()) }
         })
         .await;
         assert_eq!(outcome.done, [a("c")]);

@@ -3,7 +3,10 @@
 //! A plan is data with a documented JSON shape (`format_version` 1): `agentfs plan --json`
 //! prints it, `agentfs plan -o FILE` saves it, and apply executes exactly it.
 
+pub mod operations;
 pub mod render;
+
+pub use operations::{Op, explain, operations};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -143,6 +146,8 @@ pub struct SpecSource {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
+    #[error("{0}")]
+    Order(String),
     #[error("`{addr}` has lifecycle.prevent_destroy = true, but the plan would {action} it{because}")]
     PreventDestroy {
         addr: Addr,
@@ -225,7 +230,7 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
                 change.attributes = all_attributes(&desired.value, &unknown, &sensitive);
             }
             Some(r) => {
-                let diffs = diff(
+                let mut diffs = diff(
                     &r.config,
                     &desired.value,
                     &unknown,
@@ -233,6 +238,7 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
                     addr.kind,
                     &resource.lifecycle.ignore_changes,
                 );
+                diffs.extend(recorded_settings_changes(r, resource));
                 let triggers: Vec<&str> = diffs
                     .iter()
                     .filter(|d| d.forces_replacement)
@@ -270,6 +276,11 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
     }
     if let Some(state) = state {
         changes.extend(deletions(spec, state)?);
+    }
+    match operations(&changes, state) {
+        Ok(_) => {}
+        Err(crate::graph::GraphError::Cycle(cycle)) => return Err(PlanError::Order(explain(&cycle.0))),
+        Err(other) => return Err(PlanError::Order(other.to_string())),
     }
     let lookup = PlanLookup {
         spec,
@@ -315,6 +326,43 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
     })
 }
 
+/// Settings that steer agentfs and are recorded with the resource (never sent to AWS): a change
+/// to them is an update that makes no call, so that what destroy honours is what the spec says.
+fn recorded_settings_changes(
+    recorded: &crate::state::ResourceState,
+    resource: &crate::spec::Resource,
+) -> Vec<AttributeChange> {
+    let mut changes = Vec::new();
+    if recorded.prevent_destroy != resource.lifecycle.prevent_destroy {
+        changes.push(setting_change(
+            "lifecycle.prevent_destroy",
+            Value::Bool(recorded.prevent_destroy),
+            Value::Bool(resource.lifecycle.prevent_destroy),
+        ));
+    }
+    let wanted = resource.timeouts.delete.map(|t| t.as_secs());
+    if recorded.delete_timeout != wanted {
+        let seconds = |t: Option<u64>| t.map_or(Value::Null, |t| Value::String(format!("{t}s")));
+        changes.push(setting_change(
+            "timeouts.delete",
+            seconds(recorded.delete_timeout),
+            seconds(wanted),
+        ));
+    }
+    changes
+}
+
+fn setting_change(path: &str, before: Value, after: Value) -> AttributeChange {
+    AttributeChange {
+        path: path.into(),
+        before: (!before.is_null()).then_some(before),
+        after: (!after.is_null()).then_some(after),
+        after_unknown: None,
+        forces_replacement: false,
+        sensitive: false,
+    }
+}
+
 /// Resources recorded in state but gone from the spec, dependents first.
 fn deletions(spec: &Spec, state: &State) -> Result<Vec<ResourceChange>, PlanError> {
     let removed: Vec<(&Addr, &crate::state::ResourceState)> = state
@@ -355,6 +403,39 @@ fn deletions(spec: &Spec, state: &State) -> Result<Vec<ResourceChange>, PlanErro
         });
     }
     Ok(changes)
+}
+
+/// Every recorded resource as a delete, dependents first: what `destroy` runs.
+pub fn destroy_changes(state: &State) -> Vec<ResourceChange> {
+    let nodes = state.resources.iter().map(|(addr, r)| {
+        let deps = r
+            .deps
+            .iter()
+            .filter(|d| state.resources.contains_key(*d))
+            .cloned()
+            .collect();
+        (addr.clone(), deps)
+    });
+    let order: Vec<Addr> = match Graph::new(nodes) {
+        Ok(graph) => graph.destroy_order().cloned().collect(),
+        Err(_) => state.resources.keys().rev().cloned().collect(),
+    };
+    order
+        .into_iter()
+        .map(|addr| {
+            let recorded = &state.resources[&addr];
+            ResourceChange {
+                kind: addr.kind,
+                group: addr.kind.group(),
+                action: Action::Delete,
+                wave: 0,
+                reasons: vec!["destroy".into()],
+                depends_on: recorded.deps.clone(),
+                attributes: Vec::new(),
+                address: addr,
+            }
+        })
+        .collect()
 }
 
 /// The configuration as recorded and compared: sensitive values become digests.
@@ -408,6 +489,12 @@ fn flatten_into(value: &Value, path: &str, out: &mut BTreeMap<String, Value>) {
             out.insert(path.to_string(), other.clone());
         }
     }
+}
+
+/// Whether a change at `path` is agentfs's business only (no AWS call): the kind's local-only
+/// fields, and the lifecycle settings and timeouts every resource has.
+pub fn is_local_only(kind: Kind, path: &str) -> bool {
+    path.starts_with("lifecycle.") || path.starts_with("timeouts.") || kind.local_only().contains(&top_field(path))
 }
 
 fn top_field(path: &str) -> &str {

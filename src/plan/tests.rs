@@ -55,6 +55,7 @@ fn applied(spec: &Spec, graph: &Graph) -> State {
                 deps: spec.resources[addr].deps.iter().cloned().collect(),
                 generation: 0,
                 prevent_destroy: false,
+                delete_timeout: None,
             },
         );
     }

@@ -20,7 +20,7 @@ use aws_sdk_bedrockagentcorecontrol::types::{
 use futures_util::future::try_join_all;
 
 use super::Kind;
-use super::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, retry_transient, wait_for};
+use super::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient, wait_for};
 use super::lookup::{absent, each, keep, owned, set_or_recorded};
 use super::tags::{self, Owner, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
@@ -348,10 +348,11 @@ impl Resource for AgentcoreRuntime {
     async fn delete(ctx: &Ctx, prior: &Recorded<'_, AgentcoreRuntimeSpec>) -> Result<(), ApiError> {
         let id = prior.id;
         // 409 while a create or update is still in progress.
-        let deleted = retry_transient(
+        delete_then_wait(
+            "bedrock-agentcore:DeleteAgentRuntime",
+            "the runtime",
             prior.timeout,
             prior.progress,
-            |e| e.is("ConflictException"),
             || async {
                 ctx.clients
                     .agentcore
@@ -361,28 +362,12 @@ impl Resource for AgentcoreRuntime {
                     .await
                     .map_err(api("bedrock-agentcore:DeleteAgentRuntime"))
             },
-        )
-        .await;
-        match deleted {
-            Err(e) if e.is_not_found() => return Ok(()),
-            other => other.map(|_| ())?,
-        }
-        wait_for(
-            "bedrock-agentcore:DeleteAgentRuntime",
-            "the runtime to be deleted",
-            prior.timeout,
-            prior.progress,
             || async {
-                match get(ctx, id).await {
-                    Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
-                    Err(e) => Err(e),
-                    Ok(out) => Ok(match out.status() {
-                        AgentRuntimeStatus::DeleteFailed => {
-                            Poll::Failed(with_reason(out.status(), out.failure_reason()))
-                        }
-                        other => Poll::Pending(other.as_str().to_string()),
-                    }),
-                }
+                let out = get(ctx, id).await?;
+                Ok(match out.status() {
+                    AgentRuntimeStatus::DeleteFailed => Poll::Failed(with_reason(out.status(), out.failure_reason())),
+                    other => Poll::Pending(other.as_str().to_string()),
+                })
             },
         )
         .await

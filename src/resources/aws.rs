@@ -137,6 +137,9 @@ pub enum ErrorKind {
     WaitTimeout,
     /// The resource reached a state it will not leave.
     Failed,
+    /// agentfs refused before calling AWS (the spec asks for something the account lacks):
+    /// nothing was created.
+    NotAttempted,
     Other,
 }
 
@@ -157,6 +160,7 @@ impl ErrorKind {
             "ConflictException" | "IdempotentParameterMismatch" | "ConditionalRequestConflict" => ErrorKind::Conflict,
             "WaitTimeout" => ErrorKind::WaitTimeout,
             "ResourceFailed" => ErrorKind::Failed,
+            "InvalidAzIndex" => ErrorKind::NotAttempted,
             _ => ErrorKind::Other,
         }
     }
@@ -337,7 +341,44 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,
 {
-    gone_is_done(retry_transient(window, progress, |e| e.is("DependencyViolation"), call).await)
+    gone_is_done(retry_transient(window, progress, ApiError::is_in_use, call).await)
+}
+
+/// Deletes a resource and waits until it is gone: the one delete routine of the kinds whose
+/// delete is asynchronous. `delete` is retried for up to `timeout` while AWS answers that the
+/// resource is still in use or busy (dependents still going away, an operation in progress,
+/// data still exporting); then `status` is polled until the resource is gone, reaches a state
+/// it will not leave, or `timeout` passes. "Not found" at any point means deleted.
+pub async fn delete_then_wait<T, D, DF, S, SF>(
+    operation: &'static str,
+    what: &str,
+    timeout: Duration,
+    progress: &dyn Progress,
+    delete: D,
+    mut status: S,
+) -> Result<(), ApiError>
+where
+    D: FnMut() -> DF,
+    DF: Future<Output = Result<T, ApiError>>,
+    S: FnMut() -> SF,
+    SF: Future<Output = Result<Poll<()>, ApiError>>,
+{
+    let busy = |e: &ApiError| matches!(e.kind, ErrorKind::InUse | ErrorKind::Conflict);
+    match retry_transient(timeout, progress, busy, delete).await {
+        Err(e) if e.is_not_found() => return Ok(()),
+        other => other.map(|_| ())?,
+    }
+    let goal = format!("{what} to be deleted");
+    wait_for(operation, &goal, timeout, progress, || {
+        let polled = status();
+        async move {
+            match polled.await {
+                Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
+                other => other,
+            }
+        }
+    })
+    .await
 }
 
 /// How long a freshly made IAM role may be unknown to other services.

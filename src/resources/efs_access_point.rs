@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::try_join_all;
 
-use super::aws::{ApiError, Ctx, Poll, api, wait_for};
+use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 
 use super::Kind;
 use super::lookup::{absent, each, keep, owned};
@@ -144,33 +144,28 @@ impl Resource for EfsAccessPoint {
 
     async fn delete(ctx: &Ctx, prior: &Recorded<'_, EfsAccessPointSpec>) -> Result<(), ApiError> {
         let id = prior.id;
-        let deleted = ctx
-            .clients
-            .efs
-            .delete_access_point()
-            .access_point_id(id)
-            .send()
-            .await
-            .map_err(api("efs:DeleteAccessPoint"));
-        match deleted {
-            Err(e) if e.is_not_found() => return Ok(()),
-            other => other.map(|_| ())?,
-        }
-        wait_for(
+        delete_then_wait(
             "efs:DeleteAccessPoint",
-            "the access point to be deleted",
+            "the access point",
             prior.timeout,
             prior.progress,
             || async {
-                match describe(ctx, id).await {
-                    Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
-                    Err(e) => Err(e),
-                    Ok(None) => Ok(Poll::Ready(())),
-                    Ok(Some(ap)) => Ok(match ap.life_cycle_state() {
+                ctx.clients
+                    .efs
+                    .delete_access_point()
+                    .access_point_id(id)
+                    .send()
+                    .await
+                    .map_err(api("efs:DeleteAccessPoint"))
+            },
+            || async {
+                Ok(match describe(ctx, id).await? {
+                    None => Poll::Ready(()),
+                    Some(ap) => match ap.life_cycle_state() {
                         None | Some(LifeCycleState::Deleted) => Poll::Ready(()),
                         Some(other) => Poll::Pending(other.as_str().to_string()),
-                    }),
-                }
+                    },
+                })
             },
         )
         .await

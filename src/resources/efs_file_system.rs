@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use aws_sdk_efs::types::{FileSystemDescription, LifeCycleState, PerformanceMode, ThroughputMode};
 
-use super::aws::{ApiError, Ctx, Poll, api, retry_transient, wait_for};
+use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::efs::{created_fs, find_file_systems};
 use super::tags::{self, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
@@ -146,10 +146,12 @@ impl Resource for EfsFileSystem {
 
     async fn delete(ctx: &Ctx, prior: &Recorded<'_, EfsFileSystemSpec>) -> Result<(), ApiError> {
         let id = prior.id;
-        let deleted = retry_transient(
+        // FileSystemInUse while mount targets (deleted just before) are still going.
+        delete_then_wait(
+            "efs:DeleteFileSystem",
+            "the file system",
             prior.timeout,
             prior.progress,
-            |e| e.is("FileSystemInUse"),
             || async {
                 ctx.clients
                     .efs
@@ -159,24 +161,11 @@ impl Resource for EfsFileSystem {
                     .await
                     .map_err(api("efs:DeleteFileSystem"))
             },
-        )
-        .await;
-        match deleted {
-            Err(e) if e.is_not_found() => return Ok(()),
-            other => other.map(|_| ())?,
-        }
-        wait_for(
-            "efs:DeleteFileSystem",
-            "the file system to be deleted",
-            prior.timeout,
-            prior.progress,
             || async {
-                match describe(ctx, id).await {
-                    Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
-                    Err(e) => Err(e),
-                    Ok(None) | Ok(Some(LifeCycleState::Deleted)) => Ok(Poll::Ready(())),
-                    Ok(Some(state)) => Ok(Poll::Pending(state.as_str().to_string())),
-                }
+                Ok(match describe(ctx, id).await? {
+                    None | Some(LifeCycleState::Deleted) => Poll::Ready(()),
+                    Some(state) => Poll::Pending(state.as_str().to_string()),
+                })
             },
         )
         .await

@@ -9,7 +9,7 @@ use aws_sdk_efs::types::{LifeCycleState, MountTargetDescription};
 use futures_util::future::try_join_all;
 
 use super::Kind;
-use super::aws::{ApiError, Ctx, Poll, api, wait_for};
+use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::efs;
 use super::lookup::{absent, each, owned, set_or_recorded};
 use super::s3files_mount_target::eni_security_groups;
@@ -119,19 +119,24 @@ impl Resource for EfsMountTarget {
     }
 
     async fn delete(ctx: &Ctx, prior: &Recorded<'_, EfsMountTargetSpec>) -> Result<(), ApiError> {
-        let deleted = ctx
-            .clients
-            .efs
-            .delete_mount_target()
-            .mount_target_id(prior.id)
-            .send()
-            .await
-            .map_err(api("efs:DeleteMountTarget"));
-        match deleted {
-            Err(e) if e.is_not_found() => return Ok(()),
-            other => other.map(|_| ())?,
-        }
-        wait_gone(ctx, prior.id, prior.timeout, prior.progress).await
+        let id = prior.id;
+        delete_then_wait(
+            "efs:DeleteMountTarget",
+            "the mount target",
+            prior.timeout,
+            prior.progress,
+            || async {
+                ctx.clients
+                    .efs
+                    .delete_mount_target()
+                    .mount_target_id(id)
+                    .send()
+                    .await
+                    .map_err(api("efs:DeleteMountTarget"))
+            },
+            || mount_target_status(ctx, id),
+        )
+        .await
     }
 
     /// Mount targets carry no tags, so none has an address. Import: one DescribeMountTargets
@@ -325,6 +330,18 @@ async fn wait_available(
     .await
 }
 
+/// Where a deleted mount target is on its way out.
+async fn mount_target_status(ctx: &Ctx, id: &str) -> Result<Poll<()>, ApiError> {
+    Ok(match describe(ctx, id).await? {
+        None => Poll::Ready(()),
+        Some(mt) => match mt.life_cycle_state() {
+            LifeCycleState::Deleted => Poll::Ready(()),
+            other => Poll::Pending(other.as_str().to_string()),
+        },
+    })
+}
+
+/// Waits until a mount target being deleted is gone.
 async fn wait_gone(ctx: &Ctx, id: &str, timeout: Duration, progress: &dyn Progress) -> Result<(), ApiError> {
     wait_for(
         "efs:DeleteMountTarget",
@@ -332,14 +349,9 @@ async fn wait_gone(ctx: &Ctx, id: &str, timeout: Duration, progress: &dyn Progre
         timeout,
         progress,
         || async {
-            match describe(ctx, id).await {
+            match mount_target_status(ctx, id).await {
                 Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
-                Err(e) => Err(e),
-                Ok(None) => Ok(Poll::Ready(())),
-                Ok(Some(mt)) => Ok(match mt.life_cycle_state() {
-                    LifeCycleState::Deleted => Poll::Ready(()),
-                    other => Poll::Pending(other.as_str().to_string()),
-                }),
+                other => other,
             }
         },
     )

@@ -232,6 +232,9 @@ struct WithMeta<T> {
     meta: Meta,
 }
 
+// Each kind's future is boxed: nineteen kinds' state machines in one match would otherwise
+// make every dispatch future as large as the largest, enough to overflow a thread's stack in
+// debug builds.
 macro_rules! registry {
     ($($variant:ident => $module:ident::$ty:ident;)*) => {
         /// Every resource kind a spec can declare; the TOML table key is [`Kind::key`], which is
@@ -351,7 +354,7 @@ macro_rules! registry {
             match spec {
                 $(ResourceSpec::$variant(s) => {
                     let req = Request { address: call.address, spec: s, token: call.token, tags: call.tags, timeout, progress: call.progress };
-                    Ok(<$module::$ty as Resource>::create(ctx, &req).await?)
+                    Ok(Box::pin(<$module::$ty as Resource>::create(ctx, &req)).await?)
                 })*
             }
         }
@@ -365,7 +368,7 @@ macro_rules! registry {
                     let old: <$module::$ty as Resource>::Spec = recorded_spec(kind, prior.config)?;
                     let req = Request { address: call.address, spec: s, token: call.token, tags: call.tags, timeout, progress: call.progress };
                     let prior = Recorded { address: call.address, id: prior.id, attributes: prior.attributes, spec: &old, tags: prior.tags, timeout, progress: call.progress };
-                    Ok(<$module::$ty as Resource>::update(ctx, &req, &prior).await?)
+                    Ok(Box::pin(<$module::$ty as Resource>::update(ctx, &req, &prior)).await?)
                 })*
             }
         }
@@ -383,7 +386,7 @@ macro_rules! registry {
                         .zip(&specs)
                         .map(|(r, spec)| Recorded { address: r.address, id: r.prior.id, attributes: r.prior.attributes, spec, tags: r.prior.tags, timeout: QUICK.update, progress: &Quiet })
                         .collect();
-                    let live = <$module::$ty as Resource>::read(ctx, &recorded).await?;
+                    let live = Box::pin(<$module::$ty as Resource>::read(ctx, &recorded)).await?;
                     Ok(live.into_iter().map(|l| l.and_then(|spec| serde_json::to_value(ResourceSpec::$variant(spec)).ok())).collect())
                 })*
             }
@@ -392,7 +395,7 @@ macro_rules! registry {
         /// Finds existing resources of one kind (see [`Resource::find`]).
         pub async fn find(ctx: &Ctx, kind: Kind, ids: &[&str]) -> Result<Vec<Found>, DispatchError> {
             match kind {
-                $(Kind::$variant => Ok(<$module::$ty as Resource>::find(ctx, ids).await?),)*
+                $(Kind::$variant => Ok(Box::pin(<$module::$ty as Resource>::find(ctx, ids)).await?),)*
             }
         }
 
@@ -403,7 +406,7 @@ macro_rules! registry {
                 $(Kind::$variant => {
                     let old: <$module::$ty as Resource>::Spec = recorded_spec(kind, prior.config)?;
                     let prior = Recorded { address, id: prior.id, attributes: prior.attributes, spec: &old, tags: prior.tags, timeout, progress };
-                    Ok(<$module::$ty as Resource>::delete(ctx, &prior).await?)
+                    Ok(Box::pin(<$module::$ty as Resource>::delete(ctx, &prior)).await?)
                 })*
             }
         }

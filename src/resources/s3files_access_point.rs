@@ -8,7 +8,7 @@ use aws_sdk_s3files::types::{CreationPermissions, LifeCycleState, PosixUser, Roo
 use futures_util::future::try_join_all;
 
 use super::Kind;
-use super::aws::{ApiError, Ctx, Poll, api, wait_for};
+use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::lookup::{absent, each, keep, owned};
 use super::posix;
 use super::s3files::{gone, list_file_system_ids, state_name};
@@ -124,40 +124,34 @@ impl Resource for S3FilesAccessPoint {
 
     async fn delete(ctx: &Ctx, prior: &Recorded<'_, S3FilesAccessPointSpec>) -> Result<(), ApiError> {
         let id = prior.id;
-        let deleted = ctx
-            .clients
-            .s3files
-            .delete_access_point()
-            .access_point_id(id)
-            .send()
-            .await
-            .map_err(api("s3files:DeleteAccessPoint"));
-        match deleted {
-            Err(e) if e.is_not_found() => return Ok(()),
-            other => other.map(|_| ())?,
-        }
-        wait_for(
+        // 409 while a runtime still mounts it.
+        delete_then_wait(
             "s3files:DeleteAccessPoint",
-            "the access point to be deleted",
+            "the access point",
             prior.timeout,
             prior.progress,
             || async {
-                match ctx
+                ctx.clients
+                    .s3files
+                    .delete_access_point()
+                    .access_point_id(id)
+                    .send()
+                    .await
+                    .map_err(api("s3files:DeleteAccessPoint"))
+            },
+            || async {
+                let out = ctx
                     .clients
                     .s3files
                     .get_access_point()
                     .access_point_id(id)
                     .send()
                     .await
-                    .map_err(api("s3files:GetAccessPoint"))
-                {
-                    Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
-                    Err(e) => Err(e),
-                    Ok(out) => Ok(match out.status() {
-                        LifeCycleState::Deleted => Poll::Ready(()),
-                        other => Poll::Pending(state_name(Some(other))),
-                    }),
-                }
+                    .map_err(api("s3files:GetAccessPoint"))?;
+                Ok(match out.status() {
+                    LifeCycleState::Deleted => Poll::Ready(()),
+                    other => Poll::Pending(state_name(Some(other))),
+                })
             },
         )
         .await

@@ -12,7 +12,7 @@ use aws_sdk_s3files::types::LifeCycleState;
 use futures_util::future::try_join_all;
 
 use super::Kind;
-use super::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, retry_transient, wait_for};
+use super::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient, wait_for};
 use super::s3files::{failed, find_file_systems, gone, state_name};
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
@@ -118,10 +118,11 @@ impl Resource for S3FilesFileSystem {
     async fn delete(ctx: &Ctx, prior: &Recorded<'_, S3FilesFileSystemSpec>) -> Result<(), ApiError> {
         let id = prior.id;
         // 409 while mount targets (deleted just before, in graph order) are still `deleting`.
-        let deleted = retry_transient(
+        delete_then_wait(
+            "s3files:DeleteFileSystem",
+            "the file system",
             prior.timeout,
             prior.progress,
-            |e| e.is("ConflictException"),
             || async {
                 ctx.clients
                     .s3files
@@ -131,35 +132,20 @@ impl Resource for S3FilesFileSystem {
                     .await
                     .map_err(api("s3files:DeleteFileSystem"))
             },
-        )
-        .await;
-        match deleted {
-            Err(e) if e.is_not_found() => return Ok(()),
-            other => other.map(|_| ())?,
-        }
-        wait_for(
-            "s3files:DeleteFileSystem",
-            "the file system to be deleted",
-            prior.timeout,
-            prior.progress,
             || async {
-                match ctx
+                let out = ctx
                     .clients
                     .s3files
                     .get_file_system()
                     .file_system_id(id)
                     .send()
                     .await
-                    .map_err(api("s3files:GetFileSystem"))
-                {
-                    Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
-                    Err(e) => Err(e),
-                    Ok(out) => Ok(match out.status() {
-                        Some(LifeCycleState::Deleted) => Poll::Ready(()),
-                        Some(LifeCycleState::Error) => Poll::Failed(failed(out.status(), out.status_message())),
-                        other => Poll::Pending(state_name(other)),
-                    }),
-                }
+                    .map_err(api("s3files:GetFileSystem"))?;
+                Ok(match out.status() {
+                    Some(LifeCycleState::Deleted) => Poll::Ready(()),
+                    Some(LifeCycleState::Error) => Poll::Failed(failed(out.status(), out.status_message())),
+                    other => Poll::Pending(state_name(other)),
+                })
             },
         )
         .await

@@ -9,7 +9,7 @@ use aws_sdk_s3files::types::LifeCycleState;
 use futures_util::future::try_join_all;
 
 use super::Kind;
-use super::aws::{ApiError, Ctx, Poll, api, wait_for};
+use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::lookup::{absent, each, owned, set_or_recorded};
 use super::s3files::{self, failed, gone, state_name};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
@@ -110,35 +110,28 @@ impl Resource for S3FilesMountTarget {
 
     async fn delete(ctx: &Ctx, prior: &Recorded<'_, S3FilesMountTargetSpec>) -> Result<(), ApiError> {
         let id = prior.id;
-        let deleted = ctx
-            .clients
-            .s3files
-            .delete_mount_target()
-            .mount_target_id(id)
-            .send()
-            .await
-            .map_err(api("s3files:DeleteMountTarget"));
-        match deleted {
-            Err(e) if e.is_not_found() => return Ok(()),
-            other => other.map(|_| ())?,
-        }
-        wait_for(
+        // 409 while a runtime in its AZ still mounts the file system.
+        delete_then_wait(
             "s3files:DeleteMountTarget",
-            "the mount target to be deleted",
+            "the mount target",
             prior.timeout,
             prior.progress,
             || async {
-                match get(ctx, id).await {
-                    Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
-                    Err(e) => Err(e),
-                    Ok(live) => Ok(match live.status {
-                        Some(LifeCycleState::Deleted) => Poll::Ready(()),
-                        Some(LifeCycleState::Error) => {
-                            Poll::Failed(failed(live.status.as_ref(), live.message.as_deref()))
-                        }
-                        other => Poll::Pending(state_name(other.as_ref())),
-                    }),
-                }
+                ctx.clients
+                    .s3files
+                    .delete_mount_target()
+                    .mount_target_id(id)
+                    .send()
+                    .await
+                    .map_err(api("s3files:DeleteMountTarget"))
+            },
+            || async {
+                let live = get(ctx, id).await?;
+                Ok(match live.status {
+                    Some(LifeCycleState::Deleted) => Poll::Ready(()),
+                    Some(LifeCycleState::Error) => Poll::Failed(failed(live.status.as_ref(), live.message.as_deref())),
+                    other => Poll::Pending(state_name(other.as_ref())),
+                })
             },
         )
         .await

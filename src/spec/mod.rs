@@ -95,6 +95,7 @@ pub fn load(text: &str) -> Loaded {
 
 /// Rewrites reference fields to templates and collects each resource's dependencies.
 fn lower(parsed: ParsedSpec) -> Spec {
+    let mut implicit = lints::implicit_dependencies(&parsed);
     let mut resources = IndexMap::with_capacity(parsed.resources.len());
     for parsed_resource in parsed.resources {
         let mut spec = parsed_resource.spec;
@@ -117,6 +118,7 @@ fn lower(parsed: ParsedSpec) -> Spec {
             }
         }
         deps.extend(parsed_resource.meta.depends_on.iter().filter_map(|d| d.parse().ok()));
+        deps.extend(implicit.remove(&parsed_resource.addr).into_iter().flatten());
         let t = &parsed_resource.meta.timeouts;
         let timeouts = Timeouts {
             create: t.create.as_deref().and_then(model::parse_duration),
@@ -222,6 +224,37 @@ depends_on = ["internet_gateway.igw"]
             .map(|a| a.parse().unwrap())
             .collect();
         assert_eq!(nat.deps, expected);
+    }
+
+    #[test]
+    fn a_runtime_waits_for_its_mount_targets_and_egress_path() {
+        let loaded = load(include_str!("../../examples/s3files-runtime.toml"));
+        let spec = loaded.spec.expect("the reference example loads");
+        let runtime = spec
+            .resources
+            .values()
+            .find(|r| r.addr.kind.key() == "agentcore_runtime")
+            .expect("a runtime");
+        let needs: Vec<String> = runtime.deps.iter().map(|a| a.to_string()).collect();
+        for expected in [
+            "s3files_mount_target.a",
+            "s3files_mount_target.b",
+            "route_table_association.private_a",
+            "route_table_association.private_b",
+            "route.private_default",
+            "vpc_endpoint.s3",
+        ] {
+            assert!(
+                needs.contains(&expected.to_string()),
+                "{expected} missing from {needs:?}"
+            );
+        }
+        // Public subnets' path is not the runtime's.
+        assert!(!needs.contains(&"route.public_default".to_string()));
+        let graph = crate::graph::Graph::from_spec(&spec).expect("acyclic");
+        let order: Vec<String> = graph.create_order().map(|a| a.to_string()).collect();
+        let at = |name: &str| order.iter().position(|a| a == name).expect(name);
+        assert!(at("s3files_mount_target.a") < at(&runtime.addr.to_string()));
     }
 
     #[test]

@@ -78,6 +78,9 @@ pub struct ResourceState {
     pub generation: u32,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub prevent_destroy: bool,
+    /// The spec's `timeouts.delete` in seconds, so that destroy honours it without the spec.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_timeout: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
