@@ -7,9 +7,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success (for `plan --detailed-exitcode`: no changes)
-  1  error: invalid spec, failed AWS call, lock held, ...
-  2  `plan --detailed-exitcode`: changes present";
+  0    success (`plan --detailed-exitcode`: no changes; `drift`: no drift)
+  1    error: invalid spec, failed AWS call, lock held, ...
+  2    changes present (`plan --detailed-exitcode`) or drift found (`drift`)
+  64   usage error: unknown command, flag or value (never 2, which scripts read as changes)";
 
 /// Declarative provisioning of AI agent stacks on AWS: VPC, S3 Files or EFS file system,
 /// IAM roles and an Amazon Bedrock AgentCore Runtime that mounts the file system.
@@ -55,7 +56,7 @@ pub enum Command {
     ForceUnlock(ForceUnlockArgs),
     /// Compare the live stack with the spec: exit 0 no drift, 2 drift, 1 error.
     #[command(
-        after_help = "Reads every recorded resource (one batched call per kind where the API allows),\nand reports, attribute by attribute, where AWS no longer matches the spec: resources deleted\nor changed by hand, rules or policies added. Policies compare semantically.\n\nExamples:\n  agentfs drift spec.toml\n  agentfs drift --json spec.toml > drift.json   # CI: fail on exit code 2"
+        after_help = "Exit codes: 0 no drift, 2 drift found, 1 error.\n\nReads every recorded resource (one batched call per kind where the API allows),\nand reports, attribute by attribute, where AWS no longer matches the spec: resources deleted\nor changed by hand, rules or policies added. Policies compare semantically.\n\nExamples:\n  agentfs drift spec.toml\n  agentfs drift --json spec.toml > drift.json   # CI: fail on exit code 2"
     )]
     Drift(SpecArgs),
     /// Record what AWS has now in the state, without changing AWS.
@@ -76,6 +77,7 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct RecoverArgs {
+    /// The spec whose resources to look for.
     #[arg(default_value = "agentfs.toml")]
     pub spec: PathBuf,
     /// Replace an existing state.
@@ -95,13 +97,13 @@ pub struct ImportArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// Operations at once.
+    /// How many AWS operations may run at once.
     #[arg(long, default_value_t = 10)]
     pub parallelism: usize,
     /// Skip the confirmation question.
     #[arg(long)]
     pub auto_approve: bool,
-    /// Progress format.
+    /// Progress format: spinners on a terminal, plain lines, or one JSON event per line.
     #[arg(long, value_enum, default_value = "auto")]
     pub output: crate::apply::progress::OutputMode,
 }
@@ -145,21 +147,31 @@ pub enum StateCommand {
     /// Every recorded resource with its id and phase.
     List,
     /// One recorded resource as JSON.
-    Show { address: String },
+    Show {
+        /// The resource's address, e.g. `vpc.main` (see `agentfs state list`).
+        address: String,
+    },
     /// The whole state as JSON on stdout.
     Pull,
     /// Replace the stored state with FILE; refused for another lineage or an older serial unless --force.
     Push {
+        /// A state file, e.g. one saved with `agentfs state pull > FILE`.
         file: PathBuf,
+        /// Push even when FILE is of another lineage or has an older serial than the stored state.
         #[arg(long)]
         force: bool,
     },
     /// Forget a resource without deleting it in AWS.
-    Rm { address: String },
+    Rm {
+        /// The resource's address, e.g. `vpc.main` (see `agentfs state list`).
+        address: String,
+    },
     /// Copy the state to S3 (s3://bucket/key); then add `[backend.s3]` to the spec.
     Migrate {
+        /// Where to copy the state: s3://bucket/key.
         #[arg(long, value_name = "URL")]
         to: String,
+        /// Replace a state already stored at the target.
         #[arg(long)]
         force: bool,
     },
@@ -184,6 +196,7 @@ pub struct OutputArgs {
     pub name: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
+    /// Print the outputs as a JSON object (`{"name": {"value": ..., "sensitive": ...}}`).
     #[arg(long)]
     pub json: bool,
 }
@@ -230,7 +243,9 @@ pub struct PlanArgs {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum GraphFormat {
+    /// Graphviz DOT, for `dot -Tsvg`.
     Dot,
+    /// Nodes and edges as JSON.
     Json,
 }
 
@@ -239,6 +254,7 @@ pub struct GraphArgs {
     /// The spec file.
     #[arg(default_value = "agentfs.toml")]
     pub spec: PathBuf,
+    /// Output format.
     #[arg(long, value_enum, default_value = "dot")]
     pub format: GraphFormat,
 }

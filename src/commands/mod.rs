@@ -24,14 +24,31 @@ use crate::apply::progress::Reporter;
 use crate::cli::{Cli, Command, RunArgs};
 use crate::pipeline::{CliError, runtime};
 
+/// Exit status of a command line clap refuses (BSD `EX_USAGE`); never 2, which scripts read
+/// as "changes present" from `plan --detailed-exitcode` and `drift`.
+pub const EXIT_USAGE: u8 = 64;
+
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// `--help` and `--version` print to stdout and succeed; every other parse error is a usage error.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let _ = err.print();
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => ExitCode::SUCCESS,
+        _ => ExitCode::from(EXIT_USAGE),
     }
 }
 

@@ -1,0 +1,115 @@
+//! What a new user meets first on the command line: help for every argument, exit codes that
+//! scripts can trust, version and shell completions. Offline: no emulator.
+
+use std::process::{Command, Output, Stdio};
+
+use clap::CommandFactory;
+
+fn agentfs(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_agentfs"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("agentfs runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Every command, argument, flag and possible value is explained in `--help`.
+#[test]
+fn every_argument_and_flag_has_help() {
+    fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        if cmd.get_about().is_none() && !path.is_empty() {
+            missing.push(format!("command `{path}`"));
+        }
+        for arg in cmd.get_arguments() {
+            if arg.get_id() == "help" || arg.get_id() == "version" {
+                continue;
+            }
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("`{path}` argument `{}`", arg.get_id()));
+            }
+            let values = if arg.get_action().takes_values() {
+                arg.get_possible_values()
+            } else {
+                Vec::new()
+            };
+            for value in values {
+                if value.get_help().is_none() && !value.is_hide_set() {
+                    missing.push(format!(
+                        "`{path}` argument `{}` value `{}`",
+                        arg.get_id(),
+                        value.get_name()
+                    ));
+                }
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_name() == "help" {
+                continue;
+            }
+            walk(sub, format!("{path} {}", sub.get_name()).trim(), missing);
+        }
+    }
+    let mut missing = Vec::new();
+    walk(&agentfs::cli::Cli::command(), "", &mut missing);
+    assert!(missing.is_empty(), "no help text for:\n{}", missing.join("\n"));
+}
+
+#[test]
+fn top_level_help_documents_every_exit_code() {
+    let out = agentfs(&["--help"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let help = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "Exit codes:",
+        "drift found (`drift`)",
+        "`plan --detailed-exitcode`",
+        "64",
+    ] {
+        assert!(help.contains(needle), "`{needle}` missing from:\n{help}");
+    }
+    let out = agentfs(&["drift", "--help"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 drift found"));
+}
+
+/// Scripts read exit 2 as "changes present": a typo on the command line must not look like that.
+#[test]
+fn usage_errors_exit_64_and_help_and_version_exit_0() {
+    for args in [
+        &["--bogus"][..],
+        &["plan", "--no-such-flag"],
+        &["graph", "--format", "svg"],
+        &["destroy", "--blocked-wait", "soon"],
+        &["import", "agentfs.toml"],
+        &["no-such-command"],
+        &[],
+    ] {
+        let out = agentfs(args);
+        assert_eq!(out.status.code(), Some(64), "agentfs {args:?}: {}", text(&out));
+        assert!(!out.stderr.is_empty(), "agentfs {args:?} explains itself on stderr");
+    }
+    for args in [
+        &["--help"][..],
+        &["plan", "--help"],
+        &["state", "push", "--help"],
+        &["help", "drift"],
+    ] {
+        let out = agentfs(args);
+        assert_eq!(out.status.code(), Some(0), "agentfs {args:?}: {}", text(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage:"));
+    }
+    let out = agentfs(&["--version"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("agentfs {}", env!("CARGO_PKG_VERSION"))
+    );
+}
