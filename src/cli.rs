@@ -73,6 +73,33 @@ pub enum Command {
         after_help = "Example:\n  agentfs import agentfs.toml vpc.main vpc-0abc123\nThen `agentfs plan` shows how the resource differs from the spec and apply converges it."
     )]
     Import(ImportArgs),
+    /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
+    #[command(
+        after_help = "Examples:\n  agentfs completions bash > ~/.local/share/bash-completion/completions/agentfs\n  agentfs completions zsh > ~/.zfunc/_agentfs      # with fpath+=~/.zfunc before compinit\n  agentfs completions fish > ~/.config/fish/completions/agentfs.fish"
+    )]
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    /// Bash (bash-completion).
+    Bash,
+    /// Zsh (compsys).
+    Zsh,
+    /// fish.
+    Fish,
+    /// Elvish.
+    Elvish,
+    /// PowerShell.
+    #[value(name = "powershell")]
+    PowerShell,
 }
 
 #[derive(Debug, clap::Args)]

@@ -113,3 +113,23 @@ fn usage_errors_exit_64_and_help_and_version_exit_0() {
         format!("agentfs {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn completions_are_printed_for_bash_zsh_and_fish() {
+    for (shell, marker) in [
+        ("bash", "complete -F _agentfs"),
+        ("zsh", "#compdef agentfs"),
+        ("fish", "complete -c agentfs"),
+    ] {
+        let out = agentfs(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", text(&out));
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains(marker), "{shell}: no `{marker}` in\n{script}");
+        assert!(
+            script.contains("force-unlock") && script.contains("detailed-exitcode"),
+            "{shell}"
+        );
+    }
+    let out = agentfs(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(64), "{}", text(&out));
+}

@@ -58,6 +58,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Plan(args) => plan::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Schema => graph::schema(),
+        Command::Completions(args) => graph::completions(args),
         Command::Apply(args) => runtime()?.block_on(apply::apply(args)),
         Command::Destroy(args) => runtime()?.block_on(destroy::destroy(args)),
         Command::Output(args) => runtime()?.block_on(output::output(args)),
