@@ -58,9 +58,9 @@ pub enum Command {
     #[command(
         after_help = "Exit codes: 0 no drift, 2 drift found, 1 error.\n\nReads every recorded resource (one batched call per kind where the API allows),\nand reports, attribute by attribute, where AWS no longer matches the spec: resources deleted\nor changed by hand, rules or policies added. Policies compare semantically.\n\nExamples:\n  agentfs drift spec.toml\n  agentfs drift --json spec.toml > drift.json   # CI: fail on exit code 2"
     )]
-    Drift(SpecArgs),
+    Drift(StateSpecArgs),
     /// Record what AWS has now in the state, without changing AWS.
-    Refresh(SpecArgs),
+    Refresh(StateSpecArgs),
     /// Inspect and repair recorded state: list, show, pull, push, rm, migrate.
     State(StateArgs),
     /// Rebuild a lost state from the `agentfs:stack` / `agentfs:resource` tags in AWS.
@@ -110,6 +110,8 @@ pub struct RecoverArgs {
     /// Replace an existing state.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub backend: BackendArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -120,6 +122,22 @@ pub struct ImportArgs {
     pub address: String,
     /// The AWS id (for a role or bucket: its name).
     pub id: String,
+    #[command(flatten)]
+    pub backend: BackendArg,
+}
+
+/// Where the state of a command with a spec lives, when not where the spec says.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct BackendArg {
+    /// State in S3 (s3://bucket/key) instead of the spec's `[backend]` or .agentfs/.
+    #[arg(long = "backend", value_name = "URL")]
+    pub url: Option<String>,
+}
+
+impl BackendArg {
+    pub fn as_deref(&self) -> Option<&str> {
+        self.url.as_deref()
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -140,9 +158,8 @@ pub struct ApplyArgs {
     /// A spec file, or a plan saved with `agentfs plan -o FILE`.
     #[arg(default_value = "agentfs.toml")]
     pub input: PathBuf,
-    /// State in S3 instead of the spec's `[backend]` (s3://bucket/key).
-    #[arg(long, value_name = "URL")]
-    pub backend: Option<String>,
+    #[command(flatten)]
+    pub backend: BackendArg,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -151,10 +168,10 @@ pub struct ApplyArgs {
 #[derive(Debug, clap::Args)]
 pub struct StoreArgs {
     /// The stack, when there are several under .agentfs/.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub stack: Option<String>,
     /// State in S3 (s3://bucket/key) instead of .agentfs/ or the spec's `[backend]`.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", global = true)]
     pub backend: Option<String>,
 }
 
@@ -250,10 +267,21 @@ pub struct SpecArgs {
     pub json: bool,
 }
 
+/// A spec and where its state lives (drift, refresh).
+#[derive(Debug, clap::Args)]
+pub struct StateSpecArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    #[command(flatten)]
+    pub backend: BackendArg,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
     #[command(flatten)]
     pub spec: SpecArgs,
+    #[command(flatten)]
+    pub backend: BackendArg,
     /// Exit 2 when the plan has changes, 0 when it has none.
     #[arg(long)]
     pub detailed_exitcode: bool,

@@ -250,8 +250,12 @@ pub async fn refresh_with(ctx: &Ctx, recorded: &State) -> Result<State, CliError
 }
 
 /// The recorded state refreshed from AWS, with the account known (for `plan`).
-pub async fn plan_state(spec: &crate::spec::Spec, refresh: bool) -> Result<(Option<State>, plan::Context), CliError> {
-    let store = open_store(None, spec.backend.as_ref(), &spec.stack.name, &spec.stack.region).await?;
+pub async fn plan_state(
+    spec: &crate::spec::Spec,
+    backend: Option<&str>,
+    refresh: bool,
+) -> Result<(Option<State>, plan::Context), CliError> {
+    let store = open_store(backend, spec.backend.as_ref(), &spec.stack.name, &spec.stack.region).await?;
     let Some(recorded) = store.load().await? else {
         return Ok((None, plan::Context::default()));
     };

@@ -1,5 +1,9 @@
 //! What a new user meets first on the command line: help for every argument, exit codes that
-//! scripts can trust, version and shell completions. Offline: no emulator.
+//! scripts can trust, version and shell completions, flags that work on every command that
+//! reads state. The tests of help, exit codes and completions need no emulator; the others
+//! start one.
+
+mod support;
 
 use std::process::{Command, Output, Stdio};
 
@@ -132,4 +136,73 @@ fn completions_are_printed_for_bash_zsh_and_fish() {
     }
     let out = agentfs(&["completions", "tcsh"]);
     assert_eq!(out.status.code(), Some(64), "{}", text(&out));
+}
+
+const SMALL: &str = r#"
+[stack]
+name = "ux"
+region = "us-east-1"
+
+[vpc.main]
+cidr_block = "10.40.0.0/16"
+
+[subnet.a]
+vpc = "main"
+cidr_block = "10.40.1.0/24"
+az_index = 0
+"#;
+
+async fn create_bucket(emu: &support::Emulator, bucket: &str) {
+    let config = emu.sdk_config().await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket().bucket(bucket).send().await.unwrap();
+}
+
+/// Every command that reads a stack's state takes `--backend s3://bucket/key`, and none of
+/// them falls back to (or creates) a local state when it is given.
+#[tokio::test(flavor = "multi_thread")]
+async fn backend_flag_is_taken_by_every_command_that_reads_state() {
+    let emu = support::Emulator::start();
+    create_bucket(&emu, "ux-state").await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("agentfs.toml"), SMALL).unwrap();
+    let url = "s3://ux-state/team/ux.json";
+    let run = |args: &[&str]| {
+        let out = emu.agentfs(dir.path(), args);
+        (out.status.code(), support::text(&out))
+    };
+    let (code, out) = run(&["apply", "--auto-approve", "--output", "plain", "--backend", url]);
+    assert_eq!(code, Some(0), "{out}");
+
+    let (code, out) = run(&["plan", "--detailed-exitcode", "--backend", url]);
+    assert_eq!(code, Some(0), "plan reads the S3 state: {out}");
+    assert!(out.contains("No changes"), "{out}");
+    let (code, out) = run(&["drift", "--backend", url]);
+    assert_eq!(code, Some(0), "drift reads the S3 state: {out}");
+    let (code, out) = run(&["refresh", "--backend", url]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("Refreshed 2 resources"), "{out}");
+
+    let (code, out) = run(&["state", "show", "subnet.a", "--backend", url]);
+    assert_eq!(code, Some(0), "{out}");
+    let shown: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let subnet_id = shown["id"].as_str().unwrap().to_string();
+    let (code, out) = run(&["state", "rm", "--backend", url, "subnet.a"]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = run(&["import", "--backend", url, "agentfs.toml", "subnet.a", &subnet_id]);
+    assert_eq!(code, Some(0), "import writes the S3 state: {out}");
+    let (code, out) = run(&["plan", "--detailed-exitcode", "--backend", url]);
+    assert_eq!(code, Some(0), "the imported subnet is in the S3 state: {out}");
+
+    let (code, out) = run(&["recover", "--force", "--backend", url]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("Recovered 2 of 2") && out.contains(url), "{out}");
+
+    assert!(!dir.path().join(".agentfs").exists(), "no local state was read or made");
+    let (code, out) = run(&["destroy", "--auto-approve", "--output", "plain", "--backend", url]);
+    assert_eq!(code, Some(0), "{out}");
 }

@@ -8,7 +8,8 @@ use crate::plan::{self, Plan};
 
 pub fn run(args: PlanArgs) -> Result<ExitCode, CliError> {
     let compiled = compile(&args.spec.spec, args.spec.json)?;
-    let (state, context) = runtime()?.block_on(plan_state(&compiled.spec, !args.no_refresh))?;
+    let (state, context) =
+        runtime()?.block_on(plan_state(&compiled.spec, args.backend.as_deref(), !args.no_refresh))?;
     let mut plan = plan::compute(&compiled.spec, &compiled.graph, state.as_ref(), &context)?;
     if args.out.is_some() {
         plan.spec_source = Some(plan::SpecSource {
