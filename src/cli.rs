@@ -30,7 +30,7 @@ pub enum Command {
     Validate(SpecArgs),
     /// Show what apply would do, resource by resource and attribute by attribute.
     #[command(
-        after_help = "With no recorded state the plan is computed offline: every resource is created,\nand values that AWS assigns (ids, ARNs) are shown as \"known after apply\".\n\nExamples:\n  agentfs plan examples/s3files-runtime.toml\n  agentfs plan --json spec.toml | jq .summary\n  agentfs plan --detailed-exitcode spec.toml   # exit 2 when there are changes"
+        after_help = "With no recorded state the plan is computed offline: every resource is created,\nand values that AWS assigns (ids, ARNs) are shown as \"known after apply\".\n\nExamples:\n  agentfs plan examples/s3files-runtime.toml\n  agentfs plan --json spec.toml | jq .summary\n  agentfs plan --detailed-exitcode spec.toml   # exit 2 when there are changes\n  agentfs plan --destroy spec.toml             # what `agentfs destroy` would delete"
     )]
     Plan(PlanArgs),
     /// Print the dependency graph (Graphviz DOT or JSON).
@@ -294,6 +294,9 @@ pub struct PlanArgs {
     /// Plan against the recorded state only, without reading the live stack.
     #[arg(long)]
     pub no_refresh: bool,
+    /// Preview `agentfs destroy`: every recorded resource as a delete, dependents first (no AWS call).
+    #[arg(long, conflicts_with = "out")]
+    pub destroy: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

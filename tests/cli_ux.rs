@@ -206,3 +206,63 @@ async fn backend_flag_is_taken_by_every_command_that_reads_state() {
     let (code, out) = run(&["destroy", "--auto-approve", "--output", "plain", "--backend", url]);
     assert_eq!(code, Some(0), "{out}");
 }
+
+/// `plan --destroy` previews a destroy (text and JSON, every action `delete`, dependents first)
+/// and changes nothing; `destroy` shows the same list before it asks.
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_destroy_previews_and_destroy_lists_what_goes_in_order() {
+    let emu = support::Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("agentfs.toml"), SMALL).unwrap();
+    let run = |args: &[&str]| {
+        let out = emu.agentfs(dir.path(), args);
+        (out.status.code(), support::text(&out))
+    };
+    let (code, out) = run(&["plan", "--destroy", "--detailed-exitcode"]);
+    assert_eq!(code, Some(0), "nothing recorded, nothing to destroy: {out}");
+    assert!(out.contains("nothing to delete"), "{out}");
+    let (code, out) = run(&["apply", "--auto-approve", "--output", "plain"]);
+    assert_eq!(code, Some(0), "{out}");
+    let state_before = std::fs::read(dir.path().join(".agentfs/ux.state.json")).unwrap();
+
+    let (code, out) = run(&["plan", "--destroy", "--detailed-exitcode"]);
+    assert_eq!(code, Some(2), "{out}");
+    let subnet = out.find("- subnet.a  (delete, wave 0)").expect(&out);
+    let vpc = out.find("- vpc.main  (delete, wave 1)").expect(&out);
+    assert!(subnet < vpc, "dependents first: {out}");
+    assert!(
+        out.contains("0 to create, 0 to update, 0 to replace, 2 to delete"),
+        "{out}"
+    );
+
+    let out = emu.agentfs(dir.path(), &["plan", "--destroy", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["format_version"], 1);
+    assert_eq!(plan["summary"]["delete"], 2);
+    let changes = plan["changes"].as_array().unwrap();
+    let order: Vec<&str> = changes.iter().map(|c| c["address"].as_str().unwrap()).collect();
+    assert_eq!(order, ["subnet.a", "vpc.main"]);
+    assert!(changes.iter().all(|c| c["action"] == "delete"), "{plan}");
+
+    assert_eq!(
+        std::fs::read(dir.path().join(".agentfs/ux.state.json")).unwrap(),
+        state_before,
+        "plan --destroy changes nothing"
+    );
+    let (code, out) = run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(code, Some(0), "the stack is still there: {out}");
+
+    // No terminal to confirm on: destroy lists what would go, then refuses.
+    let (code, out) = run(&["destroy"]);
+    assert_eq!(code, Some(1), "{out}");
+    let subnet = out.find("- subnet.a  (delete, wave 0)").expect(&out);
+    let vpc = out.find("- vpc.main  (delete, wave 1)").expect(&out);
+    assert!(subnet < vpc && out.contains("--auto-approve"), "{out}");
+    let (code, out) = run(&["destroy", "--auto-approve", "--output", "plain"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.find("- subnet.a").unwrap() < out.find("subnet.a: delete").unwrap(),
+        "{out}"
+    );
+}
