@@ -6,6 +6,7 @@ use std::future::Future;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use crate::apply::schedule::{Signal, SignalScope, Signals};
 use crate::cli::StoreArgs;
 use crate::drift;
 use crate::graph::{Graph, GraphError};
@@ -30,6 +31,8 @@ pub enum CliError {
     Plan(#[from] plan::PlanError),
     #[error(transparent)]
     State(#[from] crate::state::StateError),
+    #[error("interrupted by {0}: the state records everything that finished, and the lock was released")]
+    Interrupted(Signal),
     #[error("{0}")]
     Other(String),
 }
@@ -133,7 +136,9 @@ fn report(source: &SourceFile, diagnostics: &[Diagnostic], json: bool) {
     }
 }
 
-/// Runs `body` holding the stack's lock; the lock is released whatever `body` returns.
+/// Runs `body` holding the stack's lock; the lock is released whatever `body` returns, and
+/// also on Ctrl-C or SIGTERM: outside an apply or destroy run (which finishes its operations in
+/// flight first, see [`crate::apply::schedule`]) `body` is dropped at once.
 pub async fn with_lock<T>(
     store: &Store,
     operation: &str,
@@ -141,11 +146,30 @@ pub async fn with_lock<T>(
 ) -> Result<T, CliError> {
     let info = LockInfo::new(operation);
     store.lock(&info).await?;
-    let result = body.await;
+    let result = interruptible(body).await;
     if let Err(e) = store.unlock(&info.id).await {
         eprintln!("warning: could not release the lock of {}: {e}", store.describe());
     }
     result
+}
+
+/// `body`, or [`CliError::Interrupted`] when a signal arrives while no inner scope handles it.
+async fn interruptible<T>(body: impl Future<Output = Result<T, CliError>>) -> Result<T, CliError> {
+    let scope = SignalScope::enter();
+    let Some(mut signals) = Signals::new() else {
+        return body.await;
+    };
+    let mut body = std::pin::pin!(body);
+    loop {
+        tokio::select! {
+            result = &mut body => return result,
+            signal = signals.recv() => {
+                if scope.is_innermost() {
+                    return Err(CliError::Interrupted(signal));
+                }
+            }
+        }
+    }
 }
 
 /// The S3 client for a state bucket in `region` (or the environment's region).

@@ -266,3 +266,141 @@ async fn plan_destroy_previews_and_destroy_lists_what_goes_in_order() {
         "{out}"
     );
 }
+
+/// `agentfs apply --output json` in `dir`, its stdout read line by line.
+fn spawn_apply(
+    emu: &support::Emulator,
+    dir: &std::path::Path,
+) -> (
+    std::process::Child,
+    std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_agentfs"))
+        .args(["apply", "--auto-approve", "--output", "json"])
+        .current_dir(dir)
+        .envs(emu.env())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    (child, lines)
+}
+
+fn send(child: &std::process::Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Reads events until one for `address` with `event`; returns every line read.
+fn until_event(lines: &mut impl Iterator<Item = std::io::Result<String>>, event: &str, address: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        seen.push(line.clone());
+        let parsed: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        if parsed["event"] == event && parsed["address"] == address {
+            return seen;
+        }
+    }
+    panic!("no `{event}` event for {address} in:\n{}", seen.join("\n"));
+}
+
+fn stderr_of(child: &mut std::process::Child) -> String {
+    let mut text = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut text).unwrap();
+    text
+}
+
+/// SIGTERM (a CI cancel, `docker stop`) is handled like the first Ctrl-C: nothing new starts,
+/// the operation in flight finishes and is recorded, the lock is released; exit 143 (130 for
+/// Ctrl-C), and the next apply converges.
+#[test]
+fn sigterm_and_ctrl_c_during_apply_finish_work_in_flight_release_the_lock_and_exit_143_or_130() {
+    let emu = support::Emulator::start_with(r#"{"delays": {"*": 0.2}, "latency_ms": {"CreateSubnet": 2500}}"#);
+    for (signal, code) in [("TERM", 143), ("INT", 130)] {
+        emu.reset();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("agentfs.toml"), SMALL).unwrap();
+        let (mut child, mut lines) = spawn_apply(&emu, dir.path());
+        until_event(&mut lines, "start", "subnet.a");
+        send(&child, signal);
+        let rest: Vec<String> = lines.map(Result::unwrap).collect();
+        let stderr = stderr_of(&mut child);
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "SIG{signal}:\n{}\n{stderr}", rest.join("\n"));
+        assert!(
+            rest.iter()
+                .any(|l| l.contains(r#""event":"done""#) && l.contains("subnet.a")),
+            "the create in flight finished: {rest:?}"
+        );
+        assert!(stderr.contains(&format!("SIG{signal}")), "{stderr}");
+        assert!(
+            !dir.path().join(".agentfs/ux.lock").exists(),
+            "SIG{signal} left the lock"
+        );
+        let state: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join(".agentfs/ux.state.json")).unwrap()).unwrap();
+        assert_eq!(state["resources"]["subnet.a"]["phase"], "created", "{state}");
+        let out = emu.agentfs(dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+        assert_eq!(out.status.code(), Some(0), "{}", support::text(&out));
+    }
+}
+
+/// A signal before the run (here while STS answers slowly) drops the command at once and
+/// releases the lock.
+#[test]
+fn sigterm_before_any_change_releases_the_lock_and_exits_143() {
+    let emu = support::Emulator::start_with(r#"{"delays": {"*": 0.2}, "latency_ms": {"GetCallerIdentity": 5000}}"#);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("agentfs.toml"), SMALL).unwrap();
+    let (mut child, _lines) = spawn_apply(&emu, dir.path());
+    let lock = dir.path().join(".agentfs/ux.lock");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !lock.exists() {
+        assert!(std::time::Instant::now() < deadline, "apply never took the lock");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let sent = std::time::Instant::now();
+    send(&child, "TERM");
+    let stderr = stderr_of(&mut child);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    assert!(
+        sent.elapsed() < std::time::Duration::from_secs(4),
+        "it did not wait for STS"
+    );
+    assert!(
+        stderr.contains("interrupted by SIGTERM") && stderr.contains("lock was released"),
+        "{stderr}"
+    );
+    assert!(!lock.exists());
+}
+
+/// A process that cannot clean up (SIGKILL, a crash, a power cut) leaves its lock; the next
+/// command on the same host sees that the holder is gone and takes the lock over.
+#[test]
+fn a_lock_left_by_a_killed_process_on_this_host_is_taken_over_with_a_warning() {
+    let emu = support::Emulator::start_with(r#"{"delays": {"*": 0.2}, "latency_ms": {"CreateSubnet": 2500}}"#);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("agentfs.toml"), SMALL).unwrap();
+    let (mut child, mut lines) = spawn_apply(&emu, dir.path());
+    until_event(&mut lines, "start", "subnet.a");
+    send(&child, "KILL");
+    child.wait().unwrap();
+    assert!(dir.path().join(".agentfs/ux.lock").exists(), "SIGKILL leaves the lock");
+    let out = emu.agentfs(dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    let text = support::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("warning: taking over the lock of stack `ux`") && text.contains("no longer running"),
+        "{text}"
+    );
+    assert!(!dir.path().join(".agentfs/ux.lock").exists());
+}

@@ -39,12 +39,13 @@ pub struct Report {
     pub done: usize,
     pub failures: Vec<(Addr, String)>,
     pub skipped: Vec<Addr>,
-    pub interrupted: bool,
+    /// The signal that stopped the run (exit 130 for SIGINT, 143 for SIGTERM).
+    pub interrupted: Option<schedule::Signal>,
 }
 
 impl Report {
     pub fn ok(&self) -> bool {
-        self.failures.is_empty() && !self.interrupted && self.skipped.is_empty()
+        self.failures.is_empty() && self.interrupted.is_none() && self.skipped.is_empty()
     }
 
     fn absorb(&mut self, outcome: schedule::Outcome<EngineError>) {
@@ -52,7 +53,7 @@ impl Report {
         self.failures
             .extend(outcome.failed.into_iter().map(|(a, e)| (a, e.to_string())));
         self.skipped.extend(outcome.skipped);
-        self.interrupted |= outcome.interrupted;
+        self.interrupted = self.interrupted.or(outcome.interrupted);
     }
 }
 

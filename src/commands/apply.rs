@@ -54,7 +54,7 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
             return Ok(ExitCode::SUCCESS);
         }
         if saved.is_none() {
-            confirm(&args.run, "Apply these changes?")?;
+            confirm(&args.run, "Apply these changes?").await?;
         }
         let state = state.unwrap_or_else(|| State::new(&spec.stack.name, &spec.stack.region));
         let options = Options {

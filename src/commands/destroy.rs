@@ -33,7 +33,7 @@ pub async fn destroy(args: DestroyArgs) -> Result<ExitCode, CliError> {
             state.stack,
             state.region
         ));
-        confirm(&args.run, "Destroy them?")?;
+        confirm(&args.run, "Destroy them?").await?;
         let ctx = connect(&state.region.clone(), &state.stack.clone()).await?;
         let options = Options {
             parallelism: args.run.parallelism,

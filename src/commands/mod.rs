@@ -35,6 +35,10 @@ pub fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(code) => code,
+        Err(err @ CliError::Interrupted(signal)) => {
+            eprintln!("{err}");
+            ExitCode::from(signal.exit_code())
+        }
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::from(1)
@@ -71,7 +75,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     }
 }
 
-pub fn confirm(run: &RunArgs, question: &str) -> Result<(), CliError> {
+/// Asks on the terminal; the answer is read on a thread of its own so that Ctrl-C or SIGTERM
+/// at the question still releases the lock.
+pub async fn confirm(run: &RunArgs, question: &str) -> Result<(), CliError> {
     if run.auto_approve {
         return Ok(());
     }
@@ -82,8 +88,13 @@ pub fn confirm(run: &RunArgs, question: &str) -> Result<(), CliError> {
     }
     print!("{question} Only 'yes' is accepted: ");
     let _ = std::io::stdout().flush();
-    let mut answer = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut answer);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        let _ = tx.send(answer);
+    });
+    let answer = rx.await.unwrap_or_default();
     if answer.trim() == "yes" {
         Ok(())
     } else {
@@ -103,8 +114,11 @@ pub fn finish(reporter: &Reporter, report: &Report, what: &str) -> ExitCode {
         let skipped: Vec<String> = report.skipped.iter().map(|a| a.to_string()).collect();
         reporter.message(&format!("not attempted: {}", skipped.join(", ")));
     }
-    if report.interrupted {
-        reporter.message("interrupted: the state records everything that finished; run the command again to continue.");
+    if let Some(signal) = report.interrupted {
+        reporter.message(&format!(
+            "interrupted by {signal}: the state records everything that finished; run the command again to continue."
+        ));
+        return ExitCode::from(signal.exit_code());
     } else {
         reporter.message(&format!(
             "{what} stopped: {} done, {} failed. The state records what finished; run the command again to continue.",
