@@ -258,12 +258,44 @@ fn resolve_stack(stack: Option<&String>) -> Result<String, CliError> {
     }
 }
 
+/// The AWS context of a run, once STS has said whose the credentials are. That first call
+/// tries three times (not the run's ten), so missing credentials or an unreachable endpoint
+/// are reported within a second or two, each in words that say what to do.
 pub async fn connect(region: &str, stack: &str) -> Result<Ctx, CliError> {
     let clients = Clients::load(region).await;
-    let account = Ctx::caller_account(&clients)
+    let few_attempts = aws_sdk_sts::config::Builder::default()
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3));
+    let identity = clients
+        .sts
+        .get_caller_identity()
+        .customize()
+        .config_override(few_attempts)
+        .send()
         .await
-        .map_err(|e| CliError::Other(format!("cannot reach AWS with the configured credentials: {e}")))?;
+        .map_err(crate::resources::aws::api("sts:GetCallerIdentity"));
+    let account = match identity {
+        Ok(out) => out
+            .account()
+            .map(String::from)
+            .ok_or_else(|| CliError::Other("sts:GetCallerIdentity answered without an account".into()))?,
+        Err(e) => return Err(CliError::Other(connect_failure(&e, region))),
+    };
     Ok(Ctx::new(clients, region, &account, stack))
+}
+
+/// What a failed first call means, in a line or two with what to check.
+fn connect_failure(e: &crate::resources::aws::ApiError, region: &str) -> String {
+    match e.code.as_str() {
+        "NoCredentials" => e.message.clone(),
+        "DispatchFailure" | "Timeout" => format!(
+            "cannot reach AWS STS at {} (region {region}): {}\n  help: check the network and any proxy (HTTPS_PROXY), or the endpoint override (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS, a profile's endpoint_url)",
+            crate::resources::aws::endpoint_for("sts", region),
+            e.message
+        ),
+        _ => format!(
+            "AWS did not accept the configured credentials: {e}\n  help: check AWS_PROFILE or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; for an expired SSO session run `aws sso login`"
+        ),
+    }
 }
 
 pub async fn refresh_with(ctx: &Ctx, recorded: &State) -> Result<State, CliError> {

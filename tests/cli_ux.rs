@@ -404,3 +404,101 @@ fn a_lock_left_by_a_killed_process_on_this_host_is_taken_over_with_a_warning() {
     );
     assert!(!dir.path().join(".agentfs/ux.lock").exists());
 }
+
+/// agentfs in `dir` with nothing of the developer's AWS setup: only `env` is set.
+fn agentfs_bare(
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> (Option<i32>, String, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_agentfs"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_REGION", "us-east-1")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        started.elapsed(),
+    )
+}
+
+fn assert_short_and_plain(stderr: &str) {
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() <= 2, "one or two lines, not:\n{stderr}");
+    for raw in ["{", "ProviderAttempt", "ConnectorError", "DispatchFailure"] {
+        assert!(!stderr.contains(raw), "no SDK debug dump (`{raw}`):\n{stderr}");
+    }
+}
+
+#[test]
+fn missing_credentials_say_which_sources_were_tried_and_what_to_set() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("agentfs.toml"), SMALL).unwrap();
+    let (code, stderr, _) = agentfs_bare(dir.path(), &[], &["apply", "--auto-approve"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_short_and_plain(&stderr);
+    for needle in [
+        "no AWS credentials found",
+        "AWS_ACCESS_KEY_ID",
+        "profile `default`",
+        "~/.aws/credentials",
+        "SSO",
+        "web identity",
+        "container",
+        "instance metadata",
+        "help: set AWS_PROFILE",
+        "aws sso login",
+        "AWS_SECRET_ACCESS_KEY",
+    ] {
+        assert!(stderr.contains(needle), "`{needle}` missing:\n{stderr}");
+    }
+    assert!(!dir.path().join(".agentfs/ux.lock").exists(), "the lock was released");
+
+    // A profile that cannot produce credentials is named, with its own reason.
+    std::fs::write(
+        dir.path().join("config"),
+        "[profile team]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Admin\n\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
+    )
+    .unwrap();
+    let config = dir.path().join("config");
+    let env = [("AWS_PROFILE", "team"), ("AWS_CONFIG_FILE", config.to_str().unwrap())];
+    let (code, stderr, _) = agentfs_bare(dir.path(), &env, &["drift"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_short_and_plain(&stderr);
+    assert!(
+        stderr.contains("profile `team`") && stderr.contains("aws sso login --profile team"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unreachable_endpoint_is_named_and_reported_within_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("agentfs.toml"), SMALL).unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://127.0.0.1:{}", closed.local_addr().unwrap().port());
+    drop(closed);
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+    ];
+    let (code, stderr, took) = agentfs_bare(dir.path(), &env, &["apply", "--auto-approve"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_short_and_plain(&stderr);
+    assert!(
+        stderr.contains(&format!("cannot reach AWS STS at {endpoint}")) && stderr.contains("Connection refused"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("AWS_ENDPOINT_URL"), "{stderr}");
+    assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+}
