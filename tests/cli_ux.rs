@@ -340,6 +340,9 @@ fn sigterm_and_ctrl_c_during_apply_finish_work_in_flight_release_the_lock_and_ex
             "the create in flight finished: {rest:?}"
         );
         assert!(stderr.contains(&format!("SIG{signal}")), "{stderr}");
+        let summary: serde_json::Value = serde_json::from_str(rest.last().unwrap()).unwrap();
+        assert_eq!(summary["event"], "summary", "{rest:?}");
+        assert_eq!(summary["interrupted"], format!("SIG{signal}"), "{summary}");
         assert!(
             !dir.path().join(".agentfs/ux.lock").exists(),
             "SIG{signal} left the lock"
@@ -501,4 +504,54 @@ fn an_unreachable_endpoint_is_named_and_reported_within_seconds() {
     );
     assert!(stderr.contains("AWS_ENDPOINT_URL"), "{stderr}");
     assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+}
+
+/// Every line of `--output json` is one JSON object with an RFC 3339 UTC `time`; the stream
+/// ends with one `summary` event.
+fn check_json_stream(stdout: &str) -> Vec<serde_json::Value> {
+    let events: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let shape = regex::Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$").unwrap();
+    let mut last = String::new();
+    for event in &events {
+        let time = event["time"].as_str().unwrap_or_else(|| panic!("no time: {event}"));
+        assert!(shape.is_match(time), "not RFC 3339 UTC: {time}");
+        assert!(time >= last.as_str(), "time goes back: {last} then {time}");
+        last = time.to_string();
+    }
+    let summaries = events.iter().filter(|e| e["event"] == "summary").count();
+    assert_eq!(summaries, 1, "{stdout}");
+    assert_eq!(events.last().unwrap()["event"], "summary", "{stdout}");
+    events
+}
+
+#[test]
+fn json_events_carry_a_timestamp_and_end_with_a_summary() {
+    let emu = support::Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("agentfs.toml"), SMALL).unwrap();
+    let out = emu.agentfs(dir.path(), &["apply", "--auto-approve", "--output", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", support::text(&out));
+    let events = check_json_stream(&String::from_utf8_lossy(&out.stdout));
+    let summary = events.last().unwrap();
+    assert_eq!(summary["command"], "apply");
+    assert_eq!(summary["ok"], true);
+    assert_eq!(summary["done"], 2);
+    assert_eq!(summary["failed"], 0);
+    assert_eq!(summary["skipped"], 0);
+    assert_eq!(summary["interrupted"], serde_json::Value::Null);
+    assert!(summary["seconds"].as_f64().unwrap() > 0.0, "{summary}");
+    assert!(events.iter().any(|e| e["event"] == "outputs" || e["event"] == "done"));
+
+    let out = emu.agentfs(dir.path(), &["apply", "--auto-approve", "--output", "json"]);
+    let events = check_json_stream(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(events.last().unwrap()["done"], 0, "nothing to do");
+
+    let out = emu.agentfs(dir.path(), &["destroy", "--auto-approve", "--output", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", support::text(&out));
+    let events = check_json_stream(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(events.last().unwrap()["command"], "destroy");
+    assert_eq!(events.last().unwrap()["done"], 2);
 }

@@ -18,12 +18,13 @@ use crate::state::{Backend, State};
 pub async fn destroy(args: DestroyArgs) -> Result<ExitCode, CliError> {
     let (store, stack) = state_store(&args.store, args.spec.as_ref()).await?;
     with_lock(&store, "destroy", async {
+        let reporter = Reporter::new(args.run.output);
         let Some(state) = store.load().await? else {
-            println!("Stack `{stack}` has no recorded state: nothing to destroy.");
+            reporter.message(&format!("Stack `{stack}` has no recorded state: nothing to destroy."));
+            reporter.summary("destroy", &crate::apply::Report::default());
             return Ok(ExitCode::SUCCESS);
         };
         let plan = destroy_plan(&state)?;
-        let reporter = Reporter::new(args.run.output);
         if !reporter.is_json() {
             print!("{}", destroy_text(&plan));
         }
@@ -48,7 +49,9 @@ pub async fn destroy(args: DestroyArgs) -> Result<ExitCode, CliError> {
                 left.join(", ")
             ));
         }
-        Ok(finish(&reporter, &report, "Destroy"))
+        let code = finish(&reporter, &report, "Destroy");
+        reporter.summary("destroy", &report);
+        Ok(code)
     })
     .await
 }
