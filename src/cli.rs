@@ -49,7 +49,7 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Delete everything the recorded state holds for a stack; no spec needed.
     #[command(
-        after_help = "With no argument, destroys the stack of ./agentfs.toml or the only stack under .agentfs/.\nNetwork interfaces that AgentCore leaves after a VPC runtime is deleted can block subnets and\nsecurity groups for a long time: destroy waits up to --blocked-wait, then stops cleanly with the\nblocked resources still recorded; run destroy again later to finish."
+        after_help = "With no argument, destroys the stack of ./agentfs.toml or the only stack under .agentfs/.\nLists what it deletes, dependents first, and asks before deleting anything unless --auto-approve;\n`agentfs plan --destroy` shows the same list without changing anything.\nNetwork interfaces that AgentCore leaves after a VPC runtime is deleted can block subnets and\nsecurity groups for a long time: destroy waits up to --blocked-wait, then stops cleanly with the\nblocked resources still recorded; run destroy again later to finish."
     )]
     Destroy(DestroyArgs),
     /// Print the outputs recorded by the last apply.
