@@ -7,9 +7,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success (for `plan --detailed-exitcode`: no changes)
-  1  error: invalid spec, failed AWS call, lock held, ...
-  2  `plan --detailed-exitcode`: changes present";
+  0    success (`plan --detailed-exitcode`: no changes; `drift`: no drift)
+  1    error: invalid spec, failed AWS call, lock held, ...
+  2    changes present (`plan --detailed-exitcode`) or drift found (`drift`)
+  64   usage error: unknown command, flag or value (never 2, which scripts read as changes)
+  130  stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM: operations in flight were finished
+       and recorded, the lock released; run the command again to continue";
 
 /// Declarative provisioning of AI agent stacks on AWS: VPC, S3 Files or EFS file system,
 /// IAM roles and an Amazon Bedrock AgentCore Runtime that mounts the file system.
@@ -29,7 +32,7 @@ pub enum Command {
     Validate(SpecArgs),
     /// Show what apply would do, resource by resource and attribute by attribute.
     #[command(
-        after_help = "With no recorded state the plan is computed offline: every resource is created,\nand values that AWS assigns (ids, ARNs) are shown as \"known after apply\".\n\nExamples:\n  agentfs plan examples/s3files-runtime.toml\n  agentfs plan --json spec.toml | jq .summary\n  agentfs plan --detailed-exitcode spec.toml   # exit 2 when there are changes"
+        after_help = "With no recorded state the plan is computed offline: every resource is created,\nand values that AWS assigns (ids, ARNs) are shown as \"known after apply\".\n\nExamples:\n  agentfs plan examples/s3files-runtime.toml\n  agentfs plan --json spec.toml | jq .summary\n  agentfs plan --detailed-exitcode spec.toml   # exit 2 when there are changes\n  agentfs plan --destroy spec.toml             # what `agentfs destroy` would delete"
     )]
     Plan(PlanArgs),
     /// Print the dependency graph (Graphviz DOT or JSON).
@@ -41,12 +44,12 @@ pub enum Command {
     Schema,
     /// Make the live stack match the spec (or run a plan saved with `plan -o`).
     #[command(
-        after_help = "Shows the plan and asks before changing anything unless --auto-approve.\nState is written to .agentfs/<stack>.state.json after every single resource operation;\nan interrupted apply is completed by running apply again.\n\nExamples:\n  agentfs apply examples/s3files-runtime.toml\n  agentfs plan -o plan.json spec.toml && agentfs apply plan.json\n  agentfs apply --auto-approve --output json spec.toml   # CI"
+        after_help = "Shows the plan and asks before changing anything unless --auto-approve.\nState is written to .agentfs/<stack>.state.json after every single resource operation;\nan interrupted apply is completed by running apply again. Ctrl-C or SIGTERM starts nothing new\nand finishes the operations in flight (a second one abandons them), then exits 130 or 143.\n\nExamples:\n  agentfs apply examples/s3files-runtime.toml\n  agentfs plan -o plan.json spec.toml && agentfs apply plan.json\n  agentfs apply --auto-approve --output json spec.toml   # CI"
     )]
     Apply(ApplyArgs),
     /// Delete everything the recorded state holds for a stack; no spec needed.
     #[command(
-        after_help = "With no argument, destroys the stack of ./agentfs.toml or the only stack under .agentfs/.\nNetwork interfaces that AgentCore leaves after a VPC runtime is deleted can block subnets and\nsecurity groups for a long time: destroy waits up to --blocked-wait, then stops cleanly with the\nblocked resources still recorded; run destroy again later to finish."
+        after_help = "With no argument, destroys the stack of ./agentfs.toml or the only stack under .agentfs/.\nLists what it deletes, dependents first, and asks before deleting anything unless --auto-approve;\n`agentfs plan --destroy` shows the same list without changing anything.\nNetwork interfaces that AgentCore leaves after a VPC runtime is deleted can block subnets and\nsecurity groups for a long time: destroy waits up to --blocked-wait, then stops cleanly with the\nblocked resources still recorded; run destroy again later to finish."
     )]
     Destroy(DestroyArgs),
     /// Print the outputs recorded by the last apply.
@@ -55,11 +58,11 @@ pub enum Command {
     ForceUnlock(ForceUnlockArgs),
     /// Compare the live stack with the spec: exit 0 no drift, 2 drift, 1 error.
     #[command(
-        after_help = "Reads every recorded resource (one batched call per kind where the API allows),\nand reports, attribute by attribute, where AWS no longer matches the spec: resources deleted\nor changed by hand, rules or policies added. Policies compare semantically.\n\nExamples:\n  agentfs drift spec.toml\n  agentfs drift --json spec.toml > drift.json   # CI: fail on exit code 2"
+        after_help = "Exit codes: 0 no drift, 2 drift found, 1 error.\n\nReads every recorded resource (one batched call per kind where the API allows),\nand reports, attribute by attribute, where AWS no longer matches the spec: resources deleted\nor changed by hand, rules or policies added. Policies compare semantically.\n\nExamples:\n  agentfs drift spec.toml\n  agentfs drift --json spec.toml > drift.json   # CI: fail on exit code 2"
     )]
-    Drift(SpecArgs),
+    Drift(StateSpecArgs),
     /// Record what AWS has now in the state, without changing AWS.
-    Refresh(SpecArgs),
+    Refresh(StateSpecArgs),
     /// Inspect and repair recorded state: list, show, pull, push, rm, migrate.
     State(StateArgs),
     /// Rebuild a lost state from the `agentfs:stack` / `agentfs:resource` tags in AWS.
@@ -72,15 +75,45 @@ pub enum Command {
         after_help = "Example:\n  agentfs import agentfs.toml vpc.main vpc-0abc123\nThen `agentfs plan` shows how the resource differs from the spec and apply converges it."
     )]
     Import(ImportArgs),
+    /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
+    #[command(
+        after_help = "Examples:\n  agentfs completions bash > ~/.local/share/bash-completion/completions/agentfs\n  agentfs completions zsh > ~/.zfunc/_agentfs      # with fpath+=~/.zfunc before compinit\n  agentfs completions fish > ~/.config/fish/completions/agentfs.fish"
+    )]
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    /// Bash (bash-completion).
+    Bash,
+    /// Zsh (compsys).
+    Zsh,
+    /// fish.
+    Fish,
+    /// Elvish.
+    Elvish,
+    /// PowerShell.
+    #[value(name = "powershell")]
+    PowerShell,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct RecoverArgs {
+    /// The spec whose resources to look for.
     #[arg(default_value = "agentfs.toml")]
     pub spec: PathBuf,
     /// Replace an existing state.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub backend: BackendArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -91,17 +124,33 @@ pub struct ImportArgs {
     pub address: String,
     /// The AWS id (for a role or bucket: its name).
     pub id: String,
+    #[command(flatten)]
+    pub backend: BackendArg,
+}
+
+/// Where the state of a command with a spec lives, when not where the spec says.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct BackendArg {
+    /// State in S3 (s3://bucket/key) instead of the spec's `[backend]` or .agentfs/.
+    #[arg(long = "backend", value_name = "URL")]
+    pub url: Option<String>,
+}
+
+impl BackendArg {
+    pub fn as_deref(&self) -> Option<&str> {
+        self.url.as_deref()
+    }
 }
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// Operations at once.
+    /// How many AWS operations may run at once.
     #[arg(long, default_value_t = 10)]
     pub parallelism: usize,
     /// Skip the confirmation question.
     #[arg(long)]
     pub auto_approve: bool,
-    /// Progress format.
+    /// Progress format: spinners on a terminal, plain lines, or one JSON event per line.
     #[arg(long, value_enum, default_value = "auto")]
     pub output: crate::apply::progress::OutputMode,
 }
@@ -111,9 +160,8 @@ pub struct ApplyArgs {
     /// A spec file, or a plan saved with `agentfs plan -o FILE`.
     #[arg(default_value = "agentfs.toml")]
     pub input: PathBuf,
-    /// State in S3 instead of the spec's `[backend]` (s3://bucket/key).
-    #[arg(long, value_name = "URL")]
-    pub backend: Option<String>,
+    #[command(flatten)]
+    pub backend: BackendArg,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -122,10 +170,10 @@ pub struct ApplyArgs {
 #[derive(Debug, clap::Args)]
 pub struct StoreArgs {
     /// The stack, when there are several under .agentfs/.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub stack: Option<String>,
     /// State in S3 (s3://bucket/key) instead of .agentfs/ or the spec's `[backend]`.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", global = true)]
     pub backend: Option<String>,
 }
 
@@ -145,21 +193,31 @@ pub enum StateCommand {
     /// Every recorded resource with its id and phase.
     List,
     /// One recorded resource as JSON.
-    Show { address: String },
+    Show {
+        /// The resource's address, e.g. `vpc.main` (see `agentfs state list`).
+        address: String,
+    },
     /// The whole state as JSON on stdout.
     Pull,
     /// Replace the stored state with FILE; refused for another lineage or an older serial unless --force.
     Push {
+        /// A state file, e.g. one saved with `agentfs state pull > FILE`.
         file: PathBuf,
+        /// Push even when FILE is of another lineage or has an older serial than the stored state.
         #[arg(long)]
         force: bool,
     },
     /// Forget a resource without deleting it in AWS.
-    Rm { address: String },
+    Rm {
+        /// The resource's address, e.g. `vpc.main` (see `agentfs state list`).
+        address: String,
+    },
     /// Copy the state to S3 (s3://bucket/key); then add `[backend.s3]` to the spec.
     Migrate {
+        /// Where to copy the state: s3://bucket/key.
         #[arg(long, value_name = "URL")]
         to: String,
+        /// Replace a state already stored at the target.
         #[arg(long)]
         force: bool,
     },
@@ -184,6 +242,7 @@ pub struct OutputArgs {
     pub name: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
+    /// Print the outputs as a JSON object (`{"name": {"value": ..., "sensitive": ...}}`).
     #[arg(long)]
     pub json: bool,
 }
@@ -210,10 +269,21 @@ pub struct SpecArgs {
     pub json: bool,
 }
 
+/// A spec and where its state lives (drift, refresh).
+#[derive(Debug, clap::Args)]
+pub struct StateSpecArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    #[command(flatten)]
+    pub backend: BackendArg,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
     #[command(flatten)]
     pub spec: SpecArgs,
+    #[command(flatten)]
+    pub backend: BackendArg,
     /// Exit 2 when the plan has changes, 0 when it has none.
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -226,11 +296,16 @@ pub struct PlanArgs {
     /// Plan against the recorded state only, without reading the live stack.
     #[arg(long)]
     pub no_refresh: bool,
+    /// Preview `agentfs destroy`: every recorded resource as a delete, dependents first (no AWS call).
+    #[arg(long, conflicts_with = "out")]
+    pub destroy: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum GraphFormat {
+    /// Graphviz DOT, for `dot -Tsvg`.
     Dot,
+    /// Nodes and edges as JSON.
     Json,
 }
 
@@ -239,6 +314,7 @@ pub struct GraphArgs {
     /// The spec file.
     #[arg(default_value = "agentfs.toml")]
     pub spec: PathBuf,
+    /// Output format.
     #[arg(long, value_enum, default_value = "dot")]
     pub format: GraphFormat,
 }

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use crate::apply::schedule::{Signal, SignalScope, Signals};
 use crate::cli::StoreArgs;
 use crate::drift;
 use crate::graph::{Graph, GraphError};
@@ -30,6 +31,8 @@ pub enum CliError {
     Plan(#[from] plan::PlanError),
     #[error(transparent)]
     State(#[from] crate::state::StateError),
+    #[error("interrupted by {0}: the state records everything that finished, and the lock was released")]
+    Interrupted(Signal),
     #[error("{0}")]
     Other(String),
 }
@@ -133,7 +136,9 @@ fn report(source: &SourceFile, diagnostics: &[Diagnostic], json: bool) {
     }
 }
 
-/// Runs `body` holding the stack's lock; the lock is released whatever `body` returns.
+/// Runs `body` holding the stack's lock; the lock is released whatever `body` returns, and
+/// also on Ctrl-C or SIGTERM: outside an apply or destroy run (which finishes its operations in
+/// flight first, see [`crate::apply::schedule`]) `body` is dropped at once.
 pub async fn with_lock<T>(
     store: &Store,
     operation: &str,
@@ -141,11 +146,30 @@ pub async fn with_lock<T>(
 ) -> Result<T, CliError> {
     let info = LockInfo::new(operation);
     store.lock(&info).await?;
-    let result = body.await;
+    let result = interruptible(body).await;
     if let Err(e) = store.unlock(&info.id).await {
         eprintln!("warning: could not release the lock of {}: {e}", store.describe());
     }
     result
+}
+
+/// `body`, or [`CliError::Interrupted`] when a signal arrives while no inner scope handles it.
+async fn interruptible<T>(body: impl Future<Output = Result<T, CliError>>) -> Result<T, CliError> {
+    let scope = SignalScope::enter();
+    let Some(mut signals) = Signals::new() else {
+        return body.await;
+    };
+    let mut body = std::pin::pin!(body);
+    loop {
+        tokio::select! {
+            result = &mut body => return result,
+            signal = signals.recv() => {
+                if scope.is_innermost() {
+                    return Err(CliError::Interrupted(signal));
+                }
+            }
+        }
+    }
 }
 
 /// The S3 client for a state bucket in `region` (or the environment's region).
@@ -234,12 +258,44 @@ fn resolve_stack(stack: Option<&String>) -> Result<String, CliError> {
     }
 }
 
+/// The AWS context of a run, once STS has said whose the credentials are. That first call
+/// tries three times (not the run's ten), so missing credentials or an unreachable endpoint
+/// are reported within a second or two, each in words that say what to do.
 pub async fn connect(region: &str, stack: &str) -> Result<Ctx, CliError> {
     let clients = Clients::load(region).await;
-    let account = Ctx::caller_account(&clients)
+    let few_attempts = aws_sdk_sts::config::Builder::default()
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3));
+    let identity = clients
+        .sts
+        .get_caller_identity()
+        .customize()
+        .config_override(few_attempts)
+        .send()
         .await
-        .map_err(|e| CliError::Other(format!("cannot reach AWS with the configured credentials: {e}")))?;
+        .map_err(crate::resources::aws::api("sts:GetCallerIdentity"));
+    let account = match identity {
+        Ok(out) => out
+            .account()
+            .map(String::from)
+            .ok_or_else(|| CliError::Other("sts:GetCallerIdentity answered without an account".into()))?,
+        Err(e) => return Err(CliError::Other(connect_failure(&e, region))),
+    };
     Ok(Ctx::new(clients, region, &account, stack))
+}
+
+/// What a failed first call means, in a line or two with what to check.
+fn connect_failure(e: &crate::resources::aws::ApiError, region: &str) -> String {
+    match e.code.as_str() {
+        "NoCredentials" => e.message.clone(),
+        "DispatchFailure" | "Timeout" => format!(
+            "cannot reach AWS STS at {} (region {region}): {}\n  help: check the network and any proxy (HTTPS_PROXY), or the endpoint override (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS, a profile's endpoint_url)",
+            crate::resources::aws::endpoint_for("sts", region),
+            e.message
+        ),
+        _ => format!(
+            "AWS did not accept the configured credentials: {e}\n  help: check AWS_PROFILE or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; for an expired SSO session run `aws sso login`"
+        ),
+    }
 }
 
 pub async fn refresh_with(ctx: &Ctx, recorded: &State) -> Result<State, CliError> {
@@ -250,8 +306,12 @@ pub async fn refresh_with(ctx: &Ctx, recorded: &State) -> Result<State, CliError
 }
 
 /// The recorded state refreshed from AWS, with the account known (for `plan`).
-pub async fn plan_state(spec: &crate::spec::Spec, refresh: bool) -> Result<(Option<State>, plan::Context), CliError> {
-    let store = open_store(None, spec.backend.as_ref(), &spec.stack.name, &spec.stack.region).await?;
+pub async fn plan_state(
+    spec: &crate::spec::Spec,
+    backend: Option<&str>,
+    refresh: bool,
+) -> Result<(Option<State>, plan::Context), CliError> {
+    let store = open_store(backend, spec.backend.as_ref(), &spec.stack.name, &spec.stack.region).await?;
     let Some(recorded) = store.load().await? else {
         return Ok((None, plan::Context::default()));
     };

@@ -63,12 +63,13 @@ pub struct Report {
     pub done: usize,
     pub failures: Vec<(Subject, String)>,
     pub skipped: Vec<Op>,
-    pub interrupted: bool,
+    /// The signal that stopped the run (exit 130 for SIGINT, 143 for SIGTERM).
+    pub interrupted: Option<schedule::Signal>,
 }
 
 impl Report {
     pub fn ok(&self) -> bool {
-        self.failures.is_empty() && !self.interrupted && self.skipped.is_empty()
+        self.failures.is_empty() && self.interrupted.is_none() && self.skipped.is_empty()
     }
 
     fn absorb(&mut self, outcome: schedule::Outcome<Op, EngineError>) {
@@ -80,7 +81,7 @@ impl Report {
                 .map(|(op, e)| (Subject::Operation(op), e.to_string())),
         );
         self.skipped.extend(outcome.skipped);
-        self.interrupted |= outcome.interrupted;
+        self.interrupted = self.interrupted.or(outcome.interrupted);
     }
 }
 

@@ -1,10 +1,11 @@
 //! Progress of an apply or destroy: spinners on a terminal, one line per event in a log,
-//! or one JSON object per line for CI.
+//! or one JSON object per line for CI. Every JSON event has `time` (RFC 3339, UTC, in
+//! milliseconds); the stream ends with one `summary` event.
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -28,6 +29,8 @@ pub struct Reporter {
     bars: Mutex<HashMap<Addr, ProgressBar>>,
     last_phase: Mutex<HashMap<Addr, String>>,
     started: Mutex<HashMap<Addr, Instant>>,
+    /// When the reporter was made, for the summary's duration.
+    created: Instant,
 }
 
 impl Reporter {
@@ -45,6 +48,7 @@ impl Reporter {
             bars: Mutex::new(HashMap::new()),
             last_phase: Mutex::new(HashMap::new()),
             started: Mutex::new(HashMap::new()),
+            created: Instant::now(),
         }
     }
 
@@ -52,9 +56,32 @@ impl Reporter {
         self.mode == OutputMode::Json
     }
 
-    fn emit(&self, event: serde_json::Value) {
+    /// Writes one JSON event (an object) with its `time`.
+    pub fn emit(&self, mut event: serde_json::Value) {
+        if let Some(fields) = event.as_object_mut() {
+            fields.insert("time".into(), json!(timestamp(SystemTime::now())));
+        }
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{event}");
+    }
+
+    /// The closing event of a run (JSON only; text output ends with its own messages):
+    /// `{"event": "summary", "command", "ok", "done", "failed", "skipped", "interrupted", "seconds"}`.
+    pub fn summary(&self, command: &str, report: &super::Report) {
+        if self.mode != OutputMode::Json {
+            return;
+        }
+        let seconds = self.created.elapsed().as_secs_f64();
+        self.emit(json!({
+            "event": "summary",
+            "command": command,
+            "ok": report.ok(),
+            "done": report.done,
+            "failed": report.failures.len(),
+            "skipped": report.skipped.len(),
+            "interrupted": report.interrupted,
+            "seconds": (seconds * 10.0).round() / 10.0,
+        }));
     }
 
     fn line(&self, text: &str) {
@@ -152,6 +179,16 @@ impl Reporter {
     }
 }
 
+/// `time` as RFC 3339 in UTC with milliseconds: `2025-06-01T12:34:56.789Z`.
+pub fn timestamp(time: SystemTime) -> String {
+    use aws_sdk_s3::primitives::{DateTime, DateTimeFormat};
+    let since_epoch = time.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let seconds = DateTime::from_secs(since_epoch.as_secs() as i64)
+        .fmt(DateTimeFormat::DateTime)
+        .unwrap_or_default();
+    format!("{}.{:03}Z", seconds.trim_end_matches('Z'), since_epoch.subsec_millis())
+}
+
 /// Progress of one resource, handed to its waiters.
 pub struct ResourceProgress<'a> {
     pub reporter: &'a Reporter,
@@ -161,5 +198,17 @@ pub struct ResourceProgress<'a> {
 impl Progress for ResourceProgress<'_> {
     fn phase(&self, text: &str) {
         self.reporter.phase(self.addr, text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_with_milliseconds() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_748_781_296_007);
+        assert_eq!(timestamp(at), "2025-06-01T12:34:56.007Z");
+        assert_eq!(timestamp(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
     }
 }

@@ -1,9 +1,10 @@
 //! Runs one operation per node of a DAG: each starts as soon as everything it waits for
-//! has finished, at most `parallelism` at once. Ctrl-C stops new work and lets work in
-//! flight finish (so it is recorded); a second Ctrl-C gives up on it.
+//! has finished, at most `parallelism` at once. Ctrl-C (SIGINT) or SIGTERM stops new work and
+//! lets work in flight finish (so it is recorded); a second signal gives up on it.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
@@ -24,7 +25,123 @@ pub struct Outcome<N, E> {
     pub failed: Vec<(N, E)>,
     /// Never started: waiting on a failure, or stopped by a failure or Ctrl-C.
     pub skipped: Vec<N>,
-    pub interrupted: bool,
+    /// The signal that stopped new work, if one did.
+    pub interrupted: Option<Signal>,
+}
+
+/// A signal that asks agentfs to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Signal {
+    /// Ctrl-C.
+    #[serde(rename = "SIGINT")]
+    Interrupt,
+    /// `kill`, a CI runner's cancel, a container stop.
+    #[serde(rename = "SIGTERM")]
+    Terminate,
+}
+
+impl Signal {
+    /// The conventional exit status of a process stopped by this signal: 128 + its number.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Signal::Interrupt => 130,
+            Signal::Terminate => 143,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+        }
+    }
+}
+
+impl std::fmt::Display for Signal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Signal::Interrupt => f.write_str("Ctrl-C (SIGINT)"),
+            Signal::Terminate => f.write_str("SIGTERM"),
+        }
+    }
+}
+
+/// SIGINT and SIGTERM as they arrive from creation on. Once created, neither ends the
+/// process by itself any more: whoever listens decides.
+pub struct Signals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// `None` when the handlers cannot be installed (then signals keep their default action).
+    pub fn new() -> Option<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Some(Signals {
+                interrupt: signal(SignalKind::interrupt()).ok()?,
+                terminate: signal(SignalKind::terminate()).ok()?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Some(Signals {})
+        }
+    }
+
+    /// The next signal.
+    pub async fn recv(&mut self) -> Signal {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => Signal::Interrupt,
+                _ = self.terminate.recv() => Signal::Terminate,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            Signal::Interrupt
+        }
+    }
+}
+
+async fn next_signal(signals: &mut Option<Signals>) -> Signal {
+    match signals {
+        Some(signals) => signals.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// How many signal scopes are open in this process.
+static DEPTH: AtomicUsize = AtomicUsize::new(0);
+
+/// A stretch of work that handles SIGINT and SIGTERM itself. Scopes nest (a lock held around
+/// a [`run`]); every listener hears each signal, and only the innermost open scope acts on it,
+/// so a [`run`] finishes its work in flight while the lock around it waits.
+pub struct SignalScope {
+    depth: usize,
+}
+
+impl SignalScope {
+    pub fn enter() -> SignalScope {
+        SignalScope {
+            depth: DEPTH.fetch_add(1, Ordering::SeqCst) + 1,
+        }
+    }
+
+    pub fn is_innermost(&self) -> bool {
+        DEPTH.load(Ordering::SeqCst) == self.depth
+    }
+}
+
+impl Drop for SignalScope {
+    fn drop(&mut self) {
+        DEPTH.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Runs `op` on every node of `graph`, each once everything it depends on has succeeded.
@@ -52,12 +169,13 @@ where
         done: Vec::new(),
         failed: Vec::new(),
         skipped: Vec::new(),
-        interrupted: false,
+        interrupted: None,
     };
     let mut started: HashSet<N> = HashSet::new();
     let mut in_flight = FuturesUnordered::new();
     let mut stop = false;
-    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+    let _scope = SignalScope::enter();
+    let mut signals = Signals::new();
 
     loop {
         while !stop && in_flight.len() < parallelism {
@@ -87,15 +205,14 @@ where
                     }
                 }
             },
-            _ = &mut ctrl_c => {
-                if outcome.interrupted {
-                    eprintln!("Abandoning operations in flight; the next run resumes them from the recorded intent.");
+            signal = next_signal(&mut signals) => {
+                if outcome.interrupted.is_some() {
+                    eprintln!("{signal} again: abandoning operations in flight; the next run resumes them from the recorded intent.");
                     break;
                 }
-                outcome.interrupted = true;
+                outcome.interrupted = Some(signal);
                 stop = true;
-                eprintln!("\nInterrupted: finishing the {} operation(s) in flight so they are recorded. Ctrl-C again to abandon them.", in_flight.len());
-                ctrl_c = Box::pin(tokio::signal::ctrl_c());
+                eprintln!("\n{signal}: starting nothing new, finishing the {} operation(s) in flight so they are recorded. A second Ctrl-C or SIGTERM abandons them.", in_flight.len());
             },
         }
     }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use super::output::print_outputs;
 use super::{confirm, finish};
 use crate::apply::progress::Reporter;
-use crate::apply::{Engine, Options};
+use crate::apply::{Engine, Options, Report};
 use crate::cli::ApplyArgs;
 use crate::pipeline::{CliError, compile_source, connect, open_store, refresh_with, with_lock};
 use crate::plan::{self, Plan};
@@ -51,10 +51,11 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
         }
         if !plan.summary.has_changes() {
             reporter.message("Nothing to do.");
+            reporter.summary("apply", &Report::default());
             return Ok(ExitCode::SUCCESS);
         }
         if saved.is_none() {
-            confirm(&args.run, "Apply these changes?")?;
+            confirm(&args.run, "Apply these changes?").await?;
         }
         let state = state.unwrap_or_else(|| State::new(&spec.stack.name, &spec.stack.region));
         let options = Options {
@@ -77,11 +78,12 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
                         )
                     })
                     .collect();
-                println!("{}", serde_json::json!({"event": "outputs", "outputs": outputs}));
+                reporter.emit(serde_json::json!({"event": "outputs", "outputs": outputs}));
             } else {
                 print_outputs(&state, None, false);
             }
         }
+        reporter.summary("apply", &report);
         Ok(code)
     })
     .await

@@ -1,41 +1,40 @@
 //! `agentfs destroy`: delete what the state records, dependents first; needs no spec.
+//! [`destroy_plan`] is also `agentfs plan --destroy`: the same list, changing nothing.
 
+use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use super::{confirm, finish};
 use crate::apply::progress::Reporter;
 use crate::apply::{Engine, Options};
 use crate::cli::DestroyArgs;
+use crate::graph::Graph;
 use crate::pipeline::{CliError, connect, state_store, with_lock};
-use crate::state::Backend;
+use crate::plan::{Action, PLAN_FORMAT_VERSION, Plan, PlanError, ResourceChange, StateRef, Summary};
+use crate::spec::Addr;
+use crate::state::{Backend, State};
 
 pub async fn destroy(args: DestroyArgs) -> Result<ExitCode, CliError> {
     let (store, stack) = state_store(&args.store, args.spec.as_ref()).await?;
     with_lock(&store, "destroy", async {
+        let reporter = Reporter::new(args.run.output);
         let Some(state) = store.load().await? else {
-            println!("Stack `{stack}` has no recorded state: nothing to destroy.");
+            reporter.message(&format!("Stack `{stack}` has no recorded state: nothing to destroy."));
+            reporter.summary("destroy", &crate::apply::Report::default());
             return Ok(ExitCode::SUCCESS);
         };
-        let protected: Vec<String> = state
-            .resources
-            .iter()
-            .filter(|(_, r)| r.prevent_destroy)
-            .map(|(a, _)| a.to_string())
-            .collect();
-        if !protected.is_empty() {
-            return Err(CliError::Other(format!(
-                "refusing to destroy: lifecycle.prevent_destroy is set on {}",
-                protected.join(", ")
-            )));
+        let plan = destroy_plan(&state)?;
+        if !reporter.is_json() {
+            print!("{}", destroy_text(&plan));
         }
-        let reporter = Reporter::new(args.run.output);
         reporter.message(&format!(
             "Destroying {} resource(s) of stack `{}` in {}.",
             state.resources.len(),
             state.stack,
             state.region
         ));
-        confirm(&args.run, "Destroy them?")?;
+        confirm(&args.run, "Destroy them?").await?;
         let ctx = connect(&state.region.clone(), &state.stack.clone()).await?;
         let options = Options {
             parallelism: args.run.parallelism,
@@ -50,7 +49,101 @@ pub async fn destroy(args: DestroyArgs) -> Result<ExitCode, CliError> {
                 left.join(", ")
             ));
         }
-        Ok(finish(&reporter, &report, "Destroy"))
+        let code = finish(&reporter, &report, "Destroy");
+        reporter.summary("destroy", &report);
+        Ok(code)
     })
     .await
+}
+
+/// What destroy deletes: every recorded resource, dependents first, as a plan (format 1) whose
+/// every action is `delete`. `wave` is the depth from the end: wave 0 has no recorded
+/// dependents and goes first. Refused when a resource has `lifecycle.prevent_destroy`.
+pub fn destroy_plan(state: &State) -> Result<Plan, CliError> {
+    if let Some((addr, _)) = state.resources.iter().find(|(_, r)| r.prevent_destroy) {
+        return Err(PlanError::PreventDestroy {
+            addr: addr.clone(),
+            action: "delete",
+            because: " (the whole stack is being destroyed)".into(),
+        }
+        .into());
+    }
+    let nodes = state.resources.iter().map(|(addr, r)| {
+        let deps = r
+            .deps
+            .iter()
+            .filter(|d| state.resources.contains_key(*d))
+            .cloned()
+            .collect();
+        (addr.clone(), deps)
+    });
+    let order: Vec<Addr> = match Graph::new(nodes) {
+        Ok(graph) => graph.destroy_order().cloned().collect(),
+        // A recorded cycle cannot come from a spec; keep the state's order rather than fail.
+        Err(_) => state.resources.keys().rev().cloned().collect(),
+    };
+    let mut waves: HashMap<&Addr, usize> = HashMap::new();
+    for addr in &order {
+        let wave = state
+            .resources
+            .iter()
+            .filter(|(_, r)| r.deps.contains(addr))
+            .filter_map(|(dependent, _)| waves.get(dependent).map(|w| w + 1))
+            .max()
+            .unwrap_or(0);
+        waves.insert(addr, wave);
+    }
+    let changes: Vec<ResourceChange> = order
+        .iter()
+        .map(|addr| ResourceChange {
+            address: addr.clone(),
+            kind: addr.kind,
+            group: addr.kind.group(),
+            action: Action::Delete,
+            wave: waves[addr],
+            reasons: Vec::new(),
+            depends_on: state.resources[addr].deps.clone(),
+            attributes: Vec::new(),
+        })
+        .collect();
+    Ok(Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        stack: state.stack.clone(),
+        region: state.region.clone(),
+        prior_state: Some(StateRef {
+            lineage: state.lineage.clone(),
+            serial: state.serial,
+        }),
+        summary: Summary {
+            delete: changes.len(),
+            ..Summary::default()
+        },
+        changes,
+        outputs: Vec::new(),
+        spec_source: None,
+    })
+}
+
+/// A destroy plan as a person reads it: the addresses in the order they go.
+pub fn destroy_text(plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Destroy plan for stack `{}` in {}:", plan.stack, plan.region);
+    if plan.changes.is_empty() {
+        let _ = writeln!(out, "\nNothing is recorded: nothing to delete.");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "Deleted dependents first; each goes once everything that depends on it is gone (\"wave\" = depth from the end).\n"
+    );
+    for change in &plan.changes {
+        let _ = writeln!(out, "  - {}  (delete, wave {})", change.address, change.wave);
+    }
+    let s = plan.summary;
+    let _ = writeln!(
+        out,
+        "\nPlan: {} to create, {} to update, {} to replace, {} to delete, {} unchanged.",
+        s.create, s.update, s.replace, s.delete, s.no_op
+    );
+    out
 }

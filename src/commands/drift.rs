@@ -2,17 +2,23 @@
 
 use std::process::ExitCode;
 
-use crate::cli::SpecArgs;
+use crate::cli::StateSpecArgs;
 use crate::drift;
 use crate::pipeline::{CliError, compile, connect, open_store};
 use crate::plan;
 use crate::state::Backend;
 use crate::state::State;
 
-pub async fn drift(args: SpecArgs) -> Result<ExitCode, CliError> {
-    let compiled = compile(&args.spec, args.json)?;
+pub async fn drift(args: StateSpecArgs) -> Result<ExitCode, CliError> {
+    let compiled = compile(&args.spec.spec, args.spec.json)?;
     let spec = &compiled.spec;
-    let store = open_store(None, spec.backend.as_ref(), &spec.stack.name, &spec.stack.region).await?;
+    let store = open_store(
+        args.backend.as_deref(),
+        spec.backend.as_ref(),
+        &spec.stack.name,
+        &spec.stack.region,
+    )
+    .await?;
     let recorded = store
         .load()
         .await?
@@ -27,7 +33,7 @@ pub async fn drift(args: SpecArgs) -> Result<ExitCode, CliError> {
     };
     let plan = plan::compute(spec, &compiled.graph, Some(&refreshed), &context)?;
     let report = drift::report(&plan, &recorded, &live);
-    if args.json {
+    if args.spec.json {
         println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
         print!("{}", drift::text(&report));

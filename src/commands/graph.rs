@@ -1,8 +1,9 @@
-//! `agentfs graph`: the dependency graph as DOT or JSON; `agentfs schema`: the spec's JSON Schema.
+//! `agentfs graph`: the dependency graph as DOT or JSON; `agentfs schema`: the spec's JSON Schema;
+//! `agentfs completions SHELL`: shell completions generated from the clap definitions.
 
 use std::process::ExitCode;
 
-use crate::cli::{GraphArgs, GraphFormat};
+use crate::cli::{Cli, CompletionsArgs, GraphArgs, GraphFormat, Shell};
 use crate::pipeline::{CliError, compile, print_json};
 
 pub fn run(args: GraphArgs) -> Result<ExitCode, CliError> {
@@ -17,5 +18,19 @@ pub fn run(args: GraphArgs) -> Result<ExitCode, CliError> {
 /// `agentfs schema`.
 pub fn schema() -> Result<ExitCode, CliError> {
     print_json(&crate::spec::json_schema());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `agentfs completions SHELL`.
+pub fn completions(args: CompletionsArgs) -> Result<ExitCode, CliError> {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let shell = match args.shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+        Shell::Elvish => clap_complete::Shell::Elvish,
+        Shell::PowerShell => clap_complete::Shell::PowerShell,
+    };
+    clap_complete::generate(shell, &mut command, "agentfs", &mut std::io::stdout());
     Ok(ExitCode::SUCCESS)
 }

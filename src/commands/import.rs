@@ -11,7 +11,13 @@ pub async fn import(args: ImportArgs) -> Result<ExitCode, CliError> {
     let compiled = compile(&args.spec, false)?;
     let spec = &compiled.spec;
     let addr: crate::spec::Addr = args.address.parse().map_err(|e| CliError::Other(format!("{e}")))?;
-    let store = open_store(None, spec.backend.as_ref(), &spec.stack.name, &spec.stack.region).await?;
+    let store = open_store(
+        args.backend.as_deref(),
+        spec.backend.as_ref(),
+        &spec.stack.name,
+        &spec.stack.region,
+    )
+    .await?;
     with_lock(&store, "import", async {
         let mut state = store
             .load()

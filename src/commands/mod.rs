@@ -24,14 +24,35 @@ use crate::apply::progress::Reporter;
 use crate::cli::{Cli, Command, RunArgs};
 use crate::pipeline::{CliError, runtime};
 
+/// Exit status of a command line clap refuses (BSD `EX_USAGE`); never 2, which scripts read
+/// as "changes present" from `plan --detailed-exitcode` and `drift`.
+pub const EXIT_USAGE: u8 = 64;
+
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     match run(cli) {
         Ok(code) => code,
+        Err(err @ CliError::Interrupted(signal)) => {
+            eprintln!("{err}");
+            ExitCode::from(signal.exit_code())
+        }
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// `--help` and `--version` print to stdout and succeed; every other parse error is a usage error.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let _ = err.print();
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => ExitCode::SUCCESS,
+        _ => ExitCode::from(EXIT_USAGE),
     }
 }
 
@@ -41,6 +62,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Plan(args) => plan::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Schema => graph::schema(),
+        Command::Completions(args) => graph::completions(args),
         Command::Apply(args) => runtime()?.block_on(apply::apply(args)),
         Command::Destroy(args) => runtime()?.block_on(destroy::destroy(args)),
         Command::Output(args) => runtime()?.block_on(output::output(args)),
@@ -53,7 +75,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     }
 }
 
-pub fn confirm(run: &RunArgs, question: &str) -> Result<(), CliError> {
+/// Asks on the terminal; the answer is read on a thread of its own so that Ctrl-C or SIGTERM
+/// at the question still releases the lock.
+pub async fn confirm(run: &RunArgs, question: &str) -> Result<(), CliError> {
     if run.auto_approve {
         return Ok(());
     }
@@ -64,8 +88,13 @@ pub fn confirm(run: &RunArgs, question: &str) -> Result<(), CliError> {
     }
     print!("{question} Only 'yes' is accepted: ");
     let _ = std::io::stdout().flush();
-    let mut answer = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut answer);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        let _ = tx.send(answer);
+    });
+    let answer = rx.await.unwrap_or_default();
     if answer.trim() == "yes" {
         Ok(())
     } else {
@@ -85,8 +114,11 @@ pub fn finish(reporter: &Reporter, report: &Report, what: &str) -> ExitCode {
         let skipped: Vec<String> = report.skipped.iter().map(|a| a.to_string()).collect();
         reporter.message(&format!("not attempted: {}", skipped.join(", ")));
     }
-    if report.interrupted {
-        reporter.message("interrupted: the state records everything that finished; run the command again to continue.");
+    if let Some(signal) = report.interrupted {
+        reporter.message(&format!(
+            "interrupted by {signal}: the state records everything that finished; run the command again to continue."
+        ));
+        return ExitCode::from(signal.exit_code());
     } else {
         reporter.message(&format!(
             "{what} stopped: {} done, {} failed. The state records what finished; run the command again to continue.",

@@ -2,13 +2,19 @@
 
 use std::process::ExitCode;
 
+use super::destroy::{destroy_plan, destroy_text};
 use crate::cli::PlanArgs;
-use crate::pipeline::{CliError, compile, plan_state, print_json, runtime};
+use crate::pipeline::{CliError, compile, open_store, plan_state, print_json, runtime};
 use crate::plan::{self, Plan};
+use crate::state::{Backend, State};
 
 pub fn run(args: PlanArgs) -> Result<ExitCode, CliError> {
     let compiled = compile(&args.spec.spec, args.spec.json)?;
-    let (state, context) = runtime()?.block_on(plan_state(&compiled.spec, !args.no_refresh))?;
+    if args.destroy {
+        return plan_destroy(&compiled.spec, &args);
+    }
+    let (state, context) =
+        runtime()?.block_on(plan_state(&compiled.spec, args.backend.as_deref(), !args.no_refresh))?;
     let mut plan = plan::compute(&compiled.spec, &compiled.graph, state.as_ref(), &context)?;
     if args.out.is_some() {
         plan.spec_source = Some(plan::SpecSource {
@@ -19,6 +25,37 @@ pub fn run(args: PlanArgs) -> Result<ExitCode, CliError> {
     emit_plan(&plan, &args)?;
     let changes = plan.summary.has_changes();
     Ok(if args.detailed_exitcode && changes {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `plan --destroy`: what `agentfs destroy` would delete, from the recorded state alone.
+fn plan_destroy(spec: &crate::spec::Spec, args: &PlanArgs) -> Result<ExitCode, CliError> {
+    let recorded = runtime()?.block_on(async {
+        let store = open_store(
+            args.backend.as_deref(),
+            spec.backend.as_ref(),
+            &spec.stack.name,
+            &spec.stack.region,
+        )
+        .await?;
+        Ok::<_, CliError>(store.load().await?)
+    })?;
+    let plan = match &recorded {
+        Some(state) => destroy_plan(state)?,
+        None => Plan {
+            prior_state: None,
+            ..destroy_plan(&State::new(&spec.stack.name, &spec.stack.region))?
+        },
+    };
+    if args.spec.json {
+        print_json(&serde_json::to_value(&plan).unwrap_or_default());
+    } else {
+        print!("{}", destroy_text(&plan));
+    }
+    Ok(if args.detailed_exitcode && plan.summary.has_changes() {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS

@@ -9,7 +9,13 @@ use crate::state::Backend;
 pub async fn recover(args: RecoverArgs) -> Result<ExitCode, CliError> {
     let compiled = compile(&args.spec, false)?;
     let spec = &compiled.spec;
-    let store = open_store(None, spec.backend.as_ref(), &spec.stack.name, &spec.stack.region).await?;
+    let store = open_store(
+        args.backend.as_deref(),
+        spec.backend.as_ref(),
+        &spec.stack.name,
+        &spec.stack.region,
+    )
+    .await?;
     with_lock(&store, "recover", async {
         if let Some(existing) = store.load().await?
             && !args.force

@@ -2,15 +2,21 @@
 
 use std::process::ExitCode;
 
-use crate::cli::SpecArgs;
+use crate::cli::StateSpecArgs;
 use crate::drift;
 use crate::pipeline::{CliError, compile, connect, open_store, with_lock};
 use crate::state::Backend;
 
-pub async fn refresh(args: SpecArgs) -> Result<ExitCode, CliError> {
-    let compiled = compile(&args.spec, args.json)?;
+pub async fn refresh(args: StateSpecArgs) -> Result<ExitCode, CliError> {
+    let compiled = compile(&args.spec.spec, args.spec.json)?;
     let spec = &compiled.spec;
-    let store = open_store(None, spec.backend.as_ref(), &spec.stack.name, &spec.stack.region).await?;
+    let store = open_store(
+        args.backend.as_deref(),
+        spec.backend.as_ref(),
+        &spec.stack.name,
+        &spec.stack.region,
+    )
+    .await?;
     with_lock(&store, "refresh", async {
         let Some(recorded) = store.load().await? else {
             println!("Stack `{}` has no recorded state: nothing to refresh.", spec.stack.name);

@@ -219,15 +219,99 @@ where
                 let message = e.message().map(String::from).unwrap_or_else(|| e.to_string());
                 (code, message)
             }
-            SdkError::TimeoutError(_) => ("Timeout".into(), "the request timed out".into()),
-            SdkError::DispatchFailure(d) => ("DispatchFailure".into(), format!("{d:?}")),
-            other => (
-                "Unknown".into(),
-                aws_sdk_ec2::error::DisplayErrorContext(other).to_string(),
-            ),
+            other => transport_error(other),
         };
         ApiError::new(operation, &code, message)
     }
+}
+
+/// The code and one-line message of an SDK error that is not AWS's answer: no credentials
+/// (`NoCredentials`, with what was tried and what to set), a request that never reached its
+/// endpoint (`DispatchFailure`, with the root cause), a timeout.
+pub fn transport_error<E, R>(err: &SdkError<E, R>) -> (String, String)
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    // SdkError's own source is the error inside it (a connector error, a timeout ...).
+    let inner = std::error::Error::source(err);
+    if let Some(credentials) = inner.and_then(find_source::<aws_credential_types::provider::error::CredentialsError>) {
+        return ("NoCredentials".into(), credentials_help(credentials));
+    }
+    match err {
+        SdkError::TimeoutError(_) => ("Timeout".into(), "the request timed out".into()),
+        SdkError::DispatchFailure(d) => {
+            let what = if d.is_timeout() {
+                "timed out connecting"
+            } else if d.is_io() {
+                "could not connect"
+            } else if d.is_user() {
+                "could not build the request"
+            } else {
+                "could not send the request"
+            };
+            (
+                "DispatchFailure".into(),
+                format!("{what}: {}", inner.map_or_else(|| err.to_string(), root_cause)),
+            )
+        }
+        other => ("Unknown".into(), inner.map_or_else(|| other.to_string(), root_cause)),
+    }
+}
+
+fn find_source<'a, T: std::error::Error + 'static>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a T> {
+    let mut at = Some(err);
+    while let Some(e) = at {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        at = e.source();
+    }
+    None
+}
+
+/// The innermost error's message: "Connection refused (os error 111)", "dns error: ...".
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut at = err;
+    while let Some(next) = at.source() {
+        at = next;
+    }
+    at.to_string()
+}
+
+/// The endpoint the SDK calls for `service` (`sts`, `s3`), for messages: an override from
+/// the environment (`AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`), else the Region's own.
+pub fn endpoint_for(service: &str, region: &str) -> String {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let ignore = var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let specific = format!("AWS_ENDPOINT_URL_{}", service.to_ascii_uppercase());
+    let configured = (!ignore).then(|| var(&specific).or_else(|| var("AWS_ENDPOINT_URL")));
+    configured
+        .flatten()
+        .unwrap_or_else(|| format!("https://{service}.{region}.amazonaws.com"))
+}
+
+/// What the default credential chain tried, and what to set.
+fn credentials_help(err: &aws_credential_types::provider::error::CredentialsError) -> String {
+    use aws_credential_types::provider::error::CredentialsError;
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let named = var("AWS_PROFILE");
+    let profile = named.clone().unwrap_or_else(|| "default".into());
+    let sso_login = format!("aws sso login --profile {}", named.as_deref().unwrap_or("NAME"));
+    let config = var("AWS_CONFIG_FILE").unwrap_or_else(|| "~/.aws/config".into());
+    let credentials = var("AWS_SHARED_CREDENTIALS_FILE").unwrap_or_else(|| "~/.aws/credentials".into());
+    let what = match err {
+        CredentialsError::CredentialsNotLoaded(_) => format!(
+            "no AWS credentials found; tried: the environment (AWS_ACCESS_KEY_ID), profile `{profile}` in {config} and {credentials} (keys, SSO, assume role), web identity (AWS_WEB_IDENTITY_TOKEN_FILE), ECS container and EC2 instance metadata"
+        ),
+        other => format!(
+            "could not load AWS credentials (profile `{profile}`): {}",
+            root_cause(other)
+        ),
+    };
+    format!(
+        "{what}\n  help: set AWS_PROFILE to a configured profile (for SSO run `{sso_login}` first), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+    )
 }
 
 /// What one poll of a waiter saw.

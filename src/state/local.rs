@@ -1,5 +1,6 @@
 //! Local state: `.agentfs/<stack>.state.json` (mode 0600), written by temp file + fsync +
-//! rename, and `.agentfs/<stack>.lock` created exclusively as the lock.
+//! rename, and `.agentfs/<stack>.lock` created exclusively as the lock. A lock whose holder
+//! ran on this host and is no longer running is taken over with a warning.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -101,27 +102,17 @@ impl Backend for LocalBackend {
 
     async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
         self.ensure_dir()?;
-        match create_private(&self.lock_path, true) {
-            Ok(mut file) => {
-                let bytes = serde_json::to_vec_pretty(info).unwrap_or_default();
-                file.write_all(&bytes)
-                    .and_then(|_| file.sync_all())
-                    .map_err(self.io(&self.lock_path))
+        match self.try_lock(info) {
+            Err(StateError::Locked { info: holder, .. }) if holder_is_gone(&holder) => {
+                if self.take_over(&holder)? {
+                    eprintln!(
+                        "warning: taking over the lock of stack `{}`: it was {holder}, and that process is no longer running on this host",
+                        self.stack
+                    );
+                }
+                self.try_lock(info)
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let holder = self.current_lock().await?.unwrap_or_else(|| LockInfo {
-                    id: "unknown".into(),
-                    holder: "unknown (lock file unreadable)".into(),
-                    pid: 0,
-                    created: 0,
-                    operation: "unknown".into(),
-                });
-                Err(StateError::Locked {
-                    stack: self.stack.clone(),
-                    info: holder,
-                })
-            }
-            Err(e) => Err(self.io(&self.lock_path)(e)),
+            other => other,
         }
     }
 
@@ -135,17 +126,81 @@ impl Backend for LocalBackend {
     }
 
     async fn current_lock(&self) -> Result<Option<LockInfo>, StateError> {
-        match fs::read_to_string(&self.lock_path) {
-            Ok(text) => Ok(serde_json::from_str(&text).ok().or(Some(LockInfo {
-                id: "unknown".into(),
-                holder: "unknown (lock file unreadable)".into(),
-                pid: 0,
-                created: 0,
-                operation: "unknown".into(),
-            }))),
+        self.read_lock(&self.lock_path)
+    }
+}
+
+/// A lock file that cannot be read or parsed: shown as such, never taken over.
+fn unreadable_lock() -> LockInfo {
+    LockInfo {
+        id: "unknown".into(),
+        holder: "unknown (lock file unreadable)".into(),
+        pid: 0,
+        created: 0,
+        operation: "unknown".into(),
+    }
+}
+
+impl LocalBackend {
+    fn read_lock(&self, path: &Path) -> Result<Option<LockInfo>, StateError> {
+        match fs::read_to_string(path) {
+            Ok(text) => Ok(Some(serde_json::from_str(&text).unwrap_or_else(|_| unreadable_lock()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.io(path)(e)),
+        }
+    }
+
+    /// Creates the lock file, or names who holds it.
+    fn try_lock(&self, info: &LockInfo) -> Result<(), StateError> {
+        match create_private(&self.lock_path, true) {
+            Ok(mut file) => {
+                let bytes = serde_json::to_vec_pretty(info).unwrap_or_default();
+                file.write_all(&bytes)
+                    .and_then(|_| file.sync_all())
+                    .map_err(self.io(&self.lock_path))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(StateError::Locked {
+                stack: self.stack.clone(),
+                info: self.read_lock(&self.lock_path)?.unwrap_or_else(unreadable_lock),
+            }),
             Err(e) => Err(self.io(&self.lock_path)(e)),
         }
+    }
+
+    /// Removes the lock of `dead` if it is still the one in place. The lock file is first
+    /// renamed aside (atomic: of two processes taking over, one gets it); when what was moved
+    /// turns out to be a newer lock, it is put back. Returns whether `dead`'s lock was removed.
+    fn take_over(&self, dead: &LockInfo) -> Result<bool, StateError> {
+        let aside = self
+            .lock_path
+            .with_extension(format!("lock.stale{}", std::process::id()));
+        match fs::rename(&self.lock_path, &aside) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(self.io(&self.lock_path)(e)),
+        }
+        let moved = self.read_lock(&aside)?;
+        if moved.as_ref() != Some(dead) {
+            // Someone took the lock in between: give it back (fails only if a third did too).
+            let _ = fs::hard_link(&aside, &self.lock_path);
+        }
+        fs::remove_file(&aside).map_err(self.io(&aside))?;
+        Ok(moved.as_ref() == Some(dead))
+    }
+}
+
+/// Whether the process that holds `lock` ran on this host and is gone. Only answers yes when
+/// it can tell: same host name, a real pid, and `/proc` to look in.
+pub fn holder_is_gone(lock: &LockInfo) -> bool {
+    let host = hostname::get().map(|h| h.to_string_lossy().into_owned()).ok();
+    let same_host = lock.holder.rsplit_once('@').map(|(_, h)| h) == host.as_deref();
+    if !same_host || lock.pid == 0 || lock.pid == std::process::id() || !Path::new("/proc/self").exists() {
+        return false;
+    }
+    match fs::read_to_string(format!("/proc/{}/stat", lock.pid)) {
+        // `pid (comm) state ...`: a zombie has exited and only waits for its parent to reap it.
+        Ok(stat) => stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('Z')),
+        Err(_) => !Path::new(&format!("/proc/{}", lock.pid)).exists(),
     }
 }
 
@@ -190,6 +245,65 @@ mod tests {
         assert!(matches!(backend.unlock("wrong").await, Err(StateError::NoSuchLock(_))));
         backend.unlock(&first.id).await.unwrap();
         backend.lock(&LockInfo::new("apply")).await.unwrap();
+    }
+
+    fn lock_of(pid: u32, host: &str) -> LockInfo {
+        LockInfo {
+            pid,
+            holder: format!("someone@{host}"),
+            ..LockInfo::new("apply")
+        }
+    }
+
+    fn this_host() -> String {
+        hostname::get().unwrap().to_string_lossy().into_owned()
+    }
+
+    /// The pid of a process that has exited and been reaped.
+    fn dead_pid() -> u32 {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    }
+
+    #[tokio::test]
+    async fn a_lock_whose_holder_died_on_this_host_is_taken_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path(), "s");
+        let stale = lock_of(dead_pid(), &this_host());
+        assert!(holder_is_gone(&stale));
+        fs::write(dir.path().join("s.lock"), serde_json::to_vec(&stale).unwrap()).unwrap();
+        let mine = LockInfo::new("apply");
+        backend.lock(&mine).await.unwrap();
+        assert_eq!(backend.current_lock().await.unwrap(), Some(mine.clone()));
+        let names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["s.lock"], "nothing is left aside");
+        backend.unlock(&mine.id).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_lock_held_by_a_live_process_or_another_host_is_not_taken_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path(), "s");
+        let mut sleeper = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let live = lock_of(sleeper.id(), &this_host());
+        let elsewhere = lock_of(dead_pid(), "another-host.example");
+        let unreadable = lock_of(0, &this_host());
+        for held in [&live, &elsewhere, &unreadable] {
+            assert!(!holder_is_gone(held), "{held}");
+            fs::write(dir.path().join("s.lock"), serde_json::to_vec(held).unwrap()).unwrap();
+            match backend.lock(&LockInfo::new("apply")).await {
+                Err(StateError::Locked { info, .. }) => assert_eq!(&info, held),
+                other => panic!("{held}: {other:?}"),
+            }
+        }
+        let _ = sleeper.kill();
+        let _ = sleeper.wait();
+        assert!(holder_is_gone(&live), "once it has exited");
     }
 
     #[tokio::test]

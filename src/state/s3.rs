@@ -55,6 +55,26 @@ impl S3Backend {
         }
     }
 
+    /// AWS's answer; or, for a request that got none, why (no credentials, with what to set;
+    /// the endpoint that could not be reached).
+    fn sdk_error<E, R>(&self, operation: &'static str, err: aws_sdk_s3::error::SdkError<E, R>) -> StateError
+    where
+        E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        let e = crate::resources::aws::api(operation)(err);
+        let message = match e.code.as_str() {
+            "NoCredentials" => e.message,
+            "DispatchFailure" | "Timeout" => {
+                let region = self.client.config().region().map_or("us-east-1", |r| r.as_ref());
+                let endpoint = crate::resources::aws::endpoint_for("s3", region);
+                format!("cannot reach S3 at {endpoint}: {}", e.message)
+            }
+            code => format!("{code}: {}", e.message),
+        };
+        self.remote(operation, message)
+    }
+
     fn set_etag(&self, etag: Option<String>) {
         if let Ok(mut slot) = self.etag.lock() {
             *slot = etag;
@@ -81,7 +101,7 @@ impl S3Backend {
                 Ok(Some((bytes.to_vec(), etag)))
             }
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
-            Err(e) => Err(self.remote("s3:GetObject", aws_sdk_s3::error::DisplayErrorContext(e))),
+            Err(e) => Err(self.sdk_error("s3:GetObject", e)),
         }
     }
 }
@@ -137,7 +157,7 @@ impl Backend for S3Backend {
                     attempt += 1;
                     tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
                 }
-                Err(e) => return Err(self.remote("s3:PutObject", aws_sdk_s3::error::DisplayErrorContext(e))),
+                Err(e) => return Err(self.sdk_error("s3:PutObject", e)),
             }
         }
     }
@@ -159,7 +179,7 @@ impl Backend for S3Backend {
             }
             Err(e) if status(&e) == Some(412) => Err(StateError::Conflict { path: self.describe() }),
             Err(e) if status(&e) == Some(404) => Ok(()),
-            Err(e) => Err(self.remote("s3:DeleteObject", aws_sdk_s3::error::DisplayErrorContext(e))),
+            Err(e) => Err(self.sdk_error("s3:DeleteObject", e)),
         }
     }
 
@@ -193,7 +213,7 @@ impl Backend for S3Backend {
                     attempt += 1;
                     tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
                 }
-                Err(e) => return Err(self.remote("s3:PutObject", aws_sdk_s3::error::DisplayErrorContext(e))),
+                Err(e) => return Err(self.sdk_error("s3:PutObject", e)),
             }
         }
     }
@@ -218,7 +238,7 @@ impl Backend for S3Backend {
         match delete.send().await {
             Ok(_) => Ok(()),
             Err(e) if status(&e) == Some(412) => Err(StateError::NoSuchLock(id.to_string())),
-            Err(e) => Err(self.remote("s3:DeleteObject", aws_sdk_s3::error::DisplayErrorContext(e))),
+            Err(e) => Err(self.sdk_error("s3:DeleteObject", e)),
         }
     }
 
