@@ -133,10 +133,12 @@ def _install_nat_gateways() -> None:
 # ---- VPC endpoints --------------------------------------------------------------------------
 
 def _install_vpc_endpoints() -> None:
+    from moto.ec2.exceptions import InvalidRouteError
     from moto.ec2.models import EC2Backend
 
     original_create = EC2Backend.create_vpc_endpoint
     original_delete = EC2Backend.delete_vpc_endpoints
+    original_modify = EC2Backend.modify_vpc_endpoint
 
     def create_vpc_endpoint(self: Any, *args: Any, **kwargs: Any) -> Any:
         token = kwargs.get("client_token")
@@ -167,8 +169,27 @@ def _install_vpc_endpoints() -> None:
 
             scheduler.schedule(CONFIG.delay("vpc_endpoint_delete"), gone)
 
+    def modify_vpc_endpoint(self: Any, vpc_id: str, *args: Any, **kwargs: Any) -> None:
+        # moto changes the endpoint's table list but not the tables' routes: a gateway endpoint
+        # has a route to its prefix list in each of its tables, as when it was created.
+        endpoint = self.describe_vpc_endpoints(vpc_end_point_ids=[vpc_id])[0]
+        before = list(endpoint.route_table_ids or [])
+        original_modify(self, vpc_id, *args, **kwargs)
+        prefix_list = endpoint.destination_prefix_list_id
+        if not prefix_list:
+            return
+        after = list(endpoint.route_table_ids or [])
+        for table_id in (t for t in after if t not in before):
+            self.create_route(table_id, None, gateway_id=endpoint.id, destination_prefix_list_id=prefix_list)
+        for table_id in (t for t in before if t not in after):
+            try:
+                self.delete_route(table_id, prefix_list)
+            except InvalidRouteError:
+                pass  # made before this fix, or deleted by hand
+
     EC2Backend.create_vpc_endpoint = create_vpc_endpoint
     EC2Backend.delete_vpc_endpoints = delete_vpc_endpoints
+    EC2Backend.modify_vpc_endpoint = modify_vpc_endpoint
 
 
 # ---- refused deletes ------------------------------------------------------------------------

@@ -109,7 +109,7 @@ def efs_inventory(backend: Any) -> dict[str, list[dict[str, Any]]]:
     return {
         "file_systems": [{"id": f.file_system_id, "tags": getattr(f, "tags", None)}
                          for f in backend.file_systems_by_id.values()],
-        "mount_targets": [{"id": m.id, "file_system_id": m.file_system_id, "subnet_id": m.subnet_id}
+        "mount_targets": [{"id": m.mount_target_id, "file_system_id": m.file_system_id, "subnet_id": m.subnet_id}
                           for m in backend.mount_targets_by_id.values()],
         "access_points": [{"id": a.access_point_id, "file_system_id": a.file_system_id}
                           for a in backend.access_points.values()],

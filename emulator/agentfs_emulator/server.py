@@ -21,7 +21,7 @@ ENV_CONFIG = "AGENTFS_EMULATOR_CONFIG"
 
 
 def install_extensions() -> None:
-    from . import agentcore, consistency, ec2_realism, errors, model_hooks
+    from . import agentcore, consistency, ec2_realism, efs_fixes, errors, model_hooks
     from .s3files import register
 
     errors.install()
@@ -29,6 +29,7 @@ def install_extensions() -> None:
     register.install()
     agentcore.install()
     ec2_realism.install()
+    efs_fixes.install()
     consistency.install()
 
 

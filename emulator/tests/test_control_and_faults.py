@@ -103,6 +103,16 @@ def test_inventory_lists_tagged_roles(emu, iam):
     assert [(r["name"], r["tags"]) for r in roles] == [("tagged", {"agentfs:stack": "s"})]
 
 
+def test_inventory_lists_efs_mount_targets(emu, ec2):
+    efs = emu.client("efs")
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
+    fs = efs.create_file_system(CreationToken="inventory")["FileSystemId"]
+    target = efs.create_mount_target(FileSystemId=fs, SubnetId=subnet)["MountTargetId"]
+    listed = emu.inventory()["123456789012"]["us-east-1"]["efs"]["mount_targets"]
+    assert listed == [{"id": target, "file_system_id": fs, "subnet_id": subnet}]
+
+
 def test_hold_after_mutating_calls(emu, ec2):
     """The N-th mutating call takes effect but its answer is held, and so is every later call;
     re-setting the knob releases them: later calls are answered 503 without being executed."""

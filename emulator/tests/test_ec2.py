@@ -112,3 +112,36 @@ def test_vpc_endpoint_lifecycle_and_client_token(emu, ec2):
         ec2.delete_vpc(VpcId=vpc)
     ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint["VpcEndpointId"]])
     wait_for(lambda: ec2.describe_vpc_endpoints()["VpcEndpoints"], lambda e: e == [])
+
+
+def test_vpc_endpoint_route_tables_changed_in_place(emu, ec2):
+    """ModifyVpcEndpoint adds the prefix-list route to added tables and removes it from removed
+    ones, so the endpoint can still be deleted afterwards."""
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    first, second = (ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"] for _ in range(2))
+    endpoint = ec2.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.s3",
+                                       VpcEndpointType="Gateway", RouteTableIds=[first])["VpcEndpoint"]
+    endpoint_id = endpoint["VpcEndpointId"]
+
+    def targets() -> dict[str, list[str]]:
+        tables = ec2.describe_route_tables(RouteTableIds=[first, second])["RouteTables"]
+        return {t["RouteTableId"]: sorted(r.get("GatewayId", "") for r in t["Routes"]) for t in tables}
+
+    ec2.modify_vpc_endpoint(VpcEndpointId=endpoint_id, AddRouteTableIds=[second])
+    assert targets() == {first: ["local", endpoint_id], second: ["local", endpoint_id]}
+    ec2.modify_vpc_endpoint(VpcEndpointId=endpoint_id, RemoveRouteTableIds=[first])
+    assert targets() == {first: ["local"], second: ["local", endpoint_id]}
+    ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint_id])
+    wait_for(lambda: ec2.describe_vpc_endpoints()["VpcEndpoints"], lambda e: e == [])
+    assert targets() == {first: ["local"], second: ["local"]}
+
+
+def test_efs_update_file_system(emu):
+    efs = emu.client("efs")
+    fs = efs.create_file_system(CreationToken="update", ThroughputMode="elastic")["FileSystemId"]
+    out = efs.update_file_system(FileSystemId=fs, ThroughputMode="bursting")
+    assert out["ThroughputMode"] == "bursting"
+    assert efs.describe_file_systems(FileSystemId=fs)["FileSystems"][0]["ThroughputMode"] == "bursting"
+    with pytest.raises(ClientError) as err:
+        efs.update_file_system(FileSystemId="fs-0123456789abcdef0", ThroughputMode="bursting")
+    assert error_code(err) == "FileSystemNotFound"

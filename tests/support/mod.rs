@@ -8,7 +8,10 @@
 //! ```
 //! The emulator is stopped (by process id) when the `Emulator` is dropped. Only std and
 //! serde_json are used: the control endpoints are spoken to over raw HTTP/1.1.
+//! [`contract`] is the resource contract every kind is run through (`tests/contract.rs`).
 #![allow(dead_code)]
+
+pub mod contract;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

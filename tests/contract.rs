@@ -1,0 +1,705 @@
+//! The resource contract, run for every kind (see `tests/support/contract.rs` for what is
+//! checked). Each kind has one [`Case`] below: the prerequisites it needs, its spec and its
+//! mutations with the outcome the engine must choose. A kind without a case fails the test.
+//!
+//! `AGENTFS_CONTRACT_KINDS=vpc,route` runs only those kinds' cases.
+//!
+//! One test drives every case: the SDK reads its endpoint from the process environment, which
+//! parallel tests in one binary would share.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use agentfs::spec::model::*;
+use agentfs::spec::{Kind, ResourceSpec};
+use serde_json::{Value, json};
+use support::contract::{self, Case, Check, KnownViolation, Mutation, Need, Outcome, trust};
+
+fn team(name: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([("team".to_string(), name.to_string())])
+}
+
+/// A tag change: every kind that carries tags updates them in place.
+fn retag() -> Mutation {
+    Mutation {
+        what: "a tag changed and one added",
+        set: |_| json!({"tags": {"team": "platform", "cost": "agents"}}),
+        expect: Outcome::InPlace,
+    }
+}
+
+fn rule(protocol: &str, port: i32, cidrs: &[&str], from_self: bool, description: Option<&str>) -> SecurityGroupRule {
+    SecurityGroupRule {
+        protocol: protocol.into(),
+        from_port: port,
+        to_port: port,
+        cidr_blocks: cidrs.iter().map(|c| c.to_string()).collect(),
+        source_security_group: None,
+        from_self,
+        description: description.map(String::from),
+    }
+}
+
+fn posix_user(id: i64) -> Value {
+    json!({"uid": id, "gid": id})
+}
+
+/// Why the attribute checks fail for kinds whose create answers more than they declare.
+fn undeclared(why: &'static str) -> KnownViolation {
+    KnownViolation {
+        check: Check::NoUndeclaredAttributes,
+        why,
+    }
+}
+
+fn cases() -> Vec<Case> {
+    use Need::*;
+    vec![
+        Case {
+            kind: Kind::Vpc,
+            needs: &[],
+            spec: |_| {
+                ResourceSpec::Vpc(VpcSpec {
+                    cidr_block: "10.70.0.0/16".into(),
+                    enable_dns_support: true,
+                    enable_dns_hostnames: false,
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                Mutation {
+                    what: "DNS hostnames on, and a tag",
+                    set: |_| json!({"enable_dns_hostnames": true, "tags": team("platform")}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another CIDR block",
+                    set: |_| json!({"cidr_block": "10.71.0.0/16"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::Subnet,
+            needs: &[Vpc],
+            spec: |w| {
+                ResourceSpec::Subnet(SubnetSpec {
+                    vpc: w.id(Vpc),
+                    cidr_block: "10.60.9.0/24".into(),
+                    az_index: Some(2),
+                    availability_zone: None,
+                    map_public_ip_on_launch: false,
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                Mutation {
+                    what: "public IPs on launch, and a tag",
+                    set: |_| json!({"map_public_ip_on_launch": true, "tags": team("platform")}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another CIDR block",
+                    set: |_| json!({"cidr_block": "10.60.10.0/24"}),
+                    expect: Outcome::Replace,
+                },
+                Mutation {
+                    what: "another availability zone",
+                    set: |_| json!({"az_index": 0}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::InternetGateway,
+            needs: &[SpareVpc, Vpc],
+            spec: |w| {
+                ResourceSpec::InternetGateway(InternetGatewaySpec {
+                    vpc: w.id(SpareVpc),
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "another VPC",
+                    set: |w| json!({"vpc": w.id(Vpc)}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::ElasticIp,
+            needs: &[],
+            spec: |_| ResourceSpec::ElasticIp(ElasticIpSpec { tags: team("contract") }),
+            mutations: vec![retag()],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::NatGateway,
+            needs: &[InternetGateway, SubnetA, SubnetB, ElasticIp],
+            spec: |w| {
+                ResourceSpec::NatGateway(NatGatewaySpec {
+                    subnet: w.id(SubnetA),
+                    elastic_ip: w.id(ElasticIp),
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "another subnet",
+                    set: |w| json!({"subnet": w.id(SubnetB)}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![undeclared(
+                "create answers `arn` and `public_ip`, which ATTRIBUTES (only `id`) does not declare \
+                 (src/resources/nat_gateway.rs `created`)",
+            )],
+        },
+        Case {
+            kind: Kind::RouteTable,
+            needs: &[Vpc, SpareVpc],
+            spec: |w| {
+                ResourceSpec::RouteTable(RouteTableSpec {
+                    vpc: w.id(Vpc),
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "another VPC",
+                    set: |w| json!({"vpc": w.id(SpareVpc)}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![undeclared(
+                "create answers `arn`, which ATTRIBUTES (only `id`) does not declare \
+                 (src/resources/route_table.rs `created`)",
+            )],
+        },
+        Case {
+            kind: Kind::Route,
+            needs: &[RouteTable, InternetGateway, NatGateway],
+            spec: |w| {
+                ResourceSpec::Route(RouteSpec {
+                    route_table: w.id(RouteTable),
+                    destination_cidr_block: "0.0.0.0/0".into(),
+                    internet_gateway: Some(w.id(InternetGateway)),
+                    nat_gateway: None,
+                })
+            },
+            mutations: vec![
+                Mutation {
+                    what: "through the NAT gateway instead",
+                    set: |w| json!({"internet_gateway": null, "nat_gateway": w.id(NatGateway)}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another destination",
+                    set: |_| json!({"destination_cidr_block": "192.168.0.0/16"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![undeclared(
+                "create and update answer `route_table`, `destination_cidr_block` and `gateway_id` or \
+                 `nat_gateway_id`, which ATTRIBUTES (only `id`) does not declare (src/resources/route.rs `created`)",
+            )],
+        },
+        Case {
+            kind: Kind::RouteTableAssociation,
+            needs: &[RouteTable, SpareRouteTable, SubnetA, SubnetB],
+            spec: |w| {
+                ResourceSpec::RouteTableAssociation(RouteTableAssociationSpec {
+                    route_table: w.id(RouteTable),
+                    subnet: w.id(SubnetA),
+                })
+            },
+            // Both fields force replacement: there is nothing to change in place.
+            mutations: vec![
+                Mutation {
+                    what: "another subnet",
+                    set: |w| json!({"subnet": w.id(SubnetB)}),
+                    expect: Outcome::Replace,
+                },
+                Mutation {
+                    what: "another route table",
+                    set: |w| json!({"route_table": w.id(SpareRouteTable)}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![undeclared(
+                "create answers `route_table` and `subnet`, which ATTRIBUTES (only `id`) does not declare \
+                 (src/resources/route_table_association.rs `created`)",
+            )],
+        },
+        Case {
+            kind: Kind::SecurityGroup,
+            needs: &[Vpc],
+            spec: |w| {
+                ResourceSpec::SecurityGroup(SecurityGroupSpec {
+                    vpc: w.id(Vpc),
+                    name: None,
+                    description: "contract group".into(),
+                    ingress: vec![rule("tcp", 443, &["10.0.0.0/8"], false, Some("https inside"))],
+                    egress: None,
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                Mutation {
+                    what: "NFS from itself added, egress limited to HTTPS",
+                    set: |_| {
+                        json!({
+                            "ingress": [
+                                rule("tcp", 443, &["10.0.0.0/8"], false, Some("https inside")),
+                                rule("tcp", 2049, &[], true, None),
+                            ],
+                            "egress": [rule("tcp", 443, &["0.0.0.0/0"], false, None)],
+                        })
+                    },
+                    expect: Outcome::InPlace,
+                },
+                retag(),
+                Mutation {
+                    what: "another description",
+                    set: |_| json!({"description": "another description"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::VpcEndpoint,
+            needs: &[Vpc, RouteTable, SpareRouteTable],
+            spec: |w| {
+                ResourceSpec::VpcEndpoint(VpcEndpointSpec {
+                    vpc: w.id(Vpc),
+                    service: "s3".into(),
+                    endpoint_type: "Gateway".into(),
+                    route_tables: vec![w.id(RouteTable)],
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                Mutation {
+                    what: "on a second route table, and a tag",
+                    set: |w| json!({"route_tables": [w.id(RouteTable), w.id(SpareRouteTable)], "tags": team("platform")}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another service",
+                    set: |_| json!({"service": "dynamodb"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![undeclared(
+                "create and update answer `arn`, which ATTRIBUTES (`id`, `service_name`) does not declare \
+                 (src/resources/vpc_endpoint.rs `created`)",
+            )],
+        },
+        Case {
+            kind: Kind::IamRole,
+            needs: &[],
+            spec: |_| {
+                ResourceSpec::IamRole(IamRoleSpec {
+                    name: "agentfs-contract-case".into(),
+                    description: Some("contract case role".into()),
+                    assume_role_policy: trust("bedrock-agentcore.amazonaws.com"),
+                    inline_policies: BTreeMap::from([(
+                        "ecr".to_string(),
+                        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                            "Action": "ecr:BatchGetImage", "Resource": "*"}]}),
+                    )]),
+                    managed_policy_arns: Vec::new(),
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                Mutation {
+                    what: "another inline policy, description and trust",
+                    set: |_| {
+                        json!({
+                            "description": "changed in place",
+                            "assume_role_policy": trust("ec2.amazonaws.com"),
+                            "inline_policies": {"logs": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                                "Action": ["logs:PutLogEvents", "logs:CreateLogStream"], "Resource": "*"}]}},
+                        })
+                    },
+                    expect: Outcome::InPlace,
+                },
+                retag(),
+                Mutation {
+                    what: "another name",
+                    set: |_| json!({"name": "agentfs-contract-renamed"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::S3Bucket,
+            needs: &[],
+            spec: |w| {
+                ResourceSpec::S3Bucket(S3BucketSpec {
+                    name: format!("agentfs-contract-case-{}", w.account()),
+                    versioning: false,
+                    encryption: "AES256".into(),
+                    force_destroy: false,
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                Mutation {
+                    what: "versioning on, and a tag",
+                    set: |_| json!({"versioning": true, "tags": team("platform")}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "force_destroy on",
+                    set: |_| json!({"force_destroy": true}),
+                    expect: Outcome::LocalOnly,
+                },
+                Mutation {
+                    what: "another name",
+                    set: |w| json!({"name": format!("agentfs-contract-renamed-{}", w.account())}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::S3FilesFileSystem,
+            // The world's bucket: another prefix, so another file system.
+            needs: &[Bucket, S3FilesRole, RuntimeRole],
+            spec: |w| {
+                ResourceSpec::S3FilesFileSystem(S3FilesFileSystemSpec {
+                    bucket: w.attr(Bucket, "arn"),
+                    role: w.attr(S3FilesRole, "arn"),
+                    prefix: Some("contract/".into()),
+                    kms_key_id: None,
+                    accept_bucket_warning: true,
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "another prefix",
+                    set: |_| json!({"prefix": "other/"}),
+                    expect: Outcome::Replace,
+                },
+                Mutation {
+                    what: "another role",
+                    set: |w| json!({"role": w.attr(RuntimeRole, "arn")}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::S3FilesMountTarget,
+            needs: &[S3FilesFileSystem, SubnetA, SubnetB, SecurityGroup, SpareSecurityGroup],
+            spec: |w| {
+                ResourceSpec::S3FilesMountTarget(S3FilesMountTargetSpec {
+                    file_system: w.id(S3FilesFileSystem),
+                    subnet: w.id(SubnetA),
+                    security_groups: vec![w.id(SecurityGroup)],
+                })
+            },
+            mutations: vec![
+                Mutation {
+                    what: "another security group",
+                    set: |w| json!({"security_groups": [w.id(SpareSecurityGroup)]}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another subnet",
+                    set: |w| json!({"subnet": w.id(SubnetB)}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![
+                KnownViolation {
+                    check: Check::DeclaredAttributesPresent,
+                    why: "ATTRIBUTES declares `availability_zone`, but create and update answer \
+                          `availability_zone_id` instead (src/resources/s3files_mount_target.rs `created`): \
+                          `${s3files_mount_target.x.availability_zone}` passes validation and is never set",
+                },
+                undeclared(
+                    "create and update answer `availability_zone_id`, `network_interface_id` and `vpc_id`, \
+                     which ATTRIBUTES (`id`, `availability_zone`, `ip_address`) does not declare",
+                ),
+            ],
+        },
+        Case {
+            kind: Kind::S3FilesAccessPoint,
+            needs: &[S3FilesFileSystem],
+            spec: |w| {
+                ResourceSpec::S3FilesAccessPoint(S3FilesAccessPointSpec {
+                    file_system: w.id(S3FilesFileSystem),
+                    posix_user: Some(PosixUser {
+                        uid: 1000,
+                        gid: 1000,
+                        secondary_gids: Vec::new(),
+                    }),
+                    root_directory: Some(RootDirectory {
+                        path: "/agent".into(),
+                        creation_permissions: Some(CreationPermissions {
+                            owner_uid: 1000,
+                            owner_gid: 1000,
+                            permissions: "0755".into(),
+                        }),
+                    }),
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "another POSIX user",
+                    set: |_| json!({"posix_user": posix_user(2000)}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::EfsFileSystem,
+            needs: &[],
+            spec: |_| {
+                ResourceSpec::EfsFileSystem(EfsFileSystemSpec {
+                    performance_mode: "generalPurpose".into(),
+                    throughput_mode: "elastic".into(),
+                    encrypted: true,
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                Mutation {
+                    what: "bursting throughput, and a tag",
+                    set: |_| json!({"throughput_mode": "bursting", "tags": team("platform")}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "unencrypted",
+                    set: |_| json!({"encrypted": false}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::EfsMountTarget,
+            needs: &[EfsFileSystem, SubnetA, SubnetB, SecurityGroup, SpareSecurityGroup],
+            spec: |w| {
+                ResourceSpec::EfsMountTarget(EfsMountTargetSpec {
+                    file_system: w.id(EfsFileSystem),
+                    subnet: w.id(SubnetA),
+                    security_groups: vec![w.id(SecurityGroup)],
+                })
+            },
+            mutations: vec![
+                Mutation {
+                    what: "another security group",
+                    set: |w| json!({"security_groups": [w.id(SpareSecurityGroup)]}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another subnet",
+                    set: |w| json!({"subnet": w.id(SubnetB)}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![undeclared(
+                "create and update answer `availability_zone_id` and `network_interface_id`, which ATTRIBUTES \
+                 (`id`, `availability_zone`, `ip_address`) does not declare (src/resources/efs_mount_target.rs `created`)",
+            )],
+        },
+        Case {
+            kind: Kind::EfsAccessPoint,
+            needs: &[EfsFileSystem],
+            spec: |w| {
+                ResourceSpec::EfsAccessPoint(EfsAccessPointSpec {
+                    file_system: w.id(EfsFileSystem),
+                    posix_user: Some(PosixUser {
+                        uid: 1000,
+                        gid: 1000,
+                        secondary_gids: vec![2000],
+                    }),
+                    root_directory: Some(RootDirectory {
+                        path: "/agent".into(),
+                        creation_permissions: Some(CreationPermissions {
+                            owner_uid: 1000,
+                            owner_gid: 1000,
+                            permissions: "755".into(),
+                        }),
+                    }),
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "another root directory",
+                    set: |_| json!({"root_directory": {"path": "/other"}}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::AgentcoreRuntime,
+            needs: &[RuntimeRole, SubnetA, SubnetB, SecurityGroup],
+            spec: |w| {
+                ResourceSpec::AgentcoreRuntime(AgentcoreRuntimeSpec {
+                    name: "contract_agent".into(),
+                    description: Some("contract case runtime".into()),
+                    container_uri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest".into(),
+                    role: w.attr(RuntimeRole, "arn"),
+                    network_mode: "VPC".into(),
+                    subnets: vec![w.id(SubnetA), w.id(SubnetB)],
+                    security_groups: vec![w.id(SecurityGroup)],
+                    environment_variables: BTreeMap::from([
+                        ("MODE".to_string(), "one".to_string()),
+                        ("API_KEY".to_string(), "s3cret-value".to_string()),
+                    ]),
+                    sensitive_environment_variables: vec!["API_KEY".into()],
+                    filesystem: vec![FilesystemMount {
+                        mount_path: "/mnt/scratch".into(),
+                        s3files_access_point: None,
+                        efs_access_point: None,
+                        session_storage: true,
+                    }],
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                Mutation {
+                    what: "an environment variable and a tag",
+                    set: |_| {
+                        json!({
+                            "environment_variables": {"MODE": "two", "API_KEY": "s3cret-value"},
+                            "tags": team("platform"),
+                        })
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "MODE marked sensitive too",
+                    set: |_| json!({"sensitive_environment_variables": ["API_KEY", "MODE"]}),
+                    expect: Outcome::LocalOnly,
+                },
+                Mutation {
+                    what: "another name",
+                    set: |_| json!({"name": "contract_agent_renamed"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![KnownViolation {
+                check: Check::LocalOnlyMakesNoCall,
+                why: "update compares the new spec with the recorded one, whose sensitive values are digests \
+                      (`sha256:...`), so `environment_variables` always differ and UpdateAgentRuntime is sent \
+                      (a new runtime version) for any update of a runtime with a sensitive variable, even one \
+                      that changes only tags or `sensitive_environment_variables` \
+                      (src/resources/agentcore_runtime.rs `sent_fields_differ`)",
+            }],
+        },
+    ]
+}
+
+/// Every kind has exactly one case (checked without an emulator, so it fails fast).
+#[test]
+fn every_kind_has_one_contract_case() {
+    let cases = cases();
+    for kind in Kind::ALL {
+        let count = cases.iter().filter(|c| c.kind == *kind).count();
+        assert_eq!(
+            count, 1,
+            "{kind} has {count} contract cases in tests/contract.rs: every kind needs exactly one"
+        );
+    }
+    assert_eq!(cases.len(), Kind::ALL.len());
+}
+
+/// The expected-failure markers are strict: a marked check that fails is tolerated, an
+/// unmarked failure is not, and neither is a marker whose check passes.
+#[test]
+fn known_violations_are_strict() {
+    use contract::{Ran, Report};
+    let report = |failure: Option<&str>, known: bool| Report {
+        kind: Kind::Vpc,
+        ran: vec![Ran {
+            check: Check::NoUndeclaredAttributes,
+            context: "create".into(),
+            failure: failure.map(String::from),
+        }],
+        known: if known {
+            vec![(Check::NoUndeclaredAttributes, "marked")]
+        } else {
+            Vec::new()
+        },
+        took: Default::default(),
+    };
+    let verdict = |r: Report| std::panic::catch_unwind(|| contract::verdict(&[r])).is_ok();
+    assert!(
+        verdict(report(Some("undeclared [\"arn\"]"), true)),
+        "a marked failure passes"
+    );
+    assert!(verdict(report(None, false)), "no failure, no marker passes");
+    assert!(
+        !verdict(report(Some("undeclared [\"arn\"]"), false)),
+        "an unmarked failure fails"
+    );
+    assert!(!verdict(report(None, true)), "a marker whose check passes fails");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_keeps_the_resource_contract() {
+    let started = Instant::now();
+    let mut cases = cases();
+    let missing: Vec<&Kind> = Kind::ALL
+        .iter()
+        .filter(|k| !cases.iter().any(|c| c.kind == **k))
+        .collect();
+    assert!(missing.is_empty(), "kinds without a contract case: {missing:?}");
+    if let Ok(only) = std::env::var("AGENTFS_CONTRACT_KINDS") {
+        let only: Vec<&str> = only.split(',').map(str::trim).collect();
+        cases.retain(|c| only.contains(&c.kind.key()));
+    }
+    let mut harness = contract::Harness::start().await;
+    let mut reports = Vec::new();
+    for case in &cases {
+        let report = harness.run(case).await;
+        println!(
+            "contract {}: {} checks in {:.1}s",
+            case.kind,
+            report.ran.len(),
+            report.took.as_secs_f64()
+        );
+        for ran in report.unexpected() {
+            println!(
+                "  step {} {:?} ({}): {}",
+                ran.check.step(),
+                ran.check,
+                ran.context,
+                ran.failure.as_deref().unwrap_or_default()
+            );
+        }
+        reports.push(report);
+    }
+    harness.teardown().await;
+    println!(
+        "contract: {} kinds in {:.1}s",
+        reports.len(),
+        started.elapsed().as_secs_f64()
+    );
+    contract::verdict(&reports);
+}
