@@ -15,7 +15,7 @@ use std::time::Instant;
 use agentfs::spec::model::*;
 use agentfs::spec::{Kind, ResourceSpec};
 use serde_json::{Value, json};
-use support::contract::{self, Case, Check, KnownViolation, Mutation, Need, Outcome, trust};
+use support::contract::{self, Case, Check, Mutation, Need, Outcome, trust};
 
 fn team(name: &str) -> BTreeMap<String, String> {
     BTreeMap::from([("team".to_string(), name.to_string())])
@@ -44,14 +44,6 @@ fn rule(protocol: &str, port: i32, cidrs: &[&str], from_self: bool, description:
 
 fn posix_user(id: i64) -> Value {
     json!({"uid": id, "gid": id})
-}
-
-/// Why the attribute checks fail for kinds whose create answers more than they declare.
-fn undeclared(why: &'static str) -> KnownViolation {
-    KnownViolation {
-        check: Check::NoUndeclaredAttributes,
-        why,
-    }
 }
 
 fn cases() -> Vec<Case> {
@@ -158,10 +150,7 @@ fn cases() -> Vec<Case> {
                     expect: Outcome::Replace,
                 },
             ],
-            known_violations: vec![undeclared(
-                "create answers `arn` and `public_ip`, which ATTRIBUTES (only `id`) does not declare \
-                 (src/resources/nat_gateway.rs `created`)",
-            )],
+            known_violations: vec![],
         },
         Case {
             kind: Kind::RouteTable,
@@ -180,10 +169,7 @@ fn cases() -> Vec<Case> {
                     expect: Outcome::Replace,
                 },
             ],
-            known_violations: vec![undeclared(
-                "create answers `arn`, which ATTRIBUTES (only `id`) does not declare \
-                 (src/resources/route_table.rs `created`)",
-            )],
+            known_violations: vec![],
         },
         Case {
             kind: Kind::Route,
@@ -208,10 +194,7 @@ fn cases() -> Vec<Case> {
                     expect: Outcome::Replace,
                 },
             ],
-            known_violations: vec![undeclared(
-                "create and update answer `route_table`, `destination_cidr_block` and `gateway_id` or \
-                 `nat_gateway_id`, which ATTRIBUTES (only `id`) does not declare (src/resources/route.rs `created`)",
-            )],
+            known_violations: vec![],
         },
         Case {
             kind: Kind::RouteTableAssociation,
@@ -235,10 +218,7 @@ fn cases() -> Vec<Case> {
                     expect: Outcome::Replace,
                 },
             ],
-            known_violations: vec![undeclared(
-                "create answers `route_table` and `subnet`, which ATTRIBUTES (only `id`) does not declare \
-                 (src/resources/route_table_association.rs `created`)",
-            )],
+            known_violations: vec![],
         },
         Case {
             kind: Kind::SecurityGroup,
@@ -300,10 +280,7 @@ fn cases() -> Vec<Case> {
                     expect: Outcome::Replace,
                 },
             ],
-            known_violations: vec![undeclared(
-                "create and update answer `arn`, which ATTRIBUTES (`id`, `service_name`) does not declare \
-                 (src/resources/vpc_endpoint.rs `created`)",
-            )],
+            known_violations: vec![],
         },
         Case {
             kind: Kind::IamRole,
@@ -426,18 +403,7 @@ fn cases() -> Vec<Case> {
                     expect: Outcome::Replace,
                 },
             ],
-            known_violations: vec![
-                KnownViolation {
-                    check: Check::DeclaredAttributesPresent,
-                    why: "ATTRIBUTES declares `availability_zone`, but create and update answer \
-                          `availability_zone_id` instead (src/resources/s3files_mount_target.rs `created`): \
-                          `${s3files_mount_target.x.availability_zone}` passes validation and is never set",
-                },
-                undeclared(
-                    "create and update answer `availability_zone_id`, `network_interface_id` and `vpc_id`, \
-                     which ATTRIBUTES (`id`, `availability_zone`, `ip_address`) does not declare",
-                ),
-            ],
+            known_violations: vec![],
         },
         Case {
             kind: Kind::S3FilesAccessPoint,
@@ -518,10 +484,7 @@ fn cases() -> Vec<Case> {
                     expect: Outcome::Replace,
                 },
             ],
-            known_violations: vec![undeclared(
-                "create and update answer `availability_zone_id` and `network_interface_id`, which ATTRIBUTES \
-                 (`id`, `availability_zone`, `ip_address`) does not declare (src/resources/efs_mount_target.rs `created`)",
-            )],
+            known_violations: vec![],
         },
         Case {
             kind: Kind::EfsAccessPoint,
@@ -603,14 +566,7 @@ fn cases() -> Vec<Case> {
                     expect: Outcome::Replace,
                 },
             ],
-            known_violations: vec![KnownViolation {
-                check: Check::LocalOnlyMakesNoCall,
-                why: "update compares the new spec with the recorded one, whose sensitive values are digests \
-                      (`sha256:...`), so `environment_variables` always differ and UpdateAgentRuntime is sent \
-                      (a new runtime version) for any update of a runtime with a sensitive variable, even one \
-                      that changes only tags or `sensitive_environment_variables` \
-                      (src/resources/agentcore_runtime.rs `sent_fields_differ`)",
-            }],
+            known_violations: vec![],
         },
     ]
 }

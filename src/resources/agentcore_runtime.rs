@@ -676,8 +676,18 @@ fn sent_fields_differ(new: &AgentcoreRuntimeSpec, old: &AgentcoreRuntimeSpec) ->
         || !new.network_mode.eq_ignore_ascii_case(&old.network_mode)
         || new.subnets != old.subnets
         || new.security_groups != old.security_groups
-        || new.environment_variables != old.environment_variables
+        || redacted(new) != redacted(old)
         || new.filesystem != old.filesystem
+}
+
+/// The environment with every value as its digest: the recorded spec holds sensitive values as
+/// digests, so plain values compared with it would differ on every apply, and marking a
+/// variable sensitive changes nothing AWS sees.
+fn redacted(spec: &AgentcoreRuntimeSpec) -> std::collections::BTreeMap<&str, String> {
+    spec.environment_variables
+        .iter()
+        .map(|(name, value)| (name.as_str(), crate::spec::kind::redact(value)))
+        .collect()
 }
 
 fn attributes(id: &str, arn: &str, name: &str, version: &str) -> Created {

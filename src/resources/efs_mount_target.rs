@@ -50,7 +50,13 @@ pub struct EfsMountTarget;
 impl Resource for EfsMountTarget {
     type Spec = EfsMountTargetSpec;
     const GROUP: Group = Group::Storage;
-    const ATTRIBUTES: &'static [&'static str] = &["id", "availability_zone", "ip_address"];
+    const ATTRIBUTES: &'static [&'static str] = &[
+        "id",
+        "availability_zone",
+        "availability_zone_id",
+        "ip_address",
+        "network_interface_id",
+    ];
     const REPLACE_ON: &'static [&'static str] = &["file_system", "subnet"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),

@@ -50,7 +50,7 @@ const PROPAGATION: Duration = Duration::from_secs(120);
 impl Resource for NatGateway {
     type Spec = NatGatewaySpec;
     const GROUP: Group = Group::Network;
-    const ATTRIBUTES: &'static [&'static str] = &["id"];
+    const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "public_ip"];
     const REPLACE_ON: &'static [&'static str] = &["subnet", "elastic_ip"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),

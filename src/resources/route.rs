@@ -110,7 +110,7 @@ enum Existing {
 impl Resource for Route {
     type Spec = RouteSpec;
     const GROUP: Group = Group::Network;
-    const ATTRIBUTES: &'static [&'static str] = &["id"];
+    const ATTRIBUTES: &'static [&'static str] = &["id", "route_table", "destination_cidr_block"];
     const REPLACE_ON: &'static [&'static str] = &["route_table", "destination_cidr_block"];
 
     async fn create(ctx: &Ctx, req: &Request<'_, RouteSpec>) -> Result<Created, ApiError> {
@@ -289,16 +289,9 @@ fn propagating(e: &ApiError) -> bool {
 }
 
 fn created(spec: &RouteSpec) -> Created {
-    let mut result = Created::new(format!("{}_{}", spec.route_table, spec.destination_cidr_block))
+    Created::new(format!("{}_{}", spec.route_table, spec.destination_cidr_block))
         .with("route_table", spec.route_table.clone())
-        .with("destination_cidr_block", spec.destination_cidr_block.clone());
-    if let Some(igw) = &spec.internet_gateway {
-        result = result.with("gateway_id", igw.clone());
-    }
-    if let Some(nat) = &spec.nat_gateway {
-        result = result.with("nat_gateway_id", nat.clone());
-    }
-    result
+        .with("destination_cidr_block", spec.destination_cidr_block.clone())
 }
 
 async fn existing(ctx: &Ctx, spec: &RouteSpec, target: &Target) -> Result<Existing, ApiError> {

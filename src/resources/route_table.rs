@@ -44,7 +44,7 @@ const SETTLE: Duration = Duration::from_secs(120);
 impl Resource for RouteTable {
     type Spec = RouteTableSpec;
     const GROUP: Group = Group::Network;
-    const ATTRIBUTES: &'static [&'static str] = &["id"];
+    const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_ON: &'static [&'static str] = &["vpc"];
 
     async fn create(ctx: &Ctx, req: &Request<'_, RouteTableSpec>) -> Result<Created, ApiError> {

@@ -39,7 +39,7 @@ const PROPAGATION: Duration = Duration::from_secs(120);
 impl Resource for RouteTableAssociation {
     type Spec = RouteTableAssociationSpec;
     const GROUP: Group = Group::Network;
-    const ATTRIBUTES: &'static [&'static str] = &["id"];
+    const ATTRIBUTES: &'static [&'static str] = &["id", "route_table", "subnet"];
     const REPLACE_ON: &'static [&'static str] = &["route_table", "subnet"];
 
     async fn create(ctx: &Ctx, req: &Request<'_, RouteTableAssociationSpec>) -> Result<Created, ApiError> {

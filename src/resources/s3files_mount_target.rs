@@ -59,7 +59,13 @@ pub struct S3FilesMountTarget;
 impl Resource for S3FilesMountTarget {
     type Spec = S3FilesMountTargetSpec;
     const GROUP: Group = Group::Storage;
-    const ATTRIBUTES: &'static [&'static str] = &["id", "availability_zone", "ip_address"];
+    const ATTRIBUTES: &'static [&'static str] = &[
+        "id",
+        "availability_zone_id",
+        "ip_address",
+        "network_interface_id",
+        "vpc_id",
+    ];
     const REPLACE_ON: &'static [&'static str] = &["file_system", "subnet"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),

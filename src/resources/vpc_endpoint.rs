@@ -80,7 +80,7 @@ const PROPAGATION: Duration = Duration::from_secs(120);
 impl Resource for VpcEndpoint {
     type Spec = VpcEndpointSpec;
     const GROUP: Group = Group::Network;
-    const ATTRIBUTES: &'static [&'static str] = &["id", "service_name"];
+    const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "service_name"];
     const REPLACE_ON: &'static [&'static str] = &["vpc", "service", "type"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
