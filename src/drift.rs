@@ -112,8 +112,9 @@ pub struct AttributeDrift {
     /// What the spec wants.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub desired: Option<serde_json::Value>,
+    /// What is known only after apply (as in the plan's `after_unknown`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub desired_unknown: Option<String>,
+    pub desired_unknown: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub sensitive: bool,
 }
@@ -218,7 +219,10 @@ pub fn text(report: &Report) -> String {
             } else {
                 (
                     show(&a.live),
-                    a.desired_unknown.clone().unwrap_or_else(|| show(&a.desired)),
+                    a.desired_unknown.as_ref().map_or_else(
+                        || show(&a.desired),
+                        |u| u.as_str().map_or_else(|| u.to_string(), String::from),
+                    ),
                 )
             };
             let _ = writeln!(out, "      {}: live {live}, spec {desired}", a.path);

@@ -63,7 +63,9 @@ pub struct AttributeChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after_unknown: Option<String>,
+    /// The expression whose value is known only after apply; for a list, one entry per item:
+    /// the item's expression, or null where the item is known now (its value is in `after`).
+    pub after_unknown: Option<Value>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub forces_replacement: bool,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -501,14 +503,30 @@ fn top_field(path: &str) -> &str {
     path.split(['.', '[']).next().unwrap_or(path)
 }
 
-/// The unknown expression at `path`, or at a list that contains it.
-fn unknown_at<'u>(path: &str, unknown: &BTreeMap<&str, &'u str>) -> Option<&'u str> {
-    unknown.get(path).copied().or_else(|| {
-        unknown
-            .iter()
-            .find(|(p, _)| p.starts_with(path) && p[path.len()..].starts_with('['))
-            .map(|(_, e)| *e)
-    })
+/// What is known only after apply at `path`: the expression of a scalar, or for a list of
+/// scalars with unknown items, every item's expression (null for the known ones) and the list
+/// as far as it is known (null for the unknown items).
+fn unknown_at(path: &str, value: Option<&Value>, unknown: &BTreeMap<&str, &str>) -> Option<(Value, Option<Value>)> {
+    if let Some(expression) = unknown.get(path) {
+        return Some((Value::String((*expression).to_string()), None));
+    }
+    let items = value?.as_array()?;
+    let expressions: Vec<Value> = (0..items.len())
+        .map(|i| {
+            unknown
+                .get(format!("{path}[{i}]").as_str())
+                .map_or(Value::Null, |e| Value::String((*e).to_string()))
+        })
+        .collect();
+    if expressions.iter().all(Value::is_null) {
+        return None;
+    }
+    let known = items
+        .iter()
+        .zip(&expressions)
+        .map(|(item, e)| if e.is_null() { item.clone() } else { Value::Null })
+        .collect();
+    Some((Value::Array(expressions), Some(Value::Array(known))))
 }
 
 fn all_attributes(
@@ -519,11 +537,14 @@ fn all_attributes(
     flatten(desired)
         .into_iter()
         .map(|(path, value)| {
-            let expression = unknown_at(&path, unknown);
             let is_sensitive = sensitive.contains(&path);
+            let (after, after_unknown) = match unknown_at(&path, Some(&value), unknown) {
+                Some((expressions, known)) => (known, Some(expressions)),
+                None => (Some(value), None),
+            };
             AttributeChange {
-                after: (expression.is_none() && !is_sensitive).then_some(value),
-                after_unknown: expression.map(String::from),
+                after: after.filter(|_| !is_sensitive),
+                after_unknown,
                 before: None,
                 forces_replacement: false,
                 sensitive: is_sensitive,
@@ -554,22 +575,22 @@ pub fn diff(
                 .any(|i| top_field(path) == i || path.starts_with(&format!("{i}.")))
         })
         .filter_map(|path| {
-            let expression = unknown_at(path, unknown);
             let old = before.get(path);
             let new = after.get(path);
-            if expression.is_none() && old == new {
+            let unknown_here = unknown_at(path, new, unknown);
+            if unknown_here.is_none() && old == new {
                 return None;
             }
             let is_sensitive = sensitive.contains(path);
+            let (after, after_unknown) = match unknown_here {
+                Some((expressions, known)) => (known, Some(expressions)),
+                None => (new.cloned(), None),
+            };
             Some(AttributeChange {
                 path: path.clone(),
                 before: old.filter(|_| !is_sensitive).cloned(),
-                after: if expression.is_some() || is_sensitive {
-                    None
-                } else {
-                    new.cloned()
-                },
-                after_unknown: expression.map(String::from),
+                after: after.filter(|_| !is_sensitive),
+                after_unknown,
                 forces_replacement: triggers.contains(&top_field(path)),
                 sensitive: is_sensitive,
             })

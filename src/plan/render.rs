@@ -89,11 +89,30 @@ fn resource(out: &mut String, change: &ResourceChange) {
     }
 }
 
+/// `(known after apply: ...)` for a scalar; for a list, every item, known or not.
+fn unknown_text(unknown: &serde_json::Value, known: Option<&serde_json::Value>) -> String {
+    match unknown {
+        serde_json::Value::Array(expressions) => {
+            let items: Vec<String> = expressions
+                .iter()
+                .enumerate()
+                .map(|(i, e)| match e.as_str() {
+                    Some(e) => format!("(known after apply: {e})"),
+                    None => known.and_then(|k| k.get(i)).map_or_else(|| "null".into(), show),
+                })
+                .collect();
+            format!("[{}]", items.join(", "))
+        }
+        serde_json::Value::String(e) => format!("(known after apply: {e})"),
+        other => format!("(known after apply: {other})"),
+    }
+}
+
 fn attribute(attr: &AttributeChange, action: Action) -> String {
     let after = if attr.sensitive {
         "(sensitive value)".to_string()
-    } else if let Some(expr) = &attr.after_unknown {
-        format!("(known after apply: {expr})")
+    } else if let Some(unknown) = &attr.after_unknown {
+        unknown_text(unknown, attr.after.as_ref())
     } else {
         attr.after.as_ref().map_or_else(|| "(removed)".into(), show)
     };

@@ -80,7 +80,10 @@ fn offline_plan_creates_everything_with_unknowns_and_redacted_secrets() {
     assert_eq!(plan.summary.create, 4);
     let subnet = plan.changes.iter().find(|c| c.address.kind == Kind::Subnet).unwrap();
     let vpc = subnet.attributes.iter().find(|a| a.path == "vpc").unwrap();
-    assert_eq!(vpc.after_unknown.as_deref(), Some("${vpc.main.id}"));
+    assert_eq!(
+        vpc.after_unknown.as_ref().and_then(|v| v.as_str()),
+        Some("${vpc.main.id}")
+    );
     assert_eq!(subnet.wave, 1);
     let runtime = plan
         .changes
@@ -198,4 +201,37 @@ fn plan_json_round_trips() {
     let plan = compute(&spec, &graph, None, &Context::default()).unwrap();
     let back: Plan = serde_json::from_str(&serde_json::to_string(&plan).unwrap()).unwrap();
     assert_eq!(back, plan);
+}
+
+#[test]
+fn every_item_of_a_list_of_references_is_shown_and_offline_values_are_filled_in() {
+    let text = format!(
+        "{SPEC}[subnet.b]\nvpc = \"main\"\ncidr_block = \"10.0.2.0/24\"\naz_index = 1\n[vpc_endpoint.s3]\nvpc = \"main\"\nservice = \"s3\"\nroute_tables = []\ntags = {{ Name = \"${{stack}}-${{region}}-${{account_id}}\" }}\n"
+    )
+    .replace("container_uri = \"uri\"", "container_uri = \"${account_id}.dkr.ecr.${region}.amazonaws.com/a\"")
+    .replace(
+        "sensitive_environment_variables = [\"TOKEN\"]",
+        "sensitive_environment_variables = [\"TOKEN\"]\nnetwork_mode = \"VPC\"\nsubnets = [\"a\", \"b\"]\nsecurity_groups = [\"g\"]",
+    ) + "[security_group.g]\nvpc = \"main\"\ndescription = \"g\"\n";
+    let (spec, graph) = compiled(&text);
+    let plan = compute(&spec, &graph, None, &Context::default()).unwrap();
+    let runtime = plan
+        .changes
+        .iter()
+        .find(|c| c.address.kind == Kind::AgentcoreRuntime)
+        .unwrap();
+    let subnets = runtime.attributes.iter().find(|a| a.path == "subnets").unwrap();
+    assert_eq!(subnets.after_unknown, Some(json!(["${subnet.a.id}", "${subnet.b.id}"])));
+    assert_eq!(subnets.after, Some(json!([null, null])));
+    let uri = runtime.attributes.iter().find(|a| a.path == "container_uri").unwrap();
+    assert_eq!(
+        uri.after_unknown,
+        Some(json!("${account_id}.dkr.ecr.us-east-1.amazonaws.com/a")),
+        "the region is known offline"
+    );
+    let shown = render::text(&plan, false);
+    assert!(
+        shown.contains("[(known after apply: ${subnet.a.id}), (known after apply: ${subnet.b.id})]"),
+        "{shown}"
+    );
 }

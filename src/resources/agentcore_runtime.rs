@@ -169,6 +169,18 @@ impl KindSpec for AgentcoreRuntimeSpec {
 
 impl AgentcoreRuntimeSpec {
     fn check_network(&self, check: &mut Check<'_>) {
+        for (field, names) in [("subnets", &self.subnets), ("security_groups", &self.security_groups)] {
+            for (i, name) in names.iter().enumerate() {
+                if let Some(first) = names[..i].iter().position(|n| n == name) {
+                    check.error(
+                        "agentfs::runtime_network",
+                        &format!("{field}[{i}]"),
+                        format!("`{name}` is listed twice (first at {field}[{first}])"),
+                        "list each once",
+                    );
+                }
+            }
+        }
         match self.network_mode.as_str() {
             "VPC" => {
                 if self.subnets.is_empty() {

@@ -50,7 +50,7 @@ impl KindSpec for IamRoleSpec {
         check.rule("agentfs::role_name", "name", &self.name, rules::role_name, || {
             format!("`{}` is not a valid role name", self.name)
         });
-        policy_shape(check, "assume_role_policy", &self.assume_role_policy);
+        policy_shape(check, "assume_role_policy", &self.assume_role_policy, true);
         let trust = statements(&self.assume_role_policy);
         let has_source_account = trust.iter().any(|st| {
             condition_keys(st)
@@ -62,7 +62,16 @@ impl KindSpec for IamRoleSpec {
         }
         for (name, policy) in &self.inline_policies {
             let field = format!("inline_policies.{name}");
-            policy_shape(check, &field, policy);
+            let allowed = |c: char| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c);
+            if name.is_empty() || name.len() > 128 || !name.chars().all(allowed) {
+                check.error(
+                    "agentfs::policy_name",
+                    &field,
+                    format!("`{name}` is not a valid policy name"),
+                    "1 to 128 characters from letters, digits and `+=,.@_-`",
+                );
+            }
+            policy_shape(check, &field, policy, false);
             for statement in statements(policy) {
                 let allow = statement.get("Effect").and_then(|e| e.as_str()) == Some("Allow");
                 if allow && wildcard(statement.get("Action")) && wildcard(statement.get("Resource")) {
@@ -91,10 +100,141 @@ impl KindSpec for IamRoleSpec {
     }
 }
 
-fn policy_shape(check: &mut Check<'_>, field: &str, policy: &serde_json::Value) {
+/// The grammar IAM applies to a policy document, so that a typo fails here, with its field,
+/// and not halfway through an apply. `trust` documents need a principal in every statement.
+fn policy_shape(check: &mut Check<'_>, field: &str, policy: &serde_json::Value, trust: bool) {
+    use serde_json::Value;
     let ok = policy.get("Statement").is_some_and(|s| s.is_array() || s.is_object());
     if !ok {
         check.error("agentfs::policy", field, "a policy document needs a `Statement`", "write `Version = \"2012-10-17\"` and `[[...Statement]]` entries with Effect, Action and Resource (or Principal)");
+        return;
+    }
+    if let Some(version) = policy.get("Version")
+        && !matches!(version.as_str(), Some("2012-10-17" | "2008-10-17"))
+    {
+        check.error(
+            "agentfs::policy",
+            &format!("{field}.Version"),
+            format!(
+                "`{}` is not a policy language version",
+                version.as_str().map_or_else(|| version.to_string(), String::from)
+            ),
+            "use `Version = \"2012-10-17\"`",
+        );
+    }
+    let items: Vec<&Value> = match &policy["Statement"] {
+        Value::Array(items) => items.iter().collect(),
+        one => vec![one],
+    };
+    for (i, statement) in items.into_iter().enumerate() {
+        let at = format!("{field}.Statement[{i}]");
+        let Some(statement) = statement.as_object() else {
+            check.error(
+                "agentfs::policy",
+                &at,
+                "a statement must be a table",
+                "write `{ Effect = \"Allow\", Action = [...], Resource = [...] }`",
+            );
+            continue;
+        };
+        for key in statement.keys() {
+            if !STATEMENT_KEYS.contains(&key.as_str()) {
+                check.error(
+                    "agentfs::policy",
+                    &format!("{at}.{key}"),
+                    format!("`{key}` is not a statement element"),
+                    format!("use {}", STATEMENT_KEYS.join(", ")),
+                );
+            }
+        }
+        match statement.get("Effect").and_then(Value::as_str) {
+            Some("Allow" | "Deny") => {}
+            other => check.error(
+                "agentfs::policy",
+                &format!("{at}.Effect"),
+                format!(
+                    "the Effect is {}",
+                    other.map_or("missing".to_string(), |e| format!("`{e}`"))
+                ),
+                "use `Effect = \"Allow\"` or `\"Deny\"`",
+            ),
+        }
+        one_of_pair(check, &at, statement, "Action", "NotAction", true);
+        if trust {
+            one_of_pair(check, &at, statement, "Principal", "NotPrincipal", true);
+        } else {
+            one_of_pair(check, &at, statement, "Resource", "NotResource", false);
+            if statement.contains_key("Principal") || statement.contains_key("NotPrincipal") {
+                check.error(
+                    "agentfs::policy",
+                    &format!("{at}.Principal"),
+                    "an identity policy names no principal",
+                    "remove `Principal`: the role is the principal",
+                );
+            }
+        }
+    }
+}
+
+const STATEMENT_KEYS: [&str; 9] = [
+    "Sid",
+    "Effect",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Principal",
+    "NotPrincipal",
+    "Condition",
+];
+
+/// Exactly one of `a` and `b` (when `required`; at most one otherwise); actions and resources
+/// are a string or a list of strings.
+fn one_of_pair(
+    check: &mut Check<'_>,
+    at: &str,
+    statement: &serde_json::Map<String, serde_json::Value>,
+    a: &str,
+    b: &str,
+    required: bool,
+) {
+    let present: Vec<&str> = [a, b].into_iter().filter(|k| statement.contains_key(*k)).collect();
+    match present.as_slice() {
+        [] if required => {
+            let example = if a == "Principal" {
+                "Principal = { Service = \"bedrock-agentcore.amazonaws.com\" }"
+            } else {
+                "Action = [\"s3:GetObject\"]"
+            };
+            check.error(
+                "agentfs::policy",
+                at,
+                format!("the statement has neither `{a}` nor `{b}`"),
+                format!("add `{example}`"),
+            )
+        }
+        [_, _] => check.error(
+            "agentfs::policy",
+            &format!("{at}.{b}"),
+            format!("the statement has both `{a}` and `{b}`"),
+            format!("keep one of `{a}` and `{b}`"),
+        ),
+        [key] if !matches!(*key, "Principal" | "NotPrincipal") => {
+            let value = &statement[*key];
+            let strings = value.is_string()
+                || value
+                    .as_array()
+                    .is_some_and(|items| !items.is_empty() && items.iter().all(serde_json::Value::is_string));
+            if !strings {
+                check.error(
+                    "agentfs::policy",
+                    &format!("{at}.{key}"),
+                    format!("`{key}` must be a string or a list of strings"),
+                    format!("e.g. `{key} = [\"s3:GetObject\"]`"),
+                );
+            }
+        }
+        _ => {}
     }
 }
 

@@ -282,6 +282,11 @@ macro_rules! registry {
                 match self { $(Kind::$variant => <$module::$ty as Resource>::BLOCKED_BY_MANAGED_ENIS),* }
             }
 
+            /// The kind's top-level fields, as the spec names them.
+            pub fn fields(self) -> Vec<String> {
+                match self { $(Kind::$variant => field_names(schemars::schema_for!(<$module::$ty as Resource>::Spec))),* }
+            }
+
             /// A configuration in the form in which equal means "the same to AWS".
             pub fn normalise(self, config: serde_json::Value) -> serde_json::Value {
                 match self { $(Kind::$variant => <$module::$ty as Resource>::normalise(config)),* }
@@ -433,6 +438,17 @@ registry! {
     EfsMountTarget => efs_mount_target::EfsMountTarget;
     EfsAccessPoint => efs_access_point::EfsAccessPoint;
     AgentcoreRuntime => agentcore_runtime::AgentcoreRuntime;
+}
+
+fn field_names(schema: schemars::Schema) -> Vec<String> {
+    serde_json::to_value(schema)
+        .ok()
+        .and_then(|s| {
+            s.get("properties")
+                .and_then(|p| p.as_object())
+                .map(|p| p.keys().cloned().collect())
+        })
+        .unwrap_or_default()
 }
 
 /// A recorded configuration read back as its kind's spec.

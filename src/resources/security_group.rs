@@ -116,6 +116,14 @@ pub struct SecurityGroupSpec {
 impl KindSpec for SecurityGroupSpec {
     fn check(&self, check: &mut Check<'_>) {
         if let Some(name) = &self.name {
+            if name.eq_ignore_ascii_case("default") {
+                check.error(
+                    "agentfs::security_group_name",
+                    "name",
+                    "`default` is the name of every VPC's own group",
+                    "choose another name, or leave `name` out for `${stack}-NAME`",
+                );
+            }
             check.rule(
                 "agentfs::security_group_name",
                 "name",

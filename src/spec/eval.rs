@@ -35,7 +35,7 @@ fn walk(value: &Value, path: &str, lookup: &dyn Lookup, unknown: &mut Vec<(Strin
             Ok(t) => match t.render(lookup) {
                 Some(rendered) => Value::String(rendered),
                 None => {
-                    unknown.push((path.to_string(), text.clone()));
+                    unknown.push((path.to_string(), t.render_partial(lookup)));
                     value.clone()
                 }
             },

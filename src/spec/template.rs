@@ -133,6 +133,26 @@ impl Template {
         }
         Some(out)
     }
+
+    /// The template with everything `lookup` knows substituted, and `${...}` kept for the rest:
+    /// how a value known only in part is shown (`${account_id}.dkr.ecr.us-east-1...`).
+    pub fn render_partial(&self, lookup: &dyn Lookup) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Literal(text) => out.push_str(&text.replace("${", "$${")),
+                Part::Var(var) => match lookup.var(*var) {
+                    Some(value) => out.push_str(&value),
+                    None => out.push_str(&format!("${{{}}}", var.name())),
+                },
+                Part::Attr(attr) => match lookup.attr(attr) {
+                    Some(value) => out.push_str(&value),
+                    None => out.push_str(&attr_expression(&attr.addr, &attr.attribute)),
+                },
+            }
+        }
+        out
+    }
 }
 
 /// Where template values come from: the stack context and resources already applied.

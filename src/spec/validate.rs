@@ -157,6 +157,23 @@ impl<'a> Checker<'a> {
                     ),
                 }
             }
+            let fields = resource.addr.kind.fields();
+            for (i, ignored) in resource.meta.lifecycle.ignore_changes.iter().enumerate() {
+                let top = ignored.split(['.', '[']).next().unwrap_or(ignored);
+                if !fields.iter().any(|f| f == top) {
+                    let help = match super::suggest(top, fields.iter().map(String::as_str)) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => format!("a {} has {}", resource.addr.kind, fields.join(", ")),
+                    };
+                    self.error(
+                        "agentfs::ignore_changes",
+                        &resource.addr,
+                        &format!("lifecycle.ignore_changes[{i}]"),
+                        format!("a {} has no field `{top}`", resource.addr.kind),
+                        help,
+                    );
+                }
+            }
             for (field, value) in [
                 ("timeouts.create", &resource.meta.timeouts.create),
                 ("timeouts.update", &resource.meta.timeouts.update),
