@@ -314,10 +314,9 @@ fn find_cycle<N: Clone>(dag: &DiGraph<N, ()>, missing: &[usize]) -> Cycle<N> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::Kind;
 
     fn a(name: &str) -> Addr {
-        Addr::new(Kind::Vpc, name)
+        format!("vpc.{name}").parse().unwrap()
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! `agentfs destroy`: delete what the state records, dependents first; needs no spec.
 //! [`destroy_plan`] is also `agentfs plan --destroy`: the same list, changing nothing.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
@@ -9,10 +8,8 @@ use super::{confirm, finish};
 use crate::apply::progress::Reporter;
 use crate::apply::{Engine, Options};
 use crate::cli::DestroyArgs;
-use crate::graph::Graph;
 use crate::pipeline::{CliError, connect, state_store, with_lock};
-use crate::plan::{Action, PLAN_FORMAT_VERSION, Plan, PlanError, ResourceChange, StateRef, Summary};
-use crate::spec::Addr;
+use crate::plan::{self, PLAN_FORMAT_VERSION, Plan, PlanError, StateRef, Summary};
 use crate::state::{Backend, State};
 
 pub async fn destroy(args: DestroyArgs) -> Result<ExitCode, CliError> {
@@ -68,44 +65,7 @@ pub fn destroy_plan(state: &State) -> Result<Plan, CliError> {
         }
         .into());
     }
-    let nodes = state.resources.iter().map(|(addr, r)| {
-        let deps = r
-            .deps
-            .iter()
-            .filter(|d| state.resources.contains_key(*d))
-            .cloned()
-            .collect();
-        (addr.clone(), deps)
-    });
-    let order: Vec<Addr> = match Graph::new(nodes) {
-        Ok(graph) => graph.destroy_order().cloned().collect(),
-        // A recorded cycle cannot come from a spec; keep the state's order rather than fail.
-        Err(_) => state.resources.keys().rev().cloned().collect(),
-    };
-    let mut waves: HashMap<&Addr, usize> = HashMap::new();
-    for addr in &order {
-        let wave = state
-            .resources
-            .iter()
-            .filter(|(_, r)| r.deps.contains(addr))
-            .filter_map(|(dependent, _)| waves.get(dependent).map(|w| w + 1))
-            .max()
-            .unwrap_or(0);
-        waves.insert(addr, wave);
-    }
-    let changes: Vec<ResourceChange> = order
-        .iter()
-        .map(|addr| ResourceChange {
-            address: addr.clone(),
-            kind: addr.kind,
-            group: addr.kind.group(),
-            action: Action::Delete,
-            wave: waves[addr],
-            reasons: Vec::new(),
-            depends_on: state.resources[addr].deps.clone(),
-            attributes: Vec::new(),
-        })
-        .collect();
+    let changes = plan::destroy_changes(state);
     Ok(Plan {
         format_version: PLAN_FORMAT_VERSION,
         stack: state.stack.clone(),

@@ -407,7 +407,9 @@ fn deletions(spec: &Spec, state: &State) -> Result<Vec<ResourceChange>, PlanErro
     Ok(changes)
 }
 
-/// Every recorded resource as a delete, dependents first: what `destroy` runs.
+/// Every recorded resource as a delete, dependents first: what `destroy` runs and
+/// `plan --destroy` shows. `wave` is the depth from the end: wave 0 has no recorded dependents
+/// and goes first.
 pub fn destroy_changes(state: &State) -> Vec<ResourceChange> {
     let nodes = state.resources.iter().map(|(addr, r)| {
         let deps = r
@@ -420,22 +422,31 @@ pub fn destroy_changes(state: &State) -> Vec<ResourceChange> {
     });
     let order: Vec<Addr> = match Graph::new(nodes) {
         Ok(graph) => graph.destroy_order().cloned().collect(),
+        // A recorded cycle cannot come from a spec; keep the state's order rather than fail.
         Err(_) => state.resources.keys().rev().cloned().collect(),
     };
+    let mut waves: HashMap<&Addr, usize> = HashMap::new();
+    for addr in &order {
+        let wave = state
+            .resources
+            .iter()
+            .filter(|(_, r)| r.deps.contains(addr))
+            .filter_map(|(dependent, _)| waves.get(dependent).map(|w| w + 1))
+            .max()
+            .unwrap_or(0);
+        waves.insert(addr, wave);
+    }
     order
-        .into_iter()
-        .map(|addr| {
-            let recorded = &state.resources[&addr];
-            ResourceChange {
-                kind: addr.kind,
-                group: addr.kind.group(),
-                action: Action::Delete,
-                wave: 0,
-                reasons: vec!["destroy".into()],
-                depends_on: recorded.deps.clone(),
-                attributes: Vec::new(),
-                address: addr,
-            }
+        .iter()
+        .map(|addr| ResourceChange {
+            address: addr.clone(),
+            kind: addr.kind,
+            group: addr.kind.group(),
+            action: Action::Delete,
+            wave: waves[addr],
+            reasons: Vec::new(),
+            depends_on: state.resources[addr].deps.clone(),
+            attributes: Vec::new(),
         })
         .collect()
 }

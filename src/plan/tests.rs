@@ -78,7 +78,7 @@ fn offline_plan_creates_everything_with_unknowns_and_redacted_secrets() {
     let (spec, graph) = compiled(SPEC);
     let plan = compute(&spec, &graph, None, &Context::default()).unwrap();
     assert_eq!(plan.summary.create, 4);
-    let subnet = plan.changes.iter().find(|c| c.address.kind == Kind::Subnet).unwrap();
+    let subnet = plan.changes.iter().find(|c| c.address.kind.key() == "subnet").unwrap();
     let vpc = subnet.attributes.iter().find(|a| a.path == "vpc").unwrap();
     assert_eq!(
         vpc.after_unknown.as_ref().and_then(|v| v.as_str()),
@@ -88,7 +88,7 @@ fn offline_plan_creates_everything_with_unknowns_and_redacted_secrets() {
     let runtime = plan
         .changes
         .iter()
-        .find(|c| c.address.kind == Kind::AgentcoreRuntime)
+        .find(|c| c.address.kind.key() == "agentcore_runtime")
         .unwrap();
     let token = runtime
         .attributes
@@ -218,7 +218,7 @@ fn every_item_of_a_list_of_references_is_shown_and_offline_values_are_filled_in(
     let runtime = plan
         .changes
         .iter()
-        .find(|c| c.address.kind == Kind::AgentcoreRuntime)
+        .find(|c| c.address.kind.key() == "agentcore_runtime")
         .unwrap();
     let subnets = runtime.attributes.iter().find(|a| a.path == "subnets").unwrap();
     assert_eq!(subnets.after_unknown, Some(json!(["${subnet.a.id}", "${subnet.b.id}"])));

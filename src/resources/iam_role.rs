@@ -17,7 +17,7 @@ use aws_sdk_iam::types::{EntityType, RoleDetail};
 use futures_util::future::try_join_all;
 
 use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
-use super::lookup::{absent, each, keep, owned};
+use super::lookup::{each, keep, owned, present};
 use super::tags::{self, Owner};
 use super::{Created, Found, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
@@ -486,18 +486,17 @@ fn role_created(role_id: &str, arn: &str, name: &str) -> Created {
 
 /// A role by name with its ownership tags (GetRole carries them); `None` if there is none.
 async fn get_role(ctx: &Ctx, name: &str) -> Result<Option<(Owner, Created)>, ApiError> {
-    let out = match ctx
-        .clients
-        .iam
-        .get_role()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(api("iam:GetRole"))
-    {
-        Ok(out) => out,
-        Err(e) if absent(&e) => return Ok(None),
-        Err(e) => return Err(e),
+    let Some(out) = present(
+        ctx.clients
+            .iam
+            .get_role()
+            .role_name(name)
+            .send()
+            .await
+            .map_err(api("iam:GetRole")),
+    )?
+    else {
+        return Ok(None);
     };
     let role = out.role().ok_or_else(|| ApiError::missing("iam:GetRole", "Role"))?;
     Ok(Some((

@@ -60,3 +60,12 @@ pub fn set_or_recorded(recorded: &[String], live: Vec<String>) -> Vec<String> {
     let same = recorded.iter().collect::<std::collections::BTreeSet<_>>() == live.iter().collect();
     if same { recorded.to_vec() } else { live }
 }
+
+/// A lookup's answer, with "no such resource" as `None` (see [`absent`]).
+pub fn present<T>(answer: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
+    match answer {
+        Ok(found) => Ok(Some(found)),
+        Err(e) if absent(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}

@@ -3,7 +3,7 @@
 use aws_sdk_s3files::types::LifeCycleState;
 
 use super::aws::{ApiError, Ctx, api};
-use super::lookup::{absent, each, keep, owned};
+use super::lookup::{each, keep, owned, present};
 use super::tags::Owner;
 use super::{Created, Found};
 
@@ -53,18 +53,17 @@ pub async fn find_file_systems(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, Ap
         owned(ids)
     };
     let found = each(candidates, |id| async move {
-        let out = match ctx
-            .clients
-            .s3files
-            .get_file_system()
-            .file_system_id(&id)
-            .send()
-            .await
-            .map_err(api("s3files:GetFileSystem"))
-        {
-            Ok(out) => out,
-            Err(e) if absent(&e) => return Ok(None),
-            Err(e) => return Err(e),
+        let Some(out) = present(
+            ctx.clients
+                .s3files
+                .get_file_system()
+                .file_system_id(&id)
+                .send()
+                .await
+                .map_err(api("s3files:GetFileSystem")),
+        )?
+        else {
+            return Ok(None);
         };
         if gone(out.status()) {
             return Ok(None);

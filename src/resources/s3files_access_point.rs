@@ -9,7 +9,7 @@ use futures_util::future::try_join_all;
 
 use super::Kind;
 use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
-use super::lookup::{absent, each, keep, owned};
+use super::lookup::{each, keep, owned, present};
 use super::posix;
 use super::s3files::{gone, list_file_system_ids, state_name};
 use super::tags::{self, Owner, Tagged};
@@ -191,18 +191,17 @@ impl Resource for S3FilesAccessPoint {
             owned(ids)
         };
         let found = each(candidates, |id| async move {
-            let out = match ctx
-                .clients
-                .s3files
-                .get_access_point()
-                .access_point_id(&id)
-                .send()
-                .await
-                .map_err(api("s3files:GetAccessPoint"))
-            {
-                Ok(out) => out,
-                Err(e) if absent(&e) => return Ok(None),
-                Err(e) => return Err(e),
+            let Some(out) = present(
+                ctx.clients
+                    .s3files
+                    .get_access_point()
+                    .access_point_id(&id)
+                    .send()
+                    .await
+                    .map_err(api("s3files:GetAccessPoint")),
+            )?
+            else {
+                return Ok(None);
             };
             if gone(Some(out.status())) {
                 return Ok(None);

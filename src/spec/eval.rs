@@ -120,22 +120,17 @@ mod tests {
 
     #[test]
     fn resolve_gives_the_typed_spec_with_ids() {
-        let spec = ResourceSpec::Subnet(crate::spec::model::SubnetSpec {
-            vpc: "${vpc.main.id}".into(),
-            cidr_block: "10.0.1.0/24".into(),
-            az_index: Some(0),
-            availability_zone: None,
-            map_public_ip_on_launch: false,
-            tags: Default::default(),
-        });
-        let ResourceSpec::Subnet(resolved) = resolve(&spec, &Known).unwrap() else {
-            panic!()
+        let typed = |key: &str, json: serde_json::Value| {
+            let kind = crate::spec::Kind::from_key(key).unwrap();
+            ResourceSpec::deserialize_as(kind, json).unwrap()
         };
-        assert_eq!(resolved.vpc, "vpc-123");
-        let other = ResourceSpec::RouteTable(crate::spec::model::RouteTableSpec {
-            vpc: "${vpc.x.id}".into(),
-            tags: Default::default(),
-        });
+        let spec = typed(
+            "subnet",
+            serde_json::json!({"vpc": "${vpc.main.id}", "cidr_block": "10.0.1.0/24", "az_index": 0}),
+        );
+        let resolved = serde_json::to_value(resolve(&spec, &Known).unwrap()).unwrap();
+        assert_eq!(resolved["vpc"], "vpc-123");
+        let other = typed("route_table", serde_json::json!({"vpc": "${vpc.x.id}"}));
         assert!(matches!(resolve(&other, &Known), Err(EvalError::Unknown { .. })));
     }
 }

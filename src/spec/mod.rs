@@ -213,12 +213,10 @@ depends_on = ["internet_gateway.igw"]
         let loaded = load(text);
         assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
         let spec = loaded.spec.unwrap();
-        let subnet = &spec.resources[&Addr::new(Kind::Subnet, "a")];
-        let ResourceSpec::Subnet(s) = &subnet.spec else {
-            panic!()
-        };
-        assert_eq!(s.vpc, "${vpc.main.id}");
-        let nat = &spec.resources[&Addr::new(Kind::NatGateway, "nat")];
+        let subnet = &spec.resources[&"subnet.a".parse::<Addr>().unwrap()];
+        let fields = serde_json::to_value(&subnet.spec).unwrap();
+        assert_eq!(fields["vpc"], "${vpc.main.id}");
+        let nat = &spec.resources[&"nat_gateway.nat".parse::<Addr>().unwrap()];
         let expected: BTreeSet<Addr> = ["subnet.a", "internet_gateway.igw", "elastic_ip.nat"]
             .iter()
             .map(|a| a.parse().unwrap())
