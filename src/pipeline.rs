@@ -60,12 +60,24 @@ pub struct Compiled {
 
 /// Reads, checks and graphs a spec, printing diagnostics to stderr (or stdout as JSON).
 pub fn compile(path: &Path, json: bool) -> Result<Compiled, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+    let bytes = std::fs::read(path).map_err(|source| CliError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let source = SourceFile::new(path.display().to_string(), text);
-    let (compiled, diagnostics) = compile_source(source);
+    let (compiled, diagnostics) = match String::from_utf8(bytes) {
+        Ok(text) => compile_source(SourceFile::new(path.display().to_string(), text)),
+        Err(e) => {
+            // Shown on the lossy text: everything before the first bad byte is unchanged, so
+            // the location is exact.
+            let at = e.utf8_error().valid_up_to();
+            let bad = e.as_bytes().get(at).copied().unwrap_or_default();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let diagnostic = Diagnostic::error("agentfs::encoding", format!("byte 0x{bad:02x} is not valid UTF-8"))
+                .help("a spec is UTF-8 text; re-save the file as UTF-8")
+                .span(Some(at..at + '\u{fffd}'.len_utf8()));
+            (Err(SourceFile::new(path.display().to_string(), text)), vec![diagnostic])
+        }
+    };
     report(
         &compiled.as_ref().map_or_else(|e| e.clone(), |c| c.source.clone()),
         &diagnostics,

@@ -118,6 +118,19 @@ fn usage_errors_exit_64_and_help_and_version_exit_0() {
     );
 }
 
+/// A spec that is not UTF-8 is refused with the line and column of the first bad byte.
+#[test]
+fn a_spec_that_is_not_utf8_is_refused_with_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.toml");
+    std::fs::write(&path, b"[stack]\nname = \"caf\xe9\"\nregion = \"us-east-1\"\n").unwrap();
+    let out = agentfs(&["validate", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let all = text(&out);
+    assert!(all.contains("latin1.toml:2:12"), "{all}");
+    assert!(all.contains("agentfs::encoding") && all.contains("0xe9"), "{all}");
+}
+
 #[test]
 fn completions_are_printed_for_bash_zsh_and_fish() {
     for (shell, marker) in [

@@ -27,7 +27,8 @@ pub struct Reporter {
     mode: OutputMode,
     multi: Option<MultiProgress>,
     bars: Mutex<HashMap<Addr, ProgressBar>>,
-    last_phase: Mutex<HashMap<Addr, String>>,
+    /// The phase last printed per resource, and when: plain output repeats it as a heartbeat.
+    last_phase: Mutex<HashMap<Addr, (String, Instant)>>,
     started: Mutex<HashMap<Addr, Instant>>,
     /// When the reporter was made, for the summary's duration.
     created: Instant,
@@ -120,12 +121,19 @@ impl Reporter {
     }
 
     pub fn phase(&self, addr: &Addr, text: &str) {
-        // Log lines only when the phase itself changes, not its elapsed counter.
+        // Log lines when the phase itself changes, not its elapsed counter, and otherwise every
+        // HEARTBEAT so that a long wait never looks frozen.
         let key = text.split(" (").next().unwrap_or(text).to_string();
         let changed = self
             .last_phase
             .lock()
-            .map(|mut last| last.insert(addr.clone(), key.clone()) != Some(key))
+            .map(|mut last| {
+                let due = line_due(last.get(addr), &key, Instant::now());
+                if due {
+                    last.insert(addr.clone(), (key, Instant::now()));
+                }
+                due
+            })
             .unwrap_or(true);
         match (&self.multi, self.mode) {
             (Some(_), _) => {
@@ -195,6 +203,17 @@ pub struct ResourceProgress<'a> {
     pub addr: &'a Addr,
 }
 
+/// How often plain output repeats an unchanged phase (with its elapsed time).
+const HEARTBEAT: Duration = Duration::from_secs(30);
+
+/// Whether a phase deserves a line: it changed, or the last line is a heartbeat old.
+fn line_due(last: Option<&(String, Instant)>, phase: &str, now: Instant) -> bool {
+    match last {
+        Some((printed, at)) => printed != phase || now.duration_since(*at) >= HEARTBEAT,
+        None => true,
+    }
+}
+
 impl Progress for ResourceProgress<'_> {
     fn phase(&self, text: &str) {
         self.reporter.phase(self.addr, text);
@@ -204,6 +223,20 @@ impl Progress for ResourceProgress<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unchanged_phase_is_repeated_as_a_heartbeat() {
+        let start = Instant::now();
+        let last = ("waiting for available".to_string(), start);
+        assert!(line_due(None, "waiting for available", start));
+        assert!(!line_due(
+            Some(&last),
+            "waiting for available",
+            start + Duration::from_secs(5)
+        ));
+        assert!(line_due(Some(&last), "waiting for available", start + HEARTBEAT));
+        assert!(line_due(Some(&last), "retrying", start + Duration::from_secs(1)));
+    }
 
     #[test]
     fn timestamps_are_rfc3339_utc_with_milliseconds() {

@@ -255,6 +255,9 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
                     change
                         .reasons
                         .push(format!("{} cannot change in place", triggers.join(", ")));
+                    if let Some(lost) = addr.kind.replace_loses() {
+                        change.reasons.push(format!("replacing it deletes {lost}"));
+                    }
                     Action::Replace
                 } else if diffs.is_empty() {
                     Action::NoOp

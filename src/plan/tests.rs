@@ -235,3 +235,33 @@ fn every_item_of_a_list_of_references_is_shown_and_offline_values_are_filled_in(
         "{shown}"
     );
 }
+
+#[test]
+fn a_replace_that_deletes_data_says_so() {
+    let with_bucket = format!("{SPEC}[s3_bucket.data]\nname = \"s-data-one\"\n");
+    let (spec, graph) = compiled(&with_bucket);
+    let state = applied(&spec, &graph);
+    let (spec2, graph2) = compiled(&with_bucket.replace("s-data-one", "s-data-two"));
+    let plan = compute(&spec2, &graph2, Some(&state), &Context::default()).unwrap();
+    let bucket = plan
+        .changes
+        .iter()
+        .find(|c| c.address.kind.key() == "s3_bucket")
+        .unwrap();
+    assert_eq!(bucket.action, Action::Replace);
+    assert!(
+        bucket.reasons.iter().any(|r| r.contains("deletes every object")),
+        "{:?}",
+        bucket.reasons
+    );
+    // A replace that loses nothing but the resource does not claim otherwise.
+    let (spec3, graph3) = compiled(
+        &with_bucket
+            .replace("10.0.0.0/16", "10.1.0.0/16")
+            .replace("10.0.1.0/24", "10.1.1.0/24"),
+    );
+    let plan = compute(&spec3, &graph3, Some(&state), &Context::default()).unwrap();
+    let vpc = plan.changes.iter().find(|c| c.address.kind.key() == "vpc").unwrap();
+    assert_eq!(vpc.action, Action::Replace);
+    assert!(vpc.reasons.iter().all(|r| !r.contains("deletes")), "{:?}", vpc.reasons);
+}

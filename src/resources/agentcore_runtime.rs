@@ -745,7 +745,7 @@ async fn wait_ready(ctx: &Ctx, id: &str, timeout: Duration, progress: &dyn Progr
                     if seen.fetch_add(1, Ordering::SeqCst) + 1 >= READY_IN_A_ROW {
                         Poll::Ready(out.agent_runtime_version().to_string())
                     } else {
-                        Poll::Pending("READY".to_string())
+                        Poll::Pending("READY once, confirming".to_string())
                     }
                 }
                 s @ (AgentRuntimeStatus::CreateFailed

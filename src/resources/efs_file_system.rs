@@ -72,6 +72,7 @@ impl Resource for EfsFileSystem {
     type Spec = EfsFileSystemSpec;
     const GROUP: Group = Group::Storage;
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
+    const REPLACE_LOSES: Option<&'static str> = Some("every file on the file system");
     const REPLACE_ON: &'static [&'static str] = &["performance_mode", "encrypted"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),

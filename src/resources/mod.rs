@@ -151,6 +151,9 @@ pub trait Resource {
     /// targets) remain; destroy's `--blocked-wait` bounds that wait.
     const BLOCKED_BY_MANAGED_ENIS: bool = false;
 
+    /// What a replace destroys besides the resource itself (its data), said in the plan.
+    const REPLACE_LOSES: Option<&'static str> = None;
+
     /// The recorded or desired configuration in the form in which two values compare equal
     /// exactly when AWS treats them as the same (e.g. IAM's rewrites of policy documents).
     fn normalise(config: serde_json::Value) -> serde_json::Value {
@@ -280,6 +283,11 @@ macro_rules! registry {
             /// Whether service-managed network interfaces can hold up the delete.
             pub fn blocked_by_managed_enis(self) -> bool {
                 match self { $(Kind::$variant => <$module::$ty as Resource>::BLOCKED_BY_MANAGED_ENIS),* }
+            }
+
+            /// What replacing a resource of this kind destroys besides the resource.
+            pub fn replace_loses(self) -> Option<&'static str> {
+                match self { $(Kind::$variant => <$module::$ty as Resource>::REPLACE_LOSES),* }
             }
 
             /// The kind's top-level fields, as the spec names them.

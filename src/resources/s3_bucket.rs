@@ -86,6 +86,7 @@ impl Resource for S3Bucket {
     type Spec = S3BucketSpec;
     const GROUP: Group = Group::Storage;
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name"];
+    const REPLACE_LOSES: Option<&'static str> = Some("every object and object version in the bucket");
     const LOCAL_ONLY: &'static [&'static str] = &["force_destroy"];
     const REPLACE_ON: &'static [&'static str] = &["name"];
     const TIMEOUTS: Timeouts = Timeouts {

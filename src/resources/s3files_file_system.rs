@@ -58,6 +58,7 @@ impl Resource for S3FilesFileSystem {
     type Spec = S3FilesFileSystemSpec;
     const GROUP: Group = Group::Storage;
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
+    const REPLACE_LOSES: Option<&'static str> = Some("files written through it and not yet exported to the bucket");
     const REPLACE_ON: &'static [&'static str] = &["bucket", "role", "prefix", "kms_key_id"];
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),

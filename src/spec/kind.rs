@@ -197,9 +197,13 @@ pub fn sample_render(text: &str, stack: &StackSettings) -> Option<String> {
     struct Sample<'s>(&'s StackSettings);
     impl Lookup for Sample<'_> {
         fn var(&self, var: Var) -> Option<String> {
+            // An invalid stack name or region is reported once, as itself: names built from
+            // it are checked with a valid stand-in instead of failing again.
             Some(match var {
-                Var::Stack => self.0.name.clone(),
-                Var::Region => self.0.region.clone(),
+                Var::Stack if super::rules::stack_name(&self.0.name).is_ok() => self.0.name.clone(),
+                Var::Stack => "stack".into(),
+                Var::Region if super::rules::region(&self.0.region).is_ok() => self.0.region.clone(),
+                Var::Region => "us-east-1".into(),
                 Var::AccountId => "123456789012".into(),
             })
         }

@@ -11,6 +11,7 @@ mod lints;
 pub mod model;
 pub mod parse;
 pub mod rules;
+mod syntax;
 pub mod template;
 pub mod validate;
 

@@ -90,10 +90,7 @@ fn join(parent: &str, key: &str) -> String {
 /// Parses spec text. Returns the spec only when there were no errors; diagnostics either way.
 pub fn parse(text: &str) -> (Option<ParsedSpec>, Vec<Diagnostic>) {
     let (document, syntax_errors) = DeTable::parse_recoverable(text);
-    let mut diagnostics: Vec<Diagnostic> = syntax_errors
-        .iter()
-        .map(|e| Diagnostic::error("agentfs::syntax", e.message().trim().to_string()).span(e.span()))
-        .collect();
+    let mut diagnostics = super::syntax::diagnostics(text, &syntax_errors);
     if !diagnostics.is_empty() {
         return (None, diagnostics);
     }
