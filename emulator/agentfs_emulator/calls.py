@@ -85,6 +85,17 @@ def error_code(status: int, headers: list[tuple[str, str]], body: bytes) -> str 
     return found.group(1).decode("utf-8", "replace") if found else None
 
 
+READ_PREFIXES = ("Describe", "Get", "List", "Head")
+
+
+def is_mutating(operation: str) -> bool:
+    """Whether a call changes AWS: the hold knob counts these and tests read the flag from the call
+    log, so there is one definition. An unidentified `GET /path` or `HEAD /path` is a read."""
+    if operation.startswith(("GET ", "HEAD ")):
+        return False
+    return not operation.startswith(READ_PREFIXES)
+
+
 class CallLog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -97,6 +108,7 @@ class CallLog:
                 "seq": len(self._calls) + 1,
                 "service": service,
                 "operation": operation,
+                "mutating": is_mutating(operation),
                 "method": method,
                 "path": path,
                 "status": status,

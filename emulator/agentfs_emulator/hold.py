@@ -16,20 +16,13 @@ from __future__ import annotations
 
 import threading
 
+from .calls import is_mutating
 from .config import CONFIG
-
-READ_PREFIXES = ("Describe", "Get", "List", "Head")
 MAX_HOLD_SECONDS = 600.0
 
 _lock = threading.Lock()
 _count = 0
 _gate: threading.Event | None = None  # set while holding; released by rearm()/reset()
-
-
-def is_mutating(operation: str) -> bool:
-    if operation.startswith(("GET ", "HEAD ")):
-        return False
-    return not operation.startswith(READ_PREFIXES)
 
 
 def rearm() -> None:

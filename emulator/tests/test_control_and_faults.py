@@ -153,3 +153,16 @@ def test_hold_after_mutating_calls(emu, ec2):
     cidrs = sorted(v["cidr_block"] for v in emu.inventory()["123456789012"]["us-east-1"]["ec2"]["vpcs"])
     assert cidrs == ["10.1.0.0/16", "10.2.0.0/16"]
     ec2.create_vpc(CidrBlock="10.4.0.0/16")  # off again: nothing is held
+
+
+def test_the_call_log_marks_mutating_calls_as_the_hold_knob_counts_them(emu, ec2, s3):
+    """Crash tests count mutating calls from the log: the log must agree with the hold knob,
+    including on calls the emulator cannot name (`GET /path` is a read)."""
+    from agentfs_emulator.calls import is_mutating
+
+    assert not is_mutating("GET /some-bucket") and not is_mutating("HEAD /some-bucket")
+    assert is_mutating("CreateVpc") and not is_mutating("DescribeVpcs")
+    ec2.describe_vpcs()
+    ec2.create_vpc(CidrBlock="10.5.0.0/16")
+    flags = {c["operation"]: c["mutating"] for c in emu.calls()}
+    assert flags["DescribeVpcs"] is False and flags["CreateVpc"] is True
