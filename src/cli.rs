@@ -109,6 +109,8 @@ pub struct RecoverArgs {
     /// The spec whose resources to look for.
     #[arg(default_value = "agentfs.toml")]
     pub spec: PathBuf,
+    #[command(flatten)]
+    pub vars: VarArgs,
     /// Replace an existing state.
     #[arg(long)]
     pub force: bool,
@@ -125,7 +127,25 @@ pub struct ImportArgs {
     /// The AWS id (for a role or bucket: its name).
     pub id: String,
     #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
     pub backend: BackendArg,
+}
+
+/// Values for the spec's `[variable.*]`: `--var` beats `--var-file` beats `AGENTFS_VAR_NAME`
+/// beats the declared default.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct VarArgs {
+    /// Set a spec variable (repeatable): beats --var-file, AGENTFS_VAR_NAME and the default.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var, global = true)]
+    pub vars: Vec<(String, String)>,
+    /// Read variables from a TOML file of `NAME = value` lines (repeatable; a later file wins).
+    #[arg(long = "var-file", value_name = "FILE", global = true)]
+    pub var_files: Vec<PathBuf>,
+}
+
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    crate::spec::vars::parse_assignment(text)
 }
 
 /// Where the state of a command with a spec lives, when not where the spec says.
@@ -161,6 +181,8 @@ pub struct ApplyArgs {
     #[arg(default_value = "agentfs.toml")]
     pub input: PathBuf,
     #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
     pub backend: BackendArg,
     #[command(flatten)]
     pub run: RunArgs,
@@ -175,6 +197,8 @@ pub struct StoreArgs {
     /// State in S3 (s3://bucket/key) instead of .agentfs/ or the spec's `[backend]`.
     #[arg(long, value_name = "URL", global = true)]
     pub backend: Option<String>,
+    #[command(flatten)]
+    pub vars: VarArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -267,6 +291,8 @@ pub struct SpecArgs {
     /// Machine-readable output on stdout.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub vars: VarArgs,
 }
 
 /// A spec and where its state lives (drift, refresh).
@@ -317,4 +343,6 @@ pub struct GraphArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "dot")]
     pub format: GraphFormat,
+    #[command(flatten)]
+    pub vars: VarArgs,
 }
