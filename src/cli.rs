@@ -75,11 +75,41 @@ pub enum Command {
         after_help = "Example:\n  agentfs import agentfs.toml vpc.main vpc-0abc123\nThen `agentfs plan` shows how the resource differs from the spec and apply converges it."
     )]
     Import(ImportArgs),
+    /// Write a starting agentfs.toml from a template (--list names them).
+    #[command(
+        after_help = "Examples:\n  agentfs init                          # the S3 Files stack in ./agentfs.toml\n  agentfs init --template efs my-stack  # my-stack/agentfs.toml\n  agentfs init --list"
+    )]
+    Init(InitArgs),
     /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
     #[command(
         after_help = "Examples:\n  agentfs completions bash > ~/.local/share/bash-completion/completions/agentfs\n  agentfs completions zsh > ~/.zfunc/_agentfs      # with fpath+=~/.zfunc before compinit\n  agentfs completions fish > ~/.config/fish/completions/agentfs.fish"
     )]
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Which stack to start from.
+    #[arg(long, value_enum, default_value = "s3files")]
+    pub template: InitTemplate,
+    /// Where to write agentfs.toml (created if missing; default: the current directory).
+    pub dir: Option<PathBuf>,
+    /// Overwrite an existing agentfs.toml.
+    #[arg(long)]
+    pub force: bool,
+    /// Name the templates, one line each, and write nothing.
+    #[arg(long)]
+    pub list: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum InitTemplate {
+    /// VPC, NAT, versioned bucket, Amazon S3 Files file system at /mnt/data, AgentCore Runtime.
+    S3files,
+    /// The same network with an Amazon EFS access point at /mnt/data.
+    Efs,
+    /// A PUBLIC-mode runtime with AgentCore session storage; no VPC.
+    SessionStorage,
 }
 
 #[derive(Debug, clap::Args)]
