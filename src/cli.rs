@@ -75,11 +75,41 @@ pub enum Command {
         after_help = "Example:\n  agentfs import agentfs.toml vpc.main vpc-0abc123\nThen `agentfs plan` shows how the resource differs from the spec and apply converges it."
     )]
     Import(ImportArgs),
+    /// Write a starting agentfs.toml from a template (--list names them).
+    #[command(
+        after_help = "Examples:\n  agentfs init                          # the S3 Files stack in ./agentfs.toml\n  agentfs init --template efs my-stack  # my-stack/agentfs.toml\n  agentfs init --list"
+    )]
+    Init(InitArgs),
     /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
     #[command(
         after_help = "Examples:\n  agentfs completions bash > ~/.local/share/bash-completion/completions/agentfs\n  agentfs completions zsh > ~/.zfunc/_agentfs      # with fpath+=~/.zfunc before compinit\n  agentfs completions fish > ~/.config/fish/completions/agentfs.fish"
     )]
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Which stack to start from.
+    #[arg(long, value_enum, default_value = "s3files")]
+    pub template: InitTemplate,
+    /// Where to write agentfs.toml (created if missing; default: the current directory).
+    pub dir: Option<PathBuf>,
+    /// Overwrite an existing agentfs.toml.
+    #[arg(long)]
+    pub force: bool,
+    /// Name the templates, one line each, and write nothing.
+    #[arg(long)]
+    pub list: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum InitTemplate {
+    /// VPC, NAT, versioned bucket, Amazon S3 Files file system at /mnt/data, AgentCore Runtime.
+    S3files,
+    /// The same network with an Amazon EFS access point at /mnt/data.
+    Efs,
+    /// A PUBLIC-mode runtime with AgentCore session storage; no VPC.
+    SessionStorage,
 }
 
 #[derive(Debug, clap::Args)]
@@ -109,6 +139,8 @@ pub struct RecoverArgs {
     /// The spec whose resources to look for.
     #[arg(default_value = "agentfs.toml")]
     pub spec: PathBuf,
+    #[command(flatten)]
+    pub vars: VarArgs,
     /// Replace an existing state.
     #[arg(long)]
     pub force: bool,
@@ -125,7 +157,25 @@ pub struct ImportArgs {
     /// The AWS id (for a role or bucket: its name).
     pub id: String,
     #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
     pub backend: BackendArg,
+}
+
+/// Values for the spec's `[variable.*]`: `--var` beats `--var-file` beats `AGENTFS_VAR_NAME`
+/// beats the declared default.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct VarArgs {
+    /// Set a spec variable (repeatable): beats --var-file, AGENTFS_VAR_NAME and the default.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var, global = true)]
+    pub vars: Vec<(String, String)>,
+    /// Read variables from a TOML file of `NAME = value` lines (repeatable; a later file wins).
+    #[arg(long = "var-file", value_name = "FILE", global = true)]
+    pub var_files: Vec<PathBuf>,
+}
+
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    crate::spec::vars::parse_assignment(text)
 }
 
 /// Where the state of a command with a spec lives, when not where the spec says.
@@ -161,6 +211,8 @@ pub struct ApplyArgs {
     #[arg(default_value = "agentfs.toml")]
     pub input: PathBuf,
     #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
     pub backend: BackendArg,
     #[command(flatten)]
     pub run: RunArgs,
@@ -175,6 +227,8 @@ pub struct StoreArgs {
     /// State in S3 (s3://bucket/key) instead of .agentfs/ or the spec's `[backend]`.
     #[arg(long, value_name = "URL", global = true)]
     pub backend: Option<String>,
+    #[command(flatten)]
+    pub vars: VarArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -267,6 +321,8 @@ pub struct SpecArgs {
     /// Machine-readable output on stdout.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub vars: VarArgs,
 }
 
 /// A spec and where its state lives (drift, refresh).
@@ -317,4 +373,6 @@ pub struct GraphArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "dot")]
     pub format: GraphFormat,
+    #[command(flatten)]
+    pub vars: VarArgs,
 }

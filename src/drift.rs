@@ -79,7 +79,9 @@ pub fn refreshed(state: &State, live: &Live) -> State {
         match seen {
             Some(config) => {
                 if let Some(r) = state.resources.get_mut(addr) {
-                    r.config = config.clone();
+                    let mut config = config.clone();
+                    keep_digests(&r.config, &mut config);
+                    r.config = config;
                 }
             }
             None => {
@@ -88,6 +90,34 @@ pub fn refreshed(state: &State, live: &Live) -> State {
         }
     }
     state
+}
+
+/// Where the recorded configuration holds a digest (a sensitive value), the live value is
+/// recorded and compared as its digest too: what AWS reads back never reaches the state.
+fn keep_digests(recorded: &serde_json::Value, live: &mut serde_json::Value) {
+    use serde_json::Value;
+    match (recorded, live) {
+        (Value::String(digest), live) if digest.starts_with("sha256:") => {
+            let text = match &*live {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            *live = Value::String(crate::plan::redact(&text));
+        }
+        (Value::Object(recorded), Value::Object(live)) => {
+            for (key, value) in live.iter_mut() {
+                if let Some(r) = recorded.get(key) {
+                    keep_digests(r, value);
+                }
+            }
+        }
+        (Value::Array(recorded), Value::Array(live)) => {
+            for (r, value) in recorded.iter().zip(live.iter_mut()) {
+                keep_digests(r, value);
+            }
+        }
+        _ => {}
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

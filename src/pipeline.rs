@@ -7,12 +7,13 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::apply::schedule::{Signal, SignalScope, Signals};
-use crate::cli::StoreArgs;
+use crate::cli::{StoreArgs, VarArgs};
 use crate::drift;
 use crate::graph::{Graph, GraphError};
 use crate::plan;
 use crate::resources::{Clients, Ctx};
 use crate::spec::model::BackendSpec;
+use crate::spec::vars::{Inputs, VarFile};
 use crate::spec::{self, Diagnostic, Located, SourceFile, Spec};
 use crate::state::local::LocalBackend;
 use crate::state::s3::{Location, S3Backend};
@@ -58,14 +59,15 @@ pub struct Compiled {
     pub warnings: Vec<Located>,
 }
 
-/// Reads, checks and graphs a spec, printing diagnostics to stderr (or stdout as JSON).
-pub fn compile(path: &Path, json: bool) -> Result<Compiled, CliError> {
+/// Reads, checks and graphs a spec with the variables of `vars` and the environment,
+/// printing diagnostics to stderr (or stdout as JSON).
+pub fn compile(path: &Path, json: bool, vars: &VarArgs) -> Result<Compiled, CliError> {
     let bytes = std::fs::read(path).map_err(|source| CliError::Read {
         path: path.to_path_buf(),
         source,
     })?;
     let (compiled, diagnostics) = match String::from_utf8(bytes) {
-        Ok(text) => compile_source(SourceFile::new(path.display().to_string(), text)),
+        Ok(text) => compile_source_with(SourceFile::new(path.display().to_string(), text), &var_inputs(vars)?),
         Err(e) => {
             // Shown on the lossy text: everything before the first bad byte is unchanged, so
             // the location is exact.
@@ -92,9 +94,37 @@ pub fn compile(path: &Path, json: bool) -> Result<Compiled, CliError> {
     }
 }
 
-/// The pure part of [`compile`]: no I/O, diagnostics returned.
+/// Variable values from the command line, var files and `AGENTFS_VAR_*` (see [`spec::vars`]).
+pub fn var_inputs(args: &VarArgs) -> Result<Inputs, CliError> {
+    let mut files = Vec::with_capacity(args.var_files.len());
+    for path in &args.var_files {
+        let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let values: toml::Table = toml::from_str(&text)
+            .map_err(|e| CliError::Other(format!("--var-file {}: {}", path.display(), e.to_string().trim())))?;
+        files.push(VarFile {
+            name: path.display().to_string(),
+            values,
+        });
+    }
+    Ok(Inputs {
+        cli: args.vars.clone(),
+        saved: Default::default(),
+        files,
+        env: Inputs::env_from_process(),
+    })
+}
+
+/// The pure part of [`compile`] with variables at their defaults: no I/O, diagnostics returned.
 pub fn compile_source(source: SourceFile) -> (Result<Compiled, SourceFile>, Vec<Diagnostic>) {
-    let loaded = spec::load(&source.text);
+    compile_source_with(source, &Inputs::default())
+}
+
+/// The pure part of [`compile`]: no I/O, diagnostics returned.
+pub fn compile_source_with(source: SourceFile, inputs: &Inputs) -> (Result<Compiled, SourceFile>, Vec<Diagnostic>) {
+    let loaded = spec::load_with(&source.text, inputs);
     let mut diagnostics = loaded.diagnostics;
     let Some(spec) = loaded.spec else {
         return (Err(source), diagnostics);
@@ -230,7 +260,7 @@ pub async fn state_store(args: &StoreArgs, spec: Option<&PathBuf>) -> Result<(St
     if args.stack.is_none() {
         let default_spec = PathBuf::from("agentfs.toml");
         if let Some(path) = spec.or(default_spec.exists().then_some(&default_spec)) {
-            let compiled = compile(path, false)?;
+            let compiled = compile(path, false, &args.vars)?;
             let s = &compiled.spec;
             let store = open_store(None, s.backend.as_ref(), &s.stack.name, &s.stack.region).await?;
             return Ok((store, s.stack.name.clone()));

@@ -144,7 +144,7 @@ pub async fn recover(ctx: &Ctx, spec: &Spec, order: &[Addr]) -> Result<Recovered
             missing.push(addr.clone());
             continue;
         };
-        let desired = config_json(&resolved);
+        let desired = config_json(&resolved, &spec.resources[addr].sensitive);
         let candidates: Vec<&Found> = found[&addr.kind]
             .iter()
             .filter(|f| !used.contains(&(addr.kind, f.created.id.clone())))
@@ -200,7 +200,7 @@ pub async fn import(ctx: &Ctx, spec: &Spec, state: &mut State, addr: &Addr, id: 
         addr: addr.clone(),
         source,
     })?;
-    let desired = config_json(&resolved);
+    let desired = config_json(&resolved, &resource.sensitive);
     let not_found = || RecoverError::NotFound {
         kind: addr.kind,
         id: id.to_string(),

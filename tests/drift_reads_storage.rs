@@ -43,7 +43,7 @@ impl Rec {
     }
     /// The configuration as state records it (sensitive values as digests).
     fn config(&self) -> Value {
-        agentfs::plan::config_json(&self.spec)
+        agentfs::plan::config_json(&self.spec, &[])
     }
 }
 

@@ -10,6 +10,7 @@
 //! - `# expect-valid`: the file must compile without any error.
 //! - `# absent: CODE`: no diagnostic with this code may be reported.
 //! - `# allow-warnings`: warnings not listed with `# warn:` are tolerated.
+//! - `# var: NAME=VALUE`: compile as with `--var NAME=VALUE`.
 //!
 //! Each expectation is matched by its own diagnostic, so repeating `# expect: X` asks for two.
 //! Errors that are not expected always fail, and so do unlisted warnings unless allowed.
@@ -78,6 +79,7 @@ struct Directives {
     valid: bool,
     absent: Vec<String>,
     allow_warnings: bool,
+    vars: Vec<(String, String)>,
 }
 
 fn parse_directives(name: &str, text: &str) -> Result<Directives, String> {
@@ -104,6 +106,9 @@ fn parse_directives(name: &str, text: &str) -> Result<Directives, String> {
             ("expect-valid", _) => d.valid = true,
             ("allow-warnings", _) => d.allow_warnings = true,
             ("absent", _) => d.absent.push(value.to_string()),
+            ("var", _) => d
+                .vars
+                .push(agentfs::spec::vars::parse_assignment(value).map_err(|e| format!("{name}: {e}"))?),
             ("field", Some(e)) => e.field = Some(value.to_string()),
             ("line", Some(e)) => {
                 e.line = Some(
@@ -158,7 +163,11 @@ fn check(name: &str, text: &str) -> Vec<String> {
         Err(e) => return vec![e],
     };
     let source = SourceFile::new(name, text);
-    let (compiled, diagnostics) = agentfs::pipeline::compile_source(source.clone());
+    let inputs = agentfs::spec::vars::Inputs {
+        cli: directives.vars.clone(),
+        ..Default::default()
+    };
+    let (compiled, diagnostics) = agentfs::pipeline::compile_source_with(source.clone(), &inputs);
     let located: Vec<Located> = diagnostics.into_iter().map(|d| Located::new(&source, d)).collect();
     let has_errors = located.iter().any(|d| d.diagnostic.is_error());
     let mut problems = Vec::new();

@@ -220,7 +220,7 @@ impl<'a> Engine<'a> {
         let addr = &change.address;
         let resource = spec.resources.get(addr).ok_or(EngineError::Unknown)?;
         let resolved = resolve(&resource.spec, &self.lookup().await)?;
-        let config = plan::config_json(&resolved);
+        let config = plan::config_json(&resolved, &resource.sensitive);
         let config_tags = serde_json::to_value(&resolved).unwrap_or_default();
         let tags = self.full_tags(addr, &config_tags);
         let deps: Vec<Addr> = resource.deps.iter().cloned().collect();

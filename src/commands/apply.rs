@@ -8,7 +8,7 @@ use super::{confirm, finish};
 use crate::apply::progress::Reporter;
 use crate::apply::{Engine, Options, Report};
 use crate::cli::ApplyArgs;
-use crate::pipeline::{CliError, compile_source, connect, open_store, refresh_with, with_lock};
+use crate::pipeline::{CliError, compile_source_with, connect, open_store, refresh_with, var_inputs, with_lock};
 use crate::plan::{self, Plan};
 use crate::spec::SourceFile;
 use crate::state::Backend;
@@ -16,7 +16,17 @@ use crate::state::State;
 
 pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
     let (source, saved) = read_apply_input(&args.input)?;
-    let (compiled, diagnostics) = compile_source(source);
+    let mut inputs = var_inputs(&args.vars)?;
+    if let Some(saved) = &saved {
+        // The plan's own values, beaten only by --var (which must then agree with it).
+        inputs.saved = saved
+            .variables
+            .iter()
+            .filter(|(_, v)| !v.sensitive)
+            .map(|(name, v)| (name.clone(), v.value.clone()))
+            .collect();
+    }
+    let (compiled, diagnostics) = compile_source_with(source, &inputs);
     let compiled = compiled.map_err(|source| {
         for d in &diagnostics {
             eprintln!("{}", crate::spec::Located::new(&source, d.clone()));
@@ -24,6 +34,9 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
         CliError::InvalidSpec(source.name.clone())
     })?;
     let spec = &compiled.spec;
+    if let Some(saved) = &saved {
+        check_saved_variables(saved, &plan::planned_variables(spec))?;
+    }
     let store = open_store(
         args.backend.as_deref(),
         spec.backend.as_ref(),
@@ -108,8 +121,34 @@ fn read_apply_input(path: &Path) -> Result<(SourceFile, Option<Plan>), CliError>
     Ok((SourceFile::new(path.display().to_string(), text), None))
 }
 
+/// Before any call: the values a saved plan was made with are the ones given now.
+fn check_saved_variables(
+    saved: &Plan,
+    now: &std::collections::BTreeMap<String, plan::PlannedVariable>,
+) -> Result<(), CliError> {
+    let differing: Vec<&str> = saved
+        .variables
+        .iter()
+        .filter(|(name, v)| now.get(*name) != Some(*v))
+        .map(|(name, _)| name.as_str())
+        .chain(
+            now.keys()
+                .filter(|name| !saved.variables.contains_key(*name))
+                .map(String::as_str),
+        )
+        .collect();
+    if !differing.is_empty() {
+        return Err(CliError::Other(format!(
+            "variable(s) {} differ from the values this plan was made with; give the same values or make a new plan",
+            differing.join(", ")
+        )));
+    }
+    Ok(())
+}
+
 /// A saved plan is applied only while it still describes exactly what would happen.
 fn check_saved_plan(saved: &Plan, now: &Plan) -> Result<(), CliError> {
+    check_saved_variables(saved, &now.variables)?;
     if saved.prior_state != now.prior_state {
         return Err(CliError::Other(
             "the state changed since this plan was made (serial or lineage differ); make a new plan".into(),

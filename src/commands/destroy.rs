@@ -81,6 +81,7 @@ pub fn destroy_plan(state: &State) -> Result<Plan, CliError> {
         changes,
         outputs: Vec::new(),
         spec_source: None,
+        variables: Default::default(),
     })
 }
 

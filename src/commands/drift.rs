@@ -10,7 +10,7 @@ use crate::state::Backend;
 use crate::state::State;
 
 pub async fn drift(args: StateSpecArgs) -> Result<ExitCode, CliError> {
-    let compiled = compile(&args.spec.spec, args.spec.json)?;
+    let compiled = compile(&args.spec.spec, args.spec.json, &args.spec.vars)?;
     let spec = &compiled.spec;
     let store = open_store(
         args.backend.as_deref(),

@@ -7,7 +7,7 @@ use crate::cli::{Cli, CompletionsArgs, GraphArgs, GraphFormat, Shell};
 use crate::pipeline::{CliError, compile, print_json};
 
 pub fn run(args: GraphArgs) -> Result<ExitCode, CliError> {
-    let compiled = compile(&args.spec, false)?;
+    let compiled = compile(&args.spec, false, &args.vars)?;
     match args.format {
         GraphFormat::Dot => print!("{}", compiled.graph.to_dot()),
         GraphFormat::Json => print_json(&compiled.graph.to_json()),

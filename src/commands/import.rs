@@ -8,7 +8,7 @@ use crate::state::Backend;
 use crate::state::State;
 
 pub async fn import(args: ImportArgs) -> Result<ExitCode, CliError> {
-    let compiled = compile(&args.spec, false)?;
+    let compiled = compile(&args.spec, false, &args.vars)?;
     let spec = &compiled.spec;
     let addr: crate::spec::Addr = args.address.parse().map_err(|e| CliError::Other(format!("{e}")))?;
     let store = open_store(

@@ -7,6 +7,7 @@ mod drift;
 mod force_unlock;
 mod graph;
 mod import;
+mod init;
 mod output;
 mod plan;
 mod recover;
@@ -63,6 +64,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Graph(args) => graph::run(args),
         Command::Schema => graph::schema(),
         Command::Completions(args) => graph::completions(args),
+        Command::Init(args) => init::run(args),
         Command::Apply(args) => runtime()?.block_on(apply::apply(args)),
         Command::Destroy(args) => runtime()?.block_on(destroy::destroy(args)),
         Command::Output(args) => runtime()?.block_on(output::output(args)),

@@ -9,7 +9,7 @@ use crate::plan::{self, Plan};
 use crate::state::{Backend, State};
 
 pub fn run(args: PlanArgs) -> Result<ExitCode, CliError> {
-    let compiled = compile(&args.spec.spec, args.spec.json)?;
+    let compiled = compile(&args.spec.spec, args.spec.json, &args.spec.vars)?;
     if args.destroy {
         return plan_destroy(&compiled.spec, &args);
     }

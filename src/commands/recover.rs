@@ -7,7 +7,7 @@ use crate::pipeline::{CliError, compile, connect, open_store, with_lock};
 use crate::state::Backend;
 
 pub async fn recover(args: RecoverArgs) -> Result<ExitCode, CliError> {
-    let compiled = compile(&args.spec, false)?;
+    let compiled = compile(&args.spec, false, &args.vars)?;
     let spec = &compiled.spec;
     let store = open_store(
         args.backend.as_deref(),

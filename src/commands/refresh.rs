@@ -8,7 +8,7 @@ use crate::pipeline::{CliError, compile, connect, open_store, with_lock};
 use crate::state::Backend;
 
 pub async fn refresh(args: StateSpecArgs) -> Result<ExitCode, CliError> {
-    let compiled = compile(&args.spec.spec, args.spec.json)?;
+    let compiled = compile(&args.spec.spec, args.spec.json, &args.spec.vars)?;
     let spec = &compiled.spec;
     let store = open_store(
         args.backend.as_deref(),

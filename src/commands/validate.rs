@@ -6,7 +6,7 @@ use crate::cli::SpecArgs;
 use crate::pipeline::{CliError, compile, print_json};
 
 pub fn run(args: SpecArgs) -> Result<ExitCode, CliError> {
-    let compiled = compile(&args.spec, args.json)?;
+    let compiled = compile(&args.spec, args.json, &args.vars)?;
     if args.json {
         print_json(
             &serde_json::json!({"valid": true, "resources": compiled.spec.resources.len(), "diagnostics": compiled.warnings}),

@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::graph::Graph;
 use crate::spec::eval::evaluate;
 use crate::spec::template::{AttrRef, Lookup, Var};
+use crate::spec::vars::VarValue;
 use crate::spec::{Addr, Group, Kind, ResourceSpec, Spec};
 use crate::state::{Phase, State};
 
@@ -138,6 +139,17 @@ pub struct Plan {
     /// The spec the plan was made from, embedded by `plan -o FILE` so apply can run it later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spec_source: Option<SpecSource>,
+    /// The variable values the plan was made with (sensitive ones as digests): applying a saved
+    /// plan uses the same values and needs the sensitive ones given again.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub variables: BTreeMap<String, PlannedVariable>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedVariable {
+    pub value: VarValue,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -209,7 +221,7 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
             state,
             pending: &pending,
         };
-        let desired = evaluate(&config_json(&resource.spec), &lookup);
+        let desired = evaluate(&config_json(&resource.spec, &resource.sensitive), &lookup);
         let recorded = state.and_then(|s| s.resources.get(addr));
         let mut change = ResourceChange {
             address: addr.clone(),
@@ -222,7 +234,8 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
             attributes: Vec::new(),
         };
         let unknown: BTreeMap<&str, &str> = desired.unknown.iter().map(|(p, e)| (p.as_str(), e.as_str())).collect();
-        let sensitive = sensitive_paths(&resource.spec);
+        let mut sensitive = sensitive_paths(&resource.spec);
+        sensitive.extend(resource.sensitive.iter().cloned());
         match recorded {
             None => change.attributes = all_attributes(&desired.value, &unknown, &sensitive),
             Some(r) if matches!(r.phase, Phase::Creating { .. }) => {
@@ -328,7 +341,25 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
         outputs,
         summary,
         spec_source: None,
+        variables: planned_variables(spec),
     })
+}
+
+/// The variable values a plan records: sensitive ones as digests.
+pub fn planned_variables(spec: &Spec) -> BTreeMap<String, PlannedVariable> {
+    spec.variables
+        .values()
+        .filter_map(|v| {
+            let value = v.recorded()?;
+            Some((
+                v.name.clone(),
+                PlannedVariable {
+                    value,
+                    sensitive: v.sensitive,
+                },
+            ))
+        })
+        .collect()
 }
 
 /// Settings that steer agentfs and are recorded with the resource (never sent to AWS): a change
@@ -454,21 +485,33 @@ pub fn destroy_changes(state: &State) -> Vec<ResourceChange> {
         .collect()
 }
 
-/// The configuration as recorded and compared: sensitive values become digests.
-pub fn config_json(spec: &ResourceSpec) -> Value {
+/// The configuration as recorded and compared: sensitive values become digests. `extra` are
+/// the fields sensitive variables reach ([`crate::spec::Resource::sensitive`]).
+pub fn config_json(spec: &ResourceSpec, extra: &[String]) -> Value {
     let mut json = serde_json::to_value(spec).unwrap_or_default();
-    for path in spec.sensitive_paths() {
-        if let Some(value) = value_at(&mut json, &path) {
-            let text = value.as_str().unwrap_or_default();
-            *value = Value::String(redact(text));
+    for path in spec.sensitive_paths().iter().chain(extra) {
+        if let Some(value) = value_at(&mut json, path) {
+            let text = match &*value {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            *value = Value::String(redact(&text));
         }
     }
     json
 }
 
-/// The value at a dotted path (`environment_variables.TOKEN`), if there is one.
+/// The value at a path as [`flatten`] writes it (`environment_variables.TOKEN`, `ingress[0].cidr`).
 fn value_at<'v>(json: &'v mut Value, path: &str) -> Option<&'v mut Value> {
-    path.split('.').try_fold(json, |value, key| value.get_mut(key))
+    path.split('.').try_fold(json, |value, segment| {
+        let mut parts = segment.split('[');
+        let key = parts.next().unwrap_or_default();
+        let mut value = if key.is_empty() { value } else { value.get_mut(key)? };
+        for index in parts {
+            value = value.get_mut(index.strip_suffix(']')?.parse::<usize>().ok()?)?;
+        }
+        Some(value)
+    })
 }
 
 pub use crate::spec::kind::redact;

@@ -67,7 +67,11 @@ fn applied(spec: &Spec, graph: &Graph) -> State {
             state: Some(&state),
             pending: &HashSet::new(),
         };
-        let config = evaluate(&config_json(&spec.resources[addr].spec), &lookup).value;
+        let config = evaluate(
+            &config_json(&spec.resources[addr].spec, &spec.resources[addr].sensitive),
+            &lookup,
+        )
+        .value;
         state.resources.get_mut(addr).unwrap().config = config;
     }
     state

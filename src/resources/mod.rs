@@ -353,6 +353,9 @@ macro_rules! registry {
             stack: StackSettings,
             #[serde(default)]
             backend: Option<BackendSpec>,
+            /// Values given at plan or apply time, used as `${var.NAME}`.
+            #[serde(default)]
+            variable: BTreeMap<String, crate::spec::vars::VariableSpec>,
             $(
                 #[serde(default)]
                 $module: BTreeMap<String, WithMeta<<$module::$ty as Resource>::Spec>>,

@@ -14,6 +14,7 @@ pub mod rules;
 mod syntax;
 pub mod template;
 pub mod validate;
+pub mod vars;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -42,6 +43,9 @@ pub struct Resource {
     pub deps: BTreeSet<Addr>,
     pub lifecycle: Lifecycle,
     pub timeouts: Timeouts,
+    /// Fields a sensitive variable reaches (paths as the plan flattens them): recorded as
+    /// digests and never shown, like the kind's own sensitive paths.
+    pub sensitive: Vec<String>,
 }
 
 /// Waiter limits the spec overrides; `None` means the kind's default.
@@ -72,6 +76,8 @@ pub struct Spec {
     pub backend: Option<model::BackendSpec>,
     /// Where each key path sits in the file, for diagnostics found later (cycles).
     pub spans: SpanIndex,
+    /// `[variable.*]` with the values this run uses.
+    pub variables: IndexMap<String, vars::Variable>,
 }
 
 /// The outcome of loading: the spec (when there are no errors) and every diagnostic.
@@ -80,9 +86,14 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Parses and checks spec text.
+/// Parses and checks spec text, with variables at their defaults.
 pub fn load(text: &str) -> Loaded {
-    let (parsed, mut diagnostics) = parse::parse(text);
+    load_with(text, &vars::Inputs::default())
+}
+
+/// Parses and checks spec text with variable values from `inputs`.
+pub fn load_with(text: &str, inputs: &vars::Inputs) -> Loaded {
+    let (parsed, mut diagnostics) = parse::parse_with(text, inputs);
     let Some(parsed) = parsed else {
         return Loaded {
             spec: None,
@@ -90,6 +101,7 @@ pub fn load(text: &str) -> Loaded {
         };
     };
     diagnostics.extend(validate::check(&parsed));
+    vars::scrub(&mut diagnostics, &parsed.variables);
     let spec = diagnostics.iter().all(|d| !d.is_error()).then(|| lower(parsed));
     Loaded { spec, diagnostics }
 }
@@ -127,6 +139,12 @@ fn lower(parsed: ParsedSpec) -> Spec {
             delete: t.delete.as_deref().and_then(model::parse_duration),
         };
         let addr = parsed_resource.addr;
+        let prefix = format!("{addr}.");
+        let sensitive = parsed
+            .sensitive_uses
+            .iter()
+            .filter_map(|u| u.path.strip_prefix(&prefix).map(String::from))
+            .collect();
         resources.insert(
             addr.clone(),
             Resource {
@@ -135,6 +153,7 @@ fn lower(parsed: ParsedSpec) -> Spec {
                 deps,
                 lifecycle: parsed_resource.meta.lifecycle,
                 timeouts,
+                sensitive,
             },
         );
     }
@@ -161,6 +180,7 @@ fn lower(parsed: ParsedSpec) -> Spec {
         outputs,
         backend: parsed.backend,
         spans: parsed.spans,
+        variables: parsed.variables,
     }
 }
 

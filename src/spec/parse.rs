@@ -11,6 +11,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use super::addr::{Addr, Kind};
 use super::diag::Diagnostic;
 use super::model::{BackendSpec, Meta, OutputSpec, StackSettings};
+use super::vars::{self, Inputs, SensitiveUse, Substitution, Variable, VariableSpec};
 use crate::resources::ResourceSpec;
 
 const META_KEYS: [&str; 3] = ["depends_on", "lifecycle", "timeouts"];
@@ -32,6 +33,10 @@ pub struct ParsedSpec {
     pub outputs: IndexMap<String, OutputSpec>,
     pub backend: Option<BackendSpec>,
     pub spans: SpanIndex,
+    /// `[variable.*]` with their values, in file order.
+    pub variables: IndexMap<String, Variable>,
+    /// Where sensitive variables' values landed (document paths).
+    pub sensitive_uses: Vec<SensitiveUse>,
 }
 
 /// Byte spans of every key path in the file (`subnet.a.cidr_block`, `x.ingress[0].from_port`).
@@ -87,8 +92,14 @@ fn join(parent: &str, key: &str) -> String {
     }
 }
 
-/// Parses spec text. Returns the spec only when there were no errors; diagnostics either way.
+/// Parses spec text without variable values from outside (defaults only).
 pub fn parse(text: &str) -> (Option<ParsedSpec>, Vec<Diagnostic>) {
+    parse_with(text, &Inputs::default())
+}
+
+/// Parses spec text, substituting `${var.*}` from `inputs`. Returns the spec only when there
+/// were no errors; diagnostics either way.
+pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagnostic>) {
     let (document, syntax_errors) = DeTable::parse_recoverable(text);
     let mut diagnostics = super::syntax::diagnostics(text, &syntax_errors);
     if !diagnostics.is_empty() {
@@ -97,10 +108,47 @@ pub fn parse(text: &str) -> (Option<ParsedSpec>, Vec<Diagnostic>) {
 
     let mut spans = SpanIndex::default();
     let root_span = document.span();
-    let document = document.into_inner();
+    let mut document = document.into_inner();
     for (key, value) in document.iter() {
         spans.keys.insert(key.get_ref().to_string(), key.span());
         spans.index(key.get_ref(), value);
+    }
+
+    let declared = match document.remove_entry("variable") {
+        Some((_, value)) => declarations(value, &mut diagnostics),
+        None => IndexMap::new(),
+    };
+    let variables = vars::resolve(declared, inputs, &mut diagnostics);
+    let literals = Substitution::literals_for(&variables);
+    // Rebound after `literals`, whose texts substituted numbers and bools borrow.
+    let mut document: DeTable<'_> = document;
+    let mut substitution = Substitution::new(&variables, &literals);
+    substitution.table(&mut document, "", &mut diagnostics);
+    for variable in variables.values() {
+        if variable.value.is_none() && !variable.refused && !substitution.used.contains_key(&variable.name) {
+            let at = spans.key(&format!("variable.{}", variable.name)).unwrap_or(0..0);
+            diagnostics.push(vars::missing_at_declaration(variable, at));
+        }
+    }
+    let sensitive_uses = std::mem::take(&mut substitution.sensitive_uses);
+    let typed = std::mem::take(&mut substitution.typed);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        // Fields whose variables failed would only repeat the error as type errors.
+        return (None, diagnostics);
+    }
+    for used in &sensitive_uses {
+        let top = used.path.split('.').next().unwrap_or_default();
+        if Kind::from_key(top).is_none() {
+            diagnostics.push(
+                Diagnostic::error(
+                    "agentfs::sensitive_variable",
+                    format!("sensitive variable `{}` cannot be used in `{top}`", used.variable),
+                )
+                .help("stack settings, backends and outputs are shown and recorded in plain text; use sensitive variables in resource fields")
+                .field(used.path.clone())
+                .span(spans.value(&used.path)),
+            );
+        }
     }
 
     let mut stack = None;
@@ -124,7 +172,7 @@ pub fn parse(text: &str) -> (Option<ParsedSpec>, Vec<Diagnostic>) {
                 Some(kind) => {
                     for (name, table) in named_tables(value, other, &mut diagnostics) {
                         let addr = Addr::new(kind, name);
-                        if let Some(resource) = parse_resource(addr, table, &mut diagnostics) {
+                        if let Some(resource) = parse_resource(addr, table, &typed, &mut diagnostics) {
                             resources.push(resource);
                         }
                     }
@@ -149,6 +197,8 @@ pub fn parse(text: &str) -> (Option<ParsedSpec>, Vec<Diagnostic>) {
                 outputs,
                 backend,
                 spans,
+                variables,
+                sensitive_uses,
             }),
             diagnostics,
         ),
@@ -156,12 +206,30 @@ pub fn parse(text: &str) -> (Option<ParsedSpec>, Vec<Diagnostic>) {
     }
 }
 
+/// The `[variable.NAME]` tables with the span of each name.
+fn declarations(
+    value: Spanned<DeValue<'_>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> IndexMap<String, (VariableSpec, Range<usize>)> {
+    let mut out = IndexMap::new();
+    for (name, table) in named_tables(value, "variable", diagnostics) {
+        let span = table.span();
+        if let Some(spec) = deserialize::<VariableSpec>(table, &format!("variable.{name}"), diagnostics) {
+            out.insert(name, (spec, span));
+        }
+    }
+    out
+}
+
 fn unknown_top_level(key: &str, span: Range<usize>) -> Diagnostic {
-    let known = Kind::ALL.iter().map(|k| k.key()).chain(["stack", "output", "backend"]);
+    let known = Kind::ALL
+        .iter()
+        .map(|k| k.key())
+        .chain(["stack", "output", "backend", "variable"]);
     let help = match super::suggest(key, known) {
         Some(near) => format!("did you mean `{near}`?"),
         None => {
-            "top-level tables are `stack`, `output` and resource kinds such as `vpc`, `subnet`, `agentcore_runtime`"
+            "top-level tables are `stack`, `variable`, `output` and resource kinds such as `vpc`, `subnet`, `agentcore_runtime`"
                 .into()
         }
     };
@@ -234,6 +302,7 @@ pub fn valid_name(name: &str) -> bool {
 fn parse_resource(
     addr: Addr,
     table: Spanned<DeValue<'_>>,
+    typed: &HashMap<String, String>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<ParsedResource> {
     let span = table.span();
@@ -252,14 +321,80 @@ fn parse_resource(
         &path,
         diagnostics,
     );
-    let spec = deserialize_with(Spanned::new(span, DeValue::Table(fields)), &path, diagnostics, |d| {
-        ResourceSpec::deserialize_as(addr.kind, d)
-    });
+    // A number or bool variable that is a whole value was substituted typed; where the field
+    // wants a string after all, it becomes its text and the resource is read again.
+    let mut attempts = typed.len();
+    let spec = loop {
+        let mut found = Vec::new();
+        let spec = deserialize_with(
+            Spanned::new(span.clone(), DeValue::Table(fields.clone())),
+            &path,
+            &mut found,
+            |d| ResourceSpec::deserialize_as(addr.kind, d),
+        );
+        let retry = match found.as_slice() {
+            [d] if spec.is_none() && attempts > 0 && d.code == "agentfs::type" => d
+                .field
+                .as_deref()
+                .and_then(|f| typed.get(f).map(|text| (f, text)))
+                .filter(|(f, text)| set_string(&mut fields, f.strip_prefix(&format!("{path}.")).unwrap_or(f), text)),
+            _ => None,
+        };
+        if retry.is_none() {
+            diagnostics.extend(found);
+            break spec;
+        }
+        attempts -= 1;
+    };
     Some(ParsedResource {
         addr,
         spec: spec?,
         meta: meta?,
     })
+}
+
+/// Replaces the value at `path` (`a.b[0].c`) inside `table` with the string `text`.
+fn set_string<'i>(table: &mut DeTable<'i>, path: &str, text: &str) -> bool {
+    let mut segments = path.split('.');
+    let Some(first) = segments.next() else {
+        return false;
+    };
+    let (key, indices) = split_indices(first);
+    let Some(mut value) = table.get_mut(key) else {
+        return false;
+    };
+    let mut steps: Vec<Step<'_>> = indices.into_iter().map(Step::Index).collect();
+    for segment in segments {
+        let (key, indices) = split_indices(segment);
+        steps.push(Step::Key(key));
+        steps.extend(indices.into_iter().map(Step::Index));
+    }
+    for step in steps {
+        let next = match (step, value.get_mut()) {
+            (Step::Key(key), DeValue::Table(t)) => t.get_mut(key),
+            (Step::Index(i), DeValue::Array(a)) => a.get_mut(i),
+            _ => None,
+        };
+        let Some(next) = next else { return false };
+        value = next;
+    }
+    let span = value.span();
+    *value = Spanned::new(span, DeValue::String(std::borrow::Cow::Owned(text.to_string())));
+    true
+}
+
+enum Step<'p> {
+    Key(&'p str),
+    Index(usize),
+}
+
+fn split_indices(segment: &str) -> (&str, Vec<usize>) {
+    let mut parts = segment.split('[');
+    let key = parts.next().unwrap_or_default();
+    let indices = parts
+        .filter_map(|p| p.strip_suffix(']').and_then(|i| i.parse().ok()))
+        .collect();
+    (key, indices)
 }
 
 fn deserialize<T: for<'de> Deserialize<'de>>(

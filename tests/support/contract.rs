@@ -152,7 +152,7 @@ impl Record {
 
     /// The configuration as state records it (sensitive values as digests).
     pub fn config(&self) -> Value {
-        agentfs::plan::config_json(&self.spec)
+        agentfs::plan::config_json(&self.spec, &[])
     }
 
     fn prior<'a>(&'a self, config: &'a Value, tags: &'a BTreeMap<String, String>) -> Prior<'a> {
