@@ -12,6 +12,7 @@ pub mod ec2;
 pub mod efs;
 pub mod lookup;
 pub mod posix;
+pub mod runtime_options;
 pub mod s3files;
 pub mod tags;
 
