@@ -620,6 +620,38 @@ fn cases() -> Vec<Case> {
             ],
             known_violations: vec![],
         },
+        Case {
+            kind: Kind::AgentcoreRuntimeEndpoint,
+            needs: &[Runtime],
+            spec: |w| {
+                ResourceSpec::AgentcoreRuntimeEndpoint(AgentcoreRuntimeEndpointSpec {
+                    runtime: w.id(Runtime),
+                    name: "contract_prod".into(),
+                    description: Some("contract case endpoint".into()),
+                    version: None,
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "pinned to version 1 and described anew",
+                    set: |_| json!({"version": "1", "description": "pinned"}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "following the newest version again, no description",
+                    set: |_| json!({"version": null, "description": null}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another name",
+                    set: |_| json!({"name": "contract_staging"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
     ]
 }
 

@@ -702,7 +702,7 @@ impl Config {
 
 /// `token` as a valid CreateAgentRuntime client token: used as is when it already is one,
 /// otherwise derived from it deterministically (same input, same token).
-fn client_token(token: &str) -> String {
+pub(super) fn client_token(token: &str) -> String {
     let valid_chars = token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         && token.starts_with(|c: char| c.is_ascii_alphanumeric())
         && token.ends_with(|c: char| c.is_ascii_alphanumeric());
