@@ -54,6 +54,11 @@ pub enum Command {
     Destroy(DestroyArgs),
     /// Print the outputs recorded by the last apply.
     Output(OutputArgs),
+    /// Print a runtime's CloudWatch logs (its endpoint's log group), optionally following them.
+    #[command(
+        after_help = "Reads /aws/bedrock-agentcore/runtimes/<runtime id>-<endpoint>, the log group AgentCore\nwrites the agent's stdout and stderr to. RUNTIME is the runtime's name in the spec\n(`agentcore_runtime.<RUNTIME>`); it may be left out when the stack has one runtime.\n\nExamples:\n  agentfs logs\n  agentfs logs agent --since 1h\n  agentfs logs agent --follow --endpoint prod"
+    )]
+    Logs(LogsArgs),
     /// Remove a stack's lock left by a process that died.
     ForceUnlock(ForceUnlockArgs),
     /// Compare the live stack with the spec: exit 0 no drift, 2 drift, 1 error.
@@ -299,6 +304,23 @@ pub struct OutputArgs {
     /// Print the outputs as a JSON object (`{"name": {"value": ..., "sensitive": ...}}`).
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LogsArgs {
+    /// The runtime's name in the spec; optional when the stack has one runtime.
+    pub runtime: Option<String>,
+    /// Keep polling for new events until interrupted.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// How far back to start (90s, 10m, 1h).
+    #[arg(long, default_value = "10m", value_parser = parse_duration_arg)]
+    pub since: std::time::Duration,
+    /// The runtime endpoint whose log group to read.
+    #[arg(long, default_value = "DEFAULT")]
+    pub endpoint: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, clap::Args)]

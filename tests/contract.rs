@@ -542,6 +542,30 @@ fn cases() -> Vec<Case> {
                         session_storage: true,
                     }],
                     tags: team("contract"),
+                    protocol: Some(Box::new(Protocol {
+                        server_protocol: "MCP".into(),
+                        port: Some(8000),
+                        path: Some("/mcp".into()),
+                    })),
+                    jwt_authorizer: Some(Box::new(JwtAuthorizer {
+                        discovery_url: "https://idp.example.com/pool/.well-known/openid-configuration".into(),
+                        allowed_audience: vec!["agents".into()],
+                        allowed_clients: vec!["client-1".into()],
+                        allowed_scopes: vec!["agent/invoke".into()],
+                        custom_claims: vec![CustomClaim {
+                            name: "cognito:groups".into(),
+                            value_type: "STRING_ARRAY".into(),
+                            operator: "CONTAINS".into(),
+                            value: None,
+                            values: vec!["admins".into()],
+                        }],
+                    })),
+                    session_lifecycle: Some(Box::new(SessionLifecycle {
+                        idle_timeout: Some(600),
+                        max_lifetime: None,
+                    })),
+                    request_header_allowlist: vec!["X-Amzn-Bedrock-AgentCore-Runtime-Custom-Trace".into()],
+                    allowed_ports: vec![AllowedPort::Port(8080), AllowedPort::Range { from: 9000, to: 9010 }],
                 })
             },
             mutations: vec![
@@ -556,6 +580,34 @@ fn cases() -> Vec<Case> {
                     expect: Outcome::InPlace,
                 },
                 Mutation {
+                    what: "protocol, authorizer, lifecycle, headers and ports changed",
+                    set: |_| {
+                        json!({
+                            "protocol": {"server_protocol": "HTTP"},
+                            "jwt_authorizer": {
+                                "discovery_url": "https://idp.example.com/other/.well-known/openid-configuration",
+                                "allowed_clients": ["client-2"],
+                                "custom_claims": [{"name": "tier", "value_type": "STRING",
+                                    "operator": "EQUALS", "value": "gold"}],
+                            },
+                            "session_lifecycle": {"idle_timeout": 120, "max_lifetime": 3600},
+                            "request_header_allowlist": ["Authorization"],
+                            "allowed_ports": [{"from": 8100, "to": 8200}],
+                        })
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "serving options removed",
+                    set: |_| {
+                        json!({
+                            "protocol": null, "jwt_authorizer": null, "session_lifecycle": null,
+                            "request_header_allowlist": null, "allowed_ports": null,
+                        })
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
                     what: "MODE marked sensitive too",
                     set: |_| json!({"sensitive_environment_variables": ["API_KEY", "MODE"]}),
                     expect: Outcome::LocalOnly,
@@ -563,6 +615,38 @@ fn cases() -> Vec<Case> {
                 Mutation {
                     what: "another name",
                     set: |_| json!({"name": "contract_agent_renamed"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::AgentcoreRuntimeEndpoint,
+            needs: &[Runtime],
+            spec: |w| {
+                ResourceSpec::AgentcoreRuntimeEndpoint(AgentcoreRuntimeEndpointSpec {
+                    runtime: w.id(Runtime),
+                    name: "contract_prod".into(),
+                    description: Some("contract case endpoint".into()),
+                    version: None,
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "pinned to version 1 and described anew",
+                    set: |_| json!({"version": "1", "description": "pinned"}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "following the newest version again, no description",
+                    set: |_| json!({"version": null, "description": null}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another name",
+                    set: |_| json!({"name": "contract_staging"}),
                     expect: Outcome::Replace,
                 },
             ],

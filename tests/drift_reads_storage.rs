@@ -392,6 +392,11 @@ async fn live_reads_match_state_and_show_each_change() {
                 session_storage: false,
             }],
             tags: team("agents"),
+            protocol: None,
+            jwt_authorizer: None,
+            session_lifecycle: None,
+            request_header_allowlist: Vec::new(),
+            allowed_ports: Vec::new(),
         }),
     )
     .await;

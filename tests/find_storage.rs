@@ -285,6 +285,11 @@ async fn find_recovers_the_stack_and_imports_by_id() {
                 session_storage: false,
             }],
             tags: BTreeMap::new(),
+            protocol: None,
+            jwt_authorizer: None,
+            session_lifecycle: None,
+            request_header_allowlist: Vec::new(),
+            allowed_ports: Vec::new(),
         }),
     )
     .await;

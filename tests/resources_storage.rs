@@ -205,6 +205,11 @@ fn runtime(
         sensitive_environment_variables: Vec::new(),
         filesystem,
         tags: BTreeMap::new(),
+        protocol: None,
+        jwt_authorizer: None,
+        session_lifecycle: None,
+        request_header_allowlist: Vec::new(),
+        allowed_ports: Vec::new(),
     }
 }
 

@@ -123,7 +123,7 @@ def collect() -> dict[str, Any]:
     from moto.iam.models import iam_backends
     from moto.s3.models import s3_backends
 
-    from . import agentcore
+    from . import agentcore, agentcore_endpoints
     from .s3files.models import s3files_backends
 
     result: dict[str, Any] = {}
@@ -145,5 +145,8 @@ def collect() -> dict[str, Any]:
     for account, region, backend in _instantiated(s3files_backends):
         put(account, region, "s3files", backend.inventory())
     for account, region, _ in _instantiated(bedrockagentcorecontrol_backends):
-        put(account, region, "bedrock-agentcore-control", {"agent_runtimes": agentcore.inventory(account, region)})
+        put(account, region, "bedrock-agentcore-control", {
+            "agent_runtimes": agentcore.inventory(account, region),
+            "agent_runtime_endpoints": agentcore_endpoints.inventory(account, region),
+        })
     return result

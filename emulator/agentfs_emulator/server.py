@@ -21,13 +21,14 @@ ENV_CONFIG = "AGENTFS_EMULATOR_CONFIG"
 
 
 def install_extensions() -> None:
-    from . import agentcore, consistency, ec2_realism, efs_fixes, errors, model_hooks
+    from . import agentcore, agentcore_endpoints, consistency, ec2_realism, efs_fixes, errors, model_hooks
     from .s3files import register
 
     errors.install()
     model_hooks.install()
     register.install()
     agentcore.install()
+    agentcore_endpoints.install()
     ec2_realism.install()
     efs_fixes.install()
     consistency.install()

@@ -8,6 +8,7 @@ mod force_unlock;
 mod graph;
 mod import;
 mod init;
+mod logs;
 mod output;
 mod plan;
 mod recover;
@@ -68,6 +69,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Apply(args) => runtime()?.block_on(apply::apply(args)),
         Command::Destroy(args) => runtime()?.block_on(destroy::destroy(args)),
         Command::Output(args) => runtime()?.block_on(output::output(args)),
+        Command::Logs(args) => runtime()?.block_on(logs::logs(args)),
         Command::ForceUnlock(args) => runtime()?.block_on(force_unlock::force_unlock(args)),
         Command::State(args) => runtime()?.block_on(state::state(args)),
         Command::Recover(args) => runtime()?.block_on(recover::recover(args)),

@@ -22,6 +22,8 @@ use futures_util::future::try_join_all;
 use super::Kind;
 use super::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient, wait_for};
 use super::lookup::{absent, each, keep, owned, set_or_recorded};
+use super::runtime_options::{self, Options};
+pub use super::runtime_options::{AllowedPort, CustomClaim, JwtAuthorizer, Protocol, SessionLifecycle};
 use super::tags::{self, Owner, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName, list_refs};
@@ -77,6 +79,22 @@ pub struct AgentcoreRuntimeSpec {
     pub filesystem: Vec<FilesystemMount>,
     #[serde(default)]
     pub tags: Tags,
+    // ---- serving options (see runtime_options.rs) ----
+    /// `protocolConfiguration`: `{ server_protocol = "MCP", port = 8000, path = "/mcp" }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<Box<Protocol>>,
+    /// Inbound OAuth: a custom JWT authorizer instead of SigV4.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt_authorizer: Option<Box<JwtAuthorizer>>,
+    /// Session idle timeout and maximum lifetime, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_lifecycle: Option<Box<SessionLifecycle>>,
+    /// Request headers passed through to the agent (at most 20).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request_header_allowlist: Vec<String>,
+    /// Ports the runtime may serve on besides its protocol port: `8080` or `{ from, to }` (at most 5).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_ports: Vec<AllowedPort>,
 }
 
 fn public() -> String {
@@ -118,6 +136,7 @@ impl KindSpec for AgentcoreRuntimeSpec {
             }
         }
         self.check_mounts(check);
+        self.options().check(check);
     }
 
     fn sensitive_paths(&self) -> Vec<String> {
@@ -168,6 +187,16 @@ impl KindSpec for AgentcoreRuntimeSpec {
 }
 
 impl AgentcoreRuntimeSpec {
+    fn options(&self) -> Options<'_> {
+        Options {
+            protocol: self.protocol.as_deref(),
+            jwt_authorizer: self.jwt_authorizer.as_deref(),
+            session_lifecycle: self.session_lifecycle.as_deref(),
+            request_header_allowlist: &self.request_header_allowlist,
+            allowed_ports: &self.allowed_ports,
+        }
+    }
+
     fn check_network(&self, check: &mut Check<'_>) {
         for (field, names) in [("subnets", &self.subnets), ("security_groups", &self.security_groups)] {
             for (i, name) in names.iter().enumerate() {
@@ -310,6 +339,11 @@ impl Resource for AgentcoreRuntime {
                     .set_description(spec.description.clone())
                     .set_environment_variables(config.environment.clone())
                     .set_filesystem_configurations(config.filesystems.clone())
+                    .set_protocol_configuration(config.options.protocol.clone())
+                    .set_authorizer_configuration(config.options.authorizer.clone())
+                    .set_lifecycle_configuration(config.options.session_lifecycle.clone())
+                    .set_request_header_configuration(config.options.headers.clone())
+                    .set_allowed_ports(config.options.ports.clone())
                     .client_token(&token)
                     .set_tags(Some(tags.clone()))
                     .send()
@@ -574,6 +608,12 @@ fn live_spec(
         })
         .collect();
     spec.filesystem = mounts;
+    let options = runtime_options::Read::from_live(live, &recorded.options().to_read());
+    spec.protocol = options.protocol.map(Box::new);
+    spec.jwt_authorizer = options.jwt_authorizer.map(Box::new);
+    spec.session_lifecycle = options.session_lifecycle.map(Box::new);
+    spec.request_header_allowlist = options.request_header_allowlist;
+    spec.allowed_ports = options.allowed_ports;
     spec.tags = tags::user_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     spec
 }
@@ -584,6 +624,7 @@ struct Config {
     network: NetworkConfiguration,
     environment: Option<HashMap<String, String>>,
     filesystems: Option<Vec<FilesystemConfiguration>>,
+    options: runtime_options::Sdk,
 }
 
 impl Config {
@@ -643,7 +684,9 @@ impl Config {
             };
             filesystems.push(entry);
         }
+        let options = spec.options().to_sdk().map_err(invalid)?;
         Ok(Config {
+            options,
             artifact,
             network,
             environment: (!spec.environment_variables.is_empty()).then(|| {
@@ -659,7 +702,7 @@ impl Config {
 
 /// `token` as a valid CreateAgentRuntime client token: used as is when it already is one,
 /// otherwise derived from it deterministically (same input, same token).
-fn client_token(token: &str) -> String {
+pub(super) fn client_token(token: &str) -> String {
     let valid_chars = token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         && token.starts_with(|c: char| c.is_ascii_alphanumeric())
         && token.ends_with(|c: char| c.is_ascii_alphanumeric());
@@ -690,6 +733,7 @@ fn sent_fields_differ(new: &AgentcoreRuntimeSpec, old: &AgentcoreRuntimeSpec) ->
         || new.security_groups != old.security_groups
         || redacted(new) != redacted(old)
         || new.filesystem != old.filesystem
+        || new.options().to_read() != old.options().to_read()
 }
 
 /// The environment with every value as its digest: the recorded spec holds sensitive values as
@@ -782,6 +826,13 @@ async fn send_update(
             // An empty map (not an absent one) clears variables a previous version had.
             .set_environment_variables(Some(config.environment.clone().unwrap_or_default()))
             .set_filesystem_configurations(Some(config.filesystems.clone().unwrap_or_default()))
+            // Update replaces the configuration: what the spec leaves out is not sent, so it
+            // returns to the service's default.
+            .set_protocol_configuration(config.options.protocol.clone())
+            .set_authorizer_configuration(config.options.authorizer.clone())
+            .set_lifecycle_configuration(config.options.session_lifecycle.clone())
+            .set_request_header_configuration(config.options.headers.clone())
+            .set_allowed_ports(config.options.ports.clone())
             .send()
             .await
             .map_err(api("bedrock-agentcore:UpdateAgentRuntime"))
@@ -856,6 +907,7 @@ fn live_matches(
         && live.description().unwrap_or_default() == spec.description.as_deref().unwrap_or_default()
         && env == spec.environment_variables
         && live.filesystem_configurations() == config.filesystems.as_deref().unwrap_or_default()
+        && spec.options().to_read().live_matches(live)
 }
 
 async fn tags_of(ctx: &Ctx, arn: &str) -> Result<BTreeMap<String, String>, ApiError> {

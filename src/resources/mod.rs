@@ -12,10 +12,12 @@ pub mod ec2;
 pub mod efs;
 pub mod lookup;
 pub mod posix;
+pub mod runtime_options;
 pub mod s3files;
 pub mod tags;
 
 pub mod agentcore_runtime;
+pub mod agentcore_runtime_endpoint;
 pub mod efs_access_point;
 pub mod efs_file_system;
 pub mod efs_mount_target;
@@ -449,6 +451,7 @@ registry! {
     EfsMountTarget => efs_mount_target::EfsMountTarget;
     EfsAccessPoint => efs_access_point::EfsAccessPoint;
     AgentcoreRuntime => agentcore_runtime::AgentcoreRuntime;
+    AgentcoreRuntimeEndpoint => agentcore_runtime_endpoint::AgentcoreRuntimeEndpoint;
 }
 
 fn field_names(schema: schemars::Schema) -> Vec<String> {

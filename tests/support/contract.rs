@@ -286,6 +286,8 @@ pub enum Need {
     /// On [`Need::Bucket`], no prefix.
     S3FilesFileSystem,
     EfsFileSystem,
+    /// A PUBLIC runtime on [`Need::RuntimeRole`], for its endpoints.
+    Runtime,
 }
 
 impl Need {
@@ -299,6 +301,7 @@ impl Need {
             // A NAT gateway fails without an internet gateway in its VPC.
             NatGateway => &[InternetGateway, SubnetA, NatElasticIp],
             S3FilesFileSystem => &[Bucket, S3FilesRole],
+            Runtime => &[RuntimeRole],
         }
     }
 
@@ -322,6 +325,7 @@ impl Need {
             Bucket => "s3_bucket.world",
             S3FilesFileSystem => "s3files_file_system.world",
             EfsFileSystem => "efs_file_system.world",
+            Runtime => "agentcore_runtime.world",
         }
     }
 
@@ -418,6 +422,24 @@ impl Need {
                 throughput_mode: "elastic".into(),
                 encrypted: true,
                 tags: Default::default(),
+            }),
+            Runtime => ResourceSpec::AgentcoreRuntime(AgentcoreRuntimeSpec {
+                name: "contract_world_agent".into(),
+                description: None,
+                container_uri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest".into(),
+                role: w.attr(RuntimeRole, "arn"),
+                network_mode: "PUBLIC".into(),
+                subnets: Vec::new(),
+                security_groups: Vec::new(),
+                environment_variables: BTreeMap::new(),
+                sensitive_environment_variables: Vec::new(),
+                filesystem: Vec::new(),
+                tags: Default::default(),
+                protocol: None,
+                jwt_authorizer: None,
+                session_lifecycle: None,
+                request_header_allowlist: Vec::new(),
+                allowed_ports: Vec::new(),
             }),
         }
     }
