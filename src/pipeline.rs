@@ -65,7 +65,15 @@ pub fn compile(path: &Path, json: bool) -> Result<Compiled, CliError> {
         source,
     })?;
     let source = SourceFile::new(path.display().to_string(), text);
-    let (compiled, diagnostics) = compile_source(source);
+    let (mut compiled, mut diagnostics) = compile_source(source);
+    if let Ok(c) = &mut compiled {
+        let found = stamp_code(c, path);
+        let failed = found.iter().any(Diagnostic::is_error);
+        diagnostics.extend(found);
+        if failed {
+            compiled = Err(c.source.clone());
+        }
+    }
     report(
         &compiled.as_ref().map_or_else(|e| e.clone(), |c| c.source.clone()),
         &diagnostics,
@@ -78,6 +86,19 @@ pub fn compile(path: &Path, json: bool) -> Result<Compiled, CliError> {
         }
         Err(_) => Err(CliError::InvalidSpec(path.display().to_string())),
     }
+}
+
+/// The directory relative paths of the spec at `path` start from.
+pub fn spec_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Digests the code sources the spec at `path` names (the I/O step after [`compile_source`]).
+pub fn stamp_code(compiled: &mut Compiled, path: &Path) -> Vec<Diagnostic> {
+    crate::resources::agentcore_runtime::stamp_code(&mut compiled.spec, &spec_dir(path))
 }
 
 /// The pure part of [`compile`]: no I/O, diagnostics returned.

@@ -7,6 +7,7 @@ mod drift;
 mod force_unlock;
 mod graph;
 mod import;
+mod invoke;
 mod output;
 mod plan;
 mod recover;
@@ -72,6 +73,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Import(args) => runtime()?.block_on(import::import(args)),
         Command::Drift(args) => runtime()?.block_on(drift::drift(args)),
         Command::Refresh(args) => runtime()?.block_on(refresh::refresh(args)),
+        Command::Invoke(args) => runtime()?.block_on(invoke::invoke(args)),
     }
 }
 
