@@ -85,6 +85,11 @@ pub enum Command {
         after_help = "Examples:\n  agentfs init                          # the S3 Files stack in ./agentfs.toml\n  agentfs init --template efs my-stack  # my-stack/agentfs.toml\n  agentfs init --list"
     )]
     Init(InitArgs),
+    /// Invoke an agent runtime of the stack and stream its answer to stdout.
+    #[command(
+        after_help = "RUNTIME is the runtime's name in the spec (`agent` or `agentcore_runtime.agent`); it may be\nomitted when the stack has one runtime. Without --session a new session id is made and printed\non stderr: pass it again to continue in the same session (the same process and files).\n\nExamples:\n  agentfs invoke --payload '{\"prompt\": \"hello\"}'\n  agentfs invoke agent --session $SESSION --payload @request.json\n  echo '{}' | agentfs invoke --payload -"
+    )]
+    Invoke(InvokeArgs),
     /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
     #[command(
         after_help = "Examples:\n  agentfs completions bash > ~/.local/share/bash-completion/completions/agentfs\n  agentfs completions zsh > ~/.zfunc/_agentfs      # with fpath+=~/.zfunc before compinit\n  agentfs completions fish > ~/.config/fish/completions/agentfs.fish"
@@ -319,6 +324,26 @@ pub struct LogsArgs {
     /// The runtime endpoint whose log group to read.
     #[arg(long, default_value = "DEFAULT")]
     pub endpoint: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InvokeArgs {
+    /// The runtime's name in the spec; optional when the stack has one runtime.
+    pub runtime: Option<String>,
+    /// The runtime session id (33 to 256 characters); a new one when absent.
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+    /// The request body: JSON text, `@FILE`, or `-` for stdin.
+    #[arg(long, value_name = "JSON|@FILE|-")]
+    pub payload: String,
+    /// The runtime endpoint to invoke (default: DEFAULT).
+    #[arg(long, value_name = "ENDPOINT")]
+    pub qualifier: Option<String>,
+    /// The runtime user id sent with the request.
+    #[arg(long, value_name = "ID")]
+    pub user_id: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
 }

@@ -66,7 +66,7 @@ pub fn compile(path: &Path, json: bool, vars: &VarArgs) -> Result<Compiled, CliE
         path: path.to_path_buf(),
         source,
     })?;
-    let (compiled, diagnostics) = match String::from_utf8(bytes) {
+    let (mut compiled, mut diagnostics) = match String::from_utf8(bytes) {
         Ok(text) => compile_source_with(SourceFile::new(path.display().to_string(), text), &var_inputs(vars)?),
         Err(e) => {
             // Shown on the lossy text: everything before the first bad byte is unchanged, so
@@ -80,6 +80,14 @@ pub fn compile(path: &Path, json: bool, vars: &VarArgs) -> Result<Compiled, CliE
             (Err(SourceFile::new(path.display().to_string(), text)), vec![diagnostic])
         }
     };
+    if let Ok(c) = &mut compiled {
+        let found = stamp_code(c, path);
+        let failed = found.iter().any(Diagnostic::is_error);
+        diagnostics.extend(found);
+        if failed {
+            compiled = Err(c.source.clone());
+        }
+    }
     report(
         &compiled.as_ref().map_or_else(|e| e.clone(), |c| c.source.clone()),
         &diagnostics,
@@ -115,6 +123,19 @@ pub fn var_inputs(args: &VarArgs) -> Result<Inputs, CliError> {
         files,
         env: Inputs::env_from_process(),
     })
+}
+
+/// The directory relative paths of the spec at `path` start from.
+pub fn spec_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Digests the code sources the spec at `path` names (the I/O step after [`compile_source`]).
+pub fn stamp_code(compiled: &mut Compiled, path: &Path) -> Vec<Diagnostic> {
+    crate::resources::agentcore_runtime::stamp_code(&mut compiled.spec, &spec_dir(path))
 }
 
 /// The pure part of [`compile`] with variables at their defaults: no I/O, diagnostics returned.

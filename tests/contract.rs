@@ -525,7 +525,8 @@ fn cases() -> Vec<Case> {
                 ResourceSpec::AgentcoreRuntime(AgentcoreRuntimeSpec {
                     name: "contract_agent".into(),
                     description: Some("contract case runtime".into()),
-                    container_uri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest".into(),
+                    container_uri: Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest".into()),
+                    code: None,
                     role: w.attr(RuntimeRole, "arn"),
                     network_mode: "VPC".into(),
                     subnets: vec![w.id(SubnetA), w.id(SubnetB)],

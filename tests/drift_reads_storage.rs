@@ -225,7 +225,7 @@ async fn update_runtime_by_hand(
         .agent_runtime_id(rec.id())
         .agent_runtime_artifact(AgentRuntimeArtifact::ContainerConfiguration(
             ContainerConfiguration::builder()
-                .container_uri(&spec.container_uri)
+                .container_uri(spec.container_uri.clone().unwrap())
                 .build()
                 .unwrap(),
         ))
@@ -378,7 +378,8 @@ async fn live_reads_match_state_and_show_each_change() {
         ResourceSpec::AgentcoreRuntime(AgentcoreRuntimeSpec {
             name: "driftread_agent".into(),
             description: Some("drift read runtime".into()),
-            container_uri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest".into(),
+            container_uri: Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest".into()),
+            code: None,
             role: runtime_role.attr("arn").to_string(),
             network_mode: "VPC".into(),
             subnets: net.subnets.clone(),

@@ -271,7 +271,8 @@ async fn find_recovers_the_stack_and_imports_by_id() {
         ResourceSpec::AgentcoreRuntime(AgentcoreRuntimeSpec {
             name: "find_agent".into(),
             description: None,
-            container_uri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest".into(),
+            container_uri: Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest".into()),
+            code: None,
             role: runtime_role.attr("arn").to_string(),
             network_mode: "VPC".into(),
             subnets: net.subnets.clone(),

@@ -14,7 +14,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
 
-from . import consistency, enis, failures, scheduler
+from . import consistency, enis, failures, invoke, scheduler
 from .config import CONFIG
 from .errors import StatusError
 
@@ -265,6 +265,7 @@ class RuntimeService:
                 runtime.status, runtime.failure_reason = "DELETE_FAILED", failed.reason
                 return
             del self.runtimes[runtime.id]
+            invoke.stop_runtime(runtime.id)
             self._release_enis_later(runtime)
 
         scheduler.schedule(CONFIG.delay("runtime_delete"), gone)

@@ -63,6 +63,13 @@ DEFAULTS: dict[str, Any] = {
     "fault_operations": None,  # optional list of operation names faults are limited to
     # Check every request against its botocore service model (validation.py) before serving it.
     "validate_requests": True,
+    # The data path (datapath.py, invoke.py): where file systems, unpacked code and sessions live
+    # (default: a fresh temporary directory), how long a written file waits before it is exported
+    # to the bucket, and how long an agent may take to answer GET /ping.
+    "agent_data_dir": None,
+    "s3files_export_delay_seconds": 0.5,
+    "agent_start_timeout_seconds": 30.0,
+    "agent_invoke_timeout_seconds": 900.0,
     # Crash tests (see hold.py): hold every call once this many mutating calls have been served.
     "hold_after_mutating_calls": None,
 }

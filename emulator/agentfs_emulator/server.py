@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any
 
-from . import s3_fixes, calls, control, faults, hold, scheduler
+from . import s3_fixes, calls, control, datapath, faults, hold, invoke, scheduler
 from .config import CONFIG, DEFAULT_DELAYS
 
 ENV_CONFIG = "AGENTFS_EMULATOR_CONFIG"
@@ -52,10 +52,27 @@ class EmulatorApp:
             start_response(f"{status} {'OK' if status == 200 else 'ERROR'}",
                            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
+        if invoke.matches(environ):
+            return self._invoke(environ, start_response)
         if path.startswith("/moto-api"):
             with self.lock:
                 return [b"".join(self.moto_app(environ, start_response))]
         return self._aws_call(environ, start_response)
+
+    def _invoke(self, environ: dict[str, Any], start_response: Any) -> Any:
+        """InvokeAgentRuntime: the agent runs outside the lock, so sessions overlap."""
+        started = time.time()
+        seen: dict[str, Any] = {}
+
+        def record(status: str, headers: Any, exc_info: Any = None) -> Any:
+            seen["status"] = status
+            return start_response(status, headers)
+
+        answer = invoke.handle(environ, record, self.lock)
+        status_code = int(str(seen.get("status", "0")).split()[0])
+        calls.CALLS.record("bedrock-agentcore", "InvokeAgentRuntime", "POST", environ.get("PATH_INFO", ""),
+                           status_code, None, started, time.time() - started)
+        return answer
 
     def _aws_call(self, environ: dict[str, Any], start_response: Any) -> Any:
         started = time.time()
@@ -82,6 +99,7 @@ class EmulatorApp:
             gate = hold.held()
             if gate is None:
                 scheduler.tick()
+                datapath.sync_all()
                 body = b"".join(self.moto_app(environ, capture))
                 tripped = hold.served(operation)
         if gate is not None:
@@ -191,4 +209,5 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        invoke.SESSIONS.stop_all()
         server.server_close()

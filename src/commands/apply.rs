@@ -8,7 +8,7 @@ use super::{confirm, finish};
 use crate::apply::progress::Reporter;
 use crate::apply::{Engine, Options, Report};
 use crate::cli::ApplyArgs;
-use crate::pipeline::{CliError, compile_source_with, connect, open_store, refresh_with, var_inputs, with_lock};
+use crate::pipeline::{CliError, compile_source_with, connect, open_store, refresh_with, spec_dir, stamp_code, var_inputs, with_lock};
 use crate::plan::{self, Plan};
 use crate::spec::SourceFile;
 use crate::state::Backend;
@@ -27,12 +27,20 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
             .collect();
     }
     let (compiled, diagnostics) = compile_source_with(source, &inputs);
-    let compiled = compiled.map_err(|source| {
+    let spec_path = std::path::PathBuf::from(&source_name(&compiled));
+    let mut compiled = compiled.map_err(|source| {
         for d in &diagnostics {
             eprintln!("{}", crate::spec::Located::new(&source, d.clone()));
         }
         CliError::InvalidSpec(source.name.clone())
     })?;
+    let stamped = stamp_code(&mut compiled, &spec_path);
+    for d in &stamped {
+        eprintln!("{}", crate::spec::Located::new(&compiled.source, d.clone()));
+    }
+    if stamped.iter().any(crate::spec::Diagnostic::is_error) {
+        return Err(CliError::InvalidSpec(compiled.source.name.clone()));
+    }
     let spec = &compiled.spec;
     if let Some(saved) = &saved {
         check_saved_variables(saved, &plan::planned_variables(spec))?;
@@ -45,7 +53,9 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
     )
     .await?;
     with_lock(&store, "apply", async {
-        let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
+        let ctx = connect(&spec.stack.region, &spec.stack.name)
+            .await?
+            .with_base_dir(&spec_dir(&spec_path));
         let state = match store.load().await? {
             // Plan against what AWS has now, so apply also repairs drift.
             Some(recorded) => Some(refresh_with(&ctx, &recorded).await?),
@@ -100,6 +110,13 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
         Ok(code)
     })
     .await
+}
+
+fn source_name(compiled: &Result<crate::pipeline::Compiled, SourceFile>) -> String {
+    match compiled {
+        Ok(c) => c.source.name.clone(),
+        Err(source) => source.name.clone(),
+    }
 }
 
 fn read_apply_input(path: &Path) -> Result<(SourceFile, Option<Plan>), CliError> {

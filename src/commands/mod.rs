@@ -9,6 +9,7 @@ mod graph;
 mod import;
 mod init;
 mod logs;
+mod invoke;
 mod output;
 mod plan;
 mod recover;
@@ -76,6 +77,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Import(args) => runtime()?.block_on(import::import(args)),
         Command::Drift(args) => runtime()?.block_on(drift::drift(args)),
         Command::Refresh(args) => runtime()?.block_on(refresh::refresh(args)),
+        Command::Invoke(args) => runtime()?.block_on(invoke::invoke(args)),
     }
 }
 

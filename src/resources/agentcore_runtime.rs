@@ -12,14 +12,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use aws_sdk_bedrockagentcorecontrol::types::{
-    AgentRuntimeArtifact, AgentRuntimeStatus, ContainerConfiguration, EfsAccessPointConfiguration,
-    FilesystemConfiguration, NetworkConfiguration, NetworkMode, S3FilesAccessPointConfiguration,
-    SessionStorageConfiguration, VpcConfig,
+    AgentManagedRuntimeType, AgentRuntimeArtifact, AgentRuntimeStatus, Code, CodeConfiguration, ContainerConfiguration,
+    EfsAccessPointConfiguration, FilesystemConfiguration, NetworkConfiguration, NetworkMode,
+    S3FilesAccessPointConfiguration, S3Location, SessionStorageConfiguration, VpcConfig,
 };
 
 use futures_util::future::try_join_all;
 
 use super::Kind;
+use super::artifact::{self, Uploaded};
 use super::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient, wait_for};
 use super::lookup::{absent, each, keep, owned, set_or_recorded};
 use super::runtime_options::{self, Options};
@@ -56,8 +57,13 @@ pub struct AgentcoreRuntimeSpec {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Container image URI in ECR (linux/arm64).
-    pub container_uri: String,
+    /// Container image URI in ECR (linux/arm64); set this or `code`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_uri: Option<String>,
+    /// The agent's code, zipped and uploaded by agentfs (direct code deployment); set this or
+    /// `container_uri`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<Box<CodeSpec>>,
     /// The `iam_role` the runtime runs as.
     pub role: String,
     /// `PUBLIC` or `VPC`.
@@ -97,6 +103,83 @@ pub struct AgentcoreRuntimeSpec {
     pub allowed_ports: Vec<AllowedPort>,
 }
 
+/// `[agentcore_runtime.NAME.code]`: a source directory deployed as a zip from an S3 bucket.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CodeSpec {
+    /// The agent's directory, relative to the spec file.
+    pub source: String,
+    /// The `s3_bucket` (by name) that holds the artifact.
+    pub bucket: String,
+    /// The managed runtime: `PYTHON_3_10` .. `PYTHON_3_14` or `NODE_22`.
+    pub runtime: String,
+    /// The command that starts the agent, e.g. `["server.py"]` (1 or 2 items).
+    pub entry_point: Vec<String>,
+    /// Object key prefix of the artifact; default `agentfs/<stack>/<runtime name>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// Digest of the zipped source, filled in by agentfs when it reads the spec: a change of
+    /// the code is a change of this value.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(skip)]
+    pub sha256: String,
+}
+
+/// `code.runtime` values the API accepts.
+pub const CODE_RUNTIMES: &[&str] = &[
+    "PYTHON_3_10",
+    "PYTHON_3_11",
+    "PYTHON_3_12",
+    "PYTHON_3_13",
+    "PYTHON_3_14",
+    "NODE_22",
+];
+
+impl CodeSpec {
+    /// The artifact's object key in the bucket.
+    pub fn key(&self, stack: &str, runtime_name: &str) -> String {
+        let prefix = match &self.prefix {
+            Some(p) => p.trim_matches('/').to_string(),
+            None => format!("agentfs/{stack}/{runtime_name}"),
+        };
+        if prefix.is_empty() {
+            "code.zip".to_string()
+        } else {
+            format!("{prefix}/code.zip")
+        }
+    }
+
+    fn check(&self, check: &mut Check<'_>) {
+        check.one_of("code.runtime", &self.runtime, "a code runtime", CODE_RUNTIMES);
+        if self.entry_point.is_empty() || self.entry_point.len() > 2 {
+            check.error(
+                "agentfs::code",
+                "code.entry_point",
+                format!("{} entry point items; the API takes 1 or 2", self.entry_point.len()),
+                "e.g. `entry_point = [\"server.py\"]`",
+            );
+        }
+        for (i, item) in self.entry_point.iter().enumerate() {
+            if item.is_empty() || item.len() > 128 {
+                check.error(
+                    "agentfs::code",
+                    &format!("code.entry_point[{i}]"),
+                    "an entry point item is 1 to 128 characters",
+                    "name the file that starts the agent, relative to `source`",
+                );
+            }
+        }
+        if self.source.trim().is_empty() {
+            check.error(
+                "agentfs::code",
+                "code.source",
+                "the source directory is empty",
+                "name the agent's directory, relative to the spec file",
+            );
+        }
+    }
+}
+
 fn public() -> String {
     "PUBLIC".into()
 }
@@ -106,13 +189,27 @@ impl KindSpec for AgentcoreRuntimeSpec {
         check.rule("agentfs::runtime_name", "name", &self.name, rules::runtime_name, || {
             format!("`{}` is not a valid runtime name", self.name)
         });
-        if self.container_uri.trim().is_empty() {
-            check.error(
+        match (&self.container_uri, &self.code) {
+            (Some(_), Some(_)) => check.error(
+                "agentfs::artifact",
+                "code",
+                "`code` and `container_uri` are both set",
+                "a runtime runs either a container image or a code artifact: remove one",
+            ),
+            (None, None) => check.error(
+                "agentfs::artifact",
+                "",
+                "the runtime has no artifact",
+                "set `container_uri = \"...\"` or a `[agentcore_runtime.NAME.code]` table",
+            ),
+            (Some(uri), None) if uri.trim().is_empty() => check.error(
                 "agentfs::container_uri",
                 "container_uri",
                 "the container URI is empty",
                 "e.g. `123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest`",
-            );
+            ),
+            (_, Some(code)) => code.check(check),
+            _ => {}
         }
         self.check_network(check);
         for name in self.environment_variables.keys() {
@@ -154,6 +251,9 @@ impl KindSpec for AgentcoreRuntimeSpec {
     }
     fn refs(&mut self) -> Vec<RefSlot<'_>> {
         let mut refs = vec![RefSlot::new("role", Kind::IamRole, "arn", &mut self.role)];
+        if let Some(code) = &mut self.code {
+            refs.push(RefSlot::new("code.bucket", Kind::S3Bucket, "name", &mut code.bucket));
+        }
         refs.extend(list_refs("subnets", Kind::Subnet, "id", &mut self.subnets));
         refs.extend(list_refs(
             "security_groups",
@@ -298,6 +398,36 @@ impl AgentcoreRuntimeSpec {
     }
 }
 
+/// Fills in `code.sha256` of every runtime with code from its source directory (relative to
+/// `base`); a source that cannot be read is an error at `code.source`.
+pub fn stamp_code(spec: &mut crate::spec::Spec, base: &std::path::Path) -> Vec<crate::spec::Diagnostic> {
+    let mut found = Vec::new();
+    for resource in spec.resources.values_mut() {
+        let super::ResourceSpec::AgentcoreRuntime(runtime) = &mut resource.spec else {
+            continue;
+        };
+        let Some(code) = &mut runtime.code else {
+            continue;
+        };
+        match artifact::source_zip(&base.join(&code.source)) {
+            Ok(zip) => code.sha256 = zip.sha256,
+            Err(e) => {
+                let field = format!("{}.code.source", resource.addr);
+                found.push(
+                    crate::spec::Diagnostic::error(
+                        "agentfs::code_source",
+                        format!("the code source cannot be zipped: {e}"),
+                    )
+                    .help("name the agent's directory, relative to the spec file")
+                    .span(spec.spans.value(&field))
+                    .field(field),
+                );
+            }
+        }
+    }
+    found
+}
+
 pub struct AgentcoreRuntime;
 
 /// CreateAgentRuntime's `clientToken` is 33 to 256 characters of letters, digits and hyphens.
@@ -310,7 +440,8 @@ const READY_IN_A_ROW: u32 = 2;
 impl Resource for AgentcoreRuntime {
     type Spec = AgentcoreRuntimeSpec;
     const GROUP: Group = Group::Compute;
-    const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name", "version"];
+    /// `artifact_key` and `artifact_version` locate the uploaded code (empty for a container).
+    const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name", "version", "artifact_key", "artifact_version"];
     const LOCAL_ONLY: &'static [&'static str] = &["sensitive_environment_variables"];
     const REPLACE_ON: &'static [&'static str] = &["name"];
     const TIMEOUTS: Timeouts = Timeouts {
@@ -322,7 +453,8 @@ impl Resource for AgentcoreRuntime {
     async fn create(ctx: &Ctx, req: &Request<'_, AgentcoreRuntimeSpec>) -> Result<Created, ApiError> {
         let spec = req.spec;
         let token = client_token(req.token);
-        let config = Config::from_spec(spec)?;
+        let uploaded = upload_code(ctx, spec).await?;
+        let config = Config::from_spec(spec, uploaded.as_ref())?;
         let tags: HashMap<String, String> = req.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let created = retry_transient(
             IAM_PROPAGATION.min(req.timeout),
@@ -356,9 +488,11 @@ impl Resource for AgentcoreRuntime {
             Ok(out) => {
                 let id = out.agent_runtime_id().to_string();
                 let version = wait_ready(ctx, &id, req.timeout, req.progress).await?;
-                Ok(attributes(&id, out.agent_runtime_arn(), &spec.name, &version))
+                Ok(attributes(&id, out.agent_runtime_arn(), &spec.name, &version).with_artifact(uploaded.as_ref()))
             }
-            Err(e) if e.is("ConflictException") => adopt(ctx, req, &config, e).await,
+            Err(e) if e.is("ConflictException") => {
+                Ok(adopt(ctx, req, &config, e).await?.with_artifact(uploaded.as_ref()))
+            }
             Err(e) => Err(e),
         }
     }
@@ -374,13 +508,18 @@ impl Resource for AgentcoreRuntime {
             None => get(ctx, id).await?.agent_runtime_arn().to_string(),
         };
         let mut version = prior.attributes.get("version").cloned().unwrap_or_default();
+        // The code is uploaded again only when it changed; otherwise the recorded object stays.
+        let mut uploaded = recorded_artifact(req.spec, prior);
         if sent_fields_differ(req.spec, prior.spec) {
             // Never start an update over one still in flight (AWS answers 409).
             wait_ready(ctx, id, req.timeout, req.progress).await?;
+            if req.spec.code != prior.spec.code || uploaded.is_none() {
+                uploaded = upload_code(ctx, req.spec).await?;
+            }
             version = send_update(
                 ctx,
                 id,
-                &Config::from_spec(req.spec)?,
+                &Config::from_spec(req.spec, uploaded.as_ref())?,
                 req.spec,
                 req.timeout,
                 req.progress,
@@ -388,7 +527,11 @@ impl Resource for AgentcoreRuntime {
             .await?;
         }
         tags::sync(ctx, Tagged::Agentcore(&arn), prior.tags, req.tags).await?;
-        Ok(attributes(id, &arn, &req.spec.name, &version))
+        if let Some(old) = prior.spec.code.as_ref().filter(|_| uploaded.is_none()) {
+            // From code to a container: the artifact object is no longer used.
+            artifact::remove(ctx, &old.bucket, &old.key(&ctx.stack, &prior.spec.name)).await?;
+        }
+        Ok(attributes(id, &arn, &req.spec.name, &version).with_artifact(uploaded.as_ref()))
     }
 
     async fn delete(ctx: &Ctx, prior: &Recorded<'_, AgentcoreRuntimeSpec>) -> Result<(), ApiError> {
@@ -416,7 +559,13 @@ impl Resource for AgentcoreRuntime {
                 })
             },
         )
-        .await
+        .await?;
+        // The runtime's code goes with it (every uploaded version of the object).
+        match (&prior.spec.code, prior.attributes.get("artifact_key")) {
+            (Some(code), Some(key)) if !key.is_empty() => artifact::remove(ctx, &code.bucket, key).await,
+            (Some(code), _) => artifact::remove(ctx, &code.bucket, &code.key(&ctx.stack, &prior.spec.name)).await,
+            _ => Ok(()),
+        }
     }
 
     /// Import: GetAgentRuntime per id, then ListTagsForResource on its ARN. Recover:
@@ -526,8 +675,33 @@ fn live_spec(
     if !(blank(live.description()) && blank(recorded.description.as_deref())) {
         spec.description = live.description().map(String::from);
     }
-    if let Some(AgentRuntimeArtifact::ContainerConfiguration(c)) = live.agent_runtime_artifact() {
-        spec.container_uri = c.container_uri().to_string();
+    match live.agent_runtime_artifact() {
+        Some(AgentRuntimeArtifact::ContainerConfiguration(c)) => {
+            spec.container_uri = Some(c.container_uri().to_string());
+            spec.code = None;
+        }
+        Some(AgentRuntimeArtifact::CodeConfiguration(c)) => {
+            // Source, prefix and digest are agentfs's own; what AWS reports replaces the rest.
+            let s3 = c.code().and_then(|code| code.as_s3().ok());
+            let mut code = recorded.code.clone().unwrap_or_else(|| {
+                Box::new(CodeSpec {
+                    source: String::new(),
+                    bucket: String::new(),
+                    runtime: String::new(),
+                    entry_point: Vec::new(),
+                    prefix: s3.map(|s| s.prefix().to_string()),
+                    sha256: String::new(),
+                })
+            });
+            if let Some(s3) = s3 {
+                code.bucket = s3.bucket().to_string();
+            }
+            code.runtime = c.runtime().as_str().to_string();
+            code.entry_point = c.entry_point().to_vec();
+            spec.code = Some(code);
+            spec.container_uri = None;
+        }
+        _ => {}
     }
     spec.role = live.role_arn().to_string();
     if let Some(network) = live.network_configuration() {
@@ -628,16 +802,33 @@ struct Config {
 }
 
 impl Config {
-    fn from_spec(spec: &AgentcoreRuntimeSpec) -> Result<Config, ApiError> {
+    fn from_spec(spec: &AgentcoreRuntimeSpec, uploaded: Option<&Uploaded>) -> Result<Config, ApiError> {
         let invalid = |e: aws_sdk_bedrockagentcorecontrol::error::BuildError| {
             ApiError::new("bedrock-agentcore:CreateAgentRuntime", "InvalidRequest", e.to_string())
         };
-        let artifact = AgentRuntimeArtifact::ContainerConfiguration(
-            ContainerConfiguration::builder()
-                .container_uri(&spec.container_uri)
-                .build()
-                .map_err(invalid)?,
-        );
+        let artifact = match (&spec.code, uploaded) {
+            (Some(code), Some(uploaded)) => AgentRuntimeArtifact::CodeConfiguration(
+                CodeConfiguration::builder()
+                    .code(Code::S3(
+                        S3Location::builder()
+                            .bucket(&uploaded.bucket)
+                            .prefix(&uploaded.key)
+                            .set_version_id(uploaded.version_id.clone())
+                            .build()
+                            .map_err(invalid)?,
+                    ))
+                    .runtime(AgentManagedRuntimeType::from(code.runtime.as_str()))
+                    .set_entry_point(Some(code.entry_point.clone()))
+                    .build()
+                    .map_err(invalid)?,
+            ),
+            _ => AgentRuntimeArtifact::ContainerConfiguration(
+                ContainerConfiguration::builder()
+                    .container_uri(spec.container_uri.clone().unwrap_or_default())
+                    .build()
+                    .map_err(invalid)?,
+            ),
+        };
         let network = if spec.network_mode.eq_ignore_ascii_case("VPC") {
             NetworkConfiguration::builder()
                 .network_mode(NetworkMode::Vpc)
@@ -727,6 +918,7 @@ fn role_not_yet_usable(e: &ApiError) -> bool {
 fn sent_fields_differ(new: &AgentcoreRuntimeSpec, old: &AgentcoreRuntimeSpec) -> bool {
     new.description != old.description
         || new.container_uri != old.container_uri
+        || new.code != old.code
         || new.role != old.role
         || !new.network_mode.eq_ignore_ascii_case(&old.network_mode)
         || new.subnets != old.subnets
@@ -747,11 +939,65 @@ fn redacted(spec: &AgentcoreRuntimeSpec) -> std::collections::BTreeMap<&str, Str
 }
 
 fn attributes(id: &str, arn: &str, name: &str, version: &str) -> Created {
-    let mut created = Created::new(id).with("arn", arn).with("name", name);
+    let mut created = Created::new(id)
+        .with("arn", arn)
+        .with("name", name)
+        .with("artifact_key", "")
+        .with("artifact_version", "");
     if !version.is_empty() {
         created = created.with("version", version);
     }
     created
+}
+
+trait WithArtifact {
+    fn with_artifact(self, uploaded: Option<&Uploaded>) -> Created;
+}
+
+impl WithArtifact for Created {
+    fn with_artifact(self, uploaded: Option<&Uploaded>) -> Created {
+        match uploaded {
+            Some(u) => self
+                .with("artifact_key", &u.key)
+                .with("artifact_version", u.version_id.clone().unwrap_or_default()),
+            None => self,
+        }
+    }
+}
+
+/// The artifact object the state records for a runtime whose code is unchanged.
+fn recorded_artifact(spec: &AgentcoreRuntimeSpec, prior: &Recorded<'_, AgentcoreRuntimeSpec>) -> Option<Uploaded> {
+    let code = spec.code.as_ref()?;
+    let key = prior.attributes.get("artifact_key").filter(|k| !k.is_empty())?;
+    (Some(code) == prior.spec.code.as_ref()).then(|| Uploaded {
+        bucket: code.bucket.clone(),
+        key: key.clone(),
+        version_id: prior
+            .attributes
+            .get("artifact_version")
+            .filter(|v| !v.is_empty())
+            .cloned(),
+    })
+}
+
+/// Builds and uploads the runtime's code artifact, when it has one.
+async fn upload_code(ctx: &Ctx, spec: &AgentcoreRuntimeSpec) -> Result<Option<Uploaded>, ApiError> {
+    let Some(code) = &spec.code else {
+        return Ok(None);
+    };
+    let refused = |message: String| ApiError::new("agentfs:BuildArtifact", "InvalidArtifact", message);
+    let dir = ctx.base_dir.join(&code.source);
+    let built = artifact::build(&dir, &code.runtime)
+        .await
+        .map_err(|e| refused(format!("code.source `{}`: {e}", code.source)))?;
+    if !code.sha256.is_empty() && built.sha256 != code.sha256 {
+        return Err(refused(format!(
+            "code.source `{}` changed since the plan was made ({} then, {} now); plan again",
+            code.source, code.sha256, built.sha256
+        )));
+    }
+    let key = code.key(&ctx.stack, &spec.name);
+    artifact::upload(ctx, &code.bucket, &key, built).await.map(Some)
 }
 
 fn with_reason(status: &AgentRuntimeStatus, reason: Option<&str>) -> String {

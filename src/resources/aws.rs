@@ -17,6 +17,8 @@ pub struct Clients {
     pub s3files: aws_sdk_s3files::Client,
     pub efs: aws_sdk_efs::Client,
     pub agentcore: aws_sdk_bedrockagentcorecontrol::Client,
+    /// AgentCore's data plane (InvokeAgentRuntime).
+    pub agentcore_runtime: aws_sdk_bedrockagentcore::Client,
 }
 
 impl Clients {
@@ -47,6 +49,7 @@ impl Clients {
             s3files: aws_sdk_s3files::Client::new(&config),
             efs: aws_sdk_efs::Client::new(&config),
             agentcore: aws_sdk_bedrockagentcorecontrol::Client::new(&config),
+            agentcore_runtime: aws_sdk_bedrockagentcore::Client::new(&config),
         }
     }
 }
@@ -58,6 +61,8 @@ pub struct Ctx {
     pub region: String,
     pub account_id: String,
     pub stack: String,
+    /// The spec file's directory: relative paths in the spec (code sources) start there.
+    pub base_dir: std::path::PathBuf,
     zones: OnceCell<Vec<String>>,
 }
 
@@ -68,8 +73,15 @@ impl Ctx {
             region: region.to_string(),
             account_id: account_id.to_string(),
             stack: stack.to_string(),
+            base_dir: std::path::PathBuf::from("."),
             zones: OnceCell::new(),
         }
+    }
+
+    /// The same context with relative spec paths resolved from `dir`.
+    pub fn with_base_dir(mut self, dir: &std::path::Path) -> Ctx {
+        self.base_dir = dir.to_path_buf();
+        self
     }
 
     /// The account behind the credentials (STS GetCallerIdentity).

@@ -7,6 +7,7 @@
 //! Service-level helpers sit beside the kinds: [`aws`] (clients, errors, waiters, retries),
 //! [`ec2`] (describes and finders), [`tags`] (one tag-sync routine for every service).
 
+pub mod artifact;
 pub mod aws;
 pub mod ec2;
 pub mod efs;

@@ -8,7 +8,7 @@ from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
 
-from .. import consistency, enis, failures, scheduler
+from .. import consistency, datapath, enis, failures, scheduler
 from ..config import CONFIG
 from .exceptions import access_denied, conflict, not_found, quota_exceeded, validation
 
@@ -245,7 +245,7 @@ class S3FilesBackend(BaseBackend):
             raise conflict(f"File system '{fs.id}' has mount targets and cannot be deleted.", fs.id, "FileSystem")
         if fs.status == "deleting":
             return
-        if not force and failures.pending_export(*fs.names()):
+        if not force and (failures.pending_export(*fs.names()) or datapath.pending_export(fs.id)):
             raise conflict(
                 f"File system '{fs.id}' has data that is not yet exported to bucket '{fs.bucket_name}'. "
                 "Retry when the export has finished, or set forceDelete to delete it anyway (the data "
