@@ -38,7 +38,11 @@ fn convert(dir: &Path, name: &str) -> String {
 
 #[test]
 fn the_project_templates_convert_to_specs_that_validate_and_plan() {
-    for (name, resources) in [("s3files-stack.yaml", 22), ("efs-stack.json", 8)] {
+    for (name, resources) in [
+        ("s3files-stack.yaml", 22),
+        ("efs-stack.json", 8),
+        ("session-storage-stack.yaml", 2),
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let spec = convert(dir.path(), name);
         let validate = agentfs(dir.path(), &["validate", "--json"]);
@@ -477,4 +481,87 @@ async fn the_converted_s3files_stack_applies_with_the_templates_properties() {
 
     println!("properties compared: {}", c.0);
     assert!(c.0 >= 40, "only {} properties compared", c.0);
+}
+
+#[tokio::test]
+async fn the_converted_session_storage_stack_applies_with_the_templates_properties() {
+    let emu = support::Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let spec = convert(d, "session-storage-stack.yaml");
+    assert!(
+        spec.contains("sensitive = true"),
+        "NoEcho did not make the variable sensitive"
+    );
+    let out = emu.agentfs(d, &["apply", "--auto-approve"]);
+    assert!(out.status.success(), "{}", support::text(&out));
+    assert!(
+        !support::text(&out).contains("not-a-real-token"),
+        "the NoEcho value was printed"
+    );
+    let state_text = std::fs::read_to_string(d.join(".agentfs/conv.state.json")).unwrap();
+    assert!(
+        !state_text.contains("not-a-real-token"),
+        "the NoEcho value is in the state"
+    );
+    let state: serde_json::Value = serde_json::from_str(&state_text).unwrap();
+    let config = emu.sdk_config().await;
+    let mut c = Compared(0);
+    let iam = aws_sdk_iam::Client::new(&config);
+    let role = iam.get_role().role_name("conv-runtime-role").send().await.unwrap();
+    let role_arn = role.role().map(|r| r.arn().to_string());
+    c.eq(
+        "Role RoleName",
+        role.role().map(|r| r.role_name().to_string()),
+        Some("conv-runtime-role".into()),
+    );
+    let policy = iam
+        .get_role_policy()
+        .role_name("conv-runtime-role")
+        .policy_name("ecr-pull")
+        .send()
+        .await;
+    c.eq("Role Policies[0].PolicyName", policy.is_ok(), true);
+    let agentcore = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
+    let id = state["resources"]["agentcore_runtime.agent"]["id"].as_str().unwrap();
+    let runtime = agentcore.get_agent_runtime().agent_runtime_id(id).send().await.unwrap();
+    c.eq("AgentRuntimeName", runtime.agent_runtime_name(), "sessconv_agent");
+    c.eq("Description", runtime.description(), Some("Agent with session storage"));
+    c.eq("RoleArn", Some(runtime.role_arn().to_string()), role_arn);
+    let uri = runtime
+        .agent_runtime_artifact()
+        .and_then(|a| a.as_container_configuration().ok())
+        .map(|c| c.container_uri().to_string());
+    c.eq(
+        "ContainerUri",
+        uri,
+        Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest".into()),
+    );
+    c.eq(
+        "NetworkMode",
+        runtime
+            .network_configuration()
+            .map(|n| n.network_mode().as_str().to_string()),
+        Some("PUBLIC".into()),
+    );
+    let env = runtime.environment_variables().cloned().unwrap_or_default();
+    c.eq(
+        "EnvironmentVariables.WORKSPACE",
+        env.get("WORKSPACE").cloned(),
+        Some("/mnt/workspace".into()),
+    );
+    c.eq(
+        "EnvironmentVariables.API_TOKEN",
+        env.get("API_TOKEN").cloned(),
+        Some("not-a-real-token".into()),
+    );
+    let mount = runtime.filesystem_configurations()[0]
+        .as_session_storage()
+        .map(|s| s.mount_path().to_string());
+    c.eq(
+        "FilesystemConfigurations[0].SessionStorage.MountPath",
+        mount.ok(),
+        Some("/mnt/workspace".into()),
+    );
+    println!("properties compared: {}", c.0);
 }

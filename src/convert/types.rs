@@ -28,6 +28,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("AWS::EFS::FileSystem", "efs_file_system"),
     ("AWS::EFS::MountTarget", "efs_mount_target"),
     ("AWS::EFS::AccessPoint", "efs_access_point"),
+    ("AWS::BedrockAgentCore::Runtime", "agentcore_runtime"),
 ];
 
 /// Types folded into another resource rather than converted on their own.
@@ -404,9 +405,103 @@ pub fn fields(p: &mut Props<'_>) -> Result<toml::Table, ConvertError> {
             }
             put(&mut t, "tags", p.tags("AccessPointTags")?);
         }
+        "AWS::BedrockAgentCore::Runtime" => runtime(p, &mut t)?,
         other => return Err(err(0, format!("{other} has no mapping"))),
     }
     Ok(t)
+}
+
+/// AgentCore Runtime: the artifact, network and file systems are nested in CloudFormation.
+fn runtime(p: &mut Props<'_>, t: &mut toml::Table) -> Result<(), ConvertError> {
+    put(t, "name", p.plain("AgentRuntimeName")?);
+    put(t, "description", p.plain("Description")?);
+    if let Some(artifact) = p.raw("AgentRuntimeArtifact") {
+        let uri = artifact
+            .get("ContainerConfiguration")
+            .and_then(|c| c.get("ContainerUri"))
+            .ok_or_else(|| {
+                err(
+                    artifact.line,
+                    "only AgentRuntimeArtifact.ContainerConfiguration.ContainerUri converts",
+                )
+            })?;
+        let v = p.scope.value(uri)?;
+        t.insert("container_uri".into(), Toml::String(p.scope.text(&v, uri.line)?));
+    }
+    put(t, "role", p.reference_field("RoleArn", "iam_role")?);
+    if let Some(network) = p.raw("NetworkConfiguration") {
+        if let Some(mode) = network.get("NetworkMode") {
+            let v = p.scope.value(mode)?;
+            t.insert("network_mode".into(), Toml::String(p.scope.text(&v, mode.line)?));
+        }
+        if let Some(config) = network.get("NetworkModeConfig") {
+            for (key, field, kind) in [
+                ("Subnets", "subnets", "subnet"),
+                ("SecurityGroups", "security_groups", "security_group"),
+            ] {
+                if let Some(list) = config.get(key) {
+                    let Val::List(items) = p.scope.value(list)? else {
+                        return Err(err(list.line, format!("`{key}` must be a list")));
+                    };
+                    let refs = items
+                        .iter()
+                        .map(|i| p.reference(i, list.line, kind))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    t.insert(field.into(), Toml::Array(refs));
+                }
+            }
+        }
+    }
+    put(t, "environment_variables", p.plain("EnvironmentVariables")?);
+    if let Some(list) = p.raw("FilesystemConfigurations") {
+        let super::yaml::Value::Seq(items) = &list.value else {
+            return Err(err(list.line, "`FilesystemConfigurations` must be a list"));
+        };
+        let mut mounts = Vec::new();
+        for item in items {
+            let mut m = toml::Table::new();
+            let [(source, config)] = item.entries() else {
+                return Err(err(item.line, "each filesystem configuration has exactly one source"));
+            };
+            let mount_path = config
+                .get("MountPath")
+                .ok_or_else(|| err(config.line, "a filesystem configuration needs MountPath"))?;
+            let (field, kind) = match source.as_str() {
+                "SessionStorage" => ("session_storage", None),
+                "S3FilesAccessPoint" => ("s3files_access_point", Some("s3files_access_point")),
+                "EfsAccessPoint" => ("efs_access_point", Some("efs_access_point")),
+                other => {
+                    return Err(err(
+                        config.line,
+                        format!("filesystem source `{other}` has no agentfs field"),
+                    ));
+                }
+            };
+            match kind {
+                None => {
+                    m.insert(field.into(), Toml::Boolean(true));
+                }
+                Some(kind) => {
+                    let arn = config
+                        .get("AccessPointArn")
+                        .ok_or_else(|| err(config.line, "an access point mount needs AccessPointArn"))?;
+                    let v = p.scope.value(arn)?;
+                    let target = match &v {
+                        Val::Attr(id, _, _) => Val::Ref(id.clone(), arn.line),
+                        other => other.clone(),
+                    };
+                    m.insert(field.into(), p.reference(&target, arn.line, kind)?);
+                }
+            }
+            let v = p.scope.value(mount_path)?;
+            m.insert("mount_path".into(), Toml::String(p.scope.text(&v, mount_path.line)?));
+            mounts.push(Toml::Table(m));
+        }
+        t.insert("filesystem".into(), Toml::Array(mounts));
+    }
+    // Tags are a plain map on this type, not a list of {Key, Value}.
+    put(t, "tags", p.plain("Tags")?);
+    Ok(())
 }
 
 fn int(scope: &Scope, node: Option<&Node>, what: &str, line: usize) -> Result<Toml, ConvertError> {
