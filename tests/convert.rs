@@ -127,6 +127,88 @@ fn unmappable_values_are_errors_naming_the_template_line() {
     );
 }
 
+#[test]
+fn conditions_are_decided_from_parameter_defaults_and_the_spec_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = agentfs(
+        dir.path(),
+        &[
+            "convert",
+            &template("conditions.yaml"),
+            "-o",
+            "agentfs.toml",
+            "--stack",
+            "conv",
+        ],
+    );
+    assert!(out.status.success(), "{}", support::text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // A false resource Condition leaves the resource out, listed with why; not an error.
+    assert!(
+        stderr.contains("left out: ProdSubnet (AWS::EC2::Subnet): condition IsProd is false (Env=dev)"),
+        "{stderr}"
+    );
+    let spec = std::fs::read_to_string(dir.path().join("agentfs.toml")).unwrap();
+    assert!(
+        !spec.contains("10.50.1.0/24"),
+        "the left-out subnet was converted:\n{spec}"
+    );
+    assert!(!spec.contains("prod_subnet"), "{spec}");
+    // A true one converts the resource, with a comment above it naming the condition and value.
+    let vpc = spec.split("[vpc.vpc]").next().unwrap();
+    assert!(
+        vpc.contains("# `VPC` has Condition IsDefault: condition IsDefault is true (Suffix=cfn)"),
+        "{spec}"
+    );
+    // Each Fn::If choice is named, with its condition and the branch taken, above its resource.
+    for expected in [
+        "# Fn::If at template line 18: condition IsProd is false (Env=dev), so its second value was taken.\n",
+        "# Fn::If at template line 21: condition IsDefault is true (Suffix=cfn), so its first value was taken.\n",
+        "# Fn::If at template line 39: condition IsProd is false (Env=dev), so its second value was taken.\n[subnet.subnet]",
+        "cidr_block = \"10.60.0.0/16\"",
+        "Tier = \"standard\"",
+        // A reference to the left-out subnet guarded by its own condition resolves to the other branch.
+        "Peer = \"none\"",
+    ] {
+        assert!(spec.contains(expected), "missing {expected:?} in\n{spec}");
+    }
+    // An output under the false condition is left out with its resource.
+    assert!(!spec.contains("[output.prod_subnet_id]"), "{spec}");
+    assert!(spec.contains("[output.subnet_id]"), "{spec}");
+    let validate = agentfs(dir.path(), &["validate", "--json"]);
+    assert!(validate.status.success(), "{}", support::text(&validate));
+    let report: serde_json::Value = serde_json::from_slice(&validate.stdout).unwrap();
+    assert_eq!(report["resources"], 2);
+    // The existing template's Fn::If is traced too.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = convert(dir.path(), "s3files-stack.yaml");
+    assert!(
+        spec.contains(
+            "# Fn::If at template line 48: condition IsDefault is true (Suffix=cfn), so its first value was taken.\n[subnet.private_subnet_a]"
+        ),
+        "{spec}"
+    );
+}
+
+#[test]
+fn references_to_left_out_resources_and_undecidable_conditions_are_errors_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = agentfs(dir.path(), &["convert", &template("conditions-unresolvable.yaml")]);
+    assert_eq!(out.status.code(), Some(1), "{}", support::text(&out));
+    assert!(out.stdout.is_empty(), "a spec was written");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        // !GetAtt of the resource IsProd leaves out, outside any Fn::If.
+        "conditions-unresolvable.yaml:33: error: reference to `ProdSubnet`, which is left out because condition IsProd is false (Env=dev)",
+        // DependsOn it.
+        "conditions-unresolvable.yaml:36: error: reference to `ProdSubnet`, which is left out because condition IsProd is false (Env=dev)",
+        // A Condition on a parameter without a default cannot be decided at conversion.
+        "conditions-unresolvable.yaml:41: error: `PeerSubnet` has Condition HasPeer, which cannot be decided at conversion: the condition depends on `Peer`, which has no default",
+    ] {
+        assert!(stderr.contains(expected), "missing {expected:?} in\n{stderr}");
+    }
+}
+
 /// One property compared: what the template says and what AWS has.
 struct Compared(usize);
 

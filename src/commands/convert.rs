@@ -39,6 +39,9 @@ pub fn run(args: ConvertArgs) -> Result<ExitCode, CliError> {
             )));
         }
     };
+    for x in &converted.excluded {
+        eprintln!("left out: {} ({}): {}", x.logical_id, x.cfn_type, x.reason);
+    }
     for u in &converted.unsupported {
         eprintln!("unsupported: {} ({}): {}", u.logical_id, u.cfn_type, u.reason);
     }

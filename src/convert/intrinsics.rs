@@ -3,6 +3,7 @@
 //! `${account_id}`, `${stack}`, parameters to `${var.NAME}`, `!Select [N, !GetAZs ""]` to an AZ
 //! index, and `Fn::If` where its condition can be decided from literals and parameter defaults.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use super::ConvertError;
@@ -32,6 +33,27 @@ pub struct Scope {
     /// Parameter logical id -> variable name, with its default for conditions.
     pub parameters: BTreeMap<String, (String, Option<Node>)>,
     pub conditions: BTreeMap<String, Node>,
+    /// Resources a false `Condition` leaves out: logical id -> why, so a reference to one is
+    /// an error that says so rather than "not defined".
+    pub excluded: BTreeMap<String, String>,
+    /// The `Fn::If` choices made since the last [`Scope::take_choices`], as spec comments: the
+    /// choice is fixed at conversion, so the spec must say which branch was taken and why.
+    pub choices: RefCell<Vec<String>>,
+}
+
+/// A condition decided before deploy, and the parameter defaults it was decided on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub holds: bool,
+    /// `Suffix=cfn, Env=prod`, or `from literals` when no parameter was consulted.
+    pub because: String,
+}
+
+impl Decision {
+    /// `condition IsDefault is true (Suffix=cfn)`.
+    pub fn describe(&self, name: &str) -> String {
+        format!("condition {name} is {} ({})", self.holds, self.because)
+    }
 }
 
 fn err(line: usize, message: impl Into<String>) -> ConvertError {
@@ -79,6 +101,7 @@ impl Scope {
                     ),
                     _ => return Err(err(line, "`Fn::GetAtt` takes [LogicalId, Attribute]")),
                 };
+                self.not_excluded(id, line)?;
                 if !self.resources.contains_key(id) {
                     return Err(err(
                         line,
@@ -152,11 +175,17 @@ impl Scope {
                 else {
                     return Err(err(line, "`Fn::If` takes [condition, then, else]"));
                 };
-                if self.condition(cond, line)? {
-                    self.value(then)
+                let decision = self.condition(cond, line)?;
+                let (branch, value) = if decision.holds {
+                    ("first", then)
                 } else {
-                    self.value(other)
-                }
+                    ("second", other)
+                };
+                self.choices.borrow_mut().push(format!(
+                    "# Fn::If at template line {line}: {}, so its {branch} value was taken.",
+                    decision.describe(cond)
+                ));
+                self.value(value)
             }
             "Fn::GetAZs" => Err(err(
                 line,
@@ -178,6 +207,7 @@ impl Scope {
         if let Some(p) = pseudo {
             return Ok(Val::Str(p.into()));
         }
+        self.not_excluded(id, line)?;
         if let Some((var, _)) = self.parameters.get(id) {
             return Ok(Val::Str(format!("${{var.{var}}}")));
         }
@@ -215,8 +245,9 @@ impl Scope {
                 let v = self.value(local)?;
                 out.push_str(&self.text(&v, line)?);
             } else if let Some((id, attribute)) = name.split_once('.')
-                && self.resources.contains_key(id)
+                && (self.resources.contains_key(id) || self.excluded.contains_key(id))
             {
+                self.not_excluded(id, line)?;
                 out.push_str(&self.text(&Val::Attr(id.into(), attribute.into(), line), line)?);
             } else {
                 let v = self.reference(name, line)?;
@@ -249,16 +280,47 @@ impl Scope {
         }
     }
 
-    fn condition(&self, name: &str, line: usize) -> Result<bool, ConvertError> {
+    /// Takes the `Fn::If` comments recorded since the last call.
+    pub fn take_choices(&self) -> Vec<String> {
+        self.choices.take()
+    }
+
+    /// An error when `id` is a resource a false `Condition` left out.
+    pub fn not_excluded(&self, id: &str, line: usize) -> Result<(), ConvertError> {
+        match self.excluded.get(id) {
+            Some(why) => Err(err(
+                line,
+                format!(
+                    "reference to `{id}`, which is left out because {why}; guard the reference with `Fn::If` on that condition"
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Decides the named condition from literals and parameter defaults.
+    pub fn condition(&self, name: &str, line: usize) -> Result<Decision, ConvertError> {
+        let mut consulted = Vec::new();
+        let holds = self.named(name, line, &mut consulted)?;
+        let because = if consulted.is_empty() {
+            "from literals".to_string()
+        } else {
+            consulted.join(", ")
+        };
+        Ok(Decision { holds, because })
+    }
+
+    fn named(&self, name: &str, line: usize, consulted: &mut Vec<String>) -> Result<bool, ConvertError> {
         let node = self
             .conditions
             .get(name)
             .ok_or_else(|| err(line, format!("condition `{name}` is not defined")))?;
-        self.decide(node)
+        self.decide(node, consulted)
     }
 
-    /// Decides a condition from literals and parameter defaults.
-    fn decide(&self, node: &Node) -> Result<bool, ConvertError> {
+    /// Decides a condition from literals and parameter defaults, noting each parameter
+    /// consulted as `Param=value` in `consulted`.
+    fn decide(&self, node: &Node, consulted: &mut Vec<String>) -> Result<bool, ConvertError> {
         let line = node.line;
         let [(key, arg)] = node.entries() else {
             return Err(err(
@@ -271,20 +333,33 @@ impl Scope {
             _ => std::slice::from_ref(arg),
         };
         match key.as_str() {
-            "Fn::Equals" if items.len() == 2 => Ok(self.literal(&items[0])? == self.literal(&items[1])?),
-            "Fn::Not" if items.len() == 1 => Ok(!self.decide(&items[0])?),
-            "Fn::And" => items.iter().try_fold(true, |acc, i| Ok(acc && self.decide(i)?)),
-            "Fn::Or" => items.iter().try_fold(false, |acc, i| Ok(acc || self.decide(i)?)),
-            "Condition" => self.condition(arg.as_str().unwrap_or_default(), line),
+            "Fn::Equals" if items.len() == 2 => {
+                Ok(self.literal(&items[0], consulted)? == self.literal(&items[1], consulted)?)
+            }
+            "Fn::Not" if items.len() == 1 => Ok(!self.decide(&items[0], consulted)?),
+            "Fn::And" => items
+                .iter()
+                .try_fold(true, |acc, i| Ok(acc && self.decide(i, consulted)?)),
+            "Fn::Or" => items
+                .iter()
+                .try_fold(false, |acc, i| Ok(acc || self.decide(i, consulted)?)),
+            "Condition" => self.named(arg.as_str().unwrap_or_default(), line, consulted),
             other => Err(err(line, format!("condition function `{other}` cannot be decided"))),
         }
     }
 
     /// A condition operand: a literal, or a parameter's default.
-    fn literal(&self, node: &Node) -> Result<String, ConvertError> {
+    fn literal(&self, node: &Node, consulted: &mut Vec<String>) -> Result<String, ConvertError> {
         if let Some(id) = node.get("Ref").and_then(Node::as_str) {
             return match self.parameters.get(id) {
-                Some((_, Some(default))) => self.literal(default),
+                Some((_, Some(default))) => {
+                    let value = self.literal(default, consulted)?;
+                    let note = format!("{id}={value}");
+                    if !consulted.contains(&note) {
+                        consulted.push(note);
+                    }
+                    Ok(value)
+                }
                 _ => Err(err(
                     node.line,
                     format!(

@@ -30,11 +30,22 @@ pub struct Unsupported {
     pub reason: String,
 }
 
-/// The spec text and what it could not express.
+/// A resource a `Condition` decided false at conversion leaves out (not an error: the
+/// template says it does not exist with these parameter defaults).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Excluded {
+    pub logical_id: String,
+    pub cfn_type: String,
+    /// `condition IsProd is false (Env=dev)`.
+    pub reason: String,
+}
+
+/// The spec text and what it could not express or left out.
 #[derive(Debug)]
 pub struct Converted {
     pub spec: String,
     pub unsupported: Vec<Unsupported>,
+    pub excluded: Vec<Excluded>,
 }
 
 /// One converted resource on its way to the emitter.
@@ -87,6 +98,8 @@ pub fn convert(text: &str, stack: &str) -> Result<Converted, Vec<ConvertError>> 
             .get("Conditions")
             .map(|c| c.entries().iter().cloned().collect())
             .unwrap_or_default(),
+        excluded: BTreeMap::new(),
+        choices: Default::default(),
     };
     let mut errors = Vec::new();
     let mut variables = Vec::new();
@@ -135,9 +148,36 @@ pub fn convert(text: &str, stack: &str) -> Result<Converted, Vec<ConvertError>> 
     }
 
     let mut unsupported = Vec::new();
+    let mut excluded = Vec::new();
+    // Logical id -> the comment saying which condition held for it.
+    let mut held: BTreeMap<String, String> = BTreeMap::new();
     let mut used_names: BTreeMap<(String, String), String> = BTreeMap::new();
     for (id, resource) in resources.entries() {
         let cfn_type = resource.get("Type").and_then(Node::as_str).unwrap_or_default();
+        if let Some(cond) = resource.get("Condition") {
+            match resource_condition(&scope, id, cond) {
+                Ok((name, d)) if d.holds => {
+                    held.insert(
+                        id.clone(),
+                        format!(
+                            "# `{id}` has Condition {name}: {}, so it is converted (unconditionally).",
+                            d.describe(&name)
+                        ),
+                    );
+                }
+                Ok((name, d)) => {
+                    scope.excluded.insert(id.clone(), d.describe(&name));
+                    excluded.push(Excluded {
+                        logical_id: id.clone(),
+                        cfn_type: cfn_type.to_string(),
+                        reason: d.describe(&name),
+                    });
+                    continue;
+                }
+                // Converted anyway so references to it do not add errors of their own.
+                Err(e) => errors.push(e),
+            }
+        }
         if let Some((_, kind)) = types::KINDS.iter().find(|(t, _)| *t == cfn_type) {
             let mut name = snake(id);
             // Drop a kind word that repeats the kind: `VpcEndpointS3` -> `s3`.
@@ -171,9 +211,13 @@ pub fn convert(text: &str, stack: &str) -> Result<Converted, Vec<ConvertError>> 
             continue;
         };
         let cfn_type = resource.get("Type").and_then(Node::as_str).unwrap_or_default();
+        scope.take_choices();
         let mut props = types::Props::new(&scope, resource.get("Properties"), cfn_type);
         match types::fields(&mut props) {
             Ok(fields) => {
+                let mut comments = emit::comments_above(text, resource.line);
+                comments.extend(held.get(id).cloned());
+                comments.extend(scope.take_choices());
                 errors.extend(props.unused());
                 refs_of.insert(id.clone(), props.refs.clone());
                 let kind = types::KINDS
@@ -185,7 +229,7 @@ pub fn convert(text: &str, stack: &str) -> Result<Converted, Vec<ConvertError>> 
                     kind,
                     name,
                     fields,
-                    comments: emit::comments_above(text, resource.line),
+                    comments,
                     line: resource.line,
                 });
             }
@@ -195,6 +239,9 @@ pub fn convert(text: &str, stack: &str) -> Result<Converted, Vec<ConvertError>> 
 
     // Fold attachments and separate rules into their resources.
     for (id, resource) in resources.entries() {
+        if scope.excluded.contains_key(id) {
+            continue;
+        }
         let cfn_type = resource.get("Type").and_then(Node::as_str).unwrap_or_default();
         let props = resource.get("Properties");
         let line = resource.line;
@@ -258,6 +305,7 @@ pub fn convert(text: &str, stack: &str) -> Result<Converted, Vec<ConvertError>> 
                 if let toml::Value::Array(items) = rules {
                     items.push(toml::Value::Table(rule));
                 }
+                entry.comments.extend(scope.take_choices());
                 Ok(())
             })(),
             _ => Ok(()),
@@ -285,6 +333,10 @@ pub fn convert(text: &str, stack: &str) -> Result<Converted, Vec<ConvertError>> 
             let mut list = Vec::new();
             for dep in ids {
                 if implied.iter().any(|r| r == dep) {
+                    continue;
+                }
+                if let Err(e) = scope.not_excluded(dep, depends.line) {
+                    errors.push(e);
                     continue;
                 }
                 match scope.resources.get(dep) {
@@ -337,6 +389,16 @@ pub fn convert(text: &str, stack: &str) -> Result<Converted, Vec<ConvertError>> 
     let mut outputs = Vec::new();
     for (id, output) in root.get("Outputs").map(Node::entries).unwrap_or_default() {
         let Some(value) = output.get("Value") else { continue };
+        if let Some(cond) = output.get("Condition") {
+            match resource_condition(&scope, id, cond) {
+                Ok((_, d)) if !d.holds => continue,
+                Ok(_) => {}
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            }
+        }
         match scope.value(value).and_then(|v| scope.text(&v, value.line)) {
             Ok(text) => {
                 let mut t = toml::Table::new();
@@ -357,7 +419,27 @@ pub fn convert(text: &str, stack: &str) -> Result<Converted, Vec<ConvertError>> 
     Ok(Converted {
         spec: emit::spec(stack, description, &variables, entries, &outputs),
         unsupported,
+        excluded,
     })
+}
+
+/// Decides a resource's (or output's) `Condition: Name`; an undecidable one is an error at the
+/// `Condition` line, with the line of the part that could not be decided.
+fn resource_condition(scope: &Scope, id: &str, cond: &Node) -> Result<(String, intrinsics::Decision), ConvertError> {
+    let name = cond.as_str().ok_or_else(|| ConvertError {
+        line: cond.line,
+        message: format!("`Condition` of `{id}` must name a condition"),
+    })?;
+    scope
+        .condition(name, cond.line)
+        .map(|d| (name.to_string(), d))
+        .map_err(|e| ConvertError {
+            line: cond.line,
+            message: format!(
+                "`{id}` has Condition {name}, which cannot be decided at conversion: {} (line {})",
+                e.message, e.line
+            ),
+        })
 }
 
 #[cfg(test)]
