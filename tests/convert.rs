@@ -172,9 +172,21 @@ fn conditions_are_decided_from_parameter_defaults_and_the_spec_says_so() {
     ] {
         assert!(spec.contains(expected), "missing {expected:?} in\n{spec}");
     }
-    // An output under the false condition is left out with its resource.
+    // An output under the false condition is left out with its resource, and listed.
     assert!(!spec.contains("[output.prod_subnet_id]"), "{spec}");
-    assert!(spec.contains("[output.subnet_id]"), "{spec}");
+    assert!(
+        stderr.contains("left out: ProdSubnetId (output): condition IsProd is false (Env=dev)"),
+        "{stderr}"
+    );
+    // One under a true condition, with an Fn::If, says both above it.
+    assert!(
+        spec.contains(
+            "# Output `SubnetId` has Condition IsDefault: condition IsDefault is true (Suffix=cfn), so it is converted (unconditionally).\n\
+             # Fn::If at template line 46: condition IsProd is false (Env=dev), so its second value was taken.\n\
+             [output.subnet_id]\nvalue = \"${subnet.subnet.id}\""
+        ),
+        "{spec}"
+    );
     let validate = agentfs(dir.path(), &["validate", "--json"]);
     assert!(validate.status.success(), "{}", support::text(&validate));
     let report: serde_json::Value = serde_json::from_slice(&validate.stdout).unwrap();

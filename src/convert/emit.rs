@@ -39,7 +39,7 @@ pub fn spec(
     description: Option<&str>,
     variables: &[(String, toml::Table, usize)],
     mut entries: Vec<Entry>,
-    outputs: &[(String, toml::Table)],
+    outputs: &[(String, toml::Table, Vec<String>)],
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Converted from a CloudFormation template by `agentfs convert`.");
@@ -71,7 +71,10 @@ pub fn spec(
         out.push_str(&table(e.kind, &e.name, &e.fields));
         out.push('\n');
     }
-    for (name, t) in outputs {
+    for (name, t, comments) in outputs {
+        for c in comments {
+            let _ = writeln!(out, "{c}");
+        }
         out.push_str(&table("output", name, t));
         out.push('\n');
     }

@@ -389,24 +389,37 @@ pub fn convert(text: &str, stack: &str) -> Result<Converted, Vec<ConvertError>> 
     let mut outputs = Vec::new();
     for (id, output) in root.get("Outputs").map(Node::entries).unwrap_or_default() {
         let Some(value) = output.get("Value") else { continue };
+        let mut comments = Vec::new();
         if let Some(cond) = output.get("Condition") {
             match resource_condition(&scope, id, cond) {
-                Ok((_, d)) if !d.holds => continue,
-                Ok(_) => {}
+                Ok((name, d)) if !d.holds => {
+                    excluded.push(Excluded {
+                        logical_id: id.clone(),
+                        cfn_type: "output".into(),
+                        reason: d.describe(&name),
+                    });
+                    continue;
+                }
+                Ok((name, d)) => comments.push(format!(
+                    "# Output `{id}` has Condition {name}: {}, so it is converted (unconditionally).",
+                    d.describe(&name)
+                )),
                 Err(e) => {
                     errors.push(e);
                     continue;
                 }
             }
         }
+        scope.take_choices();
         match scope.value(value).and_then(|v| scope.text(&v, value.line)) {
             Ok(text) => {
+                comments.extend(scope.take_choices());
                 let mut t = toml::Table::new();
                 t.insert("value".into(), toml::Value::String(text));
                 if let Some(d) = output.get("Description").and_then(Node::as_str) {
                     t.insert("description".into(), toml::Value::String(d.into()));
                 }
-                outputs.push((snake(id), t));
+                outputs.push((snake(id), t, comments));
             }
             Err(e) => errors.push(e),
         }
