@@ -80,6 +80,11 @@ pub enum Command {
         after_help = "Example:\n  agentfs import agentfs.toml vpc.main vpc-0abc123\nThen `agentfs plan` shows how the resource differs from the spec and apply converges it."
     )]
     Import(ImportArgs),
+    /// Turn a CloudFormation template (YAML or JSON) into an agentfs spec.
+    #[command(
+        after_help = "Resource types agentfs cannot express are listed on stderr with their logical id and\nthe reason, and the command exits 1 unless --partial; property values that cannot be\nmapped are errors naming the template line.\n\nExample:\n  agentfs convert stack.yaml -o agentfs.toml && agentfs validate"
+    )]
+    Convert(ConvertArgs),
     /// Write a starting agentfs.toml from a template (--list names them).
     #[command(
         after_help = "Examples:\n  agentfs init                          # the S3 Files stack in ./agentfs.toml\n  agentfs init --template efs my-stack  # my-stack/agentfs.toml\n  agentfs init --list"
@@ -95,6 +100,21 @@ pub enum Command {
         after_help = "Examples:\n  agentfs completions bash > ~/.local/share/bash-completion/completions/agentfs\n  agentfs completions zsh > ~/.zfunc/_agentfs      # with fpath+=~/.zfunc before compinit\n  agentfs completions fish > ~/.config/fish/completions/agentfs.fish"
     )]
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConvertArgs {
+    /// The CloudFormation template.
+    pub template: PathBuf,
+    /// Write the spec here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Write what converts even when some resource types cannot be (exit 0).
+    #[arg(long)]
+    pub partial: bool,
+    /// The stack name (default: the template's file name).
+    #[arg(long)]
+    pub stack: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

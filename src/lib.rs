@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod cli;
 pub mod commands;
+pub mod convert;
 pub mod drift;
 pub mod graph;
 pub mod pipeline;

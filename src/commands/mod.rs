@@ -2,6 +2,7 @@
 //! parsed command line; the shared steps (compile, state store, AWS) are in [`crate::pipeline`].
 
 mod apply;
+mod convert;
 mod destroy;
 mod drift;
 mod force_unlock;
@@ -67,6 +68,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Schema => graph::schema(),
         Command::Completions(args) => graph::completions(args),
         Command::Init(args) => init::run(args),
+        Command::Convert(args) => convert::run(args),
         Command::Apply(args) => runtime()?.block_on(apply::apply(args)),
         Command::Destroy(args) => runtime()?.block_on(destroy::destroy(args)),
         Command::Output(args) => runtime()?.block_on(output::output(args)),

@@ -1,0 +1,82 @@
+//! Writes the converted spec: `[variable.*]`, `[stack]`, the resources in the kinds' section
+//! order (template order within a kind), then `[output.*]`, each with its comments.
+
+use std::fmt::Write;
+
+use super::Entry;
+
+/// Full-line comments directly above `line` (1-based) in the template, as TOML comments.
+pub fn comments_above(text: &str, line: usize) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    let mut at = line.saturating_sub(1);
+    // The node's line is its first property; the logical id is the line above it.
+    while at > 0 {
+        let l = lines.get(at - 1).map(|l| l.trim()).unwrap_or_default();
+        if l.starts_with('#') {
+            out.push(l.to_string());
+            at -= 1;
+        } else if out.is_empty() && !l.is_empty() && at == line.saturating_sub(1) {
+            at -= 1; // the `LogicalId:` line itself
+        } else {
+            break;
+        }
+    }
+    out.reverse();
+    out
+}
+
+fn table(prefix: &str, name: &str, fields: &toml::Table) -> String {
+    let mut inner = toml::Table::new();
+    inner.insert(name.to_string(), toml::Value::Table(fields.clone()));
+    let mut outer = toml::Table::new();
+    outer.insert(prefix.to_string(), toml::Value::Table(inner));
+    toml::to_string(&outer).unwrap_or_default()
+}
+
+pub fn spec(
+    stack: &str,
+    description: Option<&str>,
+    variables: &[(String, toml::Table, usize)],
+    mut entries: Vec<Entry>,
+    outputs: &[(String, toml::Table, Vec<String>)],
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Converted from a CloudFormation template by `agentfs convert`.");
+    if let Some(d) = description {
+        for line in d.lines() {
+            let _ = writeln!(out, "# {line}");
+        }
+    }
+    out.push('\n');
+    for (name, t, _) in variables {
+        out.push_str(&table("variable", name, t));
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "[stack]\nname = \"{stack}\"          # ${{stack}} (was AWS::StackName)\nregion = \"us-east-1\"       # ${{region}}: set the region to deploy to\n"
+    );
+    let order = |kind: &str| {
+        crate::spec::Kind::ALL
+            .iter()
+            .position(|k| k.key() == kind)
+            .unwrap_or(usize::MAX)
+    };
+    entries.sort_by_key(|e| (order(e.kind), e.line));
+    for e in &entries {
+        for c in &e.comments {
+            let _ = writeln!(out, "{c}");
+        }
+        out.push_str(&table(e.kind, &e.name, &e.fields));
+        out.push('\n');
+    }
+    for (name, t, comments) in outputs {
+        for c in comments {
+            let _ = writeln!(out, "{c}");
+        }
+        out.push_str(&table("output", name, t));
+        out.push('\n');
+    }
+    out
+}

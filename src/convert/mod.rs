@@ -1,0 +1,469 @@
+//! `agentfs convert`: a CloudFormation template -> an agentfs spec a user can read and keep.
+//!
+//! [`yaml`] loads the template with lines and short-form tags, [`intrinsics`] turns intrinsic
+//! functions into references and templates, [`types`] maps each resource type's properties, and
+//! [`emit`] writes the spec in the kinds' section order with the template's comments.
+
+mod emit;
+pub mod intrinsics;
+pub mod types;
+pub mod yaml;
+
+use std::collections::BTreeMap;
+
+use intrinsics::Scope;
+use yaml::{Node, Value};
+
+/// A property or template value that cannot be expressed, at its template line.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct ConvertError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// A resource left out, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unsupported {
+    pub logical_id: String,
+    pub cfn_type: String,
+    pub reason: String,
+}
+
+/// A resource a `Condition` decided false at conversion leaves out (not an error: the
+/// template says it does not exist with these parameter defaults).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Excluded {
+    pub logical_id: String,
+    pub cfn_type: String,
+    /// `condition IsProd is false (Env=dev)`.
+    pub reason: String,
+}
+
+/// The spec text and what it could not express or left out.
+#[derive(Debug)]
+pub struct Converted {
+    pub spec: String,
+    pub unsupported: Vec<Unsupported>,
+    pub excluded: Vec<Excluded>,
+}
+
+/// One converted resource on its way to the emitter.
+pub struct Entry {
+    pub kind: &'static str,
+    pub name: String,
+    pub fields: toml::Table,
+    pub comments: Vec<String>,
+    pub line: usize,
+}
+
+/// `SubnetA` -> `subnet_a`, `VPC` -> `vpc`, `NATGateway` -> `nat_gateway`.
+pub fn snake(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    let mut out = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() {
+            let prev_lower = i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_ascii_uppercase())) {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c.is_ascii_alphanumeric() {
+            out.push(*c);
+        } else {
+            out.push('_');
+        }
+    }
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        out.insert(0, 'r');
+    }
+    out
+}
+
+/// Converts template text. `stack` names the stack; `source` is the template's own text for
+/// carrying comments over.
+pub fn convert(text: &str, stack: &str) -> Result<Converted, Vec<ConvertError>> {
+    let root = yaml::load(text).map_err(|e| vec![e])?;
+    let resources = root.get("Resources").ok_or_else(|| {
+        vec![ConvertError {
+            line: 1,
+            message: "the template has no Resources".into(),
+        }]
+    })?;
+    let mut scope = Scope {
+        resources: BTreeMap::new(),
+        parameters: BTreeMap::new(),
+        conditions: root
+            .get("Conditions")
+            .map(|c| c.entries().iter().cloned().collect())
+            .unwrap_or_default(),
+        excluded: BTreeMap::new(),
+        choices: Default::default(),
+    };
+    let mut errors = Vec::new();
+    let mut variables = Vec::new();
+    for (id, param) in root.get("Parameters").map(Node::entries).unwrap_or_default() {
+        let name = snake(id);
+        let mut t = toml::Table::new();
+        let var_type = match param.get("Type").and_then(Node::as_str) {
+            Some("Number") => "number",
+            Some("String") | None => "string",
+            Some(other) if other.starts_with("AWS::") || other.starts_with("List<") => {
+                errors.push(ConvertError {
+                    line: param.line,
+                    message: format!("parameter `{id}` has type {other}, which agentfs variables cannot hold"),
+                });
+                continue;
+            }
+            Some(_) => "string",
+        };
+        t.insert("type".into(), toml::Value::String(var_type.into()));
+        if let Some(d) = param.get("Description").and_then(Node::as_str) {
+            t.insert("description".into(), toml::Value::String(d.into()));
+        }
+        if let Some(default) = param.get("Default") {
+            let value = match (&default.value, var_type) {
+                (Value::Int(i), _) => toml::Value::Integer(*i),
+                (Value::Str(s), "number") => s
+                    .parse()
+                    .map(toml::Value::Integer)
+                    .unwrap_or(toml::Value::String(s.clone())),
+                (Value::Str(s), _) => toml::Value::String(s.clone()),
+                (Value::Bool(b), _) => toml::Value::String(b.to_string()),
+                _ => toml::Value::String(String::new()),
+            };
+            t.insert("default".into(), value);
+        }
+        if matches!(
+            param.get("NoEcho").map(|n| &n.value),
+            Some(Value::Bool(true)) | Some(Value::Str(_))
+        ) {
+            t.insert("sensitive".into(), toml::Value::Boolean(true));
+        }
+        scope
+            .parameters
+            .insert(id.clone(), (name.clone(), param.get("Default").cloned()));
+        variables.push((name, t, param.line));
+    }
+
+    let mut unsupported = Vec::new();
+    let mut excluded = Vec::new();
+    // Logical id -> the comment saying which condition held for it.
+    let mut held: BTreeMap<String, String> = BTreeMap::new();
+    let mut used_names: BTreeMap<(String, String), String> = BTreeMap::new();
+    for (id, resource) in resources.entries() {
+        let cfn_type = resource.get("Type").and_then(Node::as_str).unwrap_or_default();
+        if let Some(cond) = resource.get("Condition") {
+            match resource_condition(&scope, id, cond) {
+                Ok((name, d)) if d.holds => {
+                    held.insert(
+                        id.clone(),
+                        format!(
+                            "# `{id}` has Condition {name}: {}, so it is converted (unconditionally).",
+                            d.describe(&name)
+                        ),
+                    );
+                }
+                Ok((name, d)) => {
+                    scope.excluded.insert(id.clone(), d.describe(&name));
+                    excluded.push(Excluded {
+                        logical_id: id.clone(),
+                        cfn_type: cfn_type.to_string(),
+                        reason: d.describe(&name),
+                    });
+                    continue;
+                }
+                // Converted anyway so references to it do not add errors of their own.
+                Err(e) => errors.push(e),
+            }
+        }
+        if let Some((_, kind)) = types::KINDS.iter().find(|(t, _)| *t == cfn_type) {
+            let mut name = snake(id);
+            // Drop a kind word that repeats the kind: `VpcEndpointS3` -> `s3`.
+            for word in [format!("{kind}_"), format!("_{kind}")] {
+                if name.len() > word.len() && (name.starts_with(&word) || name.ends_with(&word)) {
+                    name = name.replacen(&word, "", 1);
+                }
+            }
+            if used_names.contains_key(&(kind.to_string(), name.clone())) {
+                name = snake(id);
+            }
+            used_names.insert((kind.to_string(), name.clone()), id.clone());
+            scope.resources.insert(id.clone(), (kind.to_string(), name));
+        } else if !types::FOLDED.contains(&cfn_type) {
+            unsupported.push(Unsupported {
+                logical_id: id.clone(),
+                cfn_type: cfn_type.to_string(),
+                reason: if cfn_type.is_empty() {
+                    "no Type".into()
+                } else {
+                    format!("agentfs has no kind for {cfn_type}")
+                },
+            });
+        }
+    }
+
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut refs_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (id, resource) in resources.entries() {
+        let Some((kind, name)) = scope.resources.get(id).cloned() else {
+            continue;
+        };
+        let cfn_type = resource.get("Type").and_then(Node::as_str).unwrap_or_default();
+        scope.take_choices();
+        let mut props = types::Props::new(&scope, resource.get("Properties"), cfn_type);
+        match types::fields(&mut props) {
+            Ok(fields) => {
+                let mut comments = emit::comments_above(text, resource.line);
+                comments.extend(held.get(id).cloned());
+                comments.extend(scope.take_choices());
+                errors.extend(props.unused());
+                refs_of.insert(id.clone(), props.refs.clone());
+                let kind = types::KINDS
+                    .iter()
+                    .find(|(_, k)| *k == kind)
+                    .map(|(_, k)| *k)
+                    .unwrap_or("vpc");
+                entries.push(Entry {
+                    kind,
+                    name,
+                    fields,
+                    comments,
+                    line: resource.line,
+                });
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+
+    // Fold attachments and separate rules into their resources.
+    for (id, resource) in resources.entries() {
+        if scope.excluded.contains_key(id) {
+            continue;
+        }
+        let cfn_type = resource.get("Type").and_then(Node::as_str).unwrap_or_default();
+        let props = resource.get("Properties");
+        let line = resource.line;
+        let target = |key: &str| -> Result<String, ConvertError> {
+            let node = props.and_then(|p| p.get(key)).ok_or(ConvertError {
+                line,
+                message: format!("{cfn_type} `{id}` has no {key}"),
+            })?;
+            match scope.value(node)? {
+                intrinsics::Val::Ref(t, _) | intrinsics::Val::Attr(t, _, _) => Ok(t),
+                _ => Err(ConvertError {
+                    line: node.line,
+                    message: format!("`{key}` must name a resource of this template"),
+                }),
+            }
+        };
+        let result = match cfn_type {
+            "AWS::EC2::VPCGatewayAttachment" => (|| {
+                let igw = target("InternetGatewayId")?;
+                let vpc = target("VpcId")?;
+                let vpc_name = scope.resources[&vpc].1.clone();
+                let igw_name = &scope.resources[&igw].1;
+                let entry = entries
+                    .iter_mut()
+                    .find(|e| e.kind == "internet_gateway" && &e.name == igw_name)
+                    .ok_or(ConvertError {
+                        line,
+                        message: "the attachment's internet gateway was not converted".into(),
+                    })?;
+                entry.fields.insert("vpc".into(), toml::Value::String(vpc_name));
+                entry.comments.push(format!(
+                    "# `{id}` (VPCGatewayAttachment) is folded in: `vpc` attaches it."
+                ));
+                Ok(())
+            })(),
+            "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => (|| {
+                let group = target("GroupId")?;
+                let rule_node = props.ok_or(ConvertError {
+                    line,
+                    message: "a rule needs Properties".into(),
+                })?;
+                let mut refs = Vec::new();
+                let rule = types::security_group_rule(&scope, rule_node, Some(&group), &mut refs)?;
+                let group_name = &scope.resources[&group].1;
+                let field = if cfn_type.ends_with("Ingress") {
+                    "ingress"
+                } else {
+                    "egress"
+                };
+                let entry = entries
+                    .iter_mut()
+                    .find(|e| e.kind == "security_group" && &e.name == group_name)
+                    .ok_or(ConvertError {
+                        line,
+                        message: "the rule's security group was not converted".into(),
+                    })?;
+                let rules = entry
+                    .fields
+                    .entry(field)
+                    .or_insert_with(|| toml::Value::Array(Vec::new()));
+                if let toml::Value::Array(items) = rules {
+                    items.push(toml::Value::Table(rule));
+                }
+                entry.comments.extend(scope.take_choices());
+                Ok(())
+            })(),
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
+
+    // DependsOn, DeletionPolicy.
+    for (id, resource) in resources.entries() {
+        let Some((kind, name)) = scope.resources.get(id).cloned() else {
+            continue;
+        };
+        let Some(entry) = entries.iter_mut().find(|e| e.kind == kind && e.name == name) else {
+            continue;
+        };
+        if let Some(depends) = resource.get("DependsOn") {
+            let ids: Vec<&str> = match &depends.value {
+                Value::Str(s) => vec![s.as_str()],
+                Value::Seq(items) => items.iter().filter_map(Node::as_str).collect(),
+                _ => Vec::new(),
+            };
+            let implied = refs_of.get(id).cloned().unwrap_or_default();
+            let mut list = Vec::new();
+            for dep in ids {
+                if implied.iter().any(|r| r == dep) {
+                    continue;
+                }
+                if let Err(e) = scope.not_excluded(dep, depends.line) {
+                    errors.push(e);
+                    continue;
+                }
+                match scope.resources.get(dep) {
+                    Some((k, n)) => list.push(toml::Value::String(format!("{k}.{n}"))),
+                    None => match resources.get(dep).and_then(|r| r.get("Type")).and_then(Node::as_str) {
+                        // Waiting for an attachment is waiting for the gateway it folds into.
+                        Some("AWS::EC2::VPCGatewayAttachment") => {
+                            if let Some(igw) = resources
+                                .get(dep)
+                                .and_then(|r| r.get("Properties"))
+                                .and_then(|p| p.get("InternetGatewayId"))
+                                .and_then(|n| n.get("Ref"))
+                                .and_then(Node::as_str)
+                                .and_then(|i| scope.resources.get(i))
+                            {
+                                list.push(toml::Value::String(format!("{}.{}", igw.0, igw.1)));
+                            }
+                        }
+                        _ => errors.push(ConvertError {
+                            line: depends.line,
+                            message: format!("DependsOn `{dep}`, which is not converted"),
+                        }),
+                    },
+                }
+            }
+            if !list.is_empty() {
+                entry.fields.insert("depends_on".into(), toml::Value::Array(list));
+            }
+        }
+        let policy = |key: &str| resource.get(key).and_then(Node::as_str).map(String::from);
+        let retain = [policy("DeletionPolicy"), policy("UpdateReplacePolicy")]
+            .iter()
+            .any(|p| p.as_deref() == Some("Retain"));
+        if retain {
+            let mut lifecycle = toml::Table::new();
+            lifecycle.insert("prevent_destroy".into(), toml::Value::Boolean(true));
+            entry.fields.insert("lifecycle".into(), toml::Value::Table(lifecycle));
+            entry.comments.push(
+                "# DeletionPolicy Retain: CloudFormation would leave the resource behind on delete; agentfs refuses\n# to destroy or replace it at all while prevent_destroy is set (remove it to delete)."
+                    .into(),
+            );
+        }
+        if kind == "s3_bucket" && policy("DeletionPolicy").as_deref() == Some("Delete") {
+            entry.comments.push(
+                "# DeletionPolicy Delete: CloudFormation fails on a non-empty bucket; agentfs does too unless\n# force_destroy = true, which deletes every object version first:\n# force_destroy = true".into(),
+            );
+        }
+    }
+
+    let mut outputs = Vec::new();
+    for (id, output) in root.get("Outputs").map(Node::entries).unwrap_or_default() {
+        let Some(value) = output.get("Value") else { continue };
+        let mut comments = Vec::new();
+        if let Some(cond) = output.get("Condition") {
+            match resource_condition(&scope, id, cond) {
+                Ok((name, d)) if !d.holds => {
+                    excluded.push(Excluded {
+                        logical_id: id.clone(),
+                        cfn_type: "output".into(),
+                        reason: d.describe(&name),
+                    });
+                    continue;
+                }
+                Ok((name, d)) => comments.push(format!(
+                    "# Output `{id}` has Condition {name}: {}, so it is converted (unconditionally).",
+                    d.describe(&name)
+                )),
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            }
+        }
+        scope.take_choices();
+        match scope.value(value).and_then(|v| scope.text(&v, value.line)) {
+            Ok(text) => {
+                comments.extend(scope.take_choices());
+                let mut t = toml::Table::new();
+                t.insert("value".into(), toml::Value::String(text));
+                if let Some(d) = output.get("Description").and_then(Node::as_str) {
+                    t.insert("description".into(), toml::Value::String(d.into()));
+                }
+                outputs.push((snake(id), t, comments));
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.line);
+        return Err(errors);
+    }
+    let description = root.get("Description").and_then(Node::as_str);
+    Ok(Converted {
+        spec: emit::spec(stack, description, &variables, entries, &outputs),
+        unsupported,
+        excluded,
+    })
+}
+
+/// Decides a resource's (or output's) `Condition: Name`; an undecidable one is an error at the
+/// `Condition` line, with the line of the part that could not be decided.
+fn resource_condition(scope: &Scope, id: &str, cond: &Node) -> Result<(String, intrinsics::Decision), ConvertError> {
+    let name = cond.as_str().ok_or_else(|| ConvertError {
+        line: cond.line,
+        message: format!("`Condition` of `{id}` must name a condition"),
+    })?;
+    scope
+        .condition(name, cond.line)
+        .map(|d| (name.to_string(), d))
+        .map_err(|e| ConvertError {
+            line: cond.line,
+            message: format!(
+                "`{id}` has Condition {name}, which cannot be decided at conversion: {} (line {})",
+                e.message, e.line
+            ),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_logical_ids() {
+        assert_eq!(snake("SubnetA"), "subnet_a");
+        assert_eq!(snake("VPC"), "vpc");
+        assert_eq!(snake("NATGateway"), "nat_gateway");
+        assert_eq!(snake("PrivateSubnet1"), "private_subnet1");
+    }
+}
