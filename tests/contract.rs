@@ -444,6 +444,7 @@ fn cases() -> Vec<Case> {
                 ResourceSpec::EfsFileSystem(EfsFileSystemSpec {
                     performance_mode: "generalPurpose".into(),
                     throughput_mode: "elastic".into(),
+                    provisioned_throughput_mibps: None,
                     encrypted: true,
                     tags: team("contract"),
                 })

@@ -631,6 +631,7 @@ async fn live_reads_match_state_and_show_each_change() {
         ResourceSpec::EfsFileSystem(EfsFileSystemSpec {
             performance_mode: "generalPurpose".into(),
             throughput_mode: "elastic".into(),
+            provisioned_throughput_mibps: None,
             encrypted: true,
             tags: team("storage"),
         }),

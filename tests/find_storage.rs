@@ -236,6 +236,7 @@ async fn find_recovers_the_stack_and_imports_by_id() {
         ResourceSpec::EfsFileSystem(EfsFileSystemSpec {
             performance_mode: "generalPurpose".into(),
             throughput_mode: "elastic".into(),
+            provisioned_throughput_mibps: None,
             encrypted: true,
             tags: BTreeMap::new(),
         }),
@@ -312,6 +313,7 @@ async fn find_recovers_the_stack_and_imports_by_id() {
         ResourceSpec::EfsFileSystem(EfsFileSystemSpec {
             performance_mode: "generalPurpose".into(),
             throughput_mode: "elastic".into(),
+            provisioned_throughput_mibps: None,
             encrypted: true,
             tags: BTreeMap::new(),
         }),

@@ -670,6 +670,7 @@ async fn storage_kinds_create_update_and_delete() {
         ResourceSpec::EfsFileSystem(EfsFileSystemSpec {
             performance_mode: "generalPurpose".to_string(),
             throughput_mode: "elastic".to_string(),
+            provisioned_throughput_mibps: None,
             encrypted: true,
             tags: BTreeMap::new(),
         }),

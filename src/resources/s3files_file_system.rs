@@ -17,6 +17,7 @@ use super::s3files::{failed, find_file_systems, gone, state_name};
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
+use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -52,6 +53,8 @@ impl KindSpec for S3FilesFileSystemSpec {
     }
 }
 
+const KMS_KEY: &str = r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+|(arn:aws[-a-z]*:kms:[a-z0-9-]+:\d{12}:((key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|(key/mrk-[0-9a-f]{32})|(alias/[a-zA-Z0-9/_-]+))))";
+
 pub struct S3FilesFileSystem;
 
 impl Resource for S3FilesFileSystem {
@@ -59,6 +62,32 @@ impl Resource for S3FilesFileSystem {
     const GROUP: Group = Group::Storage;
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_ON: &'static [&'static str] = &["bucket", "role", "prefix", "kms_key_id"];
+    const API: ApiMap = ApiMap {
+        fields: &[
+            ApiField::reference("bucket", "s3files", "CreateFileSystemRequest$bucket"),
+            ApiField::reference("role", "s3files", "CreateFileSystemRequest$roleArn"),
+            ApiField::model(
+                "prefix",
+                "s3files",
+                "CreateFileSystemRequest$prefix",
+                Limits::len(0, 1024).pattern("(|.*/)"),
+            ),
+            ApiField::model(
+                "kms_key_id",
+                "s3files",
+                "CreateFileSystemRequest$kmsKeyId",
+                Limits::len(0, 2048).pattern(KMS_KEY),
+            ),
+            ApiField::model(
+                "accept_bucket_warning",
+                "s3files",
+                "CreateFileSystemRequest$acceptBucketWarning",
+                Limits::NONE,
+            ),
+        ],
+        tags: super::tags::rules::S3FILES,
+        not_sent: &[],
+    };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
         update: Duration::from_secs(600),

@@ -416,6 +416,7 @@ impl Need {
             EfsFileSystem => ResourceSpec::EfsFileSystem(EfsFileSystemSpec {
                 performance_mode: "generalPurpose".into(),
                 throughput_mode: "elastic".into(),
+                provisioned_throughput_mibps: None,
                 encrypted: true,
                 tags: Default::default(),
             }),
