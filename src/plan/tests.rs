@@ -235,3 +235,14 @@ fn every_item_of_a_list_of_references_is_shown_and_offline_values_are_filled_in(
         "{shown}"
     );
 }
+
+#[test]
+fn accept_bucket_warning_never_shows_as_an_update() {
+    let fs = "[s3_bucket.data]\nname = \"data-123456789012\"\nversioning = true\n[iam_role.fs]\nname = \"fs\"\nassume_role_policy = { Version = \"2012-10-17\", Statement = [{ Effect = \"Allow\", Principal = { Service = \"elasticfilesystem.amazonaws.com\" }, Action = \"sts:AssumeRole\" }] }\n[s3files_file_system.fs]\nbucket = \"data\"\nrole = \"fs\"\n";
+    let before = format!("{SPEC}{fs}");
+    let (spec, graph) = compiled(&before);
+    let state = applied(&spec, &graph);
+    let (spec2, graph2) = compiled(&format!("{before}accept_bucket_warning = true\n"));
+    let plan = compute(&spec2, &graph2, Some(&state), &Context::default()).unwrap();
+    assert!(!plan.summary.has_changes(), "{:#?}", plan.changes);
+}

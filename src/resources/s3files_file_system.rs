@@ -62,6 +62,8 @@ impl Resource for S3FilesFileSystem {
     const GROUP: Group = Group::Storage;
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_ON: &'static [&'static str] = &["bucket", "role", "prefix", "kms_key_id"];
+    /// An acknowledgement CreateFileSystem alone reads: changing it later changes nothing in AWS.
+    const LOCAL_ONLY: &'static [&'static str] = &["accept_bucket_warning"];
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::reference("bucket", "s3files", "CreateFileSystemRequest$bucket"),
@@ -93,6 +95,15 @@ impl Resource for S3FilesFileSystem {
         update: Duration::from_secs(600),
         delete: Duration::from_secs(600),
     };
+
+    /// `accept_bucket_warning` only acknowledges a warning of the create: after it, true and
+    /// false are the same file system, so a change never shows as an update.
+    fn normalise(mut config: serde_json::Value) -> serde_json::Value {
+        if let Some(fields) = config.as_object_mut() {
+            fields.remove("accept_bucket_warning");
+        }
+        config
+    }
 
     async fn create(ctx: &Ctx, req: &Request<'_, S3FilesFileSystemSpec>) -> Result<Created, ApiError> {
         let spec = req.spec;
