@@ -50,8 +50,11 @@ fn create_only(type_name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// agentfs field and the CloudFormation property it sets.
+type FieldToProperty = (&'static str, &'static str);
+
 /// agentfs field -> CloudFormation property, per kind.
-const MAPPED: &[(Kind, &str, &[(&str, &str)])] = &[
+const MAPPED: &[(Kind, &str, &[FieldToProperty])] = &[
     (
         Kind::Vpc,
         "AWS::EC2::VPC",
