@@ -363,6 +363,7 @@ fn cases() -> Vec<Case> {
                     prefix: Some("contract/".into()),
                     kms_key_id: None,
                     accept_bucket_warning: true,
+                    force_delete: false,
                     tags: team("contract"),
                 })
             },

@@ -327,6 +327,7 @@ async fn live_reads_match_state_and_show_each_change() {
             prefix: None,
             kms_key_id: None,
             accept_bucket_warning: true,
+            force_delete: false,
             tags: team("storage"),
         }),
     )

@@ -196,6 +196,7 @@ async fn find_recovers_the_stack_and_imports_by_id() {
             prefix: None,
             kms_key_id: None,
             accept_bucket_warning: true,
+            force_delete: false,
             tags: BTreeMap::new(),
         }),
     )

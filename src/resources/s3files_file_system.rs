@@ -18,7 +18,7 @@ use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
 use crate::spec::api::{ApiField, ApiMap, Limits};
-use crate::spec::kind::{KindSpec, RefSlot, Tags};
+use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -37,11 +37,25 @@ pub struct S3FilesFileSystemSpec {
     /// Acknowledge the API's warning about buckets with existing objects.
     #[serde(default)]
     pub accept_bucket_warning: bool,
+    /// Delete the file system even while data written through it is not yet exported to the
+    /// bucket (DeleteFileSystem's `forceDelete`): that data is lost.
+    #[serde(default)]
+    pub force_delete: bool,
     #[serde(default)]
     pub tags: Tags,
 }
 
 impl KindSpec for S3FilesFileSystemSpec {
+    fn check(&self, check: &mut Check<'_>) {
+        if self.force_delete {
+            check.warn(
+                "agentfs::force_delete",
+                "force_delete",
+                "destroying this file system loses data not yet exported to the bucket",
+                "leave `force_delete` off to have destroy wait for the export",
+            );
+        }
+    }
     fn refs(&mut self) -> Vec<RefSlot<'_>> {
         vec![
             RefSlot::new("bucket", Kind::S3Bucket, "arn", &mut self.bucket),
@@ -63,7 +77,7 @@ impl Resource for S3FilesFileSystem {
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_ON: &'static [&'static str] = &["bucket", "role", "prefix", "kms_key_id"];
     /// An acknowledgement CreateFileSystem alone reads: changing it later changes nothing in AWS.
-    const LOCAL_ONLY: &'static [&'static str] = &["accept_bucket_warning"];
+    const LOCAL_ONLY: &'static [&'static str] = &["accept_bucket_warning", "force_delete"];
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::reference("bucket", "s3files", "CreateFileSystemRequest$bucket"),
@@ -79,6 +93,12 @@ impl Resource for S3FilesFileSystem {
                 "s3files",
                 "CreateFileSystemRequest$kmsKeyId",
                 Limits::len(0, 2048).pattern(KMS_KEY),
+            ),
+            ApiField::model(
+                "force_delete",
+                "s3files",
+                "DeleteFileSystemRequest$forceDelete",
+                Limits::NONE,
             ),
             ApiField::model(
                 "accept_bucket_warning",
@@ -168,6 +188,7 @@ impl Resource for S3FilesFileSystem {
                     .s3files
                     .delete_file_system()
                     .file_system_id(id)
+                    .force_delete(prior.spec.force_delete)
                     .send()
                     .await
                     .map_err(api("s3files:DeleteFileSystem"))

@@ -411,6 +411,7 @@ impl Need {
                 prefix: None,
                 kms_key_id: None,
                 accept_bucket_warning: true,
+                force_delete: false,
                 tags: Default::default(),
             }),
             EfsFileSystem => ResourceSpec::EfsFileSystem(EfsFileSystemSpec {
