@@ -363,6 +363,7 @@ fn cases() -> Vec<Case> {
                     prefix: Some("contract/".into()),
                     kms_key_id: None,
                     accept_bucket_warning: true,
+                    force_delete: false,
                     tags: team("contract"),
                 })
             },
@@ -444,6 +445,7 @@ fn cases() -> Vec<Case> {
                 ResourceSpec::EfsFileSystem(EfsFileSystemSpec {
                     performance_mode: "generalPurpose".into(),
                     throughput_mode: "elastic".into(),
+                    provisioned_throughput_mibps: None,
                     encrypted: true,
                     tags: team("contract"),
                 })

@@ -327,6 +327,7 @@ async fn live_reads_match_state_and_show_each_change() {
             prefix: None,
             kms_key_id: None,
             accept_bucket_warning: true,
+            force_delete: false,
             tags: team("storage"),
         }),
     )
@@ -637,6 +638,7 @@ async fn live_reads_match_state_and_show_each_change() {
         ResourceSpec::EfsFileSystem(EfsFileSystemSpec {
             performance_mode: "generalPurpose".into(),
             throughput_mode: "elastic".into(),
+            provisioned_throughput_mibps: None,
             encrypted: true,
             tags: team("storage"),
         }),

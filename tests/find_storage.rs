@@ -196,6 +196,7 @@ async fn find_recovers_the_stack_and_imports_by_id() {
             prefix: None,
             kms_key_id: None,
             accept_bucket_warning: true,
+            force_delete: false,
             tags: BTreeMap::new(),
         }),
     )
@@ -236,6 +237,7 @@ async fn find_recovers_the_stack_and_imports_by_id() {
         ResourceSpec::EfsFileSystem(EfsFileSystemSpec {
             performance_mode: "generalPurpose".into(),
             throughput_mode: "elastic".into(),
+            provisioned_throughput_mibps: None,
             encrypted: true,
             tags: BTreeMap::new(),
         }),
@@ -318,6 +320,7 @@ async fn find_recovers_the_stack_and_imports_by_id() {
         ResourceSpec::EfsFileSystem(EfsFileSystemSpec {
             performance_mode: "generalPurpose".into(),
             throughput_mode: "elastic".into(),
+            provisioned_throughput_mibps: None,
             encrypted: true,
             tags: BTreeMap::new(),
         }),

@@ -221,6 +221,7 @@ fn fs_spec(bucket: &Rec, role: &Rec) -> ResourceSpec {
         prefix: None,
         kms_key_id: None,
         accept_bucket_warning: true,
+        force_delete: false,
         tags: BTreeMap::new(),
     })
 }
@@ -676,6 +677,7 @@ async fn storage_kinds_create_update_and_delete() {
         ResourceSpec::EfsFileSystem(EfsFileSystemSpec {
             performance_mode: "generalPurpose".to_string(),
             throughput_mode: "elastic".to_string(),
+            provisioned_throughput_mibps: None,
             encrypted: true,
             tags: BTreeMap::new(),
         }),
@@ -846,7 +848,32 @@ async fn storage_kinds_create_update_and_delete() {
     for mt in &mount_targets {
         remove(&ctx, mt).await;
     }
+    // Data written through the file system and not yet exported: DeleteFileSystem refuses
+    // (ConflictException); the delete retries until its timeout, then stops with AWS's reason.
+    emu.configure(r#"{"pending_export": true}"#);
+    let config = serde_json::to_value(&fs.spec).unwrap();
+    let prior = Prior {
+        id: &fs.created.id,
+        attributes: &fs.created.attributes,
+        config: &config,
+        tags: &fs.tags,
+    };
+    let timeout = Some(std::time::Duration::from_secs(3));
+    let err = resources::delete(&ctx, fs.spec.kind(), &fs.address, &prior, timeout, &Quiet)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not yet exported"), "{err}");
+    // `force_delete = true` sends forceDelete: the delete goes through, the export is dropped.
+    let ResourceSpec::S3FilesFileSystem(mut forced) = fs.spec.clone() else {
+        unreachable!()
+    };
+    forced.force_delete = true;
+    let fs = Rec {
+        spec: ResourceSpec::S3FilesFileSystem(forced),
+        ..fs
+    };
     remove(&ctx, &fs).await;
+    emu.configure(r#"{"pending_export": false}"#);
     remove(&ctx, &data_bucket).await;
     remove(&ctx, &runtime_role).await;
     remove(&ctx, &s3files_role).await;

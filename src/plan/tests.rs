@@ -21,7 +21,7 @@ name = "r"
 assume_role_policy = { Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "x.amazonaws.com" }, Condition = { StringEquals = { "aws:SourceAccount" = "1" } } }] }
 [agentcore_runtime.agent]
 name = "agent"
-container_uri = "uri"
+container_uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/uri"
 role = "r"
 environment_variables = { TOKEN = "secret-value", LEVEL = "info" }
 sensitive_environment_variables = ["TOKEN"]
@@ -212,7 +212,7 @@ fn every_item_of_a_list_of_references_is_shown_and_offline_values_are_filled_in(
     let text = format!(
         "{SPEC}[subnet.b]\nvpc = \"main\"\ncidr_block = \"10.0.2.0/24\"\naz_index = 1\n[vpc_endpoint.s3]\nvpc = \"main\"\nservice = \"s3\"\nroute_tables = []\ntags = {{ Name = \"${{stack}}-${{region}}-${{account_id}}\" }}\n"
     )
-    .replace("container_uri = \"uri\"", "container_uri = \"${account_id}.dkr.ecr.${region}.amazonaws.com/a\"")
+    .replace("container_uri = \"123456789012.dkr.ecr.us-east-1.amazonaws.com/uri\"", "container_uri = \"${account_id}.dkr.ecr.${region}.amazonaws.com/a\"")
     .replace(
         "sensitive_environment_variables = [\"TOKEN\"]",
         "sensitive_environment_variables = [\"TOKEN\"]\nnetwork_mode = \"VPC\"\nsubnets = [\"a\", \"b\"]\nsecurity_groups = [\"g\"]",
@@ -268,4 +268,15 @@ fn a_replace_that_deletes_data_says_so() {
     let vpc = plan.changes.iter().find(|c| c.address.kind.key() == "vpc").unwrap();
     assert_eq!(vpc.action, Action::Replace);
     assert!(vpc.reasons.iter().all(|r| !r.contains("deletes")), "{:?}", vpc.reasons);
+}
+
+#[test]
+fn accept_bucket_warning_never_shows_as_an_update() {
+    let fs = "[s3_bucket.data]\nname = \"data-123456789012\"\nversioning = true\n[iam_role.fs]\nname = \"fs\"\nassume_role_policy = { Version = \"2012-10-17\", Statement = [{ Effect = \"Allow\", Principal = { Service = \"elasticfilesystem.amazonaws.com\" }, Action = \"sts:AssumeRole\" }] }\n[s3files_file_system.fs]\nbucket = \"data\"\nrole = \"fs\"\n";
+    let before = format!("{SPEC}{fs}");
+    let (spec, graph) = compiled(&before);
+    let state = applied(&spec, &graph);
+    let (spec2, graph2) = compiled(&format!("{before}accept_bucket_warning = true\n"));
+    let plan = compute(&spec2, &graph2, Some(&state), &Context::default()).unwrap();
+    assert!(!plan.summary.has_changes(), "{:#?}", plan.changes);
 }

@@ -27,6 +27,7 @@ use super::runtime_options::{self, Options};
 pub use super::runtime_options::{AllowedPort, CustomClaim, JwtAuthorizer, Protocol, SessionLifecycle};
 use super::tags::{self, Owner, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
+use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName, list_refs};
 use crate::spec::{Addr, Group, rules};
 use schemars::JsonSchema;
@@ -428,6 +429,8 @@ pub fn stamp_code(spec: &mut crate::spec::Spec, base: &std::path::Path) -> Vec<c
     found
 }
 
+const CONTAINER_URI: &str = r"(([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?|public\.ecr\.aws)/((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)(?::([^:@]{1,300}))?(?:@(.+))?";
+
 pub struct AgentcoreRuntime;
 
 /// CreateAgentRuntime's `clientToken` is 33 to 256 characters of letters, digits and hyphens.
@@ -444,6 +447,95 @@ impl Resource for AgentcoreRuntime {
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name", "version", "artifact_key", "artifact_version"];
     const LOCAL_ONLY: &'static [&'static str] = &["sensitive_environment_variables"];
     const REPLACE_ON: &'static [&'static str] = &["name"];
+    const API: ApiMap = ApiMap {
+        fields: &[
+            ApiField::model(
+                "name",
+                "bedrock-agentcore-control",
+                "CreateAgentRuntimeRequest$agentRuntimeName",
+                Limits::NONE.pattern("[a-zA-Z][a-zA-Z0-9_]{0,47}"),
+            ),
+            ApiField::model(
+                "description",
+                "bedrock-agentcore-control",
+                "CreateAgentRuntimeRequest$description",
+                Limits::len(1, 4096),
+            ),
+            ApiField::model(
+                "container_uri",
+                "bedrock-agentcore-control",
+                "ContainerConfiguration$containerUri",
+                Limits::len(1, 1024).pattern(CONTAINER_URI),
+            ),
+            ApiField::reference("role", "bedrock-agentcore-control", "CreateAgentRuntimeRequest$roleArn"),
+            ApiField::model(
+                "network_mode",
+                "bedrock-agentcore-control",
+                "NetworkConfiguration$networkMode",
+                Limits::one_of(&["PUBLIC", "VPC"]),
+            ),
+            ApiField::model(
+                "subnets",
+                "bedrock-agentcore-control",
+                "VpcConfig$subnets",
+                Limits::len(1, 16),
+            ),
+            ApiField::model(
+                "security_groups",
+                "bedrock-agentcore-control",
+                "VpcConfig$securityGroups",
+                Limits::len(1, 16),
+            ),
+            ApiField::model(
+                "environment_variables",
+                "bedrock-agentcore-control",
+                "CreateAgentRuntimeRequest$environmentVariables",
+                Limits::len(0, 50),
+            ),
+            ApiField::model(
+                "environment_variables{key}",
+                "bedrock-agentcore-control",
+                "EnvironmentVariablesMap$key",
+                Limits::len(1, 100),
+            ),
+            ApiField::model(
+                "environment_variables{}",
+                "bedrock-agentcore-control",
+                "EnvironmentVariablesMap$value",
+                Limits::len(0, 5000),
+            ),
+            ApiField::model(
+                "filesystem",
+                "bedrock-agentcore-control",
+                "CreateAgentRuntimeRequest$filesystemConfigurations",
+                Limits::len(0, 5),
+            ),
+            ApiField::model(
+                "filesystem[].mount_path",
+                "bedrock-agentcore-control",
+                "S3FilesAccessPointConfiguration$mountPath",
+                Limits::len(6, 200).pattern("/mnt/[a-zA-Z0-9._-]+/?"),
+            ),
+            ApiField::reference(
+                "filesystem[].s3files_access_point",
+                "bedrock-agentcore-control",
+                "S3FilesAccessPointConfiguration$accessPointArn",
+            ),
+            ApiField::reference(
+                "filesystem[].efs_access_point",
+                "bedrock-agentcore-control",
+                "EfsAccessPointConfiguration$accessPointArn",
+            ),
+            ApiField::model(
+                "filesystem[].session_storage",
+                "bedrock-agentcore-control",
+                "FilesystemConfiguration$sessionStorage",
+                Limits::NONE,
+            ),
+        ],
+        tags: super::tags::rules::AGENTCORE,
+        not_sent: &["sensitive_environment_variables"],
+    };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(1800),
         update: Duration::from_secs(1800),

@@ -20,6 +20,7 @@ use super::s3files_access_point::live_root_directory;
 use super::tags::{self, Owner, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
+use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,68 @@ impl Resource for EfsAccessPoint {
     const GROUP: Group = Group::Storage;
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_ON: &'static [&'static str] = &["file_system", "posix_user", "root_directory"];
+    const API: ApiMap = ApiMap {
+        fields: &[
+            ApiField::reference("file_system", "efs", "CreateAccessPointRequest$FileSystemId"),
+            ApiField::model("posix_user", "efs", "CreateAccessPointRequest$PosixUser", Limits::NONE),
+            ApiField::model(
+                "posix_user.uid",
+                "efs",
+                "PosixUser$Uid",
+                Limits::range(0.0, Some(4294967295.0)),
+            ),
+            ApiField::model(
+                "posix_user.gid",
+                "efs",
+                "PosixUser$Gid",
+                Limits::range(0.0, Some(4294967295.0)),
+            ),
+            ApiField::model(
+                "posix_user.secondary_gids",
+                "efs",
+                "PosixUser$SecondaryGids",
+                Limits::len(0, 16),
+            ),
+            ApiField::model(
+                "posix_user.secondary_gids[]",
+                "efs",
+                "SecondaryGids$member",
+                Limits::range(0.0, Some(4294967295.0)),
+            ),
+            ApiField::model(
+                "root_directory",
+                "efs",
+                "CreateAccessPointRequest$RootDirectory",
+                Limits::NONE,
+            ),
+            ApiField::model(
+                "root_directory.path",
+                "efs",
+                "RootDirectory$Path",
+                Limits::len(1, 100).pattern(r"^(\/|(\/(?!\.)+[^$#<>;`|&?{}^*/\n]+){1,4})$"),
+            ),
+            ApiField::model(
+                "root_directory.creation_permissions.owner_uid",
+                "efs",
+                "CreationInfo$OwnerUid",
+                Limits::range(0.0, Some(4294967295.0)),
+            ),
+            ApiField::model(
+                "root_directory.creation_permissions.owner_gid",
+                "efs",
+                "CreationInfo$OwnerGid",
+                Limits::range(0.0, Some(4294967295.0)),
+            ),
+            ApiField::model(
+                "root_directory.creation_permissions.permissions",
+                "efs",
+                "CreationInfo$Permissions",
+                Limits::len(3, 4).pattern("^[0-7]{3,4}$"),
+            ),
+        ],
+        tags: super::tags::rules::EFS,
+        not_sent: &[],
+    };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
         update: Duration::from_secs(600),

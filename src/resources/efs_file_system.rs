@@ -15,6 +15,7 @@ use super::efs::{created_fs, find_file_systems};
 use super::tags::{self, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
+use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -29,6 +30,9 @@ pub struct EfsFileSystemSpec {
     /// `bursting`, `provisioned` or `elastic`.
     #[serde(default = "elastic")]
     pub throughput_mode: String,
+    /// MiB/s for `provisioned` throughput (which needs it, and only it takes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioned_throughput_mibps: Option<f64>,
     #[serde(default = "crate::spec::kind::default_true")]
     pub encrypted: bool,
     #[serde(default)]
@@ -57,6 +61,31 @@ impl KindSpec for EfsFileSystemSpec {
             "a throughput mode",
             &["bursting", "provisioned", "elastic"],
         );
+        match (self.throughput_mode.as_str(), self.provisioned_throughput_mibps) {
+            ("provisioned", None) => check.error(
+                "agentfs::efs_throughput",
+                "throughput_mode",
+                "`provisioned` throughput needs its rate",
+                "set `provisioned_throughput_mibps`, e.g. `provisioned_throughput_mibps = 64`",
+            ),
+            ("provisioned", Some(_)) | (_, None) => {}
+            (other, Some(_)) => check.error(
+                "agentfs::efs_throughput",
+                "provisioned_throughput_mibps",
+                format!("`{other}` throughput takes no provisioned rate"),
+                "remove `provisioned_throughput_mibps` or set `throughput_mode = \"provisioned\"`",
+            ),
+        }
+        // https://docs.aws.amazon.com/efs/latest/ug/performance.html: Max I/O is not
+        // supported with Elastic throughput.
+        if self.performance_mode == "maxIO" && self.throughput_mode == "elastic" {
+            check.error(
+                "agentfs::efs_throughput",
+                "performance_mode",
+                "`maxIO` performance does not combine with `elastic` throughput",
+                "use `generalPurpose` with `elastic`, or `bursting`/`provisioned` throughput with `maxIO`",
+            );
+        }
     }
     fn refs(&mut self) -> Vec<RefSlot<'_>> {
         Vec::new()
@@ -74,6 +103,31 @@ impl Resource for EfsFileSystem {
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_LOSES: Option<&'static str> = Some("every file on the file system");
     const REPLACE_ON: &'static [&'static str] = &["performance_mode", "encrypted"];
+    const API: ApiMap = ApiMap {
+        fields: &[
+            ApiField::model(
+                "performance_mode",
+                "efs",
+                "CreateFileSystemRequest$PerformanceMode",
+                Limits::one_of(&["generalPurpose", "maxIO"]),
+            ),
+            ApiField::model(
+                "throughput_mode",
+                "efs",
+                "CreateFileSystemRequest$ThroughputMode",
+                Limits::one_of(&["bursting", "provisioned", "elastic"]),
+            ),
+            ApiField::model(
+                "provisioned_throughput_mibps",
+                "efs",
+                "CreateFileSystemRequest$ProvisionedThroughputInMibps",
+                Limits::range(1.0, None),
+            ),
+            ApiField::model("encrypted", "efs", "CreateFileSystemRequest$Encrypted", Limits::NONE),
+        ],
+        tags: super::tags::rules::EFS,
+        not_sent: &[],
+    };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
         update: Duration::from_secs(600),
@@ -94,6 +148,7 @@ impl Resource for EfsFileSystem {
             .creation_token(req.token)
             .performance_mode(performance)
             .throughput_mode(throughput(&spec.throughput_mode)?)
+            .set_provisioned_throughput_in_mibps(spec.provisioned_throughput_mibps)
             .encrypted(spec.encrypted)
             .set_tags(Some(tags::efs(req.tags)?))
             .send()
@@ -130,12 +185,15 @@ impl Resource for EfsFileSystem {
         req: &Request<'_, EfsFileSystemSpec>,
         prior: &Recorded<'_, EfsFileSystemSpec>,
     ) -> Result<Created, ApiError> {
-        if req.spec.throughput_mode != prior.spec.throughput_mode {
+        if req.spec.throughput_mode != prior.spec.throughput_mode
+            || req.spec.provisioned_throughput_mibps != prior.spec.provisioned_throughput_mibps
+        {
             ctx.clients
                 .efs
                 .update_file_system()
                 .file_system_id(prior.id)
                 .throughput_mode(throughput(&req.spec.throughput_mode)?)
+                .set_provisioned_throughput_in_mibps(req.spec.provisioned_throughput_mibps)
                 .send()
                 .await
                 .map_err(api("efs:UpdateFileSystem"))?;
@@ -221,6 +279,10 @@ impl Resource for EfsFileSystem {
                 if let Some(mode) = fs.throughput_mode() {
                     spec.throughput_mode = mode.as_str().to_string();
                 }
+                spec.provisioned_throughput_mibps = match fs.throughput_mode() {
+                    Some(ThroughputMode::Provisioned) => fs.provisioned_throughput_in_mibps(),
+                    _ => None,
+                };
                 if let Some(encrypted) = fs.encrypted() {
                     spec.encrypted = encrypted;
                 }

@@ -15,6 +15,7 @@ use super::lookup::{absent, each, owned, set_or_recorded};
 use super::s3files_mount_target::eni_security_groups;
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
+use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{KindSpec, RefSlot, list_refs};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -58,6 +59,23 @@ impl Resource for EfsMountTarget {
         "network_interface_id",
     ];
     const REPLACE_ON: &'static [&'static str] = &["file_system", "subnet"];
+    const API: ApiMap = ApiMap {
+        fields: &[
+            ApiField::reference("file_system", "efs", "CreateMountTargetRequest$FileSystemId"),
+            ApiField::reference("subnet", "efs", "CreateMountTargetRequest$SubnetId"),
+            ApiField::model(
+                "security_groups",
+                "efs",
+                "CreateMountTargetRequest$SecurityGroups",
+                Limits {
+                    max_len: Some(100),
+                    ..Limits::NONE
+                },
+            ),
+        ],
+        tags: &[],
+        not_sent: &[],
+    };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
         update: Duration::from_secs(600),

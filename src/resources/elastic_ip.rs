@@ -13,6 +13,7 @@ use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
+use crate::spec::api::ApiMap;
 use crate::spec::kind::{KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,11 @@ impl Resource for ElasticIp {
     const GROUP: Group = Group::Network;
     const ATTRIBUTES: &'static [&'static str] = &["id", "public_ip"];
     const REPLACE_ON: &'static [&'static str] = &[];
+    const API: ApiMap = ApiMap {
+        fields: &[],
+        tags: super::tags::rules::EC2,
+        not_sent: &[],
+    };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(300),
         update: Duration::from_secs(300),

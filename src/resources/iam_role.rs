@@ -20,6 +20,7 @@ use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::lookup::{each, keep, owned, present};
 use super::tags::{self, Owner};
 use super::{Created, Found, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
+use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::spec::{Addr, Group, rules};
 use schemars::JsonSchema;
@@ -272,6 +273,40 @@ impl Resource for IamRole {
     const GROUP: Group = Group::Identity;
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name"];
     const REPLACE_ON: &'static [&'static str] = &["name"];
+    const API: ApiMap = ApiMap {
+        fields: &[
+            ApiField::model(
+                "name",
+                "iam",
+                "CreateRoleRequest$RoleName",
+                Limits::len(1, 64).pattern(r"[\w+=,.@-]+"),
+            ),
+            ApiField::model(
+                "description",
+                "iam",
+                "CreateRoleRequest$Description",
+                Limits {
+                    max_len: Some(1000),
+                    ..Limits::NONE
+                }
+                .pattern(r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*"),
+            ),
+            ApiField::model(
+                "inline_policies{key}",
+                "iam",
+                "PutRolePolicyRequest$PolicyName",
+                Limits::len(1, 128).pattern(r"[\w+=,.@-]+"),
+            ),
+            ApiField::model(
+                "managed_policy_arns[]",
+                "iam",
+                "AttachRolePolicyRequest$PolicyArn",
+                Limits::len(20, 2048),
+            ),
+        ],
+        tags: super::tags::rules::IAM,
+        not_sent: &["assume_role_policy"],
+    };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(300),
         update: Duration::from_secs(300),

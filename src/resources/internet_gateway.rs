@@ -15,6 +15,7 @@ use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
+use crate::spec::api::{ApiField, ApiMap};
 use crate::spec::kind::{KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -49,6 +50,11 @@ impl Resource for InternetGateway {
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["vpc"];
+    const API: ApiMap = ApiMap {
+        fields: &[ApiField::reference("vpc", "ec2", "AttachInternetGatewayRequest$VpcId")],
+        tags: super::tags::rules::EC2,
+        not_sent: &[],
+    };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(300),
         update: Duration::from_secs(300),

@@ -46,6 +46,7 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::spec::api::ApiMap;
 use crate::spec::diag::Diagnostic;
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::spec::model::{BackendSpec, Meta, OutputSpec, StackSettings};
@@ -153,6 +154,9 @@ pub trait Resource {
     /// AWS refuses the delete while service-managed network interfaces (of runtimes, mount
     /// targets) remain; destroy's `--blocked-wait` bounds that wait.
     const BLOCKED_BY_MANAGED_ENIS: bool = false;
+    /// Which spec field becomes which API member, and what the model says that member accepts
+    /// (checked offline; `tests/api_models.rs` proves it equal to the botocore model).
+    const API: ApiMap = ApiMap::EMPTY;
 
     /// What a replace destroys besides the resource itself (its data), said in the plan.
     const REPLACE_LOSES: Option<&'static str> = None;
@@ -281,6 +285,11 @@ macro_rules! registry {
             /// The kind's default waiter limits.
             pub fn timeouts(self) -> Timeouts {
                 match self { $(Kind::$variant => <$module::$ty as Resource>::TIMEOUTS),* }
+            }
+
+            /// The kind's declared API members and their limits.
+            pub fn api(self) -> ApiMap {
+                match self { $(Kind::$variant => <$module::$ty as Resource>::API),* }
             }
 
             /// Whether service-managed network interfaces can hold up the delete.

@@ -14,6 +14,7 @@ use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
+use crate::spec::api::{ApiField, ApiMap};
 use crate::spec::kind::{KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -52,6 +53,14 @@ impl Resource for NatGateway {
     const GROUP: Group = Group::Network;
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "public_ip"];
     const REPLACE_ON: &'static [&'static str] = &["subnet", "elastic_ip"];
+    const API: ApiMap = ApiMap {
+        fields: &[
+            ApiField::reference("subnet", "ec2", "CreateNatGatewayRequest$SubnetId"),
+            ApiField::reference("elastic_ip", "ec2", "CreateNatGatewayRequest$AllocationId"),
+        ],
+        tags: super::tags::rules::EC2,
+        not_sent: &[],
+    };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
         update: Duration::from_secs(600),

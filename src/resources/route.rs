@@ -13,6 +13,7 @@ use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::ec2 as live;
 use super::{Created, Found, Recorded, Request, Resource};
 use crate::spec::Group;
+use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{Check, KindSpec, RefSlot};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -112,6 +113,21 @@ impl Resource for Route {
     const GROUP: Group = Group::Network;
     const ATTRIBUTES: &'static [&'static str] = &["id", "route_table", "destination_cidr_block"];
     const REPLACE_ON: &'static [&'static str] = &["route_table", "destination_cidr_block"];
+    const API: ApiMap = ApiMap {
+        fields: &[
+            ApiField::reference("route_table", "ec2", "CreateRouteRequest$RouteTableId"),
+            ApiField::model(
+                "destination_cidr_block",
+                "ec2",
+                "CreateRouteRequest$DestinationCidrBlock",
+                Limits::NONE,
+            ),
+            ApiField::reference("internet_gateway", "ec2", "CreateRouteRequest$GatewayId"),
+            ApiField::reference("nat_gateway", "ec2", "CreateRouteRequest$NatGatewayId"),
+        ],
+        tags: &[],
+        not_sent: &[],
+    };
 
     async fn create(ctx: &Ctx, req: &Request<'_, RouteSpec>) -> Result<Created, ApiError> {
         ensure(ctx, req).await?;

@@ -14,6 +14,7 @@ use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource};
 use crate::spec::Group;
+use crate::spec::api::{ApiField, ApiMap};
 use crate::spec::kind::{KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -46,6 +47,11 @@ impl Resource for RouteTable {
     const GROUP: Group = Group::Network;
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_ON: &'static [&'static str] = &["vpc"];
+    const API: ApiMap = ApiMap {
+        fields: &[ApiField::reference("vpc", "ec2", "CreateRouteTableRequest$VpcId")],
+        tags: super::tags::rules::EC2,
+        not_sent: &[],
+    };
 
     async fn create(ctx: &Ctx, req: &Request<'_, RouteTableSpec>) -> Result<Created, ApiError> {
         if let Some(id) = find(ctx, req.address).await? {

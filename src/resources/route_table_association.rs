@@ -10,6 +10,7 @@ use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::ec2 as live;
 use super::{Created, Found, Recorded, Request, Resource};
 use crate::spec::Group;
+use crate::spec::api::{ApiField, ApiMap};
 use crate::spec::kind::{KindSpec, RefSlot};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,14 @@ impl Resource for RouteTableAssociation {
     const GROUP: Group = Group::Network;
     const ATTRIBUTES: &'static [&'static str] = &["id", "route_table", "subnet"];
     const REPLACE_ON: &'static [&'static str] = &["route_table", "subnet"];
+    const API: ApiMap = ApiMap {
+        fields: &[
+            ApiField::reference("route_table", "ec2", "AssociateRouteTableRequest$RouteTableId"),
+            ApiField::reference("subnet", "ec2", "AssociateRouteTableRequest$SubnetId"),
+        ],
+        tags: &[],
+        not_sent: &[],
+    };
 
     async fn create(ctx: &Ctx, req: &Request<'_, RouteTableAssociationSpec>) -> Result<Created, ApiError> {
         let spec = req.spec;

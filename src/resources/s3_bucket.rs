@@ -18,6 +18,7 @@ use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::lookup::{each, keep, owned};
 use super::tags::{self, Owner};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
+use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::spec::{Addr, Group, rules};
 use schemars::JsonSchema;
@@ -89,6 +90,25 @@ impl Resource for S3Bucket {
     const REPLACE_LOSES: Option<&'static str> = Some("every object and object version in the bucket");
     const LOCAL_ONLY: &'static [&'static str] = &["force_destroy"];
     const REPLACE_ON: &'static [&'static str] = &["name"];
+    const API: ApiMap = ApiMap {
+        fields: &[
+            ApiField::model("name", "s3", "CreateBucketRequest$Bucket", Limits::NONE),
+            ApiField::model(
+                "versioning",
+                "s3",
+                "PutBucketVersioningRequest$VersioningConfiguration",
+                Limits::NONE,
+            ),
+            ApiField::model(
+                "encryption",
+                "s3",
+                "ServerSideEncryptionByDefault$SSEAlgorithm",
+                Limits::one_of(&["AES256", "aws:fsx", "aws:backup", "aws:kms", "aws:kms:dsse"]),
+            ),
+        ],
+        tags: super::tags::rules::S3,
+        not_sent: &["force_destroy"],
+    };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(300),
         update: Duration::from_secs(300),

@@ -15,6 +15,7 @@ use super::s3files::{gone, list_file_system_ids, state_name};
 use super::tags::{self, Owner, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
+use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,73 @@ impl Resource for S3FilesAccessPoint {
     const GROUP: Group = Group::Storage;
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_ON: &'static [&'static str] = &["file_system", "posix_user", "root_directory"];
+    const API: ApiMap = ApiMap {
+        fields: &[
+            ApiField::reference("file_system", "s3files", "CreateAccessPointRequest$fileSystemId"),
+            ApiField::model(
+                "posix_user",
+                "s3files",
+                "CreateAccessPointRequest$posixUser",
+                Limits::NONE,
+            ),
+            ApiField::model(
+                "posix_user.uid",
+                "s3files",
+                "PosixUser$uid",
+                Limits::range(0.0, Some(4294967295.0)),
+            ),
+            ApiField::model(
+                "posix_user.gid",
+                "s3files",
+                "PosixUser$gid",
+                Limits::range(0.0, Some(4294967295.0)),
+            ),
+            ApiField::model(
+                "posix_user.secondary_gids",
+                "s3files",
+                "PosixUser$secondaryGids",
+                Limits::NONE,
+            ),
+            ApiField::model(
+                "posix_user.secondary_gids[]",
+                "s3files",
+                "SecondaryGids$member",
+                Limits::range(0.0, Some(4294967295.0)),
+            ),
+            ApiField::model(
+                "root_directory",
+                "s3files",
+                "CreateAccessPointRequest$rootDirectory",
+                Limits::NONE,
+            ),
+            ApiField::model(
+                "root_directory.path",
+                "s3files",
+                "RootDirectory$path",
+                Limits::len(1, 100).pattern(r"(\/|(\/(?!\.)+[^$#<>;;`|&?{}^*/\n]+){1,4})"),
+            ),
+            ApiField::model(
+                "root_directory.creation_permissions.owner_uid",
+                "s3files",
+                "CreationPermissions$ownerUid",
+                Limits::range(0.0, Some(4294967295.0)),
+            ),
+            ApiField::model(
+                "root_directory.creation_permissions.owner_gid",
+                "s3files",
+                "CreationPermissions$ownerGid",
+                Limits::range(0.0, Some(4294967295.0)),
+            ),
+            ApiField::model(
+                "root_directory.creation_permissions.permissions",
+                "s3files",
+                "CreationPermissions$permissions",
+                Limits::len(3, 4).pattern("[0-7]{3,4}"),
+            ),
+        ],
+        tags: super::tags::rules::S3FILES,
+        not_sent: &[],
+    };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
         update: Duration::from_secs(600),

@@ -17,7 +17,8 @@ use super::s3files::{failed, find_file_systems, gone, state_name};
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
-use crate::spec::kind::{KindSpec, RefSlot, Tags};
+use crate::spec::api::{ApiField, ApiMap, Limits};
+use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -36,11 +37,25 @@ pub struct S3FilesFileSystemSpec {
     /// Acknowledge the API's warning about buckets with existing objects.
     #[serde(default)]
     pub accept_bucket_warning: bool,
+    /// Delete the file system even while data written through it is not yet exported to the
+    /// bucket (DeleteFileSystem's `forceDelete`): that data is lost.
+    #[serde(default)]
+    pub force_delete: bool,
     #[serde(default)]
     pub tags: Tags,
 }
 
 impl KindSpec for S3FilesFileSystemSpec {
+    fn check(&self, check: &mut Check<'_>) {
+        if self.force_delete {
+            check.warn(
+                "agentfs::force_delete",
+                "force_delete",
+                "destroying this file system loses data not yet exported to the bucket",
+                "leave `force_delete` off to have destroy wait for the export",
+            );
+        }
+    }
     fn refs(&mut self) -> Vec<RefSlot<'_>> {
         vec![
             RefSlot::new("bucket", Kind::S3Bucket, "arn", &mut self.bucket),
@@ -52,6 +67,8 @@ impl KindSpec for S3FilesFileSystemSpec {
     }
 }
 
+const KMS_KEY: &str = r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+|(arn:aws[-a-z]*:kms:[a-z0-9-]+:\d{12}:((key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|(key/mrk-[0-9a-f]{32})|(alias/[a-zA-Z0-9/_-]+))))";
+
 pub struct S3FilesFileSystem;
 
 impl Resource for S3FilesFileSystem {
@@ -60,11 +77,54 @@ impl Resource for S3FilesFileSystem {
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_LOSES: Option<&'static str> = Some("files written through it and not yet exported to the bucket");
     const REPLACE_ON: &'static [&'static str] = &["bucket", "role", "prefix", "kms_key_id"];
+    /// An acknowledgement CreateFileSystem alone reads: changing it later changes nothing in AWS.
+    const LOCAL_ONLY: &'static [&'static str] = &["accept_bucket_warning", "force_delete"];
+    const API: ApiMap = ApiMap {
+        fields: &[
+            ApiField::reference("bucket", "s3files", "CreateFileSystemRequest$bucket"),
+            ApiField::reference("role", "s3files", "CreateFileSystemRequest$roleArn"),
+            ApiField::model(
+                "prefix",
+                "s3files",
+                "CreateFileSystemRequest$prefix",
+                Limits::len(0, 1024).pattern("(|.*/)"),
+            ),
+            ApiField::model(
+                "kms_key_id",
+                "s3files",
+                "CreateFileSystemRequest$kmsKeyId",
+                Limits::len(0, 2048).pattern(KMS_KEY),
+            ),
+            ApiField::model(
+                "force_delete",
+                "s3files",
+                "DeleteFileSystemRequest$forceDelete",
+                Limits::NONE,
+            ),
+            ApiField::model(
+                "accept_bucket_warning",
+                "s3files",
+                "CreateFileSystemRequest$acceptBucketWarning",
+                Limits::NONE,
+            ),
+        ],
+        tags: super::tags::rules::S3FILES,
+        not_sent: &[],
+    };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
         update: Duration::from_secs(600),
         delete: Duration::from_secs(600),
     };
+
+    /// `accept_bucket_warning` only acknowledges a warning of the create: after it, true and
+    /// false are the same file system, so a change never shows as an update.
+    fn normalise(mut config: serde_json::Value) -> serde_json::Value {
+        if let Some(fields) = config.as_object_mut() {
+            fields.remove("accept_bucket_warning");
+        }
+        config
+    }
 
     async fn create(ctx: &Ctx, req: &Request<'_, S3FilesFileSystemSpec>) -> Result<Created, ApiError> {
         let spec = req.spec;
@@ -129,6 +189,7 @@ impl Resource for S3FilesFileSystem {
                     .s3files
                     .delete_file_system()
                     .file_system_id(id)
+                    .force_delete(prior.spec.force_delete)
                     .send()
                     .await
                     .map_err(api("s3files:DeleteFileSystem"))

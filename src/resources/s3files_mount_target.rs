@@ -14,6 +14,7 @@ use super::lookup::{absent, each, owned, set_or_recorded};
 use super::s3files::{self, failed, gone, state_name};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
+use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{Check, KindSpec, RefSlot, list_refs};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -67,6 +68,20 @@ impl Resource for S3FilesMountTarget {
         "vpc_id",
     ];
     const REPLACE_ON: &'static [&'static str] = &["file_system", "subnet"];
+    const API: ApiMap = ApiMap {
+        fields: &[
+            ApiField::reference("file_system", "s3files", "CreateMountTargetRequest$fileSystemId"),
+            ApiField::reference("subnet", "s3files", "CreateMountTargetRequest$subnetId"),
+            ApiField::model(
+                "security_groups",
+                "s3files",
+                "CreateMountTargetRequest$securityGroups",
+                Limits::len(0, 100),
+            ),
+        ],
+        tags: &[],
+        not_sent: &[],
+    };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
         update: Duration::from_secs(600),

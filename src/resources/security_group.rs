@@ -22,6 +22,7 @@ use super::aws::{ApiError, Ctx, api, delete_when_free, retry_transient};
 use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
+use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::spec::{Addr, Group, rules};
 use schemars::JsonSchema;
@@ -193,6 +194,10 @@ impl KindSpec for SecurityGroupSpec {
     }
 }
 
+const SG_CHARS: &str = r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*";
+const SG_GUIDE: &str = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html";
+const RULE_GUIDE: &str = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpRange.html";
+
 pub struct SecurityGroup;
 
 /// How long a just-created group may be unknown to the rule calls.
@@ -204,6 +209,53 @@ impl Resource for SecurityGroup {
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name"];
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["vpc", "name", "description"];
+    const API: ApiMap = ApiMap {
+        fields: &[
+            ApiField::reference("vpc", "ec2", "CreateSecurityGroupRequest$VpcId"),
+            ApiField::documented(
+                "name",
+                "ec2",
+                "CreateSecurityGroupRequest$GroupName",
+                Limits::len(1, 255).pattern(SG_CHARS),
+                SG_GUIDE,
+            ),
+            ApiField::documented(
+                "description",
+                "ec2",
+                "CreateSecurityGroupRequest$Description",
+                Limits::len(0, 255).pattern(SG_CHARS),
+                SG_GUIDE,
+            ),
+            ApiField::model(
+                "ingress",
+                "ec2",
+                "AuthorizeSecurityGroupIngressRequest$IpPermissions",
+                Limits::NONE,
+            ),
+            ApiField::model(
+                "egress",
+                "ec2",
+                "AuthorizeSecurityGroupEgressRequest$IpPermissions",
+                Limits::NONE,
+            ),
+            ApiField::documented(
+                "ingress[].description",
+                "ec2",
+                "IpRange$Description",
+                Limits::len(0, 255).pattern(SG_CHARS),
+                RULE_GUIDE,
+            ),
+            ApiField::documented(
+                "egress[].description",
+                "ec2",
+                "IpRange$Description",
+                Limits::len(0, 255).pattern(SG_CHARS),
+                RULE_GUIDE,
+            ),
+        ],
+        tags: super::tags::rules::EC2,
+        not_sent: &[],
+    };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(300),
         update: Duration::from_secs(300),

@@ -13,6 +13,7 @@ use super::aws::{ApiError, Ctx, Labelled, api, delete_when_free, retry_transient
 use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
+use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
 use crate::spec::{Group, rules};
 use schemars::JsonSchema;
@@ -77,6 +78,26 @@ impl Resource for Subnet {
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "availability_zone", "cidr_block"];
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["vpc", "cidr_block", "az_index", "availability_zone"];
+    const API: ApiMap = ApiMap {
+        fields: &[
+            ApiField::reference("vpc", "ec2", "CreateSubnetRequest$VpcId"),
+            ApiField::model("cidr_block", "ec2", "CreateSubnetRequest$CidrBlock", Limits::NONE),
+            ApiField::model(
+                "availability_zone",
+                "ec2",
+                "CreateSubnetRequest$AvailabilityZone",
+                Limits::NONE,
+            ),
+            ApiField::model(
+                "map_public_ip_on_launch",
+                "ec2",
+                "ModifySubnetAttributeRequest$MapPublicIpOnLaunch",
+                Limits::NONE,
+            ),
+        ],
+        tags: super::tags::rules::EC2,
+        not_sent: &["az_index"],
+    };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
         update: Duration::from_secs(600),

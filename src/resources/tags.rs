@@ -21,6 +21,88 @@ pub enum Tagged<'a> {
     Agentcore(&'a str),
 }
 
+/// Each service's rules for tag keys and values, as its API model states them (EC2 and S3
+/// state none, so their user guides' limits stand in). A stack-wide tag meets all of them.
+pub mod rules {
+    use crate::spec::api::{ApiField, Limits};
+
+    /// S3 Files, IAM and EFS: letters, digits and spaces of any script, and `_.:/=+-@`.
+    const UNICODE_KEY: &str = r"([\p{L}\p{Z}\p{N}_.:/=+\-@]+)";
+    const UNICODE_VALUE: &str = r"([\p{L}\p{Z}\p{N}_.:/=+\-@]*)";
+
+    pub const S3FILES: &[ApiField] = &[
+        ApiField::model(
+            "tags{key}",
+            "s3files",
+            "Tag$key",
+            Limits::len(1, 128).pattern(UNICODE_KEY),
+        ),
+        ApiField::model(
+            "tags{}",
+            "s3files",
+            "Tag$value",
+            Limits::len(0, 256).pattern(UNICODE_VALUE),
+        ),
+    ];
+    pub const IAM: &[ApiField] = &[
+        ApiField::model(
+            "tags{key}",
+            "iam",
+            "Tag$Key",
+            Limits::len(1, 128).pattern(r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+"),
+        ),
+        ApiField::model(
+            "tags{}",
+            "iam",
+            "Tag$Value",
+            Limits::len(0, 256).pattern(r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*"),
+        ),
+    ];
+    pub const EFS: &[ApiField] = &[
+        ApiField::model(
+            "tags{key}",
+            "efs",
+            "Tag$Key",
+            Limits::len(1, 128).pattern(r"^(?![aA]{1}[wW]{1}[sS]{1}:)([\p{L}\p{Z}\p{N}_.:/=+\-@]+)$"),
+        ),
+        ApiField::model(
+            "tags{}",
+            "efs",
+            "Tag$Value",
+            Limits {
+                max_len: Some(256),
+                ..Limits::NONE
+            }
+            .pattern(r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"),
+        ),
+    ];
+    /// AgentCore: ASCII letters and digits, whitespace and `._:/=+@-` only.
+    pub const AGENTCORE: &[ApiField] = &[
+        ApiField::model(
+            "tags{key}",
+            "bedrock-agentcore-control",
+            "TagsMap$key",
+            Limits::len(1, 128).pattern(r"[a-zA-Z0-9\s._:/=+@-]*"),
+        ),
+        ApiField::model(
+            "tags{}",
+            "bedrock-agentcore-control",
+            "TagsMap$value",
+            Limits::len(0, 256).pattern(r"[a-zA-Z0-9\s._:/=+@-]*"),
+        ),
+    ];
+    const EC2_GUIDE: &str = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions";
+    pub const EC2: &[ApiField] = &[
+        ApiField::documented("tags{key}", "ec2", "Tag$Key", Limits::len(1, 127), EC2_GUIDE),
+        ApiField::documented("tags{}", "ec2", "Tag$Value", Limits::len(0, 255), EC2_GUIDE),
+    ];
+    const S3_GUIDE: &str = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/tagging-managing.html";
+    pub const S3: &[ApiField] = &[
+        ApiField::documented("tags{key}", "s3", "Tag$Key", Limits::len(1, 128), S3_GUIDE),
+        ApiField::documented("tags{}", "s3", "Tag$Value", Limits::len(0, 256), S3_GUIDE),
+    ];
+}
+
 /// Makes the resource's tags equal `desired`: one call removes the keys that went, one sets
 /// those that are new or changed, and none is made when nothing differs.
 pub async fn sync(

@@ -14,6 +14,7 @@ use super::aws::{ApiError, Ctx, api, delete_when_free};
 use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
+use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
 use crate::spec::{Group, rules};
 use schemars::JsonSchema;
@@ -38,6 +39,15 @@ impl KindSpec for VpcSpec {
         if let Err(help) = rules::vpc_cidr(&self.cidr_block) {
             check.error("agentfs::cidr", "cidr_block", "invalid VPC CIDR", help);
         }
+        // ModifyVpcAttribute refuses DNS hostnames in a VPC without DNS support.
+        if self.enable_dns_hostnames && !self.enable_dns_support {
+            check.error(
+                "agentfs::vpc_dns",
+                "enable_dns_hostnames",
+                "DNS hostnames need DNS support",
+                "set `enable_dns_support = true`, or turn `enable_dns_hostnames` off",
+            );
+        }
     }
     fn refs(&mut self) -> Vec<RefSlot<'_>> {
         Vec::new()
@@ -55,6 +65,25 @@ impl Resource for Vpc {
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "cidr_block"];
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["cidr_block"];
+    const API: ApiMap = ApiMap {
+        fields: &[
+            ApiField::model("cidr_block", "ec2", "CreateVpcRequest$CidrBlock", Limits::NONE),
+            ApiField::model(
+                "enable_dns_support",
+                "ec2",
+                "ModifyVpcAttributeRequest$EnableDnsSupport",
+                Limits::NONE,
+            ),
+            ApiField::model(
+                "enable_dns_hostnames",
+                "ec2",
+                "ModifyVpcAttributeRequest$EnableDnsHostnames",
+                Limits::NONE,
+            ),
+        ],
+        tags: super::tags::rules::EC2,
+        not_sent: &[],
+    };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(300),
         update: Duration::from_secs(300),

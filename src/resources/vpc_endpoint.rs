@@ -15,6 +15,7 @@ use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
+use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, list_refs};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -82,6 +83,28 @@ impl Resource for VpcEndpoint {
     const GROUP: Group = Group::Network;
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "service_name"];
     const REPLACE_ON: &'static [&'static str] = &["vpc", "service", "type"];
+    const API: ApiMap = ApiMap {
+        fields: &[
+            ApiField::reference("vpc", "ec2", "CreateVpcEndpointRequest$VpcId"),
+            ApiField::model("service", "ec2", "CreateVpcEndpointRequest$ServiceName", Limits::NONE),
+            ApiField::model(
+                "type",
+                "ec2",
+                "CreateVpcEndpointRequest$VpcEndpointType",
+                Limits::one_of(&[
+                    "Interface",
+                    "Gateway",
+                    "GatewayLoadBalancer",
+                    "Resource",
+                    "ServiceNetwork",
+                    "Tunnel",
+                ]),
+            ),
+            ApiField::reference("route_tables", "ec2", "CreateVpcEndpointRequest$RouteTableIds"),
+        ],
+        tags: super::tags::rules::EC2,
+        not_sent: &[],
+    };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
         update: Duration::from_secs(600),

@@ -43,6 +43,7 @@ pub(super) fn check(checker: &mut Checker<'_>) {
     checker.subnet_layout();
     checker.mount_targets();
     checker.runtimes();
+    checker.s3files_buckets();
 }
 
 impl<'a> Checker<'a> {
@@ -397,5 +398,38 @@ fn access_point_file_system<'s>(spec: &'s ParsedSpec, kind: Kind, name: &str) ->
         ResourceSpec::S3FilesAccessPoint(ap) => Some((Kind::S3FilesFileSystem, ap.file_system.as_str())),
         ResourceSpec::EfsAccessPoint(ap) => Some((Kind::EfsFileSystem, ap.file_system.as_str())),
         _ => None,
+    }
+}
+
+impl Checker<'_> {
+    /// S3 Files works over a versioned bucket encrypted with SSE-S3 or SSE-KMS
+    /// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-files-prerequisites.html).
+    fn s3files_buckets(&mut self) {
+        let mut found = Vec::new();
+        for (r, fs) in each!(self, S3FilesFileSystem) {
+            let Some(bucket) = self.get(Kind::S3Bucket, &fs.bucket) else {
+                continue;
+            };
+            let ResourceSpec::S3Bucket(b) = &bucket.spec else {
+                continue;
+            };
+            if !b.versioning {
+                found.push((
+                    r.addr.clone(),
+                    "S3 Files needs a versioned bucket",
+                    "set `versioning = true` on the bucket",
+                ));
+            }
+            if !matches!(b.encryption.as_str(), "AES256" | "aws:kms") {
+                found.push((
+                    r.addr.clone(),
+                    "S3 Files needs a bucket encrypted with SSE-S3 or SSE-KMS",
+                    "set the bucket's `encryption` to `AES256` or `aws:kms`",
+                ));
+            }
+        }
+        for (addr, message, help) in found {
+            self.error("agentfs::s3files_bucket", &addr, "bucket", message, help);
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! resolves, every name and path passed the API's rules, and every error was reported.
 
 pub mod addr;
+pub mod api;
 pub mod diag;
 pub mod eval;
 pub mod kind;

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use super::addr::{Addr, Kind};
+use super::api::{self, API_CONSTRAINT};
 use super::diag::Diagnostic;
 use super::kind::UniqueName;
 use super::model::parse_duration;
@@ -24,9 +25,20 @@ pub fn check(spec: &ParsedSpec) -> Vec<Diagnostic> {
             .spec
             .check(&resource.addr, &spec.stack, &spec.spans, &mut checker.diagnostics);
     }
+    checker.api_constraints();
     checker.unique_aws_names();
     super::lints::check(&mut checker);
     checker.outputs();
+    // A kind's own check of a field says more than the model's generic limits: keep one.
+    let specific: HashSet<String> = checker
+        .diagnostics
+        .iter()
+        .filter(|d| d.code != API_CONSTRAINT)
+        .filter_map(|d| d.field.clone())
+        .collect();
+    checker
+        .diagnostics
+        .retain(|d| d.code != API_CONSTRAINT || !d.field.as_ref().is_some_and(|f| specific.contains(f)));
     // A finding reached from several runtime subnets is still one finding.
     let mut seen = HashSet::new();
     checker
@@ -313,6 +325,31 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+    }
+
+    /// Every field that becomes an API member, against the limits its kind declares from the
+    /// model; the stack's tags against the tag rules of every service the stack uses.
+    fn api_constraints(&mut self) {
+        for resource in &self.spec.resources {
+            let json = serde_json::to_value(&resource.spec).unwrap_or_default();
+            api::check_resource(
+                &resource.addr,
+                &json,
+                &resource.addr.kind.api(),
+                &self.spec.stack,
+                &self.spec.spans,
+                &mut self.diagnostics,
+            );
+        }
+        let kinds: std::collections::BTreeSet<Kind> = self.spec.resources.iter().map(|r| r.addr.kind).collect();
+        let maps: Vec<api::ApiMap> = kinds.iter().map(|k| k.api()).collect();
+        api::check_stack_tags(
+            &self.spec.stack.tags,
+            &maps,
+            &self.spec.stack,
+            &self.spec.spans,
+            &mut self.diagnostics,
+        );
     }
 
     /// AWS-level names must be unique too: two roles cannot share `name`.

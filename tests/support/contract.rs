@@ -415,11 +415,13 @@ impl Need {
                 prefix: None,
                 kms_key_id: None,
                 accept_bucket_warning: true,
+                force_delete: false,
                 tags: Default::default(),
             }),
             EfsFileSystem => ResourceSpec::EfsFileSystem(EfsFileSystemSpec {
                 performance_mode: "generalPurpose".into(),
                 throughput_mode: "elastic".into(),
+                provisioned_throughput_mibps: None,
                 encrypted: true,
                 tags: Default::default(),
             }),
