@@ -8,7 +8,9 @@ use super::{confirm, finish};
 use crate::apply::progress::Reporter;
 use crate::apply::{Engine, Options, Report};
 use crate::cli::ApplyArgs;
-use crate::pipeline::{CliError, compile_source_with, connect, open_store, refresh_with, spec_dir, stamp_code, var_inputs, with_lock};
+use crate::pipeline::{
+    CliError, compile_source_with, connect, open_store, refresh_with, spec_dir, stamp_code, var_inputs, with_lock,
+};
 use crate::plan::{self, Plan};
 use crate::spec::SourceFile;
 use crate::state::Backend;

@@ -23,6 +23,7 @@ use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::lookup::{absent, each, keep, owned};
 use super::tags::{self, Owner, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
+use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::spec::{Addr, Group, rules};
 
@@ -112,6 +113,35 @@ impl Resource for AgentcoreRuntimeEndpoint {
     const GROUP: Group = Group::Compute;
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name", "runtime_id"];
     const REPLACE_ON: &'static [&'static str] = &["runtime", "name"];
+    const API: ApiMap = ApiMap {
+        fields: &[
+            ApiField::reference(
+                "runtime",
+                "bedrock-agentcore-control",
+                "CreateAgentRuntimeEndpointRequest$agentRuntimeId",
+            ),
+            ApiField::model(
+                "name",
+                "bedrock-agentcore-control",
+                "CreateAgentRuntimeEndpointRequest$name",
+                Limits::NONE.pattern("[a-zA-Z][a-zA-Z0-9_]{0,47}"),
+            ),
+            ApiField::model(
+                "description",
+                "bedrock-agentcore-control",
+                "CreateAgentRuntimeEndpointRequest$description",
+                Limits::len(1, 256),
+            ),
+            // A version number AWS assigned to the runtime, pinned like an id (not chosen freely).
+            ApiField::reference(
+                "version",
+                "bedrock-agentcore-control",
+                "CreateAgentRuntimeEndpointRequest$agentRuntimeVersion",
+            ),
+        ],
+        tags: super::tags::rules::AGENTCORE,
+        not_sent: &[],
+    };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(900),
         update: Duration::from_secs(900),
