@@ -220,6 +220,22 @@ const MAPPED: &[(Kind, &str, &[FieldToProperty])] = &[
             ("environment_variables", "EnvironmentVariables"),
             ("filesystem", "FilesystemConfigurations"),
             ("tags", "Tags"),
+            ("code", "AgentRuntimeArtifact"),
+            ("protocol", "ProtocolConfiguration"),
+            ("jwt_authorizer", "AuthorizerConfiguration"),
+            ("session_lifecycle", "LifecycleConfiguration"),
+            ("request_header_allowlist", "RequestHeaderConfiguration"),
+        ],
+    ),
+    (
+        Kind::AgentcoreRuntimeEndpoint,
+        "AWS::BedrockAgentCore::RuntimeEndpoint",
+        &[
+            ("runtime", "AgentRuntimeId"),
+            ("name", "Name"),
+            ("description", "Description"),
+            ("version", "AgentRuntimeVersion"),
+            ("tags", "Tags"),
         ],
     ),
 ];
