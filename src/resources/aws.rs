@@ -17,6 +17,7 @@ pub struct Clients {
     pub s3files: aws_sdk_s3files::Client,
     pub efs: aws_sdk_efs::Client,
     pub agentcore: aws_sdk_bedrockagentcorecontrol::Client,
+    pub ecr: aws_sdk_ecr::Client,
 }
 
 impl Clients {
@@ -47,6 +48,7 @@ impl Clients {
             s3files: aws_sdk_s3files::Client::new(&config),
             efs: aws_sdk_efs::Client::new(&config),
             agentcore: aws_sdk_bedrockagentcorecontrol::Client::new(&config),
+            ecr: aws_sdk_ecr::Client::new(&config),
         }
     }
 }
