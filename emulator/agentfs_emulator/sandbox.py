@@ -8,8 +8,10 @@ it is a file) to the agent's port on this namespace's loopback.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -55,14 +57,26 @@ def _mount(mounts: list[dict[str, str]]) -> None:
         subprocess.run(["mount", "--bind", m["source"], m["path"]], check=True)
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """The session ends when whoever started it ends (even by SIGKILL): nothing is left running."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def main() -> None:
+    parent = os.getppid()
+    _die_with_parent()
+    if os.getppid() != parent:  # the emulator is already gone
+        sys.exit(1)
     with open(sys.argv[1]) as f:
         spec = json.load(f)
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     _mount(spec["mounts"])
     log = open(spec["log"], "ab", buffering=0)
     agent = subprocess.Popen(spec["command"], cwd=spec["cwd"], env=spec["env"], stdout=log, stderr=log,
-                             stdin=subprocess.DEVNULL)
+                             stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(spec["socket"])
     listener.listen(16)
