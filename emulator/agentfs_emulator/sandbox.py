@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 
 
 def _pipe(src: socket.socket, dst: socket.socket) -> None:
@@ -61,15 +62,19 @@ PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent() -> None:
-    """The session ends when whoever started it ends (even by SIGKILL): nothing is left running."""
+    """The agent ends when this relay ends (even by SIGKILL). (Not used for the relay itself: the
+    death signal follows the forking *thread*, and the emulator forks from short-lived threads.)"""
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def _exit_with_emulator(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)  # the emulator is gone (killed): the agent follows through its death signal
+
+
 def main() -> None:
-    parent = os.getppid()
-    _die_with_parent()
-    if os.getppid() != parent:  # the emulator is already gone
-        sys.exit(1)
+    threading.Thread(target=_exit_with_emulator, args=(os.getppid(),), daemon=True).start()
     with open(sys.argv[1]) as f:
         spec = json.load(f)
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
