@@ -173,6 +173,9 @@ async fn the_agent_runs_shares_its_files_with_the_bucket_and_updates_in_place() 
     assert!(buckets.buckets().is_empty(), "{:?}", buckets.buckets());
     let runtimes = emu.inventory().to_string();
     assert!(!runtimes.contains("agentdemo_agent"), "{runtimes}");
+    let out = emu.agentfs(dir, &["invoke", "--payload", "{}"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("has no recorded state"), "{}", text(&out));
 }
 
 #[test]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import time
 import zipfile
 from typing import Any
@@ -146,3 +147,19 @@ def test_a_new_version_runs_new_code_and_unknown_sessions_are_refused(emu, stack
         data.invoke_agent_runtime(agentRuntimeArn=arn.replace("datapath_agent", "missing_agent"),
                                   runtimeSessionId=SESSION_A, payload=b"{}")
     assert error_code(excinfo) == "ResourceNotFoundException"
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_an_idle_session_is_stopped_and_the_next_call_starts_a_new_one(emu, stack):
+    emu.configure(session_time_scale=0.001)  # the default 900 s idle timeout becomes 0.9 s
+    arn = stack["runtime"]["agentRuntimeArn"]
+    first = call(emu, arn, SESSION_A, {})["pid"]
+    wait_for(lambda: _gone(first), bool)
+    assert call(emu, arn, SESSION_A, {})["pid"] != first
