@@ -527,6 +527,7 @@ fn cases() -> Vec<Case> {
                     description: Some("contract case runtime".into()),
                     container_uri: Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest".into()),
                     code: None,
+                    image: None,
                     role: w.attr(RuntimeRole, "arn"),
                     network_mode: "VPC".into(),
                     subnets: vec![w.id(SubnetA), w.id(SubnetB)],

@@ -426,7 +426,9 @@ impl Need {
             Runtime => ResourceSpec::AgentcoreRuntime(AgentcoreRuntimeSpec {
                 name: "contract_world_agent".into(),
                 description: None,
-                container_uri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest".into(),
+                container_uri: Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest".into()),
+                code: None,
+                image: None,
                 role: w.attr(RuntimeRole, "arn"),
                 network_mode: "PUBLIC".into(),
                 subnets: Vec::new(),
