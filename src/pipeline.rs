@@ -133,6 +133,30 @@ pub fn spec_dir(path: &Path) -> PathBuf {
     }
 }
 
+/// Refuses a spec with a runtime `image` where no container tool can build it, before any AWS
+/// call: `plan` and `apply` need the tool (a plan here could never be applied), while
+/// `validate`, `graph` and `destroy` do not, so they check only the spec.
+pub fn require_image_tool(compiled: &Compiled) -> Result<(), CliError> {
+    let fields: Vec<String> = compiled
+        .spec
+        .resources
+        .values()
+        .filter(|r| matches!(&r.spec, crate::resources::ResourceSpec::AgentcoreRuntime(rt) if rt.image.is_some()))
+        .map(|r| format!("{}.image", r.addr))
+        .collect();
+    if fields.is_empty() || crate::resources::image::find_tool().is_some() {
+        return Ok(());
+    }
+    for field in fields {
+        let diagnostic = Diagnostic::error("agentfs::image_tool", crate::resources::image::NO_TOOL)
+            .help(crate::resources::image::NO_TOOL_HELP)
+            .span(compiled.spec.spans.value(&field))
+            .field(field);
+        eprintln!("{}", Located::new(&compiled.source, diagnostic));
+    }
+    Err(CliError::InvalidSpec(compiled.source.name.clone()))
+}
+
 /// Digests the code sources the spec at `path` names (the I/O step after [`compile_source`]).
 pub fn stamp_code(compiled: &mut Compiled, path: &Path) -> Vec<Diagnostic> {
     crate::resources::agentcore_runtime::stamp_code(&mut compiled.spec, &spec_dir(path))

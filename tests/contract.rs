@@ -529,6 +529,7 @@ fn cases() -> Vec<Case> {
                     description: Some("contract case runtime".into()),
                     container_uri: Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest".into()),
                     code: None,
+                    image: None,
                     role: w.attr(RuntimeRole, "arn"),
                     network_mode: "VPC".into(),
                     subnets: vec![w.id(SubnetA), w.id(SubnetB)],
@@ -650,6 +651,40 @@ fn cases() -> Vec<Case> {
                 Mutation {
                     what: "another name",
                     set: |_| json!({"name": "contract_staging"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::EcrRepository,
+            needs: &[],
+            spec: |_| {
+                ResourceSpec::EcrRepository(EcrRepositorySpec {
+                    name: "agentfs-contract/agent".into(),
+                    image_tag_mutability: "MUTABLE".into(),
+                    scan_on_push: false,
+                    encryption: "AES256".into(),
+                    kms_key: None,
+                    force_delete: false,
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "tags immutable and images scanned on push",
+                    set: |_| json!({"image_tag_mutability": "IMMUTABLE", "scan_on_push": true}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "force_delete set",
+                    set: |_| json!({"force_delete": true}),
+                    expect: Outcome::LocalOnly,
+                },
+                Mutation {
+                    what: "KMS encryption",
+                    set: |_| json!({"encryption": "KMS"}),
                     expect: Outcome::Replace,
                 },
             ],

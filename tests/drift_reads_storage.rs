@@ -381,6 +381,7 @@ async fn live_reads_match_state_and_show_each_change() {
             description: Some("drift read runtime".into()),
             container_uri: Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest".into()),
             code: None,
+            image: None,
             role: runtime_role.attr("arn").to_string(),
             network_mode: "VPC".into(),
             subnets: net.subnets.clone(),

@@ -275,6 +275,7 @@ async fn find_recovers_the_stack_and_imports_by_id() {
             description: None,
             container_uri: Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest".into()),
             code: None,
+            image: None,
             role: runtime_role.attr("arn").to_string(),
             network_mode: "VPC".into(),
             subnets: net.subnets.clone(),

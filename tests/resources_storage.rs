@@ -198,6 +198,7 @@ fn runtime(
         description: Some("storage test runtime".to_string()),
         container_uri: Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest".to_string()),
         code: None,
+        image: None,
         role: role_arn.to_string(),
         network_mode: "VPC".to_string(),
         subnets: net.subnets.clone(),

@@ -70,6 +70,9 @@ DEFAULTS: dict[str, Any] = {
     "s3files_export_delay_seconds": 0.5,
     "agent_start_timeout_seconds": 30.0,
     "agent_invoke_timeout_seconds": 900.0,
+    # Factor on every runtime's idleRuntimeSessionTimeout and maxLifetime (the API's minimum is 60 s),
+    # so tests can see sessions end: 0.01 makes the default 900 s idle timeout 9 s.
+    "session_time_scale": 1.0,
     # Crash tests (see hold.py): hold every call once this many mutating calls have been served.
     "hold_after_mutating_calls": None,
 }

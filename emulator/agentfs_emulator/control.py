@@ -15,7 +15,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import consistency, hold, idempotency, inventory, scheduler
+from . import consistency, datapath, hold, idempotency, inventory, invoke, scheduler
 from .calls import CALLS
 from .config import CONFIG
 
@@ -27,6 +27,8 @@ def reset_everything(reset_config: bool = False) -> None:
     from moto.core.model_instances import reset_model_data
 
     scheduler.reset()
+    invoke.SESSIONS.stop_all()
+    datapath.reset()
     BackendDict.reset()
     reset_model_data()
     consistency.reset()

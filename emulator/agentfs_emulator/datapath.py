@@ -50,6 +50,15 @@ class Synced:
 _SYNCED: dict[str, Synced] = {}
 
 
+def reset() -> None:
+    """Forgets every file system's data (a reset of the emulator)."""
+    import shutil
+
+    _SYNCED.clear()
+    for sub in ("s3files", "efs", "session-storage", "runtimes", "sessions"):
+        shutil.rmtree(os.path.join(root(), sub), ignore_errors=True)
+
+
 def fs_dir(fs_id: str) -> str:
     return os.path.join(root(), "s3files", fs_id)
 

@@ -144,6 +144,11 @@ def collect() -> dict[str, Any]:
         put(account, region, "efs", efs_inventory(backend))
     for account, region, backend in _instantiated(s3files_backends):
         put(account, region, "s3files", backend.inventory())
+    from moto.ecr.models import ecr_backends
+
+    for account, region, backend in _instantiated(ecr_backends):
+        put(account, region, "ecr", {"repositories": [
+            {"repositoryName": r.name, "repositoryArn": r.arn} for r in backend.repositories.values()]})
     for account, region, _ in _instantiated(bedrockagentcorecontrol_backends):
         put(account, region, "bedrock-agentcore-control", {
             "agent_runtimes": agentcore.inventory(account, region),

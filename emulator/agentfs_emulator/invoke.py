@@ -232,9 +232,10 @@ def _start(account: str, region: str, runtime: Any, session_id: str, user_id: st
         cwd=package_dir, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "sandbox.log"), "ab"),
         start_new_session=True, env={**os.environ, "PYTHONPATH": package_dir})
     lifecycle = runtime.describe().get("lifecycleConfiguration") or {}
+    scale = float(CONFIG.get("session_time_scale") or 1.0)
     session = Session((runtime.id, str(runtime.version), session_id), process, sock, log,
-                      float(lifecycle.get("idleRuntimeSessionTimeout") or 900),
-                      float(lifecycle.get("maxLifetime") or 28800),
+                      scale * float(lifecycle.get("idleRuntimeSessionTimeout") or 900),
+                      scale * float(lifecycle.get("maxLifetime") or 28800),
                       f"/aws/bedrock-agentcore/runtimes/{runtime.id}-DEFAULT",
                       f"{time.strftime('%Y/%m/%d')}/[runtime-logs]{session_id}")
     _wait_ping(session, work)

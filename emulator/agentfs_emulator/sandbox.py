@@ -8,12 +8,15 @@ it is a file) to the agent's port on this namespace's loopback.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 
 
 def _pipe(src: socket.socket, dst: socket.socket) -> None:
@@ -55,14 +58,30 @@ def _mount(mounts: list[dict[str, str]]) -> None:
         subprocess.run(["mount", "--bind", m["source"], m["path"]], check=True)
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """The agent ends when this relay ends (even by SIGKILL). (Not used for the relay itself: the
+    death signal follows the forking *thread*, and the emulator forks from short-lived threads.)"""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _exit_with_emulator(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)  # the emulator is gone (killed): the agent follows through its death signal
+
+
 def main() -> None:
+    threading.Thread(target=_exit_with_emulator, args=(os.getppid(),), daemon=True).start()
     with open(sys.argv[1]) as f:
         spec = json.load(f)
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     _mount(spec["mounts"])
     log = open(spec["log"], "ab", buffering=0)
     agent = subprocess.Popen(spec["command"], cwd=spec["cwd"], env=spec["env"], stdout=log, stderr=log,
-                             stdin=subprocess.DEVNULL)
+                             stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(spec["socket"])
     listener.listen(16)

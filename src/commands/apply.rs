@@ -9,7 +9,8 @@ use crate::apply::progress::Reporter;
 use crate::apply::{Engine, Options, Report};
 use crate::cli::ApplyArgs;
 use crate::pipeline::{
-    CliError, compile_source_with, connect, open_store, refresh_with, spec_dir, stamp_code, var_inputs, with_lock,
+    CliError, compile_source_with, connect, open_store, refresh_with, require_image_tool, spec_dir, stamp_code,
+    var_inputs, with_lock,
 };
 use crate::plan::{self, Plan};
 use crate::spec::SourceFile;
@@ -43,6 +44,7 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
     if stamped.iter().any(crate::spec::Diagnostic::is_error) {
         return Err(CliError::InvalidSpec(compiled.source.name.clone()));
     }
+    require_image_tool(&compiled)?;
     let spec = &compiled.spec;
     if let Some(saved) = &saved {
         check_saved_variables(saved, &plan::planned_variables(spec))?;

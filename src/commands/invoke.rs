@@ -17,14 +17,9 @@ const SESSION_MAX: usize = 256;
 
 pub async fn invoke(args: InvokeArgs) -> Result<ExitCode, CliError> {
     let payload = read_payload(&args.payload)?;
-    let session = match &args.session {
-        Some(id) => check_session(id)?,
-        None => {
-            let id = new_session_id();
-            eprintln!("session: {id}");
-            id
-        }
-    };
+    if let Some(id) = &args.session {
+        check_session(id)?;
+    }
     let (store, stack) = state_store(&args.store, None).await?;
     let state = store.load().await?.ok_or_else(|| {
         CliError::Other(format!(
@@ -32,6 +27,11 @@ pub async fn invoke(args: InvokeArgs) -> Result<ExitCode, CliError> {
         ))
     })?;
     let arn = runtime_arn(&state, args.runtime.as_deref())?;
+    let session = args.session.clone().unwrap_or_else(|| {
+        let id = new_session_id();
+        eprintln!("session: {id}");
+        id
+    });
     let clients = Clients::load(&state.region).await;
     let out = clients
         .agentcore_runtime

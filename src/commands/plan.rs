@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use super::destroy::{destroy_plan, destroy_text};
 use crate::cli::PlanArgs;
-use crate::pipeline::{CliError, compile, open_store, plan_state, print_json, runtime};
+use crate::pipeline::{CliError, compile, open_store, plan_state, print_json, require_image_tool, runtime};
 use crate::plan::{self, Plan};
 use crate::state::{Backend, State};
 
@@ -13,6 +13,7 @@ pub fn run(args: PlanArgs) -> Result<ExitCode, CliError> {
     if args.destroy {
         return plan_destroy(&compiled.spec, &args);
     }
+    require_image_tool(&compiled)?;
     let (state, context) =
         runtime()?.block_on(plan_state(&compiled.spec, args.backend.as_deref(), !args.no_refresh))?;
     let mut plan = plan::compute(&compiled.spec, &compiled.graph, state.as_ref(), &context)?;

@@ -22,6 +22,7 @@ use futures_util::future::try_join_all;
 use super::Kind;
 use super::artifact::{self, Uploaded};
 use super::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient, wait_for};
+use super::image::{self, ImageSpec};
 use super::lookup::{absent, each, keep, owned, set_or_recorded};
 use super::runtime_options::{self, Options};
 pub use super::runtime_options::{AllowedPort, CustomClaim, JwtAuthorizer, Protocol, SessionLifecycle};
@@ -58,13 +59,17 @@ pub struct AgentcoreRuntimeSpec {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Container image URI in ECR (linux/arm64); set this or `code`.
+    /// Container image URI in ECR (linux/arm64); set exactly one of this, `code` and `image`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_uri: Option<String>,
-    /// The agent's code, zipped and uploaded by agentfs (direct code deployment); set this or
-    /// `container_uri`.
+    /// The agent's code, zipped and uploaded by agentfs (direct code deployment); set exactly
+    /// one of this, `container_uri` and `image`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<Box<CodeSpec>>,
+    /// A container image agentfs builds (linux/arm64, with docker or podman) and pushes to an
+    /// `ecr_repository`; set exactly one of this, `container_uri` and `code`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<Box<ImageSpec>>,
     /// The `iam_role` the runtime runs as.
     pub role: String,
     /// `PUBLIC` or `VPC`.
@@ -190,28 +195,7 @@ impl KindSpec for AgentcoreRuntimeSpec {
         check.rule("agentfs::runtime_name", "name", &self.name, rules::runtime_name, || {
             format!("`{}` is not a valid runtime name", self.name)
         });
-        match (&self.container_uri, &self.code) {
-            (Some(_), Some(_)) => check.error(
-                "agentfs::artifact",
-                "code",
-                "`code` and `container_uri` are both set",
-                "a runtime runs either a container image or a code artifact: remove one",
-            ),
-            (None, None) => check.error(
-                "agentfs::artifact",
-                "",
-                "the runtime has no artifact",
-                "set `container_uri = \"...\"` or a `[agentcore_runtime.NAME.code]` table",
-            ),
-            (Some(uri), None) if uri.trim().is_empty() => check.error(
-                "agentfs::container_uri",
-                "container_uri",
-                "the container URI is empty",
-                "e.g. `123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest`",
-            ),
-            (_, Some(code)) => code.check(check),
-            _ => {}
-        }
+        self.check_artifact(check);
         self.check_network(check);
         for name in self.environment_variables.keys() {
             if let Err(help) = rules::environment_variable_name(name) {
@@ -255,6 +239,15 @@ impl KindSpec for AgentcoreRuntimeSpec {
         if let Some(code) = &mut self.code {
             refs.push(RefSlot::new("code.bucket", Kind::S3Bucket, "name", &mut code.bucket));
         }
+        if let Some(image) = &mut self.image {
+            // Resolves to the repository's URL, which the image is pushed to.
+            refs.push(RefSlot::new(
+                "image.repository",
+                Kind::EcrRepository,
+                "url",
+                &mut image.repository,
+            ));
+        }
         refs.extend(list_refs("subnets", Kind::Subnet, "id", &mut self.subnets));
         refs.extend(list_refs(
             "security_groups",
@@ -288,6 +281,52 @@ impl KindSpec for AgentcoreRuntimeSpec {
 }
 
 impl AgentcoreRuntimeSpec {
+    /// Exactly one of `container_uri`, `code` and `image`, each valid.
+    fn check_artifact(&self, check: &mut Check<'_>) {
+        let set: Vec<&str> = [
+            ("container_uri", self.container_uri.is_some()),
+            ("code", self.code.is_some()),
+            ("image", self.image.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(field, present)| present.then_some(field))
+        .collect();
+        match set.as_slice() {
+            [] => {
+                return check.error(
+                    "agentfs::artifact",
+                    "",
+                    "the runtime has no artifact",
+                    "set `container_uri = \"...\"`, a `[agentcore_runtime.NAME.code]` table or `image = { context = \"...\", repository = \"...\" }`",
+                );
+            }
+            [_] => {}
+            [.., last] => {
+                let listed: Vec<String> = set.iter().map(|f| format!("`{f}`")).collect();
+                return check.error(
+                    "agentfs::artifact",
+                    last,
+                    format!("{} are set together", listed.join(" and ")),
+                    "a runtime runs one artifact: keep exactly one of `container_uri`, `code` and `image`",
+                );
+            }
+        }
+        if self.container_uri.as_deref().is_some_and(|u| u.trim().is_empty()) {
+            check.error(
+                "agentfs::container_uri",
+                "container_uri",
+                "the container URI is empty",
+                "e.g. `123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest`",
+            );
+        }
+        if let Some(code) = &self.code {
+            code.check(check);
+        }
+        if let Some(image) = &self.image {
+            image.check(check);
+        }
+    }
+
     fn options(&self) -> Options<'_> {
         Options {
             protocol: self.protocol.as_deref(),
@@ -407,6 +446,23 @@ pub fn stamp_code(spec: &mut crate::spec::Spec, base: &std::path::Path) -> Vec<c
         let super::ResourceSpec::AgentcoreRuntime(runtime) = &mut resource.spec else {
             continue;
         };
+        if let Some(image) = &mut runtime.image {
+            match artifact::source_zip(&base.join(&image.context)) {
+                Ok(zip) => image.sha256 = zip.sha256,
+                Err(e) => {
+                    let field = format!("{}.image.context", resource.addr);
+                    found.push(
+                        crate::spec::Diagnostic::error(
+                            "agentfs::image_context",
+                            format!("the image's build context cannot be read: {e}"),
+                        )
+                        .help("name the directory with the Dockerfile, relative to the spec file")
+                        .span(spec.spans.value(&field))
+                        .field(field),
+                    );
+                }
+            }
+        }
         let Some(code) = &mut runtime.code else {
             continue;
         };
@@ -443,8 +499,17 @@ const READY_IN_A_ROW: u32 = 2;
 impl Resource for AgentcoreRuntime {
     type Spec = AgentcoreRuntimeSpec;
     const GROUP: Group = Group::Compute;
-    /// `artifact_key` and `artifact_version` locate the uploaded code (empty for a container).
-    const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name", "version", "artifact_key", "artifact_version"];
+    /// `artifact_key` and `artifact_version` locate the uploaded code (empty for a container);
+    /// `image_uri` is the pushed `repository@sha256:...` of a built `image` (empty otherwise).
+    const ATTRIBUTES: &'static [&'static str] = &[
+        "id",
+        "arn",
+        "name",
+        "version",
+        "artifact_key",
+        "artifact_version",
+        "image_uri",
+    ];
     const LOCAL_ONLY: &'static [&'static str] = &["sensitive_environment_variables"];
     const REPLACE_ON: &'static [&'static str] = &["name"];
     const API: ApiMap = ApiMap {
@@ -625,7 +690,8 @@ impl Resource for AgentcoreRuntime {
         let spec = req.spec;
         let token = client_token(req.token);
         let uploaded = upload_code(ctx, spec).await?;
-        let config = Config::from_spec(spec, uploaded.as_ref())?;
+        let pushed = push_image(ctx, spec).await?;
+        let config = Config::from_spec(spec, uploaded.as_ref(), pushed.as_deref())?;
         let tags: HashMap<String, String> = req.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let created = retry_transient(
             IAM_PROPAGATION.min(req.timeout),
@@ -659,11 +725,14 @@ impl Resource for AgentcoreRuntime {
             Ok(out) => {
                 let id = out.agent_runtime_id().to_string();
                 let version = wait_ready(ctx, &id, req.timeout, req.progress).await?;
-                Ok(attributes(&id, out.agent_runtime_arn(), &spec.name, &version).with_artifact(uploaded.as_ref()))
+                Ok(attributes(&id, out.agent_runtime_arn(), &spec.name, &version)
+                    .with_artifact(uploaded.as_ref())
+                    .with_image(pushed.as_deref()))
             }
-            Err(e) if e.is("ConflictException") => {
-                Ok(adopt(ctx, req, &config, e).await?.with_artifact(uploaded.as_ref()))
-            }
+            Err(e) if e.is("ConflictException") => Ok(adopt(ctx, req, &config, e)
+                .await?
+                .with_artifact(uploaded.as_ref())
+                .with_image(pushed.as_deref())),
             Err(e) => Err(e),
         }
     }
@@ -681,16 +750,21 @@ impl Resource for AgentcoreRuntime {
         let mut version = prior.attributes.get("version").cloned().unwrap_or_default();
         // The code is uploaded again only when it changed; otherwise the recorded object stays.
         let mut uploaded = recorded_artifact(req.spec, prior);
+        // Likewise the image is built and pushed again only when its context changed.
+        let mut pushed = recorded_image(req.spec, prior);
         if sent_fields_differ(req.spec, prior.spec) {
             // Never start an update over one still in flight (AWS answers 409).
             wait_ready(ctx, id, req.timeout, req.progress).await?;
             if req.spec.code != prior.spec.code || uploaded.is_none() {
                 uploaded = upload_code(ctx, req.spec).await?;
             }
+            if pushed.is_none() {
+                pushed = push_image(ctx, req.spec).await?;
+            }
             version = send_update(
                 ctx,
                 id,
-                &Config::from_spec(req.spec, uploaded.as_ref())?,
+                &Config::from_spec(req.spec, uploaded.as_ref(), pushed.as_deref())?,
                 req.spec,
                 req.timeout,
                 req.progress,
@@ -702,7 +776,9 @@ impl Resource for AgentcoreRuntime {
             // From code to a container: the artifact object is no longer used.
             artifact::remove(ctx, &old.bucket, &old.key(&ctx.stack, &prior.spec.name)).await?;
         }
-        Ok(attributes(id, &arn, &req.spec.name, &version).with_artifact(uploaded.as_ref()))
+        Ok(attributes(id, &arn, &req.spec.name, &version)
+            .with_artifact(uploaded.as_ref())
+            .with_image(pushed.as_deref()))
     }
 
     async fn delete(ctx: &Ctx, prior: &Recorded<'_, AgentcoreRuntimeSpec>) -> Result<(), ApiError> {
@@ -847,6 +923,9 @@ fn live_spec(
         spec.description = live.description().map(String::from);
     }
     match live.agent_runtime_artifact() {
+        // A built image's pushed digest is agentfs's own (the `image_uri` attribute): the
+        // recorded `image` stands for it.
+        Some(AgentRuntimeArtifact::ContainerConfiguration(_)) if recorded.image.is_some() => {}
         Some(AgentRuntimeArtifact::ContainerConfiguration(c)) => {
             spec.container_uri = Some(c.container_uri().to_string());
             spec.code = None;
@@ -871,6 +950,7 @@ fn live_spec(
             code.entry_point = c.entry_point().to_vec();
             spec.code = Some(code);
             spec.container_uri = None;
+            spec.image = None;
         }
         _ => {}
     }
@@ -973,7 +1053,12 @@ struct Config {
 }
 
 impl Config {
-    fn from_spec(spec: &AgentcoreRuntimeSpec, uploaded: Option<&Uploaded>) -> Result<Config, ApiError> {
+    /// `pushed` is the image agentfs built for `image`, if the runtime has one.
+    fn from_spec(
+        spec: &AgentcoreRuntimeSpec,
+        uploaded: Option<&Uploaded>,
+        pushed: Option<&str>,
+    ) -> Result<Config, ApiError> {
         let invalid = |e: aws_sdk_bedrockagentcorecontrol::error::BuildError| {
             ApiError::new("bedrock-agentcore:CreateAgentRuntime", "InvalidRequest", e.to_string())
         };
@@ -995,7 +1080,12 @@ impl Config {
             ),
             _ => AgentRuntimeArtifact::ContainerConfiguration(
                 ContainerConfiguration::builder()
-                    .container_uri(spec.container_uri.clone().unwrap_or_default())
+                    .container_uri(
+                        pushed
+                            .map(String::from)
+                            .or_else(|| spec.container_uri.clone())
+                            .unwrap_or_default(),
+                    )
                     .build()
                     .map_err(invalid)?,
             ),
@@ -1090,6 +1180,7 @@ fn sent_fields_differ(new: &AgentcoreRuntimeSpec, old: &AgentcoreRuntimeSpec) ->
     new.description != old.description
         || new.container_uri != old.container_uri
         || new.code != old.code
+        || new.image != old.image
         || new.role != old.role
         || !new.network_mode.eq_ignore_ascii_case(&old.network_mode)
         || new.subnets != old.subnets
@@ -1114,7 +1205,8 @@ fn attributes(id: &str, arn: &str, name: &str, version: &str) -> Created {
         .with("arn", arn)
         .with("name", name)
         .with("artifact_key", "")
-        .with("artifact_version", "");
+        .with("artifact_version", "")
+        .with("image_uri", "");
     if !version.is_empty() {
         created = created.with("version", version);
     }
@@ -1123,6 +1215,7 @@ fn attributes(id: &str, arn: &str, name: &str, version: &str) -> Created {
 
 trait WithArtifact {
     fn with_artifact(self, uploaded: Option<&Uploaded>) -> Created;
+    fn with_image(self, pushed: Option<&str>) -> Created;
 }
 
 impl WithArtifact for Created {
@@ -1133,6 +1226,28 @@ impl WithArtifact for Created {
                 .with("artifact_version", u.version_id.clone().unwrap_or_default()),
             None => self,
         }
+    }
+
+    fn with_image(self, pushed: Option<&str>) -> Created {
+        match pushed {
+            Some(uri) => self.with("image_uri", uri),
+            None => self,
+        }
+    }
+}
+
+/// The pushed image the state records for a runtime whose image is unchanged.
+fn recorded_image(spec: &AgentcoreRuntimeSpec, prior: &Recorded<'_, AgentcoreRuntimeSpec>) -> Option<String> {
+    let image = spec.image.as_ref()?;
+    let uri = prior.attributes.get("image_uri").filter(|u| !u.is_empty())?;
+    (Some(image) == prior.spec.image.as_ref()).then(|| uri.clone())
+}
+
+/// Builds and pushes the runtime's image, when it has one.
+async fn push_image(ctx: &Ctx, spec: &AgentcoreRuntimeSpec) -> Result<Option<String>, ApiError> {
+    match &spec.image {
+        Some(image) => image::build_and_push(ctx, image).await.map(Some),
+        None => Ok(None),
     }
 }
 

@@ -19,6 +19,7 @@ pub struct Clients {
     pub agentcore: aws_sdk_bedrockagentcorecontrol::Client,
     /// AgentCore's data plane (InvokeAgentRuntime).
     pub agentcore_runtime: aws_sdk_bedrockagentcore::Client,
+    pub ecr: aws_sdk_ecr::Client,
 }
 
 impl Clients {
@@ -50,6 +51,7 @@ impl Clients {
             efs: aws_sdk_efs::Client::new(&config),
             agentcore: aws_sdk_bedrockagentcorecontrol::Client::new(&config),
             agentcore_runtime: aws_sdk_bedrockagentcore::Client::new(&config),
+            ecr: aws_sdk_ecr::Client::new(&config),
         }
     }
 }

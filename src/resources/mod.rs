@@ -11,6 +11,7 @@ pub mod artifact;
 pub mod aws;
 pub mod ec2;
 pub mod efs;
+pub mod image;
 pub mod lookup;
 pub mod posix;
 pub mod runtime_options;
@@ -19,6 +20,7 @@ pub mod tags;
 
 pub mod agentcore_runtime;
 pub mod agentcore_runtime_endpoint;
+pub mod ecr_repository;
 pub mod efs_access_point;
 pub mod efs_file_system;
 pub mod efs_mount_target;
@@ -462,6 +464,7 @@ registry! {
     EfsAccessPoint => efs_access_point::EfsAccessPoint;
     AgentcoreRuntime => agentcore_runtime::AgentcoreRuntime;
     AgentcoreRuntimeEndpoint => agentcore_runtime_endpoint::AgentcoreRuntimeEndpoint;
+    EcrRepository => ecr_repository::EcrRepository;
 }
 
 fn field_names(schema: schemars::Schema) -> Vec<String> {

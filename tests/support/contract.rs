@@ -430,6 +430,7 @@ impl Need {
                 description: None,
                 container_uri: Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest".into()),
                 code: None,
+                image: None,
                 role: w.attr(RuntimeRole, "arn"),
                 network_mode: "PUBLIC".into(),
                 subnets: Vec::new(),

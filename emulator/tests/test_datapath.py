@@ -1,0 +1,165 @@
+"""The data path: code runtimes run for real per session, S3 Files directories follow their bucket."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import time
+import zipfile
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from helpers import access_point, error_code, file_system, network, role, wait_for
+
+AGENT = '''
+import json, os
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+class H(BaseHTTPRequestHandler):
+    def reply(self, body):
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def do_GET(self):
+        self.reply({"status": "Healthy"})
+    def do_POST(self):
+        req = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
+        if "write" in req:
+            with open(os.path.join("/mnt/data", req["write"]), "w") as f:
+                f.write(req.get("text", ""))
+        if "delete" in req:
+            os.unlink(os.path.join("/mnt/data", req["delete"]))
+        print("invoked", flush=True)
+        self.reply({"files": sorted(os.listdir("/mnt/data")), "mode": os.environ.get("MODE"), "pid": os.getpid()})
+
+HTTPServer(("0.0.0.0", 8080), H).serve_forever()
+'''
+
+
+def zipped(source: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("agent.py", source)
+    return buf.getvalue()
+
+
+@pytest.fixture()
+def stack(emu: Any, ec2: Any, s3: Any, iam: Any, s3files: Any, agentcore: Any) -> dict[str, Any]:
+    net = network(ec2)
+    fs = file_system(s3files, s3, iam)
+    ap = access_point(s3files, fs["fileSystemId"])
+    s3.create_bucket(Bucket="artifacts")
+    s3.put_bucket_versioning(Bucket="artifacts", VersioningConfiguration={"Status": "Enabled"})
+    version = s3.put_object(Bucket="artifacts", Key="agent.zip", Body=zipped(AGENT))["VersionId"]
+    code = {"code": {"s3": {"bucket": "artifacts", "prefix": "agent.zip", "versionId": version}},
+            "runtime": "PYTHON_3_12", "entryPoint": ["agent.py"]}
+    runtime = agentcore.create_agent_runtime(
+        agentRuntimeName="datapath_agent", agentRuntimeArtifact={"codeConfiguration": code},
+        roleArn=role(iam, "runtime-role", "bedrock-agentcore.amazonaws.com"),
+        networkConfiguration={"networkMode": "VPC", "networkModeConfig": {
+            "subnets": net["subnets"], "securityGroups": [net["sg"]]}},
+        environmentVariables={"MODE": "one"},
+        filesystemConfigurations=[{"s3FilesAccessPoint": {"accessPointArn": ap["accessPointArn"],
+                                                          "mountPath": "/mnt/data"}}])
+    wait_for(lambda: agentcore.get_agent_runtime(agentRuntimeId=runtime["agentRuntimeId"]),
+             lambda r: r["status"] == "READY")
+    return {"runtime": runtime, "fs": fs, "code": code, "bucket": "fsverify-123456789012-us-east-1"}
+
+
+def call(emu: Any, arn: str, session: str, body: dict[str, Any]) -> dict[str, Any]:
+    data = boto3.client("bedrock-agentcore", endpoint_url=emu.endpoint, region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    out = data.invoke_agent_runtime(agentRuntimeArn=arn, runtimeSessionId=session, payload=json.dumps(body))
+    assert out["runtimeSessionId"] == session
+    return json.loads(out["response"].read())
+
+
+SESSION_A = "a" * 40
+SESSION_B = "b" * 40
+
+
+def test_code_configuration_is_stored_and_returned(stack, agentcore):
+    got = agentcore.get_agent_runtime(agentRuntimeId=stack["runtime"]["agentRuntimeId"])
+    assert got["agentRuntimeArtifact"] == {"codeConfiguration": stack["code"]}
+
+
+def test_sessions_share_the_file_system_and_files_reach_the_bucket(emu, stack, s3):
+    emu.configure(s3files_export_delay_seconds=0)
+    arn = stack["runtime"]["agentRuntimeArn"]
+    a = call(emu, arn, SESSION_A, {"write": "a.txt", "text": "from a"})
+    b = call(emu, arn, SESSION_B, {"write": "b.txt", "text": "from b"})
+    assert b["files"] == ["a.txt", "b.txt"] and b["mode"] == "one"
+    assert a["pid"] != b["pid"]  # a process per session
+    assert call(emu, arn, SESSION_A, {})["pid"] == a["pid"]  # kept for the session
+    body = s3.get_object(Bucket=stack["bucket"], Key="agent/a.txt")["Body"].read()
+    assert body == b"from a"
+    # Each write is a new object version.
+    call(emu, arn, SESSION_A, {"write": "a.txt", "text": "again"})
+    versions = s3.list_object_versions(Bucket=stack["bucket"], Prefix="agent/a.txt")["Versions"]
+    assert len(versions) == 2
+    # Objects appear as files, and deletes go both ways.
+    s3.put_object(Bucket=stack["bucket"], Key="agent/c.txt", Body=b"from s3")
+    assert call(emu, arn, SESSION_B, {})["files"] == ["a.txt", "b.txt", "c.txt"]
+    s3.delete_object(Bucket=stack["bucket"], Key="agent/c.txt")
+    call(emu, arn, SESSION_B, {"delete": "b.txt"})
+    assert call(emu, arn, SESSION_A, {})["files"] == ["a.txt"]
+    listed = s3.list_objects_v2(Bucket=stack["bucket"], Prefix="agent/").get("Contents", [])
+    assert [o["Key"] for o in listed] == ["agent/a.txt"]
+    # The agent's output is in the runtime's log group.
+    logs = emu.client("logs")
+    group = f"/aws/bedrock-agentcore/runtimes/{stack['runtime']['agentRuntimeId']}-DEFAULT"
+    streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
+    events = logs.get_log_events(logGroupName=group, logStreamName=streams[0]["logStreamName"])["events"]
+    assert any(e["message"] == "invoked" for e in events)
+
+
+def test_unexported_files_are_pending_export(emu, stack, s3files):
+    emu.configure(s3files_export_delay_seconds=3600)
+    call(emu, stack["runtime"]["agentRuntimeArn"], SESSION_A, {"write": "late.txt", "text": "x"})
+    emu.client("bedrock-agentcore-control").delete_agent_runtime(agentRuntimeId=stack["runtime"]["agentRuntimeId"])
+    for mt in s3files.list_mount_targets(fileSystemId=stack["fs"]["fileSystemId"]).get("mountTargets", []):
+        s3files.delete_mount_target(mountTargetId=mt["mountTargetId"])
+    with pytest.raises(ClientError) as excinfo:
+        s3files.delete_file_system(fileSystemId=stack["fs"]["fileSystemId"])
+    assert error_code(excinfo) == "ConflictException"
+
+
+def test_a_new_version_runs_new_code_and_unknown_sessions_are_refused(emu, stack, agentcore):
+    rid = stack["runtime"]["agentRuntimeId"]
+    arn = stack["runtime"]["agentRuntimeArn"]
+    first = call(emu, arn, SESSION_A, {})
+    current = agentcore.get_agent_runtime(agentRuntimeId=rid)
+    update = {k: current[k] for k in ("agentRuntimeArtifact", "roleArn", "networkConfiguration",
+                                      "filesystemConfigurations")}
+    agentcore.update_agent_runtime(agentRuntimeId=rid, **update, environmentVariables={"MODE": "two"})
+    wait_for(lambda: agentcore.get_agent_runtime(agentRuntimeId=rid), lambda r: r["status"] == "READY")
+    second = call(emu, arn, SESSION_A, {})
+    assert second["mode"] == "two" and second["pid"] != first["pid"]
+    data = boto3.client("bedrock-agentcore", endpoint_url=emu.endpoint, region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    with pytest.raises(ClientError) as excinfo:
+        data.invoke_agent_runtime(agentRuntimeArn=arn.replace("datapath_agent", "missing_agent"),
+                                  runtimeSessionId=SESSION_A, payload=b"{}")
+    assert error_code(excinfo) == "ResourceNotFoundException"
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_an_idle_session_is_stopped_and_the_next_call_starts_a_new_one(emu, stack):
+    emu.configure(session_time_scale=0.001)  # the default 900 s idle timeout becomes 0.9 s
+    arn = stack["runtime"]["agentRuntimeArn"]
+    first = call(emu, arn, SESSION_A, {})["pid"]
+    wait_for(lambda: _gone(first), bool)
+    assert call(emu, arn, SESSION_A, {})["pid"] != first
