@@ -413,7 +413,9 @@ impl Resource for AgentcoreRuntime {
         match created {
             Ok(out) => {
                 let id = out.agent_runtime_id().to_string();
-                let version = wait_ready(ctx, &id, req.timeout, req.progress).await?;
+                let version = wait_ready(ctx, &id, req.timeout, req.progress)
+                    .await
+                    .map_err(|e| e.about(&id))?;
                 Ok(attributes(&id, out.agent_runtime_arn(), &spec.name, &version))
             }
             Err(e) if e.is("ConflictException") => adopt(ctx, req, &config, e).await,

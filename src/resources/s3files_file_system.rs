@@ -157,7 +157,9 @@ impl Resource for S3FilesFileSystem {
             .file_system_arn()
             .map(String::from)
             .unwrap_or_else(|| ctx.arn("s3files", &format!("file-system/{id}")));
-        wait_available(ctx, &id, req.timeout, req.progress).await?;
+        wait_available(ctx, &id, req.timeout, req.progress)
+            .await
+            .map_err(|e| e.about(&id))?;
         Ok(Created::new(id).with("arn", arn))
     }
 
