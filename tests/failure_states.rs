@@ -165,3 +165,50 @@ fn a_create_intent_whose_spec_changed_since_gets_a_new_token() {
     let (code, out) = run(&emu, dir.path(), &["plan", "--detailed-exitcode"]);
     assert_eq!(code, Some(0), "converged:\n{out}");
 }
+
+#[test]
+fn a_runtime_in_update_failed_stops_apply_and_is_replaced_next_time() {
+    let emu = support::Emulator::start_with(r#"{"delays": {"*": 0.2}}"#);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), RUNTIME);
+    let (code, out) = run(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    assert_eq!(code, Some(0), "{out}");
+    let address = "agentcore_runtime.agent";
+    let id = state(dir.path(), "sessverify")["resources"][address]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let reason = "Runtime update could not start the new version";
+    emu.configure(&format!(r#"{{"fail": {{"runtime_update": "{reason}"}}}}"#));
+    let changed = RUNTIME.replace(
+        "WORKSPACE = \"/mnt/workspace\"",
+        "WORKSPACE = \"/mnt/workspace\", MODE = \"two\"",
+    );
+    write(dir.path(), &changed);
+    let (code, out) = run(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains(reason), "{out}");
+    let recorded = &state(dir.path(), "sessverify")["resources"][address];
+    assert!(
+        recorded["failed"].as_str().is_some_and(|f| f.contains(reason)),
+        "{recorded:#}"
+    );
+    assert_eq!(recorded["id"].as_str(), Some(id.as_str()), "{recorded:#}");
+    let (code, out) = run(&emu, dir.path(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("failed: ") && out.contains(reason), "{out}");
+
+    emu.configure(r#"{"fail": null}"#);
+    let (code, out) = run(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    assert_eq!(code, Some(0), "{out}");
+    let recorded = &state(dir.path(), "sessverify")["resources"][address];
+    assert!(recorded.get("failed").is_none(), "{recorded:#}");
+    assert_ne!(
+        recorded["id"].as_str(),
+        Some(id.as_str()),
+        "a new runtime replaced the failed one"
+    );
+    let (code, out) = run(&emu, dir.path(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(code, Some(0), "converged:\n{out}");
+}
