@@ -119,6 +119,7 @@ fn record(state: &mut State, spec: &Spec, addr: &Addr, created: Created, config:
             generation: 0,
             prevent_destroy: resource.lifecycle.prevent_destroy,
             delete_timeout: resource.timeouts.delete.map(|t| t.as_secs()),
+            failed: None,
         },
     );
 }

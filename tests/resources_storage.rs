@@ -860,10 +860,19 @@ async fn storage_kinds_create_update_and_delete() {
         tags: &fs.tags,
     };
     let timeout = Some(std::time::Duration::from_secs(3));
-    let err = resources::delete(&ctx, fs.spec.kind(), &fs.address, &prior, timeout, &Quiet)
+    let seen = Seen::default();
+    let err = resources::delete(&ctx, fs.spec.kind(), &fs.address, &prior, timeout, &seen)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("not yet exported"), "{err}");
+    assert!(err.to_string().contains("`force_delete = true`"), "{err}");
+    let phases = seen.0.lock().unwrap().clone();
+    assert!(
+        phases
+            .iter()
+            .any(|p| p.contains("retrying") && p.contains("not yet exported")),
+        "progress shows AWS's reason while it waits: {phases:?}"
+    );
     // `force_delete = true` sends forceDelete: the delete goes through, the export is dropped.
     let ResourceSpec::S3FilesFileSystem(mut forced) = fs.spec.clone() else {
         unreachable!()
@@ -911,5 +920,15 @@ async fn storage_kinds_create_update_and_delete() {
             iam.get_role().role_name(name).send().await.is_err(),
             "{name} still exists"
         );
+    }
+}
+
+/// Records every progress line.
+#[derive(Default)]
+struct Seen(std::sync::Mutex<Vec<String>>);
+
+impl resources::Progress for Seen {
+    fn phase(&self, text: &str) {
+        self.0.lock().unwrap().push(text.to_string());
     }
 }

@@ -259,7 +259,21 @@ impl<'a> Engine<'a> {
                     config: &prior.config,
                     tags: &prior_tags,
                 };
-                Some(resources::update(self.ctx, &resolved, &call, &prior_view).await?)
+                match resources::update(self.ctx, &resolved, &call, &prior_view).await {
+                    Ok(created) => Some(created),
+                    Err(DispatchError::Api(e)) if e.kind == ErrorKind::Failed => {
+                        // It stays, in a state it will not leave: the next plan replaces it.
+                        let reason = e.message.clone();
+                        self.record(|s| {
+                            if let Some(r) = s.resources.get_mut(addr) {
+                                r.failed = Some(reason);
+                            }
+                        })
+                        .await?;
+                        return Err(DispatchError::Api(e).into());
+                    }
+                    Err(e) => return Err(e.into()),
+                }
             } else {
                 None
             };
@@ -279,15 +293,26 @@ impl<'a> Engine<'a> {
             return Ok(());
         }
 
-        let (lineage, generation) = {
+        let (lineage, mut generation) = {
             let state = self.state().await;
             (state.lineage.clone(), recorded.as_ref().map_or(0, |r| r.generation))
         };
         let token = match &recorded {
+            // The same intent again (a crash or failure in between): the same idempotent call.
             Some(ResourceState {
                 phase: Phase::Creating { client_token },
+                config: intended,
                 ..
-            }) => client_token.clone(),
+            }) if *intended == config => client_token.clone(),
+            // The spec changed since the intent was recorded: AWS refuses a token reused with
+            // other parameters (IdempotentParameterMismatch), so the create gets a new one.
+            Some(ResourceState {
+                phase: Phase::Creating { .. },
+                ..
+            }) => {
+                generation += 1;
+                resources::client_token(&lineage, &address, generation)
+            }
             _ => resources::client_token(&lineage, &address, generation),
         };
         self.record(|s| {
@@ -304,6 +329,7 @@ impl<'a> Engine<'a> {
                     generation,
                     prevent_destroy,
                     delete_timeout,
+                    failed: None,
                 },
             );
         })
@@ -330,6 +356,31 @@ impl<'a> Engine<'a> {
                 .await?;
                 return Err(DispatchError::Api(e).into());
             }
+            Err(DispatchError::Api(e)) if e.kind == ErrorKind::Failed => {
+                // AWS made it but it reached a state it will not leave: it is recorded with its
+                // id and AWS's reason, so that the next plan replaces it and nothing is orphaned.
+                if let Some(id) = e.resource_id.clone() {
+                    let reason = e.message.clone();
+                    self.record(|s| {
+                        s.resources.insert(
+                            addr.clone(),
+                            ResourceState {
+                                phase: Phase::Created,
+                                id: Some(id.clone()),
+                                attributes: BTreeMap::from([("id".to_string(), id)]),
+                                config,
+                                deps,
+                                generation,
+                                prevent_destroy,
+                                delete_timeout,
+                                failed: Some(reason),
+                            },
+                        );
+                    })
+                    .await?;
+                }
+                return Err(DispatchError::Api(e).into());
+            }
             Err(e) => return Err(e.into()),
         };
         self.record(|s| {
@@ -344,6 +395,7 @@ impl<'a> Engine<'a> {
                     generation,
                     prevent_destroy,
                     delete_timeout,
+                    failed: None,
                 },
             );
         })
@@ -469,6 +521,7 @@ impl<'a> Engine<'a> {
                         client_token: resources::client_token(&s.lineage, &address, r.generation + 1),
                     };
                     r.generation += 1;
+                    r.failed = None;
                     r.id = None;
                     r.attributes.clear();
                 }

@@ -259,7 +259,10 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
                     .filter(|d| d.forces_replacement)
                     .map(|d| d.path.as_str())
                     .collect();
-                change.action = if matches!(r.phase, Phase::Deleting) {
+                change.action = if let Some(reason) = &r.failed {
+                    change.reasons.push(format!("failed: {reason}"));
+                    Action::Replace
+                } else if matches!(r.phase, Phase::Deleting) {
                     change.reasons.push(
                         "an earlier delete was interrupted: it is finished, then the resource is created again".into(),
                     );

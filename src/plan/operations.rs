@@ -164,6 +164,7 @@ mod tests {
                     generation: 0,
                     prevent_destroy: false,
                     delete_timeout: None,
+                    failed: None,
                 },
             );
         }

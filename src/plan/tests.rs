@@ -56,6 +56,7 @@ fn applied(spec: &Spec, graph: &Graph) -> State {
                 generation: 0,
                 prevent_destroy: false,
                 delete_timeout: None,
+                failed: None,
             },
         );
     }

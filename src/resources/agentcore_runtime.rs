@@ -724,7 +724,9 @@ impl Resource for AgentcoreRuntime {
         match created {
             Ok(out) => {
                 let id = out.agent_runtime_id().to_string();
-                let version = wait_ready(ctx, &id, req.timeout, req.progress).await?;
+                let version = wait_ready(ctx, &id, req.timeout, req.progress)
+                    .await
+                    .map_err(|e| e.about(&id))?;
                 Ok(attributes(&id, out.agent_runtime_arn(), &spec.name, &version)
                     .with_artifact(uploaded.as_ref())
                     .with_image(pushed.as_deref()))

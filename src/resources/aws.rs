@@ -188,6 +188,9 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub kind: ErrorKind,
+    /// The AWS id of the resource the error is about, when a create made it before failing
+    /// (it reached a failed state), so that the engine records it instead of orphaning it.
+    pub resource_id: Option<String>,
 }
 
 impl ApiError {
@@ -201,7 +204,14 @@ impl ApiError {
             code: code.into(),
             message: message.into(),
             kind: ErrorKind::of(code),
+            resource_id: None,
         }
+    }
+
+    /// The error is about the resource `id` (see [`ApiError::resource_id`]).
+    pub fn about(mut self, id: &str) -> ApiError {
+        self.resource_id = Some(id.to_string());
+        self
     }
 
     /// The resource is gone.

@@ -120,7 +120,8 @@ impl Resource for NatGateway {
                 })
             },
         )
-        .await?;
+        .await
+        .map_err(|e| e.about(&id))?;
         Ok(created(ctx, &id, &nat))
     }
 

@@ -5,6 +5,7 @@
 //! Also home of what the S3 Files kinds share (tag conversion and tag sync), and of what every
 //! kind's `find` shares: reading ownership tags and bounded concurrent lookups.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use aws_sdk_s3files::types::LifeCycleState;
@@ -12,7 +13,9 @@ use aws_sdk_s3files::types::LifeCycleState;
 use futures_util::future::try_join_all;
 
 use super::Kind;
-use super::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient, wait_for};
+use super::aws::{
+    ApiError, Ctx, ErrorKind, IAM_PROPAGATION, Poll, Progress, api, delete_then_wait, retry_transient, wait_for,
+};
 use super::s3files::{failed, find_file_systems, gone, state_name};
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
@@ -158,7 +161,9 @@ impl Resource for S3FilesFileSystem {
             .file_system_arn()
             .map(String::from)
             .unwrap_or_else(|| ctx.arn("s3files", &format!("file-system/{id}")));
-        wait_available(ctx, &id, req.timeout, req.progress).await?;
+        wait_available(ctx, &id, req.timeout, req.progress)
+            .await
+            .map_err(|e| e.about(&id))?;
         Ok(Created::new(id).with("arn", arn))
     }
 
@@ -178,21 +183,33 @@ impl Resource for S3FilesFileSystem {
 
     async fn delete(ctx: &Ctx, prior: &Recorded<'_, S3FilesFileSystemSpec>) -> Result<(), ApiError> {
         let id = prior.id;
-        // 409 while mount targets (deleted just before, in graph order) are still `deleting`.
-        delete_then_wait(
+        let refusal = Mutex::new(None);
+        let progress = Refused {
+            latest: &refusal,
+            inner: prior.progress,
+        };
+        let refusal = &refusal;
+        // 409 while mount targets (deleted just before, in graph order) are still `deleting`, or
+        // while data written through the file system is not yet exported to the bucket.
+        let deleted = delete_then_wait(
             "s3files:DeleteFileSystem",
             "the file system",
             prior.timeout,
-            prior.progress,
+            &progress,
             || async {
-                ctx.clients
+                let sent = ctx
+                    .clients
                     .s3files
                     .delete_file_system()
                     .file_system_id(id)
                     .force_delete(prior.spec.force_delete)
                     .send()
                     .await
-                    .map_err(api("s3files:DeleteFileSystem"))
+                    .map_err(api("s3files:DeleteFileSystem"));
+                if let Ok(mut latest) = refusal.lock() {
+                    *latest = sent.as_ref().err().filter(|e| busy(e)).map(|e| e.message.clone());
+                }
+                sent
             },
             || async {
                 let out = ctx
@@ -210,7 +227,19 @@ impl Resource for S3FilesFileSystem {
                 })
             },
         )
-        .await
+        .await;
+        match deleted {
+            Err(e) if busy(&e) && !prior.spec.force_delete => Err(ApiError {
+                message: format!(
+                    "{} (still refused after {}s: wait for the export to finish and run destroy again, or set \
+                     `force_delete = true` on the file system to delete it anyway, losing the data not yet exported)",
+                    e.message,
+                    prior.timeout.as_secs()
+                ),
+                ..e
+            }),
+            other => other,
+        }
     }
 
     /// Import: one GetFileSystem per id. Recover: ListFileSystems, then one GetFileSystem per
@@ -312,6 +341,26 @@ async fn wait_available(
         },
     )
     .await
+}
+
+/// DeleteFileSystem refused for now (mount targets still going, data not yet exported).
+fn busy(e: &ApiError) -> bool {
+    matches!(e.kind, ErrorKind::Conflict | ErrorKind::InUse)
+}
+
+/// Progress that shows AWS's latest refusal of the delete (e.g. how much is not yet exported).
+struct Refused<'a> {
+    latest: &'a Mutex<Option<String>>,
+    inner: &'a dyn Progress,
+}
+
+impl Progress for Refused<'_> {
+    fn phase(&self, text: &str) {
+        match self.latest.lock().ok().and_then(|latest| latest.clone()) {
+            Some(why) => self.inner.phase(&format!("{text}: {why}")),
+            None => self.inner.phase(text),
+        }
+    }
 }
 
 #[cfg(test)]

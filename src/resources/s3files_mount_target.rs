@@ -109,7 +109,9 @@ impl Resource for S3FilesMountTarget {
                 out.mount_target_id().to_string()
             }
         };
-        let live = wait_settled(ctx, &id, req.timeout, req.progress).await?;
+        let live = wait_settled(ctx, &id, req.timeout, req.progress)
+            .await
+            .map_err(|e| e.about(&id))?;
         if !spec.security_groups.is_empty() && !same_set(&live.security_groups, &spec.security_groups) {
             set_security_groups(ctx, &id, spec, req.timeout, req.progress).await
         } else {

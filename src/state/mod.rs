@@ -81,6 +81,10 @@ pub struct ResourceState {
     /// The spec's `timeouts.delete` in seconds, so that destroy honours it without the spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delete_timeout: Option<u64>,
+    /// AWS's reason when the resource reached a state it will not leave (CREATE_FAILED,
+    /// `failed`, `error`): the next plan replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
