@@ -238,6 +238,19 @@ const MAPPED: &[(Kind, &str, &[FieldToProperty])] = &[
             ("tags", "Tags"),
         ],
     ),
+    (
+        Kind::EcrRepository,
+        "AWS::ECR::Repository",
+        &[
+            ("name", "RepositoryName"),
+            ("image_tag_mutability", "ImageTagMutability"),
+            ("scan_on_push", "ImageScanningConfiguration"),
+            ("encryption", "EncryptionConfiguration"),
+            ("kms_key", "EncryptionConfiguration"),
+            ("force_delete", "EmptyOnDelete"),
+            ("tags", "Tags"),
+        ],
+    ),
 ];
 
 #[test]

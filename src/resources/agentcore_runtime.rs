@@ -678,7 +678,9 @@ impl Resource for AgentcoreRuntime {
             ),
         ],
         tags: super::tags::rules::AGENTCORE,
-        not_sent: &["sensitive_environment_variables"],
+        // `image` is built and pushed by agentfs; what AWS receives is the pushed digest as the
+        // container URI, which is not chosen in the spec.
+        not_sent: &["sensitive_environment_variables", "image"],
     };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(1800),

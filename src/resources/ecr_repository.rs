@@ -19,6 +19,7 @@ use super::aws::{ApiError, Ctx, api};
 use super::lookup::{each, keep};
 use super::tags::{self, Owner};
 use super::{Created, Found, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK};
+use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::spec::{Addr, Group};
 
@@ -136,6 +137,45 @@ impl Resource for EcrRepository {
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name", "url", "registry_id"];
     const REPLACE_ON: &'static [&'static str] = &["name", "encryption", "kms_key"];
     const LOCAL_ONLY: &'static [&'static str] = &["force_delete"];
+    const API: ApiMap = ApiMap {
+        fields: &[
+            ApiField::model(
+                "name",
+                "ecr",
+                "CreateRepositoryRequest$repositoryName",
+                Limits::len(2, 256).pattern(r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*"),
+            ),
+            // The model also has the *_WITH_EXCLUSION values; they need exclusion filters,
+            // which the kind does not offer, so its own check narrows this to two.
+            ApiField::model(
+                "image_tag_mutability",
+                "ecr",
+                "CreateRepositoryRequest$imageTagMutability",
+                Limits::one_of(&[
+                    "MUTABLE",
+                    "IMMUTABLE",
+                    "IMMUTABLE_WITH_EXCLUSION",
+                    "MUTABLE_WITH_EXCLUSION",
+                ]),
+            ),
+            ApiField::model(
+                "scan_on_push",
+                "ecr",
+                "ImageScanningConfiguration$scanOnPush",
+                Limits::NONE,
+            ),
+            ApiField::model(
+                "encryption",
+                "ecr",
+                "EncryptionConfiguration$encryptionType",
+                Limits::one_of(&["AES256", "KMS", "KMS_DSSE"]),
+            ),
+            ApiField::model("kms_key", "ecr", "EncryptionConfiguration$kmsKey", Limits::len(1, 2048)),
+            ApiField::model("force_delete", "ecr", "DeleteRepositoryRequest$force", Limits::NONE),
+        ],
+        tags: super::tags::rules::ECR,
+        not_sent: &[],
+    };
 
     async fn create(ctx: &Ctx, req: &Request<'_, EcrRepositorySpec>) -> Result<Created, ApiError> {
         let spec = req.spec;

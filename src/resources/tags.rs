@@ -96,6 +96,11 @@ pub mod rules {
         ApiField::documented("tags{key}", "ec2", "Tag$Key", Limits::len(1, 127), EC2_GUIDE),
         ApiField::documented("tags{}", "ec2", "Tag$Value", Limits::len(0, 255), EC2_GUIDE),
     ];
+    const ECR_GUIDE: &str = "https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-using-tags.html";
+    pub const ECR: &[ApiField] = &[
+        ApiField::documented("tags{key}", "ecr", "Tag$Key", Limits::len(1, 128), ECR_GUIDE),
+        ApiField::documented("tags{}", "ecr", "Tag$Value", Limits::len(0, 256), ECR_GUIDE),
+    ];
     const S3_GUIDE: &str = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/tagging-managing.html";
     pub const S3: &[ApiField] = &[
         ApiField::documented("tags{key}", "s3", "Tag$Key", Limits::len(1, 128), S3_GUIDE),
