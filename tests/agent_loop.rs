@@ -197,7 +197,7 @@ fn code_and_container_uri_together_are_refused_before_any_call() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
-        text(&out).contains("`code` and `container_uri` are both set"),
+        text(&out).contains("`container_uri` and `code` are set together"),
         "{}",
         text(&out)
     );
