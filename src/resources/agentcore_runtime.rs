@@ -866,7 +866,7 @@ impl Resource for AgentcoreRuntime {
         };
         let found = each(candidates, |created| async move {
             let arn = created.attributes.get("arn").cloned().unwrap_or_default();
-            match tags_of(ctx, &arn).await {
+            match tags::agentcore(ctx, &arn).await {
                 Ok(tags) => Ok(Some((
                     Owner::of(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
                     created,
@@ -890,7 +890,7 @@ impl Resource for AgentcoreRuntime {
         try_join_all(records.iter().map(|r| async move {
             let tags = async {
                 match r.attributes.get("arn") {
-                    Some(arn) => Some(tags_of(ctx, arn).await).transpose(),
+                    Some(arn) => Some(tags::agentcore(ctx, arn).await).transpose(),
                     None => Ok(None),
                 }
             };
@@ -905,7 +905,7 @@ impl Resource for AgentcoreRuntime {
             }
             let tags = match tags {
                 Ok(Some(tags)) => tags,
-                Ok(None) => tags_of(ctx, live.agent_runtime_arn()).await?,
+                Ok(None) => tags::agentcore(ctx, live.agent_runtime_arn()).await?,
                 Err(e) if e.is_not_found() => return Ok(None),
                 Err(e) => return Err(e),
             };
@@ -1403,7 +1403,7 @@ async fn adopt(
     };
     let arn = found.agent_runtime_arn().to_string();
     let id = found.agent_runtime_id().to_string();
-    let live_tags = tags_of(ctx, &arn).await?;
+    let live_tags = tags::agentcore(ctx, &arn).await?;
     let ours = [TAG_STACK, TAG_RESOURCE]
         .iter()
         .all(|k| req.tags.get(*k).is_some() && live_tags.get(*k) == req.tags.get(*k));
@@ -1444,21 +1444,6 @@ fn live_matches(
         && env == spec.environment_variables
         && live.filesystem_configurations() == config.filesystems.as_deref().unwrap_or_default()
         && spec.options().to_read().live_matches(live)
-}
-
-async fn tags_of(ctx: &Ctx, arn: &str) -> Result<BTreeMap<String, String>, ApiError> {
-    let out = ctx
-        .clients
-        .agentcore
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .map_err(api("bedrock-agentcore:ListTagsForResource"))?;
-    Ok(out
-        .tags()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! GetAgentRuntimeEndpoint answers ResourceNotFoundException. Tags go through
 //! TagResource/UntagResource on the ARN.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_bedrockagentcorecontrol::operation::get_agent_runtime_endpoint::GetAgentRuntimeEndpointOutput;
@@ -289,7 +289,7 @@ impl Resource for AgentcoreRuntimeEndpoint {
             looked_up.into_iter().flatten().collect()
         };
         let found = each(candidates, |created| async move {
-            match tags_of(ctx, &created.id).await {
+            match tags::agentcore(ctx, &created.id).await {
                 Ok(tags) => Ok(Some((
                     Owner::of(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
                     created,
@@ -312,7 +312,7 @@ impl Resource for AgentcoreRuntimeEndpoint {
             let Some((runtime, name)) = parse_arn(r.id) else {
                 return Ok(None);
             };
-            let (live, tags) = tokio::join!(get(ctx, runtime, name), tags_of(ctx, r.id));
+            let (live, tags) = tokio::join!(get(ctx, runtime, name), tags::agentcore(ctx, r.id));
             let live = match live {
                 Ok(live) if matches!(live.status(), Status::Deleting) => return Ok(None),
                 Ok(live) => live,
@@ -410,21 +410,6 @@ async fn wait_ready(
         },
     )
     .await
-}
-
-async fn tags_of(ctx: &Ctx, arn: &str) -> Result<BTreeMap<String, String>, ApiError> {
-    let out = ctx
-        .clients
-        .agentcore
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .map_err(api("bedrock-agentcore:ListTagsForResource"))?;
-    Ok(out
-        .tags()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default())
 }
 
 #[cfg(test)]

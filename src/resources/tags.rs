@@ -108,6 +108,22 @@ pub mod rules {
     ];
 }
 
+/// The tags of an AgentCore resource (a runtime or one of its endpoints), by ARN.
+pub async fn agentcore(ctx: &Ctx, arn: &str) -> Result<BTreeMap<String, String>, ApiError> {
+    let out = ctx
+        .clients
+        .agentcore
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(api("bedrock-agentcore:ListTagsForResource"))?;
+    Ok(out
+        .tags()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default())
+}
+
 /// Makes the resource's tags equal `desired`: one call removes the keys that went, one sets
 /// those that are new or changed, and none is made when nothing differs.
 pub async fn sync(
