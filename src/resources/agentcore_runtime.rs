@@ -23,10 +23,10 @@ use super::Kind;
 use super::artifact::{self, Uploaded};
 use super::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient, wait_for};
 use super::image::{self, ImageSpec};
-use super::lookup::{absent, each, keep, owned, set_or_recorded};
+use super::lookup::{absent, each, keep, owned, owned_by_tags, set_or_recorded};
 use super::runtime_options::{self, Options};
 pub use super::runtime_options::{AllowedPort, CustomClaim, JwtAuthorizer, Protocol, SessionLifecycle};
-use super::tags::{self, Owner, Tagged};
+use super::tags::{self, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
 use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName, list_refs};
@@ -864,19 +864,11 @@ impl Resource for AgentcoreRuntime {
             .await?;
             looked_up.into_iter().flatten().collect()
         };
-        let found = each(candidates, |created| async move {
-            let arn = created.attributes.get("arn").cloned().unwrap_or_default();
-            match tags::agentcore(ctx, &arn).await {
-                Ok(tags) => Ok(Some((
-                    Owner::of(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
-                    created,
-                ))),
-                // Deleted between the listing and this call.
-                Err(e) if e.is_not_found() => Ok(None),
-                Err(e) => Err(e),
-            }
-        })
-        .await?;
+        let candidates = candidates
+            .into_iter()
+            .map(|c| (c.attributes.get("arn").cloned().unwrap_or_default(), c))
+            .collect();
+        let found = owned_by_tags(candidates, |arn| async move { tags::agentcore(ctx, &arn).await }).await?;
         Ok(keep(ctx, ids, found))
     }
 

@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 use super::Kind;
 use super::agentcore_runtime::client_token;
 use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
-use super::lookup::{absent, each, keep, owned};
-use super::tags::{self, Owner, Tagged};
+use super::lookup::{absent, each, keep, owned, owned_by_tags};
+use super::tags::{self, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
@@ -288,17 +288,8 @@ impl Resource for AgentcoreRuntimeEndpoint {
             .await?;
             looked_up.into_iter().flatten().collect()
         };
-        let found = each(candidates, |created| async move {
-            match tags::agentcore(ctx, &created.id).await {
-                Ok(tags) => Ok(Some((
-                    Owner::of(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
-                    created,
-                ))),
-                Err(e) if e.is_not_found() => Ok(None),
-                Err(e) => Err(e),
-            }
-        })
-        .await?;
+        let candidates = candidates.into_iter().map(|c| (c.id.clone(), c)).collect();
+        let found = owned_by_tags(candidates, |arn| async move { tags::agentcore(ctx, &arn).await }).await?;
         Ok(keep(ctx, ids, found))
     }
 

@@ -16,8 +16,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::aws::{ApiError, Ctx, api};
-use super::lookup::{each, keep};
-use super::tags::{self, Owner};
+use super::lookup::{keep, owned_by_tags};
+use super::tags;
 use super::{Created, Found, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK};
 use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
@@ -260,18 +260,11 @@ impl Resource for EcrRepository {
     async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
         let names: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
         let repos = describe_known(ctx, &names).await?;
-        let found = each(repos, |repo| async move {
-            let created = attributes(&repo);
-            match tags_of(ctx, repo.repository_arn().unwrap_or_default()).await {
-                Ok(tags) => Ok(Some((
-                    Owner::of(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
-                    created,
-                ))),
-                Err(e) if e.is_not_found() => Ok(None),
-                Err(e) => Err(e),
-            }
-        })
-        .await?;
+        let candidates = repos
+            .iter()
+            .map(|repo| (repo.repository_arn().unwrap_or_default().to_string(), attributes(repo)))
+            .collect();
+        let found = owned_by_tags(candidates, |arn| async move { tags_of(ctx, &arn).await }).await?;
         Ok(keep(ctx, ids, found))
     }
 

@@ -1,6 +1,7 @@
 //! What the finders and readers of the non-EC2 services share: bounded concurrent lookups,
 //! which lookup errors mean "no such resource", and how a find keeps what it looked up.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 
 use futures_util::{StreamExt, TryStreamExt};
@@ -43,6 +44,33 @@ pub fn keep(ctx: &Ctx, ids: &[&str], looked_up: Vec<Option<(Owner, Created)>>) -
             created,
         })
         .collect()
+}
+
+/// Each candidate paired with the owner its tags name, the tags read by `tags_of` from the
+/// candidate's tag key (its ARN, for the services that tag by ARN). A candidate deleted between
+/// the listing and the tag read is dropped.
+pub async fn owned_by_tags<F, Fut>(
+    candidates: Vec<(String, Created)>,
+    tags_of: F,
+) -> Result<Vec<Option<(Owner, Created)>>, ApiError>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<BTreeMap<String, String>, ApiError>>,
+{
+    each(candidates, |(key, created)| {
+        let tags = tags_of(key);
+        async move {
+            match tags.await {
+                Ok(tags) => Ok(Some((
+                    Owner::of(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+                    created,
+                ))),
+                Err(e) if e.is_not_found() => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+    })
+    .await
 }
 
 /// A lookup of an id that names nothing: not found, or not even a well-formed id.
