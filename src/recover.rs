@@ -107,21 +107,24 @@ fn same_identity(kind: Kind, live: &serde_json::Value, desired: &serde_json::Val
 }
 
 fn record(state: &mut State, spec: &Spec, addr: &Addr, created: Created, config: serde_json::Value) {
+    state
+        .resources
+        .insert(addr.clone(), recorded_state(spec, addr, created, config));
+}
+
+fn recorded_state(spec: &Spec, addr: &Addr, created: Created, config: serde_json::Value) -> ResourceState {
     let resource = &spec.resources[addr];
-    state.resources.insert(
-        addr.clone(),
-        ResourceState {
-            phase: Phase::Created,
-            id: Some(created.id),
-            attributes: created.attributes,
-            config,
-            deps: resource.deps.iter().cloned().collect(),
-            generation: 0,
-            prevent_destroy: resource.lifecycle.prevent_destroy,
-            delete_timeout: resource.timeouts.delete.map(|t| t.as_secs()),
-            failed: None,
-        },
-    );
+    ResourceState {
+        phase: Phase::Created,
+        id: Some(created.id),
+        attributes: created.attributes,
+        config,
+        deps: resource.deps.iter().cloned().collect(),
+        generation: 0,
+        prevent_destroy: resource.lifecycle.prevent_destroy,
+        delete_timeout: resource.timeouts.delete.map(|t| t.as_secs()),
+        failed: None,
+    }
 }
 
 /// Rebuilds the state of `spec`'s stack from what AWS holds, in dependency order.
@@ -151,13 +154,32 @@ pub async fn recover(ctx: &Ctx, spec: &Spec, order: &[Addr]) -> Result<Recovered
             .filter(|f| !used.contains(&(addr.kind, f.created.id.clone())))
             .collect();
         let mut placed = None;
-        if let Some(tagged) = candidates
+        let address = addr.to_string();
+        let tagged: Vec<&&Found> = candidates
             .iter()
-            .find(|f| f.address.as_deref() == Some(addr.to_string().as_str()))
-        {
-            placed = live_config(ctx, addr, &tagged.created, &desired)
-                .await?
-                .map(|live| (tagged.created.clone(), live));
+            .filter(|f| f.address.as_deref() == Some(address.as_str()))
+            .collect();
+        if !tagged.is_empty() {
+            // More than one copy carries the address when a create-before-destroy replace was
+            // cut short: the one the spec describes is current, the others are old (deposed).
+            let mut copies = Vec::new();
+            for found in tagged {
+                if let Some(live) = live_config(ctx, addr, &found.created, &desired).await? {
+                    copies.push((found.created.clone(), live));
+                }
+            }
+            let current = copies
+                .iter()
+                .position(|(_, live)| same_identity(addr.kind, live, &desired))
+                .unwrap_or(0);
+            if current < copies.len() {
+                placed = Some(copies.remove(current));
+            }
+            for (created, live) in copies {
+                used.insert((addr.kind, created.id.clone()));
+                let copy = recorded_state(spec, addr, created, live);
+                state.deposed.entry(addr.clone()).or_default().push(copy);
+            }
         } else {
             for untagged in candidates.iter().filter(|f| f.address.is_none()) {
                 if let Some(live) = live_config(ctx, addr, &untagged.created, &desired).await?

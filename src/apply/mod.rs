@@ -156,16 +156,16 @@ impl<'a> Engine<'a> {
             async move {
                 let (verb, past) = match (&op, change.action) {
                     (Op::Delete(_), _) => ("delete", "deleted"),
+                    (Op::DeleteDeposed(_), _) => ("delete the old copy", "deleted the old copy"),
                     (Op::Apply(_), Action::Update) => ("update", "updated"),
                     (Op::Apply(_), _) => ("create", "created"),
                 };
                 let addr = op.addr().clone();
                 self.reporter.start(&addr, verb);
+                let timeout = spec.resources.get(&addr).and_then(|r| r.timeouts.delete);
                 let result = match &op {
-                    Op::Delete(addr) => {
-                        let timeout = spec.resources.get(addr).and_then(|r| r.timeouts.delete);
-                        self.delete_one(addr, change.action == Action::Replace, timeout).await
-                    }
+                    Op::Delete(addr) => self.delete_one(addr, change.action == Action::Replace, timeout).await,
+                    Op::DeleteDeposed(addr) => self.delete_deposed(addr, timeout).await,
                     Op::Apply(_) => self.apply_one(spec, change).await,
                 };
                 match &result {
@@ -293,11 +293,18 @@ impl<'a> Engine<'a> {
             return Ok(());
         }
 
+        // The live copy stays (deposed) until what uses it has moved to the new one.
+        let create_first =
+            change.create_before_destroy && recorded.as_ref().is_some_and(|r| matches!(r.phase, Phase::Created));
         let (lineage, mut generation) = {
             let state = self.state().await;
             (state.lineage.clone(), recorded.as_ref().map_or(0, |r| r.generation))
         };
+        if create_first {
+            generation += 1;
+        }
         let token = match &recorded {
+            _ if create_first => resources::client_token(&lineage, &address, generation),
             // The same intent again (a crash or failure in between): the same idempotent call.
             Some(ResourceState {
                 phase: Phase::Creating { client_token },
@@ -316,6 +323,9 @@ impl<'a> Engine<'a> {
             _ => resources::client_token(&lineage, &address, generation),
         };
         self.record(|s| {
+            if create_first && let Some(live) = s.resources.remove(addr) {
+                s.deposed.entry(addr.clone()).or_default().push(live);
+            }
             s.resources.insert(
                 addr.clone(),
                 ResourceState {
@@ -345,12 +355,17 @@ impl<'a> Engine<'a> {
             Ok(created) => created,
             Err(DispatchError::Api(e)) if e.kind == ErrorKind::NotAttempted => {
                 // Nothing reached AWS: the intent is taken back, so destroy has nothing to find.
-                self.record(|s| match recorded {
-                    Some(before) => {
-                        s.resources.insert(addr.clone(), before);
+                self.record(|s| {
+                    if create_first {
+                        undepose(s, addr);
                     }
-                    None => {
-                        s.resources.remove(addr);
+                    match recorded {
+                        Some(before) => {
+                            s.resources.insert(addr.clone(), before);
+                        }
+                        None => {
+                            s.resources.remove(addr);
+                        }
                     }
                 })
                 .await?;
@@ -421,10 +436,18 @@ impl<'a> Engine<'a> {
             OnFailure::SkipDependents,
             |op| async move {
                 let addr = op.addr().clone();
-                self.reporter.start(&addr, "delete");
-                let result = self.delete_one(&addr, false, None).await;
+                let deposed = matches!(op, Op::DeleteDeposed(_));
+                self.reporter
+                    .start(&addr, if deposed { "delete the old copy" } else { "delete" });
+                let result = if deposed {
+                    self.delete_deposed(&addr, None).await
+                } else {
+                    self.delete_one(&addr, false, None).await
+                };
                 match &result {
-                    Ok(()) => self.reporter.finish(&addr, "deleted"),
+                    Ok(()) => self
+                        .reporter
+                        .finish(&addr, if deposed { "deleted the old copy" } else { "deleted" }),
                     Err(e) => self.reporter.fail(&addr, &e.to_string()),
                 }
                 result
@@ -432,7 +455,10 @@ impl<'a> Engine<'a> {
         )
         .await;
         report.absorb(outcome);
-        let empty = self.state().await.resources.is_empty();
+        let empty = {
+            let state = self.state().await;
+            state.resources.is_empty() && state.deposed.is_empty()
+        };
         if empty {
             if let Err(e) = self.backend.remove().await {
                 report.failures.push((Subject::State, e.to_string()));
@@ -485,28 +511,11 @@ impl<'a> Engine<'a> {
             }
         })
         .await?;
-        let id = recorded.id.clone().unwrap_or_default();
-        let prior = Prior {
-            id: &id,
-            attributes: &recorded.attributes,
-            config: &recorded.config,
-            tags: &tags,
-        };
-        // The spec's delete timeout wins; destroy's --blocked-wait bounds the kinds that
-        // managed network interfaces can hold up.
-        let timeout = timeout.or(recorded.delete_timeout.map(Duration::from_secs)).or(self
-            .options
-            .blocked_wait
-            .filter(|_| addr.kind.blocked_by_managed_enis()));
-        if let Err(refused) = resources::delete(self.ctx, addr.kind, &address, &prior, timeout, &progress).await {
+        if let Err(refused) = self.delete_recorded(addr, &recorded, timeout, &progress).await {
             // A refused delete leaves the resource as it was; only a delete that AWS accepted
             // but that did not finish in time stays recorded as deleting.
-            let accepted = matches!(&refused, DispatchError::Api(e) if e.is("WaitTimeout"));
             self.record(|s| {
-                if accepted {
-                    return;
-                }
-                if let Some(r) = s.resources.get_mut(addr) {
+                if let Some(r) = s.resources.get_mut(addr).filter(|_| !accepted(&refused)) {
                     r.phase = Phase::Created;
                 }
             })
@@ -532,6 +541,83 @@ impl<'a> Engine<'a> {
         .await?;
         Ok(())
     }
+
+    /// The delete call for one recorded copy of `addr`.
+    async fn delete_recorded(
+        &self,
+        addr: &Addr,
+        recorded: &ResourceState,
+        timeout: Option<Duration>,
+        progress: &ResourceProgress<'_>,
+    ) -> Result<(), DispatchError> {
+        let address = addr.to_string();
+        let tags = self.full_tags(addr, &recorded.config);
+        let id = recorded.id.clone().unwrap_or_default();
+        let prior = Prior {
+            id: &id,
+            attributes: &recorded.attributes,
+            config: &recorded.config,
+            tags: &tags,
+        };
+        // The spec's delete timeout wins; destroy's --blocked-wait bounds the kinds that
+        // managed network interfaces can hold up.
+        let timeout = timeout.or(recorded.delete_timeout.map(Duration::from_secs)).or(self
+            .options
+            .blocked_wait
+            .filter(|_| addr.kind.blocked_by_managed_enis()));
+        resources::delete(self.ctx, addr.kind, &address, &prior, timeout, progress).await
+    }
+
+    /// Deletes the old copies of `addr` that create-before-destroy replaces left, oldest first.
+    async fn delete_deposed(&self, addr: &Addr, timeout: Option<Duration>) -> Result<(), EngineError> {
+        let progress = ResourceProgress {
+            reporter: self.reporter,
+            addr,
+        };
+        while let Some(copy) = self.state().await.deposed.get(addr).and_then(|c| c.first().cloned()) {
+            self.record(|s| {
+                if let Some(first) = s.deposed.get_mut(addr).and_then(|c| c.first_mut()) {
+                    first.phase = Phase::Deleting;
+                }
+            })
+            .await?;
+            if let Err(refused) = self.delete_recorded(addr, &copy, timeout, &progress).await {
+                self.record(|s| {
+                    let first = s.deposed.get_mut(addr).and_then(|c| c.first_mut());
+                    if let Some(first) = first.filter(|_| !accepted(&refused)) {
+                        first.phase = Phase::Created;
+                    }
+                })
+                .await?;
+                return Err(refused.into());
+            }
+            self.record(|s| {
+                if let Some(copies) = s.deposed.get_mut(addr) {
+                    copies.remove(0);
+                    if copies.is_empty() {
+                        s.deposed.remove(addr);
+                    }
+                }
+            })
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Takes back the copy of `addr` deposed last (its replacement was not made after all).
+fn undepose(state: &mut State, addr: &Addr) {
+    if let Some(copies) = state.deposed.get_mut(addr) {
+        copies.pop();
+        if copies.is_empty() {
+            state.deposed.remove(addr);
+        }
+    }
+}
+
+/// Whether AWS took the delete on although it did not finish in time.
+fn accepted(refused: &DispatchError) -> bool {
+    matches!(refused, DispatchError::Api(e) if e.is("WaitTimeout"))
 }
 
 /// Template values from the state as it is during a run.

@@ -19,13 +19,18 @@ pub async fn state(args: StateArgs) -> Result<ExitCode, CliError> {
     match &args.command {
         StateCommand::List => {
             let state = load().await?;
+            let phase = |r: &crate::state::ResourceState| match &r.phase {
+                crate::state::Phase::Created => "created",
+                crate::state::Phase::Creating { .. } => "creating (interrupted)",
+                crate::state::Phase::Deleting => "deleting (interrupted)",
+            };
             for (addr, r) in &state.resources {
-                let phase = match &r.phase {
-                    crate::state::Phase::Created => "created",
-                    crate::state::Phase::Creating { .. } => "creating (interrupted)",
-                    crate::state::Phase::Deleting => "deleting (interrupted)",
-                };
-                println!("{addr}\t{}\t{phase}", r.id.as_deref().unwrap_or("-"));
+                println!("{addr}\t{}\t{}", r.id.as_deref().unwrap_or("-"), phase(r));
+            }
+            for (addr, copies) in &state.deposed {
+                for r in copies {
+                    println!("{addr}\t{}\tdeposed, {}", r.id.as_deref().unwrap_or("-"), phase(r));
+                }
             }
         }
         StateCommand::Show { address } => {
@@ -75,7 +80,8 @@ pub async fn state(args: StateArgs) -> Result<ExitCode, CliError> {
             let addr: crate::spec::Addr = address.parse().map_err(|e| CliError::Other(format!("{e}")))?;
             with_lock(&store, "state rm", async {
                 let mut state = load().await?;
-                if state.resources.remove(&addr).is_none() {
+                let deposed = state.deposed.remove(&addr).is_some();
+                if state.resources.remove(&addr).is_none() && !deposed {
                     return Err(CliError::Other(format!("`{address}` is not in the state")));
                 }
                 state.serial += 1;

@@ -89,6 +89,14 @@ pub struct ResourceChange {
     /// For creates every attribute to set; otherwise only those that differ.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<AttributeChange>,
+    /// A replace that creates the new copy first, moves what uses the resource to it, and
+    /// deletes the old copy last (the kind allows both to exist at once).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub create_before_destroy: bool,
+    /// Ids of old copies that earlier create-before-destroy replaces left in state (deposed):
+    /// deleted once nothing uses them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deposed: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -212,6 +220,9 @@ impl Lookup for PlanLookup<'_> {
 pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Context) -> Result<Plan, PlanError> {
     let waves = waves(graph);
     let mut pending = HashSet::new();
+    // Replaced resources whose old copy goes before the new one is made: what depends on them
+    // cannot be made first either (its new copy needs theirs, which needs its old copy gone).
+    let mut destroy_first: HashSet<Addr> = HashSet::new();
     let mut changes = Vec::with_capacity(spec.resources.len());
     for addr in graph.create_order() {
         let resource = &spec.resources[addr];
@@ -232,6 +243,8 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
             reasons: Vec::new(),
             depends_on: resource.deps.iter().cloned().collect(),
             attributes: Vec::new(),
+            create_before_destroy: false,
+            deposed: Vec::new(),
         };
         let unknown: BTreeMap<&str, &str> = desired.unknown.iter().map(|(p, e)| (p.as_str(), e.as_str())).collect();
         let mut sensitive = sensitive_paths(&resource.spec);
@@ -283,6 +296,18 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
                 change.attributes = diffs;
             }
         }
+        if change.action == Action::Replace {
+            let created = recorded.is_some_and(|r| matches!(r.phase, Phase::Created));
+            let deps_stay = resource.deps.iter().all(|d| !destroy_first.contains(d));
+            if addr.kind.create_before_destroy() && created && deps_stay {
+                change.create_before_destroy = true;
+                change.reasons.push(
+                    "the new copy is created first and what uses it moves there; the old copy is deleted last".into(),
+                );
+            } else {
+                destroy_first.insert(addr.clone());
+            }
+        }
         if matches!(change.action, Action::Create | Action::Replace) {
             pending.insert(addr.clone());
         }
@@ -297,6 +322,7 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
     }
     if let Some(state) = state {
         changes.extend(deletions(spec, state)?);
+        attach_deposed(&mut changes, state);
     }
     match operations(&changes, state) {
         Ok(_) => {}
@@ -329,8 +355,10 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
             Action::Update => summary.update += 1,
             Action::Replace => summary.replace += 1,
             Action::Delete => summary.delete += 1,
-            Action::NoOp => summary.no_op += 1,
+            Action::NoOp if change.deposed.is_empty() => summary.no_op += 1,
+            Action::NoOp => {}
         }
+        summary.delete += change.deposed.len();
     }
     Ok(Plan {
         format_version: PLAN_FORMAT_VERSION,
@@ -402,6 +430,33 @@ fn setting_change(path: &str, before: Value, after: Value) -> AttributeChange {
     }
 }
 
+/// Marks the changes whose address has deposed copies to delete; a deposed copy of an address
+/// that neither the spec nor the state holds any more gets a change of its own.
+fn attach_deposed(changes: &mut Vec<ResourceChange>, state: &State) {
+    for (addr, copies) in &state.deposed {
+        let ids: Vec<String> = copies
+            .iter()
+            .map(|c| c.id.clone().unwrap_or_else(|| "-".into()))
+            .collect();
+        if let Some(change) = changes.iter_mut().find(|c| &c.address == addr) {
+            change.deposed = ids;
+            continue;
+        }
+        changes.push(ResourceChange {
+            address: addr.clone(),
+            kind: addr.kind,
+            group: addr.kind.group(),
+            action: Action::NoOp,
+            wave: 0,
+            reasons: Vec::new(),
+            depends_on: Vec::new(),
+            attributes: Vec::new(),
+            create_before_destroy: false,
+            deposed: ids,
+        });
+    }
+}
+
 /// Resources recorded in state but gone from the spec, dependents first.
 fn deletions(spec: &Spec, state: &State) -> Result<Vec<ResourceChange>, PlanError> {
     let removed: Vec<(&Addr, &crate::state::ResourceState)> = state
@@ -439,6 +494,8 @@ fn deletions(spec: &Spec, state: &State) -> Result<Vec<ResourceChange>, PlanErro
             reasons: vec!["no longer in the spec".into()],
             depends_on: recorded.deps.clone(),
             attributes: Vec::new(),
+            create_before_destroy: false,
+            deposed: Vec::new(),
         });
     }
     Ok(changes)
@@ -473,7 +530,7 @@ pub fn destroy_changes(state: &State) -> Vec<ResourceChange> {
             .unwrap_or(0);
         waves.insert(addr, wave);
     }
-    order
+    let mut changes: Vec<ResourceChange> = order
         .iter()
         .map(|addr| ResourceChange {
             address: addr.clone(),
@@ -484,8 +541,12 @@ pub fn destroy_changes(state: &State) -> Vec<ResourceChange> {
             reasons: Vec::new(),
             depends_on: state.resources[addr].deps.clone(),
             attributes: Vec::new(),
+            create_before_destroy: false,
+            deposed: Vec::new(),
         })
-        .collect()
+        .collect();
+    attach_deposed(&mut changes, state);
+    changes
 }
 
 /// The configuration as recorded and compared: sensitive values become digests. `extra` are

@@ -21,12 +21,15 @@ pub enum Op {
     Delete(Addr),
     /// Create the resource, or update it in place, as the plan says.
     Apply(Addr),
+    /// Delete the old copies a create-before-destroy replace leaves (deposed), once nothing
+    /// uses them.
+    DeleteDeposed(Addr),
 }
 
 impl Op {
     pub fn addr(&self) -> &Addr {
         match self {
-            Op::Delete(addr) | Op::Apply(addr) => addr,
+            Op::Delete(addr) | Op::Apply(addr) | Op::DeleteDeposed(addr) => addr,
         }
     }
 }
@@ -36,6 +39,7 @@ impl fmt::Display for Op {
         match self {
             Op::Delete(addr) => write!(f, "delete {addr}"),
             Op::Apply(addr) => write!(f, "{addr}"),
+            Op::DeleteDeposed(addr) => write!(f, "delete the old copy of {addr}"),
         }
     }
 }
@@ -43,17 +47,13 @@ impl fmt::Display for Op {
 /// The operations of `changes` (a plan's, or a destroy's) with their ordering edges; `state`
 /// holds the dependencies recorded for what exists now.
 pub fn operations(changes: &[ResourceChange], state: Option<&State>) -> Result<Graph<Op>, GraphError<Op>> {
-    let recorded_deps = |addr: &Addr| -> &[Addr] {
-        state
-            .and_then(|s| s.resources.get(addr))
-            .map_or(&[], |r| r.deps.as_slice())
-    };
+    let uses = |user: &Addr, used: &Addr| state.is_some_and(|s| s.recorded_deps(user).any(|d| d == used));
     // Dependents first, so that ties start deletes in destroy order: replaced resources are
     // listed in create order, removed ones already in destroy order.
     let mut deleted: Vec<&Addr> = changes
         .iter()
         .rev()
-        .filter(|c| c.action == Action::Replace)
+        .filter(|c| c.action == Action::Replace && !c.create_before_destroy)
         .map(|c| &c.address)
         .collect();
     deleted.extend(
@@ -62,6 +62,11 @@ pub fn operations(changes: &[ResourceChange], state: Option<&State>) -> Result<G
             .filter(|c| c.action == Action::Delete)
             .map(|c| &c.address),
     );
+    let deposed: Vec<&ResourceChange> = changes
+        .iter()
+        .rev()
+        .filter(|c| c.create_before_destroy || !c.deposed.is_empty())
+        .collect();
     let applied: HashSet<&Addr> = changes
         .iter()
         .filter(|c| matches!(c.action, Action::Create | Action::Update | Action::Replace))
@@ -72,20 +77,37 @@ pub fn operations(changes: &[ResourceChange], state: Option<&State>) -> Result<G
         .filter(|c| c.action == Action::Update)
         .map(|c| &c.address)
         .collect();
-    let mut nodes: Vec<(Op, Vec<Op>)> = Vec::with_capacity(changes.len() * 2);
-    for &addr in &deleted {
+    // An old copy goes once everything that used it is gone or has moved off it.
+    let moved_off = |addr: &Addr| -> Vec<Op> {
         let mut before: Vec<Op> = deleted
             .iter()
-            .filter(|other| recorded_deps(other).contains(addr))
+            .filter(|other| uses(other, addr))
             .map(|other| Op::Delete((*other).clone()))
             .collect();
         before.extend(
             updated
                 .iter()
-                .filter(|other| recorded_deps(other).contains(addr))
+                .filter(|other| uses(other, addr))
                 .map(|other| Op::Apply((*other).clone())),
         );
-        nodes.push((Op::Delete(addr.clone()), before));
+        before.extend(
+            deposed
+                .iter()
+                .filter(|other| &other.address != addr && uses(&other.address, addr))
+                .map(|other| Op::DeleteDeposed(other.address.clone())),
+        );
+        before
+    };
+    let mut nodes: Vec<(Op, Vec<Op>)> = Vec::with_capacity(changes.len() * 2);
+    for &addr in &deleted {
+        nodes.push((Op::Delete(addr.clone()), moved_off(addr)));
+    }
+    for change in &deposed {
+        let mut before = moved_off(&change.address);
+        if change.create_before_destroy {
+            before.push(Op::Apply(change.address.clone()));
+        }
+        nodes.push((Op::DeleteDeposed(change.address.clone()), before));
     }
     for change in changes.iter().filter(|c| applied.contains(&c.address)) {
         let mut before: Vec<Op> = change
@@ -94,7 +116,7 @@ pub fn operations(changes: &[ResourceChange], state: Option<&State>) -> Result<G
             .filter(|d| applied.contains(d))
             .map(|d| Op::Apply(d.clone()))
             .collect();
-        if change.action == Action::Replace {
+        if change.action == Action::Replace && !change.create_before_destroy {
             before.push(Op::Delete(change.address.clone()));
         }
         nodes.push((Op::Apply(change.address.clone()), before));
@@ -147,6 +169,8 @@ mod tests {
             reasons: Vec::new(),
             depends_on: depends_on.iter().map(|d| addr(d)).collect(),
             attributes: Vec::new(),
+            create_before_destroy: false,
+            deposed: Vec::new(),
         }
     }
 

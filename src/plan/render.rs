@@ -30,7 +30,11 @@ pub fn text(plan: &Plan, verbose: bool) -> String {
         let changes: Vec<&ResourceChange> = plan
             .changes
             .iter()
-            .filter(|c| c.group == group && c.action != Action::Delete && (verbose || c.action != Action::NoOp))
+            .filter(|c| {
+                c.group == group
+                    && c.action != Action::Delete
+                    && (verbose || c.action != Action::NoOp || !c.deposed.is_empty())
+            })
             .collect();
         if changes.is_empty() {
             continue;
@@ -69,16 +73,20 @@ pub fn text(plan: &Plan, verbose: bool) -> String {
 }
 
 fn resource(out: &mut String, change: &ResourceChange) {
-    let _ = writeln!(
-        out,
-        "  {} {}  ({}, wave {})",
-        change.action.symbol(),
-        change.address,
-        change.action.verb(),
-        change.wave
-    );
+    let (symbol, verb) = match change.action {
+        Action::Replace if change.create_before_destroy => ("+/-", "replace, new copy first"),
+        Action::NoOp if !change.deposed.is_empty() => ("-", "old copy deleted"),
+        action => (action.symbol(), action.verb()),
+    };
+    let _ = writeln!(out, "  {symbol} {}  ({verb}, wave {})", change.address, change.wave);
     for reason in &change.reasons {
         let _ = writeln!(out, "      # {reason}");
+    }
+    for id in &change.deposed {
+        let _ = writeln!(
+            out,
+            "      # the old copy {id}, left by an earlier replace, is deleted once nothing uses it"
+        );
     }
     if change.action == Action::Delete {
         return;

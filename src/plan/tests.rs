@@ -281,3 +281,108 @@ fn accept_bucket_warning_never_shows_as_an_update() {
     let plan = compute(&spec2, &graph2, Some(&state), &Context::default()).unwrap();
     assert!(!plan.summary.has_changes(), "{:#?}", plan.changes);
 }
+
+/// The reference stack with a fixed account, so that only what a test changes differs.
+fn reference() -> String {
+    include_str!("../../examples/s3files-runtime.toml").replace("${account_id}", "123456789012")
+}
+
+#[test]
+fn an_access_point_in_use_is_replaced_new_copy_first() {
+    let (spec, graph) = compiled(&reference());
+    let state = applied(&spec, &graph);
+    let (spec, graph) = compiled(&reference().replace("path = \"/agent\"", "path = \"/agent-v2\""));
+    let plan = compute(&spec, &graph, Some(&state), &Context::default()).unwrap();
+    let change = |address: &str| plan.changes.iter().find(|c| c.address.to_string() == address).unwrap();
+    let point = change("s3files_access_point.agent");
+    assert_eq!(point.action, Action::Replace);
+    assert!(point.create_before_destroy, "{point:?}");
+    assert_eq!(change("agentcore_runtime.agent").action, Action::Update);
+
+    let ops = operations(&plan.changes, Some(&state)).unwrap();
+    let order: Vec<String> = ops.create_order().map(|op| op.to_string()).collect();
+    let at = |op: &str| {
+        order
+            .iter()
+            .position(|o| o == op)
+            .unwrap_or_else(|| panic!("{op} in {order:?}"))
+    };
+    assert!(
+        at("s3files_access_point.agent") < at("agentcore_runtime.agent"),
+        "{order:?}"
+    );
+    assert!(
+        at("agentcore_runtime.agent") < at("delete the old copy of s3files_access_point.agent"),
+        "{order:?}"
+    );
+    assert!(
+        !order.contains(&"delete s3files_access_point.agent".to_string()),
+        "{order:?}"
+    );
+}
+
+#[test]
+fn an_access_point_whose_file_system_is_replaced_goes_first() {
+    // Without the runtime and the role that names the file system, which would have to move
+    // off the old file system before it goes (a cycle the plan refuses on its own).
+    let text = reference();
+    let cut = |from: &str, to: &str| {
+        format!(
+            "{}{}",
+            &text[..text.find(from).unwrap()],
+            &text[text.find(to).unwrap()..]
+        )
+    };
+    let text = cut("[iam_role.runtime.inline_policies.s3files-client]", "[s3_bucket.data]");
+    let storage_only = &text[..text
+        .find("# ---------------------------------------------------------------- compute")
+        .unwrap()];
+    let (spec, graph) = compiled(storage_only);
+    let state = applied(&spec, &graph);
+    let (spec, graph) = compiled(&storage_only.replace(
+        "[s3files_file_system.data]\nbucket = \"data\"",
+        "[s3files_file_system.data]\nbucket = \"data\"\nprefix = \"fs/\"",
+    ));
+    let plan = compute(&spec, &graph, Some(&state), &Context::default()).unwrap();
+    let point = plan
+        .changes
+        .iter()
+        .find(|c| c.address.to_string() == "s3files_access_point.agent")
+        .unwrap();
+    assert_eq!(point.action, Action::Replace, "{point:?}");
+    assert!(!point.create_before_destroy, "{point:?}");
+}
+
+#[test]
+fn deposed_copies_are_planned_as_deletes_after_their_users_move() {
+    let (spec, graph) = compiled(&reference());
+    let mut state = applied(&spec, &graph);
+    let point: Addr = "s3files_access_point.agent".parse().unwrap();
+    let mut old = state.resources[&point].clone();
+    old.id = Some("fsap-old".into());
+    state.deposed.insert(point.clone(), vec![old]);
+    let plan = compute(&spec, &graph, Some(&state), &Context::default()).unwrap();
+    let change = plan.changes.iter().find(|c| c.address == point).unwrap();
+    assert_eq!(change.deposed, ["fsap-old"]);
+    assert_eq!(plan.summary.delete, 1);
+    assert!(plan.summary.has_changes());
+    assert!(render::text(&plan, false).contains("the old copy fsap-old, left by an earlier replace"));
+
+    let destroy = destroy_changes(&state);
+    let ops = operations(&destroy, Some(&state)).unwrap();
+    let order: Vec<String> = ops.create_order().map(|op| op.to_string()).collect();
+    let at = |op: &str| {
+        order
+            .iter()
+            .position(|o| o == op)
+            .unwrap_or_else(|| panic!("{op} in {order:?}"))
+    };
+    assert!(
+        at("delete agentcore_runtime.agent") < at("delete the old copy of s3files_access_point.agent"),
+        "{order:?}"
+    );
+    assert!(
+        at("delete the old copy of s3files_access_point.agent") < at("delete s3files_file_system.data"),
+        "{order:?}"
+    );
+}

@@ -62,6 +62,8 @@ impl Resource for EfsAccessPoint {
     const GROUP: Group = Group::Storage;
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_ON: &'static [&'static str] = &["file_system", "posix_user", "root_directory"];
+    // Access points have no unique name: the new one exists before the runtime moves off the old.
+    const CREATE_BEFORE_DESTROY: bool = true;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::reference("file_system", "efs", "CreateAccessPointRequest$FileSystemId"),

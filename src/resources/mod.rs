@@ -163,6 +163,11 @@ pub trait Resource {
     /// What a replace destroys besides the resource itself (its data), said in the plan.
     const REPLACE_LOSES: Option<&'static str> = None;
 
+    /// AWS lets a new copy exist beside the old one (nothing in it must be unique), so a replace
+    /// creates the new copy first, moves what uses the resource to it, and only then deletes the
+    /// old one (kept in state as deposed until it is gone).
+    const CREATE_BEFORE_DESTROY: bool = false;
+
     /// The recorded or desired configuration in the form in which two values compare equal
     /// exactly when AWS treats them as the same (e.g. IAM's rewrites of policy documents).
     fn normalise(config: serde_json::Value) -> serde_json::Value {
@@ -302,6 +307,10 @@ macro_rules! registry {
             /// What replacing a resource of this kind destroys besides the resource.
             pub fn replace_loses(self) -> Option<&'static str> {
                 match self { $(Kind::$variant => <$module::$ty as Resource>::REPLACE_LOSES),* }
+            }
+
+            pub fn create_before_destroy(self) -> bool {
+                match self { $(Kind::$variant => <$module::$ty as Resource>::CREATE_BEFORE_DESTROY),* }
             }
 
             /// The kind's top-level fields, as the spec names them.

@@ -27,6 +27,10 @@ pub struct State {
     pub resources: BTreeMap<Addr, ResourceState>,
     #[serde(default)]
     pub outputs: BTreeMap<String, OutputValue>,
+    /// Old copies of resources replaced create-before-destroy, oldest first: the new copy is in
+    /// `resources`, and these are deleted once nothing uses them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub deposed: BTreeMap<Addr, Vec<ResourceState>>,
 }
 
 impl State {
@@ -40,7 +44,17 @@ impl State {
             account_id: None,
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
+            deposed: BTreeMap::new(),
         }
+    }
+
+    /// What the recorded copies of `addr` (current and deposed) depend on.
+    pub fn recorded_deps(&self, addr: &Addr) -> impl Iterator<Item = &Addr> {
+        self.resources
+            .get(addr)
+            .into_iter()
+            .chain(self.deposed.get(addr).into_iter().flatten())
+            .flat_map(|r| r.deps.iter())
     }
 }
 
