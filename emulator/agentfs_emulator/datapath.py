@@ -81,10 +81,11 @@ def _make_root(base: str, root_directory: dict[str, Any]) -> str:
     return path
 
 
-def mounts_for(account: str, region: str, runtime: Any, session_id: str) -> list[dict[str, str]]:
-    """Each file system of the runtime as {"path": mount path, "source": local directory}."""
+def mounts_for(account: str, region: str, runtime_id: str, version: int, config: dict[str, Any],
+               session_id: str) -> list[dict[str, str]]:
+    """Each file system of a runtime version as {"path": mount path, "source": local directory}."""
     mounts = []
-    for entry in runtime.config.get("filesystemConfigurations") or []:
+    for entry in config.get("filesystemConfigurations") or []:
         if entry.get("s3FilesAccessPoint"):
             conf = entry["s3FilesAccessPoint"]
             backend = _s3files(account, region)
@@ -102,7 +103,7 @@ def mounts_for(account: str, region: str, runtime: Any, session_id: str) -> list
             conf = entry["sessionStorage"]
             digest = hashlib.sha256(session_id.encode()).hexdigest()[:16]
             # A new runtime version starts with empty session storage.
-            source = os.path.join(root(), "session-storage", runtime.id, f"v{runtime.version}", digest)
+            source = os.path.join(root(), "session-storage", runtime_id, f"v{version}", digest)
             os.makedirs(source, exist_ok=True)
         else:
             continue

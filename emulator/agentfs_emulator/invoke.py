@@ -7,11 +7,17 @@ local directory (datapath.py) sits at its exact mount path and the agent listens
 without colliding with anything else. The request goes to `POST /invocations` once `GET /ping`
 answers; the answer streams back. Idle sessions are stopped after the runtime's
 idleRuntimeSessionTimeout, every session at its maxLifetime, and all of a runtime's sessions when
-it is deleted or a new version is invoked.
+it is deleted.
+
+The `qualifier` names the endpoint invoked (DEFAULT when absent): DEFAULT runs the runtime's newest
+version, any other endpoint the version it is live on. A session is one per runtime, endpoint and
+session id, and runs the version it started on until the endpoint points elsewhere (then the next
+invocation starts it afresh on the new version).
 """
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import io
 import json
@@ -25,10 +31,11 @@ import sys
 import threading
 import time
 import zipfile
+from dataclasses import dataclass
 from typing import Any, Iterator
 from urllib.parse import parse_qs, unquote
 
-from . import datapath
+from . import agentcore, datapath
 from .config import CONFIG
 
 PATH = re.compile(r"^/runtimes/(?P<arn>.+)/invocations/?$")
@@ -58,10 +65,22 @@ class UnixConnection(http.client.HTTPConnection):
         self.sock = sock
 
 
+DEFAULT_ENDPOINT = "DEFAULT"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one invocation runs: a runtime version, reached through an endpoint."""
+    runtime_id: str
+    endpoint: str
+    version: int
+    config: dict[str, Any]
+
+
 class Session:
-    def __init__(self, key: tuple[str, str, str], process: subprocess.Popen, sock: str, log: str,
+    def __init__(self, key: tuple[str, str, str], version: int, process: subprocess.Popen, sock: str, log: str,
                  idle_timeout: float, max_lifetime: float, log_group: str, stream: str):
-        self.key, self.process, self.socket, self.log = key, process, sock, log
+        self.key, self.version, self.process, self.socket, self.log = key, version, process, sock, log
         self.started = self.last_used = time.monotonic()
         self.idle_timeout, self.max_lifetime = idle_timeout, max_lifetime
         self.log_group, self.log_stream, self.log_offset = log_group, stream, 0
@@ -139,8 +158,29 @@ def _find_runtime(account: str, region: str, ident: str) -> Any:
     return runtime
 
 
-def _artifact(account: str, runtime: Any) -> dict[str, Any]:
-    artifact = runtime.config.get("agentRuntimeArtifact") or {}
+def _target(account: str, region: str, runtime: Any, qualifier: str | None) -> Target:
+    """The version the qualifier's endpoint runs (an unknown endpoint is not found, as in AWS)."""
+    from moto.bedrockagentcorecontrol.models import bedrockagentcorecontrol_backends
+
+    from . import agentcore_endpoints
+
+    name = qualifier or DEFAULT_ENDPOINT
+    if name == DEFAULT_ENDPOINT:
+        return Target(runtime.id, name, runtime.version, runtime.config)
+    backend = bedrockagentcorecontrol_backends[account][region]
+    endpoint = agentcore_endpoints._store(backend).get((runtime.id, name))
+    if endpoint is None or endpoint.status == "DELETING":
+        raise InvokeError("ResourceNotFoundException",
+                          f"Endpoint {name} of agent runtime {runtime.id} not found", 404)
+    if endpoint.live_version is None:
+        raise InvokeError("ValidationException",
+                          f"Endpoint {name} of agent runtime {runtime.id} is {endpoint.status}", 400)
+    version = int(endpoint.live_version)
+    return Target(runtime.id, name, version, runtime.config_at(version))
+
+
+def _artifact(config: dict[str, Any]) -> dict[str, Any]:
+    artifact = config.get("agentRuntimeArtifact") or {}
     if "codeConfiguration" not in artifact:
         tool = shutil.which("docker") or shutil.which("podman")
         raise InvokeError(
@@ -151,11 +191,12 @@ def _artifact(account: str, runtime: Any) -> dict[str, Any]:
     return artifact["codeConfiguration"]
 
 
-def _unpack(account: str, runtime: Any, code: dict[str, Any]) -> str:
+def _unpack(account: str, target_version: Target, code: dict[str, Any]) -> str:
     """The runtime version's unpacked code directory (made on first use)."""
     from moto.s3.models import s3_backends
 
-    target = os.path.join(datapath.root(), "runtimes", runtime.id, f"v{runtime.version}", "code")
+    target = os.path.join(datapath.root(), "runtimes", target_version.runtime_id, f"v{target_version.version}",
+                          "code")
     if os.path.isdir(target):
         return target
     s3 = (code.get("code") or {}).get("s3") or {}
@@ -199,17 +240,18 @@ def _check_host() -> None:
                           "sessions in their own mount and network namespaces", 400)
 
 
-def _start(account: str, region: str, runtime: Any, session_id: str, user_id: str | None) -> Session:
+def _start(account: str, region: str, target: Target, session_id: str) -> Session:
+    code = _artifact(target.config)
     _check_host()
-    code = _artifact(account, runtime)
-    cwd = _unpack(account, runtime, code)
-    work = os.path.join(datapath.root(), "sessions", f"{runtime.id}-v{runtime.version}-{abs(hash(session_id))}")
+    cwd = _unpack(account, target, code)
+    digest = hashlib.sha256(session_id.encode()).hexdigest()[:16]
+    work = os.path.join(datapath.root(), "sessions", f"{target.runtime_id}-{target.endpoint}-v{target.version}-{digest}")
     os.makedirs(work, exist_ok=True)
     sock = os.path.join(work, "agent.sock")
     if os.path.exists(sock):
         os.unlink(sock)
     log = os.path.join(work, "agent.log")
-    mounts = datapath.mounts_for(account, region, runtime, session_id)
+    mounts = datapath.mounts_for(account, region, target.runtime_id, target.version, target.config, session_id)
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": work,
@@ -218,7 +260,7 @@ def _start(account: str, region: str, runtime: Any, session_id: str, user_id: st
         "PORT": str(AGENT_PORT),
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
-        **(runtime.config.get("environmentVariables") or {}),
+        **(target.config.get("environmentVariables") or {}),
     }
     spec = {"command": _command(code, cwd), "cwd": cwd, "env": env, "socket": sock, "log": log,
             "port": AGENT_PORT, "mounts": mounts}
@@ -231,12 +273,12 @@ def _start(account: str, region: str, runtime: Any, session_id: str, user_id: st
          sys.executable, "-m", "agentfs_emulator.sandbox", spec_path],
         cwd=package_dir, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "sandbox.log"), "ab"),
         start_new_session=True, env={**os.environ, "PYTHONPATH": package_dir})
-    lifecycle = runtime.describe().get("lifecycleConfiguration") or {}
+    lifecycle = agentcore.lifecycle(target.config)
     scale = float(CONFIG.get("session_time_scale") or 1.0)
-    session = Session((runtime.id, str(runtime.version), session_id), process, sock, log,
+    session = Session((target.runtime_id, target.endpoint, session_id), target.version, process, sock, log,
                       scale * float(lifecycle.get("idleRuntimeSessionTimeout") or 900),
                       scale * float(lifecycle.get("maxLifetime") or 28800),
-                      f"/aws/bedrock-agentcore/runtimes/{runtime.id}-DEFAULT",
+                      f"/aws/bedrock-agentcore/runtimes/{target.runtime_id}-{target.endpoint}",
                       f"{time.strftime('%Y/%m/%d')}/[runtime-logs]{session_id}")
     _wait_ping(session, work)
     return session
@@ -274,21 +316,19 @@ def _tail(path: str) -> str:
         return ""
 
 
-def _session(account: str, region: str, runtime: Any, session_id: str, user_id: str | None) -> Session:
-    key = (runtime.id, str(runtime.version), session_id)
+def _session(account: str, region: str, target: Target, session_id: str) -> Session:
+    key = (target.runtime_id, target.endpoint, session_id)
     with SESSIONS.lock:
         session = SESSIONS.sessions.get(key)
-        if session is not None and session.alive():
+        if session is not None and session.alive() and session.version == target.version:
             session.busy += 1
             session.last_used = time.monotonic()
             return session
-        # Sessions of older versions of this runtime end: a new version runs new code.
-        stale = [s for k, s in SESSIONS.sessions.items() if k[0] == runtime.id and k[2] == session_id]
-        for s in stale:
-            SESSIONS.sessions.pop(s.key, None)
-    for s in stale:
-        s.stop()
-    session = _start(account, region, runtime, session_id, user_id)
+        # The endpoint points at another version now (or the process ended): start afresh.
+        stale = SESSIONS.sessions.pop(key, None)
+    if stale is not None:
+        stale.stop()
+    session = _start(account, region, target, session_id)
     with SESSIONS.lock:
         SESSIONS.sessions[key] = session
         session.busy += 1
@@ -333,6 +373,7 @@ def handle(environ: dict[str, Any], start_response: Any, app_lock: Any) -> Itera
     arn = unquote(PATH.match(environ["PATH_INFO"]).group("arn"))
     session_id = environ.get("HTTP_X_AMZN_BEDROCK_AGENTCORE_RUNTIME_SESSION_ID") or ""
     user_id = environ.get("HTTP_X_AMZN_BEDROCK_AGENTCORE_RUNTIME_USER_ID")
+    qualifier = (parse_qs(environ.get("QUERY_STRING", "")).get("qualifier") or [None])[0]
     payload = _read_body(environ)
     account, region = _account_region(environ, arn)
     try:
@@ -341,8 +382,9 @@ def handle(environ: dict[str, Any], start_response: Any, app_lock: Any) -> Itera
                               "runtimeSessionId must be 33 to 256 characters", 400)
         with app_lock:
             runtime = _find_runtime(account, region, arn)
+            target = _target(account, region, runtime, qualifier)
             datapath.sync(account, region)
-            session = _session(account, region, runtime, session_id, user_id)
+            session = _session(account, region, target, session_id)
     except InvokeError as err:
         return _error(start_response, err)
     try:

@@ -163,3 +163,51 @@ def test_an_idle_session_is_stopped_and_the_next_call_starts_a_new_one(emu, stac
     first = call(emu, arn, SESSION_A, {})["pid"]
     wait_for(lambda: _gone(first), bool)
     assert call(emu, arn, SESSION_A, {})["pid"] != first
+
+
+def _invoke_raw(emu: Any, arn: str, session: str, body: dict[str, Any], qualifier: str | None = None) -> dict[str, Any]:
+    data = boto3.client("bedrock-agentcore", endpoint_url=emu.endpoint, region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    extra = {"qualifier": qualifier} if qualifier else {}
+    out = data.invoke_agent_runtime(agentRuntimeArn=arn, runtimeSessionId=session, payload=json.dumps(body), **extra)
+    return json.loads(out["response"].read())
+
+
+def _update(agentcore: Any, rid: str, **changes: Any) -> None:
+    current = agentcore.get_agent_runtime(agentRuntimeId=rid)
+    update = {k: current[k] for k in ("agentRuntimeArtifact", "roleArn", "networkConfiguration")
+              if k in current}
+    update["filesystemConfigurations"] = current.get("filesystemConfigurations", [])
+    agentcore.update_agent_runtime(agentRuntimeId=rid, **{**update, **changes})
+    wait_for(lambda: agentcore.get_agent_runtime(agentRuntimeId=rid), lambda r: r["status"] == "READY")
+
+
+def _endpoint_ready(agentcore: Any, rid: str, name: str) -> None:
+    wait_for(lambda: agentcore.get_agent_runtime_endpoint(agentRuntimeId=rid, endpointName=name),
+             lambda e: e["status"] == "READY")
+
+
+def test_the_qualifier_runs_the_version_its_endpoint_points_at(emu, stack, agentcore):
+    rid = stack["runtime"]["agentRuntimeId"]
+    arn = stack["runtime"]["agentRuntimeArn"]
+    agentcore.create_agent_runtime_endpoint(agentRuntimeId=rid, name="pinned")  # at version 1
+    _endpoint_ready(agentcore, rid, "pinned")
+    first = _invoke_raw(emu, arn, SESSION_A, {}, qualifier="pinned")
+    assert first["mode"] == "one"
+    _update(agentcore, rid, environmentVariables={"MODE": "two"})
+    # DEFAULT (named or not) follows the newest version; the pinned endpoint stays on version 1,
+    # and the session started there keeps its process.
+    assert _invoke_raw(emu, arn, SESSION_B, {})["mode"] == "two"
+    assert _invoke_raw(emu, arn, SESSION_B, {}, qualifier="DEFAULT")["mode"] == "two"
+    kept = _invoke_raw(emu, arn, SESSION_A, {}, qualifier="pinned")
+    assert kept["mode"] == "one" and kept["pid"] == first["pid"]
+    # The endpoint moved to version 2: the session starts afresh there.
+    agentcore.update_agent_runtime_endpoint(agentRuntimeId=rid, endpointName="pinned", agentRuntimeVersion="2")
+    _endpoint_ready(agentcore, rid, "pinned")
+    moved = _invoke_raw(emu, arn, SESSION_A, {}, qualifier="pinned")
+    assert moved["mode"] == "two" and moved["pid"] != first["pid"]
+    with pytest.raises(ClientError) as excinfo:
+        _invoke_raw(emu, arn, SESSION_A, {}, qualifier="nosuch")
+    assert error_code(excinfo) == "ResourceNotFoundException"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert "nosuch" in excinfo.value.response["Error"]["Message"]
