@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from helpers import access_point, error_code, file_system, network, role, wait_for
 
 AGENT = '''
-import json, os
+import json, os, time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 class H(BaseHTTPRequestHandler):
@@ -35,6 +35,8 @@ class H(BaseHTTPRequestHandler):
                 f.write(req.get("text", ""))
         if "delete" in req:
             os.unlink(os.path.join("/mnt/data", req["delete"]))
+        if "sleep" in req:
+            time.sleep(req["sleep"])
         print("invoked", flush=True)
         self.reply({"files": sorted(os.listdir("/mnt/data")), "mode": os.environ.get("MODE"), "pid": os.getpid()})
 
@@ -211,3 +213,18 @@ def test_the_qualifier_runs_the_version_its_endpoint_points_at(emu, stack, agent
     assert error_code(excinfo) == "ResourceNotFoundException"
     assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
     assert "nosuch" in excinfo.value.response["Error"]["Message"]
+
+
+def test_a_busy_session_is_stopped_at_its_max_lifetime_and_the_next_call_starts_afresh(emu, stack, agentcore):
+    rid = stack["runtime"]["agentRuntimeId"]
+    arn = stack["runtime"]["agentRuntimeArn"]
+    _update(agentcore, rid, lifecycleConfiguration={"idleRuntimeSessionTimeout": 60, "maxLifetime": 180})
+    emu.configure(session_time_scale=0.02)  # idle 1.2 s, max lifetime 3.6 s
+    first = call(emu, arn, SESSION_A, {})["pid"]
+    # An invocation still running (so never idle) when the max lifetime comes: the process is
+    # stopped under it, and the caller hears that the agent did not answer.
+    with pytest.raises(ClientError) as excinfo:
+        call(emu, arn, SESSION_A, {"sleep": 60})
+    assert error_code(excinfo) == "RuntimeClientError"
+    wait_for(lambda: _gone(first), bool)
+    assert call(emu, arn, SESSION_A, {})["pid"] != first
