@@ -103,12 +103,25 @@ def mounts_for(account: str, region: str, runtime_id: str, version: int, config:
             conf = entry["sessionStorage"]
             digest = hashlib.sha256(session_id.encode()).hexdigest()[:16]
             # A new runtime version starts with empty session storage.
-            source = os.path.join(root(), "session-storage", runtime_id, f"v{version}", digest)
-            os.makedirs(source, exist_ok=True)
+            source = _session_storage(runtime_id, version, digest)
         else:
             continue
         mounts.append({"path": conf["mountPath"].rstrip("/") or "/mnt", "source": source})
     return mounts
+
+
+def _session_storage(runtime_id: str, version: int, digest: str) -> str:
+    """The session's storage for this runtime version: what older versions left is reset (AWS:
+    session storage "resets on version update"); it survives the session's stop and restart."""
+    import shutil
+
+    base = os.path.join(root(), "session-storage", runtime_id)
+    for name in os.listdir(base) if os.path.isdir(base) else []:
+        if name.startswith("v") and name[1:].isdigit() and int(name[1:]) < version:
+            shutil.rmtree(os.path.join(base, name, digest), ignore_errors=True)
+    source = os.path.join(base, f"v{version}", digest)
+    os.makedirs(source, exist_ok=True)
+    return source
 
 
 def _bucket(account: str, name: str) -> Any:

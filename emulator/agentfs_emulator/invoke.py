@@ -28,6 +28,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import zipfile
@@ -240,6 +241,18 @@ def _check_host() -> None:
                           "sessions in their own mount and network namespaces", 400)
 
 
+_SOCKETS: str | None = None
+
+
+def _socket_dir() -> str:
+    """Where the sessions' Unix sockets go: a short path of its own, since a socket's path may be
+    at most 107 bytes and `agent_data_dir` can be anywhere."""
+    global _SOCKETS
+    if _SOCKETS is None or not os.path.isdir(_SOCKETS):
+        _SOCKETS = tempfile.mkdtemp(prefix="agentfs-sock-")
+    return _SOCKETS
+
+
 def _start(account: str, region: str, target: Target, session_id: str) -> Session:
     code = _artifact(target.config)
     _check_host()
@@ -247,7 +260,7 @@ def _start(account: str, region: str, target: Target, session_id: str) -> Sessio
     digest = hashlib.sha256(session_id.encode()).hexdigest()[:16]
     work = os.path.join(datapath.root(), "sessions", f"{target.runtime_id}-{target.endpoint}-v{target.version}-{digest}")
     os.makedirs(work, exist_ok=True)
-    sock = os.path.join(work, "agent.sock")
+    sock = os.path.join(_socket_dir(), f"{hashlib.sha256(work.encode()).hexdigest()[:24]}.sock")
     if os.path.exists(sock):
         os.unlink(sock)
     log = os.path.join(work, "agent.log")

@@ -228,3 +228,38 @@ def test_a_busy_session_is_stopped_at_its_max_lifetime_and_the_next_call_starts_
     assert error_code(excinfo) == "RuntimeClientError"
     wait_for(lambda: _gone(first), bool)
     assert call(emu, arn, SESSION_A, {})["pid"] != first
+
+
+@pytest.fixture()
+def session_storage_runtime(emu: Any, s3: Any, iam: Any, agentcore: Any) -> dict[str, Any]:
+    s3.create_bucket(Bucket="artifacts")
+    s3.put_bucket_versioning(Bucket="artifacts", VersioningConfiguration={"Status": "Enabled"})
+    version = s3.put_object(Bucket="artifacts", Key="agent.zip", Body=zipped(AGENT))["VersionId"]
+    code = {"code": {"s3": {"bucket": "artifacts", "prefix": "agent.zip", "versionId": version}},
+            "runtime": "PYTHON_3_12", "entryPoint": ["agent.py"]}
+    runtime = agentcore.create_agent_runtime(
+        agentRuntimeName="storage_agent", agentRuntimeArtifact={"codeConfiguration": code},
+        roleArn=role(iam, "storage-role", "bedrock-agentcore.amazonaws.com"),
+        networkConfiguration={"networkMode": "PUBLIC"},
+        filesystemConfigurations=[{"sessionStorage": {"mountPath": "/mnt/data"}}])
+    wait_for(lambda: agentcore.get_agent_runtime(agentRuntimeId=runtime["agentRuntimeId"]),
+             lambda r: r["status"] == "READY")
+    return runtime
+
+
+def test_session_storage_is_the_sessions_own_kept_by_its_version_and_reset_by_a_new_one(
+        emu, session_storage_runtime, agentcore, tmp_path):
+    rid = session_storage_runtime["agentRuntimeId"]
+    arn = session_storage_runtime["agentRuntimeArn"]
+    # idle 0.9 s: the session stops between calls; the data directory is this test's, to look into
+    emu.configure(session_time_scale=0.001, agent_data_dir=str(tmp_path))
+    first = call(emu, arn, SESSION_A, {"write": "state.txt", "text": "kept"})
+    assert first["files"] == ["state.txt"]
+    assert call(emu, arn, SESSION_B, {})["files"] == []  # each session has its own
+    wait_for(lambda: _gone(first["pid"]), bool)
+    resumed = call(emu, arn, SESSION_A, {})
+    assert resumed["pid"] != first["pid"] and resumed["files"] == ["state.txt"]
+    _update(agentcore, rid, environmentVariables={"MODE": "two"})
+    assert call(emu, arn, SESSION_A, {})["files"] == []
+    # Reset, not only hidden: the old version's copy is gone from the emulator's disk.
+    assert not list(tmp_path.rglob("state.txt"))
