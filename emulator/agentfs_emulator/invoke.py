@@ -264,7 +264,10 @@ def _start(account: str, region: str, target: Target, session_id: str) -> Sessio
     if os.path.exists(sock):
         os.unlink(sock)
     log = os.path.join(work, "agent.log")
-    mounts = datapath.mounts_for(account, region, target.runtime_id, target.version, target.config, session_id)
+    try:
+        mounts = datapath.mounts_for(account, region, target.runtime_id, target.version, target.config, session_id)
+    except datapath.MountError as exc:
+        raise InvokeError("ValidationException", f"cannot mount the runtime's file systems: {exc}", 400)
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": work,

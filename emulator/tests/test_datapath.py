@@ -38,7 +38,8 @@ class H(BaseHTTPRequestHandler):
         if "sleep" in req:
             time.sleep(req["sleep"])
         print("invoked", flush=True)
-        self.reply({"files": sorted(os.listdir("/mnt/data")), "mode": os.environ.get("MODE"), "pid": os.getpid()})
+        self.reply({"files": sorted(os.listdir("/mnt/data")), "mode": os.environ.get("MODE"), "pid": os.getpid(),
+                    "dir_mode": oct(os.stat("/mnt/data").st_mode & 0o777)})
 
 HTTPServer(("0.0.0.0", 8080), H).serve_forever()
 '''
@@ -263,3 +264,32 @@ def test_session_storage_is_the_sessions_own_kept_by_its_version_and_reset_by_a_
     assert call(emu, arn, SESSION_A, {})["files"] == []
     # Reset, not only hidden: the old version's copy is gone from the emulator's disk.
     assert not list(tmp_path.rglob("state.txt"))
+
+
+def test_sessions_share_an_efs_access_point_made_with_its_creation_permissions(emu, ec2, s3, iam, agentcore):
+    net = network(ec2)
+    efs = emu.client("efs")
+    fs_id = efs.create_file_system(CreationToken="agent-efs")["FileSystemId"]
+    ap = efs.create_access_point(FileSystemId=fs_id, PosixUser={"Uid": 1000, "Gid": 1000}, RootDirectory={
+        "Path": "/shared", "CreationInfo": {"OwnerUid": 1000, "OwnerGid": 1000, "Permissions": "0750"}})
+    s3.create_bucket(Bucket="artifacts")
+    s3.put_object(Bucket="artifacts", Key="agent.zip", Body=zipped(AGENT))
+    code = {"code": {"s3": {"bucket": "artifacts", "prefix": "agent.zip"}}, "runtime": "PYTHON_3_12",
+            "entryPoint": ["agent.py"]}
+    runtime = agentcore.create_agent_runtime(
+        agentRuntimeName="efs_agent", agentRuntimeArtifact={"codeConfiguration": code},
+        roleArn=role(iam, "efs-runtime-role", "bedrock-agentcore.amazonaws.com"),
+        networkConfiguration={"networkMode": "VPC", "networkModeConfig": {
+            "subnets": net["subnets"], "securityGroups": [net["sg"]]}},
+        filesystemConfigurations=[{"efsAccessPoint": {"accessPointArn": ap["AccessPointArn"],
+                                                      "mountPath": "/mnt/data"}}])
+    wait_for(lambda: agentcore.get_agent_runtime(agentRuntimeId=runtime["agentRuntimeId"]),
+             lambda r: r["status"] == "READY")
+    arn = runtime["agentRuntimeArn"]
+    a = call(emu, arn, SESSION_A, {"write": "shared.txt", "text": "from a"})
+    assert a["dir_mode"] == "0o750"
+    b = call(emu, arn, SESSION_B, {})
+    assert b["files"] == ["shared.txt"] and b["pid"] != a["pid"]
+    # No bucket behind it: nothing but the artifact was stored in S3.
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="artifacts")["Contents"]] == ["agent.zip"]
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["artifacts"]
