@@ -38,7 +38,9 @@ fn example(dir: &Path) {
     );
     assert_ne!(strict, spec, "the example's artifact bucket changed shape");
     // An endpoint that stays on the first version whatever the code becomes.
-    let pinned = format!("{strict}\n[agentcore_runtime_endpoint.pinned]\nruntime = \"agent\"\nname = \"pinned\"\nversion = \"1\"\n");
+    let pinned = format!(
+        "{strict}\n[agentcore_runtime_endpoint.pinned]\nruntime = \"agent\"\nname = \"pinned\"\nversion = \"1\"\n"
+    );
     std::fs::write(dir.join("agentfs.toml"), pinned).unwrap();
 }
 
@@ -47,7 +49,9 @@ fn invoke(emu: &Emulator, dir: &Path, session: &str, payload: &str) -> serde_jso
 }
 
 fn invoke_at(emu: &Emulator, dir: &Path, args: &[&str]) -> serde_json::Value {
-    let out = emu.agentfs(dir, &[&["invoke"], args].concat());
+    let mut all = vec!["invoke"];
+    all.extend_from_slice(args);
+    let out = emu.agentfs(dir, &all);
     assert!(out.status.success(), "invoke failed: {}", text(&out));
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&out)))
 }

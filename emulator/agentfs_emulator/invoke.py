@@ -1,4 +1,5 @@
-"""InvokeAgentRuntime (AgentCore's data plane) for code-artifact runtimes, run for real.
+"""InvokeAgentRuntime (AgentCore's data plane): code-artifact runtimes run for real, and
+container images too where docker or podman is at hand (containers.py).
 
 The artifact is read from the emulated bucket and unpacked once per runtime version. Each
 runtime session gets its own process, as each AgentCore session gets its own microVM: started
@@ -33,10 +34,10 @@ import threading
 import time
 import zipfile
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import parse_qs, unquote
 
-from . import agentcore, datapath
+from . import agentcore, containers, datapath
 from .config import CONFIG
 
 PATH = re.compile(r"^/runtimes/(?P<arn>.+)/invocations/?$")
@@ -78,13 +79,31 @@ class Target:
     config: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Channel:
+    """How the emulator reaches a session's agent: the Unix socket of its sandbox's relay (code),
+    or the loopback port its container's 8080 is published on (container images)."""
+    socket: str | None = None
+    port: int | None = None
+
+    def connect(self, timeout: float) -> http.client.HTTPConnection:
+        if self.socket is not None:
+            return UnixConnection(self.socket, timeout=timeout)
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def ready(self) -> bool:
+        return self.socket is None or os.path.exists(self.socket)
+
+
 class Session:
-    def __init__(self, key: tuple[str, str, str], version: int, process: subprocess.Popen, sock: str, log: str,
-                 idle_timeout: float, max_lifetime: float, log_group: str, stream: str):
-        self.key, self.version, self.process, self.socket, self.log = key, version, process, sock, log
+    def __init__(self, key: tuple[str, str, str], version: int, process: subprocess.Popen, channel: Channel,
+                 log: str, idle_timeout: float, max_lifetime: float, log_group: str, stream: str,
+                 on_stop: Callable[[], None] | None = None):
+        self.key, self.version, self.process, self.channel, self.log = key, version, process, channel, log
         self.started = self.last_used = time.monotonic()
         self.idle_timeout, self.max_lifetime = idle_timeout, max_lifetime
         self.log_group, self.log_stream, self.log_offset = log_group, stream, 0
+        self.on_stop = on_stop
         self.busy = 0
 
     def alive(self) -> bool:
@@ -100,6 +119,8 @@ class Session:
                     os.killpg(self.process.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+        if self.on_stop is not None:
+            self.on_stop()
 
 
 class Sessions:
@@ -180,16 +201,13 @@ def _target(account: str, region: str, runtime: Any, qualifier: str | None) -> T
     return Target(runtime.id, name, version, runtime.config_at(version))
 
 
-def _artifact(config: dict[str, Any]) -> dict[str, Any]:
-    artifact = config.get("agentRuntimeArtifact") or {}
-    if "codeConfiguration" not in artifact:
-        tool = shutil.which("docker") or shutil.which("podman")
-        raise InvokeError(
-            "ValidationException",
-            "the agentfs emulator runs only code artifacts (codeConfiguration)"
-            + (f"; running container images under {tool} is not supported yet" if tool else
-               " without a container tool; no docker or podman on PATH"), 400)
-    return artifact["codeConfiguration"]
+def _container_tool() -> str:
+    tool = containers.tool()
+    if tool is None:
+        raise InvokeError("ValidationException",
+                          "the agentfs emulator runs only code artifacts (codeConfiguration) without a container "
+                          "tool; no docker or podman on PATH", 400)
+    return tool
 
 
 def _unpack(account: str, target_version: Target, code: dict[str, Any]) -> str:
@@ -254,61 +272,87 @@ def _socket_dir() -> str:
 
 
 def _start(account: str, region: str, target: Target, session_id: str) -> Session:
-    code = _artifact(target.config)
-    _check_host()
-    cwd = _unpack(account, target, code)
+    artifact = target.config.get("agentRuntimeArtifact") or {}
+    container = artifact.get("containerConfiguration")
+    code = artifact.get("codeConfiguration")
+    if container is None and code is None:
+        raise InvokeError("ValidationException", "the runtime version has no artifact to run", 400)
+    tool = _container_tool() if container is not None else None
+    if code is not None:
+        _check_host()
     digest = hashlib.sha256(session_id.encode()).hexdigest()[:16]
     work = os.path.join(datapath.root(), "sessions", f"{target.runtime_id}-{target.endpoint}-v{target.version}-{digest}")
     os.makedirs(work, exist_ok=True)
-    sock = os.path.join(_socket_dir(), f"{hashlib.sha256(work.encode()).hexdigest()[:24]}.sock")
-    if os.path.exists(sock):
-        os.unlink(sock)
     log = os.path.join(work, "agent.log")
     try:
         mounts = datapath.mounts_for(account, region, target.runtime_id, target.version, target.config, session_id)
     except datapath.MountError as exc:
         raise InvokeError("ValidationException", f"cannot mount the runtime's file systems: {exc}", 400)
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": work,
-        "PYTHONPATH": cwd,
-        "PYTHONUNBUFFERED": "1",
-        "PORT": str(AGENT_PORT),
-        "AWS_REGION": region,
-        "AWS_DEFAULT_REGION": region,
-        **(target.config.get("environmentVariables") or {}),
-    }
+    env = {"AWS_REGION": region, "AWS_DEFAULT_REGION": region, **(target.config.get("environmentVariables") or {})}
+    if tool is not None:
+        process, channel, on_stop = _run_container(tool, container["containerUri"], work, env, mounts, log)
+    else:
+        process = _run_code(account, target, code, work, env, mounts, log)
+        channel, on_stop = Channel(socket=_socket_path(work)), None
+    lifecycle = agentcore.lifecycle(target.config)
+    scale = float(CONFIG.get("session_time_scale") or 1.0)
+    session = Session((target.runtime_id, target.endpoint, session_id), target.version, process, channel, log,
+                      scale * float(lifecycle.get("idleRuntimeSessionTimeout") or 900),
+                      scale * float(lifecycle.get("maxLifetime") or 28800),
+                      f"/aws/bedrock-agentcore/runtimes/{target.runtime_id}-{target.endpoint}",
+                      f"{time.strftime('%Y/%m/%d')}/[runtime-logs]{session_id}", on_stop)
+    _wait_ping(session, work)
+    return session
+
+
+def _socket_path(work: str) -> str:
+    return os.path.join(_socket_dir(), f"{hashlib.sha256(work.encode()).hexdigest()[:24]}.sock")
+
+
+def _run_code(account: str, target: Target, code: dict[str, Any], work: str, env: dict[str, str],
+              mounts: list[dict[str, str]], log: str) -> subprocess.Popen:
+    """The code agent's sandbox (sandbox.py) in its own user, mount and network namespaces."""
+    cwd = _unpack(account, target, code)
+    sock = _socket_path(work)
+    if os.path.exists(sock):
+        os.unlink(sock)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": work, "PYTHONPATH": cwd,
+           "PYTHONUNBUFFERED": "1", "PORT": str(AGENT_PORT), **env}
     spec = {"command": _command(code, cwd), "cwd": cwd, "env": env, "socket": sock, "log": log,
             "port": AGENT_PORT, "mounts": mounts}
     spec_path = os.path.join(work, "sandbox.json")
     with open(spec_path, "w") as f:
         json.dump(spec, f)
     package_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    process = subprocess.Popen(
+    return subprocess.Popen(
         ["unshare", "--user", "--map-root-user", "--mount", "--net",
          sys.executable, "-m", "agentfs_emulator.sandbox", spec_path],
         cwd=package_dir, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "sandbox.log"), "ab"),
         start_new_session=True, env={**os.environ, "PYTHONPATH": package_dir})
-    lifecycle = agentcore.lifecycle(target.config)
-    scale = float(CONFIG.get("session_time_scale") or 1.0)
-    session = Session((target.runtime_id, target.endpoint, session_id), target.version, process, sock, log,
-                      scale * float(lifecycle.get("idleRuntimeSessionTimeout") or 900),
-                      scale * float(lifecycle.get("maxLifetime") or 28800),
-                      f"/aws/bedrock-agentcore/runtimes/{target.runtime_id}-{target.endpoint}",
-                      f"{time.strftime('%Y/%m/%d')}/[runtime-logs]{session_id}")
-    _wait_ping(session, work)
-    return session
+
+
+def _run_container(tool: str, image: str, work: str, env: dict[str, str], mounts: list[dict[str, str]],
+                   log: str) -> tuple[subprocess.Popen, Channel, Callable[[], None]]:
+    """The image's container (containers.py), its output in the session's log like a code agent's."""
+    name = f"agentfs-{os.getpid()}-{hashlib.sha256(work.encode()).hexdigest()[:16]}"
+    port = containers.free_port()
+    command = containers.run_command(tool, name, image, port, AGENT_PORT, env, mounts)
+    with open(log, "ab") as out:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                   start_new_session=True)
+    return process, Channel(port=port), lambda: containers.remove(tool, name)
 
 
 def _wait_ping(session: Session, work: str) -> None:
     deadline = time.monotonic() + float(CONFIG.get("agent_start_timeout_seconds") or 30)
     while time.monotonic() < deadline:
         if not session.alive():
+            session.stop()
             raise InvokeError("RuntimeClientError", "the agent process exited before answering GET /ping: "
                               + _tail(session.log) + _tail(os.path.join(work, "sandbox.log")), 424)
-        if os.path.exists(session.socket):
+        if session.channel.ready():
             try:
-                conn = UnixConnection(session.socket, timeout=2)
+                conn = session.channel.connect(timeout=2)
                 conn.request("GET", "/ping")
                 status = conn.getresponse().status
                 conn.close()
@@ -404,7 +448,7 @@ def handle(environ: dict[str, Any], start_response: Any, app_lock: Any) -> Itera
     except InvokeError as err:
         return _error(start_response, err)
     try:
-        conn = UnixConnection(session.socket, timeout=float(CONFIG.get("agent_invoke_timeout_seconds") or 900))
+        conn = session.channel.connect(timeout=float(CONFIG.get("agent_invoke_timeout_seconds") or 900))
         headers = {"Content-Type": environ.get("CONTENT_TYPE") or "application/json",
                    "Accept": environ.get("HTTP_ACCEPT") or "application/json",
                    SESSION_HEADER: session_id}

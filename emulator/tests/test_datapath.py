@@ -72,7 +72,8 @@ def stack(emu: Any, ec2: Any, s3: Any, iam: Any, s3files: Any, agentcore: Any) -
                                                           "mountPath": "/mnt/data"}}])
     wait_for(lambda: agentcore.get_agent_runtime(agentRuntimeId=runtime["agentRuntimeId"]),
              lambda r: r["status"] == "READY")
-    return {"runtime": runtime, "fs": fs, "code": code, "bucket": "fsverify-123456789012-us-east-1"}
+    return {"runtime": runtime, "fs": fs, "code": code, "bucket": "fsverify-123456789012-us-east-1", "net": net,
+            "access_point": ap}
 
 
 def call(emu: Any, arn: str, session: str, body: dict[str, Any]) -> dict[str, Any]:
