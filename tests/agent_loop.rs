@@ -37,11 +37,21 @@ fn example(dir: &Path) {
         1,
     );
     assert_ne!(strict, spec, "the example's artifact bucket changed shape");
-    std::fs::write(dir.join("agentfs.toml"), strict).unwrap();
+    // An endpoint that stays on the first version whatever the code becomes.
+    let pinned = format!(
+        "{strict}\n[agentcore_runtime_endpoint.pinned]\nruntime = \"agent\"\nname = \"pinned\"\nversion = \"1\"\n"
+    );
+    std::fs::write(dir.join("agentfs.toml"), pinned).unwrap();
 }
 
 fn invoke(emu: &Emulator, dir: &Path, session: &str, payload: &str) -> serde_json::Value {
-    let out = emu.agentfs(dir, &["invoke", "--session", session, "--payload", payload]);
+    invoke_at(emu, dir, &["--session", session, "--payload", payload])
+}
+
+fn invoke_at(emu: &Emulator, dir: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["invoke"];
+    all.extend_from_slice(args);
+    let out = emu.agentfs(dir, &all);
     assert!(out.status.success(), "invoke failed: {}", text(&out));
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&out)))
 }
@@ -154,6 +164,14 @@ async fn the_agent_runs_shares_its_files_with_the_bucket_and_updates_in_place() 
     assert_eq!(runtime["version"], "2");
     let again = invoke(&emu, dir, SESSION_A, "{}");
     assert_eq!(again["version"], "2");
+    // The endpoint pinned to version 1 still runs the first code.
+    let old = invoke_at(
+        &emu,
+        dir,
+        &["--qualifier", "pinned", "--session", SESSION_B, "--payload", "{}"],
+    );
+    assert_eq!(old["version"], "1", "{old}");
+    assert_eq!(old["files"]["a.txt"], "from A");
     // The shared files outlive the code change.
     assert_eq!(again["files"]["a.txt"], "from A");
     let versions = s3

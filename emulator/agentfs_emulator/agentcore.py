@@ -62,10 +62,17 @@ class Runtime:
         self.eni_ids: list[str] = []
         self.failure_reason: str | None = None
         self.versions: list[dict[str, Any]] = []
+        # Every version's own configuration: versions are immutable, and an endpoint pinned to an
+        # old one runs that one's artifact, environment and file systems (see invoke.py).
+        self.configs: dict[int, dict[str, Any]] = {}
         self._snapshot()
 
     def _snapshot(self) -> None:
+        self.configs[self.version] = self.config
         self.versions.insert(0, {**self.summary(), "status": "READY"})
+
+    def config_at(self, version: int) -> dict[str, Any]:
+        return self.configs.get(version, self.config)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -79,8 +86,7 @@ class Runtime:
         out.update(self.summary())
         out.update({
             "createdAt": self.created_at, "roleArn": self.config["roleArn"],
-            "lifecycleConfiguration": self.config.get("lifecycleConfiguration") or {
-                "idleRuntimeSessionTimeout": 900, "maxLifetime": 28800},
+            "lifecycleConfiguration": lifecycle(self.config),
             "workloadIdentityDetails": {"workloadIdentityArn": self.workload_identity},
         })
         if self.failure_reason:
@@ -93,6 +99,11 @@ class Runtime:
             "createdAt": self.created_at, "lastUpdatedAt": self.last_updated_at, "status": self.status,
             "workloadIdentityDetails": {"workloadIdentityArn": self.workload_identity},
         }
+
+
+def lifecycle(config: dict[str, Any]) -> dict[str, Any]:
+    """A version's session lifecycle (the service's defaults when the request gave none)."""
+    return config.get("lifecycleConfiguration") or {"idleRuntimeSessionTimeout": 900, "maxLifetime": 28800}
 
 
 def _store(backend: Any) -> dict[str, Runtime]:

@@ -73,6 +73,9 @@ DEFAULTS: dict[str, Any] = {
     # Factor on every runtime's idleRuntimeSessionTimeout and maxLifetime (the API's minimum is 60 s),
     # so tests can see sessions end: 0.01 makes the default 900 s idle timeout 9 s.
     "session_time_scale": 1.0,
+    # Where container-image runtimes look for docker, then podman (a PATH-style list of
+    # directories); None: the emulator's own PATH. Without either, invoking one is refused.
+    "container_tool_path": None,
     # Crash tests (see hold.py): hold every call once this many mutating calls have been served.
     "hold_after_mutating_calls": None,
 }

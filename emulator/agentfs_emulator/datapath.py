@@ -4,8 +4,9 @@ S3 Files: files written under a file system's directory become objects at the ma
 (under the file system's prefix) once they have been left alone for `s3files_export_delay_seconds`,
 each write a new object version; objects put into the bucket appear as files; deletes go both
 ways. Files not yet exported are the file system's pending export (DeleteFileSystem refuses it
-without forceDelete). EFS access points get a directory with no bucket; session storage a
-directory per session and runtime version.
+without forceDelete). EFS access points get a directory (under their file system's, made with their creation
+permissions) with no bucket; session storage a directory per session, reset by a new runtime
+version.
 
 Syncing happens at every AWS call the emulator serves and around every invocation (under the
 emulator's lock), like every other timed transition of the emulator (see scheduler.py).
@@ -69,22 +70,48 @@ def _s3files(account: str, region: str) -> Any:
     return s3files_backends[account][region]
 
 
-def _make_root(base: str, root_directory: dict[str, Any]) -> str:
-    path = os.path.join(base, (root_directory.get("path") or "/").strip("/"))
+class MountError(Exception):
+    """A runtime's file system cannot be given to a session (its access point is gone)."""
+
+
+def _make_root(base: str, root_path: str | None, permissions: str | None) -> str:
+    """An access point's root directory under its file system's, made with the access point's
+    creation permissions when it does not exist yet (as S3 Files and EFS do on first mount)."""
+    path = os.path.join(base, (root_path or "/").strip("/"))
     if not os.path.isdir(path):
         os.makedirs(path, exist_ok=True)
-        perms = root_directory.get("creationPermissions") or {}
-        if perms:
+        if permissions:
             # The mode is the access point's; the owner stays the emulator's own user: the session's
             # user namespace maps only that user (as root), so another owner would lock the agent out.
-            os.chmod(path, int(str(perms.get("permissions", "755")), 8))
+            os.chmod(path, int(str(permissions), 8))
     return path
 
 
-def mounts_for(account: str, region: str, runtime: Any, session_id: str) -> list[dict[str, str]]:
-    """Each file system of the runtime as {"path": mount path, "source": local directory}."""
+def _efs_root(account: str, arn: str) -> str:
+    """An EFS access point's root directory: a local directory per file system (no bucket behind
+    it), shared by every session and runtime that mounts one of its access points."""
+    from moto.efs.models import efs_backends
+
+    parts = arn.split(":")
+    region, ap_id = (parts[3], parts[-1].rsplit("/", 1)[-1]) if len(parts) >= 6 else ("", "")
+    try:
+        ap = efs_backends[account][region].access_points.get(ap_id)
+    except KeyError:
+        ap = None
+    if ap is None:
+        raise MountError(f"the EFS access point {arn} does not exist")
+    root_directory = ap.root_directory or {}
+    creation = root_directory.get("CreationInfo") or {}
+    base = os.path.join(root(), "efs", ap.file_system_id)
+    os.makedirs(base, exist_ok=True)
+    return _make_root(base, root_directory.get("Path"), creation.get("Permissions"))
+
+
+def mounts_for(account: str, region: str, runtime_id: str, version: int, config: dict[str, Any],
+               session_id: str) -> list[dict[str, str]]:
+    """Each file system of a runtime version as {"path": mount path, "source": local directory}."""
     mounts = []
-    for entry in runtime.config.get("filesystemConfigurations") or []:
+    for entry in config.get("filesystemConfigurations") or []:
         if entry.get("s3FilesAccessPoint"):
             conf = entry["s3FilesAccessPoint"]
             backend = _s3files(account, region)
@@ -92,22 +119,35 @@ def mounts_for(account: str, region: str, runtime: Any, session_id: str) -> list
             fs = backend.get_file_system(ap.file_system_id)
             os.makedirs(fs_dir(fs.id), exist_ok=True)
             _sync_fs(account, fs)  # what the bucket holds is there before the agent starts
-            source = _make_root(fs_dir(fs.id), ap.root_directory or {})
+            root_directory = ap.root_directory or {}
+            source = _make_root(fs_dir(fs.id), root_directory.get("path"),
+                                (root_directory.get("creationPermissions") or {}).get("permissions"))
         elif entry.get("efsAccessPoint"):
             conf = entry["efsAccessPoint"]
-            digest = hashlib.sha256(conf["accessPointArn"].encode()).hexdigest()[:16]
-            source = os.path.join(root(), "efs", digest)
-            os.makedirs(source, exist_ok=True)
+            source = _efs_root(account, conf["accessPointArn"])
         elif entry.get("sessionStorage"):
             conf = entry["sessionStorage"]
             digest = hashlib.sha256(session_id.encode()).hexdigest()[:16]
             # A new runtime version starts with empty session storage.
-            source = os.path.join(root(), "session-storage", runtime.id, f"v{runtime.version}", digest)
-            os.makedirs(source, exist_ok=True)
+            source = _session_storage(runtime_id, version, digest)
         else:
             continue
         mounts.append({"path": conf["mountPath"].rstrip("/") or "/mnt", "source": source})
     return mounts
+
+
+def _session_storage(runtime_id: str, version: int, digest: str) -> str:
+    """The session's storage for this runtime version: what older versions left is reset (AWS:
+    session storage "resets on version update"); it survives the session's stop and restart."""
+    import shutil
+
+    base = os.path.join(root(), "session-storage", runtime_id)
+    for name in os.listdir(base) if os.path.isdir(base) else []:
+        if name.startswith("v") and name[1:].isdigit() and int(name[1:]) < version:
+            shutil.rmtree(os.path.join(base, name, digest), ignore_errors=True)
+    source = os.path.join(base, f"v{version}", digest)
+    os.makedirs(source, exist_ok=True)
+    return source
 
 
 def _bucket(account: str, name: str) -> Any:
