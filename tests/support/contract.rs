@@ -22,7 +22,7 @@
 //!
 //! A runtime deployed from code is also checked for its artifact: after create and each
 //! update the runtime runs exactly the recorded object version, which holds the spec's code
-//! (3); an update uploads a new version when the code changed and only then (4); delete takes
+//! (3); an update uploads a new version when `code` changed and only then (4); delete takes
 //! every version of the object with it (6).
 //!
 //! A check a kind is known to fail (a bug whose fix needs `src/` changes) is listed in its case
@@ -1046,7 +1046,9 @@ impl Harness {
                 ..rec.clone()
             }),
         ) {
-            let code_changed = before.sha256 != after.sha256;
+            // agentfs uploads again whenever the `code` table changes (its content digest, its
+            // runtime or entry point), and never otherwise.
+            let code_changed = before.code != after.code;
             report.check(
                 Check::ArtifactUploadedOnChange,
                 context.clone(),
@@ -1211,6 +1213,8 @@ struct Artifact {
     version: String,
     /// The digest of the code the spec names.
     sha256: String,
+    /// The spec's whole `code` table: any change of it is a new upload.
+    code: Value,
 }
 
 impl Artifact {
@@ -1225,6 +1229,7 @@ impl Artifact {
             key: attribute("artifact_key"),
             version: attribute("artifact_version"),
             sha256: code.sha256.clone(),
+            code: serde_json::to_value(code).unwrap_or_default(),
         })
     }
 
