@@ -832,7 +832,6 @@ fn known_violations_are_strict() {
     let report = |failure: Option<&str>, known: bool| Report {
         kind: Kind::Vpc,
         name: "vpc".into(),
-        variant: None,
         ran: vec![Ran {
             check: Check::NoUndeclaredAttributes,
             context: "create".into(),
