@@ -22,7 +22,7 @@
 //!
 //! A runtime deployed from code is also checked for its artifact: after create and each
 //! update the runtime runs exactly the recorded object version, which holds the spec's code
-//! (3); an update uploads a new version when `code` changed and only then (4); delete takes
+//! (3); an update uploads a new version when the code's content changed and only then (4); delete takes
 //! every version of the object with it (6).
 //!
 //! A check a kind is known to fail (a bug whose fix needs `src/` changes) is listed in its case
@@ -1046,9 +1046,9 @@ impl Harness {
                 ..rec.clone()
             }),
         ) {
-            // agentfs uploads again whenever the `code` table changes (its content digest, its
-            // runtime or entry point), and never otherwise.
-            let code_changed = before.code != after.code;
+            // agentfs uploads again when the code's content (its digest) changes, and never
+            // otherwise: another runtime or entry point reuses the object version.
+            let code_changed = before.sha256 != after.sha256;
             report.check(
                 Check::ArtifactUploadedOnChange,
                 context.clone(),
