@@ -110,10 +110,10 @@ fn the_agent_template_writes_the_example_agent_and_refuses_to_overwrite_it() {
     assert!(spec.contains("[agentcore_runtime.agent.code]"), "{spec}");
     assert!(spec.contains("source = \"agent\""), "{spec}");
     // The same files as the example agent, and what was written is said.
-    for (name, text) in example_agent() {
+    for (name, content) in example_agent() {
         let written = std::fs::read_to_string(d.join("agent").join(&name))
             .unwrap_or_else(|e| panic!("agent/{name} not written: {e}"));
-        assert_eq!(written, text, "agent/{name} differs from examples/agent/src/{name}");
+        assert_eq!(written, content, "agent/{name} differs from examples/agent/src/{name}");
         assert!(text_of(&out).contains(&format!("agent/{name}")), "{}", text(&out));
     }
     let validate = agentfs(d, &["validate"]);
