@@ -122,9 +122,10 @@ pub struct InitArgs {
     /// Which stack to start from.
     #[arg(long, value_enum, default_value = "s3files")]
     pub template: InitTemplate,
-    /// Where to write agentfs.toml (created if missing; default: the current directory).
+    /// Where to write agentfs.toml, and agent/ for `--template agent` (created if missing;
+    /// default: the current directory).
     pub dir: Option<PathBuf>,
-    /// Overwrite an existing agentfs.toml.
+    /// Overwrite an existing agentfs.toml (and agent code files).
     #[arg(long)]
     pub force: bool,
     /// Name the templates, one line each, and write nothing.
@@ -140,6 +141,8 @@ pub enum InitTemplate {
     Efs,
     /// A PUBLIC-mode runtime with AgentCore session storage; no VPC.
     SessionStorage,
+    /// The s3files stack with the example agent deployed as code; also writes agent/.
+    Agent,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,6 +1,7 @@
 //! The resource contract, run for every kind (see `tests/support/contract.rs` for what is
-//! checked). Each kind has one [`Case`] below: the prerequisites it needs, its spec and its
-//! mutations with the outcome the engine must choose. A kind without a case fails the test.
+//! checked). Each kind has one [`Case`] below (the runtime a second one, deployed from code):
+//! the prerequisites it needs, its spec and its mutations with the outcome the engine must
+//! choose. A kind without a case fails the test.
 //!
 //! `AGENTFS_CONTRACT_KINDS=vpc,route` runs only those kinds' cases.
 //!
@@ -15,7 +16,7 @@ use std::time::Instant;
 use agentfs::spec::model::*;
 use agentfs::spec::{Kind, ResourceSpec};
 use serde_json::{Value, json};
-use support::contract::{self, Case, Check, Mutation, Need, Outcome, trust};
+use support::contract::{self, Case, Check, KnownViolation, Mutation, Need, Outcome, trust};
 
 fn team(name: &str) -> BTreeMap<String, String> {
     BTreeMap::from([("team".to_string(), name.to_string())])
@@ -46,11 +47,42 @@ fn posix_user(id: i64) -> Value {
     json!({"uid": id, "gid": id})
 }
 
+/// The code-artifact runtime's source directory, written by the test: a server whose answer
+/// is `version`. The digest is stamped the way `agentfs plan` stamps it, so a content change
+/// is a change of `code.sha256`.
+fn code_source(version: &str) -> Value {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("contract-code-agent");
+    std::fs::create_dir_all(dir.join("__pycache__")).unwrap();
+    std::fs::write(
+        dir.join("server.py"),
+        format!("VERSION = {version:?}\nprint('serving', VERSION)\n"),
+    )
+    .unwrap();
+    // Build debris: never part of the artifact, so never part of its digest.
+    std::fs::write(dir.join("__pycache__/server.cpython-312.pyc"), version).unwrap();
+    let zip = agentfs::resources::artifact::source_zip(&dir).unwrap();
+    json!({
+        "source": dir.to_string_lossy(),
+        "bucket": "",
+        "runtime": "PYTHON_3_12",
+        "entry_point": ["server.py"],
+        "sha256": zip.sha256,
+    })
+}
+
+/// `code_source(version)` in the world's (versioned) bucket.
+fn code(w: &contract::World, version: &str) -> Value {
+    let mut code = code_source(version);
+    code["bucket"] = json!(w.id(Need::Bucket));
+    code
+}
+
 fn cases() -> Vec<Case> {
     use Need::*;
     vec![
         Case {
             kind: Kind::Vpc,
+            variant: None,
             needs: &[],
             spec: |_| {
                 ResourceSpec::Vpc(VpcSpec {
@@ -76,6 +108,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: Kind::Subnet,
+            variant: None,
             needs: &[Vpc],
             spec: |w| {
                 ResourceSpec::Subnet(SubnetSpec {
@@ -108,6 +141,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: Kind::InternetGateway,
+            variant: None,
             needs: &[SpareVpc, Vpc],
             spec: |w| {
                 ResourceSpec::InternetGateway(InternetGatewaySpec {
@@ -127,6 +161,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: Kind::ElasticIp,
+            variant: None,
             needs: &[],
             spec: |_| ResourceSpec::ElasticIp(ElasticIpSpec { tags: team("contract") }),
             mutations: vec![retag()],
@@ -134,6 +169,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: Kind::NatGateway,
+            variant: None,
             needs: &[InternetGateway, SubnetA, SubnetB, ElasticIp],
             spec: |w| {
                 ResourceSpec::NatGateway(NatGatewaySpec {
@@ -154,6 +190,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: Kind::RouteTable,
+            variant: None,
             needs: &[Vpc, SpareVpc],
             spec: |w| {
                 ResourceSpec::RouteTable(RouteTableSpec {
@@ -173,6 +210,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: Kind::Route,
+            variant: None,
             needs: &[RouteTable, InternetGateway, NatGateway],
             spec: |w| {
                 ResourceSpec::Route(RouteSpec {
@@ -198,6 +236,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: Kind::RouteTableAssociation,
+            variant: None,
             needs: &[RouteTable, SpareRouteTable, SubnetA, SubnetB],
             spec: |w| {
                 ResourceSpec::RouteTableAssociation(RouteTableAssociationSpec {
@@ -222,6 +261,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: Kind::SecurityGroup,
+            variant: None,
             needs: &[Vpc],
             spec: |w| {
                 ResourceSpec::SecurityGroup(SecurityGroupSpec {
@@ -258,6 +298,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: Kind::VpcEndpoint,
+            variant: None,
             needs: &[Vpc, RouteTable, SpareRouteTable],
             spec: |w| {
                 ResourceSpec::VpcEndpoint(VpcEndpointSpec {
@@ -284,6 +325,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: Kind::IamRole,
+            variant: None,
             needs: &[],
             spec: |_| {
                 ResourceSpec::IamRole(IamRoleSpec {
@@ -323,6 +365,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: Kind::S3Bucket,
+            variant: None,
             needs: &[],
             spec: |w| {
                 ResourceSpec::S3Bucket(S3BucketSpec {
@@ -354,6 +397,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: Kind::S3FilesFileSystem,
+            variant: None,
             // The world's bucket: another prefix, so another file system.
             needs: &[Bucket, S3FilesRole, RuntimeRole],
             spec: |w| {
@@ -384,6 +428,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: Kind::S3FilesMountTarget,
+            variant: None,
             needs: &[S3FilesFileSystem, SubnetA, SubnetB, SecurityGroup, SpareSecurityGroup],
             spec: |w| {
                 ResourceSpec::S3FilesMountTarget(S3FilesMountTargetSpec {
@@ -408,6 +453,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: Kind::S3FilesAccessPoint,
+            variant: None,
             needs: &[S3FilesFileSystem],
             spec: |w| {
                 ResourceSpec::S3FilesAccessPoint(S3FilesAccessPointSpec {
@@ -440,6 +486,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: Kind::EfsFileSystem,
+            variant: None,
             needs: &[],
             spec: |_| {
                 ResourceSpec::EfsFileSystem(EfsFileSystemSpec {
@@ -466,6 +513,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: Kind::EfsMountTarget,
+            variant: None,
             needs: &[EfsFileSystem, SubnetA, SubnetB, SecurityGroup, SpareSecurityGroup],
             spec: |w| {
                 ResourceSpec::EfsMountTarget(EfsMountTargetSpec {
@@ -490,6 +538,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: Kind::EfsAccessPoint,
+            variant: None,
             needs: &[EfsFileSystem],
             spec: |w| {
                 ResourceSpec::EfsAccessPoint(EfsAccessPointSpec {
@@ -522,6 +571,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: Kind::AgentcoreRuntime,
+            variant: None,
             needs: &[RuntimeRole, SubnetA, SubnetB, SecurityGroup],
             spec: |w| {
                 ResourceSpec::AgentcoreRuntime(AgentcoreRuntimeSpec {
@@ -625,7 +675,69 @@ fn cases() -> Vec<Case> {
             known_violations: vec![],
         },
         Case {
+            kind: Kind::AgentcoreRuntime,
+            variant: Some("code"),
+            needs: &[RuntimeRole, Bucket],
+            spec: |w| {
+                ResourceSpec::AgentcoreRuntime(AgentcoreRuntimeSpec {
+                    name: "contract_code_agent".into(),
+                    description: None,
+                    container_uri: None,
+                    code: Some(serde_json::from_value(code(w, "1")).unwrap()),
+                    image: None,
+                    role: w.attr(RuntimeRole, "arn"),
+                    network_mode: "PUBLIC".into(),
+                    subnets: Vec::new(),
+                    security_groups: Vec::new(),
+                    environment_variables: BTreeMap::new(),
+                    sensitive_environment_variables: Vec::new(),
+                    filesystem: Vec::new(),
+                    tags: team("contract"),
+                    protocol: None,
+                    jwt_authorizer: None,
+                    session_lifecycle: None,
+                    request_header_allowlist: Vec::new(),
+                    allowed_ports: Vec::new(),
+                })
+            },
+            mutations: vec![
+                // No code change: the recorded artifact stays, nothing is uploaded.
+                retag(),
+                Mutation {
+                    what: "the code's content changed",
+                    set: |w| json!({"code": code(w, "2")}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another entry point and runtime",
+                    set: |w| {
+                        let mut code = code(w, "2");
+                        code["runtime"] = json!("PYTHON_3_13");
+                        code["entry_point"] = json!(["opentelemetry-instrument", "server.py"]);
+                        json!({"code": code})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another name",
+                    set: |_| json!({"name": "contract_code_agent_renamed"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![
+                KnownViolation {
+                    check: Check::FindById,
+                    why: "find answers artifact_key and artifact_version empty: it does not read them from the runtime's codeConfiguration",
+                },
+                KnownViolation {
+                    check: Check::RecoverFinds,
+                    why: "recover (ListAgentRuntimes) answers artifact_key and artifact_version empty",
+                },
+            ],
+        },
+        Case {
             kind: Kind::AgentcoreRuntimeEndpoint,
+            variant: None,
             needs: &[Runtime],
             spec: |w| {
                 ResourceSpec::AgentcoreRuntimeEndpoint(AgentcoreRuntimeEndpointSpec {
@@ -658,6 +770,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: Kind::EcrRepository,
+            variant: None,
             needs: &[],
             spec: |_| {
                 ResourceSpec::EcrRepository(EcrRepositorySpec {
@@ -693,18 +806,31 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// Every kind has exactly one case (checked without an emulator, so it fails fast).
+/// Every kind has one case without a variant, and no two cases share a name (checked without
+/// an emulator, so it fails fast).
 #[test]
 fn every_kind_has_one_contract_case() {
     let cases = cases();
     for kind in Kind::ALL {
-        let count = cases.iter().filter(|c| c.kind == *kind).count();
+        let count = cases.iter().filter(|c| c.kind == *kind && c.variant.is_none()).count();
         assert_eq!(
             count, 1,
-            "{kind} has {count} contract cases in tests/contract.rs: every kind needs exactly one"
+            "{kind} has {count} contract cases without a variant in tests/contract.rs: every kind needs exactly one"
         );
     }
-    assert_eq!(cases.len(), Kind::ALL.len());
+    let names: std::collections::BTreeSet<String> = cases.iter().map(Case::name).collect();
+    assert_eq!(names.len(), cases.len(), "two contract cases share a name");
+}
+
+/// The runtime is also checked deployed from code, not only from a container.
+#[test]
+fn a_runtime_deployed_from_code_has_a_case() {
+    assert!(
+        cases()
+            .iter()
+            .any(|c| c.kind == Kind::AgentcoreRuntime && c.variant == Some("code")),
+        "no contract case deploys an agentcore_runtime from code"
+    );
 }
 
 /// The expected-failure markers are strict: a marked check that fails is tolerated, an
@@ -714,6 +840,7 @@ fn known_violations_are_strict() {
     use contract::{Ran, Report};
     let report = |failure: Option<&str>, known: bool| Report {
         kind: Kind::Vpc,
+        name: "vpc".into(),
         ran: vec![Ran {
             check: Check::NoUndeclaredAttributes,
             context: "create".into(),

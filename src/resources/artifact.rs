@@ -275,7 +275,20 @@ pub struct Uploaded {
 }
 
 /// Puts the artifact into `bucket` at `key`; a versioned bucket gives each upload a version.
+/// When the object's current version already holds this code (a create retried with its
+/// client token), that version is the answer: uploading again would make a new version, and
+/// the retried CreateAgentRuntime a different request than the first.
 pub async fn upload(ctx: &Ctx, bucket: &str, key: &str, artifact: Artifact) -> Result<Uploaded, ApiError> {
+    let current = ctx.clients.s3.head_object().bucket(bucket).key(key).send().await;
+    if let Ok(head) = current
+        && head.metadata().and_then(|m| m.get("agentfs-sha256")) == Some(&artifact.sha256)
+    {
+        return Ok(Uploaded {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            version_id: head.version_id().map(String::from),
+        });
+    }
     let out = ctx
         .clients
         .s3

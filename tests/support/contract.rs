@@ -20,6 +20,11 @@
 //! 6. delete twice succeeds, then `read` answers `None`, `find` by id nothing, and the
 //!    emulator's inventory is what it was before the case.
 //!
+//! A runtime deployed from code is also checked for its artifact: after create and each
+//! update the runtime runs exactly the recorded object version, which holds the spec's code
+//! (3); an update uploads a new version when the code's content changed and only then (4); delete takes
+//! every version of the object with it (6).
+//!
 //! A check a kind is known to fail (a bug whose fix needs `src/` changes) is listed in its case
 //! as a [`KnownViolation`], with the reason. The check still runs and its failure is printed;
 //! the test fails on any other failure, and also when a known violation no longer happens (so
@@ -48,6 +53,9 @@ pub const CONFIG: &str = r#"{"delays": {"*": 0}}"#;
 /// One kind's contract case: everything else is the harness's.
 pub struct Case {
     pub kind: Kind,
+    /// Set when a kind has more than one case (such as a runtime deployed from code as well as
+    /// from a container): it names the case in the report and in its resource's address.
+    pub variant: Option<&'static str>,
     /// Prerequisites the spec and the mutations refer to (their own prerequisites are implied).
     pub needs: &'static [Need],
     pub spec: fn(&World) -> ResourceSpec,
@@ -97,10 +105,15 @@ pub enum Check {
     IdAttributeIsId,
     // 3. no false drift (also after each update)
     ReadEqualsRecord,
+    /// The runtime runs the recorded artifact object version, and that version holds the
+    /// spec's code.
+    ArtifactDeployed,
     // 4. mutations
     DeclaredOutcome,
     UpdateKeepsId,
     LocalOnlyMakesNoCall,
+    /// An update uploads the artifact again when the code changed, and only then.
+    ArtifactUploadedOnChange,
     // 5. find
     FindById,
     RecoverFinds,
@@ -109,8 +122,20 @@ pub enum Check {
     ReadAfterDeleteIsNone,
     FindAfterDeleteIsEmpty,
     InventoryRestored,
+    /// No version of the artifact object is left.
+    ArtifactRemoved,
     /// A create, update, read, find or delete the contract needs to go on answered an error.
     CallSucceeds,
+}
+
+impl Case {
+    /// The case's name in the report: the kind's key, and its variant if it has one.
+    pub fn name(&self) -> String {
+        match self.variant {
+            Some(variant) => format!("{} ({variant})", self.kind.key()),
+            None => self.kind.key().to_string(),
+        }
+    }
 }
 
 impl Check {
@@ -123,10 +148,14 @@ impl Check {
             | InventoryUnchangedBySecondCreate
             | RecoverSeesOneMore => 1,
             DeclaredAttributesPresent | NoUndeclaredAttributes | IdAttributeIsId => 2,
-            ReadEqualsRecord => 3,
-            DeclaredOutcome | UpdateKeepsId | LocalOnlyMakesNoCall => 4,
+            ReadEqualsRecord | ArtifactDeployed => 3,
+            DeclaredOutcome | UpdateKeepsId | LocalOnlyMakesNoCall | ArtifactUploadedOnChange => 4,
             FindById | RecoverFinds => 5,
-            DeleteAgainSucceeds | ReadAfterDeleteIsNone | FindAfterDeleteIsEmpty | InventoryRestored => 6,
+            DeleteAgainSucceeds
+            | ReadAfterDeleteIsNone
+            | FindAfterDeleteIsEmpty
+            | InventoryRestored
+            | ArtifactRemoved => 6,
             CallSucceeds => 0,
         }
     }
@@ -506,6 +535,8 @@ pub struct Ran {
 /// Everything one case found.
 pub struct Report {
     pub kind: Kind,
+    /// The case's name ([`Case::name`]).
+    pub name: String,
     pub ran: Vec<Ran>,
     pub known: Vec<(Check, &'static str)>,
     pub took: Duration,
@@ -749,6 +780,7 @@ impl Harness {
         self.ensure(case.needs).await;
         let mut report = Report {
             kind: case.kind,
+            name: case.name(),
             ran: Vec::new(),
             known: case.known_violations.iter().map(|k| (k.check, k.why)).collect(),
             took: Duration::ZERO,
@@ -775,7 +807,10 @@ impl Harness {
         let kind = case.kind;
         let spec = (case.spec)(&self.world);
         assert_eq!(spec.kind(), kind, "the {kind} case builds a {} spec", spec.kind());
-        let address = format!("{}.contract", kind.key());
+        let address = match case.variant {
+            Some(variant) => format!("{}.contract_{variant}", kind.key()),
+            None => format!("{}.contract", kind.key()),
+        };
         let taggable = spec.tags().is_some();
         let before = census(&self.emu.inventory());
         let recovered_before = hard("find (recover) before the create", find(ctx, kind, &[]).await)?;
@@ -853,6 +888,7 @@ impl Harness {
 
         // ---- 3. no false drift ----
         self.read_equals(report, &rec, "after create").await?;
+        self.artifact_deployed(report, &rec, "after create").await;
 
         // ---- 4. mutations ----
         for mutation in &case.mutations {
@@ -879,6 +915,7 @@ impl Harness {
         });
 
         // ---- 6. delete twice ----
+        let artifact = Artifact::of(&rec);
         hard("delete", delete(ctx, &rec).await)?;
         *live = None;
         let again = delete(ctx, &rec).await;
@@ -903,7 +940,28 @@ impl Harness {
         report.check(Check::InventoryRestored, "after delete", after == before, || {
             format!("the case left:{}", census_diff(&before, &after))
         });
+        if let Some(artifact) = artifact {
+            let left = artifact.versions_left(ctx).await;
+            report.check(
+                Check::ArtifactRemoved,
+                "after delete",
+                matches!(&left, Ok(v) if v.is_empty()),
+                || format!("s3://{}/{} still has {left:?}", artifact.bucket, artifact.key),
+            );
+        }
         Ok(())
+    }
+
+    /// For a runtime deployed from code: it runs the recorded object version, which holds the
+    /// spec's code (the digest agentfs put in the object's metadata).
+    async fn artifact_deployed(&self, report: &mut Report, rec: &Record, context: &str) {
+        let Some(artifact) = Artifact::of(rec) else {
+            return;
+        };
+        let found = artifact.deployed(&self.ctx, rec).await;
+        report.check(Check::ArtifactDeployed, context, found.is_ok(), || {
+            found.err().unwrap_or_default()
+        });
     }
 
     /// `read` of `rec` equals its recorded configuration, as the kind normalises both.
@@ -980,6 +1038,31 @@ impl Harness {
         let prior_tags = if local { rec.tags.clone() } else { user_tags(&rec.tags) };
         let calls_before = self.emu.calls().as_array().map_or(0, Vec::len);
         let updated = hard(context.clone(), update(&self.ctx, rec, &spec, &tags, &prior_tags).await)?;
+        if let (Some(before), Some(after)) = (
+            Artifact::of(rec),
+            Artifact::of(&Record {
+                spec: spec.clone(),
+                created: updated.clone(),
+                ..rec.clone()
+            }),
+        ) {
+            // agentfs uploads again when the code's content (its digest) changes, and never
+            // otherwise: another runtime or entry point reuses the object version.
+            let code_changed = before.sha256 != after.sha256;
+            report.check(
+                Check::ArtifactUploadedOnChange,
+                context.clone(),
+                (before.version != after.version) == code_changed,
+                || {
+                    format!(
+                        "the code {} but the artifact version went from {:?} to {:?}",
+                        if code_changed { "changed" } else { "did not change" },
+                        before.version,
+                        after.version
+                    )
+                },
+            );
+        }
         if local {
             let calls = self.emu.calls();
             let made: Vec<String> = calls.as_array().unwrap()[calls_before..]
@@ -1006,7 +1089,9 @@ impl Harness {
             created: updated,
             ..rec.clone()
         };
-        self.read_equals(report, rec, &format!("after {context}")).await
+        self.read_equals(report, rec, &format!("after {context}")).await?;
+        self.artifact_deployed(report, rec, &format!("after {context}")).await;
+        Ok(())
     }
 
     /// Deletes every prerequisite, newest first, and checks that nothing is left.
@@ -1058,14 +1143,14 @@ pub fn verdict(reports: &[Report]) {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<24} {:>6} {:>6} {:>6} {:>6} {:>7}",
+        "{:<28} {:>6} {:>6} {:>6} {:>6} {:>7}",
         "kind", "checks", "passed", "known", "failed", "time"
     );
     for r in reports {
         let _ = writeln!(
             out,
-            "{:<24} {:>6} {:>6} {:>6} {:>6} {:>6.1}s",
-            r.kind.key(),
+            "{:<28} {:>6} {:>6} {:>6} {:>6} {:>6.1}s",
+            r.name,
             r.ran.len(),
             r.ran.iter().filter(|x| x.failure.is_none()).count(),
             r.expected().len(),
@@ -1085,7 +1170,7 @@ pub fn verdict(reports: &[Report]) {
             let _ = writeln!(
                 expected,
                 "  {} step {} {:?} ({}): {}\n    known: {why}",
-                r.kind.key(),
+                r.name,
                 ran.check.step(),
                 ran.check,
                 ran.context,
@@ -1096,7 +1181,7 @@ pub fn verdict(reports: &[Report]) {
             let _ = writeln!(
                 problems,
                 "  {} step {} {:?} ({}): {}",
-                r.kind.key(),
+                r.name,
                 ran.check.step(),
                 ran.check,
                 ran.context,
@@ -1107,7 +1192,7 @@ pub fn verdict(reports: &[Report]) {
             let _ = writeln!(
                 problems,
                 "  {} {check:?} passes now: remove its `KnownViolation` marker from the case",
-                r.kind.key()
+                r.name
             );
         }
     }
@@ -1116,4 +1201,117 @@ pub fn verdict(reports: &[Report]) {
         println!("known contract violations (still failing, as marked):\n{expected}");
     }
     assert!(problems.is_empty(), "contract violations:\n{problems}\n{out}");
+}
+
+// ---- a runtime's code artifact ------------------------------------------------------------
+
+/// The artifact object a runtime deployed from code records (`artifact_key`, `artifact_version`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Artifact {
+    bucket: String,
+    key: String,
+    version: String,
+    /// The digest of the code the spec names.
+    sha256: String,
+    /// The spec's whole `code` table: any change of it is a new upload.
+    code: Value,
+}
+
+impl Artifact {
+    fn of(rec: &Record) -> Option<Artifact> {
+        let ResourceSpec::AgentcoreRuntime(spec) = &rec.spec else {
+            return None;
+        };
+        let code = spec.code.as_ref()?;
+        let attribute = |name: &str| rec.created.attributes.get(name).cloned().unwrap_or_default();
+        Some(Artifact {
+            bucket: code.bucket.clone(),
+            key: attribute("artifact_key"),
+            version: attribute("artifact_version"),
+            sha256: code.sha256.clone(),
+            code: serde_json::to_value(code).unwrap_or_default(),
+        })
+    }
+
+    /// The runtime's codeConfiguration points at this object version, and the object holds
+    /// the spec's code.
+    async fn deployed(&self, ctx: &Ctx, rec: &Record) -> Result<(), String> {
+        let ResourceSpec::AgentcoreRuntime(spec) = &rec.spec else {
+            return Err("not a runtime".into());
+        };
+        let code = spec.code.as_ref().ok_or("the runtime has no code")?;
+        let expected_key = code.key(STACK, &spec.name);
+        if self.key != expected_key {
+            return Err(format!(
+                "artifact_key is {:?}, the spec's key {expected_key:?}",
+                self.key
+            ));
+        }
+        if self.version.is_empty() {
+            return Err("the bucket is versioned but artifact_version is empty".into());
+        }
+        let head = ctx
+            .clients
+            .s3
+            .head_object()
+            .bucket(&self.bucket)
+            .key(&self.key)
+            .version_id(&self.version)
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "HeadObject s3://{}/{} version {}: {e:?}",
+                    self.bucket, self.key, self.version
+                )
+            })?;
+        let digest = head.metadata().and_then(|m| m.get("agentfs-sha256")).cloned();
+        if digest.as_deref() != Some(self.sha256.as_str()) {
+            return Err(format!(
+                "the object version holds code {digest:?}, the spec's is {:?}",
+                self.sha256
+            ));
+        }
+        let live = ctx
+            .clients
+            .agentcore
+            .get_agent_runtime()
+            .agent_runtime_id(rec.id())
+            .send()
+            .await
+            .map_err(|e| format!("GetAgentRuntime {}: {e:?}", rec.id()))?;
+        use aws_sdk_bedrockagentcorecontrol::types::AgentRuntimeArtifact;
+        let s3 = match live.agent_runtime_artifact() {
+            Some(AgentRuntimeArtifact::CodeConfiguration(c)) => c.code().and_then(|code| code.as_s3().ok()).cloned(),
+            other => return Err(format!("the runtime runs {other:?}, not code")),
+        };
+        let s3 = s3.ok_or("codeConfiguration has no S3 location")?;
+        let running = (s3.bucket(), s3.prefix(), s3.version_id().unwrap_or_default());
+        if running != (self.bucket.as_str(), self.key.as_str(), self.version.as_str()) {
+            return Err(format!("the runtime runs {running:?}, the record says {self:?}"));
+        }
+        Ok(())
+    }
+
+    /// The versions and delete markers of the object that are still there.
+    async fn versions_left(&self, ctx: &Ctx) -> Result<Vec<String>, String> {
+        let listed = ctx
+            .clients
+            .s3
+            .list_object_versions()
+            .bucket(&self.bucket)
+            .prefix(&self.key)
+            .send()
+            .await
+            .map_err(|e| format!("ListObjectVersions: {e:?}"))?;
+        let versions = listed.versions().iter().filter(|v| v.key() == Some(self.key.as_str()));
+        let markers = listed
+            .delete_markers()
+            .iter()
+            .filter(|m| m.key() == Some(self.key.as_str()));
+        Ok(versions
+            .map(|v| format!("version {:?}", v.version_id()))
+            .chain(markers.map(|m| format!("delete marker {:?}", m.version_id())))
+            .collect())
+    }
 }
