@@ -13,6 +13,9 @@ use agentfs::spec::Kind;
 use agentfs::spec::api::{ApiField, Limits, Source, Value, problems, translate};
 use serde_json::Value as Json;
 
+#[path = "api_models/sample.rs"]
+mod sample;
+
 fn venv_python() -> PathBuf {
     let venv = std::env::var_os("AGENTFS_EMULATOR_VENV")
         .map(PathBuf::from)
@@ -97,9 +100,15 @@ fn accepts(limits: &Limits, value: &Value<'_>) -> bool {
     problems(limits, value).is_empty()
 }
 
-/// A string of exactly `len` characters that the pattern accepts, built from a few seeds.
+/// A string of exactly `len` characters that the pattern accepts: built from the pattern's
+/// syntax tree, else from a few seeds.
 fn sample(limits: &Limits, len: usize) -> Option<String> {
     let pattern = limits.pattern.map(|p| translate(p).expect("pattern translates"));
+    if let Some(p) = &pattern
+        && let Some(built) = sample::of_len(p.regex(), len).filter(|s| p.is_match(s))
+    {
+        return Some(built);
+    }
     let seeds = [
         "",
         "/",

@@ -1,6 +1,7 @@
 //! Against the emulator: resources that AWS leaves in a failure state (the `fail` knob) stop the
 //! apply with AWS's reason, are recorded as failed with their id, and are replaced by the next
-//! apply; and a create intent whose spec changed since is retried with a new client token.
+//! apply; and a create intent whose spec changed since adopts what the interrupted create made
+//! (found by its tags), or, when AWS has nothing of it, is retried with a new client token.
 
 mod support;
 
@@ -47,6 +48,62 @@ depends_on = ["internet_gateway.igw"]
 
 const RUNTIME: &str = include_str!("../examples/session-storage.toml");
 
+/// The smallest S3 Files stack: a file system over a versioned bucket, one mount target and
+/// one access point.
+const S3FILES: &str = r#"[stack]
+name = "fsfail"
+region = "us-east-1"
+
+[vpc.main]
+cidr_block = "10.32.0.0/16"
+
+[subnet.a]
+vpc = "main"
+cidr_block = "10.32.1.0/24"
+az_index = 0
+
+[s3_bucket.data]
+name = "${stack}-${account_id}-${region}"
+versioning = true
+encryption = "AES256"
+force_destroy = true
+
+[iam_role.s3files]
+name = "${stack}-s3files-service-role"
+
+[iam_role.s3files.assume_role_policy]
+Version = "2012-10-17"
+
+[[iam_role.s3files.assume_role_policy.Statement]]
+Effect = "Allow"
+Principal = { Service = "elasticfilesystem.amazonaws.com" }
+Action = "sts:AssumeRole"
+
+[s3files_file_system.data]
+bucket = "data"
+role = "s3files"
+accept_bucket_warning = true
+
+[s3files_mount_target.a]
+file_system = "data"
+subnet = "a"
+
+[s3files_access_point.agent]
+file_system = "data"
+posix_user = { uid = 1000, gid = 1000 }
+root_directory = { path = "/agent", creation_permissions = { owner_uid = 1000, owner_gid = 1000, permissions = "0755" } }
+tags = { Name = "agent" }
+"#;
+
+const ACCOUNT: &str = "123456789012";
+
+/// How many resources the emulator holds under `path` (`us-east-1/s3files/access_points`).
+fn count(emu: &support::Emulator, path: &str) -> usize {
+    let inventory = emu.inventory();
+    let node = path.split('/').fold(&inventory[ACCOUNT], |node, key| &node[key]);
+    node.as_array().map_or(0, Vec::len)
+}
+
 /// The failure flow for one resource: apply fails with `reason`, the state records the failed
 /// resource with its id, the plan replaces it, and once AWS behaves apply converges.
 fn fails_then_is_replaced(spec: &str, stack: &str, address: &str, knob: &str, reason: &str) {
@@ -69,7 +126,8 @@ fn fails_then_is_replaced(spec: &str, stack: &str, address: &str, knob: &str, re
     let (code, out) = run(&emu, dir.path(), &["plan", "--detailed-exitcode"]);
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("failed: ") && out.contains(reason), "{out}");
-    let (_, json) = run(&emu, dir.path(), &["plan", "--json"]);
+    // The plan from stdout alone: the spec's lint warnings go to stderr.
+    let json = String::from_utf8(emu.agentfs(dir.path(), &["plan", "--json"]).stdout).unwrap();
     let plan: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
     let change = plan["changes"]
         .as_array()
@@ -123,17 +181,10 @@ fn a_runtime_in_create_failed_stops_apply_and_is_replaced_next_time() {
     );
 }
 
-#[test]
-fn a_create_intent_whose_spec_changed_since_gets_a_new_token() {
-    let emu = support::Emulator::start_with(r#"{"delays": {"*": 0.2}}"#);
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), RUNTIME);
-    let (code, out) = run(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
-    assert_eq!(code, Some(0), "{out}");
-
-    // As a crash right after the create call leaves it: the intent with the token AWS has seen.
-    let address = "agentcore_runtime.agent";
-    let mut recorded = state(dir.path(), "sessverify");
+/// The crash between AWS making a resource and the state recording it: `address` applied,
+/// then its record put back to the intent with the token AWS has seen (generation 0).
+fn interrupt_after_create(dir: &std::path::Path, stack: &str, address: &str) {
+    let mut recorded = state(dir, stack);
     let lineage = recorded["lineage"].as_str().unwrap().to_string();
     let token = {
         use sha2::{Digest, Sha256};
@@ -141,27 +192,159 @@ fn a_create_intent_whose_spec_changed_since_gets_a_new_token() {
         let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
         format!("agentfs-{hex}")
     };
-    let runtime = &mut recorded["resources"][address];
-    runtime["phase"] = "creating".into();
-    runtime["client_token"] = token.into();
-    runtime.as_object_mut().unwrap().remove("id");
-    runtime["attributes"] = serde_json::json!({});
-    std::fs::write(state_path(dir.path(), "sessverify"), recorded.to_string()).unwrap();
+    let resource = &mut recorded["resources"][address];
+    assert_eq!(resource["generation"], 0, "{resource:#}");
+    resource["phase"] = "creating".into();
+    resource["client_token"] = token.into();
+    resource.as_object_mut().unwrap().remove("id");
+    resource["attributes"] = serde_json::json!({});
+    std::fs::write(state_path(dir, stack), recorded.to_string()).unwrap();
+}
 
-    // The spec changes before the retry: the same token would be a mismatch at AWS.
-    write(
-        dir.path(),
-        &RUNTIME.replace(
-            "description = \"Agent with per-session storage at /mnt/workspace\"",
-            "description = \"Agent, described anew\"",
-        ),
-    );
+/// A create that reached AWS before a crash, then a change of the spec: the next apply adopts
+/// what the crashed create made instead of making a second one with a new token, brings it to
+/// the spec, and converges. `inventory` is where the emulator lists the kind.
+fn changed_intent_is_adopted(
+    spec: &str,
+    changed: &str,
+    stack: &str,
+    address: &str,
+    inventory: &str,
+) -> serde_json::Value {
+    assert_ne!(spec, changed, "the change must change the spec");
+    let emu = support::Emulator::start_with(r#"{"delays": {"*": 0.2}}"#);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), spec);
+    let (code, out) = run(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(count(&emu, inventory), 1, "{inventory}");
+    let made = state(dir.path(), stack)["resources"][address]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    interrupt_after_create(dir.path(), stack, address);
+
+    write(dir.path(), changed);
     let (code, out) = run(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
     assert!(!out.contains("IdempotentParameterMismatch"), "{out}");
     assert_eq!(code, Some(0), "{out}");
-    let after = state(dir.path(), "sessverify");
+    assert!(out.contains(&format!("adopting {made}")), "{out}");
+    assert_eq!(
+        count(&emu, inventory),
+        1,
+        "exactly one {address}, not a second one beside the first: {:#}",
+        emu.inventory()
+    );
+    let after = state(dir.path(), stack)["resources"][address].clone();
+    assert_eq!(after["phase"], "created", "{after:#}");
+    let (code, out) = run(&emu, dir.path(), &["drift"]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = run(&emu, dir.path(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(code, Some(0), "converged:\n{out}");
+    let mut after = after;
+    after["made"] = made.into();
+    after
+}
+
+#[test]
+fn a_changed_runtime_intent_adopts_the_runtime_its_crashed_create_made() {
+    let changed = RUNTIME.replace(
+        "description = \"Agent with per-session storage at /mnt/workspace\"",
+        "description = \"Agent, described anew\"",
+    );
+    let after = changed_intent_is_adopted(
+        RUNTIME,
+        &changed,
+        "sessverify",
+        "agentcore_runtime.agent",
+        "us-east-1/bedrock-agentcore-control/agent_runtimes",
+    );
+    assert_eq!(after["id"], after["made"], "updated in place: {after:#}");
+    assert_eq!(after["config"]["description"], "Agent, described anew", "{after:#}");
+}
+
+#[test]
+fn a_changed_access_point_intent_adopts_and_updates_what_its_crashed_create_made() {
+    let changed = S3FILES.replace(
+        "tags = { Name = \"agent\" }",
+        "tags = { Name = \"agent\", Team = \"a\" }",
+    );
+    let after = changed_intent_is_adopted(
+        S3FILES,
+        &changed,
+        "fsfail",
+        "s3files_access_point.agent",
+        "us-east-1/s3files/access_points",
+    );
+    assert_eq!(after["id"], after["made"], "updated in place: {after:#}");
+    assert_eq!(after["generation"], 0, "{after:#}");
+}
+
+#[test]
+fn a_changed_access_point_intent_replaces_what_its_crashed_create_made_when_it_cannot_update() {
+    let changed = S3FILES.replace("path = \"/agent\"", "path = \"/agent2\"");
+    let after = changed_intent_is_adopted(
+        S3FILES,
+        &changed,
+        "fsfail",
+        "s3files_access_point.agent",
+        "us-east-1/s3files/access_points",
+    );
+    assert_ne!(after["id"], after["made"], "a new one instead: {after:#}");
+    assert_eq!(after["generation"], 1, "{after:#}");
+    assert_eq!(after["config"]["root_directory"]["path"], "/agent2", "{after:#}");
+}
+
+#[test]
+fn a_file_system_in_error_stops_apply_and_is_replaced_next_time() {
+    fails_then_is_replaced(
+        S3FILES,
+        "fsfail",
+        "s3files_file_system.data",
+        "file_system_create",
+        "The bucket could not be reached with the given role",
+    );
+}
+
+#[test]
+fn a_mount_target_in_error_stops_apply_and_is_replaced_next_time() {
+    fails_then_is_replaced(
+        S3FILES,
+        "fsfail",
+        "s3files_mount_target.a",
+        "mount_target_create",
+        "Insufficient free IP addresses in the subnet",
+    );
+}
+
+#[test]
+fn a_changed_intent_that_made_nothing_creates_with_a_new_token() {
+    let emu = support::Emulator::start_with(r#"{"delays": {"*": 0.2}}"#);
+    let dir = tempfile::tempdir().unwrap();
+    let address = "s3files_access_point.agent";
+    write(dir.path(), S3FILES);
+    let (code, out) = run(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    assert_eq!(code, Some(0), "{out}");
+    let intent = state(dir.path(), "fsfail")["resources"][address].clone();
+    // The access point goes, and its intent comes back as a crash before the call leaves it.
+    let without = &S3FILES[..S3FILES.find("[s3files_access_point.agent]").unwrap()];
+    write(dir.path(), without);
+    let (code, out) = run(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(count(&emu, "us-east-1/s3files/access_points"), 0);
+    let mut recorded = state(dir.path(), "fsfail");
+    recorded["resources"][address] = intent;
+    std::fs::write(state_path(dir.path(), "fsfail"), recorded.to_string()).unwrap();
+    interrupt_after_create(dir.path(), "fsfail", address);
+
+    write(dir.path(), &S3FILES.replace("path = \"/agent\"", "path = \"/agent2\""));
+    let (code, out) = run(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(!out.contains("adopting"), "{out}");
+    assert_eq!(count(&emu, "us-east-1/s3files/access_points"), 1);
+    let after = state(dir.path(), "fsfail");
     assert_eq!(after["resources"][address]["phase"], "created", "{after:#}");
-    assert_eq!(after["resources"][address]["generation"], 1, "{after:#}");
+    assert_eq!(after["resources"][address]["generation"], 1, "a new token: {after:#}");
     let (code, out) = run(&emu, dir.path(), &["plan", "--detailed-exitcode"]);
     assert_eq!(code, Some(0), "converged:\n{out}");
 }

@@ -9,11 +9,11 @@
 pub mod progress;
 pub mod schedule;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use crate::plan::{self, Action, Op, Plan};
-use crate::resources::{self, Call, Ctx, DispatchError, ErrorKind, Prior, TAG_RESOURCE, TAG_STACK};
+use crate::resources::{self, Call, Created, Ctx, DispatchError, ErrorKind, Prior, TAG_RESOURCE, TAG_STACK};
 use crate::spec::eval::{EvalError, resolve};
 use crate::spec::template::{AttrRef, Lookup, Var};
 use crate::spec::{Addr, Spec};
@@ -31,6 +31,22 @@ pub enum EngineError {
     State(#[from] StateError),
     #[error("it is not in the spec or the state")]
     Unknown,
+    #[error(
+        "an interrupted earlier create made {id}, recorded now with the configuration it was made with; \
+         the change of {fields} needs a replace, which `prevent_destroy` forbids"
+    )]
+    AdoptedNeedsReplace { id: String, fields: String },
+}
+
+/// What became of a resource that an interrupted create made with a configuration that has
+/// changed since.
+enum Adoption {
+    /// Nothing of it exists: the create goes ahead with a new token.
+    NotFound,
+    /// It is recorded as created; this update brings it to the spec.
+    Update(plan::ResourceChange),
+    /// Its change could not be made in place: it is deleted, and created anew.
+    Deleted,
 }
 
 /// What a failure of a run is about.
@@ -166,7 +182,7 @@ impl<'a> Engine<'a> {
                 let result = match &op {
                     Op::Delete(addr) => self.delete_one(addr, change.action == Action::Replace, timeout).await,
                     Op::DeleteDeposed(addr) => self.delete_deposed(addr, timeout).await,
-                    Op::Apply(_) => self.apply_one(spec, change).await,
+                    Op::Apply(_) => self.apply_change(spec, change).await,
                 };
                 match &result {
                     Ok(()) => self.reporter.finish(&addr, past),
@@ -214,6 +230,119 @@ impl<'a> Engine<'a> {
         tags.insert(TAG_STACK.into(), self.ctx.stack.clone());
         tags.insert(TAG_RESOURCE.into(), addr.to_string());
         tags
+    }
+
+    /// One create, update or replace, after adopting what an interrupted create left behind.
+    async fn apply_change(&self, spec: &Spec, change: &plan::ResourceChange) -> Result<(), EngineError> {
+        match self.adopt_earlier_attempt(spec, change).await? {
+            Adoption::Update(update) => self.apply_one(spec, &update).await,
+            Adoption::NotFound | Adoption::Deleted => self.apply_one(spec, change).await,
+        }
+    }
+
+    /// A create intent whose configuration changed since it was recorded gets a new token
+    /// (AWS refuses a token reused with other parameters), and a new token finds nothing the
+    /// old one made: for the kinds that only a token identifies, a second resource. So the
+    /// resource is first looked up by its tags, the way `recover` finds it; if the earlier
+    /// attempt made it, it is recorded as created with the configuration it was made with and
+    /// then updated to the spec, or, where that cannot change in place, deleted (nothing can
+    /// refer to a resource the state never recorded) and created anew.
+    async fn adopt_earlier_attempt(&self, spec: &Spec, change: &plan::ResourceChange) -> Result<Adoption, EngineError> {
+        let addr = &change.address;
+        let Some(earlier) = self.state().await.resources.get(addr).cloned() else {
+            return Ok(Adoption::NotFound);
+        };
+        if !matches!(earlier.phase, Phase::Creating { .. }) {
+            return Ok(Adoption::NotFound);
+        }
+        let resource = spec.resources.get(addr).ok_or(EngineError::Unknown)?;
+        let resolved = resolve(&resource.spec, &self.lookup().await)?;
+        let config = plan::config_json(&resolved, &resource.sensitive);
+        if earlier.config == config {
+            // The same intent: its own token finds what it made.
+            return Ok(Adoption::NotFound);
+        }
+        let Some(found) = self.made_by_earlier_attempt(addr).await? else {
+            return Ok(Adoption::NotFound);
+        };
+        self.reporter.phase(
+            addr,
+            &format!("adopting {}, which an interrupted earlier create made", found.id),
+        );
+        let id = found.id.clone();
+        let intended = earlier.config.clone();
+        self.record(|s| {
+            s.resources.insert(
+                addr.clone(),
+                ResourceState {
+                    phase: Phase::Created,
+                    id: Some(found.id),
+                    attributes: found.attributes,
+                    failed: None,
+                    ..earlier
+                },
+            );
+        })
+        .await?;
+        let sensitive: HashSet<String> = resolved
+            .sensitive_paths()
+            .into_iter()
+            .chain(resource.sensitive.iter().cloned())
+            .collect();
+        let diffs = plan::diff(
+            &intended,
+            &config,
+            &BTreeMap::new(),
+            &sensitive,
+            addr.kind,
+            &resource.lifecycle.ignore_changes,
+        );
+        let triggers: Vec<&str> = diffs
+            .iter()
+            .filter(|d| d.forces_replacement)
+            .map(|d| d.path.as_str())
+            .collect();
+        if triggers.is_empty() {
+            return Ok(Adoption::Update(plan::ResourceChange {
+                action: Action::Update,
+                attributes: diffs,
+                ..change.clone()
+            }));
+        }
+        if resource.lifecycle.prevent_destroy {
+            return Err(EngineError::AdoptedNeedsReplace {
+                id,
+                fields: triggers.join(", "),
+            });
+        }
+        self.delete_one(addr, true, resource.timeouts.delete).await?;
+        // The tombstone's token is new and was never sent: it goes with the new configuration.
+        self.record(|s| {
+            if let Some(r) = s.resources.get_mut(addr) {
+                r.config = config;
+            }
+        })
+        .await?;
+        Ok(Adoption::Deleted)
+    }
+
+    /// The resource tagged with `addr` that no recorded resource claims, if AWS has one.
+    async fn made_by_earlier_attempt(&self, addr: &Addr) -> Result<Option<Created>, EngineError> {
+        let address = addr.to_string();
+        let state = self.state().await;
+        // Old copies kept for a create-before-destroy replace carry the same tags.
+        let claimed: HashSet<String> = state
+            .resources
+            .values()
+            .chain(state.deposed.values().flatten())
+            .filter_map(|r| r.id.clone())
+            .collect();
+        let found = resources::find(self.ctx, addr.kind, &[]).await?;
+        Ok(found
+            .into_iter()
+            .filter(|f| f.address.as_deref() == Some(address.as_str()))
+            .map(|f| f.created)
+            .find(|c| !claimed.contains(&c.id)))
     }
 
     async fn apply_one(&self, spec: &Spec, change: &plan::ResourceChange) -> Result<(), EngineError> {
@@ -311,8 +440,9 @@ impl<'a> Engine<'a> {
                 config: intended,
                 ..
             }) if *intended == config => client_token.clone(),
-            // The spec changed since the intent was recorded: AWS refuses a token reused with
-            // other parameters (IdempotentParameterMismatch), so the create gets a new one.
+            // The spec changed since the intent was recorded and nothing the old token made exists
+            // (see `adopt_earlier_attempt`): AWS refuses a token reused with other parameters
+            // (IdempotentParameterMismatch), so the create gets a new one.
             Some(ResourceState {
                 phase: Phase::Creating { .. },
                 ..

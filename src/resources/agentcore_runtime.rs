@@ -647,6 +647,13 @@ impl Resource for AgentcoreRuntime {
                 Limits::NONE,
             ),
             ApiField::model(
+                "jwt_authorizer.discovery_url",
+                "bedrock-agentcore-control",
+                "CustomJWTAuthorizerConfiguration$discoveryUrl",
+                Limits::NONE
+                    .pattern(r"[^\s?#]+/\.well-known/(openid-configuration|oauth-authorization-server)(/[^\s?#]+)?"),
+            ),
+            ApiField::model(
                 "session_lifecycle",
                 "bedrock-agentcore-control",
                 "CreateAgentRuntimeRequest$lifecycleConfiguration",

@@ -132,11 +132,12 @@ impl Resource for AgentcoreRuntimeEndpoint {
                 "CreateAgentRuntimeEndpointRequest$description",
                 Limits::len(1, 256),
             ),
-            // A version number AWS assigned to the runtime, pinned like an id (not chosen freely).
-            ApiField::reference(
+            // A version number AWS assigned to the runtime, pinned by the spec.
+            ApiField::model(
                 "version",
                 "bedrock-agentcore-control",
                 "CreateAgentRuntimeEndpointRequest$agentRuntimeVersion",
+                Limits::len(1, 5).pattern("([1-9][0-9]{0,4})"),
             ),
         ],
         tags: super::tags::rules::AGENTCORE,

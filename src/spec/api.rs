@@ -166,6 +166,12 @@ impl Pattern {
     pub fn is_match(&self, text: &str) -> bool {
         self.accept.is_match(text) && !self.reject_prefix.as_ref().is_some_and(|r| r.is_match(text))
     }
+
+    /// The translated expression of the accepted values (`regex` syntax), for tools that
+    /// build values from it; [`Pattern::is_match`] stays the judge.
+    pub fn regex(&self) -> &str {
+        self.accept.as_str()
+    }
 }
 
 /// Translates a botocore (Java) pattern. The constructs that differ, and what they become:
