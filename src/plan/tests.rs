@@ -282,6 +282,24 @@ fn accept_bucket_warning_never_shows_as_an_update() {
     assert!(!plan.summary.has_changes(), "{:#?}", plan.changes);
 }
 
+/// The operations of `changes` in the order apply starts them.
+#[derive(Debug)]
+struct OpOrder(Vec<String>);
+
+impl OpOrder {
+    fn of(changes: &[ResourceChange], state: &State) -> OpOrder {
+        let graph = operations(changes, Some(state)).unwrap();
+        OpOrder(graph.create_order().map(|op| op.to_string()).collect())
+    }
+
+    fn at(&self, op: &str) -> usize {
+        self.0
+            .iter()
+            .position(|o| o == op)
+            .unwrap_or_else(|| panic!("{op} in {self:?}"))
+    }
+}
+
 /// The reference stack with a fixed account, so that only what a test changes differs.
 fn reference() -> String {
     include_str!("../../examples/s3files-runtime.toml").replace("${account_id}", "123456789012")
@@ -299,14 +317,8 @@ fn an_access_point_in_use_is_replaced_new_copy_first() {
     assert!(point.create_before_destroy, "{point:?}");
     assert_eq!(change("agentcore_runtime.agent").action, Action::Update);
 
-    let ops = operations(&plan.changes, Some(&state)).unwrap();
-    let order: Vec<String> = ops.create_order().map(|op| op.to_string()).collect();
-    let at = |op: &str| {
-        order
-            .iter()
-            .position(|o| o == op)
-            .unwrap_or_else(|| panic!("{op} in {order:?}"))
-    };
+    let order = OpOrder::of(&plan.changes, &state);
+    let at = |op: &str| order.at(op);
     assert!(
         at("s3files_access_point.agent") < at("agentcore_runtime.agent"),
         "{order:?}"
@@ -316,7 +328,7 @@ fn an_access_point_in_use_is_replaced_new_copy_first() {
         "{order:?}"
     );
     assert!(
-        !order.contains(&"delete s3files_access_point.agent".to_string()),
+        !order.0.contains(&"delete s3files_access_point.agent".to_string()),
         "{order:?}"
     );
 }
@@ -369,14 +381,8 @@ fn deposed_copies_are_planned_as_deletes_after_their_users_move() {
     assert!(render::text(&plan, false).contains("the old copy fsap-old, left by an earlier replace"));
 
     let destroy = destroy_changes(&state);
-    let ops = operations(&destroy, Some(&state)).unwrap();
-    let order: Vec<String> = ops.create_order().map(|op| op.to_string()).collect();
-    let at = |op: &str| {
-        order
-            .iter()
-            .position(|o| o == op)
-            .unwrap_or_else(|| panic!("{op} in {order:?}"))
-    };
+    let order = OpOrder::of(&destroy, &state);
+    let at = |op: &str| order.at(op);
     assert!(
         at("delete agentcore_runtime.agent") < at("delete the old copy of s3files_access_point.agent"),
         "{order:?}"
