@@ -917,7 +917,14 @@ impl Resource for AgentcoreRuntime {
                 Err(e) if e.is_not_found() => return Ok(None),
                 Err(e) => return Err(e),
             };
-            Ok(Some(live_spec(r.spec, &live, &tags)))
+            let mut spec = live_spec(r.spec, &live, &tags);
+            if let Some(elsewhere) = code_elsewhere(&live, r.attributes) {
+                // The digest stands for the object agentfs uploaded; the runtime runs another.
+                if let Some(code) = spec.code.as_mut() {
+                    code.sha256 = elsewhere;
+                }
+            }
+            Ok(Some(spec))
         }))
         .await
     }
@@ -1223,6 +1230,23 @@ fn attributes(id: &str, arn: &str, name: &str, version: &str) -> Created {
         created = created.with("version", version);
     }
     created
+}
+
+/// Where the runtime's code lives when that is not the object version the state records
+/// (`s3://bucket/key?versionId=...`), for a runtime deployed from code.
+fn code_elsewhere(
+    live: &aws_sdk_bedrockagentcorecontrol::operation::get_agent_runtime::GetAgentRuntimeOutput,
+    recorded: &BTreeMap<String, String>,
+) -> Option<String> {
+    let key = recorded.get("artifact_key").filter(|k| !k.is_empty())?;
+    let version = recorded.get("artifact_version").map_or("", String::as_str);
+    let Some(AgentRuntimeArtifact::CodeConfiguration(c)) = live.agent_runtime_artifact() else {
+        return None;
+    };
+    let s3 = c.code().and_then(|code| code.as_s3().ok())?;
+    let live_version = s3.version_id().unwrap_or_default();
+    (s3.prefix() != key || live_version != version)
+        .then(|| format!("s3://{}/{}?versionId={live_version}", s3.bucket(), s3.prefix()))
 }
 
 /// A runtime's attributes as GetAgentRuntime describes it, its code's object included.
