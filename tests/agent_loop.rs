@@ -183,6 +183,62 @@ async fn the_agent_runs_shares_its_files_with_the_bucket_and_updates_in_place() 
         .unwrap();
     assert_eq!(versions.versions().len(), 2, "one artifact version per upload");
 
+    // Pointed at the first upload behind agentfs's back: drift names the code, apply restores it.
+    let agentcore = aws_sdk_bedrockagentcorecontrol::Client::new(&emu.sdk_config().await);
+    let id = recorded["resources"]["agentcore_runtime.agent"]["id"].as_str().unwrap();
+    let live = agentcore.get_agent_runtime().agent_runtime_id(id).send().await.unwrap();
+    let Some(aws_sdk_bedrockagentcorecontrol::types::AgentRuntimeArtifact::CodeConfiguration(code)) =
+        live.agent_runtime_artifact().cloned()
+    else {
+        panic!("not deployed from code: {live:?}");
+    };
+    let first = aws_sdk_bedrockagentcorecontrol::types::Code::S3(
+        aws_sdk_bedrockagentcorecontrol::types::S3Location::builder()
+            .bucket(artifacts)
+            .prefix(&key)
+            .version_id(&first_version)
+            .build()
+            .unwrap(),
+    );
+    let mut rolled_back = code.clone();
+    rolled_back.code = Some(first);
+    agentcore
+        .update_agent_runtime()
+        .agent_runtime_id(id)
+        .agent_runtime_artifact(
+            aws_sdk_bedrockagentcorecontrol::types::AgentRuntimeArtifact::CodeConfiguration(rolled_back),
+        )
+        .role_arn(live.role_arn())
+        .set_description(live.description().map(String::from))
+        .set_environment_variables(live.environment_variables().cloned())
+        .set_filesystem_configurations(Some(live.filesystem_configurations().to_vec()))
+        .set_network_configuration(live.network_configuration().cloned())
+        .send()
+        .await
+        .unwrap();
+    let ready = Instant::now() + Duration::from_secs(20);
+    while agentcore
+        .get_agent_runtime()
+        .agent_runtime_id(id)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_str()
+        != "READY"
+    {
+        assert!(Instant::now() < ready, "the runtime never became READY again");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let drift = emu.agentfs(dir, &["drift"]);
+    assert_eq!(drift.status.code(), Some(2), "{}", text(&drift));
+    assert!(text(&drift).contains("code.sha256"), "{}", text(&drift));
+    let out = emu.agentfs(dir, &["apply", "--auto-approve"]);
+    assert!(out.status.success(), "apply: {}", text(&out));
+    let drift = emu.agentfs(dir, &["drift"]);
+    assert_eq!(drift.status.code(), Some(0), "{}", text(&drift));
+    assert_eq!(invoke(&emu, dir, SESSION_A, "{}")["version"], "2");
+
     // Destroy leaves nothing; the artifact bucket (no force_destroy) is only deletable because
     // the runtime's delete took every version of its artifact.
     let out = emu.agentfs(dir, &["destroy", "--auto-approve"]);

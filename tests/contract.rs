@@ -16,7 +16,7 @@ use std::time::Instant;
 use agentfs::spec::model::*;
 use agentfs::spec::{Kind, ResourceSpec};
 use serde_json::{Value, json};
-use support::contract::{self, Case, Check, KnownViolation, Mutation, Need, Outcome, trust};
+use support::contract::{self, Case, Check, Mutation, Need, Outcome, trust};
 
 fn team(name: &str) -> BTreeMap<String, String> {
     BTreeMap::from([("team".to_string(), name.to_string())])
@@ -724,16 +724,7 @@ fn cases() -> Vec<Case> {
                     expect: Outcome::Replace,
                 },
             ],
-            known_violations: vec![
-                KnownViolation {
-                    check: Check::FindById,
-                    why: "find answers artifact_key and artifact_version empty: it does not read them from the runtime's codeConfiguration",
-                },
-                KnownViolation {
-                    check: Check::RecoverFinds,
-                    why: "recover (ListAgentRuntimes) answers artifact_key and artifact_version empty",
-                },
-            ],
+            known_violations: Vec::new(),
         },
         Case {
             kind: Kind::AgentcoreRuntimeEndpoint,

@@ -858,12 +858,7 @@ impl Resource for AgentcoreRuntime {
                 let id = id.as_str();
                 match get(ctx, id).await {
                     Ok(out) if matches!(out.status(), AgentRuntimeStatus::Deleting) => Ok(None),
-                    Ok(out) => Ok(Some(attributes(
-                        out.agent_runtime_id(),
-                        out.agent_runtime_arn(),
-                        out.agent_runtime_name(),
-                        out.agent_runtime_version(),
-                    ))),
+                    Ok(out) => Ok(Some(described(&out))),
                     Err(e) if absent(&e) => Ok(None),
                     Err(e) => Err(e),
                 }
@@ -876,7 +871,21 @@ impl Resource for AgentcoreRuntime {
             .map(|c| (c.attributes.get("arn").cloned().unwrap_or_default(), c))
             .collect();
         let found = owned_by_tags(candidates, |arn| async move { tags::agentcore(ctx, &arn).await }).await?;
-        Ok(keep(ctx, ids, found))
+        let found = keep(ctx, ids, found);
+        if !ids.is_empty() {
+            return Ok(found);
+        }
+        // ListAgentRuntimes does not carry the artifact: the stack's own runtimes are read in
+        // full, so that recover records where their code lives.
+        each(found, |mut f| async move {
+            match get(ctx, &f.created.id).await {
+                Ok(out) => f.created = described(&out),
+                Err(e) if absent(&e) => {}
+                Err(e) => return Err(e),
+            }
+            Ok(f)
+        })
+        .await
     }
 
     /// Per runtime: GetAgentRuntime and ListTagsForResource (on the recorded ARN, so both run
@@ -908,7 +917,14 @@ impl Resource for AgentcoreRuntime {
                 Err(e) if e.is_not_found() => return Ok(None),
                 Err(e) => return Err(e),
             };
-            Ok(Some(live_spec(r.spec, &live, &tags)))
+            let mut spec = live_spec(r.spec, &live, &tags);
+            if let Some(elsewhere) = code_elsewhere(&live, r.attributes) {
+                // The digest stands for the object agentfs uploaded; the runtime runs another.
+                if let Some(code) = spec.code.as_mut() {
+                    code.sha256 = elsewhere;
+                }
+            }
+            Ok(Some(spec))
         }))
         .await
     }
@@ -1214,6 +1230,43 @@ fn attributes(id: &str, arn: &str, name: &str, version: &str) -> Created {
         created = created.with("version", version);
     }
     created
+}
+
+/// Where the runtime's code lives when that is not the object version the state records
+/// (`s3://bucket/key?versionId=...`), for a runtime deployed from code.
+fn code_elsewhere(
+    live: &aws_sdk_bedrockagentcorecontrol::operation::get_agent_runtime::GetAgentRuntimeOutput,
+    recorded: &BTreeMap<String, String>,
+) -> Option<String> {
+    let key = recorded.get("artifact_key").filter(|k| !k.is_empty())?;
+    let version = recorded.get("artifact_version").map_or("", String::as_str);
+    let Some(AgentRuntimeArtifact::CodeConfiguration(c)) = live.agent_runtime_artifact() else {
+        return None;
+    };
+    let s3 = c.code().and_then(|code| code.as_s3().ok())?;
+    let live_version = s3.version_id().unwrap_or_default();
+    (s3.prefix() != key || live_version != version)
+        .then(|| format!("s3://{}/{}?versionId={live_version}", s3.bucket(), s3.prefix()))
+}
+
+/// A runtime's attributes as GetAgentRuntime describes it, its code's object included.
+fn described(out: &aws_sdk_bedrockagentcorecontrol::operation::get_agent_runtime::GetAgentRuntimeOutput) -> Created {
+    let created = attributes(
+        out.agent_runtime_id(),
+        out.agent_runtime_arn(),
+        out.agent_runtime_name(),
+        out.agent_runtime_version(),
+    );
+    let code = match out.agent_runtime_artifact() {
+        Some(AgentRuntimeArtifact::CodeConfiguration(c)) => c.code().and_then(|code| code.as_s3().ok()),
+        _ => None,
+    };
+    match code {
+        Some(s3) => created
+            .with("artifact_key", s3.prefix())
+            .with("artifact_version", s3.version_id().unwrap_or_default()),
+        None => created,
+    }
 }
 
 trait WithArtifact {

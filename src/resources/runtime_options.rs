@@ -18,6 +18,9 @@ use regex::Regex;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::Resource;
+use super::agentcore_runtime::AgentcoreRuntime;
+use crate::spec::api::{self, Limits};
 use crate::spec::kind::Check;
 
 /// `protocolConfiguration`: how the runtime's container serves requests.
@@ -94,20 +97,37 @@ pub enum AllowedPort {
 pub const DEFAULT_IDLE_SESSION_TIMEOUT: i64 = 900;
 pub const DEFAULT_MAX_LIFETIME: i64 = 28800;
 
-const SERVER_PROTOCOLS: &[&str] = &["HTTP", "MCP", "A2A", "AGUI"];
 const CLAIM_VALUE_TYPES: &[&str] = &["STRING", "STRING_ARRAY"];
 const CLAIM_OPERATORS: &[&str] = &["EQUALS", "CONTAINS", "CONTAINS_ANY"];
 const PORTS: std::ops::RangeInclusive<i64> = 8000..=12000;
-const LIFETIME: std::ops::RangeInclusive<i64> = 60..=1_209_600;
+
+/// The model's limits for the runtime's `field`: its ApiMap is the one place they are written,
+/// and the checks below only phrase them for the field.
+fn limits(field: &str) -> &'static Limits {
+    AgentcoreRuntime::API
+        .fields
+        .iter()
+        .find(|f| f.field == field)
+        .map_or(&Limits::NONE, |f| &f.limits)
+}
+
+/// Whether the model refuses `text` for the runtime's `field`.
+fn refused(field: &str, text: &str) -> bool {
+    !api::problems(limits(field), &api::Value::Text { text, complete: true }).is_empty()
+}
+
+/// The model's numeric range for the runtime's `field`.
+fn range(field: &str) -> std::ops::RangeInclusive<i64> {
+    let limits = limits(field);
+    // The model's bounds are whole numbers; f64 holds them exactly.
+    limits.min.map_or(i64::MIN, |m| m as i64)..=limits.max.map_or(i64::MAX, |m| m as i64)
+}
 
 fn regex(pattern: &str) -> Regex {
     // The patterns are the service model's, as literals in this file, covered by the tests below.
     Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in pattern {pattern}: {e}"))
 }
 
-static SERVER_PATH: LazyLock<Regex> = LazyLock::new(|| regex(r"^/[A-Za-z0-9\-._~/%]*$"));
-static DISCOVERY_URL: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"^[^\s?#]+/\.well-known/(openid-configuration|oauth-authorization-server)(/[^\s?#]+)?$"));
 static SCOPE: LazyLock<Regex> = LazyLock::new(|| regex(r"^[\x21\x23-\x5B\x5D-\x7E]{1,255}$"));
 static CLAIM_NAME: LazyLock<Regex> = LazyLock::new(|| regex(r"^[A-Za-z0-9_.\-:]{1,255}$"));
 static CLAIM_VALUE: LazyLock<Regex> = LazyLock::new(|| regex(r"^[A-Za-z0-9_.\-]{1,255}$"));
@@ -129,13 +149,13 @@ impl Options<'_> {
                 "protocol.server_protocol",
                 &p.server_protocol,
                 "a server protocol",
-                SERVER_PROTOCOLS,
+                limits("protocol.server_protocol").one_of,
             );
             if let Some(port) = p.port {
-                in_range(check, "protocol.port", port, PORTS, "a server port");
+                in_range(check, "protocol.port", port, range("protocol.port"), "a server port");
             }
             if let Some(path) = &p.path
-                && (path.len() > 2048 || !SERVER_PATH.is_match(path))
+                && refused("protocol.path", path)
             {
                 check.error(
                     "agentfs::runtime_protocol",
@@ -154,7 +174,7 @@ impl Options<'_> {
                     check,
                     "session_lifecycle.idle_timeout",
                     idle,
-                    LIFETIME,
+                    range("session_lifecycle.idle_timeout"),
                     "a time in seconds",
                 );
             }
@@ -163,7 +183,7 @@ impl Options<'_> {
                     check,
                     "session_lifecycle.max_lifetime",
                     max,
-                    LIFETIME,
+                    range("session_lifecycle.max_lifetime"),
                     "a time in seconds",
                 );
             }
@@ -184,11 +204,14 @@ impl Options<'_> {
 
     fn check_headers(&self, check: &mut Check<'_>) {
         let headers = self.request_header_allowlist;
-        if headers.len() > 20 {
+        if let Some(most) = limits("request_header_allowlist")
+            .max_len
+            .filter(|m| headers.len() > *m)
+        {
             check.error(
                 "agentfs::runtime_headers",
                 "request_header_allowlist",
-                format!("{} headers; the API allows at most 20", headers.len()),
+                format!("{} headers; the API allows at most {most}", headers.len()),
                 "list fewer headers",
             );
         }
@@ -227,11 +250,11 @@ impl Options<'_> {
 
     fn check_ports(&self, check: &mut Check<'_>) {
         let ports = self.allowed_ports;
-        if ports.len() > 5 {
+        if let Some(most) = limits("allowed_ports").max_len.filter(|m| ports.len() > *m) {
             check.error(
                 "agentfs::runtime_ports",
                 "allowed_ports",
-                format!("{} entries; the API allows at most 5", ports.len()),
+                format!("{} entries; the API allows at most {most}", ports.len()),
                 "merge neighbouring ports into a range, e.g. `{ from = 9000, to = 9010 }`",
             );
         }
@@ -408,7 +431,7 @@ fn in_range(check: &mut Check<'_>, field: &str, value: i64, range: std::ops::Ran
 }
 
 fn check_jwt(jwt: &JwtAuthorizer, check: &mut Check<'_>) {
-    if !DISCOVERY_URL.is_match(&jwt.discovery_url) {
+    if refused("jwt_authorizer.discovery_url", &jwt.discovery_url) {
         check.error(
             "agentfs::runtime_authorizer",
             "jwt_authorizer.discovery_url",
@@ -572,10 +595,21 @@ mod tests {
 
     #[test]
     fn the_model_patterns_accept_and_refuse() {
-        assert!(SERVER_PATH.is_match("/mcp"));
-        assert!(!SERVER_PATH.is_match("mcp"));
-        assert!(DISCOVERY_URL.is_match("https://idp.example.com/pool/.well-known/openid-configuration"));
-        assert!(!DISCOVERY_URL.is_match("https://idp.example.com/jwks.json"));
+        assert!(!refused("protocol.path", "/mcp"));
+        assert!(refused("protocol.path", "mcp"));
+        assert!(refused("protocol.path", &format!("/{}", "a".repeat(2048))));
+        assert!(!refused(
+            "jwt_authorizer.discovery_url",
+            "https://idp.example.com/pool/.well-known/openid-configuration"
+        ));
+        assert!(refused(
+            "jwt_authorizer.discovery_url",
+            "https://idp.example.com/jwks.json"
+        ));
+        assert_eq!(range("session_lifecycle.max_lifetime"), 60..=1_209_600);
+        assert_eq!(range("protocol.port"), PORTS);
+        assert_eq!(limits("protocol.server_protocol").one_of.len(), 4);
+        assert_eq!(limits("allowed_ports").max_len, Some(5));
         assert!(SCOPE.is_match("agent/invoke"));
         assert!(!SCOPE.is_match("has space"));
         assert!(HEADER_NAME.is_match("X-Amzn-Bedrock-AgentCore-Runtime-Custom-Trace"));
