@@ -52,16 +52,21 @@ def zipped(source: str) -> bytes:
     return buf.getvalue()
 
 
+def uploaded_agent(s3: Any) -> dict[str, Any]:
+    """AGENT zipped into a versioned bucket, as a runtime's codeConfiguration."""
+    s3.create_bucket(Bucket="artifacts")
+    s3.put_bucket_versioning(Bucket="artifacts", VersioningConfiguration={"Status": "Enabled"})
+    version = s3.put_object(Bucket="artifacts", Key="agent.zip", Body=zipped(AGENT))["VersionId"]
+    return {"code": {"s3": {"bucket": "artifacts", "prefix": "agent.zip", "versionId": version}},
+            "runtime": "PYTHON_3_12", "entryPoint": ["agent.py"]}
+
+
 @pytest.fixture()
 def stack(emu: Any, ec2: Any, s3: Any, iam: Any, s3files: Any, agentcore: Any) -> dict[str, Any]:
     net = network(ec2)
     fs = file_system(s3files, s3, iam)
     ap = access_point(s3files, fs["fileSystemId"])
-    s3.create_bucket(Bucket="artifacts")
-    s3.put_bucket_versioning(Bucket="artifacts", VersioningConfiguration={"Status": "Enabled"})
-    version = s3.put_object(Bucket="artifacts", Key="agent.zip", Body=zipped(AGENT))["VersionId"]
-    code = {"code": {"s3": {"bucket": "artifacts", "prefix": "agent.zip", "versionId": version}},
-            "runtime": "PYTHON_3_12", "entryPoint": ["agent.py"]}
+    code = uploaded_agent(s3)
     runtime = agentcore.create_agent_runtime(
         agentRuntimeName="datapath_agent", agentRuntimeArtifact={"codeConfiguration": code},
         roleArn=role(iam, "runtime-role", "bedrock-agentcore.amazonaws.com"),
@@ -234,11 +239,7 @@ def test_a_busy_session_is_stopped_at_its_max_lifetime_and_the_next_call_starts_
 
 @pytest.fixture()
 def session_storage_runtime(emu: Any, s3: Any, iam: Any, agentcore: Any) -> dict[str, Any]:
-    s3.create_bucket(Bucket="artifacts")
-    s3.put_bucket_versioning(Bucket="artifacts", VersioningConfiguration={"Status": "Enabled"})
-    version = s3.put_object(Bucket="artifacts", Key="agent.zip", Body=zipped(AGENT))["VersionId"]
-    code = {"code": {"s3": {"bucket": "artifacts", "prefix": "agent.zip", "versionId": version}},
-            "runtime": "PYTHON_3_12", "entryPoint": ["agent.py"]}
+    code = uploaded_agent(s3)
     runtime = agentcore.create_agent_runtime(
         agentRuntimeName="storage_agent", agentRuntimeArtifact={"codeConfiguration": code},
         roleArn=role(iam, "storage-role", "bedrock-agentcore.amazonaws.com"),
