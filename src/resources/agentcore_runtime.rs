@@ -831,16 +831,7 @@ impl Resource for AgentcoreRuntime {
     /// tagged with the stack. Runtimes being deleted are left out.
     async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
         let candidates: Vec<Created> = if ids.is_empty() {
-            let runtimes = ctx
-                .clients
-                .agentcore
-                .list_agent_runtimes()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(api("bedrock-agentcore:ListAgentRuntimes"))?;
+            let runtimes = list_runtimes(ctx).await?;
             runtimes
                 .iter()
                 .filter(|r| !matches!(r.status(), AgentRuntimeStatus::Deleting))
@@ -1247,6 +1238,22 @@ fn code_elsewhere(
     let live_version = s3.version_id().unwrap_or_default();
     (s3.prefix() != key || live_version != version)
         .then(|| format!("s3://{}/{}?versionId={live_version}", s3.bucket(), s3.prefix()))
+}
+
+/// Every runtime of the account and region (ListAgentRuntimes, all pages); its endpoints' find
+/// starts from it too.
+pub(super) async fn list_runtimes(
+    ctx: &Ctx,
+) -> Result<Vec<aws_sdk_bedrockagentcorecontrol::types::AgentRuntime>, ApiError> {
+    ctx.clients
+        .agentcore
+        .list_agent_runtimes()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(api("bedrock-agentcore:ListAgentRuntimes"))
 }
 
 /// A runtime's attributes as GetAgentRuntime describes it, its code's object included.

@@ -18,7 +18,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Kind;
-use super::agentcore_runtime::client_token;
+use super::agentcore_runtime::{client_token, list_runtimes};
 use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::lookup::{absent, each, keep, owned, owned_by_tags};
 use super::tags::{self, Tagged};
@@ -238,16 +238,7 @@ impl Resource for AgentcoreRuntimeEndpoint {
     /// those tagged with the stack. Endpoints being deleted, and DEFAULT, are left out.
     async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
         let candidates: Vec<Created> = if ids.is_empty() {
-            let runtimes = ctx
-                .clients
-                .agentcore
-                .list_agent_runtimes()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(api("bedrock-agentcore:ListAgentRuntimes"))?;
+            let runtimes = list_runtimes(ctx).await?;
             let per_runtime = each(runtimes, |r| async move {
                 let id = r.agent_runtime_id().to_string();
                 let listed = ctx

@@ -57,15 +57,14 @@ fn aes256() -> String {
 }
 
 /// The model's RepositoryName pattern.
+/// The name against the model's limits (the `ApiMap` below), worded for a repository name.
 fn repository_name(name: &str) -> Result<(), String> {
-    static NAME: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$")
-            .unwrap_or_else(|e| panic!("bad built-in pattern: {e}"))
-    });
-    if !(2..=256).contains(&name.len()) {
-        return Err(format!("2 to 256 characters; this one has {}", name.len()));
+    let limits = EcrRepository::API.limits("name");
+    let (min, max) = (limits.min_len.unwrap_or(0), limits.max_len.unwrap_or(usize::MAX));
+    if !(min..=max).contains(&name.len()) {
+        return Err(format!("{min} to {max} characters; this one has {}", name.len()));
     }
-    if NAME.is_match(name) {
+    if !limits.refuses(name) {
         Ok(())
     } else {
         Err("lowercase letters and digits in groups joined by `.`, `_`, `-` or `/`, e.g. `agents/support-bot`".into())
@@ -91,7 +90,7 @@ impl KindSpec for EcrRepositorySpec {
             "encryption",
             &self.encryption,
             "an encryption type",
-            &["AES256", "KMS", "KMS_DSSE"],
+            EcrRepository::API.limits("encryption").one_of,
         );
         if let Some(key) = &self.kms_key {
             if self.encryption == "AES256" {
@@ -102,11 +101,15 @@ impl KindSpec for EcrRepositorySpec {
                     "set `encryption = \"KMS\"` or remove `kms_key`",
                 );
             }
-            if !(1..=2048).contains(&key.len()) {
+            let limits = EcrRepository::API.limits("kms_key");
+            if limits.refuses(key) {
                 check.error(
                     "agentfs::ecr_encryption",
                     "kms_key",
-                    "the KMS key is empty or longer than 2048 characters",
+                    format!(
+                        "the KMS key is empty or longer than {} characters",
+                        limits.max_len.unwrap_or(usize::MAX)
+                    ),
                     "give the key's ARN or id",
                 );
             }

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Resource;
 use super::agentcore_runtime::AgentcoreRuntime;
-use crate::spec::api::{self, Limits};
+use crate::spec::api::Limits;
 use crate::spec::kind::Check;
 
 /// `protocolConfiguration`: how the runtime's container serves requests.
@@ -104,23 +104,17 @@ const PORTS: std::ops::RangeInclusive<i64> = 8000..=12000;
 /// The model's limits for the runtime's `field`: its ApiMap is the one place they are written,
 /// and the checks below only phrase them for the field.
 fn limits(field: &str) -> &'static Limits {
-    AgentcoreRuntime::API
-        .fields
-        .iter()
-        .find(|f| f.field == field)
-        .map_or(&Limits::NONE, |f| &f.limits)
+    AgentcoreRuntime::API.limits(field)
 }
 
 /// Whether the model refuses `text` for the runtime's `field`.
 fn refused(field: &str, text: &str) -> bool {
-    !api::problems(limits(field), &api::Value::Text { text, complete: true }).is_empty()
+    limits(field).refuses(text)
 }
 
 /// The model's numeric range for the runtime's `field`.
 fn range(field: &str) -> std::ops::RangeInclusive<i64> {
-    let limits = limits(field);
-    // The model's bounds are whole numbers; f64 holds them exactly.
-    limits.min.map_or(i64::MIN, |m| m as i64)..=limits.max.map_or(i64::MAX, |m| m as i64)
+    limits(field).whole_range()
 }
 
 fn regex(pattern: &str) -> Regex {

@@ -70,6 +70,17 @@ impl Limits {
             ..Limits::NONE
         }
     }
+
+    /// Whether AWS refuses the whole string `text` under these limits.
+    pub fn refuses(&self, text: &str) -> bool {
+        !problems(self, &Value::Text { text, complete: true }).is_empty()
+    }
+
+    /// The numeric range, for members whose bounds are whole numbers (unbounded ends open).
+    pub fn whole_range(&self) -> std::ops::RangeInclusive<i64> {
+        // The models' bounds on integer members are whole numbers; f64 holds them exactly.
+        self.min.map_or(i64::MIN, |m| m as i64)..=self.max.map_or(i64::MAX, |m| m as i64)
+    }
 }
 
 /// Where a declared constraint comes from.
@@ -152,6 +163,15 @@ impl ApiMap {
         tags: &[],
         not_sent: &[],
     };
+
+    /// The limits declared for `field`, so a kind's own checks word them without restating
+    /// them (none when the field is not mapped).
+    pub fn limits(&self, field: &str) -> &'static Limits {
+        self.fields
+            .iter()
+            .find(|f| f.field == field)
+            .map_or(&Limits::NONE, |f| &f.limits)
+    }
 }
 
 /// A Java pattern as the `regex` crate can run it: an anchored regex, plus a prefix that must
