@@ -74,7 +74,7 @@ fn tags_of(ctx: &Ctx, addr: &Addr, config: &serde_json::Value) -> BTreeMap<Strin
 }
 
 /// The live configuration of `found`, read with `desired` as the base for unreadable fields.
-async fn live_config(
+pub(crate) async fn live_config(
     ctx: &Ctx,
     addr: &Addr,
     created: &Created,
@@ -100,7 +100,7 @@ async fn live_config(
 
 /// An untagged resource is the spec's when every field that identifies it (those a change
 /// of which forces replacement) is what the spec asks for.
-fn same_identity(kind: Kind, live: &serde_json::Value, desired: &serde_json::Value) -> bool {
+pub(crate) fn same_identity(kind: Kind, live: &serde_json::Value, desired: &serde_json::Value) -> bool {
     kind.replace_on()
         .iter()
         .all(|field| live.get(*field) == desired.get(*field))
@@ -157,7 +157,7 @@ pub async fn recover(ctx: &Ctx, spec: &Spec, order: &[Addr]) -> Result<Recovered
         let address = addr.to_string();
         let tagged: Vec<&&Found> = candidates
             .iter()
-            .filter(|f| f.address.as_deref() == Some(address.as_str()))
+            .filter(|f| f.address() == Some(address.as_str()))
             .collect();
         if !tagged.is_empty() {
             // More than one copy carries the address when a create-before-destroy replace was
@@ -181,7 +181,7 @@ pub async fn recover(ctx: &Ctx, spec: &Spec, order: &[Addr]) -> Result<Recovered
                 state.deposed.entry(addr.clone()).or_default().push(copy);
             }
         } else {
-            for untagged in candidates.iter().filter(|f| f.address.is_none()) {
+            for untagged in candidates.iter().filter(|f| f.address().is_none()) {
                 if let Some(live) = live_config(ctx, addr, &untagged.created, &desired).await?
                     && same_identity(addr.kind, &live, &desired)
                 {

@@ -24,6 +24,8 @@ def install_extensions() -> None:
     from . import agentcore, agentcore_endpoints, consistency, ec2_realism, efs_fixes, errors, model_hooks
     from .s3files import register
 
+    s3_fixes.install()
+
     errors.install()
     model_hooks.install()
     register.install()

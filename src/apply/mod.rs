@@ -1,10 +1,10 @@
 //! The executor: walks the plan's graph concurrently, calls each kind through the
 //! resource registry, and records state after every single operation.
 //!
-//! Crash safety: a create is recorded as `Creating { client_token }` before its call,
-//! and the token is derived from the state's lineage, the address and the replacement
-//! generation, so a re-run after a crash repeats the same idempotent call instead of
-//! making a second resource.
+//! Crash safety: a create is recorded as `Creating { client_token }` before its call, with a
+//! token new to that intent, so a re-run after a crash repeats the same idempotent call
+//! instead of making a second resource. Destroy never creates: an interrupted intent is looked
+//! up by its tags and deleted if it made something.
 
 pub mod progress;
 pub mod schedule;
@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use crate::plan::{self, Action, Op, Plan};
-use crate::resources::{self, Call, Created, Ctx, DispatchError, ErrorKind, Prior, TAG_RESOURCE, TAG_STACK};
+use crate::resources::{self, Call, Created, Ctx, DispatchError, ErrorKind, Found, Prior, TAG_RESOURCE, TAG_STACK};
 use crate::spec::eval::{EvalError, resolve};
 use crate::spec::template::{AttrRef, Lookup, Var};
 use crate::spec::{Addr, Spec};
@@ -31,6 +31,11 @@ pub enum EngineError {
     State(#[from] StateError),
     #[error("it is not in the spec or the state")]
     Unknown,
+    #[error(
+        "{id} carries the tag agentfs:stack = `{stack}`: it belongs to that stack, and agentfs never deletes \
+         another stack's resource; if this state records it by mistake, remove it with `agentfs state rm`"
+    )]
+    OtherStack { id: String, stack: String },
     #[error(
         "an interrupted earlier create made {id}, recorded now with the configuration it was made with; \
          the change of {fields} needs a replace, which `prevent_destroy` forbids"
@@ -180,15 +185,18 @@ impl<'a> Engine<'a> {
                 self.reporter.start(&addr, verb);
                 let timeout = spec.resources.get(&addr).and_then(|r| r.timeouts.delete);
                 let result = match &op {
-                    Op::Delete(addr) => self.delete_one(addr, change.action == Action::Replace, timeout).await,
-                    Op::DeleteDeposed(addr) => self.delete_deposed(addr, timeout).await,
-                    Op::Apply(_) => self.apply_change(spec, change).await,
+                    Op::Delete(addr) => self
+                        .delete_one(addr, change.action == Action::Replace, timeout)
+                        .await
+                        .map(|d| d.past(false)),
+                    Op::DeleteDeposed(addr) => self.delete_deposed(addr, timeout).await.map(|()| past),
+                    Op::Apply(_) => self.apply_change(spec, change).await.map(|()| past),
                 };
                 match &result {
-                    Ok(()) => self.reporter.finish(&addr, past),
+                    Ok(past) => self.reporter.finish(&addr, past),
                     Err(e) => self.reporter.fail(&addr, &e.to_string()),
                 }
-                result
+                result.map(|_| ())
             }
         })
         .await;
@@ -262,7 +270,7 @@ impl<'a> Engine<'a> {
             // The same intent: its own token finds what it made.
             return Ok(Adoption::NotFound);
         }
-        let Some(found) = self.made_by_earlier_attempt(addr).await? else {
+        let Some(found) = self.made_by_earlier_attempt(addr, &earlier.config).await? else {
             return Ok(Adoption::NotFound);
         };
         self.reporter.phase(
@@ -326,8 +334,14 @@ impl<'a> Engine<'a> {
         Ok(Adoption::Deleted)
     }
 
-    /// The resource tagged with `addr` that no recorded resource claims, if AWS has one.
-    async fn made_by_earlier_attempt(&self, addr: &Addr) -> Result<Option<Created>, EngineError> {
+    /// What an interrupted create of `addr` with configuration `intended` made, if AWS has it
+    /// and no recorded resource claims it: the copy tagged with the address, or, for kinds AWS
+    /// cannot tag, the one whose identifying fields are the intended ones.
+    async fn made_by_earlier_attempt(
+        &self,
+        addr: &Addr,
+        intended: &serde_json::Value,
+    ) -> Result<Option<Created>, EngineError> {
         let address = addr.to_string();
         let state = self.state().await;
         // Old copies kept for a create-before-destroy replace carry the same tags.
@@ -337,12 +351,21 @@ impl<'a> Engine<'a> {
             .chain(state.deposed.values().flatten())
             .filter_map(|r| r.id.clone())
             .collect();
-        let found = resources::find(self.ctx, addr.kind, &[]).await?;
-        Ok(found
+        let found: Vec<Found> = resources::find(self.ctx, addr.kind, &[])
+            .await?
             .into_iter()
-            .filter(|f| f.address.as_deref() == Some(address.as_str()))
-            .map(|f| f.created)
-            .find(|c| !claimed.contains(&c.id)))
+            .filter(|f| !claimed.contains(&f.created.id))
+            .collect();
+        if let Some(tagged) = found.iter().find(|f| f.address() == Some(address.as_str())) {
+            return Ok(Some(tagged.created.clone()));
+        }
+        for untagged in found.iter().filter(|f| f.address().is_none()) {
+            let live = crate::recover::live_config(self.ctx, addr, &untagged.created, intended).await?;
+            if live.is_some_and(|live| crate::recover::same_identity(addr.kind, &live, intended)) {
+                return Ok(Some(untagged.created.clone()));
+            }
+        }
+        Ok(None)
     }
 
     async fn apply_one(&self, spec: &Spec, change: &plan::ResourceChange) -> Result<(), EngineError> {
@@ -425,33 +448,34 @@ impl<'a> Engine<'a> {
         // The live copy stays (deposed) until what uses it has moved to the new one.
         let create_first =
             change.create_before_destroy && recorded.as_ref().is_some_and(|r| matches!(r.phase, Phase::Created));
-        let (lineage, mut generation) = {
-            let state = self.state().await;
-            (state.lineage.clone(), recorded.as_ref().map_or(0, |r| r.generation))
-        };
+        let mut generation = recorded.as_ref().map_or(0, |r| r.generation);
         if create_first {
             generation += 1;
         }
         let token = match &recorded {
-            _ if create_first => resources::client_token(&lineage, &address, generation),
             // The same intent again (a crash or failure in between): the same idempotent call.
             Some(ResourceState {
                 phase: Phase::Creating { client_token },
                 config: intended,
                 ..
-            }) if *intended == config => client_token.clone(),
-            // The spec changed since the intent was recorded and nothing the old token made exists
-            // (see `adopt_earlier_attempt`): AWS refuses a token reused with other parameters
-            // (IdempotentParameterMismatch), so the create gets a new one.
+            }) if !create_first && *intended == config => client_token.clone(),
+            // Anything else is a new intent and gets a token never sent before: AWS remembers
+            // tokens (EC2 for at least a day), so one derived from things that do not change
+            // would make a resource deleted outside agentfs, or removed with `state rm`,
+            // uncreatable ("same client token as a previous, non-identical request"), and a
+            // changed spec would be refused as IdempotentParameterMismatch.
             Some(ResourceState {
                 phase: Phase::Creating { .. },
                 ..
-            }) => {
+            }) if !create_first => {
                 generation += 1;
-                resources::client_token(&lineage, &address, generation)
+                resources::fresh_token()
             }
-            _ => resources::client_token(&lineage, &address, generation),
+            _ => resources::fresh_token(),
         };
+        // A retried intent may have made the resource before (then AWS's refusal now says
+        // nothing about it), so only a first attempt's refusal proves nothing exists.
+        let first_attempt = !matches!(&recorded, Some(ResourceState { phase: Phase::Creating { client_token }, .. }) if *client_token == token);
         self.record(|s| {
             if create_first && let Some(live) = s.resources.remove(addr) {
                 s.deposed.entry(addr.clone()).or_default().push(live);
@@ -483,8 +507,9 @@ impl<'a> Engine<'a> {
         };
         let created = match resources::create(self.ctx, &resolved, &call).await {
             Ok(created) => created,
-            Err(DispatchError::Api(e)) if e.kind == ErrorKind::NotAttempted => {
-                // Nothing reached AWS: the intent is taken back, so destroy has nothing to find.
+            Err(DispatchError::Api(e)) if e.kind == ErrorKind::NotAttempted || (first_attempt && refused(addr, &e)) => {
+                // Nothing was made (agentfs did not call, or AWS refused the call that makes
+                // it): the intent is taken back, so destroy has nothing to find.
                 self.record(|s| {
                     if create_first {
                         undepose(s, addr);
@@ -570,17 +595,15 @@ impl<'a> Engine<'a> {
                 self.reporter
                     .start(&addr, if deposed { "delete the old copy" } else { "delete" });
                 let result = if deposed {
-                    self.delete_deposed(&addr, None).await
+                    self.delete_deposed(&addr, None).await.map(|()| Deleted::Deleted)
                 } else {
                     self.delete_one(&addr, false, None).await
                 };
                 match &result {
-                    Ok(()) => self
-                        .reporter
-                        .finish(&addr, if deposed { "deleted the old copy" } else { "deleted" }),
+                    Ok(outcome) => self.reporter.finish(&addr, outcome.past(deposed)),
                     Err(e) => self.reporter.fail(&addr, &e.to_string()),
                 }
-                result
+                result.map(|_| ())
             },
         )
         .await;
@@ -599,7 +622,12 @@ impl<'a> Engine<'a> {
         report
     }
 
-    async fn delete_one(&self, addr: &Addr, replacing: bool, timeout: Option<Duration>) -> Result<(), EngineError> {
+    async fn delete_one(
+        &self,
+        addr: &Addr,
+        replacing: bool,
+        timeout: Option<Duration>,
+    ) -> Result<Deleted, EngineError> {
         let mut recorded = self
             .state()
             .await
@@ -611,27 +639,20 @@ impl<'a> Engine<'a> {
             reporter: self.reporter,
             addr,
         };
-        let address = addr.to_string();
-        let tags = self.full_tags(addr, &recorded.config);
-        if let Phase::Creating { client_token } = &recorded.phase {
-            // The create may or may not have happened: repeating the idempotent create
-            // finds it (or makes it) so that it can be deleted by id.
-            let spec = crate::spec::ResourceSpec::deserialize_as(addr.kind, &recorded.config).map_err(|source| {
-                DispatchError::Recorded {
-                    kind: addr.kind,
-                    source,
+        if let Phase::Creating { .. } = &recorded.phase {
+            // The create may or may not have happened. Repeating it to learn the id would
+            // make the resource when it had not been made (and fail forever when AWS refuses
+            // it): instead it is looked up the way `recover` finds it, and deleted if found.
+            match self.made_by_earlier_attempt(addr, &recorded.config).await? {
+                Some(found) => {
+                    recorded.id = Some(found.id);
+                    recorded.attributes = found.attributes;
                 }
-            })?;
-            let call = Call {
-                address: &address,
-                token: client_token,
-                tags: &tags,
-                timeout: None,
-                progress: &progress,
-            };
-            let created = resources::create(self.ctx, &spec, &call).await?;
-            recorded.id = Some(created.id);
-            recorded.attributes = created.attributes;
+                None => {
+                    self.record(|s| forget(s, addr, replacing)).await?;
+                    return Ok(Deleted::NothingMade);
+                }
+            }
         }
         self.record(|s| {
             if let Some(r) = s.resources.get_mut(addr) {
@@ -641,48 +662,54 @@ impl<'a> Engine<'a> {
             }
         })
         .await?;
-        if let Err(refused) = self.delete_recorded(addr, &recorded, timeout, &progress).await {
-            // A refused delete leaves the resource as it was; only a delete that AWS accepted
-            // but that did not finish in time stays recorded as deleting.
-            self.record(|s| {
-                if let Some(r) = s.resources.get_mut(addr).filter(|_| !accepted(&refused)) {
-                    r.phase = Phase::Created;
-                }
-            })
-            .await?;
-            return Err(refused.into());
-        }
-        self.record(|s| {
-            if replacing {
-                // Keep a tombstone so the new copy gets a fresh idempotency token.
-                if let Some(r) = s.resources.get_mut(addr) {
-                    r.phase = Phase::Creating {
-                        client_token: resources::client_token(&s.lineage, &address, r.generation + 1),
-                    };
-                    r.generation += 1;
-                    r.failed = None;
-                    r.id = None;
-                    r.attributes.clear();
-                }
-            } else {
-                s.resources.remove(addr);
+        let outcome = match self.delete_recorded(addr, &recorded, timeout, &progress).await {
+            Ok(outcome) => outcome,
+            Err(refused) => {
+                // A refused delete leaves the resource as it was; only a delete that AWS accepted
+                // but that did not finish in time stays recorded as deleting.
+                let accepted = matches!(&refused, EngineError::Api(e) if accepted(e));
+                self.record(|s| {
+                    if let Some(r) = s.resources.get_mut(addr).filter(|_| !accepted) {
+                        r.phase = Phase::Created;
+                    }
+                })
+                .await?;
+                return Err(refused);
             }
-        })
-        .await?;
-        Ok(())
+        };
+        self.record(|s| forget(s, addr, replacing)).await?;
+        Ok(outcome)
     }
 
-    /// The delete call for one recorded copy of `addr`.
+    /// The delete call for one recorded copy of `addr`, after making sure it is this stack's
+    /// to delete: a resource tagged for another stack is never deleted (its state was copied
+    /// or imported by mistake), and one AWS no longer lists is reported as already gone.
     async fn delete_recorded(
         &self,
         addr: &Addr,
         recorded: &ResourceState,
         timeout: Option<Duration>,
         progress: &ResourceProgress<'_>,
-    ) -> Result<(), DispatchError> {
+    ) -> Result<Deleted, EngineError> {
         let address = addr.to_string();
         let tags = self.full_tags(addr, &recorded.config);
         let id = recorded.id.clone().unwrap_or_default();
+        let listed = if id.is_empty() {
+            None
+        } else {
+            resources::find(self.ctx, addr.kind, &[id.as_str()])
+                .await?
+                .into_iter()
+                .next()
+        };
+        if let Some(owner) = listed.as_ref().and_then(|f| f.owner.stack.as_deref())
+            && owner != self.ctx.stack
+        {
+            return Err(EngineError::OtherStack {
+                id,
+                stack: owner.to_string(),
+            });
+        }
         let prior = Prior {
             id: &id,
             attributes: &recorded.attributes,
@@ -695,7 +722,14 @@ impl<'a> Engine<'a> {
             .options
             .blocked_wait
             .filter(|_| addr.kind.blocked_by_managed_enis()));
-        resources::delete(self.ctx, addr.kind, &address, &prior, timeout, progress).await
+        // Called even when the listing missed it (a listing can lag a create): the delete
+        // treats "not found" as done.
+        resources::delete(self.ctx, addr.kind, &address, &prior, timeout, progress).await?;
+        Ok(if listed.is_some() {
+            Deleted::Deleted
+        } else {
+            Deleted::AlreadyGone
+        })
     }
 
     /// Deletes the old copies of `addr` that create-before-destroy replaces left, oldest first.
@@ -712,14 +746,15 @@ impl<'a> Engine<'a> {
             })
             .await?;
             if let Err(refused) = self.delete_recorded(addr, &copy, timeout, &progress).await {
+                let accepted = matches!(&refused, EngineError::Api(e) if accepted(e));
                 self.record(|s| {
                     let first = s.deposed.get_mut(addr).and_then(|c| c.first_mut());
-                    if let Some(first) = first.filter(|_| !accepted(&refused)) {
+                    if let Some(first) = first.filter(|_| !accepted) {
                         first.phase = Phase::Created;
                     }
                 })
                 .await?;
-                return Err(refused.into());
+                return Err(refused);
             }
             self.record(|s| {
                 if let Some(copies) = s.deposed.get_mut(addr) {
@@ -735,6 +770,46 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// What a delete did, for the report: only a resource that was there is reported deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deleted {
+    Deleted,
+    /// AWS no longer listed it.
+    AlreadyGone,
+    /// An interrupted create's intent whose create made nothing: only the record went.
+    NothingMade,
+}
+
+impl Deleted {
+    /// The past tense shown for the operation.
+    pub fn past(self, deposed: bool) -> &'static str {
+        match (self, deposed) {
+            (Deleted::Deleted, false) => "deleted",
+            (Deleted::Deleted, true) => "deleted the old copy",
+            (Deleted::AlreadyGone, _) => "already gone (AWS no longer lists it): removed from state",
+            (Deleted::NothingMade, _) => "nothing to delete (its interrupted create made nothing): removed from state",
+        }
+    }
+}
+
+/// Drops the record of `addr` once it is gone, or, for a replace, leaves a tombstone so the
+/// new copy gets a new generation and a fresh idempotency token.
+fn forget(state: &mut State, addr: &Addr, replacing: bool) {
+    if !replacing {
+        state.resources.remove(addr);
+        return;
+    }
+    if let Some(r) = state.resources.get_mut(addr) {
+        r.phase = Phase::Creating {
+            client_token: resources::fresh_token(),
+        };
+        r.generation += 1;
+        r.failed = None;
+        r.id = None;
+        r.attributes.clear();
+    }
+}
+
 /// Takes back the copy of `addr` deposed last (its replacement was not made after all).
 fn undepose(state: &mut State, addr: &Addr) {
     if let Some(copies) = state.deposed.get_mut(addr) {
@@ -745,9 +820,14 @@ fn undepose(state: &mut State, addr: &Addr) {
     }
 }
 
+/// Whether AWS refused the call that makes a resource of `addr`'s kind.
+fn refused(addr: &Addr, e: &resources::ApiError) -> bool {
+    e.operation == addr.kind.create_call() && e.is_refusal()
+}
+
 /// Whether AWS took the delete on although it did not finish in time.
 fn accepted(refused: &DispatchError) -> bool {
-    matches!(refused, DispatchError::Api(e) if e.is("WaitTimeout"))
+    matches!(refused, DispatchError::Api(e) if e.kind == ErrorKind::WaitTimeout)
 }
 
 /// Template values from the state as it is during a run.

@@ -176,6 +176,7 @@ where
     let mut stop = false;
     let _scope = SignalScope::enter();
     let mut signals = Signals::new();
+    crate::resources::aws::resume_waits();
 
     loop {
         while !stop && in_flight.len() < parallelism {
@@ -212,7 +213,8 @@ where
                 }
                 outcome.interrupted = Some(signal);
                 stop = true;
-                eprintln!("\n{signal}: starting nothing new, finishing the {} operation(s) in flight so they are recorded. A second Ctrl-C or SIGTERM abandons them.", in_flight.len());
+                crate::resources::aws::stop_waits();
+                eprintln!("\n{signal}: starting nothing new, ending waits and retries, finishing the {} call(s) in flight so they are recorded. A second Ctrl-C or SIGTERM abandons them.", in_flight.len());
             },
         }
     }

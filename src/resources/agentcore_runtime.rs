@@ -499,6 +499,7 @@ const READY_IN_A_ROW: u32 = 2;
 impl Resource for AgentcoreRuntime {
     type Spec = AgentcoreRuntimeSpec;
     const GROUP: Group = Group::Compute;
+    const CREATE_CALL: &'static str = "bedrock-agentcore:CreateAgentRuntime";
     /// `artifact_key` and `artifact_version` locate the uploaded code (empty for a container);
     /// `image_uri` is the pushed `repository@sha256:...` of a built `image` (empty otherwise).
     const ATTRIBUTES: &'static [&'static str] = &[

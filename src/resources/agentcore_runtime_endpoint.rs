@@ -111,6 +111,7 @@ pub struct AgentcoreRuntimeEndpoint;
 impl Resource for AgentcoreRuntimeEndpoint {
     type Spec = AgentcoreRuntimeEndpointSpec;
     const GROUP: Group = Group::Compute;
+    const CREATE_CALL: &'static str = "bedrock-agentcore:CreateAgentRuntimeEndpoint";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name", "runtime_id"];
     const REPLACE_ON: &'static [&'static str] = &["runtime", "name"];
     const API: ApiMap = ApiMap {

@@ -2,6 +2,7 @@
 //! AWS's message, short growing-interval waiters, and retry of eventually consistent errors.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
@@ -227,6 +228,29 @@ impl ApiError {
     pub fn is(&self, code: &str) -> bool {
         self.code == code
     }
+
+    /// AWS answered and refused the request: it was not carried out. Not a refusal: transport
+    /// errors and timeouts (the request may have reached AWS), service-side failures
+    /// (InternalError, 5xx: AWS may have acted), waits that gave up and stopped waits.
+    pub fn is_refusal(&self) -> bool {
+        const UNSURE: [&str; 10] = [
+            "Unknown",
+            "DispatchFailure",
+            "Timeout",
+            "InternalError",
+            "InternalFailure",
+            "InternalServerException",
+            "ServiceUnavailable",
+            "ServiceUnavailableException",
+            "IncompleteResponse",
+            "Interrupted",
+        ];
+        !UNSURE.contains(&self.code.as_str())
+            && !matches!(
+                self.kind,
+                ErrorKind::WaitTimeout | ErrorKind::Failed | ErrorKind::NotAttempted
+            )
+    }
 }
 
 /// Maps an SDK error to [`ApiError`] for `operation` (use as `.map_err(api("ec2:CreateVpc"))`).
@@ -359,6 +383,35 @@ impl Progress for Quiet {
     fn phase(&self, _: &str) {}
 }
 
+/// Set by the first Ctrl-C or SIGTERM of a run: every wait and retry ends at its next pause
+/// (calls in flight still finish and are recorded), so a 30-minute wait for a blocked delete
+/// does not hold the run after the user asked it to stop.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// Ends every wait and retry at its next pause (see [`STOPPING`]).
+pub fn stop_waits() {
+    STOPPING.store(true, Ordering::SeqCst);
+}
+
+/// Lets waits run again: a new run starts.
+pub fn resume_waits() {
+    STOPPING.store(false, Ordering::SeqCst);
+}
+
+/// Sleeps for `delay`, or less when a stop is asked for; true when it was.
+async fn pause(delay: Duration) -> bool {
+    const STEP: Duration = Duration::from_millis(50);
+    let until = Instant::now() + delay;
+    while !STOPPING.load(Ordering::SeqCst) {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        tokio::time::sleep(left.min(STEP)).await;
+    }
+    true
+}
+
 /// First poll delay; it grows by half each time up to [`MAX_POLL`].
 const FIRST_POLL: Duration = Duration::from_millis(200);
 const MAX_POLL: Duration = Duration::from_secs(5);
@@ -402,7 +455,19 @@ where
                 ));
             }
         }
-        tokio::time::sleep(delay).await;
+        if pause(delay).await {
+            return Err(ApiError {
+                kind: ErrorKind::WaitTimeout,
+                ..ApiError::new(
+                    operation,
+                    "WaitInterrupted",
+                    format!(
+                        "stopped waiting for {goal} after {}s (Ctrl-C or SIGTERM); the next run checks on it",
+                        started.elapsed().as_secs()
+                    ),
+                )
+            });
+        }
         delay = (delay * 3 / 2).min(MAX_POLL);
     }
 }
@@ -426,7 +491,18 @@ where
             Err(e) if transient(&e) && started.elapsed() + delay < window => {
                 progress.phase(&format!("retrying: {} ({}s)", e.code, started.elapsed().as_secs()));
                 let jitter = Duration::from_millis(fastrand::u64(0..=delay.as_millis() as u64 / 4));
-                tokio::time::sleep(delay + jitter).await;
+                if pause(delay + jitter).await {
+                    return Err(ApiError::new(
+                        e.operation,
+                        "Interrupted",
+                        format!(
+                            "stopped retrying after {}s (Ctrl-C or SIGTERM); AWS last said {}: {}",
+                            started.elapsed().as_secs(),
+                            e.code,
+                            e.message
+                        ),
+                    ));
+                }
                 delay = (delay * 3 / 2).min(MAX_POLL);
             }
             other => return other,

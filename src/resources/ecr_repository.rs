@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::aws::{ApiError, Ctx, api};
 use super::lookup::{keep, owned_by_tags};
 use super::tags;
-use super::{Created, Found, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK};
+use super::{Created, Found, Recorded, Request, Resource};
 use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::spec::{Addr, Group};
@@ -137,6 +137,7 @@ pub struct EcrRepository;
 impl Resource for EcrRepository {
     type Spec = EcrRepositorySpec;
     const GROUP: Group = Group::Compute;
+    const CREATE_CALL: &'static str = "ecr:CreateRepository";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name", "url", "registry_id"];
     const REPLACE_ON: &'static [&'static str] = &["name", "encryption", "kms_key"];
     const LOCAL_ONLY: &'static [&'static str] = &["force_delete"];
@@ -453,9 +454,7 @@ async fn adopt(ctx: &Ctx, req: &Request<'_, EcrRepositorySpec>, conflict: ApiErr
     };
     let arn = repo.repository_arn().unwrap_or_default().to_string();
     let live_tags = tags_of(ctx, &arn).await?;
-    let ours = [TAG_STACK, TAG_RESOURCE]
-        .iter()
-        .all(|k| req.tags.get(*k).is_some() && live_tags.get(*k) == req.tags.get(*k));
+    let ours = super::tags::made_for(&live_tags, req.tags);
     if !ours {
         return Err(ApiError::new(
             "ecr:CreateRepository",

@@ -60,6 +60,7 @@ pub struct EfsAccessPoint;
 impl Resource for EfsAccessPoint {
     type Spec = EfsAccessPointSpec;
     const GROUP: Group = Group::Storage;
+    const CREATE_CALL: &'static str = "efs:CreateAccessPoint";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_ON: &'static [&'static str] = &["file_system", "posix_user", "root_directory"];
     // Access points have no unique name: the new one exists before the runtime moves off the old.

@@ -100,6 +100,7 @@ pub struct EfsFileSystem;
 impl Resource for EfsFileSystem {
     type Spec = EfsFileSystemSpec;
     const GROUP: Group = Group::Storage;
+    const CREATE_CALL: &'static str = "efs:CreateFileSystem";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_LOSES: Option<&'static str> = Some("every file on the file system");
     const REPLACE_ON: &'static [&'static str] = &["performance_mode", "encrypted"];

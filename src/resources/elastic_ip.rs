@@ -40,6 +40,7 @@ pub struct ElasticIp;
 impl Resource for ElasticIp {
     type Spec = ElasticIpSpec;
     const GROUP: Group = Group::Network;
+    const CREATE_CALL: &'static str = "ec2:AllocateAddress";
     const ATTRIBUTES: &'static [&'static str] = &["id", "public_ip"];
     const REPLACE_ON: &'static [&'static str] = &[];
     const API: ApiMap = ApiMap {
@@ -132,7 +133,7 @@ impl Resource for ElasticIp {
             .iter()
             .filter_map(|a| {
                 Some(Found {
-                    address: live::address(a.tags()),
+                    owner: live::owner(a.tags()),
                     created: created(a.allocation_id()?, a.public_ip().unwrap_or_default()),
                 })
             })

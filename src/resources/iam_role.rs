@@ -271,6 +271,7 @@ pub struct IamRole;
 impl Resource for IamRole {
     type Spec = IamRoleSpec;
     const GROUP: Group = Group::Identity;
+    const CREATE_CALL: &'static str = "iam:CreateRole";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name"];
     const REPLACE_ON: &'static [&'static str] = &["name"];
     const API: ApiMap = ApiMap {
@@ -348,9 +349,7 @@ impl Resource for IamRole {
             }
             Err(e) if e.is("EntityAlreadyExists") => {
                 let live = live_tags(ctx, &spec.name).await?;
-                let ours = [TAG_STACK, TAG_RESOURCE]
-                    .iter()
-                    .all(|k| req.tags.get(*k).is_some() && live.get(*k) == req.tags.get(*k));
+                let ours = super::tags::made_for(&live, req.tags);
                 if !ours {
                     return Err(ApiError::new(
                         "iam:CreateRole",

@@ -47,6 +47,7 @@ const PROPAGATION: Duration = Duration::from_secs(120);
 impl Resource for InternetGateway {
     type Spec = InternetGatewaySpec;
     const GROUP: Group = Group::Network;
+    const CREATE_CALL: &'static str = "ec2:CreateInternetGateway";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["vpc"];
@@ -168,7 +169,7 @@ impl Resource for InternetGateway {
             .iter()
             .filter_map(|g| {
                 Some(Found {
-                    address: live::address(g.tags()),
+                    owner: live::owner(g.tags()),
                     created: created(ctx, g.internet_gateway_id()?),
                 })
             })

@@ -112,9 +112,16 @@ impl Created {
 /// An existing resource found by [`Resource::find`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
-    /// Its `agentfs:resource` tag (`subnet.private_a`), if it carries one.
-    pub address: Option<String>,
+    /// What its `agentfs:stack` and `agentfs:resource` tags say (nothing for kinds AWS cannot tag).
+    pub owner: tags::Owner,
     pub created: Created,
+}
+
+impl Found {
+    /// Its `agentfs:resource` tag (`subnet.private_a`), if it carries one.
+    pub fn address(&self) -> Option<&str> {
+        self.owner.address.as_deref()
+    }
 }
 
 /// Default waiter limits; the spec's `timeouts` override them per resource.
@@ -146,6 +153,9 @@ pub trait Resource {
     type Spec: KindSpec + Serialize + DeserializeOwned + JsonSchema + Clone + std::fmt::Debug + Send + Sync;
     /// How the plan groups the kind for a reader.
     const GROUP: Group;
+    /// The API call that makes the resource. When AWS answers it with a refusal on a create's
+    /// first attempt, nothing was made, and the create intent is dropped from state.
+    const CREATE_CALL: &'static str;
     /// Attributes other resources may mention as `${kind.name.attribute}`; `create` returns them.
     const ATTRIBUTES: &'static [&'static str];
     /// Top-level fields whose change cannot be applied in place.
@@ -307,6 +317,11 @@ macro_rules! registry {
             /// What replacing a resource of this kind destroys besides the resource.
             pub fn replace_loses(self) -> Option<&'static str> {
                 match self { $(Kind::$variant => <$module::$ty as Resource>::REPLACE_LOSES),* }
+            }
+
+            /// The API call that makes a resource of this kind (see [`Resource::CREATE_CALL`]).
+            pub fn create_call(self) -> &'static str {
+                match self { $(Kind::$variant => <$module::$ty as Resource>::CREATE_CALL),* }
             }
 
             pub fn create_before_destroy(self) -> bool {
@@ -499,6 +514,13 @@ pub fn json_schema() -> serde_json::Value {
 }
 
 /// Deterministic idempotency token (at most 64 ASCII characters, as S3 Files requires).
+/// A client token for a new create intent, never sent before (recorded in state before the
+/// call, so a retry of the same intent sends it again).
+pub fn fresh_token() -> String {
+    format!("agentfs-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A deterministic token, for tests that call a kind directly.
 pub fn client_token(lineage: &str, address: &str, generation: u32) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(format!("{lineage}/{address}/{generation}").as_bytes());

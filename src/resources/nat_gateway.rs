@@ -51,6 +51,7 @@ const PROPAGATION: Duration = Duration::from_secs(120);
 impl Resource for NatGateway {
     type Spec = NatGatewaySpec;
     const GROUP: Group = Group::Network;
+    const CREATE_CALL: &'static str = "ec2:CreateNatGateway";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "public_ip"];
     const REPLACE_ON: &'static [&'static str] = &["subnet", "elastic_ip"];
     const API: ApiMap = ApiMap {
@@ -210,7 +211,7 @@ impl Resource for NatGateway {
             .filter_map(|n| {
                 let id = n.nat_gateway_id()?;
                 Some(Found {
-                    address: live::address(n.tags()),
+                    owner: live::owner(n.tags()),
                     created: created(ctx, id, n),
                 })
             })

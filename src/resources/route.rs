@@ -11,6 +11,7 @@ use std::time::Duration;
 use super::Kind;
 use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::ec2 as live;
+use super::tags::Owner;
 use super::{Created, Found, Recorded, Request, Resource};
 use crate::spec::Group;
 use crate::spec::api::{ApiField, ApiMap, Limits};
@@ -111,6 +112,7 @@ enum Existing {
 impl Resource for Route {
     type Spec = RouteSpec;
     const GROUP: Group = Group::Network;
+    const CREATE_CALL: &'static str = "ec2:CreateRoute";
     const ATTRIBUTES: &'static [&'static str] = &["id", "route_table", "destination_cidr_block"];
     const REPLACE_ON: &'static [&'static str] = &["route_table", "destination_cidr_block"];
     const API: ApiMap = ApiMap {
@@ -189,7 +191,7 @@ impl Resource for Route {
                     nat_gateway,
                 };
                 found.push(Found {
-                    address: None,
+                    owner: Owner::default(),
                     created: created(&spec),
                 });
             }

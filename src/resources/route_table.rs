@@ -45,6 +45,7 @@ const SETTLE: Duration = Duration::from_secs(120);
 impl Resource for RouteTable {
     type Spec = RouteTableSpec;
     const GROUP: Group = Group::Network;
+    const CREATE_CALL: &'static str = "ec2:CreateRouteTable";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_ON: &'static [&'static str] = &["vpc"];
     const API: ApiMap = ApiMap {
@@ -116,7 +117,7 @@ impl Resource for RouteTable {
             .iter()
             .filter_map(|t| {
                 Some(Found {
-                    address: live::address(t.tags()),
+                    owner: live::owner(t.tags()),
                     created: created(ctx, t.route_table_id()?),
                 })
             })

@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::Kind;
 use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::ec2 as live;
+use super::tags::Owner;
 use super::{Created, Found, Recorded, Request, Resource};
 use crate::spec::Group;
 use crate::spec::api::{ApiField, ApiMap};
@@ -40,6 +41,7 @@ const PROPAGATION: Duration = Duration::from_secs(120);
 impl Resource for RouteTableAssociation {
     type Spec = RouteTableAssociationSpec;
     const GROUP: Group = Group::Network;
+    const CREATE_CALL: &'static str = "ec2:AssociateRouteTable";
     const ATTRIBUTES: &'static [&'static str] = &["id", "route_table", "subnet"];
     const REPLACE_ON: &'static [&'static str] = &["route_table", "subnet"];
     const API: ApiMap = ApiMap {
@@ -127,7 +129,7 @@ impl Resource for RouteTableAssociation {
                     subnet: subnet.to_string(),
                 };
                 found.push(Found {
-                    address: None,
+                    owner: Owner::default(),
                     created: created(id, &spec),
                 });
             }

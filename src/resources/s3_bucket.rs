@@ -17,7 +17,7 @@ use futures_util::future::try_join_all;
 use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::lookup::{each, keep, owned};
 use super::tags::{self, Owner};
-use super::{Created, Found, Recorded, Request, Resource, Timeouts};
+use super::{Created, Found, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
 use crate::spec::api::{ApiField, ApiMap, Limits};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::spec::{Addr, Group, rules};
@@ -86,6 +86,7 @@ const FILE_SYSTEM_DETACH: Duration = Duration::from_secs(180);
 impl Resource for S3Bucket {
     type Spec = S3BucketSpec;
     const GROUP: Group = Group::Storage;
+    const CREATE_CALL: &'static str = "s3:CreateBucket";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name"];
     const REPLACE_LOSES: Option<&'static str> = Some("every object and object version in the bucket");
     const LOCAL_ONLY: &'static [&'static str] = &["force_destroy"];
@@ -118,19 +119,22 @@ impl Resource for S3Bucket {
 
     async fn create(ctx: &Ctx, req: &Request<'_, S3BucketSpec>) -> Result<Created, ApiError> {
         let spec = req.spec;
-        let mut call = ctx.clients.s3.create_bucket().bucket(&spec.name);
+        let mut configuration = CreateBucketConfiguration::builder().set_tags(Some(tag_set(req.tags)?));
         if ctx.region != "us-east-1" {
-            call = call.create_bucket_configuration(
-                CreateBucketConfiguration::builder()
-                    .location_constraint(BucketLocationConstraint::from(ctx.region.as_str()))
-                    .build(),
-            );
+            configuration = configuration.location_constraint(BucketLocationConstraint::from(ctx.region.as_str()));
         }
+        let call = ctx
+            .clients
+            .s3
+            .create_bucket()
+            .bucket(&spec.name)
+            .create_bucket_configuration(configuration.build());
         match call.send().await.map_err(api("s3:CreateBucket")) {
+            // us-east-1 answers 200 to the owner of a bucket that already exists: no proof of
+            // creation. Only the tags, which a bucket this call made carries from its first
+            // moment, tell whether it is this resource's (made now or by an interrupted run).
             Ok(_) => {}
-            Err(e) if e.is("BucketAlreadyOwnedByYou") => {
-                req.progress.phase("bucket already exists in this account: adopting it");
-            }
+            Err(e) if e.is("BucketAlreadyOwnedByYou") => {}
             Err(e) if e.is("BucketAlreadyExists") => {
                 return Err(ApiError::new(
                     "s3:CreateBucket",
@@ -143,11 +147,26 @@ impl Resource for S3Bucket {
             }
             Err(e) => return Err(e),
         }
-        put_tags(ctx, &spec.name, req.tags).await?;
+        let live = bucket_tags(ctx, &spec.name).await?;
+        if !tags::made_for(&live, req.tags) {
+            return Err(ApiError::new(
+                "s3:CreateBucket",
+                "BucketAlreadyOwnedByYou",
+                format!(
+                    "a bucket named `{}` already exists in this account and was not made by agentfs for {} in stack `{}` \
+                     (its {TAG_STACK}/{TAG_RESOURCE} tags differ): agentfs leaves it as it is; choose another name, \
+                     or adopt it on purpose with `agentfs import`",
+                    spec.name, req.address, ctx.stack
+                ),
+            ));
+        }
+        if &live != req.tags {
+            put_tags(ctx, &spec.name, req.tags).await?;
+        }
         if spec.versioning {
             put_versioning(ctx, &spec.name, true).await?;
         } else if versioning_enabled(ctx, &spec.name).await? {
-            // An adopted bucket that had versioning on.
+            // Made by an interrupted run of an earlier spec that had versioning on.
             put_versioning(ctx, &spec.name, false).await?;
         }
         put_encryption(ctx, &spec.name, &spec.encryption).await?;
@@ -348,6 +367,34 @@ fn invalid(operation: &'static str) -> impl Fn(aws_sdk_s3::error::BuildError) ->
     move |e| ApiError::new(operation, "InvalidRequest", e.to_string())
 }
 
+/// The bucket's tags; none when it has no tag set.
+async fn bucket_tags(ctx: &Ctx, bucket: &str) -> Result<BTreeMap<String, String>, ApiError> {
+    match ctx
+        .clients
+        .s3
+        .get_bucket_tagging()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(api("s3:GetBucketTagging"))
+    {
+        Ok(out) => Ok(out
+            .tag_set()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect()),
+        Err(e) if e.is("NoSuchTagSet") => Ok(BTreeMap::new()),
+        Err(e) => Err(e),
+    }
+}
+
+fn tag_set(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ApiError> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(invalid("s3:CreateBucket"))
+}
+
 async fn put_tags(ctx: &Ctx, bucket: &str, tags: &BTreeMap<String, String>) -> Result<(), ApiError> {
     if tags.is_empty() {
         ctx.clients
@@ -359,11 +406,7 @@ async fn put_tags(ctx: &Ctx, bucket: &str, tags: &BTreeMap<String, String>) -> R
             .map_err(api("s3:DeleteBucketTagging"))?;
         return Ok(());
     }
-    let set = tags
-        .iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(invalid("s3:PutBucketTagging"))?;
+    let set = tag_set(tags)?;
     let tagging = Tagging::builder()
         .set_tag_set(Some(set))
         .build()

@@ -55,6 +55,7 @@ pub struct S3FilesAccessPoint;
 impl Resource for S3FilesAccessPoint {
     type Spec = S3FilesAccessPointSpec;
     const GROUP: Group = Group::Storage;
+    const CREATE_CALL: &'static str = "s3files:CreateAccessPoint";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_ON: &'static [&'static str] = &["file_system", "posix_user", "root_directory"];
     // Access points have no unique name: the new one exists before the runtime moves off the old.

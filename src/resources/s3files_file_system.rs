@@ -77,6 +77,7 @@ pub struct S3FilesFileSystem;
 impl Resource for S3FilesFileSystem {
     type Spec = S3FilesFileSystemSpec;
     const GROUP: Group = Group::Storage;
+    const CREATE_CALL: &'static str = "s3files:CreateFileSystem";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_LOSES: Option<&'static str> = Some("files written through it and not yet exported to the bucket");
     const REPLACE_ON: &'static [&'static str] = &["bucket", "role", "prefix", "kms_key_id"];

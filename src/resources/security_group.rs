@@ -206,6 +206,7 @@ const PROPAGATION: Duration = Duration::from_secs(120);
 impl Resource for SecurityGroup {
     type Spec = SecurityGroupSpec;
     const GROUP: Group = Group::Network;
+    const CREATE_CALL: &'static str = "ec2:CreateSecurityGroup";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name"];
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["vpc", "name", "description"];
@@ -361,7 +362,7 @@ impl Resource for SecurityGroup {
             .iter()
             .filter_map(|g| {
                 Some(Found {
-                    address: live::address(g.tags()),
+                    owner: live::owner(g.tags()),
                     created: created(ctx, g.group_id()?, g.group_name().unwrap_or_default()),
                 })
             })

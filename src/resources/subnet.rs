@@ -75,6 +75,7 @@ const PROPAGATION: Duration = Duration::from_secs(120);
 impl Resource for Subnet {
     type Spec = SubnetSpec;
     const GROUP: Group = Group::Network;
+    const CREATE_CALL: &'static str = "ec2:CreateSubnet";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "availability_zone", "cidr_block"];
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["vpc", "cidr_block", "az_index", "availability_zone"];
@@ -198,7 +199,7 @@ impl Resource for Subnet {
             .filter_map(|s| {
                 let id = s.subnet_id()?;
                 Some(Found {
-                    address: live::address(s.tags()),
+                    owner: live::owner(s.tags()),
                     created: created(
                         ctx,
                         id,

@@ -283,6 +283,15 @@ pub fn user_tags<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> BTr
         .collect()
 }
 
+/// Whether a resource whose live tags are `live` is the one agentfs made with `wanted` (the
+/// tags a create sends, agentfs's own among them): its `agentfs:stack` and `agentfs:resource`
+/// tags are this stack's and this address's. A name that already exists proves nothing else.
+pub fn made_for(live: &BTreeMap<String, String>, wanted: &BTreeMap<String, String>) -> bool {
+    [TAG_STACK, TAG_RESOURCE]
+        .iter()
+        .all(|k| wanted.get(*k).is_some() && live.get(*k) == wanted.get(*k))
+}
+
 /// What a resource's tags say about who made it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Owner {

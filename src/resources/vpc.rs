@@ -62,6 +62,7 @@ pub struct Vpc;
 impl Resource for Vpc {
     type Spec = VpcSpec;
     const GROUP: Group = Group::Network;
+    const CREATE_CALL: &'static str = "ec2:CreateVpc";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "cidr_block"];
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["cidr_block"];
@@ -160,7 +161,7 @@ impl Resource for Vpc {
             .filter_map(|v| {
                 let id = v.vpc_id()?;
                 Some(Found {
-                    address: live::address(v.tags()),
+                    owner: live::owner(v.tags()),
                     created: created(ctx, id, v.cidr_block().unwrap_or_default()),
                 })
             })

@@ -81,6 +81,7 @@ const PROPAGATION: Duration = Duration::from_secs(120);
 impl Resource for VpcEndpoint {
     type Spec = VpcEndpointSpec;
     const GROUP: Group = Group::Network;
+    const CREATE_CALL: &'static str = "ec2:CreateVpcEndpoint";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "service_name"];
     const REPLACE_ON: &'static [&'static str] = &["vpc", "service", "type"];
     const API: ApiMap = ApiMap {
@@ -257,7 +258,7 @@ impl Resource for VpcEndpoint {
             })
             .filter_map(|e| {
                 Some(Found {
-                    address: live::address(e.tags()),
+                    owner: live::owner(e.tags()),
                     created: created(ctx, e.vpc_endpoint_id()?, e.service_name().unwrap_or_default()),
                 })
             })
