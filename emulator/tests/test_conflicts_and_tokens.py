@@ -145,3 +145,13 @@ def test_s3files_quotas(emu, s3files, s3, iam):
             "ServiceQuotaExceededException", 402)
     assert emu.control("GET", "config")["quotas"] == {"s3files_file_systems": 1,
                                                        "s3files_access_points_per_file_system": 2}
+
+
+def test_create_bucket_tags_come_with_the_bucket_and_an_existing_bucket_keeps_its_own(emu, s3):
+    s3.create_bucket(Bucket="tagged-at-birth",
+                     CreateBucketConfiguration={"Tags": [{"Key": "agentfs:stack", "Value": "one"}]})
+    assert s3.get_bucket_tagging(Bucket="tagged-at-birth")["TagSet"] == [{"Key": "agentfs:stack", "Value": "one"}]
+    # us-east-1 answers 200 to the owner of an existing bucket, and that bucket keeps its tags.
+    s3.create_bucket(Bucket="tagged-at-birth",
+                     CreateBucketConfiguration={"Tags": [{"Key": "agentfs:stack", "Value": "two"}]})
+    assert s3.get_bucket_tagging(Bucket="tagged-at-birth")["TagSet"] == [{"Key": "agentfs:stack", "Value": "one"}]
