@@ -8,7 +8,8 @@ use futures_util::future::join_all;
 use serde::Serialize;
 
 use crate::plan::{Action, AttributeChange, Plan};
-use crate::resources::{self, Ctx, DispatchError, Listed, Prior, TAG_RESOURCE, TAG_STACK};
+use crate::provider::Provider;
+use crate::resources::{DispatchError, Listed, Prior, TAG_RESOURCE, TAG_STACK};
 use crate::spec::{Addr, Kind};
 use crate::state::{Phase, State};
 
@@ -19,7 +20,7 @@ pub const DRIFT_FORMAT_VERSION: u32 = 1;
 pub type Live = BTreeMap<Addr, Option<serde_json::Value>>;
 
 /// Reads every created resource of `state`, one batch per kind, all kinds at once.
-pub async fn read_live(ctx: &Ctx, state: &State) -> Result<Live, DispatchError> {
+pub async fn read_live<P: Provider>(provider: &P, state: &State) -> Result<Live, DispatchError> {
     let mut by_kind: BTreeMap<Kind, Vec<(&Addr, &crate::state::ResourceState)>> = BTreeMap::new();
     for (addr, r) in &state.resources {
         if r.phase == Phase::Created && r.id.is_some() {
@@ -46,7 +47,7 @@ pub async fn read_live(ctx: &Ctx, state: &State) -> Result<Live, DispatchError> 
                 },
             })
             .collect();
-        let live = resources::read(ctx, kind, &listed).await?;
+        let live = provider.read(kind, &listed).await?;
         Ok::<_, DispatchError>(records.iter().map(|(a, _)| (*a).clone()).zip(live).collect::<Vec<_>>())
     });
     let mut out = Live::new();

@@ -11,6 +11,7 @@ pub mod drift;
 pub mod graph;
 pub mod pipeline;
 pub mod plan;
+pub mod provider;
 pub mod recover;
 pub mod resources;
 pub mod spec;

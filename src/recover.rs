@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::plan::config_json;
+use crate::provider::Provider;
 use crate::resources::{self, Created, Ctx, DispatchError, Found, Listed, Prior, TAG_RESOURCE, TAG_STACK};
 use crate::spec::eval::{EvalError, resolve};
 use crate::spec::template::{AttrRef, Lookup, Var};
@@ -58,7 +59,7 @@ impl Lookup for Rebuilding<'_> {
     }
 }
 
-fn tags_of(ctx: &Ctx, addr: &Addr, config: &serde_json::Value) -> BTreeMap<String, String> {
+fn tags_of(stack: &str, addr: &Addr, config: &serde_json::Value) -> BTreeMap<String, String> {
     let mut tags: BTreeMap<String, String> = config
         .get("tags")
         .and_then(|t| t.as_object())
@@ -68,20 +69,20 @@ fn tags_of(ctx: &Ctx, addr: &Addr, config: &serde_json::Value) -> BTreeMap<Strin
                 .collect()
         })
         .unwrap_or_default();
-    tags.insert(TAG_STACK.into(), ctx.stack.clone());
+    tags.insert(TAG_STACK.into(), stack.to_string());
     tags.insert(TAG_RESOURCE.into(), addr.to_string());
     tags
 }
 
 /// The live configuration of `found`, read with `desired` as the base for unreadable fields.
-pub(crate) async fn live_config(
-    ctx: &Ctx,
+pub(crate) async fn live_config<P: Provider>(
+    provider: &P,
     addr: &Addr,
     created: &Created,
     desired: &serde_json::Value,
 ) -> Result<Option<serde_json::Value>, DispatchError> {
     let address = addr.to_string();
-    let tags = tags_of(ctx, addr, desired);
+    let tags = tags_of(provider.stack(), addr, desired);
     let listed = [Listed {
         address: &address,
         prior: Prior {
@@ -91,11 +92,7 @@ pub(crate) async fn live_config(
             tags: &tags,
         },
     }];
-    Ok(resources::read(ctx, addr.kind, &listed)
-        .await?
-        .into_iter()
-        .next()
-        .flatten())
+    Ok(provider.read(addr.kind, &listed).await?.into_iter().next().flatten())
 }
 
 /// An untagged resource is the spec's when every field that identifies it (those a change

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use crate::plan::{self, Action, Op, Plan};
+use crate::provider::Provider;
 use crate::resources::{self, Call, Created, Ctx, DispatchError, ErrorKind, Found, Prior, TAG_RESOURCE, TAG_STACK};
 use crate::spec::eval::{EvalError, resolve};
 use crate::spec::template::{AttrRef, Lookup, Var};
@@ -114,18 +115,24 @@ pub struct Options {
     pub blocked_wait: Option<Duration>,
 }
 
-pub struct Engine<'a> {
-    ctx: &'a Ctx,
+pub struct Engine<'a, P: Provider = Ctx> {
+    provider: &'a P,
     backend: &'a Store,
     state: tokio::sync::Mutex<State>,
     reporter: &'a Reporter,
     options: Options,
 }
 
-impl<'a> Engine<'a> {
-    pub fn new(ctx: &'a Ctx, backend: &'a Store, state: State, reporter: &'a Reporter, options: Options) -> Engine<'a> {
+impl<'a, P: Provider> Engine<'a, P> {
+    pub fn new(
+        provider: &'a P,
+        backend: &'a Store,
+        state: State,
+        reporter: &'a Reporter,
+        options: Options,
+    ) -> Engine<'a, P> {
         Engine {
-            ctx,
+            provider,
             backend,
             state: tokio::sync::Mutex::new(state),
             reporter,
@@ -150,8 +157,8 @@ impl<'a> Engine<'a> {
     async fn lookup(&self) -> StateLookup {
         StateLookup {
             state: self.state().await,
-            region: self.ctx.region.clone(),
-            account: self.ctx.account_id.clone(),
+            region: self.provider.region().to_string(),
+            account: self.provider.account_id().to_string(),
         }
     }
 
@@ -160,7 +167,7 @@ impl<'a> Engine<'a> {
     /// the first failure.
     pub async fn apply(&self, spec: &Spec, plan: &Plan) -> Report {
         let mut report = Report::default();
-        self.record(|s| s.account_id = Some(self.ctx.account_id.clone()))
+        self.record(|s| s.account_id = Some(self.provider.account_id().to_string()))
             .await
             .ok();
         let graph = match plan::operations(&plan.changes, Some(&self.state().await)) {
@@ -235,7 +242,7 @@ impl<'a> Engine<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        tags.insert(TAG_STACK.into(), self.ctx.stack.clone());
+        tags.insert(TAG_STACK.into(), self.provider.stack().to_string());
         tags.insert(TAG_RESOURCE.into(), addr.to_string());
         tags
     }
@@ -351,7 +358,9 @@ impl<'a> Engine<'a> {
             .chain(state.deposed.values().flatten())
             .filter_map(|r| r.id.clone())
             .collect();
-        let found: Vec<Found> = resources::find(self.ctx, addr.kind, &[])
+        let found: Vec<Found> = self
+            .provider
+            .find(addr.kind, &[])
             .await?
             .into_iter()
             .filter(|f| !claimed.contains(&f.created.id))
@@ -360,7 +369,7 @@ impl<'a> Engine<'a> {
             return Ok(Some(tagged.created.clone()));
         }
         for untagged in found.iter().filter(|f| f.address().is_none()) {
-            let live = crate::recover::live_config(self.ctx, addr, &untagged.created, intended).await?;
+            let live = crate::recover::live_config(self.provider, addr, &untagged.created, intended).await?;
             if live.is_some_and(|live| crate::recover::same_identity(addr.kind, &live, intended)) {
                 return Ok(Some(untagged.created.clone()));
             }
@@ -411,7 +420,7 @@ impl<'a> Engine<'a> {
                     config: &prior.config,
                     tags: &prior_tags,
                 };
-                match resources::update(self.ctx, &resolved, &call, &prior_view).await {
+                match self.provider.update(&resolved, &call, &prior_view).await {
                     Ok(created) => Some(created),
                     Err(DispatchError::Api(e)) if e.kind == ErrorKind::Failed => {
                         // It stays, in a state it will not leave: the next plan replaces it.
@@ -505,7 +514,7 @@ impl<'a> Engine<'a> {
             timeout: resource.timeouts.create,
             progress: &progress,
         };
-        let created = match resources::create(self.ctx, &resolved, &call).await {
+        let created = match self.provider.create(&resolved, &call).await {
             Ok(created) => created,
             Err(DispatchError::Api(e)) if e.kind == ErrorKind::NotAttempted || (first_attempt && refused(addr, &e)) => {
                 // Nothing was made (agentfs did not call, or AWS refused the call that makes
@@ -697,13 +706,10 @@ impl<'a> Engine<'a> {
         let listed = if id.is_empty() {
             None
         } else {
-            resources::find(self.ctx, addr.kind, &[id.as_str()])
-                .await?
-                .into_iter()
-                .next()
+            self.provider.find(addr.kind, &[id.as_str()]).await?.into_iter().next()
         };
         if let Some(owner) = listed.as_ref().and_then(|f| f.owner.stack.as_deref())
-            && owner != self.ctx.stack
+            && owner != self.provider.stack()
         {
             return Err(EngineError::OtherStack {
                 id,
@@ -724,7 +730,9 @@ impl<'a> Engine<'a> {
             .filter(|_| addr.kind.blocked_by_managed_enis()));
         // Called even when the listing missed it (a listing can lag a create): the delete
         // treats "not found" as done.
-        resources::delete(self.ctx, addr.kind, &address, &prior, timeout, progress).await?;
+        self.provider
+            .delete(addr.kind, &address, &prior, timeout, progress)
+            .await?;
         Ok(if listed.is_some() {
             Deleted::Deleted
         } else {
@@ -851,3 +859,6 @@ impl Lookup for StateLookup {
         matches!(r.phase, Phase::Created).then(|| r.attributes.get(&attr.attribute).cloned())?
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,377 @@
+//! The engine's semantics against the in-process fake provider: ordering, crash adoption,
+//! refused creates, destroy without creates, ownership, failed states, create-before-destroy.
+//! Each runs in milliseconds; the emulator suites keep what only real SDK calls prove.
+
+use super::*;
+use crate::apply::progress::{OutputMode, Reporter};
+use crate::pipeline::compile_source;
+use crate::provider::fake::{Fake, Fault, Verb};
+use crate::resources::Kind;
+use crate::spec::SourceFile;
+use crate::state::local::LocalBackend;
+
+const NETWORK: &str = r#"
+[stack]
+name = "unit"
+region = "us-east-1"
+
+[vpc.main]
+cidr_block = "10.1.0.0/16"
+
+[subnet.a]
+vpc = "main"
+cidr_block = "10.1.1.0/24"
+az_index = 0
+
+[security_group.app]
+vpc = "main"
+description = "app"
+
+[route_table.private]
+vpc = "main"
+"#;
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    store: Store,
+    fake: Fake,
+    reporter: Reporter,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::Local(LocalBackend::new(dir.path(), "unit"));
+        Harness {
+            _dir: dir,
+            store,
+            fake: Fake::new("unit"),
+            reporter: Reporter::new(OutputMode::Json),
+        }
+    }
+
+    async fn recorded(&self) -> Option<State> {
+        self.store.load().await.unwrap()
+    }
+
+    /// Plan (refreshed from the fake account when a state exists) and apply `text`.
+    async fn apply(&self, text: &str) -> (Report, State) {
+        let (compiled, diagnostics) = compile_source(SourceFile::new("unit.toml", text.to_string()));
+        let compiled = compiled.unwrap_or_else(|_| panic!("{diagnostics:?}"));
+        let state = match self.recorded().await {
+            Some(recorded) => {
+                let live = crate::drift::read_live(&self.fake, &recorded).await.unwrap();
+                Some(crate::drift::refreshed(&recorded, &live))
+            }
+            None => None,
+        };
+        let context = plan::Context {
+            account_id: Some(self.fake.account_id().to_string()),
+        };
+        let plan = plan::compute(&compiled.spec, &compiled.graph, state.as_ref(), &context).unwrap();
+        let state = state.unwrap_or_else(|| State::new("unit", "us-east-1"));
+        let engine = Engine::new(&self.fake, &self.store, state, &self.reporter, options());
+        let report = engine.apply(&compiled.spec, &plan).await;
+        (report, engine.state().await)
+    }
+
+    async fn destroy(&self) -> Report {
+        let state = self.recorded().await.expect("a state to destroy");
+        let engine = Engine::new(&self.fake, &self.store, state, &self.reporter, options());
+        engine.destroy().await
+    }
+
+    /// The `create …` / `delete …` calls, in order.
+    fn writes(&self) -> Vec<String> {
+        self.fake
+            .calls()
+            .into_iter()
+            .filter(|c| !c.starts_with("find "))
+            .collect()
+    }
+}
+
+fn options() -> Options {
+    Options {
+        parallelism: 4,
+        blocked_wait: None,
+    }
+}
+
+fn addr(text: &str) -> Addr {
+    text.parse().unwrap()
+}
+
+fn position(calls: &[String], call: &str) -> usize {
+    calls
+        .iter()
+        .position(|c| c == call)
+        .unwrap_or_else(|| panic!("no `{call}` in {calls:?}"))
+}
+
+#[tokio::test]
+async fn apply_creates_what_a_resource_names_before_it_and_records_every_one() {
+    let h = Harness::new();
+    let (report, state) = h.apply(NETWORK).await;
+    assert!(report.ok(), "{report:?}");
+    let calls = h.writes();
+    assert!(position(&calls, "create vpc.main") < position(&calls, "create subnet.a"));
+    assert!(position(&calls, "create vpc.main") < position(&calls, "create security_group.app"));
+    assert_eq!(state.resources.len(), 4);
+    assert!(
+        state
+            .resources
+            .values()
+            .all(|r| r.phase == Phase::Created && r.id.is_some())
+    );
+    let subnet = &state.resources[&addr("subnet.a")];
+    assert_eq!(subnet.deps, vec![addr("vpc.main")]);
+    assert_eq!(h.fake.live().len(), 4);
+    // Converged: a second apply calls nothing that writes.
+    let before = h.writes().len();
+    let (report, _) = h.apply(NETWORK).await;
+    assert!(report.ok() && report.done == 0, "{report:?}");
+    assert_eq!(h.writes().len(), before);
+}
+
+#[tokio::test]
+async fn every_resource_carries_its_stack_and_address_tags_from_the_create() {
+    let h = Harness::new();
+    let (report, state) = h.apply(NETWORK).await;
+    assert!(report.ok());
+    for (address, recorded) in &state.resources {
+        let live = &h.fake.live()[recorded.id.as_deref().unwrap()];
+        assert_eq!(live.tags.get(TAG_STACK).map(String::as_str), Some("unit"));
+        assert_eq!(live.tags.get(TAG_RESOURCE), Some(&address.to_string()));
+    }
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_is_finished_by_the_next_apply_without_a_second_copy() {
+    let h = Harness::new();
+    h.fake.inject(Verb::Create, "subnet.a", Fault::LostAnswer);
+    let (report, state) = h.apply(NETWORK).await;
+    assert!(!report.ok());
+    assert!(matches!(
+        state.resources[&addr("subnet.a")].phase,
+        Phase::Creating { .. }
+    ));
+    assert_eq!(h.fake.ids(Kind::Subnet).len(), 1, "the lost create took effect");
+
+    let (report, state) = h.apply(NETWORK).await;
+    assert!(report.ok(), "{report:?}");
+    assert_eq!(
+        h.fake.ids(Kind::Subnet).len(),
+        1,
+        "the same token found the same subnet"
+    );
+    assert_eq!(
+        state.resources[&addr("subnet.a")].id.as_deref(),
+        Some(h.fake.ids(Kind::Subnet)[0].as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_create_aws_refuses_leaves_no_intent_and_nothing_else_starts() {
+    let h = Harness::new();
+    h.fake
+        .inject(Verb::Create, "vpc.main", Fault::Refuse("VpcLimitExceeded"));
+    let (report, state) = h.apply(NETWORK).await;
+    assert!(!report.ok());
+    assert!(state.resources.is_empty(), "{:?}", state.resources);
+    assert!(
+        !report.skipped.is_empty(),
+        "what needs the VPC never started: {report:?}"
+    );
+    assert!(h.fake.live().is_empty());
+}
+
+#[tokio::test]
+async fn destroy_never_creates_and_deletes_what_an_interrupted_create_made() {
+    let h = Harness::new();
+    // The subnet's create took effect but its answer was lost; `route_table.extra`'s intent
+    // was recorded by a run that died before its call.
+    h.fake.inject(Verb::Create, "subnet.a", Fault::LostAnswer);
+    let (report, _) = h.apply(NETWORK).await;
+    assert!(!report.ok());
+    let mut state = h.recorded().await.unwrap();
+    state.resources.insert(
+        addr("route_table.extra"),
+        ResourceState {
+            phase: Phase::Creating {
+                client_token: resources::fresh_token(),
+            },
+            id: None,
+            attributes: BTreeMap::new(),
+            config: serde_json::json!({"vpc": "vpc-gone"}),
+            deps: vec![],
+            generation: 0,
+            prevent_destroy: false,
+            delete_timeout: None,
+            failed: None,
+        },
+    );
+    h.store.save(&state).await.unwrap();
+    let creates_before = h.writes().iter().filter(|c| c.starts_with("create ")).count();
+
+    let report = h.destroy().await;
+    assert!(report.ok(), "{report:?}");
+    let creates_after = h.writes().iter().filter(|c| c.starts_with("create ")).count();
+    assert_eq!(creates_before, creates_after, "destroy sent a create: {:?}", h.writes());
+    assert!(h.writes().contains(&"delete subnet.a".to_string()), "{:?}", h.writes());
+    assert!(
+        !h.writes().contains(&"delete route_table.extra".to_string()),
+        "nothing was made, so nothing is deleted"
+    );
+    assert!(h.fake.live().is_empty(), "{:?}", h.fake.live());
+    assert!(h.recorded().await.is_none(), "the state is gone with the stack");
+}
+
+#[tokio::test]
+async fn a_changed_intent_adopts_what_the_interrupted_create_made() {
+    let h = Harness::new();
+    h.fake.inject(Verb::Create, "security_group.app", Fault::LostAnswer);
+    let (report, _) = h.apply(NETWORK).await;
+    assert!(!report.ok());
+    let changed = NETWORK.replace(
+        "description = \"app\"",
+        "description = \"app\"\ntags = { team = \"a\" }",
+    );
+    let (report, state) = h.apply(&changed).await;
+    assert!(report.ok(), "{report:?}");
+    assert_eq!(h.fake.ids(Kind::SecurityGroup).len(), 1, "no second group");
+    let id = state.resources[&addr("security_group.app")].id.clone().unwrap();
+    assert_eq!(h.fake.live()[&id].tags.get("team").map(String::as_str), Some("a"));
+    assert!(h.writes().contains(&"update security_group.app".to_string()));
+}
+
+#[tokio::test]
+async fn a_resource_deleted_outside_is_made_again_with_a_new_token() {
+    let h = Harness::new();
+    let (report, state) = h.apply(NETWORK).await;
+    assert!(report.ok());
+    let first = state.resources[&addr("route_table.private")].id.clone().unwrap();
+    h.fake.delete_outside(&first);
+    let (report, state) = h.apply(NETWORK).await;
+    assert!(report.ok(), "{report:?}");
+    let second = state.resources[&addr("route_table.private")].id.clone().unwrap();
+    assert_ne!(first, second, "a token sent before answered the deleted copy");
+    assert!(h.fake.live().contains_key(&second));
+}
+
+#[tokio::test]
+async fn a_resource_left_failed_is_recorded_with_its_id_and_replaced_next_time() {
+    let h = Harness::new();
+    h.fake
+        .inject(Verb::Create, "route_table.private", Fault::FailedState("InternalError"));
+    let (report, state) = h.apply(NETWORK).await;
+    assert!(!report.ok());
+    let failed = &state.resources[&addr("route_table.private")];
+    let failed_id = failed.id.clone().expect("the failed copy is recorded, not orphaned");
+    assert_eq!(failed.failed.as_deref(), Some("InternalError"));
+
+    let (report, state) = h.apply(NETWORK).await;
+    assert!(report.ok(), "{report:?}");
+    let now = &state.resources[&addr("route_table.private")];
+    assert!(now.failed.is_none() && now.id.as_deref() != Some(failed_id.as_str()));
+    assert!(!h.fake.live().contains_key(&failed_id), "the failed copy was deleted");
+    assert_eq!(now.generation, 1);
+}
+
+#[tokio::test]
+async fn destroy_deletes_dependents_first_and_never_another_stacks_resource() {
+    let h = Harness::new();
+    let (report, state) = h.apply(NETWORK).await;
+    assert!(report.ok());
+    let group = state.resources[&addr("security_group.app")].id.clone().unwrap();
+    h.fake.tag(&group, TAG_STACK, "platform");
+
+    let report = h.destroy().await;
+    assert!(!report.ok());
+    let message = report
+        .failures
+        .iter()
+        .map(|(_, e)| e.clone())
+        .collect::<Vec<_>>()
+        .join("; ");
+    assert!(message.contains("`platform`"), "{message}");
+    assert!(
+        h.fake.live().contains_key(&group),
+        "the other stack's group is still there"
+    );
+    let calls = h.writes();
+    assert!(!calls.contains(&"delete security_group.app".to_string()));
+    assert!(calls.contains(&"delete subnet.a".to_string()), "{calls:?}");
+    // The VPC waits on the group, which stays: it is not deleted either.
+    assert!(!calls.contains(&"delete vpc.main".to_string()), "{calls:?}");
+    assert!(
+        h.recorded()
+            .await
+            .unwrap()
+            .resources
+            .contains_key(&addr("security_group.app"))
+    );
+}
+
+#[tokio::test]
+async fn a_delete_of_what_is_already_gone_reports_it_as_gone() {
+    let h = Harness::new();
+    let (report, state) = h.apply(NETWORK).await;
+    assert!(report.ok());
+    let subnet = state.resources[&addr("subnet.a")].id.clone().unwrap();
+    h.fake.delete_outside(&subnet);
+    let engine = Engine::new(&h.fake, &h.store, state, &h.reporter, options());
+    let outcome = engine.delete_one(&addr("subnet.a"), false, None).await.unwrap();
+    assert_eq!(outcome, Deleted::AlreadyGone);
+    let outcome = engine
+        .delete_one(&addr("route_table.private"), false, None)
+        .await
+        .unwrap();
+    assert_eq!(outcome, Deleted::Deleted);
+}
+
+#[tokio::test]
+async fn a_refused_delete_leaves_the_resource_recorded_as_created() {
+    let h = Harness::new();
+    let (report, _) = h.apply(NETWORK).await;
+    assert!(report.ok());
+    h.fake.inject(Verb::Delete, "vpc.main", Fault::InUse);
+    let report = h.destroy().await;
+    assert!(!report.ok());
+    let state = h.recorded().await.unwrap();
+    assert_eq!(state.resources.len(), 1, "{:?}", state.resources.keys());
+    assert_eq!(state.resources[&addr("vpc.main")].phase, Phase::Created);
+    // The next destroy finishes the job.
+    let report = h.destroy().await;
+    assert!(report.ok(), "{report:?}");
+    assert!(h.fake.live().is_empty());
+}
+
+#[tokio::test]
+async fn an_access_point_in_use_is_replaced_new_copy_first_and_the_old_one_goes_last() {
+    let reference =
+        include_str!("../../examples/s3files-runtime.toml").replace("name = \"fsverify\"", "name = \"unit\"");
+    let h = Harness::new();
+    let (report, state) = h.apply(&reference).await;
+    assert!(report.ok(), "{report:?}");
+    let old = state.resources[&addr("s3files_access_point.agent")].id.clone().unwrap();
+
+    let moved = reference.replace("path = \"/agent\"", "path = \"/agent2\"");
+    let before = h.writes().len();
+    let (report, state) = h.apply(&moved).await;
+    assert!(report.ok(), "{report:?}");
+    let calls: Vec<String> = h.writes().split_off(before);
+    let created = position(&calls, "create s3files_access_point.agent");
+    let updated = position(&calls, "update agentcore_runtime.agent");
+    let deleted = position(&calls, "delete s3files_access_point.agent");
+    assert!(created < updated && updated < deleted, "{calls:?}");
+    assert!(!h.fake.live().contains_key(&old));
+    assert!(state.deposed.is_empty());
+    let new = state.resources[&addr("s3files_access_point.agent")].id.clone().unwrap();
+    let runtime = &h.fake.live()[state.resources[&addr("agentcore_runtime.agent")].id.as_deref().unwrap()];
+    assert!(
+        runtime.config.to_string().contains(&new),
+        "the runtime mounts the new copy: {}",
+        runtime.config
+    );
+}
