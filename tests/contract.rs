@@ -5,8 +5,8 @@
 //!
 //! `AGENTFS_CONTRACT_KINDS=vpc,route` runs only those kinds' cases.
 //!
-//! One test drives every case: the SDK reads its endpoint from the process environment, which
-//! parallel tests in one binary would share.
+//! One test drives every case against one emulator; its clients are built from the emulator's
+//! configuration (`Clients::from_config`), not from the process environment.
 
 mod support;
 

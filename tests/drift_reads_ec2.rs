@@ -3,8 +3,8 @@
 //! one batched describe (the VPC's DNS flags two more calls per VPC), and changes made
 //! behind agentfs's back show up as exactly that difference.
 //!
-//! One test drives the whole sequence: the SDK reads its endpoint from the process environment,
-//! which parallel tests in one binary would share.
+//! One test drives the whole sequence against one emulator; its clients are built from the
+//! emulator's configuration (`Clients::from_config`), not from the process environment.
 
 mod support;
 
@@ -139,17 +139,7 @@ fn rule(protocol: &str, port: i32, cidrs: &[&str]) -> SecurityGroupRule {
 #[tokio::test(flavor = "multi_thread")]
 async fn ec2_reads_are_batched_and_show_exactly_the_drift() {
     let emu = support::Emulator::start();
-    for (key, value) in emu.env() {
-        // SAFETY: set before any SDK client exists; this binary runs this one test.
-        unsafe {
-            if value.is_empty() {
-                std::env::remove_var(&key);
-            } else {
-                std::env::set_var(&key, &value);
-            }
-        }
-    }
-    let clients = Clients::load(REGION).await;
+    let clients = Clients::from_config(&emu.sdk_config().await, true);
     let account = Ctx::caller_account(&clients).await.expect("sts");
     let ctx = Ctx::new(clients, REGION, &account, STACK);
     let ctx = &ctx;

@@ -4,8 +4,8 @@
 //! change made behind agentfs's back with the SDKs, the read differs in exactly that field;
 //! a deleted resource reads as `None`. The API calls of one batched read per kind are counted.
 //!
-//! One test runs the whole sequence: the process environment (endpoint, credentials) is set
-//! once, and tests in one file would otherwise race on it.
+//! One test runs the whole sequence against one emulator; its clients are built from the
+//! emulator's configuration (`Clients::from_config`), not from the process environment.
 
 mod support;
 
@@ -255,11 +255,7 @@ async fn update_runtime_by_hand(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_reads_match_state_and_show_each_change() {
     let emu = support::Emulator::start();
-    for (key, value) in emu.env() {
-        // SAFETY: the only test in this binary; set before any thread reads the environment.
-        unsafe { std::env::set_var(key, value) };
-    }
-    let clients = Clients::load(REGION).await;
+    let clients = Clients::from_config(&emu.sdk_config().await, true);
     let account = Ctx::caller_account(&clients).await.unwrap();
     let ctx = Ctx::new(clients, REGION, &account, STACK);
     let net = network(&ctx).await;

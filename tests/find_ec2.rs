@@ -4,8 +4,8 @@
 //! are reached through the stack's route tables); an import (ids) finds just the known ids;
 //! another stack's resources are never found.
 //!
-//! One test drives the whole sequence: the SDK reads its endpoint from the process environment,
-//! which parallel tests in one binary would share.
+//! One test drives the whole sequence against one emulator; its clients are built from the
+//! emulator's configuration (`Clients::from_config`), not from the process environment.
 
 mod support;
 
@@ -165,17 +165,7 @@ fn group_spec(vpc: &Made, name: Option<&str>) -> ResourceSpec {
 #[tokio::test(flavor = "multi_thread")]
 async fn ec2_find_recovers_the_stack_and_imports_by_id() {
     let emu = support::Emulator::start();
-    for (key, value) in emu.env() {
-        // SAFETY: set before any SDK client exists; this binary runs this one test.
-        unsafe {
-            if value.is_empty() {
-                std::env::remove_var(&key);
-            } else {
-                std::env::set_var(&key, &value);
-            }
-        }
-    }
-    let clients = Clients::load(REGION).await;
+    let clients = Clients::from_config(&emu.sdk_config().await, true);
     let account = Ctx::caller_account(&clients).await.expect("sts");
     let ctx = Ctx::new(clients.clone(), REGION, &account, STACK);
     let ctx = &ctx;

@@ -4,8 +4,8 @@
 //! which cannot be tagged, through the stack's file systems and without addresses); with ids
 //! (import) it answers just the ids that exist, whatever their stack.
 //!
-//! One test runs the whole sequence: the process environment (endpoint, credentials) is set
-//! once, and tests in one file would otherwise race on it.
+//! One test runs the whole sequence against one emulator; its clients are built from the
+//! emulator's configuration (`Clients::from_config`), not from the process environment.
 
 mod support;
 
@@ -160,11 +160,7 @@ fn bucket(name: &str) -> ResourceSpec {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn find_recovers_the_stack_and_imports_by_id() {
     let emu = support::Emulator::start();
-    for (key, value) in emu.env() {
-        // SAFETY: the only test in this binary; set before any thread reads the environment.
-        unsafe { std::env::set_var(key, value) };
-    }
-    let clients = Clients::load(REGION).await;
+    let clients = Clients::from_config(&emu.sdk_config().await, true);
     let account = Ctx::caller_account(&clients).await.unwrap();
     let ctx = Ctx::new(clients, REGION, &account, STACK);
     let net = network(&ctx).await;

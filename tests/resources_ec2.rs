@@ -2,8 +2,8 @@
 //! created in dependency order, created again with the same tokens (no duplicates), updated in
 //! place, and deleted in reverse order until nothing is left.
 //!
-//! One test drives the whole sequence: the SDK reads its endpoint from the process environment,
-//! which parallel tests in one binary would share.
+//! One test drives the whole sequence against one emulator; its clients are built from the
+//! emulator's configuration (`Clients::from_config`), not from the process environment.
 
 mod support;
 
@@ -273,17 +273,7 @@ fn has_permission(
 #[tokio::test(flavor = "multi_thread")]
 async fn ec2_network_is_created_idempotently_updated_and_deleted() {
     let emu = support::Emulator::start();
-    for (key, value) in emu.env() {
-        // SAFETY: set before any SDK client exists; this binary runs this one test.
-        unsafe {
-            if value.is_empty() {
-                std::env::remove_var(&key);
-            } else {
-                std::env::set_var(&key, &value);
-            }
-        }
-    }
-    let clients = Clients::load(REGION).await;
+    let clients = Clients::from_config(&emu.sdk_config().await, true);
     let account = Ctx::caller_account(&clients).await.expect("sts");
     let ctx = Ctx::new(clients, REGION, &account, STACK);
     network_roundtrip(&ctx, &emu).await;

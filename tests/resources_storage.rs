@@ -2,8 +2,8 @@
 //! driven through `agentfs::resources::{create, update, delete}` against the local emulator,
 //! checked through the AWS SDKs rather than through what agentfs returns.
 //!
-//! One test runs the whole sequence: the process environment (endpoint, credentials) is set
-//! once, and tests in one file would otherwise race on it.
+//! One test runs the whole sequence against one emulator; its clients are built from the
+//! emulator's configuration (`Clients::from_config`), not from the process environment.
 
 mod support;
 
@@ -317,11 +317,7 @@ async fn storage_kinds_create_update_and_delete() {
     // AWS-like transitions (every create and delete passes through its pending state) and a
     // fresh role that S3 Files and AgentCore refuse for a few seconds, as IAM propagation does.
     let emu = support::Emulator::start_with(r#"{"delays": {"*": 0.5}, "iam_propagation_seconds": 3}"#);
-    for (key, value) in emu.env() {
-        // SAFETY: the only test in this binary; set before any thread reads the environment.
-        unsafe { std::env::set_var(key, value) };
-    }
-    let clients = Clients::load(REGION).await;
+    let clients = Clients::from_config(&emu.sdk_config().await, true);
     let account = Ctx::caller_account(&clients).await.unwrap();
     let ctx = Ctx::new(clients, REGION, &account, STACK);
     let net = network(&ctx).await;

@@ -4,7 +4,7 @@
 //!
 //! The installers are pointed at the index through their standard environment variables
 //! (`PIP_NO_INDEX`/`PIP_FIND_LINKS`, `UV_NO_INDEX`/`UV_FIND_LINKS`), which agentfs passes
-//! through. One test: the process environment is shared by every test of a binary.
+//! through, given to the installers explicitly (`artifact::Installers`), not set in the process.
 
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
@@ -75,19 +75,23 @@ async fn requirements_are_vendored_for_arm64_and_an_x86_only_wheel_is_named() {
     wheel(index.path(), "tinypure", "1.0", "py3-none-any");
     wheel(index.path(), "x86only", "1.0", "cp312-cp312-manylinux2014_x86_64");
     let links = index.path().to_string_lossy().into_owned();
-    // SAFETY: the only test of this binary; set before any installer starts.
-    unsafe {
-        std::env::set_var("PATH", &path);
-        std::env::set_var("PIP_NO_INDEX", "1");
-        std::env::set_var("PIP_FIND_LINKS", &links);
-        std::env::set_var("UV_NO_INDEX", "1");
-        std::env::set_var("UV_FIND_LINKS", &links);
-    }
+    let installers = artifact::Installers {
+        path: Some(path),
+        env: [
+            ("PIP_NO_INDEX", "1"),
+            ("PIP_FIND_LINKS", links.as_str()),
+            ("UV_NO_INDEX", "1"),
+            ("UV_FIND_LINKS", links.as_str()),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
+    };
 
     let source = tempfile::tempdir().unwrap();
     std::fs::write(source.path().join("server.py"), "import tinypure\n").unwrap();
     std::fs::write(source.path().join("requirements.txt"), "tinypure==1.0\n").unwrap();
-    let built = artifact::build(source.path(), "PYTHON_3_12")
+    let built = artifact::build_with(source.path(), "PYTHON_3_12", &installers)
         .await
         .unwrap_or_else(|e| panic!("vendoring a py3-none-any wheel: {e}"));
     let files = names(&built.zip);
@@ -98,7 +102,7 @@ async fn requirements_are_vendored_for_arm64_and_an_x86_only_wheel_is_named() {
     assert_eq!(built.sha256, artifact::source_zip(source.path()).unwrap().sha256);
 
     std::fs::write(source.path().join("requirements.txt"), "tinypure==1.0\nx86only==1.0\n").unwrap();
-    let refused = artifact::build(source.path(), "PYTHON_3_12").await;
+    let refused = artifact::build_with(source.path(), "PYTHON_3_12", &installers).await;
     match refused {
         Err(e @ ArtifactError::NoArm64Wheel(..)) => {
             let message = e.to_string();

@@ -145,13 +145,46 @@ fn has_requirements(text: &str) -> bool {
         .any(|l| !l.is_empty())
 }
 
+/// Where the package installers run: the process's own environment, or (tests, tools) an
+/// explicit PATH and variables, so that nothing needs to change the process environment.
+#[derive(Debug, Clone, Default)]
+pub struct Installers {
+    /// Directories searched for `uv`, `pip3` and `pip` (default: the process's PATH).
+    pub path: Option<std::ffi::OsString>,
+    /// Variables set for the installer (`PIP_FIND_LINKS`, `UV_NO_INDEX`, ...).
+    pub env: Vec<(String, String)>,
+}
+
+impl Installers {
+    fn path(&self) -> Option<std::ffi::OsString> {
+        self.path.clone().or_else(|| std::env::var_os("PATH"))
+    }
+
+    /// The first of `programs` on the PATH, as a path to run.
+    fn find(&self, programs: &[&str]) -> Option<std::path::PathBuf> {
+        let paths = self.path()?;
+        programs.iter().find_map(|program| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(program))
+                .find(|candidate| candidate.is_file())
+        })
+    }
+}
+
 /// The artifact to upload: the source, its `requirements.txt` vendored for linux/arm64 when
 /// the runtime is Python, within AgentCore's size limits.
 pub async fn build(dir: &Path, runtime: &str) -> Result<Artifact, ArtifactError> {
+    build_with(dir, runtime, &Installers::default()).await
+}
+
+/// [`build`] with the installers run as `installers` says.
+pub async fn build_with(dir: &Path, runtime: &str, installers: &Installers) -> Result<Artifact, ArtifactError> {
     let source = source_zip(dir)?;
     let requirements = dir.join("requirements.txt");
     let vendored = match (python_version(runtime), std::fs::read_to_string(&requirements)) {
-        (Some(version), Ok(text)) if has_requirements(&text) => Some(vendor(&requirements, &version).await?),
+        (Some(version), Ok(text)) if has_requirements(&text) => {
+            Some(vendor(&requirements, &version, installers).await?)
+        }
         _ => None,
     };
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
@@ -187,15 +220,19 @@ fn check_size(zipped: u64, unzipped: u64) -> Result<(), ArtifactError> {
 
 /// Installs the requirements as linux/arm64 wheels for `version` into a temporary directory,
 /// with uv when present, else pip.
-async fn vendor(requirements: &Path, version: &str) -> Result<tempfile::TempDir, ArtifactError> {
+async fn vendor(
+    requirements: &Path,
+    version: &str,
+    installers: &Installers,
+) -> Result<tempfile::TempDir, ArtifactError> {
     let target = tempfile::tempdir().map_err(|source| ArtifactError::Read {
         path: std::env::temp_dir(),
         source,
     })?;
     let dest = target.path().to_string_lossy().into_owned();
     let reqs = requirements.to_string_lossy().into_owned();
-    let mut command = if which("uv") {
-        let mut c = tokio::process::Command::new("uv");
+    let mut command = if let Some(uv) = installers.find(&["uv"]) {
+        let mut c = tokio::process::Command::new(uv);
         c.args([
             "pip",
             "install",
@@ -214,7 +251,7 @@ async fn vendor(requirements: &Path, version: &str) -> Result<tempfile::TempDir,
             &reqs,
         ]);
         c
-    } else if let Some(pip) = ["pip3", "pip"].into_iter().find(|p| which(p)) {
+    } else if let Some(pip) = installers.find(&["pip3", "pip"]) {
         let mut c = tokio::process::Command::new(pip);
         c.args(["install", "--quiet", "--disable-pip-version-check", "--no-compile"]);
         c.args(["--platform", "manylinux2014_aarch64", "--implementation", "cp"]);
@@ -231,7 +268,11 @@ async fn vendor(requirements: &Path, version: &str) -> Result<tempfile::TempDir,
     } else {
         return Err(ArtifactError::NoInstaller);
     };
+    if let Some(path) = &installers.path {
+        command.env("PATH", path);
+    }
     let out = command
+        .envs(installers.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .output()
         .await
         .map_err(|e| ArtifactError::Vendor(e.to_string()))?;
@@ -259,10 +300,6 @@ fn missing_wheel(stderr: &str) -> Option<String> {
             .and_then(|c| c.get(1))
             .map(|m| m.as_str().to_string())
     })
-}
-
-fn which(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
 /// Where an uploaded artifact is.

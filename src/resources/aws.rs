@@ -28,20 +28,27 @@ impl Clients {
     /// the way every AWS tool does. The SDK's standard retry mode handles throttling and 5xx
     /// with jittered exponential backoff; we give it more attempts than its default 3.
     pub async fn load(region: &str) -> Clients {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_string()))
+            .load()
+            .await;
+        let custom_s3_endpoint = std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+        Clients::from_config(&config, custom_s3_endpoint)
+    }
+
+    /// Clients from an explicit SDK configuration (its region, credentials and endpoint), with
+    /// agentfs's retry policy; tests pass the emulator's endpoint this way instead of changing
+    /// the process environment. `path_style` forces path-style S3 addressing, which a
+    /// configuration with its own endpoint gets anyway: a custom S3 endpoint (S3-compatible
+    /// stores, private gateways, loopback) rarely serves virtual-hosted bucket names.
+    pub fn from_config(config: &aws_config::SdkConfig, path_style: bool) -> Clients {
         let retry = aws_config::retry::RetryConfig::standard()
             .with_max_attempts(10)
             .with_initial_backoff(Duration::from_millis(200))
             .with_max_backoff(Duration::from_secs(10));
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(region.to_string()))
-            .retry_config(retry)
-            .load()
-            .await;
-        // A custom S3 endpoint (S3-compatible stores, private gateways) rarely serves
-        // virtual-hosted bucket names; path-style works with every endpoint.
-        let custom_s3_endpoint = config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+        let config = config.to_builder().retry_config(retry).build();
         let s3_config = aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(custom_s3_endpoint)
+            .force_path_style(path_style || config.endpoint_url().is_some())
             .build();
         Clients {
             ec2: aws_sdk_ec2::Client::new(&config),

@@ -718,22 +718,11 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// A fresh emulator with no delays, the process environment pointed at it, and no
+    /// A fresh emulator with no delays, clients made from its configuration, and no
     /// prerequisites yet.
     pub async fn start() -> Harness {
         let emu = Emulator::start_with(CONFIG);
-        for (key, value) in emu.env() {
-            // SAFETY: set before any SDK client exists; the contract test is the only test of
-            // its binary that talks to AWS.
-            unsafe {
-                if value.is_empty() {
-                    std::env::remove_var(&key);
-                } else {
-                    std::env::set_var(&key, &value);
-                }
-            }
-        }
-        let clients = Clients::load(REGION).await;
+        let clients = Clients::from_config(&emu.sdk_config().await, true);
         let account = Ctx::caller_account(&clients).await.expect("sts");
         let ctx = Ctx::new(clients, REGION, &account, STACK);
         let empty = census(&emu.inventory());
