@@ -92,14 +92,13 @@ pub fn idle<'r>(prices: &Prices, resources: impl IntoIterator<Item = (&'r Addr, 
     let rate = |name: &str| {
         prices.rate(name).map_or_else(
             || "no price in the table".to_string(),
-            |p| format!("${}/{}", p.usd, p.unit),
+            |p| format!("{}/{}", money(p.usd), p.unit),
         )
     };
     for (addr, spec) in resources {
         let hourly = match addr.kind.key() {
             "nat_gateway" => {
-                idle.usage_priced
-                    .push(format!("{addr}: {} processed", rate("nat_gateway_gb")));
+                idle.usage_priced.push(format!("{addr}: {}", rate("nat_gateway_gb")));
                 prices.monthly_hours("nat_gateway_hour")
             }
             "elastic_ip" => prices.monthly_hours("public_ipv4_hour"),
@@ -117,7 +116,7 @@ pub fn idle<'r>(prices: &Prices, resources: impl IntoIterator<Item = (&'r Addr, 
             }
             "s3files_file_system" => {
                 idle.usage_priced.push(format!(
-                    "{addr}: {} stored, plus read and write sync charges",
+                    "{addr}: {}, plus read and write sync charges",
                     rate("s3files_gb_month")
                 ));
                 None
@@ -283,6 +282,16 @@ pub fn estimate(prices: &Prices, spec: &crate::spec::Spec, usage: &Usage) -> Est
     }
 }
 
+/// A rate in dollars with at least cents: `$0.30`, `$0.045`, `$0.00945`.
+pub fn money(usd: f64) -> String {
+    let cents = format!("{usd:.2}");
+    if cents.parse::<f64>() == Ok(usd) {
+        format!("${cents}")
+    } else {
+        format!("${usd}")
+    }
+}
+
 /// `+$32.85` / `-$3.65` / `$0.00`.
 pub fn signed(usd: f64) -> String {
     if usd > 0.0 {
@@ -365,5 +374,8 @@ mod tests {
         assert_eq!(signed(32.85), "+$32.85");
         assert_eq!(signed(-3.65), "-$3.65");
         assert_eq!(signed(0.0), "$0.00");
+        assert_eq!(money(0.3), "$0.30");
+        assert_eq!(money(0.045), "$0.045");
+        assert_eq!(money(1.0), "$1.00");
     }
 }
