@@ -290,9 +290,9 @@ fn plan_shows_the_idle_cost_and_the_nat_gateways_share() {
         text.contains("Idle cost (us-east-1, list prices, 730 hours a month):"),
         "{text}"
     );
-    assert!(text.contains("nat_gateway.nat  $   32.85/month"), "{text}");
-    assert!(text.contains("elastic_ip.nat   $    3.65/month"), "{text}");
-    assert!(text.contains("$   36.50/month (+$36.50 with this plan)"), "{text}");
+    assert!(text.contains("nat_gateway.nat     $32.85/month"), "{text}");
+    assert!(text.contains("elastic_ip.nat       $3.65/month"), "{text}");
+    assert!(text.contains("$36.50/month (+$36.50 with this plan)"), "{text}");
 
     let out = agentfs_in(dir.path(), &["plan", "--json", spec.to_str().unwrap()]);
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -338,7 +338,7 @@ fn a_plan_that_adds_a_nat_gateway_shows_the_increase() {
     let out = agentfs_in(dir.path(), &["plan", "--no-refresh", spec.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("$   36.50/month (+$32.85 with this plan)"), "{text}");
+    assert!(text.contains("$36.50/month (+$32.85 with this plan)"), "{text}");
 }
 
 #[test]

@@ -6,6 +6,11 @@ use serde_json::{Value, json};
 
 use super::{Estimate, Idle, Prices, signed};
 
+/// `$32.85`.
+fn usd(amount: f64) -> String {
+    format!("${amount:.2}")
+}
+
 /// The idle section of a plan: each costly resource, the total, and what this plan changes.
 pub fn plan_text(prices: Option<&Prices>, region: &str, after: &Idle, before: &Idle) -> String {
     let Some(prices) = prices else {
@@ -17,13 +22,13 @@ pub fn plan_text(prices: Option<&Prices>, region: &str, after: &Idle, before: &I
     );
     let width = after.resources.keys().map(String::len).max().unwrap_or(0).max(5);
     for (addr, monthly) in &after.resources {
-        let _ = writeln!(out, "  {addr:<width$}  ${monthly:>8.2}/month");
+        let _ = writeln!(out, "  {addr:<width$}  {:>9}/month", usd(*monthly));
     }
     let _ = writeln!(
         out,
-        "  {:<width$}  ${:>8.2}/month ({} with this plan)",
+        "  {:<width$}  {:>9}/month ({} with this plan)",
         "total",
-        after.monthly,
+        usd(after.monthly),
         signed(super::round(after.monthly - before.monthly))
     );
     if !after.usage_priced.is_empty() {
@@ -67,15 +72,15 @@ pub fn estimate_text(e: &Estimate, with_usage: bool) -> String {
     );
     let width = e.idle.resources.keys().map(String::len).max().unwrap_or(0).max(5);
     for (addr, monthly) in &e.idle.resources {
-        let _ = writeln!(out, "  {addr:<width$}  ${monthly:>8.2}/month");
+        let _ = writeln!(out, "  {addr:<width$}  {:>9}/month", usd(*monthly));
     }
-    let _ = writeln!(out, "  {:<width$}  ${:>8.2}/month", "idle", e.idle.monthly);
+    let _ = writeln!(out, "  {:<width$}  {:>9}/month", "idle", usd(e.idle.monthly));
     if with_usage {
         let _ = writeln!(out, "Usage:");
         for line in &e.usage {
             match line.monthly {
                 Some(m) => {
-                    let _ = writeln!(out, "  ${m:>8.2}/month  {}", line.what);
+                    let _ = writeln!(out, "  {:>9}/month  {}", usd(m), line.what);
                 }
                 None => {
                     let _ = writeln!(out, "  not priced      {}", line.what);
