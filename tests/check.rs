@@ -163,6 +163,12 @@ fn reference_example_has_the_nat_availability_warning_and_fails_on_warnings() {
     let out = agentfs(&["validate", file]);
     assert_eq!(out.status.code(), Some(0));
     assert!(stderr(&out).contains("warning[AFS-NET-002]"), "{}", stderr(&out));
+    let out = agentfs(&["validate", "--json", file]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["valid"], true);
+    assert_eq!(report["findings"][0]["rule"], "AFS-NET-002");
+    assert_eq!(report["findings"][0]["line"], line);
+    assert_eq!(report["findings"][0]["resource"], "nat_gateway.nat");
 }
 
 /// The reference stack without its private default route: the runtime has no egress, a lint

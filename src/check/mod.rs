@@ -257,9 +257,9 @@ pub(crate) mod tests {
     #[test]
     fn every_rule_id_is_unique_and_well_formed() {
         let mut seen = std::collections::HashSet::new();
+        let re = regex::Regex::new(r"^AFS-[A-Z0-9]+-\d{3}$").unwrap();
         for rule in RULES {
             assert!(seen.insert(rule.id), "{} twice", rule.id);
-            let re = regex::Regex::new(r"^AFS-[A-Z0-9]+-\d{3}$").unwrap();
             assert!(re.is_match(rule.id), "{}", rule.id);
             assert!(!rule.why.is_empty() && !rule.fix.is_empty());
         }
