@@ -35,6 +35,16 @@ pub enum Command {
         after_help = "With no recorded state the plan is computed offline: every resource is created,\nand values that AWS assigns (ids, ARNs) are shown as \"known after apply\".\n\nExamples:\n  agentfs plan examples/s3files-runtime.toml\n  agentfs plan --json spec.toml | jq .summary\n  agentfs plan --detailed-exitcode spec.toml   # exit 2 when there are changes\n  agentfs plan --destroy spec.toml             # what `agentfs destroy` would delete"
     )]
     Plan(PlanArgs),
+    /// Security findings with rule ids (IAM, network, storage, runtime): text, JSON or SARIF.
+    #[command(
+        after_help = "Exit 1 when a finding at or above --fail-on (default: error) is not accepted. A resource\naccepts a finding with `lifecycle = { accept = [{ rule = \"AFS-IAM-003\", reason = \"...\" }] }`;\naccepted findings are still listed, with their reason.\n\nExamples:\n  agentfs check examples/s3files-runtime.toml\n  agentfs check --format sarif spec.toml > agentfs.sarif   # GitHub code scanning\n  agentfs check --fail-on warning spec.toml"
+    )]
+    Check(CheckArgs),
+    /// The stack's idle monthly cost, or a monthly estimate with a usage file.
+    #[command(
+        after_help = "Prices are list prices from the table in the repository (src/cost/prices.toml), 730 hours a\nmonth; a region without prices there is refused, never guessed.\n\nUsage file (TOML, every key optional):\n  nat_gb_per_month = 100      # GB through the NAT gateways\n  file_system_gb = 50         # GB stored in the file system\n  runtime_sessions = 1000     # sessions a month\n  runtime_session_hours = 0.5 # hours each\n  runtime_vcpu = 1\n  runtime_gb = 2\n\nExamples:\n  agentfs cost examples/s3files-runtime.toml\n  agentfs cost --usage usage.toml --json spec.toml"
+    )]
+    Cost(CostArgs),
     /// Print the dependency graph (Graphviz DOT or JSON).
     #[command(
         after_help = "Examples:\n  agentfs graph examples/s3files-runtime.toml | dot -Tsvg > stack.svg\n  agentfs graph --format json spec.toml"
@@ -443,6 +453,54 @@ pub struct GraphArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "dot")]
     pub format: GraphFormat,
+    #[command(flatten)]
+    pub vars: VarArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CheckFormat {
+    /// One finding per line, with why and fix.
+    Text,
+    /// The findings and the rules as JSON.
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FailOn {
+    /// Fail on error-level findings only.
+    Error,
+    /// Fail on warnings too.
+    Warning,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The spec file.
+    #[arg(default_value = "agentfs.toml")]
+    pub spec: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
+    /// The lowest severity that makes the command exit 1.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    #[command(flatten)]
+    pub vars: VarArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CostArgs {
+    /// The spec file.
+    #[arg(default_value = "agentfs.toml")]
+    pub spec: PathBuf,
+    /// A usage file (TOML) for a monthly estimate; see `agentfs cost --help`.
+    #[arg(long, value_name = "FILE")]
+    pub usage: Option<PathBuf>,
+    /// Machine-readable output on stdout.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub vars: VarArgs,
 }

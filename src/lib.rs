@@ -4,9 +4,11 @@
 //! (desired vs recorded vs live) -> `apply` (execute) -> `state` (record).
 
 pub mod apply;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod convert;
+pub mod cost;
 pub mod drift;
 pub mod graph;
 pub mod pipeline;

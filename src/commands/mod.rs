@@ -2,7 +2,9 @@
 //! parsed command line; the shared steps (compile, state store, AWS) are in [`crate::pipeline`].
 
 mod apply;
+mod check;
 mod convert;
+mod cost;
 mod destroy;
 mod drift;
 mod force_unlock;
@@ -64,6 +66,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Cost(args) => cost::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Schema => graph::schema(),
         Command::Completions(args) => graph::completions(args),

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use super::destroy::{destroy_plan, destroy_text};
 use crate::cli::PlanArgs;
+use crate::cost;
 use crate::pipeline::{CliError, compile, open_store, plan_state, print_json, require_image_tool, runtime};
 use crate::plan::{self, Plan};
 use crate::state::{Backend, State};
@@ -23,7 +24,9 @@ pub fn run(args: PlanArgs) -> Result<ExitCode, CliError> {
             text: compiled.source.text.to_string(),
         });
     }
-    emit_plan(&plan, &args)?;
+    super::check::print_to_stderr(&super::check::located(&compiled));
+    let cost = PlanCost::new(&compiled.spec, state.as_ref())?;
+    emit_plan(&plan, &args, &cost)?;
     let changes = plan.summary.has_changes();
     Ok(if args.detailed_exitcode && changes {
         ExitCode::from(2)
@@ -63,7 +66,35 @@ fn plan_destroy(spec: &crate::spec::Spec, args: &PlanArgs) -> Result<ExitCode, C
     })
 }
 
-fn emit_plan(plan: &Plan, args: &PlanArgs) -> Result<(), CliError> {
+/// The idle cost after the plan and before it (what the state records).
+struct PlanCost {
+    region: String,
+    prices: Option<cost::Prices>,
+    after: cost::Idle,
+    before: cost::Idle,
+}
+
+impl PlanCost {
+    fn new(spec: &crate::spec::Spec, state: Option<&State>) -> Result<PlanCost, CliError> {
+        let region = spec.stack.region.clone();
+        let prices = cost::Prices::for_region(&region).map_err(|e| CliError::Other(e.to_string()))?;
+        let (after, before) = match &prices {
+            Some(p) => (
+                cost::idle_of_spec(p, spec),
+                state.map(|s| cost::idle_of_state(p, s)).unwrap_or_default(),
+            ),
+            None => Default::default(),
+        };
+        Ok(PlanCost {
+            region,
+            prices,
+            after,
+            before,
+        })
+    }
+}
+
+fn emit_plan(plan: &Plan, args: &PlanArgs, cost: &PlanCost) -> Result<(), CliError> {
     if let Some(path) = &args.out {
         let bytes = serde_json::to_vec_pretty(plan).map_err(|e| CliError::Other(e.to_string()))?;
         // A saved plan embeds the spec, sensitive values included: readable by its owner only.
@@ -75,9 +106,18 @@ fn emit_plan(plan: &Plan, args: &PlanArgs) -> Result<(), CliError> {
         })?;
     }
     if args.spec.json {
-        print_json(&serde_json::to_value(plan).unwrap_or_default());
+        let mut value = serde_json::to_value(plan).unwrap_or_default();
+        if let Some(object) = value.as_object_mut() {
+            let figures = cost::render::plan_json(cost.prices.as_ref(), &cost.region, &cost.after, &cost.before);
+            object.insert("cost".into(), figures);
+        }
+        print_json(&value);
     } else {
         print!("{}", plan::render::text(plan, args.verbose));
+        print!(
+            "{}",
+            cost::render::plan_text(cost.prices.as_ref(), &cost.region, &cost.after, &cost.before)
+        );
         if let Some(path) = &args.out {
             println!(
                 "Saved the plan to {}; apply exactly it with `agentfs apply {}`.",

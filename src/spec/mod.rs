@@ -79,6 +79,8 @@ pub struct Spec {
     pub spans: SpanIndex,
     /// `[variable.*]` with the values this run uses.
     pub variables: IndexMap<String, vars::Variable>,
+    /// Security findings of [`crate::check`] and the lints the resources accept, in file order.
+    pub findings: Vec<crate::check::Finding>,
 }
 
 /// The outcome of loading: the spec (when there are no errors) and every diagnostic.
@@ -103,12 +105,17 @@ pub fn load_with(text: &str, inputs: &vars::Inputs) -> Loaded {
     };
     diagnostics.extend(validate::check(&parsed));
     vars::scrub(&mut diagnostics, &parsed.variables);
-    let spec = diagnostics.iter().all(|d| !d.is_error()).then(|| lower(parsed));
+    let mut findings = crate::check::run(&parsed);
+    findings.extend(crate::check::accept_lints(&parsed, &mut diagnostics));
+    let spec = diagnostics
+        .iter()
+        .all(|d| !d.is_error())
+        .then(|| lower(parsed, findings));
     Loaded { spec, diagnostics }
 }
 
 /// Rewrites reference fields to templates and collects each resource's dependencies.
-fn lower(parsed: ParsedSpec) -> Spec {
+fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
     let mut implicit = lints::implicit_dependencies(&parsed);
     let mut resources = IndexMap::with_capacity(parsed.resources.len());
     for parsed_resource in parsed.resources {
@@ -182,6 +189,7 @@ fn lower(parsed: ParsedSpec) -> Spec {
         backend: parsed.backend,
         spans: parsed.spans,
         variables: parsed.variables,
+        findings,
     }
 }
 

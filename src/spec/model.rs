@@ -84,6 +84,21 @@ pub struct Lifecycle {
     /// Attributes (e.g. `tags`) whose live changes are neither drift nor updates.
     #[serde(default)]
     pub ignore_changes: Vec<String>,
+    /// Findings of `agentfs check` (rule ids such as `AFS-IAM-001`) and lints
+    /// (`agentfs::lint::...`) accepted for this resource, each with its reason: still listed,
+    /// as accepted, but no longer counted by `check --fail-on` nor printed as warnings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accept: Vec<Accept>,
+}
+
+/// One accepted finding: `{ rule = "AFS-IAM-003", reason = "..." }`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Accept {
+    /// A rule id of `agentfs check` or a lint code.
+    pub rule: String,
+    /// Why the finding is acceptable here (required).
+    pub reason: String,
 }
 
 impl Lifecycle {

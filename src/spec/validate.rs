@@ -186,6 +186,34 @@ impl<'a> Checker<'a> {
                     );
                 }
             }
+            for (i, accept) in resource.meta.lifecycle.accept.iter().enumerate() {
+                if !crate::check::acceptable(&accept.rule) {
+                    let known = crate::check::RULES
+                        .iter()
+                        .map(|r| r.id)
+                        .chain(crate::check::LINT_CODES.iter().copied());
+                    let help = match super::suggest(&accept.rule, known) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => "name a rule id that `agentfs check` prints (e.g. `AFS-IAM-003`) or a lint code (`agentfs::lint::...`)".into(),
+                    };
+                    self.error(
+                        "agentfs::accept",
+                        &resource.addr,
+                        &format!("lifecycle.accept[{i}].rule"),
+                        format!("`{}` is not a rule or lint that can be accepted", accept.rule),
+                        help,
+                    );
+                }
+                if accept.reason.trim().is_empty() {
+                    self.error(
+                        "agentfs::accept",
+                        &resource.addr,
+                        &format!("lifecycle.accept[{i}].reason"),
+                        "an accepted finding needs a reason",
+                        "say why the finding is acceptable for this resource",
+                    );
+                }
+            }
             for (field, value) in [
                 ("timeouts.create", &resource.meta.timeouts.create),
                 ("timeouts.update", &resource.meta.timeouts.update),
