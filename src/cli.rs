@@ -77,7 +77,7 @@ pub enum Command {
     Recover(RecoverArgs),
     /// Adopt an existing AWS resource into the state as ADDRESS of the spec.
     #[command(
-        after_help = "Example:\n  agentfs import agentfs.toml vpc.main vpc-0abc123\nThen `agentfs plan` shows how the resource differs from the spec and apply converges it."
+        after_help = "A resource tagged as another agentfs stack's (agentfs:stack) is refused unless --force, and an id\nthe state already records (under any address) is refused.\n\nExample:\n  agentfs import agentfs.toml vpc.main vpc-0abc123\nThen `agentfs plan` shows how the resource differs from the spec and apply converges it."
     )]
     Import(ImportArgs),
     /// Turn a CloudFormation template (YAML or JSON) into an agentfs spec.
@@ -189,6 +189,10 @@ pub struct ImportArgs {
     pub address: String,
     /// The AWS id (for a role or bucket: its name).
     pub id: String,
+    /// Import a resource tagged as another agentfs stack's (`agentfs:stack`). That stack's
+    /// state still records it: this stack will then change it, and may delete it.
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub vars: VarArgs,
     #[command(flatten)]
@@ -227,8 +231,8 @@ impl BackendArg {
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// How many AWS operations may run at once.
-    #[arg(long, default_value_t = 10)]
+    /// How many AWS operations may run at once (at least 1).
+    #[arg(long, default_value_t = 10, value_parser = parse_parallelism)]
     pub parallelism: usize,
     /// Skip the confirmation question.
     #[arg(long)]
@@ -377,6 +381,15 @@ pub struct ForceUnlockArgs {
     pub lock_id: String,
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+/// A run with no operation allowed at once would never start one: a usage error, not a hang.
+fn parse_parallelism(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("`{text}` is not a number: {e}")),
+    }
 }
 
 fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {

@@ -340,7 +340,7 @@ impl<'a> Engine<'a> {
         let found = resources::find(self.ctx, addr.kind, &[]).await?;
         Ok(found
             .into_iter()
-            .filter(|f| f.address.as_deref() == Some(address.as_str()))
+            .filter(|f| f.address() == Some(address.as_str()))
             .map(|f| f.created)
             .find(|c| !claimed.contains(&c.id)))
     }

@@ -7,6 +7,7 @@ use std::future::Future;
 use aws_sdk_ec2::types::{Filter, Tag};
 
 use super::aws::ApiError;
+use super::tags::Owner;
 use super::{TAG_RESOURCE, TAG_STACK};
 
 /// EC2 takes at most this many ids (or filter values) in one describe call.
@@ -83,12 +84,9 @@ pub fn in_stack(tags: &[Tag], stack: &str) -> bool {
         .any(|t| t.key() == Some(TAG_STACK) && t.value() == Some(stack))
 }
 
-/// The `agentfs:resource` tag's value, if any.
-pub fn address(tags: &[Tag]) -> Option<String> {
-    tags.iter()
-        .find(|t| t.key() == Some(TAG_RESOURCE))
-        .and_then(|t| t.value())
-        .map(String::from)
+/// What the `agentfs:stack` and `agentfs:resource` tags say.
+pub fn owner(tags: &[Tag]) -> Owner {
+    Owner::of(tags.iter().filter_map(|t| Some((t.key()?, t.value()?))))
 }
 
 /// An id list refused because one id is unknown (`InvalidVpcID.NotFound`) or not even

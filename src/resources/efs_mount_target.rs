@@ -13,6 +13,7 @@ use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::efs;
 use super::lookup::{absent, each, owned, set_or_recorded};
 use super::s3files_mount_target::eni_security_groups;
+use super::tags::Owner;
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
 use crate::spec::api::{ApiField, ApiMap, Limits};
@@ -204,7 +205,7 @@ impl Resource for EfsMountTarget {
             .flatten()
             .filter(|t| !matches!(t.life_cycle_state(), LifeCycleState::Deleting | LifeCycleState::Deleted))
             .map(|t| Found {
-                address: None,
+                owner: Owner::default(),
                 created: created(t),
             })
             .collect())

@@ -132,7 +132,7 @@ impl Resource for ElasticIp {
             .iter()
             .filter_map(|a| {
                 Some(Found {
-                    address: live::address(a.tags()),
+                    owner: live::owner(a.tags()),
                     created: created(a.allocation_id()?, a.public_ip().unwrap_or_default()),
                 })
             })

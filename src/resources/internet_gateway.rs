@@ -168,7 +168,7 @@ impl Resource for InternetGateway {
             .iter()
             .filter_map(|g| {
                 Some(Found {
-                    address: live::address(g.tags()),
+                    owner: live::owner(g.tags()),
                     created: created(ctx, g.internet_gateway_id()?),
                 })
             })

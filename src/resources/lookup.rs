@@ -39,10 +39,7 @@ pub fn keep(ctx: &Ctx, ids: &[&str], looked_up: Vec<Option<(Owner, Created)>>) -
         .into_iter()
         .flatten()
         .filter(|(owner, _)| !ids.is_empty() || owner.belongs_to(&ctx.stack))
-        .map(|(owner, created)| Found {
-            address: owner.address,
-            created,
-        })
+        .map(|(owner, created)| Found { owner, created })
         .collect()
 }
 

@@ -112,9 +112,16 @@ impl Created {
 /// An existing resource found by [`Resource::find`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
-    /// Its `agentfs:resource` tag (`subnet.private_a`), if it carries one.
-    pub address: Option<String>,
+    /// What its `agentfs:stack` and `agentfs:resource` tags say (nothing for kinds AWS cannot tag).
+    pub owner: tags::Owner,
     pub created: Created,
+}
+
+impl Found {
+    /// Its `agentfs:resource` tag (`subnet.private_a`), if it carries one.
+    pub fn address(&self) -> Option<&str> {
+        self.owner.address.as_deref()
+    }
 }
 
 /// Default waiter limits; the spec's `timeouts` override them per resource.

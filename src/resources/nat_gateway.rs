@@ -210,7 +210,7 @@ impl Resource for NatGateway {
             .filter_map(|n| {
                 let id = n.nat_gateway_id()?;
                 Some(Found {
-                    address: live::address(n.tags()),
+                    owner: live::owner(n.tags()),
                     created: created(ctx, id, n),
                 })
             })

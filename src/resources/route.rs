@@ -11,6 +11,7 @@ use std::time::Duration;
 use super::Kind;
 use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::ec2 as live;
+use super::tags::Owner;
 use super::{Created, Found, Recorded, Request, Resource};
 use crate::spec::Group;
 use crate::spec::api::{ApiField, ApiMap, Limits};
@@ -189,7 +190,7 @@ impl Resource for Route {
                     nat_gateway,
                 };
                 found.push(Found {
-                    address: None,
+                    owner: Owner::default(),
                     created: created(&spec),
                 });
             }

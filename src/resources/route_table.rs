@@ -116,7 +116,7 @@ impl Resource for RouteTable {
             .iter()
             .filter_map(|t| {
                 Some(Found {
-                    address: live::address(t.tags()),
+                    owner: live::owner(t.tags()),
                     created: created(ctx, t.route_table_id()?),
                 })
             })

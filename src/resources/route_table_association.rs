@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::Kind;
 use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::ec2 as live;
+use super::tags::Owner;
 use super::{Created, Found, Recorded, Request, Resource};
 use crate::spec::Group;
 use crate::spec::api::{ApiField, ApiMap};
@@ -127,7 +128,7 @@ impl Resource for RouteTableAssociation {
                     subnet: subnet.to_string(),
                 };
                 found.push(Found {
-                    address: None,
+                    owner: Owner::default(),
                     created: created(id, &spec),
                 });
             }

@@ -12,6 +12,7 @@ use super::Kind;
 use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::lookup::{absent, each, owned, set_or_recorded};
 use super::s3files::{self, failed, gone, state_name};
+use super::tags::Owner;
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
 use crate::spec::api::{ApiField, ApiMap, Limits};
@@ -217,7 +218,10 @@ impl Resource for S3FilesMountTarget {
         };
         Ok(found
             .into_iter()
-            .map(|created| Found { address: None, created })
+            .map(|created| Found {
+                owner: Owner::default(),
+                created,
+            })
             .collect())
     }
 

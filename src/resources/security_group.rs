@@ -361,7 +361,7 @@ impl Resource for SecurityGroup {
             .iter()
             .filter_map(|g| {
                 Some(Found {
-                    address: live::address(g.tags()),
+                    owner: live::owner(g.tags()),
                     created: created(ctx, g.group_id()?, g.group_name().unwrap_or_default()),
                 })
             })

@@ -198,7 +198,7 @@ impl Resource for Subnet {
             .filter_map(|s| {
                 let id = s.subnet_id()?;
                 Some(Found {
-                    address: live::address(s.tags()),
+                    owner: live::owner(s.tags()),
                     created: created(
                         ctx,
                         id,

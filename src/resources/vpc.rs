@@ -160,7 +160,7 @@ impl Resource for Vpc {
             .filter_map(|v| {
                 let id = v.vpc_id()?;
                 Some(Found {
-                    address: live::address(v.tags()),
+                    owner: live::owner(v.tags()),
                     created: created(ctx, id, v.cidr_block().unwrap_or_default()),
                 })
             })

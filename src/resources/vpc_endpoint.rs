@@ -257,7 +257,7 @@ impl Resource for VpcEndpoint {
             })
             .filter_map(|e| {
                 Some(Found {
-                    address: live::address(e.tags()),
+                    owner: live::owner(e.tags()),
                     created: created(ctx, e.vpc_endpoint_id()?, e.service_name().unwrap_or_default()),
                 })
             })
