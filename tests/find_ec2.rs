@@ -22,6 +22,7 @@ const REGION: &str = "us-east-1";
 /// One created resource: its kind, address and what `create` returned.
 struct Made {
     kind: Kind,
+    stack: String,
     address: String,
     created: Created,
 }
@@ -35,7 +36,10 @@ impl Made {
     fn found(&self) -> Found {
         let tagged = !matches!(self.kind, Kind::Route | Kind::RouteTableAssociation);
         Found {
-            address: tagged.then(|| self.address.clone()),
+            owner: agentfs::resources::tags::Owner {
+                stack: tagged.then(|| self.stack.clone()),
+                address: tagged.then(|| self.address.clone()),
+            },
             created: self.created.clone(),
         }
     }
@@ -58,6 +62,7 @@ async fn create(ctx: &Ctx, address: &str, spec: ResourceSpec) -> Made {
         .unwrap_or_else(|e| panic!("create {address}: {e}"));
     Made {
         kind: spec.kind(),
+        stack: ctx.stack.clone(),
         address: address.to_string(),
         created,
     }

@@ -23,6 +23,7 @@ const REGION: &str = "us-east-1";
 /// What `create` answered for one resource.
 struct Rec {
     address: String,
+    stack: String,
     kind: Kind,
     created: Created,
 }
@@ -40,7 +41,10 @@ impl Rec {
     /// What `find` should answer for it.
     fn found(&self, tagged: bool) -> Found {
         Found {
-            address: tagged.then(|| self.address.clone()),
+            owner: agentfs::resources::tags::Owner {
+                stack: tagged.then(|| self.stack.clone()),
+                address: tagged.then(|| self.address.clone()),
+            },
             created: self.created.clone(),
         }
     }
@@ -65,6 +69,7 @@ async fn make(ctx: &Ctx, stack: &str, address: &str, spec: ResourceSpec) -> Rec 
         .unwrap_or_else(|e| panic!("create {address}: {e:?}"));
     Rec {
         address: address.to_string(),
+        stack: ctx.stack.clone(),
         kind: spec.kind(),
         created,
     }
@@ -376,7 +381,7 @@ async fn find_recovers_the_stack_and_imports_by_id() {
         Kind::S3Bucket,
         &untagged,
         Found {
-            address: None,
+            owner: Default::default(),
             created: Created::new(untagged.as_str())
                 .with("arn", format!("arn:aws:s3:::{untagged}"))
                 .with("name", untagged.as_str()),

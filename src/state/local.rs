@@ -331,6 +331,35 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn every_write_keeps_the_state_it_replaces_as_a_private_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path(), "s");
+        let mut state = State::new("s", "us-east-1");
+        backend.save(&state).await.unwrap();
+        assert!(
+            !backend.backup_path().exists(),
+            "nothing to keep before the first write"
+        );
+        let first = fs::read(backend.state_path()).unwrap();
+        state.serial = 1;
+        backend.save(&state).await.unwrap();
+        assert_eq!(fs::read(backend.backup_path()).unwrap(), first);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(backend.backup_path()).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // An unreadable state is kept too, and removing the state keeps the last one.
+        fs::write(backend.state_path(), "not json").unwrap();
+        backend.save(&state).await.unwrap();
+        assert_eq!(fs::read(backend.backup_path()).unwrap(), b"not json");
+        let last = fs::read(backend.state_path()).unwrap();
+        backend.remove().await.unwrap();
+        assert_eq!(fs::read(backend.backup_path()).unwrap(), last);
+    }
+
+    #[tokio::test]
     async fn refuses_other_format_versions() {
         let dir = tempfile::tempdir().unwrap();
         let backend = LocalBackend::new(dir.path(), "s");

@@ -898,7 +898,10 @@ impl Harness {
 
         // ---- 5. find ----
         let expected = Found {
-            address: taggable.then(|| address.clone()),
+            owner: agentfs::resources::tags::Owner {
+                stack: taggable.then(|| ctx.stack.clone()),
+                address: taggable.then(|| address.clone()),
+            },
             created: rec.created.clone(),
         };
         let by_id = hard("find by id", find(ctx, kind, &[rec.id()]).await)?;
