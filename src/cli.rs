@@ -44,7 +44,7 @@ pub enum Command {
     Schema,
     /// Make the live stack match the spec (or run a plan saved with `plan -o`).
     #[command(
-        after_help = "Shows the plan and asks before changing anything unless --auto-approve.\nState is written to .agentfs/<stack>.state.json after every single resource operation;\nan interrupted apply is completed by running apply again. Ctrl-C or SIGTERM starts nothing new\nand finishes the operations in flight (a second one abandons them), then exits 130 or 143.\n\nExamples:\n  agentfs apply examples/s3files-runtime.toml\n  agentfs plan -o plan.json spec.toml && agentfs apply plan.json\n  agentfs apply --auto-approve --output json spec.toml   # CI"
+        after_help = "Shows the plan and asks before changing anything unless --auto-approve.\nState is written to .agentfs/<stack>.state.json beside the spec after every single resource operation;\nan interrupted apply is completed by running apply again. Ctrl-C or SIGTERM starts nothing new\nand finishes the operations in flight (a second one abandons them), then exits 130 or 143.\n\nExamples:\n  agentfs apply examples/s3files-runtime.toml\n  agentfs plan -o plan.json spec.toml && agentfs apply plan.json\n  agentfs apply --auto-approve --output json spec.toml   # CI"
     )]
     Apply(ApplyArgs),
     /// Delete everything the recorded state holds for a stack; no spec needed.
@@ -174,7 +174,7 @@ pub struct RecoverArgs {
     pub spec: PathBuf,
     #[command(flatten)]
     pub vars: VarArgs,
-    /// Replace an existing state.
+    /// Replace an existing state, also one that cannot be read or is another stack's.
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
@@ -294,7 +294,8 @@ pub enum StateCommand {
     Push {
         /// A state file, e.g. one saved with `agentfs state pull > FILE`.
         file: PathBuf,
-        /// Push even when FILE is of another lineage or has an older serial than the stored state.
+        /// Push even when FILE is of another lineage or stack or has an older serial than the
+        /// stored state, or when the stored state cannot be read.
         #[arg(long)]
         force: bool,
     },

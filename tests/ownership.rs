@@ -179,13 +179,13 @@ async fn a_region_change_is_refused_with_how_to_go_on() {
         "the state is unchanged"
     );
 
-    std::fs::write(
-        dir.path().join("agentfs.toml"),
-        spec("moving", "us-east-1", "10.53.0.0/16"),
-    )
-    .unwrap();
-    let out = emu.agentfs(dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+    // What the message says to do: destroy it where it is, with no spec.
+    let out = emu.agentfs(
+        dir.path(),
+        &["destroy", "--stack", "moving", "--auto-approve", "--output", "plain"],
+    );
     assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("in us-east-1"), "{}", text(&out));
     assert!(mutating_since(&emu, before).iter().any(|op| op == "DeleteVpc"));
 }
 

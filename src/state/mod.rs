@@ -247,7 +247,7 @@ pub enum StateError {
         expected: String,
     },
     #[error(
-        "the state at {path} records stack `{stack}` in {recorded}, but the spec says region {expected}: agentfs does not move a stack between regions, and planning it in {expected} would leave what exists in {recorded} behind, unmanaged. Destroy it first in {recorded} with `agentfs destroy` (with region = \"{recorded}\" in the spec), or set region back to \"{recorded}\""
+        "the state at {path} records stack `{stack}` in {recorded}, but the spec says region {expected}: agentfs does not move a stack between regions, and planning it in {expected} would leave what exists in {recorded} behind, unmanaged. Destroy it first in {recorded} with `agentfs destroy --stack {stack}` (run beside the state; it needs no spec), or set region back to \"{recorded}\""
     )]
     OtherRegion {
         path: String,
