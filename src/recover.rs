@@ -223,7 +223,7 @@ pub async fn recover(ctx: &Ctx, spec: &Spec, order: &[Addr]) -> Result<Recovered
 
 /// Where `state` records the resource of `kind` with AWS id `id` (current or deposed copy).
 fn recorded_as(state: &State, kind: Kind, id: &str) -> Option<Addr> {
-    let current = state.resources.iter().map(|(a, r)| (a, r));
+    let current = state.resources.iter();
     let deposed = state
         .deposed
         .iter()
