@@ -166,7 +166,7 @@ async fn a_region_change_is_refused_with_how_to_go_on() {
         assert_eq!(out.status.code(), Some(1), "{args:?}: {said}");
         assert!(
             said.contains("records stack `moving` in us-east-1, but the spec says region us-west-2")
-                && said.contains("Destroy it first in us-east-1 with `agentfs destroy`")
+                && said.contains("Destroy it first in us-east-1 with `agentfs destroy --stack moving`")
                 && said.contains("set region back to \"us-east-1\""),
             "{args:?}: {said}"
         );
