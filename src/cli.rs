@@ -54,7 +54,7 @@ pub enum Command {
     Schema,
     /// Make the live stack match the spec (or run a plan saved with `plan -o`).
     #[command(
-        after_help = "Shows the plan and asks before changing anything unless --auto-approve.\nState is written to .agentfs/<stack>.state.json after every single resource operation;\nan interrupted apply is completed by running apply again. Ctrl-C or SIGTERM starts nothing new\nand finishes the operations in flight (a second one abandons them), then exits 130 or 143.\n\nExamples:\n  agentfs apply examples/s3files-runtime.toml\n  agentfs plan -o plan.json spec.toml && agentfs apply plan.json\n  agentfs apply --auto-approve --output json spec.toml   # CI"
+        after_help = "Shows the plan and asks before changing anything unless --auto-approve.\nState is written to .agentfs/<stack>.state.json beside the spec after every single resource operation;\nan interrupted apply is completed by running apply again. Ctrl-C or SIGTERM starts nothing new\nand finishes the operations in flight (a second one abandons them), then exits 130 or 143.\n\nExamples:\n  agentfs apply examples/s3files-runtime.toml\n  agentfs plan -o plan.json spec.toml && agentfs apply plan.json\n  agentfs apply --auto-approve --output json spec.toml   # CI"
     )]
     Apply(ApplyArgs),
     /// Delete everything the recorded state holds for a stack; no spec needed.
@@ -87,7 +87,7 @@ pub enum Command {
     Recover(RecoverArgs),
     /// Adopt an existing AWS resource into the state as ADDRESS of the spec.
     #[command(
-        after_help = "Example:\n  agentfs import agentfs.toml vpc.main vpc-0abc123\nThen `agentfs plan` shows how the resource differs from the spec and apply converges it."
+        after_help = "A resource tagged as another agentfs stack's (agentfs:stack) is refused unless --force, and an id\nthe state already records (under any address) is refused.\n\nExample:\n  agentfs import agentfs.toml vpc.main vpc-0abc123\nThen `agentfs plan` shows how the resource differs from the spec and apply converges it."
     )]
     Import(ImportArgs),
     /// Turn a CloudFormation template (YAML or JSON) into an agentfs spec.
@@ -184,7 +184,7 @@ pub struct RecoverArgs {
     pub spec: PathBuf,
     #[command(flatten)]
     pub vars: VarArgs,
-    /// Replace an existing state.
+    /// Replace an existing state, also one that cannot be read or is another stack's.
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
@@ -199,6 +199,10 @@ pub struct ImportArgs {
     pub address: String,
     /// The AWS id (for a role or bucket: its name).
     pub id: String,
+    /// Import a resource tagged as another agentfs stack's (`agentfs:stack`). That stack's
+    /// state still records it: this stack will then change it, and may delete it.
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub vars: VarArgs,
     #[command(flatten)]
@@ -237,8 +241,8 @@ impl BackendArg {
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// How many AWS operations may run at once.
-    #[arg(long, default_value_t = 10)]
+    /// How many AWS operations may run at once (at least 1).
+    #[arg(long, default_value_t = 10, value_parser = parse_parallelism)]
     pub parallelism: usize,
     /// Skip the confirmation question.
     #[arg(long)]
@@ -300,7 +304,8 @@ pub enum StateCommand {
     Push {
         /// A state file, e.g. one saved with `agentfs state pull > FILE`.
         file: PathBuf,
-        /// Push even when FILE is of another lineage or has an older serial than the stored state.
+        /// Push even when FILE is of another lineage or stack or has an older serial than the
+        /// stored state, or when the stored state cannot be read.
         #[arg(long)]
         force: bool,
     },
@@ -387,6 +392,15 @@ pub struct ForceUnlockArgs {
     pub lock_id: String,
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+/// A run with no operation allowed at once would never start one: a usage error, not a hang.
+fn parse_parallelism(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("`{text}` is not a number: {e}")),
+    }
 }
 
 fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {

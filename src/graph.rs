@@ -281,9 +281,46 @@ fn stable_topological_order<N: Clone>(dag: &DiGraph<N, ()>) -> Result<Vec<NodeIn
     Err(find_cycle(dag, &missing))
 }
 
+/// Every dependency cycle among `nodes`, one per strongly connected component that has one
+/// (so a spec with two separate cycles hears of both in one run), in input order; each is
+/// listed as [`Graph::new`] lists the one it reports. Dependencies on undeclared nodes are
+/// left out: [`Graph::new`] reports those.
+pub fn cycles<N: Node>(nodes: impl IntoIterator<Item = (N, Vec<N>)>) -> Vec<Cycle<N>> {
+    let nodes: Vec<(N, Vec<N>)> = nodes.into_iter().collect();
+    let mut dag = DiGraph::with_capacity(nodes.len(), nodes.len() * 2);
+    let mut index = HashMap::with_capacity(nodes.len());
+    for (node, _) in &nodes {
+        index.insert(node.clone(), dag.add_node(node.clone()));
+    }
+    for (node, deps) in &nodes {
+        for dep in deps {
+            if let Some(&from) = index.get(dep) {
+                dag.update_edge(from, index[node], ());
+            }
+        }
+    }
+    let mut components: Vec<Vec<NodeIndex>> = petgraph::algo::tarjan_scc(&dag)
+        .into_iter()
+        .filter(|c| c.len() > 1 || c.first().is_some_and(|&n| dag.contains_edge(n, n)))
+        .collect();
+    for component in &mut components {
+        component.sort();
+    }
+    components.sort();
+    components
+        .iter()
+        .map(|component| walk_cycle(&dag, |n| component.binary_search(&n).is_ok()))
+        .collect()
+}
+
 /// Walks "depends on" edges among the nodes Kahn could not place until one repeats.
 fn find_cycle<N: Clone>(dag: &DiGraph<N, ()>, missing: &[usize]) -> Cycle<N> {
-    let stuck = |n: NodeIndex| missing[n.index()] > 0;
+    walk_cycle(dag, |n| missing[n.index()] > 0)
+}
+
+/// Walks "depends on" edges among the nodes `stuck` admits, from the first of them, until
+/// one repeats: the cycle, listed from the node that comes first in the input.
+fn walk_cycle<N: Clone>(dag: &DiGraph<N, ()>, stuck: impl Fn(NodeIndex) -> bool) -> Cycle<N> {
     let Some(start) = dag.node_indices().find(|&n| stuck(n)) else {
         return Cycle(Vec::new());
     };
@@ -349,6 +386,27 @@ mod tests {
         let names: Vec<&str> = cycle.0.iter().map(|x| x.name.as_str()).collect();
         assert_eq!(names, ["p", "q", "r"]);
         assert_eq!(cycle.to_string(), "dependency cycle: vpc.p -> vpc.q -> vpc.r -> vpc.p");
+    }
+
+    #[test]
+    fn every_separate_cycle_is_named() {
+        let found = cycles([
+            (a("x"), vec![a("y")]),
+            (a("y"), vec![a("x")]),
+            (a("z"), vec![]),
+            (a("p"), vec![a("q")]),
+            (a("q"), vec![a("p"), a("z")]),
+            (a("s"), vec![a("s")]),
+        ]);
+        let named: Vec<String> = found.iter().map(|c| c.to_string()).collect();
+        assert_eq!(
+            named,
+            [
+                "dependency cycle: vpc.x -> vpc.y -> vpc.x",
+                "dependency cycle: vpc.p -> vpc.q -> vpc.p",
+                "dependency cycle: vpc.s -> vpc.s",
+            ]
+        );
     }
 
     #[test]

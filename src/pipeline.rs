@@ -17,7 +17,7 @@ use crate::spec::vars::{Inputs, VarFile};
 use crate::spec::{self, Diagnostic, Located, SourceFile, Spec};
 use crate::state::local::LocalBackend;
 use crate::state::s3::{Location, S3Backend};
-use crate::state::{Backend, LockInfo, State, Store};
+use crate::state::{Backend, LockInfo, Owner, State, Store};
 
 /// A failure that ends the command with exit code 1, already explained to the user.
 #[derive(Debug, thiserror::Error)]
@@ -34,21 +34,49 @@ pub enum CliError {
     State(#[from] crate::state::StateError),
     #[error("interrupted by {0}: the state records everything that finished, and the lock was released")]
     Interrupted(Signal),
+    #[error("cannot write the output: {0}")]
+    Stdout(std::io::Error),
     #[error("{0}")]
     Other(String),
 }
 
-/// Where local state lives, relative to the working directory.
+/// Writes `text` to stdout and flushes it, returning the failure (a full disk, a closed pipe)
+/// instead of panicking as `print!` does. Use through [`crate::out!`] and [`crate::outln!`].
+pub fn write_out(text: &str) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(CliError::Stdout)
+}
+
+/// `print!` that returns [`CliError::Stdout`] from the enclosing function when stdout fails.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::pipeline::write_out(&format!($($arg)*))?
+    };
+}
+
+/// `println!` that returns [`CliError::Stdout`] from the enclosing function when stdout fails.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::pipeline::write_out(&format!("{}\n", format_args!($($arg)*)))?
+    };
+}
+
+/// Where local state lives, relative to the spec's directory (or, for a command given no
+/// spec, the working directory).
 pub const STATE_DIR: &str = ".agentfs";
 
 pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Runtime::new().map_err(|e| CliError::Other(format!("cannot start the async runtime: {e}")))
 }
 
-pub fn print_json(value: &serde_json::Value) {
+pub fn print_json(value: &serde_json::Value) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(value).unwrap_or_default();
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{text}");
+    write_out(&format!("{text}\n"))
 }
 
 /// A checked spec and its graph, with the warnings found on the way.
@@ -184,14 +212,21 @@ pub fn compile_source_with(source: SourceFile, inputs: &Inputs) -> (Result<Compi
             }),
             diagnostics,
         ),
-        Err(GraphError::Cycle(cycle)) => {
-            let first = cycle.0.first().map(|a| a.to_string()).unwrap_or_default();
-            diagnostics.push(
-                Diagnostic::error("agentfs::cycle", cycle.to_string())
-                    .help("each resource on the cycle depends on the next; remove a reference or a `depends_on` entry")
-                    .field(first.clone())
-                    .span(spec.spans.key(&first)),
-            );
+        Err(GraphError::Cycle(_)) => {
+            // Every cycle, not only the first the ordering met: one run shows all there is to fix.
+            let nodes = spec
+                .resources
+                .values()
+                .map(|r| (r.addr.clone(), r.deps.iter().cloned().collect()));
+            for cycle in crate::graph::cycles(nodes) {
+                let first = cycle.0.first().map(|a| a.to_string()).unwrap_or_default();
+                diagnostics.push(
+                    Diagnostic::error("agentfs::cycle", cycle.to_string())
+                        .help("each resource on the cycle depends on the next; remove a reference or a `depends_on` entry")
+                        .field(first.clone())
+                        .span(spec.spans.key(&first)),
+                );
+            }
             (Err(source), diagnostics)
         }
         Err(other) => {
@@ -204,7 +239,8 @@ pub fn compile_source_with(source: SourceFile, inputs: &Inputs) -> (Result<Compi
 fn report(source: &SourceFile, diagnostics: &[Diagnostic], json: bool) {
     if json {
         let located: Vec<Located> = diagnostics.iter().map(|d| Located::new(source, d.clone())).collect();
-        print_json(&serde_json::json!({"valid": false, "diagnostics": located}));
+        // A failure to print is reported by the caller's own error (the spec has errors) anyway.
+        let _ = print_json(&serde_json::json!({"valid": false, "diagnostics": located}));
         return;
     }
     let mut stderr = std::io::stderr().lock();
@@ -270,12 +306,15 @@ pub async fn s3_store(location: Location, region: Option<&str>) -> Store {
     Store::S3(S3Backend::new(clients.s3, location))
 }
 
-/// The store of a stack: `--backend s3://bucket/key`, else the spec's `[backend]`, else local.
+/// The store of a stack: `--backend s3://bucket/key`, else the spec's `[backend]`, else the
+/// local state beside the spec (`<spec dir>/.agentfs/`), wherever the command runs: a state
+/// belongs to its spec, and one found through the working directory would make a second owner.
 pub async fn open_store(
     flag: Option<&str>,
     spec_backend: Option<&BackendSpec>,
     stack: &str,
     region: &str,
+    spec_dir: &Path,
 ) -> Result<Store, CliError> {
     if let Some(url) = flag {
         let location = Location::parse(url)
@@ -291,28 +330,111 @@ pub async fn open_store(
             };
             Ok(s3_store(location, Some(s3.region.as_deref().unwrap_or(region))).await)
         }
-        None => Ok(Store::Local(LocalBackend::new(Path::new(STATE_DIR), stack))),
+        None => {
+            let local = LocalBackend::new(&spec_dir.join(STATE_DIR), stack);
+            refuse_state_left_in_cwd(&local, spec_dir, stack)?;
+            Ok(Store::Local(local))
+        }
     }
 }
 
-/// The store for commands that need no spec: `--backend`, else a spec found, else local state.
-pub async fn state_store(args: &StoreArgs, spec: Option<&PathBuf>) -> Result<(Store, String), CliError> {
+/// Before state lived beside the spec, it lived under the working directory. A state of the
+/// same stack found there while none is beside the spec is neither used (it may be another
+/// spec's) nor ignored (the next apply would adopt the live resources into a second state):
+/// the user is told to move it.
+fn refuse_state_left_in_cwd(local: &LocalBackend, spec_dir: &Path, stack: &str) -> Result<(), CliError> {
+    let old = Path::new(STATE_DIR).join(format!("{stack}.state.json"));
+    if local.state_path().exists() || !old.exists() {
+        return Ok(());
+    }
+    let same_dir = match (spec_dir.canonicalize(), Path::new(".").canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same_dir {
+        return Ok(());
+    }
+    Err(CliError::Other(format!(
+        "no state beside the spec ({}), but {} in the current directory holds a state of stack `{stack}`: agentfs keeps a stack's state beside its spec, wherever the command runs\n  help: if it is this spec's state, move it: `mkdir -p {} && mv {} {}`; otherwise run from another directory",
+        local.state_path().display(),
+        old.display(),
+        spec_dir.join(STATE_DIR).display(),
+        old.display(),
+        local.state_path().display()
+    )))
+}
+
+/// The recorded state of `store`, refused when it is not `owner`'s (another stack or region):
+/// checked here, right after loading and before any AWS call.
+pub async fn load_state(store: &Store, owner: &Owner) -> Result<Option<State>, CliError> {
+    let state = store.load().await?;
+    if let Some(state) = &state {
+        state.check_owner(&store.describe(), owner, None)?;
+    }
+    Ok(state)
+}
+
+/// Whether `e` says the stored state cannot be used as it is (unreadable, another format,
+/// another stack's): what `recover --force` and `state push --force` may replace.
+pub fn replaceable(e: &CliError) -> bool {
+    use crate::state::StateError as E;
+    matches!(
+        e,
+        CliError::State(
+            E::Corrupt { .. }
+                | E::Version { .. }
+                | E::OtherStack { .. }
+                | E::OtherRegion { .. }
+                | E::OtherAccount { .. }
+        )
+    )
+}
+
+/// Refuses a state recorded in another AWS account than the credentials' (known once
+/// [`connect`] has asked STS), before any call after that one.
+pub fn check_account(store: &Store, state: &State, ctx: &Ctx) -> Result<(), CliError> {
+    state.check_owner(&store.describe(), &Owner::default(), Some(&ctx.account_id))?;
+    Ok(())
+}
+
+/// The store for commands that need no spec: `--backend`, else a spec found, else local
+/// state. Also returns the stack's name and whose state the store must hold.
+pub async fn state_store(args: &StoreArgs, spec: Option<&PathBuf>) -> Result<(Store, String, Owner), CliError> {
     if let Some(url) = &args.backend {
         let location = Location::parse(url)
             .ok_or_else(|| CliError::Other(format!("`{url}` is not of the form s3://bucket/key")))?;
-        return Ok((s3_store(location, None).await, url.to_string()));
+        let owner = Owner {
+            stack: args.stack.clone(),
+            region: None,
+        };
+        return Ok((s3_store(location, None).await, url.to_string(), owner));
     }
     if args.stack.is_none() {
         let default_spec = PathBuf::from("agentfs.toml");
         if let Some(path) = spec.or(default_spec.exists().then_some(&default_spec)) {
             let compiled = compile(path, false, &args.vars)?;
             let s = &compiled.spec;
-            let store = open_store(None, s.backend.as_ref(), &s.stack.name, &s.stack.region).await?;
-            return Ok((store, s.stack.name.clone()));
+            let store = open_store(
+                None,
+                s.backend.as_ref(),
+                &s.stack.name,
+                &s.stack.region,
+                &spec_dir(path),
+            )
+            .await?;
+            return Ok((store, s.stack.name.clone(), Owner::new(&s.stack.name, &s.stack.region)));
         }
     }
     let stack = resolve_stack(args.stack.as_ref())?;
-    Ok((Store::Local(LocalBackend::new(Path::new(STATE_DIR), &stack)), stack))
+    let owner = Owner {
+        stack: Some(stack.clone()),
+        region: None,
+    };
+    Ok((
+        Store::Local(LocalBackend::new(Path::new(STATE_DIR), &stack)),
+        stack,
+        owner,
+    ))
 }
 
 /// Which local stack a state-only command means.
@@ -395,17 +517,26 @@ pub async fn refresh_with(ctx: &Ctx, recorded: &State) -> Result<State, CliError
 /// The recorded state refreshed from AWS, with the account known (for `plan`).
 pub async fn plan_state(
     spec: &crate::spec::Spec,
+    spec_path: &Path,
     backend: Option<&str>,
     refresh: bool,
 ) -> Result<(Option<State>, plan::Context), CliError> {
-    let store = open_store(backend, spec.backend.as_ref(), &spec.stack.name, &spec.stack.region).await?;
-    let Some(recorded) = store.load().await? else {
+    let store = open_store(
+        backend,
+        spec.backend.as_ref(),
+        &spec.stack.name,
+        &spec.stack.region,
+        &spec_dir(spec_path),
+    )
+    .await?;
+    let Some(recorded) = load_state(&store, &Owner::new(&spec.stack.name, &spec.stack.region)).await? else {
         return Ok((None, plan::Context::default()));
     };
     if !refresh {
         return Ok((Some(recorded), plan::Context::default()));
     }
     let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
+    check_account(&store, &recorded, &ctx)?;
     let state = refresh_with(&ctx, &recorded).await?;
     Ok((
         Some(state),

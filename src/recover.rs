@@ -22,6 +22,14 @@ pub enum RecoverError {
     Unresolved { addr: Addr, source: EvalError },
     #[error("no {kind} with id `{id}` exists")]
     NotFound { kind: Kind, id: String },
+    #[error(
+        "{kind} `{id}` is already recorded in this state as {addr}; a resource has one address (`agentfs state rm {addr}` first to move it)"
+    )]
+    AlreadyRecorded { kind: Kind, id: String, addr: Addr },
+    #[error(
+        "{kind} `{id}` carries the tag agentfs:stack = `{stack}`: it belongs to stack `{stack}`, whose state still records it\n  help: import it into another stack only if `{stack}` is gone or gives it up; `--force` imports it anyway, and then this stack changes it and may delete it while `{stack}` still counts on it"
+    )]
+    OtherStack { kind: Kind, id: String, stack: String },
 }
 
 /// What recover rebuilt and what it could not place.
@@ -210,8 +218,29 @@ pub async fn recover(ctx: &Ctx, spec: &Spec, order: &[Addr]) -> Result<Recovered
     })
 }
 
-/// Adopts the existing resource `id` as `addr` of the spec into `state`.
-pub async fn import(ctx: &Ctx, spec: &Spec, state: &mut State, addr: &Addr, id: &str) -> Result<(), RecoverError> {
+/// Where `state` records the resource of `kind` with AWS id `id` (current or deposed copy).
+fn recorded_as(state: &State, kind: Kind, id: &str) -> Option<Addr> {
+    let current = state.resources.iter();
+    let deposed = state
+        .deposed
+        .iter()
+        .flat_map(|(a, copies)| copies.iter().map(move |r| (a, r)));
+    current
+        .chain(deposed)
+        .find(|(a, r)| a.kind == kind && r.id.as_deref() == Some(id))
+        .map(|(a, _)| a.clone())
+}
+
+/// Adopts the existing resource `id` as `addr` of the spec into `state`. Refused when the state
+/// already records it, and, unless `force`, when its `agentfs:stack` tag names another stack.
+pub async fn import(
+    ctx: &Ctx,
+    spec: &Spec,
+    state: &mut State,
+    addr: &Addr,
+    id: &str,
+    force: bool,
+) -> Result<(), RecoverError> {
     let resource = spec
         .resources
         .get(addr)
@@ -230,6 +259,30 @@ pub async fn import(ctx: &Ctx, spec: &Spec, state: &mut State, addr: &Addr, id: 
         .into_iter()
         .next()
         .ok_or_else(not_found)?;
+    for known in [id, found.created.id.as_str()] {
+        if let Some(recorded) = recorded_as(state, addr.kind, known) {
+            return Err(RecoverError::AlreadyRecorded {
+                kind: addr.kind,
+                id: known.to_string(),
+                addr: recorded,
+            });
+        }
+    }
+    if let Some(stack) = found.owner.stack.as_deref()
+        && stack != ctx.stack
+    {
+        if !force {
+            return Err(RecoverError::OtherStack {
+                kind: addr.kind,
+                id: id.to_string(),
+                stack: stack.to_string(),
+            });
+        }
+        eprintln!(
+            "warning: importing {} `{id}` of stack `{stack}` (--force): this stack now manages it and may delete it",
+            addr.kind
+        );
+    }
     let live = live_config(ctx, addr, &found.created, &desired)
         .await?
         .ok_or_else(not_found)?;

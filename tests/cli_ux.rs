@@ -568,3 +568,116 @@ fn json_events_carry_a_timestamp_and_end_with_a_summary() {
     assert_eq!(events.last().unwrap()["command"], "destroy");
     assert_eq!(events.last().unwrap()["done"], 2);
 }
+
+/// `agentfs` in `dir` with no terminal, no stdin and no AWS configuration.
+fn agentfs_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_agentfs"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("agentfs runs")
+}
+
+/// A full disk is an error (exit 1, said on stderr); a pipe whose reader has gone is a quiet
+/// exit with 141, as a shell reports for a Unix tool killed by SIGPIPE. Neither panics.
+#[test]
+fn a_full_disk_is_an_error_and_a_closed_pipe_a_quiet_exit() {
+    for args in [
+        &["schema"][..],
+        &["completions", "bash"],
+        &["graph", "examples/s3files-runtime.toml"],
+    ] {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_agentfs"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdin(Stdio::null())
+            .stdout(full)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write the output") && stderr.contains("No space left on device"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+
+        // The read end is closed before agentfs starts, so its first write meets no reader.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(env!("CARGO_BIN_EXE_agentfs"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdin(Stdio::null())
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "quiet: {args:?}: {stderr}");
+    }
+}
+
+/// `--parallelism 0` would never start an operation: a usage error.
+#[test]
+fn parallelism_zero_is_a_usage_error() {
+    for args in [
+        &["apply", "--parallelism", "0", "examples/s3files-runtime.toml"][..],
+        &["destroy", "--parallelism", "0", "--stack", "none"],
+    ] {
+        let out = agentfs(args);
+        assert_eq!(out.status.code(), Some(64), "agentfs {args:?}: {}", text(&out));
+        assert!(text(&out).contains("at least 1"), "{}", text(&out));
+    }
+}
+
+/// Destroy lists what it would delete, then asks; "Destroying N resource(s)" comes only once
+/// the question is answered yes (here it cannot be: there is no terminal).
+#[test]
+fn destroy_says_destroying_only_after_the_question() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".agentfs")).unwrap();
+    let state = serde_json::json!({
+        "format_version": 1,
+        "lineage": "0b5d6c1e-1111-4222-8333-944445555666",
+        "serial": 3,
+        "stack": "asked",
+        "region": "us-east-1",
+        "resources": {
+            "vpc.main": {"phase": "created", "id": "vpc-0123456789abcdef0", "attributes": {"id": "vpc-0123456789abcdef0"}, "config": {}, "deps": []}
+        }
+    });
+    std::fs::write(
+        dir.path().join(".agentfs/asked.state.json"),
+        serde_json::to_vec_pretty(&state).unwrap(),
+    )
+    .unwrap();
+    let out = agentfs_in(dir.path(), &["destroy", "--output", "plain"]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("- vpc.main  (delete, wave 0)") && all.contains("--auto-approve"),
+        "{all}"
+    );
+    assert!(!all.contains("Destroying"), "nothing is being destroyed: {all}");
+}
+
+/// A 5 MB value in a spec field comes back cut to a few hundred characters with its size.
+#[test]
+fn a_huge_value_is_not_echoed_in_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let value = "a".repeat(5_000_000);
+    let spec = format!(
+        "[stack]\nname = \"huge\"\nregion = \"us-east-1\"\n\n[s3_bucket.data]\nname = \"{value}\"\n\n[vpc.main]\ncidr_block = \"{value}\"\n\n[iam_role.r]\nname = \"{value}\"\nassume_role_policy = \"{{}}\"\ntags = {{ k = \"{value}\" }}\n"
+    );
+    std::fs::write(dir.path().join("agentfs.toml"), spec).unwrap();
+    for args in [&["validate"][..], &["validate", "--json"]] {
+        let out = agentfs_in(dir.path(), args);
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{}", &all[..all.len().min(2000)]);
+        assert!(all.len() < 10_000, "{args:?}: {} bytes of output", all.len());
+        assert!(all.contains("… (5000000 bytes)"), "{args:?}: {all}");
+    }
+}

@@ -9,13 +9,12 @@ use crate::apply::progress::Reporter;
 use crate::apply::{Engine, Options, Report};
 use crate::cli::ApplyArgs;
 use crate::pipeline::{
-    CliError, compile_source_with, connect, open_store, refresh_with, require_image_tool, spec_dir, stamp_code,
-    var_inputs, with_lock,
+    CliError, check_account, compile_source_with, connect, load_state, open_store, refresh_with, require_image_tool,
+    spec_dir, stamp_code, var_inputs, with_lock,
 };
 use crate::plan::{self, Plan};
 use crate::spec::SourceFile;
-use crate::state::Backend;
-use crate::state::State;
+use crate::state::{Owner, State};
 
 pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
     let (source, saved) = read_apply_input(&args.input)?;
@@ -54,15 +53,20 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
         spec.backend.as_ref(),
         &spec.stack.name,
         &spec.stack.region,
+        &spec_dir(&spec_path),
     )
     .await?;
     with_lock(&store, "apply", async {
+        let recorded = load_state(&store, &Owner::new(&spec.stack.name, &spec.stack.region)).await?;
         let ctx = connect(&spec.stack.region, &spec.stack.name)
             .await?
             .with_base_dir(&spec_dir(&spec_path));
-        let state = match store.load().await? {
+        let state = match recorded {
             // Plan against what AWS has now, so apply also repairs drift.
-            Some(recorded) => Some(refresh_with(&ctx, &recorded).await?),
+            Some(recorded) => {
+                check_account(&store, &recorded, &ctx)?;
+                Some(refresh_with(&ctx, &recorded).await?)
+            }
             None => None,
         };
         let context = plan::Context {
@@ -74,7 +78,7 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
         }
         let reporter = Reporter::new(args.run.output);
         if !reporter.is_json() {
-            print!("{}", plan::render::text(&plan, false));
+            crate::out!("{}", plan::render::text(&plan, false));
         }
         if !plan.summary.has_changes() {
             reporter.message("Nothing to do.");
@@ -107,7 +111,7 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
                     .collect();
                 reporter.emit(serde_json::json!({"event": "outputs", "outputs": outputs}));
             } else {
-                print_outputs(&state, None, false);
+                print_outputs(&state, None, false)?;
             }
         }
         reporter.summary("apply", &report);

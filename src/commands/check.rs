@@ -31,12 +31,12 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CliError> {
     let compiled = compile(&args.spec, matches!(args.format, CheckFormat::Json), &args.vars)?;
     let findings = located(&compiled);
     match args.format {
-        CheckFormat::Text => print!("{}", text(&findings)),
+        CheckFormat::Text => crate::out!("{}", text(&findings)),
         CheckFormat::Json => print_json(&serde_json::json!({
             "findings": findings,
             "rules": crate::check::RULES,
-        })),
-        CheckFormat::Sarif => print_json(&sarif::log(&findings)),
+        }))?,
+        CheckFormat::Sarif => print_json(&sarif::log(&findings))?,
     }
     let level = match args.fail_on {
         FailOn::Error => Severity::Error,

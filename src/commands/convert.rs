@@ -56,7 +56,7 @@ pub fn run(args: ConvertArgs) -> Result<ExitCode, CliError> {
             path: out.clone(),
             source,
         })?,
-        None => print!("{}", converted.spec),
+        None => crate::out!("{}", converted.spec),
     }
     Ok(ExitCode::SUCCESS)
 }

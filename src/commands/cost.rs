@@ -20,9 +20,9 @@ pub fn run(args: CostArgs) -> Result<ExitCode, CliError> {
     };
     let estimate = cost::estimate(&prices, &compiled.spec, &usage);
     if args.json {
-        print_json(&serde_json::to_value(&estimate).unwrap_or_default());
+        print_json(&serde_json::to_value(&estimate).unwrap_or_default())?;
     } else {
-        print!("{}", cost::render::estimate_text(&estimate, args.usage.is_some()));
+        crate::out!("{}", cost::render::estimate_text(&estimate, args.usage.is_some()));
     }
     Ok(ExitCode::SUCCESS)
 }

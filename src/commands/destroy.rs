@@ -8,31 +8,33 @@ use super::{confirm, finish};
 use crate::apply::progress::Reporter;
 use crate::apply::{Engine, Options};
 use crate::cli::DestroyArgs;
-use crate::pipeline::{CliError, connect, state_store, with_lock};
+use crate::pipeline::{CliError, check_account, connect, load_state, state_store, with_lock};
 use crate::plan::{self, PLAN_FORMAT_VERSION, Plan, PlanError, StateRef, Summary};
-use crate::state::{Backend, State};
+use crate::state::State;
 
 pub async fn destroy(args: DestroyArgs) -> Result<ExitCode, CliError> {
-    let (store, stack) = state_store(&args.store, args.spec.as_ref()).await?;
+    let (store, stack, owner) = state_store(&args.store, args.spec.as_ref()).await?;
     with_lock(&store, "destroy", async {
         let reporter = Reporter::new(args.run.output);
-        let Some(state) = store.load().await? else {
+        let Some(state) = load_state(&store, &owner).await? else {
             reporter.message(&format!("Stack `{stack}` has no recorded state: nothing to destroy."));
             reporter.summary("destroy", &crate::apply::Report::default());
             return Ok(ExitCode::SUCCESS);
         };
         let plan = destroy_plan(&state)?;
         if !reporter.is_json() {
-            print!("{}", destroy_text(&plan));
+            crate::out!("{}", destroy_text(&plan));
         }
+        confirm(&args.run, "Destroy them?").await?;
+        // Only once the question is answered: before it, nothing is being destroyed.
         reporter.message(&format!(
             "Destroying {} resource(s) of stack `{}` in {}.",
             state.resources.len(),
             state.stack,
             state.region
         ));
-        confirm(&args.run, "Destroy them?").await?;
         let ctx = connect(&state.region.clone(), &state.stack.clone()).await?;
+        check_account(&store, &state, &ctx)?;
         let options = Options {
             parallelism: args.run.parallelism,
             blocked_wait: Some(args.blocked_wait),

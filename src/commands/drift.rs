@@ -4,10 +4,9 @@ use std::process::ExitCode;
 
 use crate::cli::StateSpecArgs;
 use crate::drift;
-use crate::pipeline::{CliError, compile, connect, open_store};
+use crate::pipeline::{CliError, check_account, compile, connect, load_state, open_store, spec_dir};
 use crate::plan;
-use crate::state::Backend;
-use crate::state::State;
+use crate::state::{Owner, State};
 
 pub async fn drift(args: StateSpecArgs) -> Result<ExitCode, CliError> {
     let compiled = compile(&args.spec.spec, args.spec.json, &args.spec.vars)?;
@@ -17,13 +16,14 @@ pub async fn drift(args: StateSpecArgs) -> Result<ExitCode, CliError> {
         spec.backend.as_ref(),
         &spec.stack.name,
         &spec.stack.region,
+        &spec_dir(&args.spec.spec),
     )
     .await?;
-    let recorded = store
-        .load()
+    let recorded = load_state(&store, &Owner::new(&spec.stack.name, &spec.stack.region))
         .await?
         .unwrap_or_else(|| State::new(&spec.stack.name, &spec.stack.region));
     let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
+    check_account(&store, &recorded, &ctx)?;
     let live = drift::read_live(&ctx, &recorded)
         .await
         .map_err(|e| CliError::Other(format!("reading the live stack: {e}")))?;
@@ -34,9 +34,9 @@ pub async fn drift(args: StateSpecArgs) -> Result<ExitCode, CliError> {
     let plan = plan::compute(spec, &compiled.graph, Some(&refreshed), &context)?;
     let report = drift::report(&plan, &recorded, &live);
     if args.spec.json {
-        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        crate::outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
-        print!("{}", drift::text(&report));
+        crate::out!("{}", drift::text(&report));
     }
     Ok(if report.drifted {
         ExitCode::from(2)

@@ -9,15 +9,15 @@ use crate::pipeline::{CliError, compile, print_json};
 pub fn run(args: GraphArgs) -> Result<ExitCode, CliError> {
     let compiled = compile(&args.spec, false, &args.vars)?;
     match args.format {
-        GraphFormat::Dot => print!("{}", compiled.graph.to_dot()),
-        GraphFormat::Json => print_json(&compiled.graph.to_json()),
+        GraphFormat::Dot => crate::out!("{}", compiled.graph.to_dot()),
+        GraphFormat::Json => print_json(&compiled.graph.to_json())?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// `agentfs schema`.
 pub fn schema() -> Result<ExitCode, CliError> {
-    print_json(&crate::spec::json_schema());
+    print_json(&crate::spec::json_schema())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -31,6 +31,8 @@ pub fn completions(args: CompletionsArgs) -> Result<ExitCode, CliError> {
         Shell::Elvish => clap_complete::Shell::Elvish,
         Shell::PowerShell => clap_complete::Shell::PowerShell,
     };
-    clap_complete::generate(shell, &mut command, "agentfs", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "agentfs", &mut script);
+    crate::out!("{}", String::from_utf8_lossy(&script));
     Ok(ExitCode::SUCCESS)
 }

@@ -3,9 +3,8 @@
 use std::process::ExitCode;
 
 use crate::cli::ImportArgs;
-use crate::pipeline::{CliError, compile, connect, open_store, with_lock};
-use crate::state::Backend;
-use crate::state::State;
+use crate::pipeline::{CliError, check_account, compile, connect, load_state, open_store, spec_dir, with_lock};
+use crate::state::{Backend, Owner, State};
 
 pub async fn import(args: ImportArgs) -> Result<ExitCode, CliError> {
     let compiled = compile(&args.spec, false, &args.vars)?;
@@ -16,11 +15,11 @@ pub async fn import(args: ImportArgs) -> Result<ExitCode, CliError> {
         spec.backend.as_ref(),
         &spec.stack.name,
         &spec.stack.region,
+        &spec_dir(&args.spec),
     )
     .await?;
     with_lock(&store, "import", async {
-        let mut state = store
-            .load()
+        let mut state = load_state(&store, &Owner::new(&spec.stack.name, &spec.stack.region))
             .await?
             .unwrap_or_else(|| State::new(&spec.stack.name, &spec.stack.region));
         if state.resources.contains_key(&addr) {
@@ -29,13 +28,14 @@ pub async fn import(args: ImportArgs) -> Result<ExitCode, CliError> {
             )));
         }
         let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
+        check_account(&store, &state, &ctx)?;
         state.account_id = Some(ctx.account_id.clone());
-        crate::recover::import(&ctx, spec, &mut state, &addr, &args.id)
+        crate::recover::import(&ctx, spec, &mut state, &addr, &args.id, args.force)
             .await
             .map_err(|e| CliError::Other(e.to_string()))?;
         state.serial += 1;
         store.save(&state).await?;
-        println!(
+        crate::outln!(
             "Imported {} as {addr}. `agentfs plan` shows how it differs from the spec; `agentfs apply` converges it.",
             args.id
         );

@@ -127,7 +127,7 @@ impl Template {
 pub fn run(args: InitArgs) -> Result<ExitCode, CliError> {
     if args.list {
         for t in &TEMPLATES {
-            println!("{:<16} {}", t.name, t.summary);
+            crate::outln!("{:<16} {}", t.name, t.summary);
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -162,7 +162,7 @@ pub fn run(args: InitArgs) -> Result<ExitCode, CliError> {
         write(file, text)?;
     }
     let written: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
-    println!(
+    crate::outln!(
         "Wrote {} from the `{}` template. Next: agentfs validate {}",
         written.join(", "),
         template.name,

@@ -5,11 +5,11 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use crate::cli::InvokeArgs;
-use crate::pipeline::{CliError, state_store};
+use crate::pipeline::{CliError, load_state, state_store};
 use crate::resources::Clients;
 use crate::resources::aws::api;
 use crate::spec::Kind;
-use crate::state::{Backend, State};
+use crate::state::State;
 
 /// InvokeAgentRuntime's session ids are 33 to 256 characters.
 const SESSION_MIN: usize = 33;
@@ -20,8 +20,8 @@ pub async fn invoke(args: InvokeArgs) -> Result<ExitCode, CliError> {
     if let Some(id) = &args.session {
         check_session(id)?;
     }
-    let (store, stack) = state_store(&args.store, None).await?;
-    let state = store.load().await?.ok_or_else(|| {
+    let (store, stack, owner) = state_store(&args.store, None).await?;
+    let state = load_state(&store, &owner).await?.ok_or_else(|| {
         CliError::Other(format!(
             "stack `{stack}` has no recorded state; run `agentfs apply` first"
         ))

@@ -9,17 +9,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aws_sdk_cloudwatchlogs::primitives::{DateTime, DateTimeFormat};
 
 use crate::cli::LogsArgs;
-use crate::pipeline::{CliError, connect, state_store};
+use crate::pipeline::{CliError, connect, load_state, state_store};
 use crate::resources::aws::api;
 use crate::spec::Kind;
-use crate::state::{Backend, State};
+use crate::state::State;
 
 /// How often `--follow` asks for new events.
 const POLL: Duration = Duration::from_secs(2);
 
 pub async fn logs(args: LogsArgs) -> Result<ExitCode, CliError> {
-    let (store, stack) = state_store(&args.store, None).await?;
-    let state = store.load().await?.ok_or_else(|| {
+    let (store, stack, owner) = state_store(&args.store, None).await?;
+    let state = load_state(&store, &owner).await?.ok_or_else(|| {
         CliError::Other(format!(
             "stack `{stack}` has no recorded state; run `agentfs apply` first"
         ))
@@ -37,8 +37,12 @@ pub async fn logs(args: LogsArgs) -> Result<ExitCode, CliError> {
         seen: HashSet::new(),
     };
     loop {
-        match reader.print_new().await {
-            Ok(()) => {}
+        match reader.read_new().await {
+            Ok(lines) => {
+                for line in lines {
+                    crate::outln!("{line}");
+                }
+            }
             Err(e) if e.is_not_found() && args.follow => {}
             Err(e) if e.is_not_found() => {
                 return Err(CliError::Other(format!(
@@ -108,7 +112,7 @@ async fn logs_client(region: &str) -> aws_sdk_cloudwatchlogs::Client {
     aws_sdk_cloudwatchlogs::Client::new(&config)
 }
 
-/// Reads a log group forward from `start`, printing each event once.
+/// Reads a log group forward from `start`, each event once.
 struct Reader {
     client: aws_sdk_cloudwatchlogs::Client,
     group: String,
@@ -119,7 +123,9 @@ struct Reader {
 }
 
 impl Reader {
-    async fn print_new(&mut self) -> Result<(), crate::resources::ApiError> {
+    /// The events not yet seen, one line each, oldest first.
+    async fn read_new(&mut self) -> Result<Vec<String>, crate::resources::ApiError> {
+        let mut lines = Vec::new();
         let mut pages = self
             .client
             .filter_log_events()
@@ -148,9 +154,12 @@ impl Reader {
                 .fmt(DateTimeFormat::DateTime)
                 .unwrap_or_else(|_| at.to_string());
             let message = event.message().unwrap_or_default().trim_end_matches('\n');
-            println!("{when} {} {message}", event.log_stream_name().unwrap_or_default());
+            lines.push(format!(
+                "{when} {} {message}",
+                event.log_stream_name().unwrap_or_default()
+            ));
         }
-        Ok(())
+        Ok(lines)
     }
 }
 

@@ -20,7 +20,7 @@ mod refresh;
 mod state;
 mod validate;
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -34,6 +34,10 @@ use crate::pipeline::{CliError, runtime};
 /// as "changes present" from `plan --detailed-exitcode` and `drift`.
 pub const EXIT_USAGE: u8 = 64;
 
+/// Exit status when stdout is a pipe whose reader has gone: what a shell reports for a tool
+/// killed by SIGPIPE.
+pub const EXIT_BROKEN_PIPE: u8 = 141;
+
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -45,6 +49,11 @@ pub fn main() -> ExitCode {
             eprintln!("{err}");
             ExitCode::from(signal.exit_code())
         }
+        // The reader of a pipe stopped reading (`agentfs state pull | head -c1`). Unix tools
+        // die of SIGPIPE there, silently, and the shell reports 141 (128 + SIGPIPE): so does
+        // agentfs, without the signal, which Rust ignores so that an apply whose output pipe
+        // closes still finishes its operations in flight, records them and releases its lock.
+        Err(CliError::Stdout(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_BROKEN_PIPE),
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::from(1)
@@ -98,8 +107,7 @@ pub async fn confirm(run: &RunArgs, question: &str) -> Result<(), CliError> {
             "refusing to change AWS without a terminal to confirm; pass --auto-approve".into(),
         ));
     }
-    print!("{question} Only 'yes' is accepted: ");
-    let _ = std::io::stdout().flush();
+    crate::out!("{question} Only 'yes' is accepted: ");
     let (tx, rx) = tokio::sync::oneshot::channel();
     std::thread::spawn(move || {
         let mut answer = String::new();

@@ -3,13 +3,12 @@
 use std::process::ExitCode;
 
 use crate::cli::OutputArgs;
-use crate::pipeline::{CliError, state_store};
-use crate::state::Backend;
+use crate::pipeline::{CliError, load_state, state_store};
 use crate::state::State;
 
 pub async fn output(args: OutputArgs) -> Result<ExitCode, CliError> {
-    let (store, stack) = state_store(&args.store, None).await?;
-    let state = store.load().await?.ok_or_else(|| {
+    let (store, stack, owner) = state_store(&args.store, None).await?;
+    let state = load_state(&store, &owner).await?.ok_or_else(|| {
         CliError::Other(format!(
             "stack `{stack}` has no recorded state; run `agentfs apply` first"
         ))
@@ -23,11 +22,11 @@ pub async fn output(args: OutputArgs) -> Result<ExitCode, CliError> {
             known.join(", ")
         )));
     }
-    print_outputs(&state, args.name.as_deref(), args.json);
+    print_outputs(&state, args.name.as_deref(), args.json)?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn print_outputs(state: &State, name: Option<&str>, json: bool) {
+pub fn print_outputs(state: &State, name: Option<&str>, json: bool) -> Result<(), CliError> {
     let selected: Vec<(&String, &crate::state::OutputValue)> = state
         .outputs
         .iter()
@@ -43,18 +42,19 @@ pub fn print_outputs(state: &State, name: Option<&str>, json: bool) {
                 )
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&map).unwrap_or_default());
-        return;
+        crate::outln!("{}", serde_json::to_string_pretty(&map).unwrap_or_default());
+        return Ok(());
     }
     if let (Some(_), [(_, one)]) = (name, selected.as_slice()) {
-        println!("{}", one.value);
-        return;
+        crate::outln!("{}", one.value);
+        return Ok(());
     }
     if !selected.is_empty() {
-        println!("\nOutputs:");
+        crate::outln!("\nOutputs:");
     }
     for (n, o) in selected {
         let value = if o.sensitive { "(sensitive)" } else { o.value.as_str() };
-        println!("  {n} = {value}");
+        crate::outln!("  {n} = {value}");
     }
+    Ok(())
 }

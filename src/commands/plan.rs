@@ -5,9 +5,11 @@ use std::process::ExitCode;
 use super::destroy::{destroy_plan, destroy_text};
 use crate::cli::PlanArgs;
 use crate::cost;
-use crate::pipeline::{CliError, compile, open_store, plan_state, print_json, require_image_tool, runtime};
+use crate::pipeline::{
+    CliError, compile, load_state, open_store, plan_state, print_json, require_image_tool, runtime, spec_dir,
+};
 use crate::plan::{self, Plan};
-use crate::state::{Backend, State};
+use crate::state::{Owner, State};
 
 pub fn run(args: PlanArgs) -> Result<ExitCode, CliError> {
     let compiled = compile(&args.spec.spec, args.spec.json, &args.spec.vars)?;
@@ -15,8 +17,12 @@ pub fn run(args: PlanArgs) -> Result<ExitCode, CliError> {
         return plan_destroy(&compiled.spec, &args);
     }
     require_image_tool(&compiled)?;
-    let (state, context) =
-        runtime()?.block_on(plan_state(&compiled.spec, args.backend.as_deref(), !args.no_refresh))?;
+    let (state, context) = runtime()?.block_on(plan_state(
+        &compiled.spec,
+        &args.spec.spec,
+        args.backend.as_deref(),
+        !args.no_refresh,
+    ))?;
     let mut plan = plan::compute(&compiled.spec, &compiled.graph, state.as_ref(), &context)?;
     if args.out.is_some() {
         plan.spec_source = Some(plan::SpecSource {
@@ -43,9 +49,10 @@ fn plan_destroy(spec: &crate::spec::Spec, args: &PlanArgs) -> Result<ExitCode, C
             spec.backend.as_ref(),
             &spec.stack.name,
             &spec.stack.region,
+            &spec_dir(&args.spec.spec),
         )
         .await?;
-        Ok::<_, CliError>(store.load().await?)
+        load_state(&store, &Owner::new(&spec.stack.name, &spec.stack.region)).await
     })?;
     let plan = match &recorded {
         Some(state) => destroy_plan(state)?,
@@ -55,9 +62,9 @@ fn plan_destroy(spec: &crate::spec::Spec, args: &PlanArgs) -> Result<ExitCode, C
         },
     };
     if args.spec.json {
-        print_json(&serde_json::to_value(&plan).unwrap_or_default());
+        print_json(&serde_json::to_value(&plan).unwrap_or_default())?;
     } else {
-        print!("{}", destroy_text(&plan));
+        crate::out!("{}", destroy_text(&plan));
     }
     Ok(if args.detailed_exitcode && plan.summary.has_changes() {
         ExitCode::from(2)
@@ -111,15 +118,15 @@ fn emit_plan(plan: &Plan, args: &PlanArgs, cost: &PlanCost) -> Result<(), CliErr
             let figures = cost::render::plan_json(cost.prices.as_ref(), &cost.region, &cost.after, &cost.before);
             object.insert("cost".into(), figures);
         }
-        print_json(&value);
+        print_json(&value)?;
     } else {
-        print!("{}", plan::render::text(plan, args.verbose));
-        print!(
+        crate::out!("{}", plan::render::text(plan, args.verbose));
+        crate::out!(
             "{}",
             cost::render::plan_text(cost.prices.as_ref(), &cost.region, &cost.after, &cost.before)
         );
         if let Some(path) = &args.out {
-            println!(
+            crate::outln!(
                 "Saved the plan to {}; apply exactly it with `agentfs apply {}`.",
                 path.display(),
                 path.display()

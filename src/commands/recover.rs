@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use crate::cli::RecoverArgs;
-use crate::pipeline::{CliError, compile, connect, open_store, with_lock};
-use crate::state::Backend;
+use crate::pipeline::{CliError, compile, connect, load_state, open_store, replaceable, spec_dir, with_lock};
+use crate::state::{Backend, Owner};
 
 pub async fn recover(args: RecoverArgs) -> Result<ExitCode, CliError> {
     let compiled = compile(&args.spec, false, &args.vars)?;
@@ -14,10 +14,25 @@ pub async fn recover(args: RecoverArgs) -> Result<ExitCode, CliError> {
         spec.backend.as_ref(),
         &spec.stack.name,
         &spec.stack.region,
+        &spec_dir(&args.spec),
     )
     .await?;
     with_lock(&store, "recover", async {
-        if let Some(existing) = store.load().await?
+        let existing = match load_state(&store, &Owner::new(&spec.stack.name, &spec.stack.region)).await {
+            Ok(existing) => existing,
+            // What --force is for: a state that cannot be read is replaced, not parsed.
+            Err(e) if args.force && replaceable(&e) => {
+                eprintln!("warning: replacing {}: {e}", store.describe());
+                None
+            }
+            Err(e) if replaceable(&e) => {
+                return Err(CliError::Other(format!(
+                    "{e}\n  help: `agentfs recover --force` replaces it"
+                )));
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(existing) = existing
             && !args.force
         {
             return Err(CliError::Other(format!(
@@ -32,7 +47,7 @@ pub async fn recover(args: RecoverArgs) -> Result<ExitCode, CliError> {
             .await
             .map_err(|e| CliError::Other(e.to_string()))?;
         store.save(&recovered.state).await?;
-        println!(
+        crate::outln!(
             "Recovered {} of {} resources of stack `{}` into {}.",
             recovered.state.resources.len(),
             spec.resources.len(),
@@ -41,11 +56,11 @@ pub async fn recover(args: RecoverArgs) -> Result<ExitCode, CliError> {
         );
         if !recovered.missing.is_empty() {
             let list: Vec<String> = recovered.missing.iter().map(|a| a.to_string()).collect();
-            println!("Not found in AWS (the next apply creates them): {}", list.join(", "));
+            crate::outln!("Not found in AWS (the next apply creates them): {}", list.join(", "));
         }
         if !recovered.unplaced.is_empty() {
             let list: Vec<String> = recovered.unplaced.iter().map(|(k, id)| format!("{k} {id}")).collect();
-            println!(
+            crate::outln!(
                 "Found for this stack but matching nothing in the spec (left alone): {}",
                 list.join(", ")
             );

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use crate::cli::StateSpecArgs;
 use crate::drift;
-use crate::pipeline::{CliError, compile, connect, open_store, with_lock};
-use crate::state::Backend;
+use crate::pipeline::{CliError, check_account, compile, connect, load_state, open_store, spec_dir, with_lock};
+use crate::state::{Backend, Owner};
 
 pub async fn refresh(args: StateSpecArgs) -> Result<ExitCode, CliError> {
     let compiled = compile(&args.spec.spec, args.spec.json, &args.spec.vars)?;
@@ -15,14 +15,16 @@ pub async fn refresh(args: StateSpecArgs) -> Result<ExitCode, CliError> {
         spec.backend.as_ref(),
         &spec.stack.name,
         &spec.stack.region,
+        &spec_dir(&args.spec.spec),
     )
     .await?;
     with_lock(&store, "refresh", async {
-        let Some(recorded) = store.load().await? else {
-            println!("Stack `{}` has no recorded state: nothing to refresh.", spec.stack.name);
+        let Some(recorded) = load_state(&store, &Owner::new(&spec.stack.name, &spec.stack.region)).await? else {
+            crate::outln!("Stack `{}` has no recorded state: nothing to refresh.", spec.stack.name);
             return Ok(ExitCode::SUCCESS);
         };
         let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
+        check_account(&store, &recorded, &ctx)?;
         let live = drift::read_live(&ctx, &recorded)
             .await
             .map_err(|e| CliError::Other(format!("reading the live stack: {e}")))?;
@@ -46,7 +48,7 @@ pub async fn refresh(args: StateSpecArgs) -> Result<ExitCode, CliError> {
         } else {
             format!(" ({})", gone.join(", "))
         };
-        println!(
+        crate::outln!(
             "Refreshed {} resources of stack `{}`: {changed} changed, {} gone{gone_list}.",
             live.len(),
             spec.stack.name,

@@ -3,16 +3,15 @@
 use std::process::ExitCode;
 
 use crate::cli::{StateArgs, StateCommand};
-use crate::pipeline::{CliError, s3_store, state_store, with_lock};
+use crate::pipeline::{CliError, load_state, replaceable, s3_store, state_store, with_lock};
 use crate::state::Backend;
 use crate::state::s3::Location;
 
 /// `agentfs state ...`: inspect and repair recorded state with the same safety checks.
 pub async fn state(args: StateArgs) -> Result<ExitCode, CliError> {
-    let (store, stack) = state_store(&args.store, args.spec.as_ref()).await?;
+    let (store, stack, owner) = state_store(&args.store, args.spec.as_ref()).await?;
     let load = || async {
-        store
-            .load()
+        load_state(&store, &owner)
             .await?
             .ok_or_else(|| CliError::Other(format!("stack `{stack}` has no recorded state in {}", store.describe())))
     };
@@ -25,11 +24,11 @@ pub async fn state(args: StateArgs) -> Result<ExitCode, CliError> {
                 crate::state::Phase::Deleting => "deleting (interrupted)",
             };
             for (addr, r) in &state.resources {
-                println!("{addr}\t{}\t{}", r.id.as_deref().unwrap_or("-"), phase(r));
+                crate::outln!("{addr}\t{}\t{}", r.id.as_deref().unwrap_or("-"), phase(r));
             }
             for (addr, copies) in &state.deposed {
                 for r in copies {
-                    println!("{addr}\t{}\tdeposed, {}", r.id.as_deref().unwrap_or("-"), phase(r));
+                    crate::outln!("{addr}\t{}\tdeposed, {}", r.id.as_deref().unwrap_or("-"), phase(r));
                 }
             }
         }
@@ -40,11 +39,11 @@ pub async fn state(args: StateArgs) -> Result<ExitCode, CliError> {
                 .resources
                 .get(&addr)
                 .ok_or_else(|| CliError::Other(format!("`{address}` is not in the state")))?;
-            println!("{}", serde_json::to_string_pretty(r).unwrap_or_default());
+            crate::outln!("{}", serde_json::to_string_pretty(r).unwrap_or_default());
         }
         StateCommand::Pull => {
             let state = load().await?;
-            println!("{}", serde_json::to_string_pretty(&state).unwrap_or_default());
+            crate::outln!("{}", serde_json::to_string_pretty(&state).unwrap_or_default());
         }
         StateCommand::Push { file, force } => {
             let text = std::fs::read(file).map_err(|source| CliError::Read {
@@ -52,8 +51,24 @@ pub async fn state(args: StateArgs) -> Result<ExitCode, CliError> {
                 source,
             })?;
             let mut pushed = crate::state::parse_state(&file.display().to_string(), &text)?;
+            if !force {
+                pushed.check_owner(&file.display().to_string(), &owner, None)?;
+            }
             with_lock(&store, "state push", async {
-                if let Some(current) = store.load().await? {
+                let current = match load_state(&store, &owner).await {
+                    Ok(current) => current,
+                    // --force replaces a stored state that cannot be read (or is another
+                    // stack's), which is what a repair needs.
+                    Err(e) if *force && replaceable(&e) => {
+                        eprintln!("warning: replacing {}: {e}", store.describe());
+                        None
+                    }
+                    Err(e) if replaceable(&e) => {
+                        return Err(CliError::Other(format!("{e}\n  help: `agentfs state push --force` replaces it")));
+                    }
+                    Err(e) => return Err(e),
+                };
+                if let Some(current) = current {
                     if !force && current.lineage != pushed.lineage {
                         return Err(CliError::Other(format!(
                             "refusing to push: lineage {} is another stack's state than {} (lineage {}); --force overrides",
@@ -71,7 +86,7 @@ pub async fn state(args: StateArgs) -> Result<ExitCode, CliError> {
                     pushed.serial = pushed.serial.max(current.serial) + 1;
                 }
                 store.save(&pushed).await?;
-                println!("Pushed {} ({} resources) to {}.", file.display(), pushed.resources.len(), store.describe());
+                crate::outln!("Pushed {} ({} resources) to {}.", file.display(), pushed.resources.len(), store.describe());
                 Ok(())
             })
             .await?;
@@ -86,7 +101,7 @@ pub async fn state(args: StateArgs) -> Result<ExitCode, CliError> {
                 }
                 state.serial += 1;
                 store.save(&state).await?;
-                println!("Removed {address} from the state; the AWS resource itself was left as it is.");
+                crate::outln!("Removed {address} from the state; the AWS resource itself was left as it is.");
                 Ok(())
             })
             .await?;
@@ -112,7 +127,7 @@ pub async fn state(args: StateArgs) -> Result<ExitCode, CliError> {
                 .await
             })
             .await?;
-            println!(
+            crate::outln!(
                 "Copied the state of stack `{}` to {to}. Add to the spec:\n\n[backend.s3]\nbucket = \"{}\"\nkey = \"{}\"\n\nThe local file {} is kept as a backup.",
                 state.stack,
                 Location::parse(to).map(|l| l.bucket).unwrap_or_default(),

@@ -11,10 +11,10 @@ pub fn run(args: SpecArgs) -> Result<ExitCode, CliError> {
     if args.json {
         print_json(
             &serde_json::json!({"valid": true, "resources": compiled.spec.resources.len(), "diagnostics": compiled.warnings, "findings": findings}),
-        );
+        )?;
     } else {
         super::check::print_to_stderr(&findings);
-        println!(
+        crate::outln!(
             "{} is valid: {} resources, {} outputs.",
             args.spec.display(),
             compiled.spec.resources.len(),

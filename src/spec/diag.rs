@@ -30,12 +30,42 @@ pub struct Diagnostic {
     pub span: Option<Range<usize>>,
 }
 
+/// The most of a quoted value a diagnostic shows; a longer one is cut (see [`shorten_values`]).
+pub const SHOWN_VALUE_MAX: usize = 200;
+
+/// The most of unquoted text a diagnostic shows (prose and help run to a few hundred bytes).
+const SHOWN_TEXT_MAX: usize = 2000;
+
+/// `text` with every `quoted` value longer than [`SHOWN_VALUE_MAX`] bytes (and any other run
+/// longer than [`SHOWN_TEXT_MAX`]) cut to its start and `… (N bytes)`: a spec field holding
+/// megabytes must not come back in full on the terminal, in CI logs or in `--json`.
+pub fn shorten_values(text: String) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    let too_long = |i: usize, part: &str| part.len() > if i % 2 == 1 { SHOWN_VALUE_MAX } else { SHOWN_TEXT_MAX };
+    if !parts.iter().enumerate().any(|(i, p)| too_long(i, p)) {
+        return text;
+    }
+    let shown: Vec<String> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            if !too_long(i, part) {
+                return part.to_string();
+            }
+            let max = if i % 2 == 1 { SHOWN_VALUE_MAX } else { SHOWN_TEXT_MAX };
+            let end = (0..=max).rev().find(|&at| part.is_char_boundary(at)).unwrap_or(0);
+            format!("{}… ({} bytes)", &part[..end], part.len())
+        })
+        .collect();
+    shown.join("`")
+}
+
 impl Diagnostic {
     pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             code,
-            message: message.into(),
+            message: shorten_values(message.into()),
             help: None,
             field: None,
             span: None,
@@ -50,7 +80,7 @@ impl Diagnostic {
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
-        self.help = Some(help.into());
+        self.help = Some(shorten_values(help.into()));
         self
     }
 
@@ -142,8 +172,22 @@ impl fmt::Display for Located {
     }
 }
 
-/// Renders a diagnostic as a source snippet with a label under the offending text.
+/// Renders a diagnostic as a source snippet with a label under the offending text. A snippet
+/// would show the offending lines in full, so a span longer than [`SHOWN_TEXT_MAX`] is shown
+/// as the one-line form instead.
 pub fn render_snippet(source: &SourceFile, diagnostic: &Diagnostic) -> String {
+    let lines_of_span = diagnostic.span.as_ref().map(|span| {
+        let start = source.text[..span.start.min(source.text.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let end = source.text[span.end.min(source.text.len())..]
+            .find('\n')
+            .map_or(source.text.len(), |i| span.end.min(source.text.len()) + i);
+        end.saturating_sub(start)
+    });
+    if lines_of_span.is_some_and(|len| len > SHOWN_TEXT_MAX) {
+        return Located::new(source, diagnostic.clone()).to_string();
+    }
     let severity = match diagnostic.severity {
         Severity::Error => miette::Severity::Error,
         Severity::Warning => miette::Severity::Warning,
@@ -193,5 +237,26 @@ mod tests {
         );
         let snippet = render_snippet(&source, &d);
         assert!(snippet.contains("bad y") && snippet.contains("y = 2"), "{snippet}");
+    }
+
+    #[test]
+    fn huge_values_are_cut_with_their_size() {
+        let value = "é".repeat(300_000);
+        let source = SourceFile::new("s.toml", format!("name = \"{value}\"\n"));
+        let d = Diagnostic::error("agentfs::test", format!("`{value}` is not a name"))
+            .help(format!("3 to 63 characters, not `{value}`"))
+            .span(Some(8..8 + value.len()));
+        assert!(
+            d.message.ends_with("… (600000 bytes)` is not a name"),
+            "{}",
+            &d.message[..300]
+        );
+        assert!(d.message.len() < SHOWN_VALUE_MAX + 40, "{}", d.message.len());
+        assert!(d.help.as_ref().unwrap().contains("… (600000 bytes)`"));
+        let shown = Located::new(&source, d.clone()).to_string();
+        assert!(shown.len() < 1000, "{}", shown.len());
+        assert!(render_snippet(&source, &d).len() < 1000);
+        let short = Diagnostic::error("agentfs::test", "`abc` is short");
+        assert_eq!(short.message, "`abc` is short");
     }
 }

@@ -1,6 +1,7 @@
 //! Local state: `.agentfs/<stack>.state.json` (mode 0600), written by temp file + fsync +
-//! rename, and `.agentfs/<stack>.lock` created exclusively as the lock. A lock whose holder
-//! ran on this host and is no longer running is taken over with a warning.
+//! rename, with the state it replaced kept as `<stack>.state.json.backup` (0600), and
+//! `.agentfs/<stack>.lock` created exclusively as the lock. A lock whose holder ran on this
+//! host and is no longer running is taken over with a warning.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -25,6 +26,27 @@ impl LocalBackend {
 
     pub fn state_path(&self) -> &Path {
         &self.state_path
+    }
+
+    /// The state as it was before the last write: `<stack>.state.json.backup`.
+    pub fn backup_path(&self) -> PathBuf {
+        self.state_path.with_extension("json.backup")
+    }
+
+    /// Copies the current state (whatever its content: an unreadable one is kept too) to the
+    /// backup, atomically and readable by its owner only. Nothing to keep is not an error.
+    fn back_up(&self) -> Result<(), StateError> {
+        let bytes = match fs::read(&self.state_path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(self.io(&self.state_path)(e)),
+        };
+        let backup = self.backup_path();
+        let temp = backup.with_extension(format!("backup.tmp{}", std::process::id()));
+        let mut file = create_private(&temp, false).map_err(self.io(&temp))?;
+        file.write_all(&bytes).map_err(self.io(&temp))?;
+        file.sync_all().map_err(self.io(&temp))?;
+        fs::rename(&temp, &backup).map_err(self.io(&backup))
     }
 
     fn io(&self, path: &Path) -> impl FnOnce(std::io::Error) -> StateError {
@@ -77,6 +99,7 @@ impl Backend for LocalBackend {
             path: self.describe(),
             source,
         })?;
+        self.back_up()?;
         let temp = self
             .state_path
             .with_extension(format!("json.tmp{}", std::process::id()));
@@ -94,6 +117,7 @@ impl Backend for LocalBackend {
     }
 
     async fn remove(&self) -> Result<(), StateError> {
+        self.back_up()?;
         match fs::remove_file(&self.state_path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(self.io(&self.state_path)(e)),
             _ => Ok(()),
@@ -304,6 +328,35 @@ mod tests {
         let _ = sleeper.kill();
         let _ = sleeper.wait();
         assert!(holder_is_gone(&live), "once it has exited");
+    }
+
+    #[tokio::test]
+    async fn every_write_keeps_the_state_it_replaces_as_a_private_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path(), "s");
+        let mut state = State::new("s", "us-east-1");
+        backend.save(&state).await.unwrap();
+        assert!(
+            !backend.backup_path().exists(),
+            "nothing to keep before the first write"
+        );
+        let first = fs::read(backend.state_path()).unwrap();
+        state.serial = 1;
+        backend.save(&state).await.unwrap();
+        assert_eq!(fs::read(backend.backup_path()).unwrap(), first);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(backend.backup_path()).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // An unreadable state is kept too, and removing the state keeps the last one.
+        fs::write(backend.state_path(), "not json").unwrap();
+        backend.save(&state).await.unwrap();
+        assert_eq!(fs::read(backend.backup_path()).unwrap(), b"not json");
+        let last = fs::read(backend.state_path()).unwrap();
+        backend.remove().await.unwrap();
+        assert_eq!(fs::read(backend.backup_path()).unwrap(), last);
     }
 
     #[tokio::test]

@@ -48,6 +48,44 @@ impl State {
         }
     }
 
+    /// Refuses a state that is not `owner`'s: recorded for another stack, in another region,
+    /// or (once the credentials are known, `account`) in another account. Planning or applying
+    /// such a state would replace, delete or adopt resources that belong to someone else, so
+    /// every command checks it before its first AWS call that could change anything.
+    pub fn check_owner(&self, location: &str, owner: &Owner, account: Option<&str>) -> Result<(), StateError> {
+        let path = location.to_string();
+        if let Some(stack) = &owner.stack
+            && *stack != self.stack
+        {
+            return Err(StateError::OtherStack {
+                path,
+                recorded: self.stack.clone(),
+                expected: stack.clone(),
+            });
+        }
+        if let Some(region) = &owner.region
+            && *region != self.region
+        {
+            return Err(StateError::OtherRegion {
+                path,
+                stack: self.stack.clone(),
+                recorded: self.region.clone(),
+                expected: region.clone(),
+            });
+        }
+        if let (Some(recorded), Some(found)) = (&self.account_id, account)
+            && recorded != found
+        {
+            return Err(StateError::OtherAccount {
+                path,
+                stack: self.stack.clone(),
+                recorded: recorded.clone(),
+                found: found.to_string(),
+            });
+        }
+        Ok(())
+    }
+
     /// What the recorded copies of `addr` (current and deposed) depend on.
     pub fn recorded_deps(&self, addr: &Addr) -> impl Iterator<Item = &Addr> {
         self.resources
@@ -55,6 +93,23 @@ impl State {
             .into_iter()
             .chain(self.deposed.get(addr).into_iter().flatten())
             .flat_map(|r| r.deps.iter())
+    }
+}
+
+/// Whose state a command expects: the spec's stack and region, or the stack a command
+/// without a spec was pointed at (`None`: not known, not checked).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Owner {
+    pub stack: Option<String>,
+    pub region: Option<String>,
+}
+
+impl Owner {
+    pub fn new(stack: &str, region: &str) -> Owner {
+        Owner {
+            stack: Some(stack.to_string()),
+            region: Some(region.to_string()),
+        }
     }
 }
 
@@ -183,6 +238,32 @@ pub enum StateError {
         "state {path} was changed by another writer since it was read; nothing was overwritten. Run the command again"
     )]
     Conflict { path: String },
+    #[error(
+        "the state at {path} records stack `{recorded}`, not `{expected}`: it is another stack's state, and using it would change or delete `{recorded}`'s resources. Move it back to where stack `{recorded}` keeps its state, or run with the spec of stack `{recorded}`"
+    )]
+    OtherStack {
+        path: String,
+        recorded: String,
+        expected: String,
+    },
+    #[error(
+        "the state at {path} records stack `{stack}` in {recorded}, but the spec says region {expected}: agentfs does not move a stack between regions, and planning it in {expected} would leave what exists in {recorded} behind, unmanaged. Destroy it first in {recorded} with `agentfs destroy --stack {stack}` (run beside the state; it needs no spec), or set region back to \"{recorded}\""
+    )]
+    OtherRegion {
+        path: String,
+        stack: String,
+        recorded: String,
+        expected: String,
+    },
+    #[error(
+        "the state at {path} records stack `{stack}` in AWS account {recorded}, but the credentials are of account {found}: use credentials of account {recorded} (AWS_PROFILE, AWS_ACCESS_KEY_ID), or another state"
+    )]
+    OtherAccount {
+        path: String,
+        stack: String,
+        recorded: String,
+        found: String,
+    },
     #[error("state {path}: {operation} failed: {message}")]
     Remote {
         path: String,

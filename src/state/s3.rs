@@ -1,7 +1,8 @@
 //! State in S3 for teams. S3 itself is the lock: the lock object is created with
 //! `If-None-Match: *` (only one writer can create it) and removed with `If-Match` on its
 //! ETag; the state object is written with `If-Match` on the ETag last read, so a writer
-//! that was overtaken is refused instead of overwriting.
+//! that was overtaken is refused instead of overwriting. Before each write (or removal) the
+//! state as last read is put to `<key>.backup`.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -34,6 +35,9 @@ pub struct S3Backend {
     lock_key: String,
     /// ETag of the state object as last read or written; `None` when it did not exist.
     etag: Mutex<Option<String>>,
+    /// The state object's bytes as last read or written (kept even when they do not parse):
+    /// what a write replaces, and so what its backup holds.
+    last: Mutex<Option<Vec<u8>>>,
 }
 
 impl S3Backend {
@@ -44,7 +48,37 @@ impl S3Backend {
             location,
             lock_key,
             etag: Mutex::new(None),
+            last: Mutex::new(None),
         }
+    }
+
+    /// `<key>.backup`: the state before the last write.
+    pub fn backup_key(&self) -> String {
+        format!("{}.backup", self.location.key)
+    }
+
+    fn set_last(&self, bytes: Option<Vec<u8>>) {
+        if let Ok(mut slot) = self.last.lock() {
+            *slot = bytes;
+        }
+    }
+
+    /// Puts the state as last read or written to the backup object. The write that follows is
+    /// conditional on that same version, so the backup is the state it replaces (or, if that
+    /// write is refused as overtaken, a state that was current before).
+    async fn back_up(&self) -> Result<(), StateError> {
+        let Some(bytes) = self.last.lock().ok().and_then(|b| b.clone()) else {
+            return Ok(());
+        };
+        self.client
+            .put_object()
+            .bucket(&self.location.bucket)
+            .key(self.backup_key())
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| self.sdk_error("s3:PutObject", e))
     }
 
     fn remote(&self, operation: &'static str, message: impl std::fmt::Display) -> StateError {
@@ -120,10 +154,13 @@ impl Backend for S3Backend {
         match self.get(&self.location.key).await? {
             Some((bytes, etag)) => {
                 self.set_etag(etag);
-                parse_state(&self.describe(), &bytes).map(Some)
+                let parsed = parse_state(&self.describe(), &bytes).map(Some);
+                self.set_last(Some(bytes));
+                parsed
             }
             None => {
                 self.set_etag(None);
+                self.set_last(None);
                 Ok(None)
             }
         }
@@ -134,6 +171,7 @@ impl Backend for S3Backend {
             path: self.describe(),
             source,
         })?;
+        self.back_up().await?;
         let mut attempt = 0;
         loop {
             let put = self
@@ -149,6 +187,7 @@ impl Backend for S3Backend {
             match put.send().await {
                 Ok(out) => {
                     self.set_etag(out.e_tag().map(String::from));
+                    self.set_last(Some(body));
                     return Ok(());
                 }
                 Err(e) if status(&e) == Some(412) => return Err(StateError::Conflict { path: self.describe() }),
@@ -163,6 +202,7 @@ impl Backend for S3Backend {
     }
 
     async fn remove(&self) -> Result<(), StateError> {
+        self.back_up().await?;
         let delete = self
             .client
             .delete_object()
@@ -175,6 +215,7 @@ impl Backend for S3Backend {
         match delete.send().await {
             Ok(_) => {
                 self.set_etag(None);
+                self.set_last(None);
                 Ok(())
             }
             Err(e) if status(&e) == Some(412) => Err(StateError::Conflict { path: self.describe() }),
