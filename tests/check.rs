@@ -318,7 +318,9 @@ fn plan_shows_the_idle_cost_and_the_nat_gateways_share() {
 #[test]
 fn a_plan_that_adds_a_nat_gateway_shows_the_increase() {
     let dir = tempfile::tempdir().unwrap();
-    let spec = root().join("examples/s3files-runtime.toml");
+    // The state lives beside its spec: both go into the temporary directory.
+    let spec = dir.path().join("agentfs.toml");
+    std::fs::copy(root().join("examples/s3files-runtime.toml"), &spec).unwrap();
     // Recorded: the stack with everything but the NAT gateway (its address already there).
     let mut state = State::new("fsverify", "us-east-1");
     let loaded = spec::load(&std::fs::read_to_string(&spec).unwrap()).spec.unwrap();
