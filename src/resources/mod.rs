@@ -11,6 +11,7 @@ pub mod artifact;
 pub mod aws;
 pub mod ec2;
 pub mod efs;
+pub mod iam_policy;
 pub mod image;
 pub mod lookup;
 pub mod posix;
