@@ -17,6 +17,7 @@ pub mod lookup;
 pub mod posix;
 pub mod runtime_options;
 pub mod s3files;
+pub mod sg_rules;
 pub mod tags;
 
 pub mod agentcore_runtime;
