@@ -14,6 +14,7 @@ pub mod efs;
 pub mod iam_policy;
 pub mod image;
 pub mod lookup;
+pub mod mount_family;
 pub mod posix;
 pub mod runtime_options;
 pub mod s3files;
