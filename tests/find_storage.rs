@@ -69,7 +69,7 @@ async fn make(ctx: &Ctx, stack: &str, address: &str, spec: ResourceSpec) -> Rec 
         .unwrap_or_else(|e| panic!("create {address}: {e:?}"));
     Rec {
         address: address.to_string(),
-        stack: ctx.stack.clone(),
+        stack: stack.to_string(),
         kind: spec.kind(),
         created,
     }
