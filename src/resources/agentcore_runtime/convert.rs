@@ -10,12 +10,13 @@ use aws_sdk_bedrockagentcorecontrol::types::{
     S3FilesAccessPointConfiguration, S3Location, SessionStorageConfiguration, VpcConfig,
 };
 
+use super::options as runtime_options;
 use super::spec::{AgentcoreRuntimeSpec, CodeSpec, FilesystemMount};
 use crate::resources::Created;
 use crate::resources::artifact::Uploaded;
 use crate::resources::aws::ApiError;
 use crate::resources::lookup::set_or_recorded;
-use crate::resources::{runtime_options, tags};
+use crate::resources::tags;
 
 /// The recorded spec with what GetAgentRuntime and ListTagsForResource report.
 pub(super) fn live_spec(

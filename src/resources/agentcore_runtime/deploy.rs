@@ -9,33 +9,16 @@ use aws_sdk_bedrockagentcorecontrol::types::AgentRuntimeStatus;
 
 use super::convert::{Config, attributes, live_matches, with_reason};
 use super::spec::AgentcoreRuntimeSpec;
+use crate::resources::agentcore::list_runtimes;
 use crate::resources::artifact::{self, Uploaded};
 use crate::resources::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, retry_transient, wait_for};
 use crate::resources::image;
 use crate::resources::tags::{self, Tagged};
 use crate::resources::{Created, Progress, Recorded, Request, TAG_RESOURCE, TAG_STACK};
 
-/// CreateAgentRuntime's `clientToken` is 33 to 256 characters of letters, digits and hyphens.
-const TOKEN_MIN: usize = 33;
-
 /// How many READY answers in a row count as ready (a status can read READY just before an
 /// update or a late failure shows up).
 const READY_IN_A_ROW: u32 = 2;
-
-/// `token` as a valid CreateAgentRuntime client token: used as is when it already is one,
-/// otherwise derived from it deterministically (same input, same token).
-pub(in crate::resources) fn client_token(token: &str) -> String {
-    let valid_chars = token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && token.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && token.ends_with(|c: char| c.is_ascii_alphanumeric());
-    if valid_chars && (TOKEN_MIN..=256).contains(&token.len()) {
-        return token.to_string();
-    }
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(token.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("agentfs-{hex}")
-}
 
 /// Errors AgentCore gives while a just-created role is not yet usable by the service.
 pub(super) fn role_not_yet_usable(e: &ApiError) -> bool {
@@ -43,22 +26,6 @@ pub(super) fn role_not_yet_usable(e: &ApiError) -> bool {
     (e.is("ValidationException") && message.contains("role validation failed"))
         || e.is("AccessDeniedException")
         || (e.is("ValidationException") && message.contains("access denied"))
-}
-
-/// Every runtime of the account and region (ListAgentRuntimes, all pages); its endpoints' find
-/// starts from it too.
-pub(in crate::resources) async fn list_runtimes(
-    ctx: &Ctx,
-) -> Result<Vec<aws_sdk_bedrockagentcorecontrol::types::AgentRuntime>, ApiError> {
-    ctx.clients
-        .agentcore
-        .list_agent_runtimes()
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(api("bedrock-agentcore:ListAgentRuntimes"))
 }
 
 /// The pushed image the state records for a runtime whose image is unchanged.
@@ -210,16 +177,7 @@ pub(super) async fn adopt(
     conflict: ApiError,
 ) -> Result<Created, ApiError> {
     let spec = req.spec;
-    let runtimes = ctx
-        .clients
-        .agentcore
-        .list_agent_runtimes()
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(api("bedrock-agentcore:ListAgentRuntimes"))?;
+    let runtimes = list_runtimes(ctx).await?;
     let Some(found) = runtimes.iter().find(|r| r.agent_runtime_name() == spec.name) else {
         return Err(conflict);
     };
@@ -252,20 +210,6 @@ pub(super) async fn adopt(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn client_tokens_meet_the_api_minimum() {
-        let ours = crate::resources::client_token("lineage", "agentcore_runtime.agent", 0);
-        assert!(ours.len() >= TOKEN_MIN);
-        assert_eq!(client_token(&ours), ours);
-        let short = client_token("abc");
-        assert!(short.len() >= TOKEN_MIN && short.len() <= 256);
-        assert_eq!(short, client_token("abc"));
-        assert_ne!(short, client_token("abd"));
-        assert!(short.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
-        let odd = client_token("has spaces and/slashes but is quite long enough");
-        assert!(odd.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
-    }
 
     #[test]
     fn role_propagation_errors_are_transient() {

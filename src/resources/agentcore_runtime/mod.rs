@@ -8,12 +8,13 @@
 //! Delete waits until GetAgentRuntime answers ResourceNotFoundException.
 //!
 //! The kind is split by job: [`spec`] (fields and checks), [`api`] (the API map), [`convert`]
-//! (SDK <-> spec) and [`deploy`] (artifact, image, update, adoption and waiters); this file
-//! holds the lifecycle the engine calls.
+//! (SDK <-> spec), [`deploy`] (artifact, image, update, adoption and waiters) and [`options`]
+//! (the serving options); this file holds the lifecycle the engine calls.
 
 mod api;
 mod convert;
 mod deploy;
+mod options;
 mod spec;
 
 use std::collections::HashMap;
@@ -22,6 +23,7 @@ use std::time::Duration;
 use aws_sdk_bedrockagentcorecontrol::types::AgentRuntimeStatus;
 use futures_util::future::try_join_all;
 
+pub(super) use super::agentcore::{client_token, list_runtimes};
 use super::artifact;
 use super::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient};
 use super::lookup::{absent, each, keep, owned, owned_by_tags};
@@ -37,8 +39,7 @@ use deploy::{
     wait_ready,
 };
 
-pub use super::runtime_options::{AllowedPort, CustomClaim, JwtAuthorizer, Protocol, SessionLifecycle};
-pub(super) use deploy::{client_token, list_runtimes};
+pub use options::{AllowedPort, CustomClaim, JwtAuthorizer, Protocol, SessionLifecycle};
 pub use spec::{AgentcoreRuntimeSpec, CODE_RUNTIMES, CodeSpec, FilesystemMount, stamp_code};
 
 pub struct AgentcoreRuntime;

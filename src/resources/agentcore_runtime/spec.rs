@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::super::ResourceSpec;
 use super::super::artifact;
 use super::super::image::ImageSpec;
-use super::super::runtime_options::{AllowedPort, JwtAuthorizer, Options, Protocol, SessionLifecycle};
+use super::options::{AllowedPort, JwtAuthorizer, Options, Protocol, SessionLifecycle};
 use crate::resources::Kind;
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName, list_refs};
 use crate::spec::{Addr, rules};
