@@ -6,7 +6,7 @@ use std::future::Future;
 
 use aws_sdk_ec2::types::{Filter, Tag};
 
-use super::aws::ApiError;
+use super::aws::{ApiError, Ctx, api};
 use super::tags::Owner;
 use super::{TAG_RESOURCE, TAG_STACK};
 
@@ -196,4 +196,39 @@ pub fn owner_filters(stack: &str, resource: &str) -> Vec<aws_sdk_ec2::types::Fil
             .values(resource)
             .build(),
     ]
+}
+
+/// Security group ids of each network interface, in one DescribeNetworkInterfaces (a filter
+/// rather than ids, so an interface gone meanwhile is simply absent, not an error).
+pub async fn eni_security_groups(ctx: &Ctx, enis: Vec<String>) -> Result<BTreeMap<String, Vec<String>>, ApiError> {
+    if enis.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let interfaces = ctx
+        .clients
+        .ec2
+        .describe_network_interfaces()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("network-interface-id")
+                .set_values(Some(enis))
+                .build(),
+        )
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(api("ec2:DescribeNetworkInterfaces"))?;
+    Ok(interfaces
+        .iter()
+        .filter_map(|i| {
+            let groups = i
+                .groups()
+                .iter()
+                .filter_map(|g| g.group_id().map(String::from))
+                .collect();
+            Some((i.network_interface_id()?.to_string(), groups))
+        })
+        .collect())
 }

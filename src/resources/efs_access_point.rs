@@ -3,57 +3,47 @@
 //! the earlier one (AWS would otherwise answer AccessPointAlreadyExists). Waits for
 //! `available`; only tags change in place.
 
-use std::time::Duration;
-
-use aws_sdk_efs::types::{AccessPointDescription, CreationInfo, LifeCycleState, PosixUser, RootDirectory};
-
 use std::collections::{BTreeMap, BTreeSet};
 
+use aws_sdk_efs::types::{AccessPointDescription, LifeCycleState};
 use futures_util::future::try_join_all;
 
-use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
-
 use super::Kind;
+use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::lookup::{absent, each, keep, owned};
-use super::posix;
-use super::s3files_access_point::live_root_directory;
+use super::mount_family::efs_sdk::{live_root, live_user, posix_user, root_directory};
+use super::mount_family::{self, AccessPointModel, access_point_fields, access_point_spec, missing_is_empty};
 use super::tags::{self, Owner, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
 use crate::spec::api::{ApiField, ApiMap, Limits};
-use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
-/// `[efs_access_point.NAME]`
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EfsAccessPointSpec {
-    pub file_system: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub posix_user: Option<posix::PosixUser>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub root_directory: Option<posix::RootDirectory>,
-    #[serde(default)]
-    pub tags: Tags,
+access_point_spec! {
+    /// `[efs_access_point.NAME]`
+    EfsAccessPointSpec,
+    Kind::EfsFileSystem
 }
 
-impl KindSpec for EfsAccessPointSpec {
-    fn check(&self, check: &mut Check<'_>) {
-        posix::check_access_point(check, self.posix_user.as_ref(), self.root_directory.as_ref());
-    }
-    fn refs(&mut self) -> Vec<RefSlot<'_>> {
-        vec![RefSlot::new(
-            "file_system",
-            Kind::EfsFileSystem,
-            "id",
-            &mut self.file_system,
-        )]
-    }
-    fn tags(&self) -> Option<&Tags> {
-        Some(&self.tags)
-    }
-}
+const FIELDS: [ApiField; 11] = access_point_fields(AccessPointModel {
+    service: "efs",
+    request: [
+        "CreateAccessPointRequest$FileSystemId",
+        "CreateAccessPointRequest$PosixUser",
+        "CreateAccessPointRequest$RootDirectory",
+    ],
+    user: ["PosixUser$Uid", "PosixUser$Gid", "PosixUser$SecondaryGids"],
+    secondary_gids: Limits::len(0, 16),
+    path: (
+        "RootDirectory$Path",
+        Limits::len(1, 100).pattern(r"^(\/|(\/(?!\.)+[^$#<>;`|&?{}^*/\n]+){1,4})$"),
+    ),
+    creation: [
+        "CreationInfo$OwnerUid",
+        "CreationInfo$OwnerGid",
+        "CreationInfo$Permissions",
+    ],
+    permissions: Limits::len(3, 4).pattern("^[0-7]{3,4}$"),
+});
 
 pub struct EfsAccessPoint;
 
@@ -62,76 +52,10 @@ impl Resource for EfsAccessPoint {
     const GROUP: Group = Group::Storage;
     const CREATE_CALL: &'static str = "efs:CreateAccessPoint";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
-    const REPLACE_ON: &'static [&'static str] = &["file_system", "posix_user", "root_directory"];
-    // Access points have no unique name: the new one exists before the runtime moves off the old.
-    const CREATE_BEFORE_DESTROY: bool = true;
-    const API: ApiMap = ApiMap {
-        fields: &[
-            ApiField::reference("file_system", "efs", "CreateAccessPointRequest$FileSystemId"),
-            ApiField::model("posix_user", "efs", "CreateAccessPointRequest$PosixUser", Limits::NONE),
-            ApiField::model(
-                "posix_user.uid",
-                "efs",
-                "PosixUser$Uid",
-                Limits::range(0.0, Some(4294967295.0)),
-            ),
-            ApiField::model(
-                "posix_user.gid",
-                "efs",
-                "PosixUser$Gid",
-                Limits::range(0.0, Some(4294967295.0)),
-            ),
-            ApiField::model(
-                "posix_user.secondary_gids",
-                "efs",
-                "PosixUser$SecondaryGids",
-                Limits::len(0, 16),
-            ),
-            ApiField::model(
-                "posix_user.secondary_gids[]",
-                "efs",
-                "SecondaryGids$member",
-                Limits::range(0.0, Some(4294967295.0)),
-            ),
-            ApiField::model(
-                "root_directory",
-                "efs",
-                "CreateAccessPointRequest$RootDirectory",
-                Limits::NONE,
-            ),
-            ApiField::model(
-                "root_directory.path",
-                "efs",
-                "RootDirectory$Path",
-                Limits::len(1, 100).pattern(r"^(\/|(\/(?!\.)+[^$#<>;`|&?{}^*/\n]+){1,4})$"),
-            ),
-            ApiField::model(
-                "root_directory.creation_permissions.owner_uid",
-                "efs",
-                "CreationInfo$OwnerUid",
-                Limits::range(0.0, Some(4294967295.0)),
-            ),
-            ApiField::model(
-                "root_directory.creation_permissions.owner_gid",
-                "efs",
-                "CreationInfo$OwnerGid",
-                Limits::range(0.0, Some(4294967295.0)),
-            ),
-            ApiField::model(
-                "root_directory.creation_permissions.permissions",
-                "efs",
-                "CreationInfo$Permissions",
-                Limits::len(3, 4).pattern("^[0-7]{3,4}$"),
-            ),
-        ],
-        tags: super::tags::rules::EFS,
-        not_sent: &[],
-    };
-    const TIMEOUTS: Timeouts = Timeouts {
-        create: Duration::from_secs(600),
-        update: Duration::from_secs(600),
-        delete: Duration::from_secs(600),
-    };
+    const REPLACE_ON: &'static [&'static str] = mount_family::ACCESS_POINT_REPLACE_ON;
+    const CREATE_BEFORE_DESTROY: bool = mount_family::ACCESS_POINT_CREATE_BEFORE_DESTROY;
+    const API: ApiMap = mount_family::api(&FIELDS, super::tags::rules::EFS);
+    const TIMEOUTS: Timeouts = mount_family::TIMEOUTS;
 
     async fn create(ctx: &Ctx, req: &Request<'_, EfsAccessPointSpec>) -> Result<Created, ApiError> {
         let spec = req.spec;
@@ -298,11 +222,7 @@ impl Resource for EfsAccessPoint {
                 .collect::<Result<Vec<_>, _>>()
                 .await
                 .map_err(api("efs:DescribeAccessPoints"));
-            match listed {
-                Ok(points) => Ok(points),
-                Err(e) if e.is_not_found() => Ok(Vec::new()),
-                Err(e) => Err(e),
-            }
+            missing_is_empty(listed)
         }))
         .await?;
         let live: BTreeMap<&str, &AccessPointDescription> = listings
@@ -320,26 +240,13 @@ impl Resource for EfsAccessPoint {
             .iter()
             .map(|r| {
                 let ap = live.get(r.id)?;
-                let mut spec = r.spec.clone();
-                if let Some(fs) = ap.file_system_id() {
-                    spec.file_system = fs.to_string();
-                }
-                spec.posix_user = ap.posix_user().map(|u| posix::PosixUser {
-                    uid: u.uid(),
-                    gid: u.gid(),
-                    secondary_gids: u.secondary_gids().to_vec(),
-                });
-                let live_root = ap.root_directory().map(|d| posix::RootDirectory {
-                    path: d.path().unwrap_or("/").to_string(),
-                    creation_permissions: d.creation_info().map(|p| posix::CreationPermissions {
-                        owner_uid: p.owner_uid(),
-                        owner_gid: p.owner_gid(),
-                        permissions: p.permissions().to_string(),
-                    }),
-                });
-                spec.root_directory = live_root_directory(r.spec.root_directory.as_ref(), live_root);
-                spec.tags = tags::user_tags(ap.tags().iter().map(|t| (t.key(), t.value())));
-                Some(spec)
+                let tags = tags::user_tags(ap.tags().iter().map(|t| (t.key(), t.value())));
+                Some(r.spec.read_back(
+                    ap.file_system_id(),
+                    ap.posix_user().map(live_user),
+                    ap.root_directory().map(live_root),
+                    tags,
+                ))
             })
             .collect())
     }
@@ -360,36 +267,4 @@ async fn describe(ctx: &Ctx, id: &str) -> Result<Option<AccessPointDescription>,
         .await
         .map_err(api("efs:DescribeAccessPoints"))?;
     Ok(out.access_points().first().cloned())
-}
-
-fn invalid(e: impl std::fmt::Display) -> ApiError {
-    ApiError::new("efs:CreateAccessPoint", "InvalidRequest", e.to_string())
-}
-
-fn posix_user(user: &posix::PosixUser) -> Result<PosixUser, ApiError> {
-    PosixUser::builder()
-        .uid(user.uid)
-        .gid(user.gid)
-        .set_secondary_gids((!user.secondary_gids.is_empty()).then(|| user.secondary_gids.clone()))
-        .build()
-        .map_err(invalid)
-}
-
-fn root_directory(root: &posix::RootDirectory) -> Result<RootDirectory, ApiError> {
-    let info = root
-        .creation_permissions
-        .as_ref()
-        .map(|p| {
-            CreationInfo::builder()
-                .owner_uid(p.owner_uid)
-                .owner_gid(p.owner_gid)
-                .permissions(&p.permissions)
-                .build()
-                .map_err(invalid)
-        })
-        .transpose()?;
-    Ok(RootDirectory::builder()
-        .path(&root.path)
-        .set_creation_info(info)
-        .build())
 }

@@ -2,50 +2,41 @@
 //! system's mount target in the same subnet (DescribeMountTargets) and reuses it. Waits for
 //! `available`. Security groups change in place (ModifyMountTargetSecurityGroups).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use aws_sdk_efs::types::{LifeCycleState, MountTargetDescription};
-use futures_util::future::try_join_all;
 
 use super::Kind;
 use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::efs;
-use super::lookup::{absent, each, owned, set_or_recorded};
-use super::s3files_mount_target::eni_security_groups;
+use super::lookup::{absent, each, owned};
+use super::mount_family::{
+    self, ListedTarget, missing_is_empty, mount_target_fields, mount_target_spec, read_targets, with_reported,
+};
 use super::tags::Owner;
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
 use crate::spec::api::{ApiField, ApiMap, Limits};
-use crate::spec::kind::{KindSpec, RefSlot, list_refs};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
-/// `[efs_mount_target.NAME]`
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EfsMountTargetSpec {
-    pub file_system: String,
-    pub subnet: String,
-    #[serde(default)]
-    pub security_groups: Vec<String>,
+mount_target_spec! {
+    /// `[efs_mount_target.NAME]`
+    EfsMountTargetSpec,
+    Kind::EfsFileSystem
 }
 
-impl KindSpec for EfsMountTargetSpec {
-    fn refs(&mut self) -> Vec<RefSlot<'_>> {
-        let mut refs = vec![
-            RefSlot::new("file_system", Kind::EfsFileSystem, "id", &mut self.file_system),
-            RefSlot::new("subnet", Kind::Subnet, "id", &mut self.subnet),
-        ];
-        refs.extend(list_refs(
-            "security_groups",
-            Kind::SecurityGroup,
-            "id",
-            &mut self.security_groups,
-        ));
-        refs
-    }
-}
+const FIELDS: [ApiField; 3] = mount_target_fields(
+    "efs",
+    [
+        "CreateMountTargetRequest$FileSystemId",
+        "CreateMountTargetRequest$SubnetId",
+        "CreateMountTargetRequest$SecurityGroups",
+    ],
+    Limits {
+        max_len: Some(100),
+        ..Limits::NONE
+    },
+);
 
 pub struct EfsMountTarget;
 
@@ -60,47 +51,14 @@ impl Resource for EfsMountTarget {
         "ip_address",
         "network_interface_id",
     ];
-    const REPLACE_ON: &'static [&'static str] = &["file_system", "subnet"];
-    const API: ApiMap = ApiMap {
-        fields: &[
-            ApiField::reference("file_system", "efs", "CreateMountTargetRequest$FileSystemId"),
-            ApiField::reference("subnet", "efs", "CreateMountTargetRequest$SubnetId"),
-            ApiField::model(
-                "security_groups",
-                "efs",
-                "CreateMountTargetRequest$SecurityGroups",
-                Limits {
-                    max_len: Some(100),
-                    ..Limits::NONE
-                },
-            ),
-        ],
-        tags: &[],
-        not_sent: &[],
-    };
-    const TIMEOUTS: Timeouts = Timeouts {
-        create: Duration::from_secs(600),
-        update: Duration::from_secs(600),
-        delete: Duration::from_secs(600),
-    };
+    const REPLACE_ON: &'static [&'static str] = mount_family::MOUNT_TARGET_REPLACE_ON;
+    const API: ApiMap = mount_family::api(&FIELDS, &[]);
+    const TIMEOUTS: Timeouts = mount_family::TIMEOUTS;
 
     async fn create(ctx: &Ctx, req: &Request<'_, EfsMountTargetSpec>) -> Result<Created, ApiError> {
         let spec = req.spec;
-        let existing = ctx
-            .clients
-            .efs
-            .describe_mount_targets()
-            .file_system_id(&spec.file_system)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(api("efs:DescribeMountTargets"))?;
-        let reusable = existing.iter().find(|t| {
-            t.subnet_id() == spec.subnet
-                && !matches!(t.life_cycle_state(), LifeCycleState::Deleting | LifeCycleState::Deleted)
-        });
+        let existing = list(ctx, spec.file_system.clone()).await?;
+        let reusable = existing.iter().find(|t| t.subnet_id() == spec.subnet && !t.gone());
         let id = match reusable {
             Some(target) => {
                 req.progress.phase("reusing the mount target already in this subnet");
@@ -172,22 +130,7 @@ impl Resource for EfsMountTarget {
         let listings = if ids.is_empty() {
             let file_systems = efs::find_file_systems(ctx, &[]).await?;
             each(file_systems, |fs| async move {
-                let listed = ctx
-                    .clients
-                    .efs
-                    .describe_mount_targets()
-                    .file_system_id(&fs.created.id)
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(api("efs:DescribeMountTargets"));
-                match listed {
-                    Ok(targets) => Ok(targets),
-                    Err(e) if e.is_not_found() => Ok(Vec::new()),
-                    Err(e) => Err(e),
-                }
+                missing_is_empty(list(ctx, fs.created.id).await)
             })
             .await?
         } else {
@@ -204,7 +147,7 @@ impl Resource for EfsMountTarget {
         Ok(listings
             .iter()
             .flatten()
-            .filter(|t| !matches!(t.life_cycle_state(), LifeCycleState::Deleting | LifeCycleState::Deleted))
+            .filter(|t| !t.gone())
             .map(|t| Found {
                 owner: Owner::default(),
                 created: created(t),
@@ -220,89 +163,54 @@ impl Resource for EfsMountTarget {
         ctx: &Ctx,
         records: &[Recorded<'_, EfsMountTargetSpec>],
     ) -> Result<Vec<Option<EfsMountTargetSpec>>, ApiError> {
-        let file_systems: BTreeSet<&str> = records.iter().map(|r| r.spec.file_system.as_str()).collect();
-        let listings = try_join_all(file_systems.into_iter().map(|fs| async move {
-            let listed = ctx
-                .clients
-                .efs
-                .describe_mount_targets()
-                .file_system_id(fs)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(api("efs:DescribeMountTargets"));
-            match listed {
-                Ok(targets) => Ok(targets),
-                Err(e) if e.is_not_found() => Ok(Vec::new()),
-                Err(e) => Err(e),
-            }
-        }))
-        .await?;
-        let live: BTreeMap<&str, &MountTargetDescription> = listings
-            .iter()
-            .flatten()
-            .filter(|t| !matches!(t.life_cycle_state(), LifeCycleState::Deleting | LifeCycleState::Deleted))
-            .map(|t| (t.mount_target_id(), t))
-            .collect();
-        let enis: Vec<String> = records
-            .iter()
-            .filter_map(|r| live.get(r.id).and_then(|t| t.network_interface_id()))
-            .map(String::from)
-            .collect();
-        let groups = eni_security_groups(ctx, enis).await?;
-        try_join_all(records.iter().map(|r| {
-            let groups = &groups;
-            let target = live.get(r.id).copied();
-            async move {
-                let Some(target) = target else { return Ok(None) };
-                let mut spec = r.spec.clone();
-                spec.subnet = target.subnet_id().to_string();
-                spec.file_system = target.file_system_id().to_string();
-                let live_groups = match target.network_interface_id().and_then(|eni| groups.get(eni)) {
-                    Some(g) => g.clone(),
-                    None => {
-                        let out = ctx
-                            .clients
-                            .efs
-                            .describe_mount_target_security_groups()
-                            .mount_target_id(r.id)
-                            .send()
-                            .await
-                            .map_err(api("efs:DescribeMountTargetSecurityGroups"));
-                        match out {
-                            Ok(out) => out.security_groups().to_vec(),
-                            Err(e) if e.is_not_found() => return Ok(None),
-                            Err(e) => return Err(e),
-                        }
-                    }
-                };
-                // No groups recorded: AWS put the VPC's default group on, as asked.
-                if !r.spec.security_groups.is_empty() {
-                    spec.security_groups = set_or_recorded(&r.spec.security_groups, live_groups);
+        read_targets(
+            ctx,
+            records,
+            |fs| list(ctx, fs),
+            |id| async move {
+                let out = ctx
+                    .clients
+                    .efs
+                    .describe_mount_target_security_groups()
+                    .mount_target_id(id)
+                    .send()
+                    .await
+                    .map_err(api("efs:DescribeMountTargetSecurityGroups"));
+                match out {
+                    Ok(out) => Ok(Some(out.security_groups().to_vec())),
+                    Err(e) if e.is_not_found() => Ok(None),
+                    Err(e) => Err(e),
                 }
-                Ok(Some(spec))
-            }
-        }))
+            },
+        )
         .await
     }
 }
 
+/// The file system's mount targets (DescribeMountTargets, all pages).
+async fn list(ctx: &Ctx, file_system: String) -> Result<Vec<MountTargetDescription>, ApiError> {
+    ctx.clients
+        .efs
+        .describe_mount_targets()
+        .file_system_id(file_system)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(api("efs:DescribeMountTargets"))
+}
+
 fn created(live: &MountTargetDescription) -> Created {
-    let mut created = Created::new(live.mount_target_id());
-    let optional = [
-        ("availability_zone", live.availability_zone_name()),
-        ("availability_zone_id", live.availability_zone_id()),
-        ("ip_address", live.ip_address()),
-        ("network_interface_id", live.network_interface_id()),
-    ];
-    for (key, value) in optional {
-        if let Some(value) = value {
-            created = created.with(key, value);
-        }
-    }
-    created
+    with_reported(
+        Created::new(live.mount_target_id()),
+        [
+            ("availability_zone", live.availability_zone_name()),
+            ("availability_zone_id", live.availability_zone_id()),
+            ("ip_address", live.ip_address()),
+            ("network_interface_id", live.network_interface_id()),
+        ],
+    )
 }
 
 async fn set_security_groups(ctx: &Ctx, id: &str, groups: &[String]) -> Result<(), ApiError> {

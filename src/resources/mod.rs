@@ -4,18 +4,26 @@
 //! into [`Kind`], [`ResourceSpec`] and the dispatch functions the engine calls, so the spec,
 //! plan, apply, drift and recover code never name a kind.
 //!
-//! Service-level helpers sit beside the kinds: [`aws`] (clients, errors, waiters, retries),
-//! [`ec2`] (describes and finders), [`tags`] (one tag-sync routine for every service).
+//! A kind too big for one file is a directory split by job (`agentcore_runtime/`).
+//!
+//! Service-level helpers sit beside the kinds, and what kinds share lives there, never in a
+//! sibling kind file: [`aws`] (clients, errors, waiters, retries), [`ec2`] (describes and
+//! finders), [`tags`] (one tag-sync routine for every service), [`agentcore`], [`efs`],
+//! [`s3files`], [`mount_family`] (the EFS and S3 Files access points and mount targets),
+//! [`iam_policy`] (IAM's policy grammar), [`sg_rules`] (the security-group rule algebra).
 
+pub mod agentcore;
 pub mod artifact;
 pub mod aws;
 pub mod ec2;
 pub mod efs;
+pub mod iam_policy;
 pub mod image;
 pub mod lookup;
+pub mod mount_family;
 pub mod posix;
-pub mod runtime_options;
 pub mod s3files;
+pub mod sg_rules;
 pub mod tags;
 
 pub mod agentcore_runtime;

@@ -2,53 +2,46 @@
 //! same access point), POSIX user and root directory; waits for `available`. Only tags change
 //! in place.
 
-use std::time::Duration;
-
-use aws_sdk_s3files::types::{CreationPermissions, LifeCycleState, PosixUser, RootDirectory};
+use aws_sdk_s3files::types::LifeCycleState;
 use futures_util::future::try_join_all;
 
 use super::Kind;
 use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::lookup::{each, keep, owned, present};
-use super::posix;
+use super::mount_family::s3files_sdk::{live_root, live_user, posix_user, root_directory};
+use super::mount_family::{self, AccessPointModel, access_point_fields, access_point_spec, missing_is_empty};
 use super::s3files::{gone, list_file_system_ids, state_name};
 use super::tags::{self, Owner, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
 use crate::spec::api::{ApiField, ApiMap, Limits};
-use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
-/// `[s3files_access_point.NAME]`
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct S3FilesAccessPointSpec {
-    pub file_system: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub posix_user: Option<posix::PosixUser>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub root_directory: Option<posix::RootDirectory>,
-    #[serde(default)]
-    pub tags: Tags,
+access_point_spec! {
+    /// `[s3files_access_point.NAME]`
+    S3FilesAccessPointSpec,
+    Kind::S3FilesFileSystem
 }
 
-impl KindSpec for S3FilesAccessPointSpec {
-    fn check(&self, check: &mut Check<'_>) {
-        posix::check_access_point(check, self.posix_user.as_ref(), self.root_directory.as_ref());
-    }
-    fn refs(&mut self) -> Vec<RefSlot<'_>> {
-        vec![RefSlot::new(
-            "file_system",
-            Kind::S3FilesFileSystem,
-            "id",
-            &mut self.file_system,
-        )]
-    }
-    fn tags(&self) -> Option<&Tags> {
-        Some(&self.tags)
-    }
-}
+const FIELDS: [ApiField; 11] = access_point_fields(AccessPointModel {
+    service: "s3files",
+    request: [
+        "CreateAccessPointRequest$fileSystemId",
+        "CreateAccessPointRequest$posixUser",
+        "CreateAccessPointRequest$rootDirectory",
+    ],
+    user: ["PosixUser$uid", "PosixUser$gid", "PosixUser$secondaryGids"],
+    secondary_gids: Limits::NONE,
+    path: (
+        "RootDirectory$path",
+        Limits::len(1, 100).pattern(r"(\/|(\/(?!\.)+[^$#<>;;`|&?{}^*/\n]+){1,4})"),
+    ),
+    creation: [
+        "CreationPermissions$ownerUid",
+        "CreationPermissions$ownerGid",
+        "CreationPermissions$permissions",
+    ],
+    permissions: Limits::len(3, 4).pattern("[0-7]{3,4}"),
+});
 
 pub struct S3FilesAccessPoint;
 
@@ -57,81 +50,10 @@ impl Resource for S3FilesAccessPoint {
     const GROUP: Group = Group::Storage;
     const CREATE_CALL: &'static str = "s3files:CreateAccessPoint";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
-    const REPLACE_ON: &'static [&'static str] = &["file_system", "posix_user", "root_directory"];
-    // Access points have no unique name: the new one exists before the runtime moves off the old.
-    const CREATE_BEFORE_DESTROY: bool = true;
-    const API: ApiMap = ApiMap {
-        fields: &[
-            ApiField::reference("file_system", "s3files", "CreateAccessPointRequest$fileSystemId"),
-            ApiField::model(
-                "posix_user",
-                "s3files",
-                "CreateAccessPointRequest$posixUser",
-                Limits::NONE,
-            ),
-            ApiField::model(
-                "posix_user.uid",
-                "s3files",
-                "PosixUser$uid",
-                Limits::range(0.0, Some(4294967295.0)),
-            ),
-            ApiField::model(
-                "posix_user.gid",
-                "s3files",
-                "PosixUser$gid",
-                Limits::range(0.0, Some(4294967295.0)),
-            ),
-            ApiField::model(
-                "posix_user.secondary_gids",
-                "s3files",
-                "PosixUser$secondaryGids",
-                Limits::NONE,
-            ),
-            ApiField::model(
-                "posix_user.secondary_gids[]",
-                "s3files",
-                "SecondaryGids$member",
-                Limits::range(0.0, Some(4294967295.0)),
-            ),
-            ApiField::model(
-                "root_directory",
-                "s3files",
-                "CreateAccessPointRequest$rootDirectory",
-                Limits::NONE,
-            ),
-            ApiField::model(
-                "root_directory.path",
-                "s3files",
-                "RootDirectory$path",
-                Limits::len(1, 100).pattern(r"(\/|(\/(?!\.)+[^$#<>;;`|&?{}^*/\n]+){1,4})"),
-            ),
-            ApiField::model(
-                "root_directory.creation_permissions.owner_uid",
-                "s3files",
-                "CreationPermissions$ownerUid",
-                Limits::range(0.0, Some(4294967295.0)),
-            ),
-            ApiField::model(
-                "root_directory.creation_permissions.owner_gid",
-                "s3files",
-                "CreationPermissions$ownerGid",
-                Limits::range(0.0, Some(4294967295.0)),
-            ),
-            ApiField::model(
-                "root_directory.creation_permissions.permissions",
-                "s3files",
-                "CreationPermissions$permissions",
-                Limits::len(3, 4).pattern("[0-7]{3,4}"),
-            ),
-        ],
-        tags: super::tags::rules::S3FILES,
-        not_sent: &[],
-    };
-    const TIMEOUTS: Timeouts = Timeouts {
-        create: Duration::from_secs(600),
-        update: Duration::from_secs(600),
-        delete: Duration::from_secs(600),
-    };
+    const REPLACE_ON: &'static [&'static str] = mount_family::ACCESS_POINT_REPLACE_ON;
+    const CREATE_BEFORE_DESTROY: bool = mount_family::ACCESS_POINT_CREATE_BEFORE_DESTROY;
+    const API: ApiMap = mount_family::api(&FIELDS, super::tags::rules::S3FILES);
+    const TIMEOUTS: Timeouts = mount_family::TIMEOUTS;
 
     async fn create(ctx: &Ctx, req: &Request<'_, S3FilesAccessPointSpec>) -> Result<Created, ApiError> {
         let spec = req.spec;
@@ -245,11 +167,7 @@ impl Resource for S3FilesAccessPoint {
                     .collect::<Result<Vec<_>, _>>()
                     .await
                     .map_err(api("s3files:ListAccessPoints"));
-                match listed {
-                    Ok(points) => Ok(points),
-                    Err(e) if e.is_not_found() => Ok(Vec::new()),
-                    Err(e) => Err(e),
-                }
+                missing_is_empty(listed)
             })
             .await?;
             listings
@@ -308,86 +226,19 @@ impl Resource for S3FilesAccessPoint {
             if gone(Some(out.status())) {
                 return Ok(None);
             }
-            let mut spec = r.spec.clone();
-            spec.file_system = out.file_system_id().to_string();
-            spec.posix_user = out.posix_user().map(|u| posix::PosixUser {
-                uid: u.uid(),
-                gid: u.gid(),
-                secondary_gids: u.secondary_gids().to_vec(),
-            });
-            let live_root = out.root_directory().map(|d| posix::RootDirectory {
-                path: d.path().unwrap_or("/").to_string(),
-                creation_permissions: d.creation_permissions().map(|p| posix::CreationPermissions {
-                    owner_uid: p.owner_uid(),
-                    owner_gid: p.owner_gid(),
-                    permissions: p.permissions().to_string(),
-                }),
-            });
-            spec.root_directory = live_root_directory(r.spec.root_directory.as_ref(), live_root);
-            spec.tags = tags::user_tags(out.tags().iter().map(|t| (t.key(), t.value())));
-            Ok(Some(spec))
+            let tags = tags::user_tags(out.tags().iter().map(|t| (t.key(), t.value())));
+            Ok(Some(r.spec.read_back(
+                Some(out.file_system_id()),
+                out.posix_user().map(live_user),
+                out.root_directory().map(live_root),
+                tags,
+            )))
         }))
         .await
     }
 }
 
-/// The live root directory as the spec would say it: AWS reports `/` for an access point
-/// made without one, and may write the mode without its leading zero.
-pub(super) fn live_root_directory(
-    recorded: Option<&posix::RootDirectory>,
-    live: Option<posix::RootDirectory>,
-) -> Option<posix::RootDirectory> {
-    let Some(mut live) = live else {
-        return recorded
-            .filter(|r| r.path == "/" && r.creation_permissions.is_none())
-            .cloned();
-    };
-    if recorded.is_none() && live.path == "/" && live.creation_permissions.is_none() {
-        return None;
-    }
-    if let (Some(live_perm), Some(old_perm)) = (
-        live.creation_permissions.as_mut(),
-        recorded.and_then(|r| r.creation_permissions.as_ref()),
-    ) && live_perm.permissions.trim_start_matches('0') == old_perm.permissions.trim_start_matches('0')
-    {
-        live_perm.permissions = old_perm.permissions.clone();
-    }
-    Some(live)
-}
-
 fn created(ctx: &Ctx, file_system: &str, id: &str, arn: Option<String>) -> Created {
     let arn = arn.unwrap_or_else(|| ctx.arn("s3files", &format!("file-system/{file_system}/access-point/{id}")));
     Created::new(id).with("arn", arn)
-}
-
-fn invalid(e: impl std::fmt::Display) -> ApiError {
-    ApiError::new("s3files:CreateAccessPoint", "InvalidRequest", e.to_string())
-}
-
-fn posix_user(user: &posix::PosixUser) -> Result<PosixUser, ApiError> {
-    PosixUser::builder()
-        .uid(user.uid)
-        .gid(user.gid)
-        .set_secondary_gids((!user.secondary_gids.is_empty()).then(|| user.secondary_gids.clone()))
-        .build()
-        .map_err(invalid)
-}
-
-fn root_directory(root: &posix::RootDirectory) -> Result<RootDirectory, ApiError> {
-    let permissions = root
-        .creation_permissions
-        .as_ref()
-        .map(|p| {
-            CreationPermissions::builder()
-                .owner_uid(p.owner_uid)
-                .owner_gid(p.owner_gid)
-                .permissions(&p.permissions)
-                .build()
-                .map_err(invalid)
-        })
-        .transpose()?;
-    Ok(RootDirectory::builder()
-        .path(&root.path)
-        .set_creation_permissions(permissions)
-        .build())
 }

@@ -2,59 +2,52 @@
 //! first lists the file system's mount targets and reuses the one in the same subnet (at most
 //! one per AZ exists). Waits for `available`. Security groups update in place.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
-use aws_sdk_s3files::types::LifeCycleState;
-use futures_util::future::try_join_all;
+use aws_sdk_s3files::types::{LifeCycleState, ListMountTargetsDescription};
 
 use super::Kind;
 use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
-use super::lookup::{absent, each, owned, set_or_recorded};
+use super::lookup::{absent, each, owned};
+use super::mount_family::{
+    self, missing_is_empty, mount_target_fields, mount_target_spec, read_targets, with_reported,
+};
 use super::s3files::{self, failed, gone, state_name};
 use super::tags::Owner;
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
 use crate::spec::api::{ApiField, ApiMap, Limits};
-use crate::spec::kind::{Check, KindSpec, RefSlot, list_refs};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use crate::spec::kind::Check;
 
-/// `[s3files_mount_target.NAME]` (S3 Files mount targets take no tags).
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct S3FilesMountTargetSpec {
-    pub file_system: String,
-    pub subnet: String,
-    #[serde(default)]
-    pub security_groups: Vec<String>,
+mount_target_spec! {
+    /// `[s3files_mount_target.NAME]` (S3 Files mount targets take no tags).
+    S3FilesMountTargetSpec,
+    Kind::S3FilesFileSystem,
+    check: warn_default_group
 }
 
-impl KindSpec for S3FilesMountTargetSpec {
-    fn check(&self, check: &mut Check<'_>) {
-        if self.security_groups.is_empty() {
-            check.warn(
-                "agentfs::lint::default_security_group",
-                "security_groups",
-                "no security groups: the VPC's default group will guard NFS",
-                "name the security group that allows TCP 2049 from the runtime",
-            );
-        }
-    }
-    fn refs(&mut self) -> Vec<RefSlot<'_>> {
-        let mut refs = vec![
-            RefSlot::new("file_system", Kind::S3FilesFileSystem, "id", &mut self.file_system),
-            RefSlot::new("subnet", Kind::Subnet, "id", &mut self.subnet),
-        ];
-        refs.extend(list_refs(
+/// Without security groups, the VPC's default group guards NFS.
+fn warn_default_group(security_groups: &[String], check: &mut Check<'_>) {
+    if security_groups.is_empty() {
+        check.warn(
+            "agentfs::lint::default_security_group",
             "security_groups",
-            Kind::SecurityGroup,
-            "id",
-            &mut self.security_groups,
-        ));
-        refs
+            "no security groups: the VPC's default group will guard NFS",
+            "name the security group that allows TCP 2049 from the runtime",
+        );
     }
 }
+
+const FIELDS: [ApiField; 3] = mount_target_fields(
+    "s3files",
+    [
+        "CreateMountTargetRequest$fileSystemId",
+        "CreateMountTargetRequest$subnetId",
+        "CreateMountTargetRequest$securityGroups",
+    ],
+    Limits::len(0, 100),
+);
 
 pub struct S3FilesMountTarget;
 
@@ -69,26 +62,9 @@ impl Resource for S3FilesMountTarget {
         "network_interface_id",
         "vpc_id",
     ];
-    const REPLACE_ON: &'static [&'static str] = &["file_system", "subnet"];
-    const API: ApiMap = ApiMap {
-        fields: &[
-            ApiField::reference("file_system", "s3files", "CreateMountTargetRequest$fileSystemId"),
-            ApiField::reference("subnet", "s3files", "CreateMountTargetRequest$subnetId"),
-            ApiField::model(
-                "security_groups",
-                "s3files",
-                "CreateMountTargetRequest$securityGroups",
-                Limits::len(0, 100),
-            ),
-        ],
-        tags: &[],
-        not_sent: &[],
-    };
-    const TIMEOUTS: Timeouts = Timeouts {
-        create: Duration::from_secs(600),
-        update: Duration::from_secs(600),
-        delete: Duration::from_secs(600),
-    };
+    const REPLACE_ON: &'static [&'static str] = mount_family::MOUNT_TARGET_REPLACE_ON;
+    const API: ApiMap = mount_family::api(&FIELDS, &[]);
+    const TIMEOUTS: Timeouts = mount_family::TIMEOUTS;
 
     async fn create(ctx: &Ctx, req: &Request<'_, S3FilesMountTargetSpec>) -> Result<Created, ApiError> {
         let spec = req.spec;
@@ -169,22 +145,7 @@ impl Resource for S3FilesMountTarget {
         let found: Vec<Created> = if ids.is_empty() {
             let file_systems = s3files::find_file_systems(ctx, &[]).await?;
             let listings = each(file_systems, |fs| async move {
-                let listed = ctx
-                    .clients
-                    .s3files
-                    .list_mount_targets()
-                    .file_system_id(&fs.created.id)
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(api("s3files:ListMountTargets"));
-                match listed {
-                    Ok(targets) => Ok(targets),
-                    Err(e) if e.is_not_found() => Ok(Vec::new()),
-                    Err(e) => Err(e),
-                }
+                missing_is_empty(list(ctx, fs.created.id).await)
             })
             .await?;
             listings
@@ -234,103 +195,34 @@ impl Resource for S3FilesMountTarget {
         ctx: &Ctx,
         records: &[Recorded<'_, S3FilesMountTargetSpec>],
     ) -> Result<Vec<Option<S3FilesMountTargetSpec>>, ApiError> {
-        let file_systems: BTreeSet<&str> = records.iter().map(|r| r.spec.file_system.as_str()).collect();
-        let listings = try_join_all(file_systems.into_iter().map(|fs| async move {
-            let listed = ctx
-                .clients
-                .s3files
-                .list_mount_targets()
-                .file_system_id(fs)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(api("s3files:ListMountTargets"));
-            match listed {
-                Ok(targets) => Ok(targets),
-                Err(e) if e.is_not_found() => Ok(Vec::new()),
-                Err(e) => Err(e),
-            }
-        }))
-        .await?;
-        let live: BTreeMap<&str, _> = listings
-            .iter()
-            .flatten()
-            .filter(|t| !gone(t.status()))
-            .map(|t| (t.mount_target_id(), t))
-            .collect();
-        let enis: Vec<String> = records
-            .iter()
-            .filter_map(|r| live.get(r.id).and_then(|t| t.network_interface_id()))
-            .map(String::from)
-            .collect();
-        let groups = eni_security_groups(ctx, enis).await?;
-        try_join_all(records.iter().map(|r| {
-            let groups = &groups;
-            let target = live.get(r.id);
-            async move {
-                let Some(target) = target else { return Ok(None) };
-                let mut spec = r.spec.clone();
-                spec.subnet = target.subnet_id().to_string();
-                if let Some(fs) = target.file_system_id() {
-                    spec.file_system = fs.to_string();
+        read_targets(
+            ctx,
+            records,
+            |fs| list(ctx, fs),
+            |id| async move {
+                match get(ctx, &id).await {
+                    Ok(live) => Ok(Some(live.security_groups)),
+                    Err(e) if e.is_not_found() => Ok(None),
+                    Err(e) => Err(e),
                 }
-                let live_groups = match target.network_interface_id().and_then(|eni| groups.get(eni)) {
-                    Some(g) => g.clone(),
-                    None => match get(ctx, r.id).await {
-                        Ok(l) => l.security_groups,
-                        Err(e) if e.is_not_found() => return Ok(None),
-                        Err(e) => return Err(e),
-                    },
-                };
-                // No groups recorded: AWS put the VPC's default group on, as asked.
-                if !r.spec.security_groups.is_empty() {
-                    spec.security_groups = set_or_recorded(&r.spec.security_groups, live_groups);
-                }
-                Ok(Some(spec))
-            }
-        }))
+            },
+        )
         .await
     }
 }
 
-/// Security group ids of each network interface, in one DescribeNetworkInterfaces (a filter
-/// rather than ids, so an interface gone meanwhile is simply absent, not an error).
-pub(super) async fn eni_security_groups(
-    ctx: &Ctx,
-    enis: Vec<String>,
-) -> Result<BTreeMap<String, Vec<String>>, ApiError> {
-    if enis.is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    let interfaces = ctx
-        .clients
-        .ec2
-        .describe_network_interfaces()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("network-interface-id")
-                .set_values(Some(enis))
-                .build(),
-        )
+/// The file system's mount targets (ListMountTargets, all pages).
+async fn list(ctx: &Ctx, file_system: String) -> Result<Vec<ListMountTargetsDescription>, ApiError> {
+    ctx.clients
+        .s3files
+        .list_mount_targets()
+        .file_system_id(file_system)
         .into_paginator()
         .items()
         .send()
         .collect::<Result<Vec<_>, _>>()
         .await
-        .map_err(api("ec2:DescribeNetworkInterfaces"))?;
-    Ok(interfaces
-        .iter()
-        .filter_map(|i| {
-            let groups = i
-                .groups()
-                .iter()
-                .filter_map(|g| g.group_id().map(String::from))
-                .collect();
-            Some((i.network_interface_id()?.to_string(), groups))
-        })
-        .collect())
+        .map_err(api("s3files:ListMountTargets"))
 }
 
 /// What a mount target looks like now.
@@ -345,19 +237,15 @@ struct Live {
 }
 
 fn created(id: &str, live: &Live) -> Created {
-    let mut created = Created::new(id);
-    let optional = [
-        ("availability_zone_id", &live.availability_zone_id),
-        ("ip_address", &live.ip_address),
-        ("network_interface_id", &live.network_interface_id),
-        ("vpc_id", &live.vpc_id),
-    ];
-    for (key, value) in optional {
-        if let Some(value) = value {
-            created = created.with(key, value.clone());
-        }
-    }
-    created
+    with_reported(
+        Created::new(id),
+        [
+            ("availability_zone_id", live.availability_zone_id.as_deref()),
+            ("ip_address", live.ip_address.as_deref()),
+            ("network_interface_id", live.network_interface_id.as_deref()),
+            ("vpc_id", live.vpc_id.as_deref()),
+        ],
+    )
 }
 
 fn non_empty(list: &[String]) -> Option<Vec<String>> {
@@ -396,17 +284,7 @@ async fn in_subnet(
     timeout: Duration,
     progress: &dyn Progress,
 ) -> Result<Option<String>, ApiError> {
-    let targets = ctx
-        .clients
-        .s3files
-        .list_mount_targets()
-        .file_system_id(&spec.file_system)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(api("s3files:ListMountTargets"))?;
+    let targets = list(ctx, spec.file_system.clone()).await?;
     let Some(target) = targets.iter().find(|t| t.subnet_id() == spec.subnet) else {
         return Ok(None);
     };

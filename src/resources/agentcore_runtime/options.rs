@@ -3,7 +3,7 @@
 //! checks (the bedrock-agentcore-control service model's lengths, patterns, ranges and enums),
 //! the SDK shape CreateAgentRuntime / UpdateAgentRuntime send, and the spec a read gives back.
 //!
-//! Kept apart from `agentcore_runtime.rs` so that file stays about the runtime's lifecycle.
+//! Kept apart from the runtime's spec so that it stays about the runtime itself.
 
 use std::sync::LazyLock;
 
@@ -18,8 +18,7 @@ use regex::Regex;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Resource;
-use super::agentcore_runtime::AgentcoreRuntime;
+use super::api::API;
 use crate::spec::api::Limits;
 use crate::spec::kind::Check;
 
@@ -104,7 +103,7 @@ const PORTS: std::ops::RangeInclusive<i64> = 8000..=12000;
 /// The model's limits for the runtime's `field`: its ApiMap is the one place they are written,
 /// and the checks below only phrase them for the field.
 fn limits(field: &str) -> &'static Limits {
-    AgentcoreRuntime::API.limits(field)
+    API.limits(field)
 }
 
 /// Whether the model refuses `text` for the runtime's `field`.
