@@ -147,7 +147,7 @@ pub fn target_refs<'a>(
     file_system_kind: Kind,
     file_system: &'a mut String,
     subnet: &'a mut String,
-    security_groups: &'a mut Vec<String>,
+    security_groups: &'a mut [String],
 ) -> Vec<RefSlot<'a>> {
     let mut refs = vec![
         RefSlot::new("file_system", file_system_kind, "id", file_system),
