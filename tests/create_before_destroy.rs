@@ -67,9 +67,10 @@ fn an_access_point_the_runtime_mounts_is_replaced_new_copy_first() {
     let dir = tempfile::tempdir().unwrap();
     let old = applied_then_changed(&emu, dir.path());
 
-    let (code, json) = run(&emu, dir.path(), &["plan", "--json"]);
-    assert_eq!(code, Some(0), "{json}");
-    let plan: Value = serde_json::from_str(&json).unwrap();
+    let out = emu.agentfs(dir.path(), &["plan", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // Findings and warnings go to stderr: the plan is stdout alone.
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
     let change = |address: &str| {
         plan["changes"]
             .as_array()

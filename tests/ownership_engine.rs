@@ -316,17 +316,22 @@ cidr_block = "10.6.0.0/16"
 timeouts = { delete = "30m" }
 "#;
 
+/// Applies [`VPC_SPEC`] in `dir`; the VPC's id.
+fn applied_vpc(emu: &support::Emulator, dir: &std::path::Path) -> String {
+    write(dir, VPC_SPEC);
+    let (code, out) = run(emu, dir, &["apply", "--auto-approve", "--output", "plain"]);
+    assert_eq!(code, Some(0), "{out}");
+    state(dir, "alpha")["resources"]["vpc.main"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn destroy_never_deletes_a_resource_tagged_for_another_stack() {
     let emu = support::Emulator::start();
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), VPC_SPEC);
-    let (code, out) = run(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
-    assert_eq!(code, Some(0), "{out}");
-    let vpc = state(dir.path(), "alpha")["resources"]["vpc.main"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let vpc = applied_vpc(&emu, dir.path());
     // As if this state had been copied from, or imported, another stack's VPC.
     let ec2 = ec2(&emu).await;
     ec2.create_tags()
@@ -361,13 +366,7 @@ async fn destroy_never_deletes_a_resource_tagged_for_another_stack() {
 async fn a_delete_reports_only_what_it_deleted() {
     let emu = support::Emulator::start();
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), VPC_SPEC);
-    let (code, out) = run(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
-    assert_eq!(code, Some(0), "{out}");
-    let vpc = state(dir.path(), "alpha")["resources"]["vpc.main"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let vpc = applied_vpc(&emu, dir.path());
     ec2(&emu).await.delete_vpc().vpc_id(&vpc).send().await.unwrap();
     let (code, out) = run(&emu, dir.path(), &["destroy", "--auto-approve", "--output", "json"]);
     assert_eq!(code, Some(0), "{out}");
@@ -385,13 +384,7 @@ async fn a_delete_reports_only_what_it_deleted() {
 async fn the_first_ctrl_c_ends_a_blocked_delete_at_once() {
     let emu = support::Emulator::start();
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), VPC_SPEC);
-    let (code, out) = run(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
-    assert_eq!(code, Some(0), "{out}");
-    let vpc = state(dir.path(), "alpha")["resources"]["vpc.main"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let vpc = applied_vpc(&emu, dir.path());
     // Something agentfs does not manage keeps the VPC in use (DependencyViolation) for the
     // whole 30-minute delete timeout.
     let ec2 = ec2(&emu).await;
