@@ -11,8 +11,8 @@ Exit codes:
   1    error: invalid spec, failed AWS call, lock held, ...
   2    changes present (`plan --detailed-exitcode`) or drift found (`drift`)
   64   usage error: unknown command, flag or value (never 2, which scripts read as changes)
-  130  stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM: operations in flight were finished
-       and recorded, the lock released; run the command again to continue";
+  130  stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM: waits and retries ended at once, calls
+       in flight were finished and recorded, the lock released; run the command again to continue";
 
 /// Declarative provisioning of AI agent stacks on AWS: VPC, S3 Files or EFS file system,
 /// IAM roles and an Amazon Bedrock AgentCore Runtime that mounts the file system.
@@ -54,7 +54,7 @@ pub enum Command {
     Schema,
     /// Make the live stack match the spec (or run a plan saved with `plan -o`).
     #[command(
-        after_help = "Shows the plan and asks before changing anything unless --auto-approve.\nState is written to .agentfs/<stack>.state.json beside the spec after every single resource operation;\nan interrupted apply is completed by running apply again. Ctrl-C or SIGTERM starts nothing new\nand finishes the operations in flight (a second one abandons them), then exits 130 or 143.\n\nExamples:\n  agentfs apply examples/s3files-runtime.toml\n  agentfs plan -o plan.json spec.toml && agentfs apply plan.json\n  agentfs apply --auto-approve --output json spec.toml   # CI"
+        after_help = "Shows the plan and asks before changing anything unless --auto-approve.\nState is written to .agentfs/<stack>.state.json beside the spec after every single resource operation;\nan interrupted apply is completed by running apply again. Ctrl-C or SIGTERM starts nothing new,\nends every wait and retry at once and finishes the calls in flight (a second one abandons them),\nthen exits 130 or 143.\n\nExamples:\n  agentfs apply examples/s3files-runtime.toml\n  agentfs plan -o plan.json spec.toml && agentfs apply plan.json\n  agentfs apply --auto-approve --output json spec.toml   # CI"
     )]
     Apply(ApplyArgs),
     /// Delete everything the recorded state holds for a stack; no spec needed.
