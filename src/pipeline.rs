@@ -161,16 +161,16 @@ pub fn spec_dir(path: &Path) -> PathBuf {
     }
 }
 
-/// Refuses a spec with a runtime `image` where no container tool can build it, before any AWS
-/// call: `plan` and `apply` need the tool (a plan here could never be applied), while
-/// `validate`, `graph` and `destroy` do not, so they check only the spec.
+/// Refuses a spec with a resource that needs a container build tool (a runtime's `image`)
+/// where no such tool works, before any AWS call: `plan` and `apply` need the tool (a plan
+/// here could never be applied), while `validate`, `graph` and `destroy` do not, so they check
+/// only the spec.
 pub fn require_image_tool(compiled: &Compiled) -> Result<(), CliError> {
     let fields: Vec<String> = compiled
         .spec
         .resources
         .values()
-        .filter(|r| matches!(&r.spec, crate::resources::ResourceSpec::AgentcoreRuntime(rt) if rt.image.is_some()))
-        .map(|r| format!("{}.image", r.addr))
+        .filter_map(|r| r.spec.needs_build_tool().map(|field| format!("{}.{field}", r.addr)))
         .collect();
     if fields.is_empty() || crate::resources::image::find_tool().is_some() {
         return Ok(());
@@ -185,9 +185,10 @@ pub fn require_image_tool(compiled: &Compiled) -> Result<(), CliError> {
     Err(CliError::InvalidSpec(compiled.source.name.clone()))
 }
 
-/// Digests the code sources the spec at `path` names (the I/O step after [`compile_source`]).
+/// Digests the local sources (code, build contexts) the spec at `path` names (the I/O step
+/// after [`compile_source`]).
 pub fn stamp_code(compiled: &mut Compiled, path: &Path) -> Vec<Diagnostic> {
-    crate::resources::agentcore_runtime::stamp_code(&mut compiled.spec, &spec_dir(path))
+    crate::resources::read_sources(&mut compiled.spec, &spec_dir(path))
 }
 
 /// The pure part of [`compile`] with variables at their defaults: no I/O, diagnostics returned.

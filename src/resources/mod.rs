@@ -132,6 +132,21 @@ impl Found {
     }
 }
 
+/// Reads every resource's local sources (see [`KindSpec::read_sources`]) from `base`, the
+/// spec's directory; the errors are located at their fields.
+pub fn read_sources(spec: &mut crate::spec::Spec, base: &std::path::Path) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for resource in spec.resources.values_mut() {
+        for mut d in resource.spec.read_sources(base) {
+            let field = format!("{}.{}", resource.addr, d.field.as_deref().unwrap_or_default());
+            d.span = spec.spans.value(&field);
+            d.field = Some(field);
+            found.push(d);
+        }
+    }
+    found
+}
+
 /// Default waiter limits; the spec's `timeouts` override them per resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
@@ -377,6 +392,16 @@ macro_rules! registry {
 
             pub fn unique_name(&self, addr: &Addr) -> Option<UniqueName> {
                 match self { $(ResourceSpec::$variant(s) => s.unique_name(addr)),* }
+            }
+
+            /// See [`KindSpec::read_sources`].
+            pub fn read_sources(&mut self, base: &std::path::Path) -> Vec<Diagnostic> {
+                match self { $(ResourceSpec::$variant(s) => s.read_sources(base)),* }
+            }
+
+            /// See [`KindSpec::needs_build_tool`].
+            pub fn needs_build_tool(&self) -> Option<&'static str> {
+                match self { $(ResourceSpec::$variant(s) => s.needs_build_tool()),* }
             }
 
             /// Deserializes the fields of a resource of `kind`.

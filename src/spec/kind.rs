@@ -82,6 +82,21 @@ pub trait KindSpec {
         let _ = addr;
         None
     }
+
+    /// Reads the local files the resource deploys (code, build contexts), relative to `base`
+    /// (the spec's directory), and records their digests in its fields so that plans show a
+    /// change of them. Problems come back as errors naming their field (relative to the
+    /// resource, e.g. `code.source`); the caller locates them.
+    fn read_sources(&mut self, base: &std::path::Path) -> Vec<crate::spec::Diagnostic> {
+        let _ = base;
+        Vec::new()
+    }
+
+    /// The field (relative to the resource) whose deployment needs a container build tool
+    /// (docker or podman) on this machine, if any.
+    fn needs_build_tool(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 fn yes() -> bool {

@@ -40,7 +40,7 @@ use deploy::{
 };
 
 pub use options::{AllowedPort, CustomClaim, JwtAuthorizer, Protocol, SessionLifecycle};
-pub use spec::{AgentcoreRuntimeSpec, CODE_RUNTIMES, CodeSpec, FilesystemMount, stamp_code};
+pub use spec::{AgentcoreRuntimeSpec, CODE_RUNTIMES, CodeSpec, FilesystemMount};
 
 pub struct AgentcoreRuntime;
 

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::super::ResourceSpec;
 use super::super::artifact;
 use super::super::image::ImageSpec;
 use super::options::{AllowedPort, JwtAuthorizer, Options, Protocol, SessionLifecycle};
@@ -171,6 +170,42 @@ fn public() -> String {
 }
 
 impl KindSpec for AgentcoreRuntimeSpec {
+    /// The digest of the code source or image build context, as the plan shows it.
+    fn read_sources(&mut self, base: &std::path::Path) -> Vec<crate::spec::Diagnostic> {
+        let mut found = Vec::new();
+        if let Some(image) = &mut self.image {
+            match artifact::source_zip(&base.join(&image.context)) {
+                Ok(zip) => image.sha256 = zip.sha256,
+                Err(e) => found.push(
+                    crate::spec::Diagnostic::error(
+                        "agentfs::image_context",
+                        format!("the image's build context cannot be read: {e}"),
+                    )
+                    .help("name the directory with the Dockerfile, relative to the spec file")
+                    .field("image.context".to_string()),
+                ),
+            }
+        }
+        if let Some(code) = &mut self.code {
+            match artifact::source_zip(&base.join(&code.source)) {
+                Ok(zip) => code.sha256 = zip.sha256,
+                Err(e) => found.push(
+                    crate::spec::Diagnostic::error(
+                        "agentfs::code_source",
+                        format!("the code source cannot be zipped: {e}"),
+                    )
+                    .help("name the agent's directory, relative to the spec file")
+                    .field("code.source".to_string()),
+                ),
+            }
+        }
+        found
+    }
+
+    fn needs_build_tool(&self) -> Option<&'static str> {
+        self.image.as_ref().map(|_| "image")
+    }
+
     fn check(&self, check: &mut Check<'_>) {
         check.rule("agentfs::runtime_name", "name", &self.name, rules::runtime_name, || {
             format!("`{}` is not a valid runtime name", self.name)
@@ -416,51 +451,4 @@ impl AgentcoreRuntimeSpec {
             }
         }
     }
-}
-
-/// Fills in `code.sha256` of every runtime with code from its source directory (relative to
-/// `base`); a source that cannot be read is an error at `code.source`.
-pub fn stamp_code(spec: &mut crate::spec::Spec, base: &std::path::Path) -> Vec<crate::spec::Diagnostic> {
-    let mut found = Vec::new();
-    for resource in spec.resources.values_mut() {
-        let ResourceSpec::AgentcoreRuntime(runtime) = &mut resource.spec else {
-            continue;
-        };
-        if let Some(image) = &mut runtime.image {
-            match artifact::source_zip(&base.join(&image.context)) {
-                Ok(zip) => image.sha256 = zip.sha256,
-                Err(e) => {
-                    let field = format!("{}.image.context", resource.addr);
-                    found.push(
-                        crate::spec::Diagnostic::error(
-                            "agentfs::image_context",
-                            format!("the image's build context cannot be read: {e}"),
-                        )
-                        .help("name the directory with the Dockerfile, relative to the spec file")
-                        .span(spec.spans.value(&field))
-                        .field(field),
-                    );
-                }
-            }
-        }
-        let Some(code) = &mut runtime.code else {
-            continue;
-        };
-        match artifact::source_zip(&base.join(&code.source)) {
-            Ok(zip) => code.sha256 = zip.sha256,
-            Err(e) => {
-                let field = format!("{}.code.source", resource.addr);
-                found.push(
-                    crate::spec::Diagnostic::error(
-                        "agentfs::code_source",
-                        format!("the code source cannot be zipped: {e}"),
-                    )
-                    .help("name the agent's directory, relative to the spec file")
-                    .span(spec.spans.value(&field))
-                    .field(field),
-                );
-            }
-        }
-    }
-    found
 }
