@@ -399,6 +399,11 @@ macro_rules! registry {
                 match self { $(ResourceSpec::$variant(s) => s.read_sources(base)),* }
             }
 
+            /// See [`KindSpec::implicit_dependencies`].
+            pub fn implicit_dependencies(&self, resources: &[crate::spec::parse::ParsedResource]) -> std::collections::BTreeSet<Addr> {
+                match self { $(ResourceSpec::$variant(s) => s.implicit_dependencies(resources)),* }
+            }
+
             /// See [`KindSpec::needs_build_tool`].
             pub fn needs_build_tool(&self) -> Option<&'static str> {
                 match self { $(ResourceSpec::$variant(s) => s.needs_build_tool()),* }

@@ -92,6 +92,17 @@ pub trait KindSpec {
         Vec::new()
     }
 
+    /// Resources this one needs before it is made (and that go only after it is deleted)
+    /// although no field names them: orderings AWS imposes, found among `resources` (the
+    /// whole spec, by name). They become edges of the graph like references.
+    fn implicit_dependencies(
+        &self,
+        resources: &[crate::spec::parse::ParsedResource],
+    ) -> std::collections::BTreeSet<Addr> {
+        let _ = resources;
+        std::collections::BTreeSet::new()
+    }
+
     /// The field (relative to the resource) whose deployment needs a container build tool
     /// (docker or podman) on this machine, if any.
     fn needs_build_tool(&self) -> Option<&'static str> {

@@ -3,12 +3,12 @@
 //! dependencies AWS needs that no field names. This is the one module of the spec machinery
 //! that names kinds.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use ipnet::Ipv4Net;
 
 use super::addr::{Addr, Kind};
-use super::parse::{ParsedResource, ParsedSpec};
+use super::parse::ParsedResource;
 use super::validate::Checker;
 use crate::resources::ResourceSpec;
 use crate::resources::model::{AgentcoreRuntimeSpec, RouteSpec};
@@ -327,77 +327,6 @@ impl<'a> Checker<'a> {
         each!(self, VpcEndpoint).any(|(_, e)| {
             e.service == "s3" && e.endpoint_type == "Gateway" && e.route_tables.iter().any(|t| t == table)
         })
-    }
-}
-
-/// Dependencies AWS needs that no field names, so that create order (and destroy order, its
-/// reverse) follows them: a VPC runtime mounts its file systems through their mount targets,
-/// which must be available first and may go only after the runtime; and its sessions need
-/// their subnets' egress path (route table associations, the routes of those tables, the S3
-/// gateway endpoints on them) from the first start.
-pub(super) fn implicit_dependencies(spec: &ParsedSpec) -> HashMap<Addr, BTreeSet<Addr>> {
-    let mut implicit: HashMap<Addr, BTreeSet<Addr>> = HashMap::new();
-    for runtime in &spec.resources {
-        let ResourceSpec::AgentcoreRuntime(s) = &runtime.spec else {
-            continue;
-        };
-        let mut needs = BTreeSet::new();
-        for mount in &s.filesystem {
-            let file_system = match (&mount.s3files_access_point, &mount.efs_access_point) {
-                (Some(ap), _) => access_point_file_system(spec, Kind::S3FilesAccessPoint, ap),
-                (_, Some(ap)) => access_point_file_system(spec, Kind::EfsAccessPoint, ap),
-                _ => None,
-            };
-            let Some(file_system) = file_system else { continue };
-            needs.extend(spec.resources.iter().filter_map(|r| match &r.spec {
-                ResourceSpec::S3FilesMountTarget(m)
-                    if file_system == (Kind::S3FilesFileSystem, m.file_system.as_str()) =>
-                {
-                    Some(r.addr.clone())
-                }
-                ResourceSpec::EfsMountTarget(m) if file_system == (Kind::EfsFileSystem, m.file_system.as_str()) => {
-                    Some(r.addr.clone())
-                }
-                _ => None,
-            }));
-        }
-        if s.network_mode == "VPC" {
-            let tables: Vec<&str> = spec
-                .resources
-                .iter()
-                .filter_map(|r| match &r.spec {
-                    ResourceSpec::RouteTableAssociation(a) if s.subnets.contains(&a.subnet) => {
-                        needs.insert(r.addr.clone());
-                        Some(a.route_table.as_str())
-                    }
-                    _ => None,
-                })
-                .collect();
-            needs.extend(spec.resources.iter().filter_map(|r| match &r.spec {
-                ResourceSpec::Route(route) if tables.contains(&route.route_table.as_str()) => Some(r.addr.clone()),
-                ResourceSpec::VpcEndpoint(e) if e.route_tables.iter().any(|t| tables.contains(&t.as_str())) => {
-                    Some(r.addr.clone())
-                }
-                _ => None,
-            }));
-        }
-        if !needs.is_empty() {
-            implicit.insert(runtime.addr.clone(), needs);
-        }
-    }
-    implicit
-}
-
-/// The file system an access point (by name) belongs to, as the spec says.
-fn access_point_file_system<'s>(spec: &'s ParsedSpec, kind: Kind, name: &str) -> Option<(Kind, &'s str)> {
-    let ap = spec
-        .resources
-        .iter()
-        .find(|r| r.addr.kind == kind && r.addr.name == name)?;
-    match &ap.spec {
-        ResourceSpec::S3FilesAccessPoint(ap) => Some((Kind::S3FilesFileSystem, ap.file_system.as_str())),
-        ResourceSpec::EfsAccessPoint(ap) => Some((Kind::EfsFileSystem, ap.file_system.as_str())),
-        _ => None,
     }
 }
 

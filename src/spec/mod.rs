@@ -17,7 +17,7 @@ pub mod template;
 pub mod validate;
 pub mod vars;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use indexmap::IndexMap;
@@ -116,7 +116,13 @@ pub fn load_with(text: &str, inputs: &vars::Inputs) -> Loaded {
 
 /// Rewrites reference fields to templates and collects each resource's dependencies.
 fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
-    let mut implicit = lints::implicit_dependencies(&parsed);
+    // Orderings AWS needs that no field names, each kind contributing its own.
+    let mut implicit: HashMap<Addr, BTreeSet<Addr>> = parsed
+        .resources
+        .iter()
+        .map(|r| (r.addr.clone(), r.spec.implicit_dependencies(&parsed.resources)))
+        .filter(|(_, needs)| !needs.is_empty())
+        .collect();
     let mut resources = IndexMap::with_capacity(parsed.resources.len());
     for parsed_resource in parsed.resources {
         let mut spec = parsed_resource.spec;

@@ -15,6 +15,7 @@ mod api;
 mod convert;
 mod deploy;
 mod options;
+mod ordering;
 mod spec;
 
 use std::collections::HashMap;

@@ -202,6 +202,13 @@ impl KindSpec for AgentcoreRuntimeSpec {
         found
     }
 
+    fn implicit_dependencies(
+        &self,
+        resources: &[crate::spec::parse::ParsedResource],
+    ) -> std::collections::BTreeSet<Addr> {
+        super::ordering::implicit_dependencies(self, resources)
+    }
+
     fn needs_build_tool(&self) -> Option<&'static str> {
         self.image.as_ref().map(|_| "image")
     }
