@@ -461,13 +461,16 @@ impl<'a, P: Provider> Engine<'a, P> {
         if create_first {
             generation += 1;
         }
-        let token = match &recorded {
-            // The same intent again (a crash or failure in between): the same idempotent call.
+        // `retry`: the same intent again (a crash or failure in between), which may already have
+        // made the resource; then AWS's refusal says nothing about it, so only a first attempt's
+        // refusal proves that nothing exists.
+        let (token, retry) = match &recorded {
+            // The same idempotent call as before.
             Some(ResourceState {
                 phase: Phase::Creating { client_token },
                 config: intended,
                 ..
-            }) if !create_first && *intended == config => client_token.clone(),
+            }) if !create_first && *intended == config => (client_token.clone(), true),
             // Anything else is a new intent and gets a token never sent before: AWS remembers
             // tokens (EC2 for at least a day), so one derived from things that do not change
             // would make a resource deleted outside agentfs, or removed with `state rm`,
@@ -478,13 +481,10 @@ impl<'a, P: Provider> Engine<'a, P> {
                 ..
             }) if !create_first => {
                 generation += 1;
-                resources::fresh_token()
+                (resources::fresh_token(), false)
             }
-            _ => resources::fresh_token(),
+            _ => (resources::fresh_token(), false),
         };
-        // A retried intent may have made the resource before (then AWS's refusal now says
-        // nothing about it), so only a first attempt's refusal proves nothing exists.
-        let first_attempt = !matches!(&recorded, Some(ResourceState { phase: Phase::Creating { client_token }, .. }) if *client_token == token);
         self.record(|s| {
             if create_first && let Some(live) = s.resources.remove(addr) {
                 s.deposed.entry(addr.clone()).or_default().push(live);
@@ -516,7 +516,7 @@ impl<'a, P: Provider> Engine<'a, P> {
         };
         let created = match self.provider.create(&resolved, &call).await {
             Ok(created) => created,
-            Err(DispatchError::Api(e)) if e.kind == ErrorKind::NotAttempted || (first_attempt && refused(addr, &e)) => {
+            Err(DispatchError::Api(e)) if e.kind == ErrorKind::NotAttempted || (!retry && refused(addr, &e)) => {
                 // Nothing was made (agentfs did not call, or AWS refused the call that makes
                 // it): the intent is taken back, so destroy has nothing to find.
                 self.record(|s| {
