@@ -257,17 +257,8 @@ impl Resource for S3Bucket {
             owned(ids)
         };
         let found = each(candidates, |name| async move {
-            let tagging = ctx
-                .clients
-                .s3
-                .get_bucket_tagging()
-                .bucket(&name)
-                .send()
-                .await
-                .map_err(api("s3:GetBucketTagging"));
-            let owner = match tagging {
-                Ok(out) => Owner::of(out.tag_set().iter().map(|t| (t.key(), t.value()))),
-                Err(e) if e.is("NoSuchTagSet") => Owner::default(),
+            let owner = match bucket_tags(ctx, &name).await {
+                Ok(tags) => Owner::of(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
                 Err(e) if e.is("NoSuchBucket") || e.is_not_found() => return Ok(None),
                 Err(e) if recovering && unreadable_elsewhere(&e) => return Ok(None),
                 Err(e) => return Err(e),
@@ -300,13 +291,7 @@ impl Resource for S3Bucket {
                         .await
                         .map_err(api("s3:GetBucketEncryption"))
                 },
-                async {
-                    s3.get_bucket_tagging()
-                        .bucket(bucket)
-                        .send()
-                        .await
-                        .map_err(api("s3:GetBucketTagging"))
-                },
+                bucket_tags(ctx, bucket),
             );
             let gone = |e: &ApiError| e.is("NoSuchBucket");
             if [
@@ -332,11 +317,7 @@ impl Resource for S3Bucket {
                 Err(e) if e.is("ServerSideEncryptionConfigurationNotFoundError") => NO_ENCRYPTION.to_string(),
                 Err(e) => return Err(e),
             };
-            spec.tags = match tagging {
-                Ok(out) => tags::user_tags(out.tag_set().iter().map(|t| (t.key(), t.value()))),
-                Err(e) if e.is("NoSuchTagSet") => BTreeMap::new(),
-                Err(e) => return Err(e),
-            };
+            spec.tags = tags::user_tags(tagging?.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             Ok(Some(spec))
         }))
         .await
