@@ -12,7 +12,6 @@ use crate::drift;
 use crate::graph::{Graph, GraphError};
 use crate::plan;
 use crate::resources::{Clients, Ctx};
-use crate::spec::model::BackendSpec;
 use crate::spec::vars::{Inputs, VarFile};
 use crate::spec::{self, Diagnostic, Located, SourceFile, Spec};
 use crate::state::local::LocalBackend;
@@ -310,19 +309,15 @@ pub async fn s3_store(location: Location, region: Option<&str>) -> Store {
 /// The store of a stack: `--backend s3://bucket/key`, else the spec's `[backend]`, else the
 /// local state beside the spec (`<spec dir>/.agentfs/`), wherever the command runs: a state
 /// belongs to its spec, and one found through the working directory would make a second owner.
-pub async fn open_store(
-    flag: Option<&str>,
-    spec_backend: Option<&BackendSpec>,
-    stack: &str,
-    region: &str,
-    spec_dir: &Path,
-) -> Result<Store, CliError> {
+pub async fn open_store(flag: Option<&str>, spec: &Spec, spec_path: &Path) -> Result<Store, CliError> {
+    let (stack, region) = (spec.stack.name.as_str(), spec.stack.region.as_str());
+    let spec_dir = &spec_dir(spec_path);
     if let Some(url) = flag {
         let location = Location::parse(url)
             .ok_or_else(|| CliError::Other(format!("`{url}` is not of the form s3://bucket/key")))?;
         return Ok(s3_store(location, Some(region)).await);
     }
-    match spec_backend.and_then(|b| b.s3.as_ref()) {
+    match spec.backend.as_ref().and_then(|b| b.s3.as_ref()) {
         Some(s3) => {
             let key = s3.key.clone().unwrap_or_else(|| format!("agentfs/{stack}.state.json"));
             let location = Location {
@@ -415,14 +410,7 @@ pub async fn state_store(args: &StoreArgs, spec: Option<&PathBuf>) -> Result<(St
         if let Some(path) = spec.or(default_spec.exists().then_some(&default_spec)) {
             let compiled = compile(path, false, &args.vars)?;
             let s = &compiled.spec;
-            let store = open_store(
-                None,
-                s.backend.as_ref(),
-                &s.stack.name,
-                &s.stack.region,
-                &spec_dir(path),
-            )
-            .await?;
+            let store = open_store(None, s, path).await?;
             return Ok((store, s.stack.name.clone(), Owner::new(&s.stack.name, &s.stack.region)));
         }
     }
@@ -522,14 +510,7 @@ pub async fn plan_state(
     backend: Option<&str>,
     refresh: bool,
 ) -> Result<(Option<State>, plan::Context), CliError> {
-    let store = open_store(
-        backend,
-        spec.backend.as_ref(),
-        &spec.stack.name,
-        &spec.stack.region,
-        &spec_dir(spec_path),
-    )
-    .await?;
+    let store = open_store(backend, spec, spec_path).await?;
     let Some(recorded) = load_state(&store, &Owner::new(&spec.stack.name, &spec.stack.region)).await? else {
         return Ok((None, plan::Context::default()));
     };

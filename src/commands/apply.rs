@@ -48,14 +48,7 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
     if let Some(saved) = &saved {
         check_saved_variables(saved, &plan::planned_variables(spec))?;
     }
-    let store = open_store(
-        args.backend.as_deref(),
-        spec.backend.as_ref(),
-        &spec.stack.name,
-        &spec.stack.region,
-        &spec_dir(&spec_path),
-    )
-    .await?;
+    let store = open_store(args.backend.as_deref(), spec, &spec_path).await?;
     with_lock(&store, "apply", async {
         let recorded = load_state(&store, &Owner::new(&spec.stack.name, &spec.stack.region)).await?;
         let ctx = connect(&spec.stack.region, &spec.stack.name)

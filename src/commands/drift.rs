@@ -4,21 +4,14 @@ use std::process::ExitCode;
 
 use crate::cli::StateSpecArgs;
 use crate::drift;
-use crate::pipeline::{CliError, check_account, compile, connect, load_state, open_store, spec_dir};
+use crate::pipeline::{CliError, check_account, compile, connect, load_state, open_store};
 use crate::plan;
 use crate::state::{Owner, State};
 
 pub async fn drift(args: StateSpecArgs) -> Result<ExitCode, CliError> {
     let compiled = compile(&args.spec.spec, args.spec.json, &args.spec.vars)?;
     let spec = &compiled.spec;
-    let store = open_store(
-        args.backend.as_deref(),
-        spec.backend.as_ref(),
-        &spec.stack.name,
-        &spec.stack.region,
-        &spec_dir(&args.spec.spec),
-    )
-    .await?;
+    let store = open_store(args.backend.as_deref(), spec, &args.spec.spec).await?;
     let recorded = load_state(&store, &Owner::new(&spec.stack.name, &spec.stack.region))
         .await?
         .unwrap_or_else(|| State::new(&spec.stack.name, &spec.stack.region));

@@ -3,21 +3,14 @@
 use std::process::ExitCode;
 
 use crate::cli::ImportArgs;
-use crate::pipeline::{CliError, check_account, compile, connect, load_state, open_store, spec_dir, with_lock};
+use crate::pipeline::{CliError, check_account, compile, connect, load_state, open_store, with_lock};
 use crate::state::{Backend, Owner, State};
 
 pub async fn import(args: ImportArgs) -> Result<ExitCode, CliError> {
     let compiled = compile(&args.spec, false, &args.vars)?;
     let spec = &compiled.spec;
     let addr: crate::spec::Addr = args.address.parse().map_err(|e| CliError::Other(format!("{e}")))?;
-    let store = open_store(
-        args.backend.as_deref(),
-        spec.backend.as_ref(),
-        &spec.stack.name,
-        &spec.stack.region,
-        &spec_dir(&args.spec),
-    )
-    .await?;
+    let store = open_store(args.backend.as_deref(), spec, &args.spec).await?;
     with_lock(&store, "import", async {
         let mut state = load_state(&store, &Owner::new(&spec.stack.name, &spec.stack.region))
             .await?

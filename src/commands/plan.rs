@@ -5,9 +5,7 @@ use std::process::ExitCode;
 use super::destroy::{destroy_plan, destroy_text};
 use crate::cli::PlanArgs;
 use crate::cost;
-use crate::pipeline::{
-    CliError, compile, load_state, open_store, plan_state, print_json, require_image_tool, runtime, spec_dir,
-};
+use crate::pipeline::{CliError, compile, load_state, open_store, plan_state, print_json, require_image_tool, runtime};
 use crate::plan::{self, Plan};
 use crate::state::{Owner, State};
 
@@ -44,14 +42,7 @@ pub fn run(args: PlanArgs) -> Result<ExitCode, CliError> {
 /// `plan --destroy`: what `agentfs destroy` would delete, from the recorded state alone.
 fn plan_destroy(spec: &crate::spec::Spec, args: &PlanArgs) -> Result<ExitCode, CliError> {
     let recorded = runtime()?.block_on(async {
-        let store = open_store(
-            args.backend.as_deref(),
-            spec.backend.as_ref(),
-            &spec.stack.name,
-            &spec.stack.region,
-            &spec_dir(&args.spec.spec),
-        )
-        .await?;
+        let store = open_store(args.backend.as_deref(), spec, &args.spec.spec).await?;
         load_state(&store, &Owner::new(&spec.stack.name, &spec.stack.region)).await
     })?;
     let plan = match &recorded {

@@ -3,20 +3,13 @@
 use std::process::ExitCode;
 
 use crate::cli::RecoverArgs;
-use crate::pipeline::{CliError, compile, connect, load_state, open_store, replaceable, spec_dir, with_lock};
+use crate::pipeline::{CliError, compile, connect, load_state, open_store, replaceable, with_lock};
 use crate::state::{Backend, Owner};
 
 pub async fn recover(args: RecoverArgs) -> Result<ExitCode, CliError> {
     let compiled = compile(&args.spec, false, &args.vars)?;
     let spec = &compiled.spec;
-    let store = open_store(
-        args.backend.as_deref(),
-        spec.backend.as_ref(),
-        &spec.stack.name,
-        &spec.stack.region,
-        &spec_dir(&args.spec),
-    )
-    .await?;
+    let store = open_store(args.backend.as_deref(), spec, &args.spec).await?;
     with_lock(&store, "recover", async {
         let existing = match load_state(&store, &Owner::new(&spec.stack.name, &spec.stack.region)).await {
             Ok(existing) => existing,

@@ -4,20 +4,13 @@ use std::process::ExitCode;
 
 use crate::cli::StateSpecArgs;
 use crate::drift;
-use crate::pipeline::{CliError, check_account, compile, connect, load_state, open_store, spec_dir, with_lock};
+use crate::pipeline::{CliError, check_account, compile, connect, load_state, open_store, with_lock};
 use crate::state::{Backend, Owner};
 
 pub async fn refresh(args: StateSpecArgs) -> Result<ExitCode, CliError> {
     let compiled = compile(&args.spec.spec, args.spec.json, &args.spec.vars)?;
     let spec = &compiled.spec;
-    let store = open_store(
-        args.backend.as_deref(),
-        spec.backend.as_ref(),
-        &spec.stack.name,
-        &spec.stack.region,
-        &spec_dir(&args.spec.spec),
-    )
-    .await?;
+    let store = open_store(args.backend.as_deref(), spec, &args.spec.spec).await?;
     with_lock(&store, "refresh", async {
         let Some(recorded) = load_state(&store, &Owner::new(&spec.stack.name, &spec.stack.region)).await? else {
             crate::outln!("Stack `{}` has no recorded state: nothing to refresh.", spec.stack.name);
