@@ -1,6 +1,6 @@
 //! The engine's semantics against the in-process fake provider: ordering, crash adoption,
 //! refused creates, destroy without creates, ownership, failed states, create-before-destroy.
-//! Each runs in milliseconds; the emulator suites keep what only real SDK calls prove.
+//! Each runs in milliseconds; the suites under `tests/` keep what only real SDK calls prove.
 
 use super::*;
 use crate::apply::progress::{OutputMode, Reporter};

@@ -37,10 +37,10 @@ impl Clients {
     }
 
     /// Clients from an explicit SDK configuration (its region, credentials and endpoint), with
-    /// agentfs's retry policy; tests pass the emulator's endpoint this way instead of changing
-    /// the process environment. `path_style` forces path-style S3 addressing, which a
-    /// configuration with its own endpoint gets anyway: a custom S3 endpoint (S3-compatible
-    /// stores, private gateways, loopback) rarely serves virtual-hosted bucket names.
+    /// agentfs's retry policy; callers with an endpoint of their own (tests, tools) pass it this
+    /// way instead of changing the process environment. `path_style` forces path-style S3
+    /// addressing, which a configuration with its own endpoint gets anyway: a custom S3 endpoint
+    /// (S3-compatible stores, private gateways) rarely serves virtual-hosted bucket names.
     pub fn from_config(config: &aws_config::SdkConfig, path_style: bool) -> Clients {
         let retry = aws_config::retry::RetryConfig::standard()
             .with_max_attempts(10)
