@@ -114,6 +114,8 @@ async fn a_state_of_another_account_is_refused_after_sts_only() {
         &["plan"][..],
         &["apply", "--auto-approve", "--output", "plain"],
         &["destroy", "--auto-approve", "--output", "plain"],
+        &["logs"],
+        &["invoke", "--payload", "{}"],
     ] {
         let out = emu.agentfs(dir.path(), args);
         let said = text(&out);

@@ -5,8 +5,7 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use crate::cli::InvokeArgs;
-use crate::pipeline::{CliError, load_state, state_store};
-use crate::resources::Clients;
+use crate::pipeline::{CliError, check_account, connect, load_state, state_store};
 use crate::resources::aws::api;
 use crate::spec::Kind;
 use crate::state::State;
@@ -26,14 +25,18 @@ pub async fn invoke(args: InvokeArgs) -> Result<ExitCode, CliError> {
             "stack `{stack}` has no recorded state; run `agentfs apply` first"
         ))
     })?;
+    // A runtime ARN names its account, but the credentials may reach another one: ask STS
+    // first, so the refusal says which state and which account instead of AccessDenied.
+    let ctx = connect(&state.region, &state.stack).await?;
+    check_account(&store, &state, &ctx)?;
     let arn = runtime_arn(&state, args.runtime.as_deref())?;
     let session = args.session.clone().unwrap_or_else(|| {
         let id = new_session_id();
         eprintln!("session: {id}");
         id
     });
-    let clients = Clients::load(&state.region).await;
-    let out = clients
+    let out = ctx
+        .clients
         .agentcore_runtime
         .invoke_agent_runtime()
         .agent_runtime_arn(&arn)

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aws_sdk_cloudwatchlogs::primitives::{DateTime, DateTimeFormat};
 
 use crate::cli::LogsArgs;
-use crate::pipeline::{CliError, connect, load_state, state_store};
+use crate::pipeline::{CliError, check_account, connect, load_state, state_store};
 use crate::resources::aws::api;
 use crate::spec::Kind;
 use crate::state::State;
@@ -24,10 +24,13 @@ pub async fn logs(args: LogsArgs) -> Result<ExitCode, CliError> {
             "stack `{stack}` has no recorded state; run `agentfs apply` first"
         ))
     })?;
+    // Checks the credentials first, with the words that say what to fix, and that they reach
+    // the account the state was recorded in: another account's log group of the same name is
+    // not this runtime's.
+    let ctx = connect(&state.region, &state.stack).await?;
+    check_account(&store, &state, &ctx)?;
     let runtime_id = runtime_id(&state, args.runtime.as_deref())?;
     let group = log_group(&runtime_id, &args.endpoint);
-    // Checks the credentials first, with the words that say what to fix.
-    connect(&state.region, &state.stack).await?;
     let client = logs_client(&state.region).await;
 
     let mut reader = Reader {
