@@ -396,3 +396,39 @@ fn cost_with_a_usage_file_estimates_the_month() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("bad.toml"), "{}", stderr(&out));
 }
+
+const LOOSE_ROLE: &str = r#"[stack]
+name = "loose"
+region = "us-east-1"
+
+[iam_role.runtime]
+name = "loose-runtime"
+assume_role_policy = { Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "bedrock-agentcore.amazonaws.com" }, Action = "sts:AssumeRole" }] }
+inline_policies = { admin = { Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }] } }
+"#;
+
+/// A trust without a source account and a grant of everything are each reported once, by the
+/// security rule, not a second time by a lint that says the same.
+#[test]
+fn a_loose_role_is_reported_once_per_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("agentfs.toml"), LOOSE_ROLE).unwrap();
+    let out = agentfs_in(dir.path(), &["validate"]);
+    let said = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(said.matches("[AFS-IAM-006]").count(), 1, "{said}");
+    assert_eq!(said.matches("[AFS-IAM-001]").count(), 1, "{said}");
+    assert!(!said.contains("agentfs::lint::"), "{said}");
+}
+
+/// Specs that accepted the lints these rules replaced still accept them, by the old code.
+#[test]
+fn the_old_lint_codes_still_accept_the_rules_that_replaced_them() {
+    let text = LOOSE_ROLE.replace(
+        "inline_policies =",
+        "lifecycle = { accept = [{ rule = \"agentfs::lint::trust_without_source_account\", reason = \"trusted service\" }] }\ninline_policies =",
+    );
+    let spec = spec::load(&text).spec.expect("loads");
+    let trust: Vec<_> = spec.findings.iter().filter(|f| f.rule == "AFS-IAM-006").collect();
+    assert_eq!(trust.len(), 1, "{:?}", spec.findings);
+    assert_eq!(trust[0].accepted.as_deref(), Some("trusted service"));
+}

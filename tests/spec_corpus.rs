@@ -288,8 +288,6 @@ fn corpus_covers_every_required_check() {
         "agentfs::lint::runtime_no_s3_path",
         "agentfs::lint::nfs_blocked",
         "agentfs::lint::vpc_dns",
-        "agentfs::lint::wildcard_policy",
-        "agentfs::lint::trust_without_source_account",
         "agentfs::dangling_reference",
         "agentfs::unknown_field",
         "agentfs::unknown_kind",

@@ -55,13 +55,23 @@ pub const LINT_CODES: &[&str] = &[
     "agentfs::lint::runtime_no_s3_path",
     "agentfs::lint::nfs_blocked",
     "agentfs::lint::vpc_dns",
-    "agentfs::lint::wildcard_policy",
-    "agentfs::lint::trust_without_source_account",
     "agentfs::lint::default_security_group",
 ];
 
+/// Lints that became rules: specs written before still accept them by their old code.
+const RENAMED: &[(&str, &str)] = &[
+    ("agentfs::lint::wildcard_policy", iam::SERVICE_WILDCARD_ON_ANY.id),
+    ("agentfs::lint::trust_without_source_account", iam::TRUST_NO_SOURCE.id),
+];
+
+/// The id `accept` means by `id`: itself, or the rule a renamed lint became.
+fn canonical(id: &str) -> &str {
+    RENAMED.iter().find(|(old, _)| *old == id).map_or(id, |(_, new)| new)
+}
+
 /// Whether `accept` may name `id`.
 pub fn acceptable(id: &str) -> bool {
+    let id = canonical(id);
     RULES.iter().any(|r| r.id == id) || LINT_CODES.contains(&id)
 }
 
@@ -151,7 +161,7 @@ fn accepted(spec: &ParsedSpec, resource: &str, rule: &str) -> Option<String> {
         .lifecycle
         .accept
         .iter()
-        .find(|a| a.rule == rule)
+        .find(|a| canonical(&a.rule) == rule)
         .map(|a| a.reason.clone())
 }
 

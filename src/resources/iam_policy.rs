@@ -136,33 +136,6 @@ fn one_of_pair(check: &mut Check<'_>, at: &str, statement: &Map<String, Value>, 
     }
 }
 
-pub(super) fn statements(policy: &Value) -> Vec<&Map<String, Value>> {
-    match policy.get("Statement") {
-        Some(Value::Array(items)) => items.iter().filter_map(|s| s.as_object()).collect(),
-        Some(Value::Object(one)) => vec![one],
-        _ => Vec::new(),
-    }
-}
-
-pub(super) fn condition_keys(statement: &Map<String, Value>) -> Vec<String> {
-    let Some(Value::Object(operators)) = statement.get("Condition") else {
-        return Vec::new();
-    };
-    operators
-        .values()
-        .filter_map(|v| v.as_object())
-        .flat_map(|m| m.keys().cloned())
-        .collect()
-}
-
-pub(super) fn wildcard(value: Option<&Value>) -> bool {
-    match value {
-        Some(Value::String(s)) => s == "*",
-        Some(Value::Array(items)) => items.iter().any(|v| v.as_str() == Some("*")),
-        _ => false,
-    }
-}
-
 /// Whether two policy documents mean the same: key order, a single value against a
 /// one-element list, and the order of value lists do not matter.
 pub(super) fn same_policy(a: &Value, b: &Value) -> bool {

@@ -18,7 +18,7 @@ use futures_util::future::try_join_all;
 
 use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 pub use super::iam_policy::canonical_policy;
-use super::iam_policy::{condition_keys, decode_policy, normalize, policy_shape, same_policy, statements, wildcard};
+use super::iam_policy::{decode_policy, normalize, policy_shape, same_policy};
 use super::lookup::{each, keep, owned, present};
 use super::tags::{self, Owner};
 use super::{Created, Found, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
@@ -54,15 +54,6 @@ impl KindSpec for IamRoleSpec {
             format!("`{}` is not a valid role name", self.name)
         });
         policy_shape(check, "assume_role_policy", &self.assume_role_policy, true);
-        let trust = statements(&self.assume_role_policy);
-        let has_source_account = trust.iter().any(|st| {
-            condition_keys(st)
-                .iter()
-                .any(|k| k.eq_ignore_ascii_case("aws:SourceAccount"))
-        });
-        if !has_source_account {
-            check.warn("agentfs::lint::trust_without_source_account", "assume_role_policy", "the trust policy does not check `aws:SourceAccount`", "add `Condition = { StringEquals = { \"aws:SourceAccount\" = \"${account_id}\" } }` to stop confused-deputy use");
-        }
         for (name, policy) in &self.inline_policies {
             let field = format!("inline_policies.{name}");
             let allowed = |c: char| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c);
@@ -74,18 +65,9 @@ impl KindSpec for IamRoleSpec {
                     "1 to 128 characters from letters, digits and `+=,.@_-`",
                 );
             }
+            // What a statement grants (wildcards, missing source conditions) is judged by the
+            // security rules in `check` (AFS-IAM-*), once, with their ids and fixes.
             policy_shape(check, &field, policy, false);
-            for statement in statements(policy) {
-                let allow = statement.get("Effect").and_then(|e| e.as_str()) == Some("Allow");
-                if allow && wildcard(statement.get("Action")) && wildcard(statement.get("Resource")) {
-                    check.warn(
-                        "agentfs::lint::wildcard_policy",
-                        &field,
-                        "a statement allows every action on every resource",
-                        "list the actions and resources the role needs",
-                    );
-                }
-            }
         }
     }
 
