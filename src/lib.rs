@@ -3,6 +3,9 @@
 //! The pipeline reads one way: `spec` (parse, check) -> `graph` (order) -> `plan`
 //! (desired vs recorded vs live) -> `apply` (execute) -> `state` (record).
 
+// `println!`/`eprintln!` panic when their stream is closed; use `out!`/`outln!`/`errln!`.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod apply;
 pub mod check;
 pub mod cli;
@@ -18,3 +21,20 @@ pub mod recover;
 pub mod resources;
 pub mod spec;
 pub mod state;
+
+/// `eprintln!` that never panics. Stderr carries diagnostics and progress; when it is closed
+/// (`2>&-`, a reader that went away) the command must still finish and record state, so a
+/// failed write is dropped instead of aborting an apply half way.
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::write_err(format_args!($($arg)*))
+    };
+}
+
+#[doc(hidden)]
+pub fn write_err(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    // Nowhere to report a failure to report.
+    let _ = writeln!(std::io::stderr().lock(), "{args}");
+}

@@ -1,3 +1,5 @@
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 use std::io::IsTerminal;
 
 use tracing_subscriber::filter::{EnvFilter, filter_fn};

@@ -179,7 +179,7 @@ pub fn require_image_tool(compiled: &Compiled) -> Result<(), CliError> {
             .help(crate::resources::image::NO_TOOL_HELP)
             .span(compiled.spec.spans.value(&field))
             .field(field);
-        eprintln!("{}", Located::new(&compiled.source, diagnostic));
+        crate::errln!("{}", Located::new(&compiled.source, diagnostic));
     }
     Err(CliError::InvalidSpec(compiled.source.name.clone()))
 }
@@ -271,7 +271,7 @@ pub async fn with_lock<T>(
     store.lock(&info).await?;
     let result = interruptible(body).await;
     if let Err(e) = store.unlock(&info.id).await {
-        eprintln!("warning: could not release the lock of {}: {e}", store.describe());
+        crate::errln!("warning: could not release the lock of {}: {e}", store.describe());
     }
     result
 }

@@ -278,7 +278,7 @@ pub async fn import(
                 stack: stack.to_string(),
             });
         }
-        eprintln!(
+        crate::errln!(
             "warning: importing {} `{id}` of stack `{stack}` (--force): this stack now manages it and may delete it",
             addr.kind
         );

@@ -620,6 +620,31 @@ fn a_full_disk_is_an_error_and_a_closed_pipe_a_quiet_exit() {
     }
 }
 
+/// Diagnostics go to stderr; with stderr gone (its reader closed) the command still ends with
+/// its own exit code: 1 for a spec with an error, 0 for one with only warnings, never a panic.
+#[test]
+fn a_closed_stderr_changes_no_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[stack]\nname = \"s\"\nregion = \"us-east-1\"\n[vpc.main]\ncidr_block = \"10.0.0.0/16\"\ncolour = \"blue\"\n",
+    )
+    .unwrap();
+    for (file, code) in [(bad.to_str().unwrap(), 1), ("examples/s3files-runtime.toml", 0)] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(env!("CARGO_BIN_EXE_agentfs"))
+            .args(["validate", file])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdin(Stdio::null())
+            .stderr(writer)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(code), "{file}");
+    }
+}
+
 /// `--parallelism 0` would never start an operation: a usage error.
 #[test]
 fn parallelism_zero_is_a_usage_error() {

@@ -208,13 +208,13 @@ where
             },
             signal = next_signal(&mut signals) => {
                 if outcome.interrupted.is_some() {
-                    eprintln!("{signal} again: abandoning operations in flight; the next run resumes them from the recorded intent.");
+                    crate::errln!("{signal} again: abandoning operations in flight; the next run resumes them from the recorded intent.");
                     break;
                 }
                 outcome.interrupted = Some(signal);
                 stop = true;
                 crate::resources::aws::stop_waits();
-                eprintln!("\n{signal}: starting nothing new, ending waits and retries, finishing the {} call(s) in flight so they are recorded. A second Ctrl-C or SIGTERM abandons them.", in_flight.len());
+                crate::errln!("\n{signal}: starting nothing new, ending waits and retries, finishing the {} call(s) in flight so they are recorded. A second Ctrl-C or SIGTERM abandons them.", in_flight.len());
             },
         }
     }

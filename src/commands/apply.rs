@@ -32,13 +32,13 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
     let spec_path = std::path::PathBuf::from(&source_name(&compiled));
     let mut compiled = compiled.map_err(|source| {
         for d in &diagnostics {
-            eprintln!("{}", crate::spec::Located::new(&source, d.clone()));
+            crate::errln!("{}", crate::spec::Located::new(&source, d.clone()));
         }
         CliError::InvalidSpec(source.name.clone())
     })?;
     let stamped = stamp_code(&mut compiled, &spec_path);
     for d in &stamped {
-        eprintln!("{}", crate::spec::Located::new(&compiled.source, d.clone()));
+        crate::errln!("{}", crate::spec::Located::new(&compiled.source, d.clone()));
     }
     if stamped.iter().any(crate::spec::Diagnostic::is_error) {
         return Err(CliError::InvalidSpec(compiled.source.name.clone()));

@@ -30,7 +30,7 @@ pub fn run(args: ConvertArgs) -> Result<ExitCode, CliError> {
         Ok(c) => c,
         Err(errors) => {
             for e in &errors {
-                eprintln!("{}:{}: error: {}", path.display(), e.line, e.message);
+                crate::errln!("{}:{}: error: {}", path.display(), e.line, e.message);
             }
             return Err(CliError::Other(format!(
                 "{}: {} value(s) cannot be converted",
@@ -40,10 +40,10 @@ pub fn run(args: ConvertArgs) -> Result<ExitCode, CliError> {
         }
     };
     for x in &converted.excluded {
-        eprintln!("left out: {} ({}): {}", x.logical_id, x.cfn_type, x.reason);
+        crate::errln!("left out: {} ({}): {}", x.logical_id, x.cfn_type, x.reason);
     }
     for u in &converted.unsupported {
-        eprintln!("unsupported: {} ({}): {}", u.logical_id, u.cfn_type, u.reason);
+        crate::errln!("unsupported: {} ({}): {}", u.logical_id, u.cfn_type, u.reason);
     }
     if !converted.unsupported.is_empty() && !args.partial {
         return Err(CliError::Other(format!(

@@ -32,7 +32,7 @@ pub async fn invoke(args: InvokeArgs) -> Result<ExitCode, CliError> {
     let arn = runtime_arn(&state, args.runtime.as_deref())?;
     let session = args.session.clone().unwrap_or_else(|| {
         let id = new_session_id();
-        eprintln!("session: {id}");
+        crate::errln!("session: {id}");
         id
     });
     let out = ctx

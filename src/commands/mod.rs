@@ -46,7 +46,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(err @ CliError::Interrupted(signal)) => {
-            eprintln!("{err}");
+            crate::errln!("{err}");
             ExitCode::from(signal.exit_code())
         }
         // The reader of a pipe stopped reading (`agentfs state pull | head -c1`). Unix tools
@@ -55,7 +55,7 @@ pub fn main() -> ExitCode {
         // closes still finishes its operations in flight, records them and releases its lock.
         Err(CliError::Stdout(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_BROKEN_PIPE),
         Err(err) => {
-            eprintln!("error: {err}");
+            crate::errln!("error: {err}");
             ExitCode::from(1)
         }
     }

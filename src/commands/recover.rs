@@ -15,7 +15,7 @@ pub async fn recover(args: RecoverArgs) -> Result<ExitCode, CliError> {
             Ok(existing) => existing,
             // What --force is for: a state that cannot be read is replaced, not parsed.
             Err(e) if args.force && replaceable(&e) => {
-                eprintln!("warning: replacing {}: {e}", store.describe());
+                crate::errln!("warning: replacing {}: {e}", store.describe());
                 None
             }
             Err(e) if replaceable(&e) => {

@@ -60,7 +60,7 @@ pub async fn state(args: StateArgs) -> Result<ExitCode, CliError> {
                     // --force replaces a stored state that cannot be read (or is another
                     // stack's), which is what a repair needs.
                     Err(e) if *force && replaceable(&e) => {
-                        eprintln!("warning: replacing {}: {e}", store.describe());
+                        crate::errln!("warning: replacing {}: {e}", store.describe());
                         None
                     }
                     Err(e) if replaceable(&e) => {

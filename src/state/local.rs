@@ -129,7 +129,7 @@ impl Backend for LocalBackend {
         match self.try_lock(info) {
             Err(StateError::Locked { info: holder, .. }) if holder_is_gone(&holder) => {
                 if self.take_over(&holder)? {
-                    eprintln!(
+                    crate::errln!(
                         "warning: taking over the lock of stack `{}`: it was {holder}, and that process is no longer running on this host",
                         self.stack
                     );
