@@ -222,7 +222,7 @@ pub struct VarArgs {
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {
-    crate::spec::vars::parse_assignment(text)
+    crate::lang::vars::parse_assignment(text)
 }
 
 /// Where the state of a command with a spec lives, when not where the spec says.
@@ -249,7 +249,7 @@ pub struct RunArgs {
     pub auto_approve: bool,
     /// Progress format: spinners on a terminal, plain lines, or one JSON event per line.
     #[arg(long, value_enum, default_value = "auto")]
-    pub output: crate::apply::progress::OutputMode,
+    pub output: OutputMode,
 }
 
 #[derive(Debug, clap::Args)]
@@ -404,7 +404,7 @@ fn parse_parallelism(text: &str) -> Result<usize, String> {
 }
 
 fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
-    crate::spec::model::parse_duration(text).ok_or_else(|| format!("`{text}` is not a duration such as 90s, 10m or 1h"))
+    crate::lang::model::parse_duration(text).ok_or_else(|| format!("`{text}` is not a duration such as 90s, 10m or 1h"))
 }
 
 #[derive(Debug, clap::Args)]
@@ -517,4 +517,15 @@ pub struct CostArgs {
     pub json: bool,
     #[command(flatten)]
     pub vars: VarArgs,
+}
+
+/// How apply and destroy report progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputMode {
+    /// Spinners on a terminal, plain lines otherwise.
+    Auto,
+    /// One line per event.
+    Plain,
+    /// One JSON object per line.
+    Json,
 }

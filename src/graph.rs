@@ -374,6 +374,16 @@ mod tests {
     }
 
     #[test]
+    fn a_runtime_is_created_after_the_mount_targets_it_waits_for() {
+        let loaded = crate::spec::load(include_str!("../examples/s3files-runtime.toml"));
+        let spec = loaded.spec.expect("the reference example loads");
+        let graph = Graph::from_spec(&spec).expect("acyclic");
+        let order: Vec<String> = graph.create_order().map(|a| a.to_string()).collect();
+        let at = |name: &str| order.iter().position(|a| a == name).expect(name);
+        assert!(at("s3files_mount_target.a") < at("agentcore_runtime.agent"));
+    }
+
+    #[test]
     fn cycles_are_named_in_dependency_order() {
         let err = Graph::new([
             (a("x"), vec![]),

@@ -187,7 +187,7 @@ pub fn require_image_tool(compiled: &Compiled) -> Result<(), CliError> {
 /// Digests the local sources (code, build contexts) the spec at `path` names (the I/O step
 /// after [`compile_source`]).
 pub fn stamp_code(compiled: &mut Compiled, path: &Path) -> Vec<Diagnostic> {
-    crate::resources::read_sources(&mut compiled.spec, &spec_dir(path))
+    crate::spec::read_sources(&mut compiled.spec, &spec_dir(path))
 }
 
 /// The pure part of [`compile`] with variables at their defaults: no I/O, diagnostics returned.

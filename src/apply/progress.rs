@@ -13,15 +13,7 @@ use serde_json::json;
 use crate::resources::Progress;
 use crate::spec::Addr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputMode {
-    /// Spinners on a terminal, plain lines otherwise.
-    Auto,
-    /// One line per event.
-    Plain,
-    /// One JSON object per line.
-    Json,
-}
+pub use crate::cli::OutputMode;
 
 pub struct Reporter {
     mode: OutputMode,

@@ -4,10 +4,9 @@
 
 use super::*;
 use crate::apply::progress::{OutputMode, Reporter};
-use crate::pipeline::compile_source;
+use crate::graph::Graph;
 use crate::provider::fake::{Fake, Fault, Verb};
 use crate::resources::Kind;
-use crate::spec::SourceFile;
 use crate::state::local::LocalBackend;
 
 const NETWORK: &str = r#"
@@ -56,8 +55,9 @@ impl Harness {
 
     /// Plan (refreshed from the fake account when a state exists) and apply `text`.
     async fn apply(&self, text: &str) -> (Report, State) {
-        let (compiled, diagnostics) = compile_source(SourceFile::new("unit.toml", text.to_string()));
-        let compiled = compiled.unwrap_or_else(|_| panic!("{diagnostics:?}"));
+        let loaded = crate::spec::load(text);
+        let spec = loaded.spec.unwrap_or_else(|| panic!("{:?}", loaded.diagnostics));
+        let graph = Graph::from_spec(&spec).expect("acyclic");
         let state = match self.recorded().await {
             Some(recorded) => {
                 let live = crate::drift::read_live(&self.fake, &recorded).await.unwrap();
@@ -68,10 +68,10 @@ impl Harness {
         let context = plan::Context {
             account_id: Some(self.fake.account_id().to_string()),
         };
-        let plan = plan::compute(&compiled.spec, &compiled.graph, state.as_ref(), &context).unwrap();
+        let plan = plan::compute(&spec, &graph, state.as_ref(), &context).unwrap();
         let state = state.unwrap_or_else(|| State::new("unit", "us-east-1"));
         let engine = Engine::new(&self.fake, &self.store, state, &self.reporter, options());
-        let report = engine.apply(&compiled.spec, &plan).await;
+        let report = engine.apply(&spec, &plan).await;
         (report, engine.state().await)
     }
 

@@ -3,9 +3,9 @@
 use serde_json::{Map, Value};
 
 use super::{Findings, Rule};
+use crate::lang::diag::Severity;
+use crate::parse::ParsedSpec;
 use crate::resources::ResourceSpec;
-use crate::spec::diag::Severity;
-use crate::spec::parse::ParsedSpec;
 
 pub const SERVICE_WILDCARD_ON_ANY: Rule = Rule {
     id: "AFS-IAM-001",
@@ -169,7 +169,7 @@ pub(super) fn check(spec: &ParsedSpec, out: &mut Findings<'_>) {
     }
 }
 
-fn trust(resource: &crate::spec::parse::ParsedResource, policy: &Value, out: &mut Findings<'_>) {
+fn trust(resource: &crate::parse::ParsedResource, policy: &Value, out: &mut Findings<'_>) {
     for (at, statement) in statements(policy) {
         if !allows(statement) {
             continue;

@@ -16,8 +16,8 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use crate::spec::diag::{Diagnostic, Severity, SourceFile};
-use crate::spec::parse::{ParsedResource, ParsedSpec};
+use crate::lang::diag::{Diagnostic, Severity, SourceFile};
+use crate::parse::{ParsedResource, ParsedSpec};
 
 /// One rule: what it finds, why that matters and how to fix it.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -253,7 +253,7 @@ pub(crate) mod tests {
 
     /// The findings of a spec text that parses, with the rule ids in order.
     pub(crate) fn findings(text: &str) -> Vec<Finding> {
-        let (parsed, diagnostics) = crate::spec::parse::parse(text);
+        let (parsed, diagnostics) = crate::parse::parse(text);
         let parsed = parsed.unwrap_or_else(|| panic!("does not parse: {diagnostics:?}"));
         run(&parsed)
     }

@@ -3,9 +3,9 @@
 use std::collections::BTreeSet;
 
 use super::{Findings, Rule};
+use crate::lang::diag::Severity;
+use crate::parse::ParsedSpec;
 use crate::resources::ResourceSpec;
-use crate::spec::diag::Severity;
-use crate::spec::parse::ParsedSpec;
 
 pub const OPEN_INGRESS: Rule = Rule {
     id: "AFS-NET-001",

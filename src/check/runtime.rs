@@ -1,9 +1,9 @@
 //! Runtime rules: who may invoke a runtime, and secrets written into its environment.
 
 use super::{Findings, Rule};
+use crate::lang::diag::Severity;
+use crate::parse::ParsedSpec;
 use crate::resources::ResourceSpec;
-use crate::spec::diag::Severity;
-use crate::spec::parse::ParsedSpec;
 
 pub const PUBLIC_NO_AUTHORIZER: Rule = Rule {
     id: "AFS-RT-001",

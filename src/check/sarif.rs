@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::{LocatedFinding, RULES};
-use crate::spec::diag::Severity;
+use crate::lang::diag::Severity;
 
 pub const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 

@@ -5,9 +5,9 @@
 //! default. S3 Files encrypts with its bucket's settings.
 
 use super::{Findings, Rule};
+use crate::lang::diag::Severity;
+use crate::parse::ParsedSpec;
 use crate::resources::ResourceSpec;
-use crate::spec::diag::Severity;
-use crate::spec::parse::ParsedSpec;
 
 pub const EFS_UNENCRYPTED: Rule = Rule {
     id: "AFS-EFS-001",

@@ -23,9 +23,9 @@ use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::lookup::{absent, each, keep, owned, owned_by_tags};
 use super::tags::{self, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
-use crate::spec::api::{ApiField, ApiMap, Limits};
-use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
-use crate::spec::{Addr, Group, rules};
+use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
+use crate::lang::{Addr, Group, rules};
 
 /// `[agentcore_runtime_endpoint.NAME]`: a named endpoint of an `agentcore_runtime`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -19,9 +19,9 @@ use super::aws::{ApiError, Ctx, api};
 use super::lookup::{keep, owned_by_tags};
 use super::tags;
 use super::{Created, Found, Recorded, Request, Resource};
-use crate::spec::api::{ApiField, ApiMap, Limits};
-use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
-use crate::spec::{Addr, Group};
+use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
+use crate::lang::{Addr, Group};
 
 /// `[ecr_repository.NAME]`: a private ECR repository.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -15,8 +15,8 @@ use super::mount_family::efs_sdk::{live_root, live_user, posix_user, root_direct
 use super::mount_family::{self, AccessPointModel, access_point_fields, access_point_spec, missing_is_empty};
 use super::tags::{self, Owner, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
-use crate::spec::Group;
-use crate::spec::api::{ApiField, ApiMap, Limits};
+use crate::lang::Group;
+use crate::lang::api::{ApiField, ApiMap, Limits};
 
 access_point_spec! {
     /// `[efs_access_point.NAME]`

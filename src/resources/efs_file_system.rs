@@ -14,9 +14,9 @@ use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::efs::{created_fs, find_file_systems};
 use super::tags::{self, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
-use crate::spec::Group;
-use crate::spec::api::{ApiField, ApiMap, Limits};
-use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
+use crate::lang::Group;
+use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::kind::{Check, KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +33,7 @@ pub struct EfsFileSystemSpec {
     /// MiB/s for `provisioned` throughput (which needs it, and only it takes it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provisioned_throughput_mibps: Option<f64>,
-    #[serde(default = "crate::spec::kind::default_true")]
+    #[serde(default = "crate::lang::kind::default_true")]
     pub encrypted: bool,
     #[serde(default)]
     pub tags: Tags,

@@ -16,8 +16,8 @@ use super::mount_family::{
 };
 use super::tags::Owner;
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
-use crate::spec::Group;
-use crate::spec::api::{ApiField, ApiMap, Limits};
+use crate::lang::Group;
+use crate::lang::api::{ApiField, ApiMap, Limits};
 
 mount_target_spec! {
     /// `[efs_mount_target.NAME]`

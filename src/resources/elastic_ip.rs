@@ -12,9 +12,9 @@ use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
-use crate::spec::Group;
-use crate::spec::api::ApiMap;
-use crate::spec::kind::{KindSpec, RefSlot, Tags};
+use crate::lang::Group;
+use crate::lang::api::ApiMap;
+use crate::lang::kind::{KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

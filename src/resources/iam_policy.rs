@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::spec::kind::Check;
+use crate::lang::kind::Check;
 
 /// The grammar IAM applies to a policy document, so that a typo fails here, with its field,
 /// and not halfway through an apply. `trust` documents need a principal in every statement.

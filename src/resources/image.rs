@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 
 use super::aws::{ApiError, Ctx, api};
-use crate::spec::kind::Check;
+use crate::lang::kind::Check;
 
 /// The only platform AgentCore Runtime runs.
 pub const PLATFORM: &str = "linux/arm64";

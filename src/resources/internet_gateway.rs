@@ -14,9 +14,9 @@ use super::aws::{ApiError, Ctx, api, delete_when_free, retry_transient};
 use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
-use crate::spec::Group;
-use crate::spec::api::{ApiField, ApiMap};
-use crate::spec::kind::{KindSpec, RefSlot, Tags};
+use crate::lang::Group;
+use crate::lang::api::{ApiField, ApiMap};
+use crate::lang::kind::{KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

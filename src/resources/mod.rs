@@ -1,20 +1,21 @@
 //! The kind catalog. Everything about one resource kind lives in its file (`vpc.rs`, ...):
 //! its spec struct, the attributes it exports, what forces replacement, its checks, timeouts
-//! and its create / read / update / delete / find. The registry below turns one line per kind
-//! into [`Kind`], [`ResourceSpec`] and the dispatch functions the engine calls, so the spec,
-//! plan, apply, drift and recover code never name a kind.
+//! and its create / read / update / delete / find. The registry below turns the crate's list
+//! of kinds (`for_each_kind!` in `lib.rs`) into what a [`Kind`] knows about itself,
+//! [`ResourceSpec`] and the dispatch functions the engine calls, so the spec, plan, apply, drift
+//! and recover code never name a kind.
 //!
 //! A kind too big for one file is a directory split by job (`agentcore_runtime/`).
 //!
 //! Service-level helpers sit beside the kinds, and what kinds share lives there, never in a
-//! sibling kind file: [`aws`] (clients, errors, waiters, retries), [`ec2`] (describes and
+//! sibling kind file: [`aws`] (clients, errors, waiters, retries; below `resources`, since the
+//! state store shares it), [`ec2`] (describes and
 //! finders), [`tags`] (one tag-sync routine for every service), [`agentcore`], [`efs`],
 //! [`s3files`], [`mount_family`] (the EFS and S3 Files access points and mount targets),
 //! [`iam_policy`] (IAM's policy grammar), [`sg_rules`] (the security-group rule algebra).
 
 pub mod agentcore;
 pub mod artifact;
-pub mod aws;
 pub mod ec2;
 pub mod efs;
 pub mod iam_policy;
@@ -48,7 +49,7 @@ pub mod subnet;
 pub mod vpc;
 pub mod vpc_endpoint;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::time::Duration;
 
@@ -56,12 +57,13 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::spec::api::ApiMap;
-use crate::spec::diag::Diagnostic;
-use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
-use crate::spec::model::{BackendSpec, Meta, OutputSpec, StackSettings};
-use crate::spec::{Addr, Group};
-pub use aws::{ApiError, Clients, Ctx, ErrorKind, Progress, Quiet};
+pub use crate::aws::{self, ApiError, Clients, Ctx, ErrorKind, Progress, Quiet};
+use crate::lang::SpanIndex;
+use crate::lang::api::ApiMap;
+use crate::lang::diag::Diagnostic;
+use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
+use crate::lang::model::{BackendSpec, Meta, OutputSpec, StackSettings};
+pub use crate::lang::{Addr, Group, Kind};
 
 /// Tag naming the stack that owns a resource.
 pub const TAG_STACK: &str = "agentfs:stack";
@@ -132,19 +134,12 @@ impl Found {
     }
 }
 
-/// Reads every resource's local sources (see [`KindSpec::read_sources`]) from `base`, the
-/// spec's directory; the errors are located at their fields.
-pub fn read_sources(spec: &mut crate::spec::Spec, base: &std::path::Path) -> Vec<Diagnostic> {
-    let mut found = Vec::new();
-    for resource in spec.resources.values_mut() {
-        for mut d in resource.spec.read_sources(base) {
-            let field = format!("{}.{}", resource.addr, d.field.as_deref().unwrap_or_default());
-            d.span = spec.spans.value(&field);
-            d.field = Some(field);
-            found.push(d);
-        }
-    }
-    found
+/// A resource as written, before references are checked.
+#[derive(Debug, Clone)]
+pub struct ParsedResource {
+    pub addr: Addr,
+    pub spec: ResourceSpec,
+    pub meta: Meta,
 }
 
 /// Default waiter limits; the spec's `timeouts` override them per resource.
@@ -200,6 +195,14 @@ pub trait Resource {
     /// creates the new copy first, moves what uses the resource to it, and only then deletes the
     /// old one (kept in state as deposed until it is gone).
     const CREATE_BEFORE_DESTROY: bool = false;
+
+    /// Resources this one needs before it is made (and that go only after it is deleted)
+    /// although no field names them: orderings AWS imposes, found among `resources` (the
+    /// whole spec, by name). They become edges of the graph like references.
+    fn implicit_dependencies(spec: &Self::Spec, resources: &[ParsedResource]) -> BTreeSet<Addr> {
+        let _ = (spec, resources);
+        BTreeSet::new()
+    }
 
     /// The recorded or desired configuration in the form in which two values compare equal
     /// exactly when AWS treats them as the same (e.g. IAM's rewrites of policy documents).
@@ -287,22 +290,8 @@ struct WithMeta<T> {
 // debug builds.
 macro_rules! registry {
     ($($variant:ident => $module:ident::$ty:ident;)*) => {
-        /// Every resource kind a spec can declare; the TOML table key is [`Kind::key`], which is
-        /// also the name of the kind's module.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Kind { $($variant),* }
-
+        /// What each kind declares about itself, for code that holds only a [`Kind`].
         impl Kind {
-            pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
-
-            pub fn key(self) -> &'static str {
-                match self { $(Kind::$variant => stringify!($module)),* }
-            }
-
-            pub fn from_key(key: &str) -> Option<Kind> {
-                match key { $(stringify!($module) => Some(Kind::$variant),)* _ => None }
-            }
-
             pub fn group(self) -> Group {
                 match self { $(Kind::$variant => <$module::$ty as Resource>::GROUP),* }
             }
@@ -381,7 +370,7 @@ macro_rules! registry {
             }
 
             /// The kind's own checks of the fields, reported into `out`.
-            pub fn check(&self, addr: &Addr, stack: &StackSettings, spans: &crate::spec::parse::SpanIndex, out: &mut Vec<Diagnostic>) {
+            pub fn check(&self, addr: &Addr, stack: &StackSettings, spans: &SpanIndex, out: &mut Vec<Diagnostic>) {
                 let mut check = Check::new(addr, stack, spans, out);
                 match self { $(ResourceSpec::$variant(s) => s.check(&mut check)),* }
             }
@@ -399,9 +388,9 @@ macro_rules! registry {
                 match self { $(ResourceSpec::$variant(s) => s.read_sources(base)),* }
             }
 
-            /// See [`KindSpec::implicit_dependencies`].
-            pub fn implicit_dependencies(&self, resources: &[crate::spec::parse::ParsedResource]) -> std::collections::BTreeSet<Addr> {
-                match self { $(ResourceSpec::$variant(s) => s.implicit_dependencies(resources)),* }
+            /// See [`Resource::implicit_dependencies`].
+            pub fn implicit_dependencies(&self, resources: &[ParsedResource]) -> BTreeSet<Addr> {
+                match self { $(ResourceSpec::$variant(s) => <$module::$ty as Resource>::implicit_dependencies(s, resources)),* }
             }
 
             /// See [`KindSpec::needs_build_tool`].
@@ -431,7 +420,7 @@ macro_rules! registry {
             backend: Option<BackendSpec>,
             /// Values given at plan or apply time, used as `${var.NAME}`.
             #[serde(default)]
-            variable: BTreeMap<String, crate::spec::vars::VariableSpec>,
+            variable: BTreeMap<String, crate::lang::vars::VariableSpec>,
             $(
                 #[serde(default)]
                 $module: BTreeMap<String, WithMeta<<$module::$ty as Resource>::Spec>>,
@@ -505,29 +494,7 @@ macro_rules! registry {
     };
 }
 
-registry! {
-    Vpc => vpc::Vpc;
-    Subnet => subnet::Subnet;
-    InternetGateway => internet_gateway::InternetGateway;
-    ElasticIp => elastic_ip::ElasticIp;
-    NatGateway => nat_gateway::NatGateway;
-    RouteTable => route_table::RouteTable;
-    Route => route::Route;
-    RouteTableAssociation => route_table_association::RouteTableAssociation;
-    SecurityGroup => security_group::SecurityGroup;
-    VpcEndpoint => vpc_endpoint::VpcEndpoint;
-    IamRole => iam_role::IamRole;
-    S3Bucket => s3_bucket::S3Bucket;
-    S3FilesFileSystem => s3files_file_system::S3FilesFileSystem;
-    S3FilesMountTarget => s3files_mount_target::S3FilesMountTarget;
-    S3FilesAccessPoint => s3files_access_point::S3FilesAccessPoint;
-    EfsFileSystem => efs_file_system::EfsFileSystem;
-    EfsMountTarget => efs_mount_target::EfsMountTarget;
-    EfsAccessPoint => efs_access_point::EfsAccessPoint;
-    AgentcoreRuntime => agentcore_runtime::AgentcoreRuntime;
-    AgentcoreRuntimeEndpoint => agentcore_runtime_endpoint::AgentcoreRuntimeEndpoint;
-    EcrRepository => ecr_repository::EcrRepository;
-}
+for_each_kind!(registry);
 
 fn field_names(schema: schemars::Schema) -> Vec<String> {
     serde_json::to_value(schema)

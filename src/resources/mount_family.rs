@@ -17,8 +17,8 @@ use super::ec2::eni_security_groups;
 use super::lookup::set_or_recorded;
 use super::posix::RootDirectory;
 use super::{Created, Kind, Recorded, Timeouts};
-use crate::spec::api::{ApiField, ApiMap, Limits};
-use crate::spec::kind::{RefSlot, list_refs};
+use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::kind::{RefSlot, list_refs};
 
 /// Every kind of the family waits up to ten minutes for a create, an update or a delete.
 pub const TIMEOUTS: Timeouts = Timeouts {
@@ -50,21 +50,21 @@ macro_rules! access_point_spec {
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub root_directory: Option<$crate::resources::posix::RootDirectory>,
             #[serde(default)]
-            pub tags: $crate::spec::kind::Tags,
+            pub tags: $crate::lang::kind::Tags,
         }
 
-        impl $crate::spec::kind::KindSpec for $name {
-            fn check(&self, check: &mut $crate::spec::kind::Check<'_>) {
+        impl $crate::lang::kind::KindSpec for $name {
+            fn check(&self, check: &mut $crate::lang::kind::Check<'_>) {
                 $crate::resources::posix::check_access_point(
                     check,
                     self.posix_user.as_ref(),
                     self.root_directory.as_ref(),
                 );
             }
-            fn refs(&mut self) -> Vec<$crate::spec::kind::RefSlot<'_>> {
-                vec![$crate::spec::kind::RefSlot::new("file_system", $file_system, "id", &mut self.file_system)]
+            fn refs(&mut self) -> Vec<$crate::lang::kind::RefSlot<'_>> {
+                vec![$crate::lang::kind::RefSlot::new("file_system", $file_system, "id", &mut self.file_system)]
             }
-            fn tags(&self) -> Option<&$crate::spec::kind::Tags> {
+            fn tags(&self) -> Option<&$crate::lang::kind::Tags> {
                 Some(&self.tags)
             }
         }
@@ -107,13 +107,13 @@ macro_rules! mount_target_spec {
             pub security_groups: Vec<String>,
         }
 
-        impl $crate::spec::kind::KindSpec for $name {
+        impl $crate::lang::kind::KindSpec for $name {
             $(
-                fn check(&self, check: &mut $crate::spec::kind::Check<'_>) {
+                fn check(&self, check: &mut $crate::lang::kind::Check<'_>) {
                     $check(&self.security_groups, check);
                 }
             )?
-            fn refs(&mut self) -> Vec<$crate::spec::kind::RefSlot<'_>> {
+            fn refs(&mut self) -> Vec<$crate::lang::kind::RefSlot<'_>> {
                 $crate::resources::mount_family::target_refs(
                     $file_system,
                     &mut self.file_system,

@@ -4,8 +4,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::spec::kind::Check;
-use crate::spec::rules;
+use crate::lang::kind::Check;
+use crate::lang::rules;
 
 /// The POSIX identity every request through an access point uses.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]

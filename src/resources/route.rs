@@ -13,9 +13,9 @@ use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::ec2 as live;
 use super::tags::Owner;
 use super::{Created, Found, Recorded, Request, Resource};
-use crate::spec::Group;
-use crate::spec::api::{ApiField, ApiMap, Limits};
-use crate::spec::kind::{Check, KindSpec, RefSlot};
+use crate::lang::Group;
+use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::kind::{Check, KindSpec, RefSlot};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

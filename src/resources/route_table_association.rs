@@ -10,9 +10,9 @@ use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::ec2 as live;
 use super::tags::Owner;
 use super::{Created, Found, Recorded, Request, Resource};
-use crate::spec::Group;
-use crate::spec::api::{ApiField, ApiMap};
-use crate::spec::kind::{KindSpec, RefSlot};
+use crate::lang::Group;
+use crate::lang::api::{ApiField, ApiMap};
+use crate::lang::kind::{KindSpec, RefSlot};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

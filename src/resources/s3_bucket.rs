@@ -18,9 +18,9 @@ use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::lookup::{each, keep, owned};
 use super::tags::{self, Owner};
 use super::{Created, Found, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
-use crate::spec::api::{ApiField, ApiMap, Limits};
-use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
-use crate::spec::{Addr, Group, rules};
+use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
+use crate::lang::{Addr, Group, rules};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

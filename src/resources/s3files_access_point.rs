@@ -13,8 +13,8 @@ use super::mount_family::{self, AccessPointModel, access_point_fields, access_po
 use super::s3files::{gone, list_file_system_ids, state_name};
 use super::tags::{self, Owner, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
-use crate::spec::Group;
-use crate::spec::api::{ApiField, ApiMap, Limits};
+use crate::lang::Group;
+use crate::lang::api::{ApiField, ApiMap, Limits};
 
 access_point_spec! {
     /// `[s3files_access_point.NAME]`

@@ -16,9 +16,9 @@ use super::mount_family::{
 use super::s3files::{self, failed, gone, state_name};
 use super::tags::Owner;
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
-use crate::spec::Group;
-use crate::spec::api::{ApiField, ApiMap, Limits};
-use crate::spec::kind::Check;
+use crate::lang::Group;
+use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::kind::Check;
 
 mount_target_spec! {
     /// `[s3files_mount_target.NAME]` (S3 Files mount targets take no tags).

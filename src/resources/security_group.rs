@@ -24,9 +24,9 @@ pub use super::sg_rules::SecurityGroupRule;
 use super::sg_rules::{Rules, default_egress, ip_permission, live_rules, permissions_of};
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
-use crate::spec::api::{ApiField, ApiMap, Limits};
-use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
-use crate::spec::{Addr, Group, rules};
+use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
+use crate::lang::{Addr, Group, rules};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

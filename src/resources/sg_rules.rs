@@ -8,7 +8,7 @@ use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, UserIdGroupPair};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::spec::kind::Check;
+use crate::lang::kind::Check;
 
 /// One security group rule. Sources: `cidr_blocks`, `source_security_group`, or `self = true`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]

@@ -13,9 +13,9 @@ use super::aws::{ApiError, Ctx, Labelled, api, delete_when_free, retry_transient
 use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
-use crate::spec::api::{ApiField, ApiMap, Limits};
-use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
-use crate::spec::{Group, rules};
+use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::kind::{Check, KindSpec, RefSlot, Tags};
+use crate::lang::{Group, rules};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

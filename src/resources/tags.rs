@@ -24,7 +24,7 @@ pub enum Tagged<'a> {
 /// Each service's rules for tag keys and values, as its API model states them (EC2 and S3
 /// state none, so their user guides' limits stand in). A stack-wide tag meets all of them.
 pub mod rules {
-    use crate::spec::api::{ApiField, Limits};
+    use crate::lang::api::{ApiField, Limits};
 
     /// S3 Files, IAM and EFS: letters, digits and spaces of any script, and `_.:/=+-@`.
     const UNICODE_KEY: &str = r"([\p{L}\p{Z}\p{N}_.:/=+\-@]+)";

@@ -14,9 +14,9 @@ use super::aws::{ApiError, Ctx, api, delete_when_free};
 use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
-use crate::spec::api::{ApiField, ApiMap, Limits};
-use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
-use crate::spec::{Group, rules};
+use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::kind::{Check, KindSpec, RefSlot, Tags};
+use crate::lang::{Group, rules};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 pub struct VpcSpec {
     /// IPv4 CIDR, prefix /16 to /28.
     pub cidr_block: String,
-    #[serde(default = "crate::spec::kind::default_true")]
+    #[serde(default = "crate::lang::kind::default_true")]
     pub enable_dns_support: bool,
     #[serde(default)]
     pub enable_dns_hostnames: bool,

@@ -14,9 +14,9 @@ use super::aws::{ApiError, Ctx, Poll, api, retry_transient, state_is, wait_for};
 use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
-use crate::spec::Group;
-use crate::spec::api::{ApiField, ApiMap, Limits};
-use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, list_refs};
+use crate::lang::Group;
+use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, list_refs};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

@@ -6,7 +6,7 @@ use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::Addr;
+use crate::lang::Addr;
 
 /// Bumped when the state file's shape changes incompatibly.
 pub const STATE_FORMAT_VERSION: u32 = 1;

@@ -96,12 +96,12 @@ impl S3Backend {
         E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug,
     {
-        let e = crate::resources::aws::api(operation)(err);
+        let e = crate::aws::api(operation)(err);
         let message = match e.code.as_str() {
             "NoCredentials" => e.message,
             "DispatchFailure" | "Timeout" => {
                 let region = self.client.config().region().map_or("us-east-1", |r| r.as_ref());
-                let endpoint = crate::resources::aws::endpoint_for("s3", region);
+                let endpoint = crate::aws::endpoint_for("s3", region);
                 format!("cannot reach S3 at {endpoint}: {}", e.message)
             }
             code => format!("{code}: {}", e.message),

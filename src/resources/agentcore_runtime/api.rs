@@ -1,7 +1,7 @@
 //! Which runtime field becomes which AgentCore API member, and what the model says it accepts.
 
 use super::spec::CODE_RUNTIMES;
-use crate::spec::api::{ApiField, ApiMap, Limits};
+use crate::lang::api::{ApiField, ApiMap, Limits};
 
 pub(super) const CONTAINER_URI: &str = r"(([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?|public\.ecr\.aws)/((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)(?::([^:@]{1,300}))?(?:@(.+))?";
 

@@ -87,7 +87,7 @@ pub(super) fn live_spec(
             env.iter()
                 .map(|(k, v)| {
                     let value = if sensitive.contains(k.as_str()) {
-                        crate::spec::kind::redact(v)
+                        crate::lang::kind::redact(v)
                     } else {
                         v.clone()
                     };
@@ -280,7 +280,7 @@ pub(super) fn sent_fields_differ(new: &AgentcoreRuntimeSpec, old: &AgentcoreRunt
 fn redacted(spec: &AgentcoreRuntimeSpec) -> BTreeMap<&str, String> {
     spec.environment_variables
         .iter()
-        .map(|(name, value)| (name.as_str(), crate::spec::kind::redact(value)))
+        .map(|(name, value)| (name.as_str(), crate::lang::kind::redact(value)))
         .collect()
 }
 

@@ -18,7 +18,7 @@ mod options;
 mod ordering;
 mod spec;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use aws_sdk_bedrockagentcorecontrol::types::AgentRuntimeStatus;
@@ -29,9 +29,9 @@ use super::artifact;
 use super::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient};
 use super::lookup::{absent, each, keep, owned, owned_by_tags};
 use super::tags::{self, Tagged};
-use super::{Created, Found, Recorded, Request, Resource, Timeouts};
-use crate::spec::Group;
-use crate::spec::api::ApiMap;
+use super::{Created, Found, ParsedResource, Recorded, Request, Resource, Timeouts};
+use crate::lang::api::ApiMap;
+use crate::lang::{Addr, Group};
 use convert::{
     Config, WithArtifact, attributes, code_elsewhere, described, live_spec, sent_fields_differ, with_reason,
 };
@@ -47,6 +47,10 @@ pub struct AgentcoreRuntime;
 
 impl Resource for AgentcoreRuntime {
     type Spec = AgentcoreRuntimeSpec;
+
+    fn implicit_dependencies(spec: &AgentcoreRuntimeSpec, resources: &[ParsedResource]) -> BTreeSet<Addr> {
+        ordering::implicit_dependencies(spec, resources)
+    }
     const GROUP: Group = Group::Compute;
     const CREATE_CALL: &'static str = "bedrock-agentcore:CreateAgentRuntime";
     /// `artifact_key` and `artifact_version` locate the uploaded code (empty for a container);

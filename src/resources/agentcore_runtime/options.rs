@@ -19,8 +19,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::api::API;
-use crate::spec::api::Limits;
-use crate::spec::kind::Check;
+use crate::lang::api::Limits;
+use crate::lang::kind::Check;
 
 /// `protocolConfiguration`: how the runtime's container serves requests.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]

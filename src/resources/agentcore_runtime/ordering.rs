@@ -6,9 +6,9 @@
 use std::collections::BTreeSet;
 
 use super::AgentcoreRuntimeSpec;
+use crate::lang::Addr;
+use crate::resources::ParsedResource;
 use crate::resources::{Kind, ResourceSpec};
-use crate::spec::Addr;
-use crate::spec::parse::ParsedResource;
 
 /// What `runtime` needs before it starts, among `resources` (the whole spec, by name).
 pub fn implicit_dependencies(runtime: &AgentcoreRuntimeSpec, resources: &[ParsedResource]) -> BTreeSet<Addr> {
@@ -59,35 +59,5 @@ fn access_point_file_system<'s>(resources: &'s [ParsedResource], kind: Kind, nam
         ResourceSpec::S3FilesAccessPoint(ap) => Some((Kind::S3FilesFileSystem, ap.file_system.as_str())),
         ResourceSpec::EfsAccessPoint(ap) => Some((Kind::EfsFileSystem, ap.file_system.as_str())),
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::spec::Addr;
-
-    #[test]
-    fn the_reference_runtime_waits_for_its_mount_targets_and_its_subnets_egress_path() {
-        let text = include_str!("../../../examples/s3files-runtime.toml");
-        let spec = crate::spec::load(text).spec.expect("the reference example loads");
-        let runtime: Addr = "agentcore_runtime.agent".parse().unwrap();
-        let deps = &spec.resources[&runtime].deps;
-        for needed in [
-            "s3files_mount_target.a",
-            "s3files_mount_target.b",
-            "route_table_association.private_a",
-            "route_table_association.private_b",
-            "route.private_default",
-            "vpc_endpoint.s3",
-        ] {
-            assert!(
-                deps.contains(&needed.parse::<Addr>().unwrap()),
-                "{needed} not in {deps:?}"
-            );
-        }
-        // The public subnets' path is not the runtime's.
-        for other in ["route_table_association.public_a", "route.public_default"] {
-            assert!(!deps.contains(&other.parse::<Addr>().unwrap()), "{other} in {deps:?}");
-        }
     }
 }

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use super::super::artifact;
 use super::super::image::ImageSpec;
 use super::options::{AllowedPort, JwtAuthorizer, Options, Protocol, SessionLifecycle};
+use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName, list_refs};
+use crate::lang::{Addr, rules};
 use crate::resources::Kind;
-use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName, list_refs};
-use crate::spec::{Addr, rules};
 
 /// One `filesystemConfigurations` entry: set exactly one of the three sources.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -171,13 +171,13 @@ fn public() -> String {
 
 impl KindSpec for AgentcoreRuntimeSpec {
     /// The digest of the code source or image build context, as the plan shows it.
-    fn read_sources(&mut self, base: &std::path::Path) -> Vec<crate::spec::Diagnostic> {
+    fn read_sources(&mut self, base: &std::path::Path) -> Vec<crate::lang::Diagnostic> {
         let mut found = Vec::new();
         if let Some(image) = &mut self.image {
             match artifact::source_zip(&base.join(&image.context)) {
                 Ok(zip) => image.sha256 = zip.sha256,
                 Err(e) => found.push(
-                    crate::spec::Diagnostic::error(
+                    crate::lang::Diagnostic::error(
                         "agentfs::image_context",
                         format!("the image's build context cannot be read: {e}"),
                     )
@@ -190,7 +190,7 @@ impl KindSpec for AgentcoreRuntimeSpec {
             match artifact::source_zip(&base.join(&code.source)) {
                 Ok(zip) => code.sha256 = zip.sha256,
                 Err(e) => found.push(
-                    crate::spec::Diagnostic::error(
+                    crate::lang::Diagnostic::error(
                         "agentfs::code_source",
                         format!("the code source cannot be zipped: {e}"),
                     )
@@ -200,13 +200,6 @@ impl KindSpec for AgentcoreRuntimeSpec {
             }
         }
         found
-    }
-
-    fn implicit_dependencies(
-        &self,
-        resources: &[crate::spec::parse::ParsedResource],
-    ) -> std::collections::BTreeSet<Addr> {
-        super::ordering::implicit_dependencies(self, resources)
     }
 
     fn needs_build_tool(&self) -> Option<&'static str> {

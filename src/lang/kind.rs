@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use super::addr::{Addr, Kind};
 use super::diag::Diagnostic;
 use super::model::StackSettings;
-use super::parse::SpanIndex;
+use super::spans::SpanIndex;
 use super::template::{AttrRef, Lookup, Template, Var};
 
 pub type Tags = BTreeMap<String, String>;
@@ -71,7 +71,7 @@ pub trait KindSpec {
         let _ = check;
     }
 
-    /// Paths (as [`flatten`](crate::plan::flatten) writes them) whose values never appear in
+    /// Paths (as the plan's `flatten` writes them) whose values never appear in
     /// plans, logs or state: they are recorded as digests.
     fn sensitive_paths(&self) -> Vec<String> {
         Vec::new()
@@ -87,20 +87,9 @@ pub trait KindSpec {
     /// (the spec's directory), and records their digests in its fields so that plans show a
     /// change of them. Problems come back as errors naming their field (relative to the
     /// resource, e.g. `code.source`); the caller locates them.
-    fn read_sources(&mut self, base: &std::path::Path) -> Vec<crate::spec::Diagnostic> {
+    fn read_sources(&mut self, base: &std::path::Path) -> Vec<Diagnostic> {
         let _ = base;
         Vec::new()
-    }
-
-    /// Resources this one needs before it is made (and that go only after it is deleted)
-    /// although no field names them: orderings AWS imposes, found among `resources` (the
-    /// whole spec, by name). They become edges of the graph like references.
-    fn implicit_dependencies(
-        &self,
-        resources: &[crate::spec::parse::ParsedResource],
-    ) -> std::collections::BTreeSet<Addr> {
-        let _ = resources;
-        std::collections::BTreeSet::new()
     }
 
     /// The field (relative to the resource) whose deployment needs a container build tool
@@ -114,7 +103,7 @@ fn yes() -> bool {
     true
 }
 
-/// `#[serde(default = "crate::spec::kind::default_true")]` for flags that AWS turns on by default.
+/// `#[serde(default = "crate::lang::kind::default_true")]` for flags that AWS turns on by default.
 pub fn default_true() -> bool {
     yes()
 }

@@ -14,7 +14,7 @@ use regex::Regex;
 use super::addr::Addr;
 use super::diag::Diagnostic;
 use super::model::StackSettings;
-use super::parse::SpanIndex;
+use super::spans::SpanIndex;
 use super::template::Template;
 
 /// What an API member accepts. Lengths count characters of a string, or items of a list or

@@ -10,8 +10,6 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use super::kind::Tags;
-/// Every kind's spec types (each defined in its kind's file under `src/resources/`).
-pub use crate::resources::model::*;
 
 /// `[stack]`: the stack's name, region and tags every resource carries.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -8,21 +8,16 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
-use super::addr::{Addr, Kind};
-use super::diag::Diagnostic;
-use super::model::{BackendSpec, Meta, OutputSpec, StackSettings};
-use super::vars::{self, Inputs, SensitiveUse, Substitution, Variable, VariableSpec};
+pub use crate::lang::SpanIndex;
+use crate::lang::addr::{Addr, Kind};
+use crate::lang::diag::Diagnostic;
+use crate::lang::model::{BackendSpec, Meta, OutputSpec, StackSettings};
+use crate::lang::vars::{self, Inputs, SensitiveUse, Substitution, Variable, VariableSpec};
+use crate::lang::{suggest, syntax};
+pub use crate::resources::ParsedResource;
 use crate::resources::ResourceSpec;
 
 const META_KEYS: [&str; 3] = ["depends_on", "lifecycle", "timeouts"];
-
-/// A resource as written, before references are checked.
-#[derive(Debug, Clone)]
-pub struct ParsedResource {
-    pub addr: Addr,
-    pub spec: ResourceSpec,
-    pub meta: Meta,
-}
 
 /// A spec whose every table has the right shape; references are not yet checked.
 #[derive(Debug, Clone)]
@@ -39,59 +34,6 @@ pub struct ParsedSpec {
     pub sensitive_uses: Vec<SensitiveUse>,
 }
 
-/// Byte spans of every key path in the file (`subnet.a.cidr_block`, `x.ingress[0].from_port`).
-#[derive(Debug, Clone, Default)]
-pub struct SpanIndex {
-    values: HashMap<String, Range<usize>>,
-    keys: HashMap<String, Range<usize>>,
-}
-
-impl SpanIndex {
-    /// Span of the value at `path`, falling back to its nearest parent that exists.
-    pub fn value(&self, path: &str) -> Option<Range<usize>> {
-        let mut path = path;
-        loop {
-            if let Some(span) = self.values.get(path) {
-                return Some(span.clone());
-            }
-            let cut = path.rfind(['.', '['])?;
-            path = &path[..cut];
-        }
-    }
-
-    /// Span of the key at `path` (a table header or `key =`), else of its value.
-    pub fn key(&self, path: &str) -> Option<Range<usize>> {
-        self.keys.get(path).cloned().or_else(|| self.value(path))
-    }
-
-    fn index(&mut self, path: &str, value: &Spanned<DeValue<'_>>) {
-        self.values.insert(path.to_string(), value.span());
-        match value.get_ref() {
-            DeValue::Table(table) => {
-                for (key, child) in table.iter() {
-                    let child_path = join(path, key.get_ref());
-                    self.keys.insert(child_path.clone(), key.span());
-                    self.index(&child_path, child);
-                }
-            }
-            DeValue::Array(array) => {
-                for (i, child) in array.iter().enumerate() {
-                    self.index(&format!("{path}[{i}]"), child);
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-fn join(parent: &str, key: &str) -> String {
-    if parent.is_empty() {
-        key.to_string()
-    } else {
-        format!("{parent}.{key}")
-    }
-}
-
 /// Parses spec text without variable values from outside (defaults only).
 pub fn parse(text: &str) -> (Option<ParsedSpec>, Vec<Diagnostic>) {
     parse_with(text, &Inputs::default())
@@ -101,7 +43,7 @@ pub fn parse(text: &str) -> (Option<ParsedSpec>, Vec<Diagnostic>) {
 /// were no errors; diagnostics either way.
 pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagnostic>) {
     let (document, syntax_errors) = DeTable::parse_recoverable(text);
-    let mut diagnostics = super::syntax::diagnostics(text, &syntax_errors);
+    let mut diagnostics = syntax::diagnostics(text, &syntax_errors);
     if !diagnostics.is_empty() {
         return (None, diagnostics);
     }
@@ -110,8 +52,7 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
     let root_span = document.span();
     let mut document = document.into_inner();
     for (key, value) in document.iter() {
-        spans.keys.insert(key.get_ref().to_string(), key.span());
-        spans.index(key.get_ref(), value);
+        spans.index_top_level(key.get_ref(), key.span(), value);
     }
 
     let declared = match document.remove_entry("variable") {
@@ -226,7 +167,7 @@ fn unknown_top_level(key: &str, span: Range<usize>) -> Diagnostic {
         .iter()
         .map(|k| k.key())
         .chain(["stack", "output", "backend", "variable"]);
-    let help = match super::suggest(key, known) {
+    let help = match suggest(key, known) {
         Some(near) => format!("did you mean `{near}`?"),
         None => {
             "top-level tables are `stack`, `variable`, `output` and resource kinds such as `vpc`, `subnet`, `agentcore_runtime`"
@@ -449,7 +390,7 @@ fn shape_diagnostic(message: &str, span: Option<Range<usize>>, path: String) -> 
             .map(|s| s.trim_matches('`'))
             .filter(|s| !s.is_empty())
             .collect();
-        let help = match super::suggest(field, known.iter().copied()) {
+        let help = match suggest(field, known.iter().copied()) {
             Some(near) => format!("did you mean `{near}`? ({expected})"),
             None => expected.to_string(),
         };

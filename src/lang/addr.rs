@@ -1,12 +1,34 @@
-//! Resource addresses (`subnet.private_a`) and the plan's groups; the kinds themselves are
-//! the registry's ([`crate::resources::Kind`]).
+//! Resource kinds, addresses (`subnet.private_a`) and the plan's groups. The list of kinds is
+//! the crate's `for_each_kind!`; what each kind knows about itself (attributes, API, timeouts)
+//! the registry in `resources` adds to [`Kind`].
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::resources::Kind;
+macro_rules! kind_enum {
+    ($($variant:ident => $module:ident::$ty:ident;)*) => {
+        /// Every resource kind a spec can declare; the TOML table key is [`Kind::key`], which is
+        /// also the name of the kind's module.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Kind { $($variant),* }
+
+        impl Kind {
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
+
+            pub fn key(self) -> &'static str {
+                match self { $(Kind::$variant => stringify!($module)),* }
+            }
+
+            pub fn from_key(key: &str) -> Option<Kind> {
+                match key { $(stringify!($module) => Some(Kind::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+for_each_kind!(kind_enum);
 
 /// How the plan groups resources for a human reader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
