@@ -8,6 +8,9 @@
 //! (desired vs recorded vs live) -> `provider`, `drift`, `recover` -> `apply` (execute) ->
 //! `pipeline` -> `commands`.
 
+// `println!`/`eprintln!` panic when their stream is closed; use `out!`/`outln!`/`errln!`.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 /// Every resource kind: its variant of [`lang::Kind`], its module under `src/resources/` (also
 /// its TOML table key) and the type implementing [`resources::Resource`]. Adding a kind is its
 /// file plus one line here; `lang` makes the `Kind` enum from this list and the registry in
@@ -39,9 +42,6 @@ macro_rules! for_each_kind {
         }
     };
 }
-
-// `println!`/`eprintln!` panic when their stream is closed; use `out!`/`outln!`/`errln!`.
-#![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod apply;
 pub mod aws;
