@@ -4,9 +4,9 @@
 //! it): `lang` (the spec language: diagnostics, addresses, kind metadata) and `aws` (SDK
 //! clients and errors) -> `cli` (argument definitions) and `state` (record) -> `resources`
 //! (the kinds and their registry) -> `parse` (TOML through the registry) -> `check` (security
-//! rules) -> `spec` (load: validate, lint, lower into a `Spec`) -> `graph` (order) -> `plan`
-//! (desired vs recorded vs live) -> `provider`, `drift`, `recover` -> `apply` (execute) ->
-//! `pipeline` -> `commands`.
+//! rules) and `graph` (the DAG and the ordering passes) -> `spec` (load: validate, lint, order,
+//! lower into a `Spec`) -> `plan` (desired vs recorded vs live) -> `provider`, `drift`,
+//! `recover` -> `apply` (execute) -> `pipeline` -> `commands`.
 
 // `println!`/`eprintln!` panic when their stream is closed; use `out!`/`outln!`/`errln!`.
 #![warn(clippy::print_stdout, clippy::print_stderr)]

@@ -17,10 +17,12 @@ pub mod model {
     pub use crate::resources::model::*;
 }
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use indexmap::IndexMap;
+
+use crate::graph::{Graph, GraphError};
 
 pub use crate::lang::{
     Addr, Diagnostic, Group, Kind, Lifecycle, Located, OutputSpec, Severity, SourceFile, StackSettings,
@@ -83,6 +85,17 @@ pub struct Spec {
     pub findings: Vec<crate::check::Finding>,
 }
 
+impl Graph<Addr> {
+    /// Builds the graph of a checked spec.
+    pub fn from_spec(spec: &Spec) -> Result<Graph, GraphError> {
+        Graph::new(
+            spec.resources
+                .values()
+                .map(|r| (r.addr.clone(), r.deps.iter().cloned().collect())),
+        )
+    }
+}
+
 /// The outcome of loading: the spec (when there are no errors) and every diagnostic.
 pub struct Loaded {
     pub spec: Option<Spec>,
@@ -116,24 +129,16 @@ pub fn load_with(text: &str, inputs: &vars::Inputs) -> Loaded {
 
 /// Rewrites reference fields to templates and collects each resource's dependencies.
 fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
-    // Orderings AWS needs that no field names, each kind contributing its own.
-    let mut implicit: HashMap<Addr, BTreeSet<Addr>> = parsed
-        .resources
-        .iter()
-        .map(|r| (r.addr.clone(), r.spec.implicit_dependencies(&parsed.resources)))
-        .filter(|(_, needs)| !needs.is_empty())
-        .collect();
+    // Every ordering rule's edges (`graph`'s passes), by resource.
+    let mut dependencies = crate::graph::dependencies(&parsed.resources);
     let mut resources = IndexMap::with_capacity(parsed.resources.len());
     for parsed_resource in parsed.resources {
         let mut spec = parsed_resource.spec;
-        let mut deps = BTreeSet::new();
         for slot in spec.refs() {
             let target = Addr::new(slot.target, slot.value.as_str());
             *slot.value = attr_expression(&target, slot.attribute);
-            deps.insert(target);
         }
         let mut json = serde_json::to_value(&spec).unwrap_or_default();
-        collect_template_deps(&json, &mut deps);
         if !parsed.stack.tags.is_empty()
             && let Some(serde_json::Value::Object(tags)) = json.get_mut("tags")
         {
@@ -144,8 +149,7 @@ fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
                 spec = with_stack_tags;
             }
         }
-        deps.extend(parsed_resource.meta.depends_on.iter().filter_map(|d| d.parse().ok()));
-        deps.extend(implicit.remove(&parsed_resource.addr).into_iter().flatten());
+        let deps = dependencies.remove(&parsed_resource.addr).unwrap_or_default();
         let t = &parsed_resource.meta.timeouts;
         let timeouts = Timeouts {
             create: t.create.as_deref().and_then(model::parse_duration),
@@ -214,19 +218,6 @@ pub fn read_sources(spec: &mut Spec, base: &std::path::Path) -> Vec<Diagnostic> 
     found
 }
 
-fn collect_template_deps(value: &serde_json::Value, deps: &mut BTreeSet<Addr>) {
-    match value {
-        serde_json::Value::String(text) => {
-            if let Ok(t) = Template::parse(text) {
-                deps.extend(t.attr_refs().map(|a| a.addr.clone()));
-            }
-        }
-        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_template_deps(v, deps)),
-        serde_json::Value::Object(map) => map.values().for_each(|v| collect_template_deps(v, deps)),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,5 +284,15 @@ depends_on = ["internet_gateway.igw"]
         for other in ["route_table_association.public_a", "route.public_default"] {
             assert!(!needs.contains(&other.to_string()), "{other} in {needs:?}");
         }
+    }
+
+    #[test]
+    fn a_runtime_is_created_after_the_mount_targets_it_waits_for() {
+        let loaded = load(include_str!("../../examples/s3files-runtime.toml"));
+        let spec = loaded.spec.expect("the reference example loads");
+        let graph = Graph::from_spec(&spec).expect("acyclic");
+        let order: Vec<String> = graph.create_order().map(|a| a.to_string()).collect();
+        let at = |name: &str| order.iter().position(|a| a == name).expect(name);
+        assert!(at("s3files_mount_target.a") < at("agentcore_runtime.agent"));
     }
 }

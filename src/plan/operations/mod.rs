@@ -4,9 +4,14 @@
 //! spec (a replace is both). Create edges follow the spec's dependencies; destroy edges make
 //! dependents go before what they depend on (by the dependencies the state recorded), and a
 //! resource updated in place off something being deleted moves before that goes; a replaced
-//! resource is deleted before its new copy is created.
+//! resource is deleted before its new copy is created. Each of those rules is a pass of its
+//! own ([`create`], [`replace`], [`destroy`]) that says only the edges it adds.
 
-use std::collections::HashSet;
+mod create;
+mod destroy;
+mod replace;
+
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use super::{Action, ResourceChange};
@@ -47,81 +52,93 @@ impl fmt::Display for Op {
 /// The operations of `changes` (a plan's, or a destroy's) with their ordering edges; `state`
 /// holds the dependencies recorded for what exists now.
 pub fn operations(changes: &[ResourceChange], state: Option<&State>) -> Result<Graph<Op>, GraphError<Op>> {
-    let uses = |user: &Addr, used: &Addr| state.is_some_and(|s| s.recorded_deps(user).any(|d| d == used));
-    // Dependents first, so that ties start deletes in destroy order: replaced resources are
-    // listed in create order, removed ones already in destroy order.
-    let mut deleted: Vec<&Addr> = changes
-        .iter()
-        .rev()
-        .filter(|c| c.action == Action::Replace && !c.create_before_destroy)
-        .map(|c| &c.address)
-        .collect();
-    deleted.extend(
-        changes
-            .iter()
-            .filter(|c| c.action == Action::Delete)
-            .map(|c| &c.address),
-    );
-    let deposed: Vec<&ResourceChange> = changes
-        .iter()
-        .rev()
-        .filter(|c| c.create_before_destroy || !c.deposed.is_empty())
-        .collect();
-    let applied: HashSet<&Addr> = changes
-        .iter()
-        .filter(|c| matches!(c.action, Action::Create | Action::Update | Action::Replace))
-        .map(|c| &c.address)
-        .collect();
-    let updated: Vec<&Addr> = changes
-        .iter()
-        .filter(|c| c.action == Action::Update)
-        .map(|c| &c.address)
-        .collect();
-    // An old copy goes once everything that used it is gone or has moved off it.
-    let moved_off = |addr: &Addr| -> Vec<Op> {
-        let mut before: Vec<Op> = deleted
-            .iter()
-            .filter(|other| uses(other, addr))
-            .map(|other| Op::Delete((*other).clone()))
-            .collect();
-        before.extend(
-            updated
-                .iter()
-                .filter(|other| uses(other, addr))
-                .map(|other| Op::Apply((*other).clone())),
-        );
-        before.extend(
-            deposed
-                .iter()
-                .filter(|other| &other.address != addr && uses(&other.address, addr))
-                .map(|other| Op::DeleteDeposed(other.address.clone())),
-        );
-        before
-    };
-    let mut nodes: Vec<(Op, Vec<Op>)> = Vec::with_capacity(changes.len() * 2);
-    for &addr in &deleted {
-        nodes.push((Op::Delete(addr.clone()), moved_off(addr)));
-    }
-    for change in &deposed {
-        let mut before = moved_off(&change.address);
-        if change.create_before_destroy {
-            before.push(Op::Apply(change.address.clone()));
+    let steps = Steps::new(changes, state);
+    let mut before: HashMap<Op, Vec<Op>> = HashMap::new();
+    for (_, pass) in PASSES {
+        for (op, first) in pass(&steps) {
+            before.entry(op).or_default().push(first);
         }
-        nodes.push((Op::DeleteDeposed(change.address.clone()), before));
     }
-    for change in changes.iter().filter(|c| applied.contains(&c.address)) {
-        let mut before: Vec<Op> = change
-            .depends_on
+    let mut nodes: Vec<Op> = steps.deleted.iter().map(|&a| Op::Delete(a.clone())).collect();
+    nodes.extend(steps.deposed.iter().map(|c| Op::DeleteDeposed(c.address.clone())));
+    nodes.extend(steps.applied_in_order().map(|c| Op::Apply(c.address.clone())));
+    Graph::new(nodes.into_iter().map(|op| {
+        let first = before.remove(&op).unwrap_or_default();
+        (op, first)
+    }))
+}
+
+/// One ordering rule: pairs of an operation and one that must finish before it.
+type Pass = fn(&Steps<'_>) -> Vec<(Op, Op)>;
+
+/// The ordering rules of operations, by name; each adds only its own edges.
+const PASSES: [(&str, Pass); 3] = [
+    ("create", create::edges),
+    ("replace", replace::edges),
+    ("destroy", destroy::edges),
+];
+
+/// A plan's changes sorted into what each pass needs.
+struct Steps<'a> {
+    changes: &'a [ResourceChange],
+    state: Option<&'a State>,
+    /// Recorded resources deleted: replaced ones (not create-before-destroy) and removed ones,
+    /// dependents first, so that ties start deletes in destroy order: replaced resources are
+    /// listed in create order, removed ones already in destroy order.
+    deleted: Vec<&'a Addr>,
+    /// Changes that leave an old copy to delete once nothing uses it.
+    deposed: Vec<&'a ResourceChange>,
+    /// Resources created, updated or replaced.
+    applied: HashSet<&'a Addr>,
+    /// Resources updated in place.
+    updated: Vec<&'a Addr>,
+}
+
+impl<'a> Steps<'a> {
+    fn new(changes: &'a [ResourceChange], state: Option<&'a State>) -> Steps<'a> {
+        let mut deleted: Vec<&Addr> = changes
             .iter()
-            .filter(|d| applied.contains(d))
-            .map(|d| Op::Apply(d.clone()))
+            .rev()
+            .filter(|c| c.action == Action::Replace && !c.create_before_destroy)
+            .map(|c| &c.address)
             .collect();
-        if change.action == Action::Replace && !change.create_before_destroy {
-            before.push(Op::Delete(change.address.clone()));
+        deleted.extend(
+            changes
+                .iter()
+                .filter(|c| c.action == Action::Delete)
+                .map(|c| &c.address),
+        );
+        Steps {
+            changes,
+            state,
+            deleted,
+            deposed: changes
+                .iter()
+                .rev()
+                .filter(|c| c.create_before_destroy || !c.deposed.is_empty())
+                .collect(),
+            applied: changes
+                .iter()
+                .filter(|c| matches!(c.action, Action::Create | Action::Update | Action::Replace))
+                .map(|c| &c.address)
+                .collect(),
+            updated: changes
+                .iter()
+                .filter(|c| c.action == Action::Update)
+                .map(|c| &c.address)
+                .collect(),
         }
-        nodes.push((Op::Apply(change.address.clone()), before));
     }
-    Graph::new(nodes)
+
+    /// Whether `user` used `used` when it was last applied (by the dependencies state recorded).
+    fn uses(&self, user: &Addr, used: &Addr) -> bool {
+        self.state.is_some_and(|s| s.recorded_deps(user).any(|d| d == used))
+    }
+
+    /// The changes that create, update or replace, in plan order.
+    fn applied_in_order(&self) -> impl Iterator<Item = &'a ResourceChange> + '_ {
+        self.changes.iter().filter(|c| self.applied.contains(&c.address))
+    }
 }
 
 /// Why a cycle of operations cannot be run, in the user's terms.
@@ -154,11 +171,49 @@ mod tests {
     use crate::spec::Group;
     use crate::state::{Phase, ResourceState};
 
-    fn addr(text: &str) -> Addr {
+    pub(super) fn addr(text: &str) -> Addr {
         text.parse().unwrap()
     }
 
-    fn change(address: &str, action: Action, depends_on: &[&str]) -> ResourceChange {
+    /// Each edge a pass adds, as text (`op <- what goes first`), sorted.
+    pub(super) fn edges_of(pass: Pass, changes: &[ResourceChange], state: &State) -> Vec<String> {
+        let mut edges: Vec<String> = pass(&Steps::new(changes, Some(state)))
+            .into_iter()
+            .map(|(op, first)| format!("{op} <- {first}"))
+            .collect();
+        edges.sort();
+        edges
+    }
+
+    /// Every kind of step at once: `subnet.a` replaced (and `route_table_association.a`, which
+    /// uses it), `route_table.old` removed, `agentcore_runtime.agent` updated off both, and
+    /// `security_group.sg` replaced create-before-destroy.
+    pub(super) fn mixed() -> (Vec<ResourceChange>, State) {
+        let mut sg = change("security_group.sg", Action::Replace, &[]);
+        sg.create_before_destroy = true;
+        let changes = vec![
+            change("vpc.main", Action::NoOp, &[]),
+            change("subnet.a", Action::Replace, &["vpc.main"]),
+            change("route_table_association.a", Action::Replace, &["subnet.a"]),
+            sg,
+            change("agentcore_runtime.agent", Action::Update, &["security_group.sg"]),
+            change("route_table.old", Action::Delete, &[]),
+        ];
+        let recorded = state(&[
+            ("vpc.main", &[]),
+            ("subnet.a", &["vpc.main"]),
+            ("route_table_association.a", &["subnet.a", "route_table.old"]),
+            ("security_group.sg", &["vpc.main"]),
+            (
+                "agentcore_runtime.agent",
+                &["subnet.a", "security_group.sg", "route_table.old"],
+            ),
+            ("route_table.old", &[]),
+        ]);
+        (changes, recorded)
+    }
+
+    pub(super) fn change(address: &str, action: Action, depends_on: &[&str]) -> ResourceChange {
         let address = addr(address);
         ResourceChange {
             kind: address.kind,
@@ -174,7 +229,7 @@ mod tests {
         }
     }
 
-    fn state(recorded: &[(&str, &[&str])]) -> State {
+    pub(super) fn state(recorded: &[(&str, &[&str])]) -> State {
         let mut state = State::new("s", "us-east-1");
         for (address, deps) in recorded {
             state.resources.insert(

@@ -1,12 +1,22 @@
 //! The dependency graph: nodes with an edge from each dependency to its dependent, a stable
 //! order (input order breaks ties), cycles named in order, and the critical path.
 //!
-//! The spec's graph has resources as nodes (`agentfs graph` draws it); apply and destroy walk
-//! a graph of operations built from the plan (`apply::operations`), with create and destroy
-//! edges in the same graph.
+//! The spec's graph has resources as nodes (`agentfs graph` draws it; `spec` builds it with
+//! `Graph::from_spec`); apply and destroy walk a graph of operations built from the plan
+//! (`plan::operations`), with create and destroy edges in the same graph.
+//!
+//! Which resource needs which comes from ordering rules, each a pass of its own over the
+//! parsed resources that says only the edges it adds (as Terraform's graph transformers do):
+//! [`references`] (fields and templates naming a resource), [`depends_on`] (the user's) and
+//! [`implicit`] (what kinds contribute: orderings AWS imposes that no field names). The loader
+//! records their union as each resource's `deps`.
+
+pub mod depends_on;
+pub mod implicit;
+pub mod references;
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 use std::fmt;
 use std::hash::Hash;
 
@@ -14,7 +24,30 @@ use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 
-use crate::spec::{Addr, Spec};
+use crate::lang::Addr;
+use crate::parse::ParsedResource;
+
+/// What one ordering rule says: each resource's dependencies by that rule (resources it gives
+/// none are left out).
+pub type Edges = BTreeMap<Addr, BTreeSet<Addr>>;
+
+/// The ordering rules, by name, in the order they run.
+pub const PASSES: [(&str, fn(&[ParsedResource]) -> Edges); 3] = [
+    ("references", references::edges),
+    ("depends_on", depends_on::edges),
+    ("implicit", implicit::edges),
+];
+
+/// Each resource's dependencies by every ordering rule.
+pub fn dependencies(resources: &[ParsedResource]) -> Edges {
+    let mut all = Edges::new();
+    for (_, pass) in PASSES {
+        for (addr, needs) in pass(resources) {
+            all.entry(addr).or_default().extend(needs);
+        }
+    }
+    all
+}
 
 /// What a graph node needs: identity, and a name for messages.
 pub trait Node: Clone + Eq + Hash + fmt::Display + fmt::Debug {}
@@ -81,7 +114,7 @@ struct JsonGraph<'a> {
 struct JsonNode<'a> {
     address: &'a Addr,
     kind: &'static str,
-    group: crate::spec::Group,
+    group: crate::lang::Group,
 }
 
 #[derive(Serialize)]
@@ -90,17 +123,6 @@ struct JsonEdge<'a> {
     from: &'a Addr,
     /// The resource that needs it.
     to: &'a Addr,
-}
-
-impl Graph<Addr> {
-    /// Builds the graph of a checked spec.
-    pub fn from_spec(spec: &Spec) -> Result<Graph, GraphError> {
-        Graph::new(
-            spec.resources
-                .values()
-                .map(|r| (r.addr.clone(), r.deps.iter().cloned().collect())),
-        )
-    }
 }
 
 impl<N: Node> Graph<N> {
@@ -200,7 +222,7 @@ impl Graph<Addr> {
     /// Graphviz DOT, grouped in clusters by kind group.
     pub fn to_dot(&self) -> String {
         let mut out = String::from("digraph agentfs {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n");
-        let mut groups: Vec<crate::spec::Group> = self.dag.node_weights().map(|a| a.kind.group()).collect();
+        let mut groups: Vec<crate::lang::Group> = self.dag.node_weights().map(|a| a.kind.group()).collect();
         groups.sort();
         groups.dedup();
         for group in groups {
@@ -349,8 +371,58 @@ fn walk_cycle<N: Clone>(dag: &DiGraph<N, ()>, stuck: impl Fn(NodeIndex) -> bool)
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+
+    /// The resources of spec text (a `[stack]` table is added).
+    pub fn parsed(text: &str) -> Vec<ParsedResource> {
+        let text = format!("[stack]\nname = \"s\"\nregion = \"us-east-1\"\n{text}");
+        let (parsed, diagnostics) = crate::parse::parse(&text);
+        parsed.unwrap_or_else(|| panic!("{diagnostics:?}")).resources
+    }
+
+    /// A pass's edges as text, sorted: `resource: what it needs, ...`.
+    pub fn edges_of(edges: Edges) -> Vec<String> {
+        let mut listed: Vec<String> = edges
+            .into_iter()
+            .map(|(addr, needs)| {
+                let mut needs: Vec<String> = needs.iter().map(Addr::to_string).collect();
+                needs.sort();
+                format!("{addr}: {}", needs.join(", "))
+            })
+            .collect();
+        listed.sort();
+        listed
+    }
+
+    #[test]
+    fn dependencies_are_the_union_of_every_pass() {
+        let resources = parsed(
+            r#"
+[vpc.main]
+cidr_block = "10.0.0.0/16"
+[subnet.a]
+vpc = "main"
+cidr_block = "10.0.1.0/24"
+az_index = 0
+[internet_gateway.igw]
+vpc = "main"
+[elastic_ip.nat]
+[nat_gateway.nat]
+subnet = "a"
+elastic_ip = "nat"
+depends_on = ["internet_gateway.igw"]
+"#,
+        );
+        assert_eq!(
+            edges_of(dependencies(&resources)),
+            [
+                "internet_gateway.igw: vpc.main",
+                "nat_gateway.nat: elastic_ip.nat, internet_gateway.igw, subnet.a",
+                "subnet.a: vpc.main",
+            ]
+        );
+    }
 
     fn a(name: &str) -> Addr {
         format!("vpc.{name}").parse().unwrap()
@@ -371,16 +443,6 @@ mod tests {
         assert_eq!(reverse, ["e", "d", "c", "b"]);
         assert_eq!(g.dependencies(&a("e")), [&a("c"), &a("d")]);
         assert_eq!(g.dependents(&a("b")), [&a("c")]);
-    }
-
-    #[test]
-    fn a_runtime_is_created_after_the_mount_targets_it_waits_for() {
-        let loaded = crate::spec::load(include_str!("../examples/s3files-runtime.toml"));
-        let spec = loaded.spec.expect("the reference example loads");
-        let graph = Graph::from_spec(&spec).expect("acyclic");
-        let order: Vec<String> = graph.create_order().map(|a| a.to_string()).collect();
-        let at = |name: &str| order.iter().position(|a| a == name).expect(name);
-        assert!(at("s3files_mount_target.a") < at("agentcore_runtime.agent"));
     }
 
     #[test]
