@@ -10,17 +10,17 @@
 //! sibling kind file: [`aws`] (clients, errors, waiters, retries), [`ec2`] (describes and
 //! finders), [`tags`] (one tag-sync routine for every service), [`agentcore`], [`efs`],
 //! [`s3files`], [`mount_family`] (the EFS and S3 Files access points and mount targets),
-//! [`iam_policy`] (IAM's policy grammar), [`sg_rules`] (the security-group rule algebra).
+//! [`policy_document`] (IAM's policy grammar), [`sg_rules`] (the security-group rule algebra).
 
 pub mod agentcore;
 pub mod artifact;
 pub mod aws;
 pub mod ec2;
 pub mod efs;
-pub mod iam_policy;
 pub mod image;
 pub mod lookup;
 pub mod mount_family;
+pub mod policy_document;
 pub mod posix;
 pub mod s3files;
 pub mod sg_rules;
