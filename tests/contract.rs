@@ -794,6 +794,47 @@ fn cases() -> Vec<Case> {
             ],
             known_violations: vec![],
         },
+        Case {
+            kind: Kind::KmsKey,
+            variant: None,
+            needs: &[],
+            spec: |_| {
+                ResourceSpec::KmsKey(KmsKeySpec {
+                    description: Some("contract case key".into()),
+                    alias: Some("alias/agentfs-contract".into()),
+                    enable_rotation: false,
+                    deletion_window_days: 7,
+                    policy: None,
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "rotation on, another alias and description",
+                    set: |_| {
+                        json!({"enable_rotation": true, "alias": "alias/agentfs-contract-renamed",
+                            "description": "changed in place"})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "a key policy",
+                    set: |w| {
+                        json!({"policy": {"Version": "2012-10-17", "Statement": [{"Sid": "account",
+                            "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{}:root", w.account())},
+                            "Action": "kms:*", "Resource": "*"}]}})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "a longer deletion window",
+                    set: |_| json!({"deletion_window_days": 30}),
+                    expect: Outcome::LocalOnly,
+                },
+            ],
+            known_violations: vec![],
+        },
     ]
 }
 

@@ -35,6 +35,7 @@ pub mod efs_mount_target;
 pub mod elastic_ip;
 pub mod iam_role;
 pub mod internet_gateway;
+pub mod kms_key;
 pub mod nat_gateway;
 pub mod route;
 pub mod route_table;
@@ -207,6 +208,13 @@ pub trait Resource {
         config
     }
 
+    /// What destroying the resource does when it is not an immediate delete (a KMS key's
+    /// scheduled deletion), said in the plan and in the delete's report instead of "deleted".
+    fn deletion_note(spec: &Self::Spec) -> Option<String> {
+        let _ = spec;
+        None
+    }
+
     fn create(ctx: &Ctx, req: &Request<'_, Self::Spec>) -> impl Future<Output = Result<Created, ApiError>> + Send;
 
     fn update(
@@ -354,6 +362,12 @@ macro_rules! registry {
             /// The kind's top-level fields, as the spec names them.
             pub fn fields(self) -> Vec<String> {
                 match self { $(Kind::$variant => field_names(schemars::schema_for!(<$module::$ty as Resource>::Spec))),* }
+            }
+
+            /// What destroying a resource recorded with `config` does, when it is not an
+            /// immediate delete (see [`Resource::deletion_note`]).
+            pub fn deletion_note(self, config: &serde_json::Value) -> Option<String> {
+                match self { $(Kind::$variant => recorded_spec::<<$module::$ty as Resource>::Spec>(self, config).ok().and_then(|s| <$module::$ty as Resource>::deletion_note(&s))),* }
             }
 
             /// A configuration in the form in which equal means "the same to AWS".
@@ -527,6 +541,7 @@ registry! {
     AgentcoreRuntime => agentcore_runtime::AgentcoreRuntime;
     AgentcoreRuntimeEndpoint => agentcore_runtime_endpoint::AgentcoreRuntimeEndpoint;
     EcrRepository => ecr_repository::EcrRepository;
+    KmsKey => kms_key::KmsKey;
 }
 
 fn field_names(schema: schemars::Schema) -> Vec<String> {
