@@ -835,6 +835,42 @@ fn cases() -> Vec<Case> {
             ],
             known_violations: vec![],
         },
+        Case {
+            kind: Kind::LogGroup,
+            variant: None,
+            needs: &[],
+            spec: |_| {
+                ResourceSpec::LogGroup(LogGroupSpec {
+                    name: "/agentfs/contract".into(),
+                    retention_days: Some(30),
+                    kms_key_id: None,
+                    service_managed: false,
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "another retention, and a key",
+                    set: |w| {
+                        json!({"retention_days": 365,
+                            "kms_key_id": format!("arn:aws:kms:us-east-1:{}:key/00000000-0000-0000-0000-000000000000", w.account())})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "kept forever, without a key",
+                    set: |_| json!({"retention_days": null, "kms_key_id": null}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another name",
+                    set: |_| json!({"name": "/agentfs/contract-renamed"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
     ]
 }
 

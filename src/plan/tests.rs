@@ -406,7 +406,10 @@ fn a_kms_key_is_planned_as_scheduled_for_deletion() {
     for change in [&removed.changes[0], &destroy[0]] {
         assert_eq!(change.action, Action::Delete);
         assert!(
-            change.reasons.iter().any(|r| r.contains("scheduled for deletion in 7 days")),
+            change
+                .reasons
+                .iter()
+                .any(|r| r.contains("scheduled for deletion in 7 days")),
             "{:?}",
             change.reasons
         );

@@ -5,10 +5,13 @@
 //! (PutRetentionPolicy / DeleteRetentionPolicy) and the key (AssociateKmsKey /
 //! DisassociateKmsKey) change in place; the name replaces the group. Retention is one of the
 //! values CloudWatch accepts (the model's `Days` documentation lists them), checked offline.
+//!
+//! A `service_managed` group (the one AgentCore makes for a runtime) is made only when missing,
+//! never tagged and never deleted: agentfs manages its retention, not its existence.
 
 use std::collections::BTreeMap;
 
-use aws_sdk_cloudwatchlogs::types::LogGroup as Group_;
+use aws_sdk_cloudwatchlogs::types::LogGroup as LiveGroup;
 use futures_util::future::try_join_all;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -34,6 +37,12 @@ pub struct LogGroupSpec {
     /// ARN of the KMS key that encrypts the group's events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<String>,
+    /// The group belongs to the service that writes to it (AgentCore makes
+    /// `/aws/bedrock-agentcore/runtimes/<runtime id>-<endpoint>` for a runtime): agentfs makes it
+    /// only when it is not there yet, so that the retention holds from the first event, sets its
+    /// retention and key, and never tags or deletes it; destroy leaves it, its events expiring.
+    #[serde(default)]
+    pub service_managed: bool,
     #[serde(default)]
     pub tags: Tags,
 }
@@ -54,13 +63,17 @@ fn group_name(name: &str) -> Result<(), String> {
 
 impl KindSpec for LogGroupSpec {
     fn check(&self, check: &mut Check<'_>) {
-        check.rule(
-            "agentfs::log_group_name",
-            "name",
-            &self.name,
-            group_name,
-            || format!("`{}` is not a log group name", self.name),
-        );
+        check.rule("agentfs::log_group_name", "name", &self.name, group_name, || {
+            format!("`{}` is not a log group name", self.name)
+        });
+        if self.service_managed && !self.tags.is_empty() {
+            check.error(
+                "agentfs::log_group_tags",
+                "tags",
+                "a service-managed log group is never tagged by agentfs",
+                "remove `tags`, or drop `service_managed` to let agentfs own the group",
+            );
+        }
         if let Some(days) = self.retention_days
             && !RETENTION_DAYS.contains(&days)
         {
@@ -75,7 +88,11 @@ impl KindSpec for LogGroupSpec {
                 format!("CloudWatch does not keep log events for {days} days"),
                 format!(
                     "use one of {} (the nearest is {nearest}), or leave it out to keep them forever",
-                    RETENTION_DAYS.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+                    RETENTION_DAYS
+                        .iter()
+                        .map(|d| d.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
         }
@@ -105,6 +122,7 @@ impl Resource for LogGroup {
     const CREATE_CALL: &'static str = "logs:CreateLogGroup";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name"];
     const REPLACE_ON: &'static [&'static str] = &["name"];
+    const LOCAL_ONLY: &'static [&'static str] = &["service_managed"];
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::model(
@@ -130,8 +148,13 @@ impl Resource for LogGroup {
             ),
         ],
         tags: super::tags::rules::LOGS,
-        not_sent: &[],
+        not_sent: &["service_managed"],
     };
+
+    fn deletion_note(spec: &LogGroupSpec) -> Option<String> {
+        spec.service_managed
+            .then(|| "left in place: the group is the service's (`service_managed`), only its record goes".into())
+    }
 
     async fn create(ctx: &Ctx, req: &Request<'_, LogGroupSpec>) -> Result<Created, ApiError> {
         let spec = req.spec;
@@ -141,7 +164,7 @@ impl Resource for LogGroup {
             .create_log_group()
             .log_group_name(&spec.name)
             .set_kms_key_id(spec.kms_key_id.clone())
-            .set_tags(Some(req.tags.clone().into_iter().collect()))
+            .set_tags((!spec.service_managed).then(|| req.tags.clone().into_iter().collect()))
             .send()
             .await
             .map_err(api("logs:CreateLogGroup"));
@@ -150,6 +173,10 @@ impl Resource for LogGroup {
                 retention_days: None,
                 ..spec.clone()
             },
+            Err(e) if e.is("ResourceAlreadyExistsException") && spec.service_managed => {
+                let group = describe(ctx, &spec.name).await?.ok_or(e)?;
+                live_spec(&group, spec)
+            }
             Err(e) if e.is("ResourceAlreadyExistsException") => {
                 let group = describe(ctx, &spec.name).await?.ok_or(e)?;
                 let arn = group_arn(&group);
@@ -180,12 +207,17 @@ impl Resource for LogGroup {
         prior: &Recorded<'_, LogGroupSpec>,
     ) -> Result<Created, ApiError> {
         bring_to_spec(ctx, req.spec, prior.spec).await?;
-        let arn = arn(ctx, prior.id);
-        sync_tags(ctx, &arn, prior.tags, req.tags).await?;
+        if !req.spec.service_managed {
+            let arn = arn(ctx, prior.id);
+            sync_tags(ctx, &arn, prior.tags, req.tags).await?;
+        }
         Ok(attributes(ctx, prior.id))
     }
 
     async fn delete(ctx: &Ctx, prior: &Recorded<'_, LogGroupSpec>) -> Result<(), ApiError> {
+        if prior.spec.service_managed {
+            return Ok(());
+        }
         match ctx
             .clients
             .logs
@@ -203,7 +235,7 @@ impl Resource for LogGroup {
 
     /// Import: DescribeLogGroups by each name. Recover: every group, then ListTagsForResource.
     async fn find(ctx: &Ctx, ids: &[&str]) -> Result<Vec<Found>, ApiError> {
-        let groups: Vec<Group_> = if ids.is_empty() {
+        let groups: Vec<LiveGroup> = if ids.is_empty() {
             list(ctx, None).await?
         } else {
             let each = try_join_all(ids.iter().map(|id| describe(ctx, id))).await?;
@@ -225,6 +257,9 @@ impl Resource for LogGroup {
             let Some(group) = describe(ctx, r.id).await? else {
                 return Ok(None);
             };
+            if r.spec.service_managed {
+                return Ok(Some(live_spec(&group, r.spec)));
+            }
             let tags = match tags_of(ctx, &group_arn(&group)).await {
                 Ok(tags) => tags,
                 Err(e) if e.is_not_found() => return Ok(None),
@@ -239,11 +274,12 @@ impl Resource for LogGroup {
 }
 
 /// `recorded` with what DescribeLogGroups reports of `group`.
-fn live_spec(group: &Group_, recorded: &LogGroupSpec) -> LogGroupSpec {
+fn live_spec(group: &LiveGroup, recorded: &LogGroupSpec) -> LogGroupSpec {
     LogGroupSpec {
         name: group.log_group_name().unwrap_or(&recorded.name).to_string(),
         retention_days: group.retention_in_days().map(i64::from),
         kms_key_id: group.kms_key_id().map(String::from),
+        service_managed: recorded.service_managed,
         tags: recorded.tags.clone(),
     }
 }
@@ -293,7 +329,7 @@ async fn bring_to_spec(ctx: &Ctx, spec: &LogGroupSpec, live: &LogGroupSpec) -> R
 }
 
 /// The group's ARN without the `:*` DescribeLogGroups appends (the form tag calls take).
-fn group_arn(group: &Group_) -> String {
+fn group_arn(group: &LiveGroup) -> String {
     let arn = group.arn().unwrap_or_default();
     arn.strip_suffix(":*").unwrap_or(arn).to_string()
 }
@@ -307,7 +343,7 @@ fn attributes(ctx: &Ctx, name: &str) -> Created {
 }
 
 /// DescribeLogGroups with `prefix` (every group when `None`), all pages.
-async fn list(ctx: &Ctx, prefix: Option<&str>) -> Result<Vec<Group_>, ApiError> {
+async fn list(ctx: &Ctx, prefix: Option<&str>) -> Result<Vec<LiveGroup>, ApiError> {
     ctx.clients
         .logs
         .describe_log_groups()
@@ -321,7 +357,7 @@ async fn list(ctx: &Ctx, prefix: Option<&str>) -> Result<Vec<Group_>, ApiError> 
 }
 
 /// The group named exactly `name`, if it exists.
-async fn describe(ctx: &Ctx, name: &str) -> Result<Option<Group_>, ApiError> {
+async fn describe(ctx: &Ctx, name: &str) -> Result<Option<LiveGroup>, ApiError> {
     match list(ctx, Some(name)).await {
         Ok(groups) => Ok(groups.into_iter().find(|g| g.log_group_name() == Some(name))),
         Err(e) if super::lookup::absent(&e) => Ok(None),

@@ -36,6 +36,7 @@ pub mod elastic_ip;
 pub mod iam_role;
 pub mod internet_gateway;
 pub mod kms_key;
+pub mod log_group;
 pub mod nat_gateway;
 pub mod route;
 pub mod route_table;
@@ -542,6 +543,7 @@ registry! {
     AgentcoreRuntimeEndpoint => agentcore_runtime_endpoint::AgentcoreRuntimeEndpoint;
     EcrRepository => ecr_repository::EcrRepository;
     KmsKey => kms_key::KmsKey;
+    LogGroup => log_group::LogGroup;
 }
 
 fn field_names(schema: schemars::Schema) -> Vec<String> {
