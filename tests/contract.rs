@@ -326,7 +326,7 @@ fn cases() -> Vec<Case> {
         Case {
             kind: Kind::IamRole,
             variant: None,
-            needs: &[],
+            needs: &[ManagedPolicy, SpareManagedPolicy],
             spec: |_| {
                 ResourceSpec::IamRole(IamRoleSpec {
                     name: "agentfs-contract-case".into(),
@@ -355,6 +355,16 @@ fn cases() -> Vec<Case> {
                     expect: Outcome::InPlace,
                 },
                 retag(),
+                Mutation {
+                    what: "a managed policy attached",
+                    set: |w| json!({"managed_policy_arns": [w.attr(ManagedPolicy, "arn")]}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another managed policy instead",
+                    set: |w| json!({"managed_policy_arns": [w.attr(SpareManagedPolicy, "arn")]}),
+                    expect: Outcome::InPlace,
+                },
                 Mutation {
                     what: "another name",
                     set: |_| json!({"name": "agentfs-contract-renamed"}),
@@ -831,6 +841,54 @@ fn cases() -> Vec<Case> {
                     what: "a longer deletion window",
                     set: |_| json!({"deletion_window_days": 30}),
                     expect: Outcome::LocalOnly,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::IamPolicy,
+            variant: None,
+            needs: &[],
+            spec: |_| {
+                ResourceSpec::IamPolicy(IamPolicySpec {
+                    name: "agentfs-contract-tools".into(),
+                    path: "/agentfs/".into(),
+                    description: Some("contract case policy".into()),
+                    document: json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}),
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "document version 2",
+                    set: |_| json!({"document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]}}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "document version 3",
+                    set: |_| json!({"document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:DeleteObject", "Resource": "*"}]}}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "document version 4",
+                    set: |_| json!({"document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "document version 5",
+                    set: |_| json!({"document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "document version 6 (IAM's limit of five: the oldest goes first)",
+                    set: |_| json!({"document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:CreateLogStream", "Resource": "*"}]}}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another description",
+                    set: |_| json!({"description": "immutable in IAM"}),
+                    expect: Outcome::Replace,
                 },
             ],
             known_violations: vec![],

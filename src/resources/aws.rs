@@ -142,6 +142,11 @@ impl Ctx {
         })
     }
 
+    /// The ARN of a resource of a global service (IAM), which names no region.
+    pub fn arn_global(&self, service: &str, resource: &str) -> String {
+        format!("arn:aws:{service}::{}:{resource}", self.account_id)
+    }
+
     pub fn arn(&self, service: &str, resource: &str) -> String {
         format!("arn:aws:{service}:{}:{}:{resource}", self.region, self.account_id)
     }

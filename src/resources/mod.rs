@@ -33,6 +33,7 @@ pub mod efs_access_point;
 pub mod efs_file_system;
 pub mod efs_mount_target;
 pub mod elastic_ip;
+pub mod iam_policy;
 pub mod iam_role;
 pub mod internet_gateway;
 pub mod kms_key;
@@ -532,6 +533,7 @@ registry! {
     SecurityGroup => security_group::SecurityGroup;
     VpcEndpoint => vpc_endpoint::VpcEndpoint;
     IamRole => iam_role::IamRole;
+    IamPolicy => iam_policy::IamPolicy;
     S3Bucket => s3_bucket::S3Bucket;
     S3FilesFileSystem => s3files_file_system::S3FilesFileSystem;
     S3FilesMountTarget => s3files_mount_target::S3FilesMountTarget;
