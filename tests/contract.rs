@@ -306,6 +306,10 @@ fn cases() -> Vec<Case> {
                     service: "s3".into(),
                     endpoint_type: "Gateway".into(),
                     route_tables: vec![w.id(RouteTable)],
+                    subnets: Vec::new(),
+                    security_groups: Vec::new(),
+                    private_dns: None,
+                    policy: None,
                     tags: team("contract"),
                 })
             },
@@ -318,6 +322,54 @@ fn cases() -> Vec<Case> {
                 Mutation {
                     what: "another service",
                     set: |_| json!({"service": "dynamodb"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::VpcEndpoint,
+            variant: Some("interface"),
+            needs: &[Vpc, SubnetA, SubnetB, SecurityGroup, SpareSecurityGroup],
+            spec: |w| {
+                ResourceSpec::VpcEndpoint(VpcEndpointSpec {
+                    vpc: w.id(Vpc),
+                    service: "ecr.api".into(),
+                    endpoint_type: "Interface".into(),
+                    route_tables: Vec::new(),
+                    subnets: vec![w.id(SubnetA)],
+                    security_groups: vec![w.id(SecurityGroup)],
+                    private_dns: Some(true),
+                    policy: None,
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                Mutation {
+                    what: "a second subnet, another group, and a tag",
+                    set: |w| {
+                        json!({"subnets": [w.id(SubnetA), w.id(SubnetB)],
+                            "security_groups": [w.id(SpareSecurityGroup)], "tags": team("platform")})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "private DNS off and a policy",
+                    set: |_| {
+                        json!({"private_dns": false, "policy": {"Version": "2012-10-17", "Statement": [{
+                            "Effect": "Allow", "Principal": "*", "Action": ["ecr:BatchGetImage", "ecr:GetAuthorizationToken"],
+                            "Resource": "*"}]}})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "the policy reset to AWS's default, one subnet left",
+                    set: |w| json!({"policy": null, "subnets": [w.id(SubnetB)]}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another service",
+                    set: |_| json!({"service": "ecr.dkr"}),
                     expect: Outcome::Replace,
                 },
             ],
