@@ -21,6 +21,8 @@ pub struct Clients {
     /// AgentCore's data plane (InvokeAgentRuntime).
     pub agentcore_runtime: aws_sdk_bedrockagentcore::Client,
     pub ecr: aws_sdk_ecr::Client,
+    pub kms: aws_sdk_kms::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 impl Clients {
@@ -60,6 +62,8 @@ impl Clients {
             agentcore: aws_sdk_bedrockagentcorecontrol::Client::new(&config),
             agentcore_runtime: aws_sdk_bedrockagentcore::Client::new(&config),
             ecr: aws_sdk_ecr::Client::new(&config),
+            kms: aws_sdk_kms::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
         }
     }
 }
@@ -136,6 +140,11 @@ impl Ctx {
                 format!("az_index {index} but {} has only {} zones", self.region, zones.len()),
             )
         })
+    }
+
+    /// The ARN of a resource of a global service (IAM), which names no region.
+    pub fn arn_global(&self, service: &str, resource: &str) -> String {
+        format!("arn:aws:{service}::{}:{resource}", self.account_id)
     }
 
     pub fn arn(&self, service: &str, resource: &str) -> String {

@@ -29,6 +29,7 @@ macro_rules! for_each_kind {
             SecurityGroup => security_group::SecurityGroup;
             VpcEndpoint => vpc_endpoint::VpcEndpoint;
             IamRole => iam_role::IamRole;
+            IamPolicy => iam_policy::IamPolicy;
             S3Bucket => s3_bucket::S3Bucket;
             S3FilesFileSystem => s3files_file_system::S3FilesFileSystem;
             S3FilesMountTarget => s3files_mount_target::S3FilesMountTarget;
@@ -39,6 +40,8 @@ macro_rules! for_each_kind {
             AgentcoreRuntime => agentcore_runtime::AgentcoreRuntime;
             AgentcoreRuntimeEndpoint => agentcore_runtime_endpoint::AgentcoreRuntimeEndpoint;
             EcrRepository => ecr_repository::EcrRepository;
+            KmsKey => kms_key::KmsKey;
+            LogGroup => log_group::LogGroup;
         }
     };
 }

@@ -399,3 +399,24 @@ fn agentcore_tags_are_narrower_than_s3files_tags() {
     assert!(!accepts(&agentcore, &text("équipe")));
     assert!(accepts(&agentcore, &text("team name")));
 }
+
+/// The retention periods `log_group` accepts offline are those the logs model documents for
+/// its `Days` shape (the model states them in prose, not as an enum).
+#[test]
+fn log_retention_days_are_the_models() {
+    let models = models(&BTreeSet::from(["logs"]));
+    let doc = models["logs"]["Days"]["documentation"]
+        .as_str()
+        .expect("the Days shape is documented");
+    let listed = doc
+        .split("Possible values are:")
+        .nth(1)
+        .and_then(|rest| rest.split('.').next())
+        .expect("the Days documentation lists the possible values");
+    let values: Vec<i64> = listed
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|t| !t.is_empty())
+        .map(|t| t.parse().unwrap())
+        .collect();
+    assert_eq!(values, agentfs::resources::log_group::RETENTION_DAYS);
+}

@@ -306,6 +306,10 @@ fn cases() -> Vec<Case> {
                     service: "s3".into(),
                     endpoint_type: "Gateway".into(),
                     route_tables: vec![w.id(RouteTable)],
+                    subnets: Vec::new(),
+                    security_groups: Vec::new(),
+                    private_dns: None,
+                    policy: None,
                     tags: team("contract"),
                 })
             },
@@ -324,9 +328,57 @@ fn cases() -> Vec<Case> {
             known_violations: vec![],
         },
         Case {
+            kind: Kind::VpcEndpoint,
+            variant: Some("interface"),
+            needs: &[Vpc, SubnetA, SubnetB, SecurityGroup, SpareSecurityGroup],
+            spec: |w| {
+                ResourceSpec::VpcEndpoint(VpcEndpointSpec {
+                    vpc: w.id(Vpc),
+                    service: "ecr.api".into(),
+                    endpoint_type: "Interface".into(),
+                    route_tables: Vec::new(),
+                    subnets: vec![w.id(SubnetA)],
+                    security_groups: vec![w.id(SecurityGroup)],
+                    private_dns: Some(true),
+                    policy: None,
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                Mutation {
+                    what: "a second subnet, another group, and a tag",
+                    set: |w| {
+                        json!({"subnets": [w.id(SubnetA), w.id(SubnetB)],
+                            "security_groups": [w.id(SpareSecurityGroup)], "tags": team("platform")})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "private DNS off and a policy",
+                    set: |_| {
+                        json!({"private_dns": false, "policy": {"Version": "2012-10-17", "Statement": [{
+                            "Effect": "Allow", "Principal": "*", "Action": ["ecr:BatchGetImage", "ecr:GetAuthorizationToken"],
+                            "Resource": "*"}]}})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "the policy reset to AWS's default, one subnet left",
+                    set: |w| json!({"policy": null, "subnets": [w.id(SubnetB)]}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another service",
+                    set: |_| json!({"service": "ecr.dkr"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
             kind: Kind::IamRole,
             variant: None,
-            needs: &[],
+            needs: &[ManagedPolicy, SpareManagedPolicy],
             spec: |_| {
                 ResourceSpec::IamRole(IamRoleSpec {
                     name: "agentfs-contract-case".into(),
@@ -355,6 +407,16 @@ fn cases() -> Vec<Case> {
                     expect: Outcome::InPlace,
                 },
                 retag(),
+                Mutation {
+                    what: "a managed policy attached",
+                    set: |w| json!({"managed_policy_arns": [w.attr(ManagedPolicy, "arn")]}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another managed policy instead",
+                    set: |w| json!({"managed_policy_arns": [w.attr(SpareManagedPolicy, "arn")]}),
+                    expect: Outcome::InPlace,
+                },
                 Mutation {
                     what: "another name",
                     set: |_| json!({"name": "agentfs-contract-renamed"}),
@@ -789,6 +851,131 @@ fn cases() -> Vec<Case> {
                 Mutation {
                     what: "KMS encryption",
                     set: |_| json!({"encryption": "KMS"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::KmsKey,
+            variant: None,
+            needs: &[],
+            spec: |_| {
+                ResourceSpec::KmsKey(KmsKeySpec {
+                    description: Some("contract case key".into()),
+                    alias: Some("alias/agentfs-contract".into()),
+                    enable_rotation: false,
+                    deletion_window_days: 7,
+                    policy: None,
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "rotation on, another alias and description",
+                    set: |_| {
+                        json!({"enable_rotation": true, "alias": "alias/agentfs-contract-renamed",
+                            "description": "changed in place"})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "a key policy",
+                    set: |w| {
+                        json!({"policy": {"Version": "2012-10-17", "Statement": [{"Sid": "account",
+                            "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{}:root", w.account())},
+                            "Action": "kms:*", "Resource": "*"}]}})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "a longer deletion window",
+                    set: |_| json!({"deletion_window_days": 30}),
+                    expect: Outcome::LocalOnly,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::IamPolicy,
+            variant: None,
+            needs: &[],
+            spec: |_| {
+                ResourceSpec::IamPolicy(IamPolicySpec {
+                    name: "agentfs-contract-tools".into(),
+                    path: "/agentfs/".into(),
+                    description: Some("contract case policy".into()),
+                    document: json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}),
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "document version 2",
+                    set: |_| json!({"document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]}}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "document version 3",
+                    set: |_| json!({"document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:DeleteObject", "Resource": "*"}]}}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "document version 4",
+                    set: |_| json!({"document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "document version 5",
+                    set: |_| json!({"document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "document version 6 (IAM's limit of five: the oldest goes first)",
+                    set: |_| json!({"document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:CreateLogStream", "Resource": "*"}]}}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another description",
+                    set: |_| json!({"description": "immutable in IAM"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::LogGroup,
+            variant: None,
+            needs: &[],
+            spec: |_| {
+                ResourceSpec::LogGroup(LogGroupSpec {
+                    name: "/agentfs/contract".into(),
+                    retention_days: Some(30),
+                    kms_key_id: None,
+                    service_managed: false,
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "another retention, and a key",
+                    set: |w| {
+                        json!({"retention_days": 365,
+                            "kms_key_id": format!("arn:aws:kms:us-east-1:{}:key/00000000-0000-0000-0000-000000000000", w.account())})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "kept forever, without a key",
+                    set: |_| json!({"retention_days": null, "kms_key_id": null}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another name",
+                    set: |_| json!({"name": "/agentfs/contract-renamed"}),
                     expect: Outcome::Replace,
                 },
             ],

@@ -276,6 +276,10 @@ async fn ec2_reads_are_batched_and_show_exactly_the_drift() {
             service: "s3".into(),
             endpoint_type: "Gateway".into(),
             route_tables: vec![private_rt.id().to_string()],
+            subnets: Vec::new(),
+            security_groups: Vec::new(),
+            private_dns: None,
+            policy: None,
             tags: Default::default(),
         }),
     )

@@ -266,6 +266,10 @@ async fn ec2_find_recovers_the_stack_and_imports_by_id() {
             service: "s3".into(),
             endpoint_type: "Gateway".into(),
             route_tables: vec![private_rt.id().to_string()],
+            subnets: Vec::new(),
+            security_groups: Vec::new(),
+            private_dns: None,
+            policy: None,
             tags: Default::default(),
         }),
     )

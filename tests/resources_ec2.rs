@@ -396,6 +396,10 @@ async fn network_roundtrip(ctx: &Ctx, emu: &support::Emulator) {
             service: "s3".into(),
             endpoint_type: "Gateway".into(),
             route_tables: vec![private_rt.id().to_string()],
+            subnets: Vec::new(),
+            security_groups: Vec::new(),
+            private_dns: None,
+            policy: None,
             tags: Default::default(),
         }),
     )
@@ -658,6 +662,10 @@ async fn network_roundtrip(ctx: &Ctx, emu: &support::Emulator) {
             service: "s3".into(),
             endpoint_type: "Gateway".into(),
             route_tables: tables,
+            subnets: Vec::new(),
+            security_groups: Vec::new(),
+            private_dns: None,
+            policy: None,
             tags: Default::default(),
         })
     };

@@ -105,6 +105,30 @@ def iam_inventory(backend: Any) -> list[dict[str, Any]]:
     return out
 
 
+def iam_policies(backend: Any) -> list[dict[str, Any]]:
+    """Customer managed policies (AWS managed ones are the account's from the start)."""
+    return [{"id": p.arn, "name": p.name, "versions": len(p.versions), "attachments": p.attachment_count,
+             "tags": _iam_tags(getattr(p, "tags", None))}
+            for p in backend.managed_policies.values() if ":aws:policy/" not in p.arn]
+
+
+def kms_inventory(backend: Any) -> list[dict[str, Any]]:
+    """Keys that exist for a user: a key pending deletion is on its way out, as AWS lists it."""
+    aliases = {}
+    for alias in backend.list_aliases():
+        target = getattr(alias, "target_key_id", None)
+        if target:
+            aliases.setdefault(target, []).append(alias.alias_name)
+    return [{"id": k.id, "state": k.key_state, "aliases": sorted(aliases.get(k.id, [])),
+             "tags": {t["TagKey"]: t["TagValue"] for t in backend.list_resource_tags(k.id)["Tags"]}}
+            for k in backend.keys.values() if k.key_state != "PendingDeletion"]
+
+
+def logs_inventory(backend: Any) -> list[dict[str, Any]]:
+    return [{"id": g.name, "retention": g.retention_in_days, "kms_key_id": g.kms_key_id}
+            for g in backend.groups.values()]
+
+
 def efs_inventory(backend: Any) -> dict[str, list[dict[str, Any]]]:
     return {
         "file_systems": [{"id": f.file_system_id, "tags": getattr(f, "tags", None)}
@@ -139,7 +163,7 @@ def collect() -> dict[str, Any]:
             put(account, "global", "s3", s3_inventory(backend))
     for account, partition, backend in _instantiated(iam_backends):
         if partition == "aws":
-            put(account, "global", "iam", {"roles": iam_inventory(backend)})
+            put(account, "global", "iam", {"roles": iam_inventory(backend), "policies": iam_policies(backend)})
     for account, region, backend in _instantiated(efs_backends):
         put(account, region, "efs", efs_inventory(backend))
     for account, region, backend in _instantiated(s3files_backends):
@@ -149,6 +173,13 @@ def collect() -> dict[str, Any]:
     for account, region, backend in _instantiated(ecr_backends):
         put(account, region, "ecr", {"repositories": [
             {"repositoryName": r.name, "repositoryArn": r.arn} for r in backend.repositories.values()]})
+    from moto.kms.models import kms_backends
+    from moto.logs.models import logs_backends
+
+    for account, region, backend in _instantiated(kms_backends):
+        put(account, region, "kms", {"keys": kms_inventory(backend)})
+    for account, region, backend in _instantiated(logs_backends):
+        put(account, region, "logs", {"log_groups": logs_inventory(backend)})
     for account, region, _ in _instantiated(bedrockagentcorecontrol_backends):
         put(account, region, "bedrock-agentcore-control", {
             "agent_runtimes": agentcore.inventory(account, region),

@@ -20,6 +20,7 @@ Knob `validate_requests` (default true) turns the model checks off.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from . import idempotency
@@ -29,6 +30,8 @@ from .validation import Violation, coral_message, validator
 
 # services whose every operation is checked (their moto responses parse the request for us)
 PARSED_SERVICES = {"s3files", "bedrock-agentcore-control", "ec2", "iam"}
+# services on the AWS JSON protocol whose moto responses read the body themselves
+JSON_SERVICES = {"kms", "logs"}
 
 
 def validation_error(service: str, violations: list[Violation]) -> StatusError:
@@ -37,6 +40,8 @@ def validation_error(service: str, violations: list[Violation]) -> StatusError:
                            fieldList=[{"name": v.path, "message": v.sentence()} for v in violations])
     if service == "s3files":
         return StatusError("ValidationException", coral_message(violations), 400, errorCode="ValidationError")
+    if service == "logs":
+        return StatusError("InvalidParameterException", coral_message(violations), 400)
     if service == "iam":
         return StatusError("ValidationError", coral_message(violations, lower_first=True), 400)
     first = violations[0]
@@ -74,10 +79,17 @@ def _install_parsed_services() -> None:
 
     def call_action(self: Any) -> Any:
         service = self.boto3_service_name
-        if service not in PARSED_SERVICES or not self.automated_parameter_parsing:
+        parsed = service in PARSED_SERVICES and self.automated_parameter_parsing
+        if not parsed and service not in JSON_SERVICES:
             return original(self)
         operation = self._get_action()
         params = getattr(self, "params", None)
+        if service in JSON_SERVICES:
+            # AWS JSON protocol: the body is the operation's input shape.
+            try:
+                params = json.loads(self.body or "{}")
+            except ValueError:
+                params = None
         if not operation or params is None:
             return original(self)
         error, ticket = check(service, operation, params, self.current_account, self.region)

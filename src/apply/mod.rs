@@ -196,8 +196,8 @@ impl<'a, P: Provider> Engine<'a, P> {
                         .delete_one(addr, change.action == Action::Replace, timeout)
                         .await
                         .map(|d| d.past(false)),
-                    Op::DeleteDeposed(addr) => self.delete_deposed(addr, timeout).await.map(|()| past),
-                    Op::Apply(_) => self.apply_change(spec, change).await.map(|()| past),
+                    Op::DeleteDeposed(addr) => self.delete_deposed(addr, timeout).await.map(|()| past.into()),
+                    Op::Apply(_) => self.apply_change(spec, change).await.map(|()| past.into()),
                 };
                 match &result {
                     Ok(past) => self.reporter.finish(&addr, past),
@@ -609,7 +609,7 @@ impl<'a, P: Provider> Engine<'a, P> {
                     self.delete_one(&addr, false, None).await
                 };
                 match &result {
-                    Ok(outcome) => self.reporter.finish(&addr, outcome.past(deposed)),
+                    Ok(outcome) => self.reporter.finish(&addr, &outcome.past(deposed)),
                     Err(e) => self.reporter.fail(&addr, &e.to_string()),
                 }
                 result.map(|_| ())
@@ -734,7 +734,9 @@ impl<'a, P: Provider> Engine<'a, P> {
             .delete(addr.kind, &address, &prior, timeout, progress)
             .await?;
         Ok(if listed.is_some() {
-            Deleted::Deleted
+            addr.kind
+                .deletion_note(&recorded.config)
+                .map_or(Deleted::Deleted, Deleted::Scheduled)
         } else {
             Deleted::AlreadyGone
         })
@@ -779,9 +781,11 @@ impl<'a, P: Provider> Engine<'a, P> {
 }
 
 /// What a delete did, for the report: only a resource that was there is reported deleted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Deleted {
     Deleted,
+    /// AWS accepted the resource's deletion for later (a KMS key): the note says when.
+    Scheduled(String),
     /// AWS no longer listed it.
     AlreadyGone,
     /// An interrupted create's intent whose create made nothing: only the record went.
@@ -790,12 +794,15 @@ pub enum Deleted {
 
 impl Deleted {
     /// The past tense shown for the operation.
-    pub fn past(self, deposed: bool) -> &'static str {
+    pub fn past(&self, deposed: bool) -> std::borrow::Cow<'static, str> {
         match (self, deposed) {
-            (Deleted::Deleted, false) => "deleted",
-            (Deleted::Deleted, true) => "deleted the old copy",
-            (Deleted::AlreadyGone, _) => "already gone (AWS no longer lists it): removed from state",
-            (Deleted::NothingMade, _) => "nothing to delete (its interrupted create made nothing): removed from state",
+            (Deleted::Deleted, false) => "deleted".into(),
+            (Deleted::Deleted, true) => "deleted the old copy".into(),
+            (Deleted::Scheduled(note), _) => note.clone().into(),
+            (Deleted::AlreadyGone, _) => "already gone (AWS no longer lists it): removed from state".into(),
+            (Deleted::NothingMade, _) => {
+                "nothing to delete (its interrupted create made nothing): removed from state".into()
+            }
         }
     }
 }

@@ -115,55 +115,72 @@ fn allows(statement: &Map<String, Value>) -> bool {
 
 pub(super) fn check(spec: &ParsedSpec, out: &mut Findings<'_>) {
     for resource in &spec.resources {
-        let ResourceSpec::IamRole(role) = &resource.spec else {
-            continue;
-        };
-        trust(resource, &role.assume_role_policy, out);
-        for (name, policy) in &role.inline_policies {
-            for (at, statement) in statements(policy) {
-                if !allows(statement) {
-                    continue;
-                }
-                let base = format!("inline_policies.{name}.{at}");
-                if statement.contains_key("NotAction") {
-                    out.add(
-                        &NOT_ACTION_ALLOW,
+        match &resource.spec {
+            ResourceSpec::IamRole(role) => {
+                trust(resource, &role.assume_role_policy, out);
+                for (name, policy) in &role.inline_policies {
+                    grants(
                         resource,
-                        &format!("{base}.NotAction"),
-                        format!("policy `{name}` allows every action but those listed"),
+                        &format!("inline_policies.{name}"),
+                        &format!("policy `{name}`"),
+                        policy,
+                        out,
                     );
                 }
-                let any_resource = strings(statement, "Resource").iter().any(|(_, r)| *r == "*");
-                let actions = strings(statement, "Action");
-                for (path, action) in &actions {
-                    if !service_wildcard(action) {
-                        continue;
-                    }
-                    let (rule, message) = if any_resource {
-                        (
-                            &SERVICE_WILDCARD_ON_ANY,
-                            format!("policy `{name}` allows `{action}` on every resource"),
-                        )
-                    } else {
-                        (&SERVICE_WILDCARD, format!("policy `{name}` allows `{action}`"))
-                    };
-                    out.add(rule, resource, &format!("{base}.{path}"), message);
-                }
-                if any_resource {
-                    let scoped: Vec<&str> = actions
-                        .iter()
-                        .map(|(_, a)| *a)
-                        .filter(|a| !service_wildcard(a) && !star_only(a))
-                        .collect();
-                    if !scoped.is_empty() {
-                        out.add(
-                            &ANY_RESOURCE,
-                            resource,
-                            &format!("{base}.Resource"),
-                            format!("policy `{name}` allows `{}` on `*`", scoped.join("`, `")),
-                        );
-                    }
-                }
+            }
+            // A managed policy grants whatever roles attach it: the same rules, on its document.
+            ResourceSpec::IamPolicy(policy) => {
+                grants(resource, "document", "the policy", &policy.document, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What the Allow statements of `policy` (at `field`, called `what` in messages) grant.
+fn grants(resource: &crate::parse::ParsedResource, field: &str, what: &str, policy: &Value, out: &mut Findings<'_>) {
+    for (at, statement) in statements(policy) {
+        if !allows(statement) {
+            continue;
+        }
+        let base = format!("{field}.{at}");
+        if statement.contains_key("NotAction") {
+            out.add(
+                &NOT_ACTION_ALLOW,
+                resource,
+                &format!("{base}.NotAction"),
+                format!("{what} allows every action but those listed"),
+            );
+        }
+        let any_resource = strings(statement, "Resource").iter().any(|(_, r)| *r == "*");
+        let actions = strings(statement, "Action");
+        for (path, action) in &actions {
+            if !service_wildcard(action) {
+                continue;
+            }
+            let (rule, message) = if any_resource {
+                (
+                    &SERVICE_WILDCARD_ON_ANY,
+                    format!("{what} allows `{action}` on every resource"),
+                )
+            } else {
+                (&SERVICE_WILDCARD, format!("{what} allows `{action}`"))
+            };
+            out.add(rule, resource, &format!("{base}.{path}"), message);
+        }
+        if any_resource {
+            let scoped: Vec<&str> = actions
+                .iter()
+                .map(|(_, a)| *a)
+                .filter(|a| !service_wildcard(a) && !star_only(a))
+                .collect();
+            if !scoped.is_empty() {
+                out.add(
+                    &ANY_RESOURCE,
+                    resource,
+                    &format!("{base}.Resource"),
+                    format!("{what} allows `{}` on `*`", scoped.join("`, `")),
+                );
             }
         }
     }
@@ -323,6 +340,17 @@ Version = "2012-10-17"
             "Effect = \"Allow\"\nPrincipal = { AWS = \"arn:aws:iam::123456789012:root\" }\nAction = \"sts:AssumeRole\"",
         );
         assert!(ids(&named).is_empty(), "{:?}", ids(&named));
+    }
+
+    #[test]
+    fn a_managed_policy_document_meets_the_same_rules_as_inline_ones() {
+        let text = format!(
+            "{STACK}[iam_policy.tools]\nname = \"tools\"\ndocument = {{ Version = \"2012-10-17\", Statement = [{{ Effect = \"Allow\", Action = [\"s3:GetObject\", \"*\"], Resource = \"*\" }}] }}\n"
+        );
+        let found = findings(&text);
+        let ids: Vec<_> = found.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(ids, ["AFS-IAM-001", "AFS-IAM-003"], "{found:?}");
+        assert_eq!(found[0].field, "iam_policy.tools.document.Statement[0].Action[1]");
     }
 
     #[test]

@@ -101,6 +101,9 @@ pub fn destroy_text(plan: &Plan) -> String {
     );
     for change in &plan.changes {
         let _ = writeln!(out, "  - {}  (delete, wave {})", change.address, change.wave);
+        for reason in &change.reasons {
+            let _ = writeln!(out, "      # {reason}");
+        }
     }
     let s = plan.summary;
     let _ = writeln!(

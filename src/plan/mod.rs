@@ -287,6 +287,9 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
                     if let Some(lost) = addr.kind.replace_loses() {
                         change.reasons.push(format!("replacing it deletes {lost}"));
                     }
+                    if let Some(note) = addr.kind.deletion_note(&r.config) {
+                        change.reasons.push(format!("the old copy is {note}"));
+                    }
                     Action::Replace
                 } else if diffs.is_empty() {
                     Action::NoOp
@@ -485,13 +488,16 @@ fn deletions(spec: &Spec, state: &State) -> Result<Vec<ResourceChange>, PlanErro
                 because: " (it was removed from the spec)".into(),
             });
         }
+        let reasons = std::iter::once("no longer in the spec".to_string())
+            .chain(addr.kind.deletion_note(&recorded.config))
+            .collect();
         changes.push(ResourceChange {
             kind: addr.kind,
             group: addr.kind.group(),
             address: addr,
             action: Action::Delete,
             wave: 0,
-            reasons: vec!["no longer in the spec".into()],
+            reasons,
             depends_on: recorded.deps.clone(),
             attributes: Vec::new(),
             create_before_destroy: false,
@@ -538,7 +544,11 @@ pub fn destroy_changes(state: &State) -> Vec<ResourceChange> {
             group: addr.kind.group(),
             action: Action::Delete,
             wave: waves[addr],
-            reasons: Vec::new(),
+            reasons: addr
+                .kind
+                .deletion_note(&state.resources[addr].config)
+                .into_iter()
+                .collect(),
             depends_on: state.resources[addr].deps.clone(),
             attributes: Vec::new(),
             create_before_destroy: false,

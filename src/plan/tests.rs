@@ -392,3 +392,28 @@ fn deposed_copies_are_planned_as_deletes_after_their_users_move() {
         "{order:?}"
     );
 }
+
+/// A KMS key is never reported deleted: the plan of its removal, and destroy's, say that its
+/// deletion is scheduled for the recorded window.
+#[test]
+fn a_kms_key_is_planned_as_scheduled_for_deletion() {
+    let text = "[stack]\nname = \"s\"\nregion = \"us-east-1\"\n[kms_key.data]\ndeletion_window_days = 7\n";
+    let (spec, graph) = compiled(text);
+    let state = applied(&spec, &graph);
+    let (empty, empty_graph) = compiled("[stack]\nname = \"s\"\nregion = \"us-east-1\"\n");
+    let removed = compute(&empty, &empty_graph, Some(&state), &Context::default()).unwrap();
+    let destroy = destroy_changes(&state);
+    for change in [&removed.changes[0], &destroy[0]] {
+        assert_eq!(change.action, Action::Delete);
+        assert!(
+            change
+                .reasons
+                .iter()
+                .any(|r| r.contains("scheduled for deletion in 7 days")),
+            "{:?}",
+            change.reasons
+        );
+    }
+    let text = render::text(&removed, false);
+    assert!(text.contains("scheduled for deletion in 7 days"), "{text}");
+}

@@ -17,9 +17,9 @@ use aws_sdk_iam::types::{EntityType, RoleDetail};
 use futures_util::future::try_join_all;
 
 use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
-pub use super::iam_policy::canonical_policy;
-use super::iam_policy::{decode_policy, normalize, policy_shape, same_policy};
 use super::lookup::{each, keep, owned, present};
+pub use super::policy_document::canonical_policy;
+use super::policy_document::{decode_policy, normalize, policy_shape, same_policy};
 use super::tags::{self, Owner};
 use super::{Created, Found, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
 use crate::lang::api::{ApiField, ApiMap, Limits};

@@ -12,16 +12,16 @@
 //! state store shares it), [`ec2`] (describes and
 //! finders), [`tags`] (one tag-sync routine for every service), [`agentcore`], [`efs`],
 //! [`s3files`], [`mount_family`] (the EFS and S3 Files access points and mount targets),
-//! [`iam_policy`] (IAM's policy grammar), [`sg_rules`] (the security-group rule algebra).
+//! [`policy_document`] (IAM's policy grammar), [`sg_rules`] (the security-group rule algebra).
 
 pub mod agentcore;
 pub mod artifact;
 pub mod ec2;
 pub mod efs;
-pub mod iam_policy;
 pub mod image;
 pub mod lookup;
 pub mod mount_family;
+pub mod policy_document;
 pub mod posix;
 pub mod s3files;
 pub mod sg_rules;
@@ -34,8 +34,11 @@ pub mod efs_access_point;
 pub mod efs_file_system;
 pub mod efs_mount_target;
 pub mod elastic_ip;
+pub mod iam_policy;
 pub mod iam_role;
 pub mod internet_gateway;
+pub mod kms_key;
+pub mod log_group;
 pub mod nat_gateway;
 pub mod route;
 pub mod route_table;
@@ -210,6 +213,13 @@ pub trait Resource {
         config
     }
 
+    /// What destroying the resource does when it is not an immediate delete (a KMS key's
+    /// scheduled deletion), said in the plan and in the delete's report instead of "deleted".
+    fn deletion_note(spec: &Self::Spec) -> Option<String> {
+        let _ = spec;
+        None
+    }
+
     fn create(ctx: &Ctx, req: &Request<'_, Self::Spec>) -> impl Future<Output = Result<Created, ApiError>> + Send;
 
     fn update(
@@ -343,6 +353,12 @@ macro_rules! registry {
             /// The kind's top-level fields, as the spec names them.
             pub fn fields(self) -> Vec<String> {
                 match self { $(Kind::$variant => field_names(schemars::schema_for!(<$module::$ty as Resource>::Spec))),* }
+            }
+
+            /// What destroying a resource recorded with `config` does, when it is not an
+            /// immediate delete (see [`Resource::deletion_note`]).
+            pub fn deletion_note(self, config: &serde_json::Value) -> Option<String> {
+                match self { $(Kind::$variant => recorded_spec::<<$module::$ty as Resource>::Spec>(self, config).ok().and_then(|s| <$module::$ty as Resource>::deletion_note(&s))),* }
             }
 
             /// A configuration in the form in which equal means "the same to AWS".

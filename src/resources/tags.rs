@@ -101,6 +101,28 @@ pub mod rules {
         ApiField::documented("tags{key}", "ecr", "Tag$Key", Limits::len(1, 128), ECR_GUIDE),
         ApiField::documented("tags{}", "ecr", "Tag$Value", Limits::len(0, 256), ECR_GUIDE),
     ];
+    pub const KMS: &[ApiField] = &[
+        ApiField::model("tags{key}", "kms", "Tag$TagKey", Limits::len(1, 128)),
+        ApiField::model("tags{}", "kms", "Tag$TagValue", Limits::len(0, 256)),
+    ];
+    pub const LOGS: &[ApiField] = &[
+        ApiField::model(
+            "tags{key}",
+            "logs",
+            "Tags$key",
+            Limits::len(1, 128).pattern(r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]+)$"),
+        ),
+        ApiField::model(
+            "tags{}",
+            "logs",
+            "Tags$value",
+            Limits {
+                max_len: Some(256),
+                ..Limits::NONE
+            }
+            .pattern(r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"),
+        ),
+    ];
     const S3_GUIDE: &str = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/tagging-managing.html";
     pub const S3: &[ApiField] = &[
         ApiField::documented("tags{key}", "s3", "Tag$Key", Limits::len(1, 128), S3_GUIDE),

@@ -1,6 +1,11 @@
 //! `vpc_endpoint`: CreateVpcEndpoint for `com.amazonaws.<region>.<service>` with the deterministic
 //! client token (the SDK does not fill one in), tagged at creation, then waits for `available`.
-//! Route tables are changed in place with ModifyVpcEndpoint; delete waits until it is gone.
+//! A gateway endpoint (S3, DynamoDB) adds routes to its route tables; an interface endpoint
+//! (ECR, CloudWatch Logs, STS, Bedrock, AgentCore, ...) puts a network interface in each of its
+//! subnets, guarded by its security groups (the VPC's default group when none is given), and
+//! with private DNS answers the service's public name inside the VPC. Route tables, subnets,
+//! security groups, private DNS and the policy change in place with ModifyVpcEndpoint; delete
+//! waits until it is gone.
 //! Read: one DescribeVpcEndpoints for all endpoints (by their VPCs when an id is unknown);
 //! `deleting` and `deleted` count as gone.
 
@@ -12,6 +17,8 @@ use aws_sdk_ec2::types::{ResourceType, VpcEndpoint as Endpoint, VpcEndpointType}
 use super::Kind;
 use super::aws::{ApiError, Ctx, Poll, api, retry_transient, state_is, wait_for};
 use super::ec2 as live;
+use super::lookup::set_or_recorded;
+use super::policy_document::{decode_policy, same_policy};
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::lang::Group;
@@ -33,6 +40,21 @@ pub struct VpcEndpointSpec {
     /// Route tables (by name) a gateway endpoint adds its routes to.
     #[serde(default)]
     pub route_tables: Vec<String>,
+    /// Subnets (by name, one per AZ) an interface endpoint puts its network interfaces in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subnets: Vec<String>,
+    /// Security groups (by name) of an interface endpoint's network interfaces: they must
+    /// admit HTTPS (443) from the clients. The VPC's default group when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<String>,
+    /// An interface endpoint answers the service's public DNS name inside the VPC (AWS's
+    /// default, `true`, when absent); needs the VPC's DNS support and hostnames.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_dns: Option<bool>,
+    /// The endpoint policy (full access when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub policy: Option<serde_json::Value>,
     #[serde(default)]
     pub tags: Tags,
 }
@@ -54,8 +76,48 @@ impl KindSpec for VpcEndpointSpec {
                 "agentfs::enum",
                 "service",
                 format!("`{}` has no gateway endpoint", self.service),
-                "gateway endpoints exist for `s3` and `dynamodb`",
+                "gateway endpoints exist for `s3` and `dynamodb`; use `type = \"Interface\"` with `subnets`",
             );
+        }
+        let gateway = self.endpoint_type == "Gateway";
+        let interface = self.endpoint_type == "Interface";
+        if gateway {
+            for (field, set) in [
+                ("subnets", !self.subnets.is_empty()),
+                ("security_groups", !self.security_groups.is_empty()),
+                ("private_dns", self.private_dns.is_some()),
+            ] {
+                if set {
+                    check.error(
+                        "agentfs::vpc_endpoint_type",
+                        field,
+                        format!("a gateway endpoint has no `{field}`"),
+                        "use `route_tables` for a gateway endpoint, or `type = \"Interface\"`",
+                    );
+                }
+            }
+        }
+        if interface {
+            if !self.route_tables.is_empty() {
+                check.error(
+                    "agentfs::vpc_endpoint_type",
+                    "route_tables",
+                    "an interface endpoint has no route tables",
+                    "give the subnets its network interfaces go in: `subnets = [...]`",
+                );
+            }
+            if self.subnets.is_empty() {
+                check.error(
+                    "agentfs::vpc_endpoint_type",
+                    "type",
+                    "an interface endpoint needs `subnets`",
+                    "name one subnet per availability zone its clients run in: `subnets = [\"private_a\", \"private_b\"]`",
+                );
+            }
+        }
+        if let Some(policy) = &self.policy {
+            // An endpoint policy names principals, as a resource policy does.
+            super::policy_document::policy_shape(check, "policy", policy, true);
         }
     }
     fn refs(&mut self) -> Vec<RefSlot<'_>> {
@@ -65,6 +127,13 @@ impl KindSpec for VpcEndpointSpec {
             Kind::RouteTable,
             "id",
             &mut self.route_tables,
+        ));
+        refs.extend(list_refs("subnets", Kind::Subnet, "id", &mut self.subnets));
+        refs.extend(list_refs(
+            "security_groups",
+            Kind::SecurityGroup,
+            "id",
+            &mut self.security_groups,
         ));
         refs
     }
@@ -102,9 +171,18 @@ impl Resource for VpcEndpoint {
                 ]),
             ),
             ApiField::reference("route_tables", "ec2", "CreateVpcEndpointRequest$RouteTableIds"),
+            ApiField::reference("subnets", "ec2", "CreateVpcEndpointRequest$SubnetIds"),
+            ApiField::reference("security_groups", "ec2", "CreateVpcEndpointRequest$SecurityGroupIds"),
+            ApiField::model(
+                "private_dns",
+                "ec2",
+                "CreateVpcEndpointRequest$PrivateDnsEnabled",
+                Limits::NONE,
+            ),
         ],
         tags: super::tags::rules::EC2,
-        not_sent: &[],
+        // The policy document is sent serialised to JSON.
+        not_sent: &["policy"],
     };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(600),
@@ -127,6 +205,10 @@ impl Resource for VpcEndpoint {
                     .service_name(&service)
                     .vpc_endpoint_type(endpoint_type(&spec.endpoint_type))
                     .set_route_table_ids((!spec.route_tables.is_empty()).then(|| spec.route_tables.clone()))
+                    .set_subnet_ids((!spec.subnets.is_empty()).then(|| spec.subnets.clone()))
+                    .set_security_group_ids((!spec.security_groups.is_empty()).then(|| spec.security_groups.clone()))
+                    .set_private_dns_enabled(spec.private_dns)
+                    .set_policy_document(spec.policy.as_ref().map(|p| p.to_string()))
                     .client_token(req.token)
                     .tag_specifications(live::tag_spec(ResourceType::VpcEndpoint, req.tags))
                     .send()
@@ -149,28 +231,43 @@ impl Resource for VpcEndpoint {
         req: &Request<'_, VpcEndpointSpec>,
         prior: &Recorded<'_, VpcEndpointSpec>,
     ) -> Result<Created, ApiError> {
-        let add: Vec<String> = req
-            .spec
-            .route_tables
-            .iter()
-            .filter(|t| !prior.spec.route_tables.contains(t))
-            .cloned()
-            .collect();
-        let remove: Vec<String> = prior
-            .spec
-            .route_tables
-            .iter()
-            .filter(|t| !req.spec.route_tables.contains(t))
-            .cloned()
-            .collect();
-        if !add.is_empty() || !remove.is_empty() {
-            req.progress.phase("changing route tables");
+        let (spec, old) = (req.spec, prior.spec);
+        let (add_tables, remove_tables) = changes(&old.route_tables, &spec.route_tables);
+        let (add_subnets, remove_subnets) = changes(&old.subnets, &spec.subnets);
+        let (add_groups, remove_groups) = changes(&old.security_groups, &spec.security_groups);
+        let dns = (spec.private_dns != old.private_dns).then(|| spec.private_dns.unwrap_or(true));
+        let policy_changed = match (&spec.policy, &old.policy) {
+            (Some(new), Some(old)) => !same_policy(new, old),
+            (None, None) => false,
+            _ => true,
+        };
+        let changed = [
+            &add_tables,
+            &remove_tables,
+            &add_subnets,
+            &remove_subnets,
+            &add_groups,
+            &remove_groups,
+        ]
+        .iter()
+        .any(|l| l.is_some())
+            || dns.is_some()
+            || policy_changed;
+        if changed {
+            req.progress.phase("changing the endpoint");
             ctx.clients
                 .ec2
                 .modify_vpc_endpoint()
                 .vpc_endpoint_id(prior.id)
-                .set_add_route_table_ids((!add.is_empty()).then_some(add))
-                .set_remove_route_table_ids((!remove.is_empty()).then_some(remove))
+                .set_add_route_table_ids(add_tables)
+                .set_remove_route_table_ids(remove_tables)
+                .set_add_subnet_ids(add_subnets)
+                .set_remove_subnet_ids(remove_subnets)
+                .set_add_security_group_ids(add_groups)
+                .set_remove_security_group_ids(remove_groups)
+                .set_private_dns_enabled(dns)
+                .set_policy_document(spec.policy.as_ref().filter(|_| policy_changed).map(|p| p.to_string()))
+                .set_reset_policy((policy_changed && spec.policy.is_none()).then_some(true))
                 .send()
                 .await
                 .map_err(api("ec2:ModifyVpcEndpoint"))?;
@@ -338,6 +435,34 @@ impl Resource for VpcEndpoint {
                 extra.sort();
                 tables.extend(extra);
                 spec.route_tables = tables;
+                spec.subnets = set_or_recorded(&r.spec.subnets, endpoint.subnet_ids().to_vec());
+                // No groups given: AWS put the VPC's default group on the endpoint.
+                if !r.spec.security_groups.is_empty() {
+                    let groups = endpoint
+                        .groups()
+                        .iter()
+                        .filter_map(|g| g.group_id().map(String::from))
+                        .collect();
+                    spec.security_groups = set_or_recorded(&r.spec.security_groups, groups);
+                }
+                if spec.endpoint_type.eq_ignore_ascii_case("interface") {
+                    let dns = endpoint.private_dns_enabled();
+                    // Absent means AWS's default (on): only a live `false` differs from it.
+                    spec.private_dns = match (r.spec.private_dns, dns) {
+                        (None, Some(true) | None) => None,
+                        (_, live) => live.or(r.spec.private_dns),
+                    };
+                }
+                // No policy given: AWS reports its full-access default, which is no drift.
+                if let Some(recorded) = &r.spec.policy {
+                    let live = endpoint
+                        .policy_document()
+                        .map(decode_policy)
+                        .unwrap_or(serde_json::Value::Null);
+                    if !same_policy(&live, recorded) {
+                        spec.policy = Some(live);
+                    }
+                }
                 spec.tags = live::tags(endpoint.tags());
                 Some(spec)
             })
@@ -354,6 +479,13 @@ async fn describe_all(
         .try_collect()
         .await
         .map_err(api("ec2:DescribeVpcEndpoints"))
+}
+
+/// The items to add and to remove to go from `old` to `new` (`None` when there are none).
+fn changes(old: &[String], new: &[String]) -> (Option<Vec<String>>, Option<Vec<String>>) {
+    let add: Vec<String> = new.iter().filter(|t| !old.contains(t)).cloned().collect();
+    let remove: Vec<String> = old.iter().filter(|t| !new.contains(t)).cloned().collect();
+    ((!add.is_empty()).then_some(add), (!remove.is_empty()).then_some(remove))
 }
 
 fn service_name(ctx: &Ctx, spec: &VpcEndpointSpec) -> String {

@@ -317,13 +317,17 @@ pub enum Need {
     EfsFileSystem,
     /// A PUBLIC runtime on [`Need::RuntimeRole`], for its endpoints.
     Runtime,
+    /// A customer managed policy, for roles to attach.
+    ManagedPolicy,
+    SpareManagedPolicy,
 }
 
 impl Need {
     fn deps(self) -> &'static [Need] {
         use Need::*;
         match self {
-            Vpc | SpareVpc | ElasticIp | NatElasticIp | S3FilesRole | RuntimeRole | Bucket | EfsFileSystem => &[],
+            Vpc | SpareVpc | ElasticIp | NatElasticIp | S3FilesRole | RuntimeRole | Bucket | EfsFileSystem
+            | ManagedPolicy | SpareManagedPolicy => &[],
             InternetGateway | SubnetA | SubnetB | RouteTable | SpareRouteTable | SecurityGroup | SpareSecurityGroup => {
                 &[Vpc]
             }
@@ -355,6 +359,8 @@ impl Need {
             S3FilesFileSystem => "s3files_file_system.world",
             EfsFileSystem => "efs_file_system.world",
             Runtime => "agentcore_runtime.world",
+            ManagedPolicy => "iam_policy.world",
+            SpareManagedPolicy => "iam_policy.spare",
         }
     }
 
@@ -406,7 +412,19 @@ impl Need {
                 tags: Default::default(),
             })
         };
+        let policy = |name: &str| {
+            ResourceSpec::IamPolicy(IamPolicySpec {
+                name: name.into(),
+                path: "/".into(),
+                description: None,
+                document: json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                    "Action": "s3:GetObject", "Resource": "*"}]}),
+                tags: Default::default(),
+            })
+        };
         match self {
+            ManagedPolicy => policy("agentfs-contract-world"),
+            SpareManagedPolicy => policy("agentfs-contract-spare"),
             Vpc => vpc("10.60.0.0/16"),
             SpareVpc => vpc("10.61.0.0/16"),
             InternetGateway => ResourceSpec::InternetGateway(InternetGatewaySpec {
