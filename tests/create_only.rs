@@ -251,6 +251,19 @@ const MAPPED: &[(Kind, &str, &[FieldToProperty])] = &[
             ("tags", "Tags"),
         ],
     ),
+    (
+        Kind::AgentcoreMemory,
+        "AWS::BedrockAgentCore::Memory",
+        &[
+            ("name", "Name"),
+            ("description", "Description"),
+            ("event_expiry_days", "EventExpiryDuration"),
+            ("strategies", "MemoryStrategies"),
+            ("encryption_key", "EncryptionKeyArn"),
+            ("execution_role", "MemoryExecutionRoleArn"),
+            ("tags", "Tags"),
+        ],
+    ),
 ];
 
 #[test]

@@ -26,6 +26,7 @@ pub mod s3files;
 pub mod sg_rules;
 pub mod tags;
 
+pub mod agentcore_memory;
 pub mod agentcore_runtime;
 pub mod agentcore_runtime_endpoint;
 pub mod ecr_repository;
@@ -527,6 +528,7 @@ registry! {
     AgentcoreRuntime => agentcore_runtime::AgentcoreRuntime;
     AgentcoreRuntimeEndpoint => agentcore_runtime_endpoint::AgentcoreRuntimeEndpoint;
     EcrRepository => ecr_repository::EcrRepository;
+    AgentcoreMemory => agentcore_memory::AgentcoreMemory;
 }
 
 fn field_names(schema: schemars::Schema) -> Vec<String> {
