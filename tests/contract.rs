@@ -846,6 +846,92 @@ fn cases() -> Vec<Case> {
             ],
             known_violations: vec![],
         },
+        Case {
+            kind: Kind::AgentcoreGateway,
+            variant: None,
+            needs: &[RuntimeRole],
+            spec: |w| {
+                ResourceSpec::AgentcoreGateway(AgentcoreGatewaySpec {
+                    name: "contract-tools".into(),
+                    description: Some("contract case gateway".into()),
+                    role: w.attr(RuntimeRole, "arn"),
+                    protocol: "MCP".into(),
+                    authorizer: Some("AWS_IAM".into()),
+                    jwt_authorizer: None,
+                    kms_key: None,
+                    mcp: None,
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "a JWT authorizer, semantic tool search, no description",
+                    set: |_| {
+                        json!({"authorizer": null, "description": null,
+                            "jwt_authorizer": {
+                                "discovery_url": "https://idp.example.com/.well-known/openid-configuration",
+                                "allowed_clients": ["client-1"]},
+                            "mcp": {"search_type": "SEMANTIC", "instructions": "Use the weather tools."}})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "IAM again, MCP options gone, renamed",
+                    set: |_| json!({"jwt_authorizer": null, "mcp": null, "name": "contract-tools-2"}),
+                    expect: Outcome::InPlace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::AgentcoreGatewayTarget,
+            variant: None,
+            needs: &[Gateway],
+            spec: |w| {
+                ResourceSpec::AgentcoreGatewayTarget(
+                    serde_json::from_value(json!({
+                        "gateway": w.id(Gateway),
+                        "name": "weather",
+                        "lambda_arn": "arn:aws:lambda:us-east-1:123456789012:function:weather",
+                        "tools": [{"name": "get_weather", "description": "Weather for a city",
+                            "input_schema": {"type": "object", "properties": {"city": {"type": "string"}},
+                                "required": ["city"]}}],
+                    }))
+                    .unwrap(),
+                )
+            },
+            mutations: vec![
+                Mutation {
+                    what: "described, and a second tool",
+                    set: |_| {
+                        json!({"description": "weather tools", "tools": [
+                            {"name": "get_weather", "description": "Weather for a city",
+                             "input_schema": {"type": "object", "properties": {"city": {"type": "string"}},
+                                "required": ["city"]}},
+                            {"name": "get_forecast", "description": "Forecast",
+                             "input_schema": {"type": "object", "properties": {
+                                "days": {"type": "array", "items": {"type": "integer"}}}}},
+                        ]})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "an MCP server instead of the Lambda function",
+                    set: |_| {
+                        json!({"lambda_arn": null, "tools": null,
+                            "mcp_server": "https://mcp.example.com/weather"})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another name",
+                    set: |_| json!({"name": "forecast"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
     ]
 }
 

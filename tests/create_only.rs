@@ -264,6 +264,37 @@ const MAPPED: &[(Kind, &str, &[FieldToProperty])] = &[
             ("tags", "Tags"),
         ],
     ),
+    (
+        Kind::AgentcoreGateway,
+        "AWS::BedrockAgentCore::Gateway",
+        &[
+            ("name", "Name"),
+            ("description", "Description"),
+            ("role", "RoleArn"),
+            ("protocol", "ProtocolType"),
+            ("mcp", "ProtocolConfiguration"),
+            ("authorizer", "AuthorizerType"),
+            ("jwt_authorizer", "AuthorizerConfiguration"),
+            ("kms_key", "KmsKeyArn"),
+            ("tags", "Tags"),
+        ],
+    ),
+    (
+        Kind::AgentcoreGatewayTarget,
+        "AWS::BedrockAgentCore::GatewayTarget",
+        &[
+            ("gateway", "GatewayIdentifier"),
+            ("name", "Name"),
+            ("description", "Description"),
+            ("lambda_arn", "TargetConfiguration"),
+            ("tools", "TargetConfiguration"),
+            ("tools_s3_uri", "TargetConfiguration"),
+            ("openapi_schema", "TargetConfiguration"),
+            ("smithy_model", "TargetConfiguration"),
+            ("mcp_server", "TargetConfiguration"),
+            ("credential_provider", "CredentialProviderConfigurations"),
+        ],
+    ),
 ];
 
 #[test]

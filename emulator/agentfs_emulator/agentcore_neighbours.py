@@ -314,8 +314,9 @@ class Neighbours:
         gateway = self.get(GATEWAY, gateway_id)
         self._settled(gateway)
         if params["name"] != gateway.name:
-            raise agentcore.validation("A gateway's name cannot be changed", "name")
+            self._unique(GATEWAY, params["name"])
         self._check_gateway(params)
+        gateway.name = params["name"]
         gateway.config = _clean(params, {"gatewayIdentifier", "clientToken", "tags"})
         self._update(gateway)
         return gateway

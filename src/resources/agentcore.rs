@@ -3,6 +3,8 @@
 //! of a role not yet usable, and how a create that met a name conflict tells its own earlier
 //! attempt from someone else's resource.
 
+pub mod jwt;
+
 use std::collections::BTreeMap;
 
 use aws_sdk_bedrockagentcorecontrol::types::AgentRuntime;

@@ -26,6 +26,8 @@ pub mod s3files;
 pub mod sg_rules;
 pub mod tags;
 
+pub mod agentcore_gateway;
+pub mod agentcore_gateway_target;
 pub mod agentcore_memory;
 pub mod agentcore_runtime;
 pub mod agentcore_runtime_endpoint;
@@ -529,6 +531,8 @@ registry! {
     AgentcoreRuntimeEndpoint => agentcore_runtime_endpoint::AgentcoreRuntimeEndpoint;
     EcrRepository => ecr_repository::EcrRepository;
     AgentcoreMemory => agentcore_memory::AgentcoreMemory;
+    AgentcoreGateway => agentcore_gateway::AgentcoreGateway;
+    AgentcoreGatewayTarget => agentcore_gateway_target::AgentcoreGatewayTarget;
 }
 
 fn field_names(schema: schemars::Schema) -> Vec<String> {

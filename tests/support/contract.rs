@@ -317,6 +317,8 @@ pub enum Need {
     EfsFileSystem,
     /// A PUBLIC runtime on [`Need::RuntimeRole`], for its endpoints.
     Runtime,
+    /// An AgentCore gateway on [`Need::RuntimeRole`], for its targets.
+    Gateway,
 }
 
 impl Need {
@@ -330,7 +332,7 @@ impl Need {
             // A NAT gateway fails without an internet gateway in its VPC.
             NatGateway => &[InternetGateway, SubnetA, NatElasticIp],
             S3FilesFileSystem => &[Bucket, S3FilesRole],
-            Runtime => &[RuntimeRole],
+            Runtime | Gateway => &[RuntimeRole],
         }
     }
 
@@ -355,6 +357,7 @@ impl Need {
             S3FilesFileSystem => "s3files_file_system.world",
             EfsFileSystem => "efs_file_system.world",
             Runtime => "agentcore_runtime.world",
+            Gateway => "agentcore_gateway.world",
         }
     }
 
@@ -473,6 +476,17 @@ impl Need {
                 session_lifecycle: None,
                 request_header_allowlist: Vec::new(),
                 allowed_ports: Vec::new(),
+            }),
+            Gateway => ResourceSpec::AgentcoreGateway(AgentcoreGatewaySpec {
+                name: "contract-world-tools".into(),
+                description: None,
+                role: w.attr(RuntimeRole, "arn"),
+                protocol: "MCP".into(),
+                authorizer: None,
+                jwt_authorizer: None,
+                kms_key: None,
+                mcp: None,
+                tags: Default::default(),
             }),
         }
     }
