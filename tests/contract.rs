@@ -932,6 +932,60 @@ fn cases() -> Vec<Case> {
             ],
             known_violations: vec![],
         },
+        Case {
+            kind: Kind::AgentcoreBrowser,
+            variant: None,
+            needs: &[RuntimeRole, Bucket, SubnetA, SecurityGroup],
+            spec: |w| {
+                ResourceSpec::AgentcoreBrowser(AgentcoreBrowserSpec {
+                    name: "contract_browser".into(),
+                    description: Some("contract case browser".into()),
+                    execution_role: Some(w.attr(RuntimeRole, "arn")),
+                    network_mode: "VPC".into(),
+                    subnets: vec![w.id(SubnetA)],
+                    security_groups: vec![w.id(SecurityGroup)],
+                    recording: Some(Recording {
+                        bucket: w.attr(Bucket, "name"),
+                        prefix: "recordings/".into(),
+                    }),
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "no recording (AgentCore has no UpdateBrowser)",
+                    set: |_| json!({"recording": null}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::AgentcoreCodeInterpreter,
+            variant: None,
+            needs: &[RuntimeRole],
+            spec: |w| {
+                ResourceSpec::AgentcoreCodeInterpreter(AgentcoreCodeInterpreterSpec {
+                    name: "contract_code_interpreter".into(),
+                    description: None,
+                    execution_role: Some(w.attr(RuntimeRole, "arn")),
+                    network_mode: "SANDBOX".into(),
+                    subnets: Vec::new(),
+                    security_groups: Vec::new(),
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "public network (AgentCore has no UpdateCodeInterpreter)",
+                    set: |_| json!({"network_mode": "PUBLIC"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
     ]
 }
 

@@ -295,6 +295,33 @@ const MAPPED: &[(Kind, &str, &[FieldToProperty])] = &[
             ("credential_provider", "CredentialProviderConfigurations"),
         ],
     ),
+    (
+        Kind::AgentcoreBrowser,
+        "AWS::BedrockAgentCore::BrowserCustom",
+        &[
+            ("name", "Name"),
+            ("description", "Description"),
+            ("execution_role", "ExecutionRoleArn"),
+            ("network_mode", "NetworkConfiguration"),
+            ("subnets", "NetworkConfiguration"),
+            ("security_groups", "NetworkConfiguration"),
+            ("recording", "RecordingConfig"),
+            ("tags", "Tags"),
+        ],
+    ),
+    (
+        Kind::AgentcoreCodeInterpreter,
+        "AWS::BedrockAgentCore::CodeInterpreterCustom",
+        &[
+            ("name", "Name"),
+            ("description", "Description"),
+            ("execution_role", "ExecutionRoleArn"),
+            ("network_mode", "NetworkConfiguration"),
+            ("subnets", "NetworkConfiguration"),
+            ("security_groups", "NetworkConfiguration"),
+            ("tags", "Tags"),
+        ],
+    ),
 ];
 
 #[test]

@@ -47,6 +47,36 @@ pub async fn claim(
     ))
 }
 
+/// The network fields of a browser or code interpreter: subnets and security groups belong
+/// to VPC mode, which needs both.
+pub fn check_network(
+    check: &mut crate::spec::kind::Check<'_>,
+    code: &'static str,
+    mode: &str,
+    subnets: &[String],
+    security_groups: &[String],
+) {
+    if mode == "VPC" {
+        for (field, list) in [("subnets", subnets), ("security_groups", security_groups)] {
+            if list.is_empty() {
+                check.error(
+                    code,
+                    field,
+                    format!("VPC network mode needs `{field}`"),
+                    "name at least one",
+                );
+            }
+        }
+    } else if !subnets.is_empty() || !security_groups.is_empty() {
+        check.error(
+            code,
+            "network_mode",
+            format!("subnets and security groups are for VPC network mode, not `{mode}`"),
+            "set network_mode = \"VPC\", or leave them out",
+        );
+    }
+}
+
 /// The SDK's refusal to build a request (a required member left out) as the call's error.
 pub fn invalid(operation: &'static str) -> impl Fn(aws_sdk_bedrockagentcorecontrol::error::BuildError) -> ApiError {
     move |e| ApiError::new(operation, "InvalidRequest", e.to_string())

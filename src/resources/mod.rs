@@ -26,6 +26,8 @@ pub mod s3files;
 pub mod sg_rules;
 pub mod tags;
 
+pub mod agentcore_browser;
+pub mod agentcore_code_interpreter;
 pub mod agentcore_gateway;
 pub mod agentcore_gateway_target;
 pub mod agentcore_memory;
@@ -533,6 +535,8 @@ registry! {
     AgentcoreMemory => agentcore_memory::AgentcoreMemory;
     AgentcoreGateway => agentcore_gateway::AgentcoreGateway;
     AgentcoreGatewayTarget => agentcore_gateway_target::AgentcoreGatewayTarget;
+    AgentcoreBrowser => agentcore_browser::AgentcoreBrowser;
+    AgentcoreCodeInterpreter => agentcore_code_interpreter::AgentcoreCodeInterpreter;
 }
 
 fn field_names(schema: schemars::Schema) -> Vec<String> {
