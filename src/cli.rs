@@ -153,6 +153,8 @@ pub enum InitTemplate {
     SessionStorage,
     /// The s3files stack with the example agent deployed as code; also writes agent/.
     Agent,
+    /// A runtime in private subnets without NAT, with an AgentCore Memory and a tool Gateway.
+    PrivateAgent,
 }
 
 #[derive(Debug, clap::Args)]

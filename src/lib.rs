@@ -42,6 +42,11 @@ macro_rules! for_each_kind {
             EcrRepository => ecr_repository::EcrRepository;
             KmsKey => kms_key::KmsKey;
             LogGroup => log_group::LogGroup;
+            AgentcoreMemory => agentcore_memory::AgentcoreMemory;
+            AgentcoreGateway => agentcore_gateway::AgentcoreGateway;
+            AgentcoreGatewayTarget => agentcore_gateway_target::AgentcoreGatewayTarget;
+            AgentcoreBrowser => agentcore_browser::AgentcoreBrowser;
+            AgentcoreCodeInterpreter => agentcore_code_interpreter::AgentcoreCodeInterpreter;
         }
     };
 }

@@ -122,6 +122,7 @@ fn every_example_passes_check_with_no_error() {
         "examples/efs-runtime.toml",
         "examples/session-storage.toml",
         "examples/agent/agentfs.toml",
+        "examples/private-agent.toml",
     ] {
         let out = agentfs(&["check", "--format", "json", example]);
         assert_eq!(

@@ -867,6 +867,22 @@ fn cases() -> Vec<Case> {
                     enable_rotation: false,
                     deletion_window_days: 7,
                     policy: None,
+            kind: Kind::AgentcoreMemory,
+            variant: None,
+            needs: &[RuntimeRole],
+            spec: |_| {
+                ResourceSpec::AgentcoreMemory(AgentcoreMemorySpec {
+                    name: "contract_memory".into(),
+                    description: Some("contract case memory".into()),
+                    event_expiry_days: 30,
+                    strategies: vec![
+                        serde_json::from_value(json!(
+                            {"type": "semantic", "name": "facts", "namespaces": ["/facts/{actorId}"]}
+                        ))
+                        .unwrap(),
+                    ],
+                    encryption_key: None,
+                    execution_role: None,
                     tags: team("contract"),
                 })
             },
@@ -877,6 +893,12 @@ fn cases() -> Vec<Case> {
                     set: |_| {
                         json!({"enable_rotation": true, "alias": "alias/agentfs-contract-renamed",
                             "description": "changed in place"})
+                    what: "longer expiry, a summary strategy added, the facts moved",
+                    set: |_| {
+                        json!({"event_expiry_days": 90, "description": "described anew", "strategies": [
+                            {"type": "semantic", "name": "facts", "namespaces": ["/facts/{actorId}/v2"]},
+                            {"type": "summary", "name": "summaries"},
+                        ]})
                     },
                     expect: Outcome::InPlace,
                 },
@@ -886,6 +908,14 @@ fn cases() -> Vec<Case> {
                         json!({"policy": {"Version": "2012-10-17", "Statement": [{"Sid": "account",
                             "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{}:root", w.account())},
                             "Action": "kms:*", "Resource": "*"}]}})
+                    what: "facts removed, summaries turned custom, an execution role",
+                    set: |w| {
+                        json!({"execution_role": w.attr(RuntimeRole, "arn"), "strategies": [
+                            {"type": "custom", "name": "summaries", "base": "summary",
+                             "model_id": "anthropic.claude-3-haiku-20240307-v1:0",
+                             "consolidation_prompt": "Keep it to three lines."},
+                            {"type": "user_preference", "name": "likes", "description": "what the user likes"},
+                        ]})
                     },
                     expect: Outcome::InPlace,
                 },
@@ -976,6 +1006,148 @@ fn cases() -> Vec<Case> {
                 Mutation {
                     what: "another name",
                     set: |_| json!({"name": "/agentfs/contract-renamed"}),
+                    what: "another name",
+                    set: |_| json!({"name": "contract_memory_renamed"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::AgentcoreGateway,
+            variant: None,
+            needs: &[RuntimeRole],
+            spec: |w| {
+                ResourceSpec::AgentcoreGateway(AgentcoreGatewaySpec {
+                    name: "contract-tools".into(),
+                    description: Some("contract case gateway".into()),
+                    role: w.attr(RuntimeRole, "arn"),
+                    protocol: "MCP".into(),
+                    authorizer: Some("AWS_IAM".into()),
+                    jwt_authorizer: None,
+                    kms_key: None,
+                    mcp: None,
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "a JWT authorizer, semantic tool search, no description",
+                    set: |_| {
+                        json!({"authorizer": null, "description": null,
+                            "jwt_authorizer": {
+                                "discovery_url": "https://idp.example.com/.well-known/openid-configuration",
+                                "allowed_clients": ["client-1"]},
+                            "mcp": {"search_type": "SEMANTIC", "instructions": "Use the weather tools."}})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "IAM again, MCP options gone, renamed",
+                    set: |_| json!({"jwt_authorizer": null, "mcp": null, "name": "contract-tools-2"}),
+                    expect: Outcome::InPlace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::AgentcoreGatewayTarget,
+            variant: None,
+            needs: &[Gateway],
+            spec: |w| {
+                ResourceSpec::AgentcoreGatewayTarget(
+                    serde_json::from_value(json!({
+                        "gateway": w.id(Gateway),
+                        "name": "weather",
+                        "lambda_arn": "arn:aws:lambda:us-east-1:123456789012:function:weather",
+                        "tools": [{"name": "get_weather", "description": "Weather for a city",
+                            "input_schema": {"type": "object", "properties": {"city": {"type": "string"}},
+                                "required": ["city"]}}],
+                    }))
+                    .unwrap(),
+                )
+            },
+            mutations: vec![
+                Mutation {
+                    what: "described, and a second tool",
+                    set: |_| {
+                        json!({"description": "weather tools", "tools": [
+                            {"name": "get_weather", "description": "Weather for a city",
+                             "input_schema": {"type": "object", "properties": {"city": {"type": "string"}},
+                                "required": ["city"]}},
+                            {"name": "get_forecast", "description": "Forecast",
+                             "input_schema": {"type": "object", "properties": {
+                                "days": {"type": "array", "items": {"type": "integer"}}}}},
+                        ]})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "an MCP server instead of the Lambda function",
+                    set: |_| {
+                        json!({"lambda_arn": null, "tools": null,
+                            "mcp_server": "https://mcp.example.com/weather"})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "another name",
+                    set: |_| json!({"name": "forecast"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::AgentcoreBrowser,
+            variant: None,
+            needs: &[RuntimeRole, Bucket, SubnetA, SecurityGroup],
+            spec: |w| {
+                ResourceSpec::AgentcoreBrowser(AgentcoreBrowserSpec {
+                    name: "contract_browser".into(),
+                    description: Some("contract case browser".into()),
+                    execution_role: Some(w.attr(RuntimeRole, "arn")),
+                    network_mode: "VPC".into(),
+                    subnets: vec![w.id(SubnetA)],
+                    security_groups: vec![w.id(SecurityGroup)],
+                    recording: Some(Recording {
+                        bucket: w.attr(Bucket, "name"),
+                        prefix: "recordings/".into(),
+                    }),
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "no recording (AgentCore has no UpdateBrowser)",
+                    set: |_| json!({"recording": null}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::AgentcoreCodeInterpreter,
+            variant: None,
+            needs: &[RuntimeRole],
+            spec: |w| {
+                ResourceSpec::AgentcoreCodeInterpreter(AgentcoreCodeInterpreterSpec {
+                    name: "contract_code_interpreter".into(),
+                    description: None,
+                    execution_role: Some(w.attr(RuntimeRole, "arn")),
+                    network_mode: "SANDBOX".into(),
+                    subnets: Vec::new(),
+                    security_groups: Vec::new(),
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "public network (AgentCore has no UpdateCodeInterpreter)",
+                    set: |_| json!({"network_mode": "PUBLIC"}),
                     expect: Outcome::Replace,
                 },
             ],

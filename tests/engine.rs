@@ -516,6 +516,69 @@ async fn efs_and_session_storage_examples_apply_and_destroy() {
     }
 }
 
+/// The private example (no NAT; a memory, a gateway and its target beside the runtime)
+/// applies, is what the SDK reads back, shows no drift, and destroys leaving nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn private_agent_example_applies_without_drift_and_destroys() {
+    let emu = support::Emulator::start();
+    let config = emu.sdk_config().await;
+    let dir = applied(&emu, include_str!("../examples/private-agent.toml"));
+    let agentcore = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+
+    let nats = ec2.describe_nat_gateways().send().await.unwrap();
+    assert!(nats.nat_gateways().is_empty(), "the private stack has no NAT gateway");
+    let memories = agentcore.list_memories().send().await.unwrap();
+    let [memory] = memories.memories() else {
+        panic!("one memory expected: {memories:?}")
+    };
+    let memory = agentcore
+        .get_memory()
+        .memory_id(memory.id().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .memory
+        .unwrap();
+    assert_eq!(memory.name(), "privagent_memory");
+    assert_eq!(memory.event_expiry_duration(), 30);
+    let mut strategies: Vec<&str> = memory.strategies().iter().map(|s| s.name()).collect();
+    strategies.sort();
+    assert_eq!(strategies, ["facts", "preferences", "summaries"]);
+    let gateways = agentcore.list_gateways().send().await.unwrap();
+    let [gateway] = gateways.items() else {
+        panic!("one gateway expected: {gateways:?}")
+    };
+    assert_eq!(gateway.name(), "privagent-tools");
+    let targets = agentcore
+        .list_gateway_targets()
+        .gateway_identifier(gateway.gateway_id())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(targets.items().len(), 1);
+    let runtimes = agentcore.list_agent_runtimes().send().await.unwrap();
+    let runtime = agentcore
+        .get_agent_runtime()
+        .agent_runtime_id(runtimes.agent_runtimes()[0].agent_runtime_id())
+        .send()
+        .await
+        .unwrap();
+    let env = runtime.environment_variables().unwrap();
+    assert_eq!(env["MEMORY_ID"], memory.id());
+    assert!(env["GATEWAY_URL"].starts_with(&format!("https://{}.", gateway.gateway_id())));
+
+    let out = emu.agentfs(dir.path(), &["drift"]);
+    assert_eq!(out.status.code(), Some(0), "drift after apply:\n{}", text(&out));
+    let out = emu.agentfs(dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let left = &emu.inventory()["123456789012"]["us-east-1"]["bedrock-agentcore-control"];
+    for kind in ["memories", "gateways", "gateway_targets", "agent_runtimes"] {
+        assert_eq!(left[kind], serde_json::json!([]), "{kind} left after destroy");
+    }
+    assert_eq!(live_counts(&config, "privagent").await, [0; 7]);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn prevent_destroy_refuses_destroy_and_removal() {
     let emu = support::Emulator::start();

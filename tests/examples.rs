@@ -112,6 +112,21 @@ fn session_storage_example_is_only_a_role_and_a_runtime() {
 }
 
 #[test]
+fn private_agent_example_plans_memory_and_gateway_without_nat() {
+    let plan = plan_creates_everything_in_order("private-agent.toml", 15);
+    let kinds: Vec<&str> = plan.changes.iter().map(|c| c.address.kind.key()).collect();
+    for kind in [
+        "agentcore_memory",
+        "agentcore_gateway",
+        "agentcore_gateway_target",
+        "agentcore_runtime",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} missing: {kinds:?}");
+    }
+    assert!(!kinds.contains(&"nat_gateway") && !kinds.contains(&"internet_gateway"));
+}
+
+#[test]
 fn examples_have_no_warnings() {
     for file in ["s3files-runtime.toml", "efs-runtime.toml", "session-storage.toml"] {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples").join(file);

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-const TEMPLATES: [&str; 4] = ["s3files", "efs", "session-storage", "agent"];
+const TEMPLATES: [&str; 5] = ["s3files", "efs", "session-storage", "agent", "private-agent"];
 
 fn agentfs(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_agentfs"))

@@ -23,6 +23,20 @@ DEFAULT_DELAYS: dict[str, float] = {
     "runtime_create": 1.0,
     "runtime_update": 1.0,
     "runtime_delete": 1.0,
+    # AgentCore's neighbours of the runtime (agentcore_neighbours.py)
+    "memory_create": 1.0,
+    "memory_update": 0.5,
+    "memory_delete": 1.0,
+    "gateway_create": 1.0,
+    "gateway_update": 0.5,
+    "gateway_delete": 1.0,
+    "gateway_target_create": 0.5,
+    "gateway_target_update": 0.5,
+    "gateway_target_delete": 0.5,
+    "browser_create": 1.0,
+    "browser_delete": 1.0,
+    "code_interpreter_create": 1.0,
+    "code_interpreter_delete": 1.0,
 }
 
 # Service quotas that the emulator enforces (AWS's defaults; AWS raises them on request).
@@ -40,6 +54,11 @@ FAIL_KINDS: dict[str, str] = {
     "nat_gateway_create": "NAT gateway -> failed, with FailureCode (`code`, default InternalError) and FailureMessage",
     "file_system_create": "S3 Files file system -> error, with statusMessage",
     "mount_target_create": "S3 Files mount target -> error, with statusMessage",
+    "memory_create": "AgentCore memory -> FAILED, with failureReason",
+    "gateway_create": "AgentCore gateway -> FAILED, with statusReasons",
+    "gateway_target_create": "AgentCore gateway target -> FAILED, with statusReasons",
+    "browser_create": "AgentCore browser -> CREATE_FAILED, with failureReason",
+    "code_interpreter_create": "AgentCore code interpreter -> CREATE_FAILED, with failureReason",
 }
 
 DEFAULTS: dict[str, Any] = {

@@ -3,7 +3,8 @@
 
 A token seen again with the same parameters is a retry: the operations whose backend finds the
 earlier resource by its token (CreateFileSystem, CreateAccessPoint, CreateAgentRuntime,
-CreateNatGateway, CreateVpcEndpoint) answer with that resource; for every other operation the
+CreateNatGateway, CreateVpcEndpoint, and AgentCore's CreateMemory, CreateGateway,
+CreateGatewayTarget, CreateBrowser, CreateCodeInterpreter) answer with that resource; for every other operation the
 first answer is replayed. A token seen again with different parameters is refused with the error
 the service uses for that (see `mismatch_error`). Tokens are remembered per account, region,
 service and operation until a reset.
@@ -23,6 +24,11 @@ BACKEND_FINDS_BY_TOKEN = {
     ("s3files", "CreateFileSystem"),
     ("s3files", "CreateAccessPoint"),
     ("bedrock-agentcore-control", "CreateAgentRuntime"),
+    ("bedrock-agentcore-control", "CreateMemory"),
+    ("bedrock-agentcore-control", "CreateGateway"),
+    ("bedrock-agentcore-control", "CreateGatewayTarget"),
+    ("bedrock-agentcore-control", "CreateBrowser"),
+    ("bedrock-agentcore-control", "CreateCodeInterpreter"),
     ("ec2", "CreateNatGateway"),
     ("ec2", "CreateVpcEndpoint"),
 }

@@ -147,7 +147,7 @@ def collect() -> dict[str, Any]:
     from moto.iam.models import iam_backends
     from moto.s3.models import s3_backends
 
-    from . import agentcore, agentcore_endpoints
+    from . import agentcore, agentcore_endpoints, agentcore_neighbours
     from .s3files.models import s3files_backends
 
     result: dict[str, Any] = {}
@@ -184,5 +184,6 @@ def collect() -> dict[str, Any]:
         put(account, region, "bedrock-agentcore-control", {
             "agent_runtimes": agentcore.inventory(account, region),
             "agent_runtime_endpoints": agentcore_endpoints.inventory(account, region),
+            **agentcore_neighbours.inventory(account, region),
         })
     return result

@@ -21,7 +21,7 @@ ENV_CONFIG = "AGENTFS_EMULATOR_CONFIG"
 
 
 def install_extensions() -> None:
-    from . import agentcore, agentcore_endpoints, consistency, ec2_realism, efs_fixes, errors, iam_fixes, interface_endpoints, kms_fixes, logs_fixes, model_hooks
+    from . import agentcore, agentcore_endpoints, agentcore_neighbours, consistency, ec2_realism, efs_fixes, errors, iam_fixes, interface_endpoints, kms_fixes, logs_fixes, model_hooks
     from .s3files import register
 
     s3_fixes.install()
@@ -31,6 +31,7 @@ def install_extensions() -> None:
     register.install()
     agentcore.install()
     agentcore_endpoints.install()
+    agentcore_neighbours.install()
     ec2_realism.install()
     interface_endpoints.install()
     efs_fixes.install()

@@ -41,7 +41,7 @@ pub const EXAMPLE_AGENT: AgentCode = AgentCode {
     ],
 };
 
-pub const TEMPLATES: [Template; 4] = [
+pub const TEMPLATES: [Template; 5] = [
     Template {
         name: "s3files",
         summary: "VPC in two AZs with NAT, versioned S3 bucket, Amazon S3 Files at /mnt/data, AgentCore Runtime",
@@ -65,6 +65,12 @@ pub const TEMPLATES: [Template; 4] = [
         summary: "the s3files stack with the example agent's code (written to agent/) deployed from an S3 bucket",
         example: include_str!("../../examples/agent/agentfs.toml"),
         code: Some(&EXAMPLE_AGENT),
+    },
+    Template {
+        name: "private-agent",
+        summary: "a runtime in private subnets without NAT, with an AgentCore Memory and a Gateway serving Lambda tools",
+        example: include_str!("../../examples/private-agent.toml"),
+        code: None,
     },
 ];
 
@@ -94,6 +100,7 @@ impl Template {
             InitTemplate::Efs => "efs",
             InitTemplate::SessionStorage => "session-storage",
             InitTemplate::Agent => "agent",
+            InitTemplate::PrivateAgent => "private-agent",
         };
         TEMPLATES.iter().find(|t| t.name == name).unwrap_or(&TEMPLATES[0])
     }

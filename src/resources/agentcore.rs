@@ -1,9 +1,86 @@
-//! What the AgentCore kinds share: the client token AgentCore accepts, and the runtimes of the
-//! account and region (where a runtime's adoption and its endpoints' find start).
+//! What the AgentCore kinds share: the client token AgentCore accepts, the runtimes of the
+//! account and region (where a runtime's adoption and its endpoints' find start), the errors
+//! of a role not yet usable, and how a create that met a name conflict tells its own earlier
+//! attempt from someone else's resource.
+
+pub mod jwt;
+
+use std::collections::BTreeMap;
 
 use aws_sdk_bedrockagentcorecontrol::types::AgentRuntime;
 
-use super::aws::{ApiError, Ctx, api};
+use crate::aws::{ApiError, Ctx, api};
+use super::tags;
+
+/// Errors AgentCore gives while a just-created role is not yet usable by the service.
+pub fn role_not_yet_usable(e: &ApiError) -> bool {
+    let message = e.message.to_ascii_lowercase();
+    (e.is("ValidationException") && message.contains("role validation failed"))
+        || e.is("AccessDeniedException")
+        || (e.is("ValidationException") && message.contains("access denied"))
+}
+
+/// After a create met a name conflict: the live tags of the resource of that name (at `arn`)
+/// when agentfs made it for this address of this stack (an earlier attempt cut short), else
+/// the refusal "already exists and was not made by agentfs", which changes nothing.
+pub async fn claim(
+    ctx: &Ctx,
+    operation: &'static str,
+    what: &str,
+    name: &str,
+    arn: &str,
+    address: &str,
+    wanted: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, ApiError> {
+    let live = tags::agentcore(ctx, arn).await?;
+    if tags::made_for(&live, wanted) {
+        return Ok(live);
+    }
+    Err(ApiError::new(
+        operation,
+        "ConflictException",
+        format!(
+            "{what} named `{name}` already exists ({arn}) and was not made by agentfs for {address} in stack `{}`: \
+             choose another name or delete it",
+            ctx.stack
+        ),
+    ))
+}
+
+/// The network fields of a browser or code interpreter: subnets and security groups belong
+/// to VPC mode, which needs both.
+pub fn check_network(
+    check: &mut crate::lang::kind::Check<'_>,
+    code: &'static str,
+    mode: &str,
+    subnets: &[String],
+    security_groups: &[String],
+) {
+    if mode == "VPC" {
+        for (field, list) in [("subnets", subnets), ("security_groups", security_groups)] {
+            if list.is_empty() {
+                check.error(
+                    code,
+                    field,
+                    format!("VPC network mode needs `{field}`"),
+                    "name at least one",
+                );
+            }
+        }
+    } else if !subnets.is_empty() || !security_groups.is_empty() {
+        check.error(
+            code,
+            "network_mode",
+            format!("subnets and security groups are for VPC network mode, not `{mode}`"),
+            "set network_mode = \"VPC\", or leave them out",
+        );
+    }
+}
+
+/// The SDK's refusal to build a request (a required member left out) as the call's error.
+pub fn invalid(operation: &'static str) -> impl Fn(aws_sdk_bedrockagentcorecontrol::error::BuildError) -> ApiError {
+    move |e| ApiError::new(operation, "InvalidRequest", e.to_string())
+}
 
 /// AgentCore's `clientToken` is 33 to 256 characters of letters, digits and hyphens.
 pub const TOKEN_MIN: usize = 33;

@@ -27,6 +27,11 @@ pub mod s3files;
 pub mod sg_rules;
 pub mod tags;
 
+pub mod agentcore_browser;
+pub mod agentcore_code_interpreter;
+pub mod agentcore_gateway;
+pub mod agentcore_gateway_target;
+pub mod agentcore_memory;
 pub mod agentcore_runtime;
 pub mod agentcore_runtime_endpoint;
 pub mod ecr_repository;

@@ -320,6 +320,8 @@ pub enum Need {
     /// A customer managed policy, for roles to attach.
     ManagedPolicy,
     SpareManagedPolicy,
+    /// An AgentCore gateway on [`Need::RuntimeRole`], for its targets.
+    Gateway,
 }
 
 impl Need {
@@ -334,7 +336,7 @@ impl Need {
             // A NAT gateway fails without an internet gateway in its VPC.
             NatGateway => &[InternetGateway, SubnetA, NatElasticIp],
             S3FilesFileSystem => &[Bucket, S3FilesRole],
-            Runtime => &[RuntimeRole],
+            Runtime | Gateway => &[RuntimeRole],
         }
     }
 
@@ -361,6 +363,7 @@ impl Need {
             Runtime => "agentcore_runtime.world",
             ManagedPolicy => "iam_policy.world",
             SpareManagedPolicy => "iam_policy.spare",
+            Gateway => "agentcore_gateway.world",
         }
     }
 
@@ -491,6 +494,17 @@ impl Need {
                 session_lifecycle: None,
                 request_header_allowlist: Vec::new(),
                 allowed_ports: Vec::new(),
+            }),
+            Gateway => ResourceSpec::AgentcoreGateway(AgentcoreGatewaySpec {
+                name: "contract-world-tools".into(),
+                description: None,
+                role: w.attr(RuntimeRole, "arn"),
+                protocol: "MCP".into(),
+                authorizer: None,
+                jwt_authorizer: None,
+                kms_key: None,
+                mcp: None,
+                tags: Default::default(),
             }),
         }
     }

@@ -20,13 +20,7 @@ use crate::resources::{Created, Progress, Recorded, Request, TAG_RESOURCE, TAG_S
 /// update or a late failure shows up).
 const READY_IN_A_ROW: u32 = 2;
 
-/// Errors AgentCore gives while a just-created role is not yet usable by the service.
-pub(super) fn role_not_yet_usable(e: &ApiError) -> bool {
-    let message = e.message.to_ascii_lowercase();
-    (e.is("ValidationException") && message.contains("role validation failed"))
-        || e.is("AccessDeniedException")
-        || (e.is("ValidationException") && message.contains("access denied"))
-}
+pub(super) use super::super::agentcore::role_not_yet_usable;
 
 /// The pushed image the state records for a runtime whose image is unchanged.
 pub(super) fn recorded_image(

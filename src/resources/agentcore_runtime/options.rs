@@ -10,9 +10,8 @@ use std::sync::LazyLock;
 use aws_sdk_bedrockagentcorecontrol::error::BuildError;
 use aws_sdk_bedrockagentcorecontrol::operation::get_agent_runtime::GetAgentRuntimeOutput;
 use aws_sdk_bedrockagentcorecontrol::types::{
-    AllowedPort as SdkAllowedPort, AuthorizerConfiguration, AuthorizingClaimMatchValueType, ClaimMatchOperatorType,
-    ClaimMatchValueType, CustomClaimValidationType, CustomJwtAuthorizerConfiguration, InboundTokenClaimValueType,
-    LifecycleConfiguration, PortRange, ProtocolConfiguration, RequestHeaderConfiguration, ServerProtocol,
+    AllowedPort as SdkAllowedPort, AuthorizerConfiguration, LifecycleConfiguration, PortRange, ProtocolConfiguration,
+    RequestHeaderConfiguration, ServerProtocol,
 };
 use regex::Regex;
 use schemars::JsonSchema;
@@ -21,6 +20,8 @@ use serde::{Deserialize, Serialize};
 use super::api::API;
 use crate::lang::api::Limits;
 use crate::lang::kind::Check;
+use crate::resources::agentcore::jwt;
+pub use crate::resources::agentcore::jwt::{CustomClaim, JwtAuthorizer};
 
 /// `protocolConfiguration`: how the runtime's container serves requests.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
@@ -34,42 +35,6 @@ pub struct Protocol {
     /// The request path, e.g. `/invocations`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-}
-
-/// `authorizerConfiguration.customJWTAuthorizer`: inbound OAuth instead of SigV4.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct JwtAuthorizer {
-    /// The issuer's `.../.well-known/openid-configuration` (or `oauth-authorization-server`) URL.
-    pub discovery_url: String,
-    /// Accepted `aud` values.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub allowed_audience: Vec<String>,
-    /// Accepted `client_id` values.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub allowed_clients: Vec<String>,
-    /// Accepted scopes.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub allowed_scopes: Vec<String>,
-    /// Further claims a token must carry.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub custom_claims: Vec<CustomClaim>,
-}
-
-/// One `customClaims` entry: the claim `name` must match `value` (EQUALS) or `values`
-/// (CONTAINS, CONTAINS_ANY).
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct CustomClaim {
-    pub name: String,
-    /// `STRING` or `STRING_ARRAY`.
-    pub value_type: String,
-    /// `EQUALS`, `CONTAINS` or `CONTAINS_ANY`.
-    pub operator: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub values: Vec<String>,
 }
 
 /// `lifecycleConfiguration`, in seconds (60 to 1209600 each).
@@ -96,8 +61,6 @@ pub enum AllowedPort {
 pub const DEFAULT_IDLE_SESSION_TIMEOUT: i64 = 900;
 pub const DEFAULT_MAX_LIFETIME: i64 = 28800;
 
-const CLAIM_VALUE_TYPES: &[&str] = &["STRING", "STRING_ARRAY"];
-const CLAIM_OPERATORS: &[&str] = &["EQUALS", "CONTAINS", "CONTAINS_ANY"];
 const PORTS: std::ops::RangeInclusive<i64> = 8000..=12000;
 
 /// The model's limits for the runtime's `field`: its ApiMap is the one place they are written,
@@ -121,9 +84,6 @@ fn regex(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in pattern {pattern}: {e}"))
 }
 
-static SCOPE: LazyLock<Regex> = LazyLock::new(|| regex(r"^[\x21\x23-\x5B\x5D-\x7E]{1,255}$"));
-static CLAIM_NAME: LazyLock<Regex> = LazyLock::new(|| regex(r"^[A-Za-z0-9_.\-:]{1,255}$"));
-static CLAIM_VALUE: LazyLock<Regex> = LazyLock::new(|| regex(r"^[A-Za-z0-9_.\-]{1,255}$"));
 static HEADER_NAME: LazyLock<Regex> = LazyLock::new(|| regex(r"^[A-Za-z][A-Za-z0-9_-]{0,255}$"));
 
 /// The options of one runtime spec, checked and converted together.
@@ -159,7 +119,7 @@ impl Options<'_> {
             }
         }
         if let Some(jwt) = self.jwt_authorizer {
-            check_jwt(jwt, check);
+            jwt::check(jwt, "jwt_authorizer", "agentfs::runtime_authorizer", check);
         }
         if let Some(l) = self.session_lifecycle {
             if let Some(idle) = l.idle_timeout {
@@ -295,7 +255,7 @@ impl Options<'_> {
             None => None,
         };
         let authorizer = match self.jwt_authorizer {
-            Some(jwt) => Some(AuthorizerConfiguration::CustomJwtAuthorizer(jwt_to_sdk(jwt)?)),
+            Some(jwt) => Some(AuthorizerConfiguration::CustomJwtAuthorizer(jwt::to_sdk(jwt)?)),
             None => None,
         };
         let lifecycle = self.session_lifecycle.map(|l| {
@@ -356,7 +316,7 @@ impl Read {
         Read {
             protocol: sdk.protocol.as_ref().map(protocol_from_sdk),
             jwt_authorizer: match &sdk.authorizer {
-                Some(AuthorizerConfiguration::CustomJwtAuthorizer(c)) => Some(jwt_from_sdk(c)),
+                Some(AuthorizerConfiguration::CustomJwtAuthorizer(c)) => Some(jwt::from_sdk(c)),
                 _ => None,
             },
             session_lifecycle: sdk.session_lifecycle.as_ref().map(lifecycle_from_sdk),
@@ -399,7 +359,7 @@ impl Read {
         Read {
             protocol,
             jwt_authorizer: match live.authorizer_configuration() {
-                Some(AuthorizerConfiguration::CustomJwtAuthorizer(c)) => Some(jwt_from_sdk(c)),
+                Some(AuthorizerConfiguration::CustomJwtAuthorizer(c)) => Some(jwt::from_sdk(c)),
                 _ => None,
             },
             session_lifecycle: lifecycle,
@@ -423,103 +383,9 @@ fn in_range(check: &mut Check<'_>, field: &str, value: i64, range: std::ops::Ran
     }
 }
 
-fn check_jwt(jwt: &JwtAuthorizer, check: &mut Check<'_>) {
-    if refused("jwt_authorizer.discovery_url", &jwt.discovery_url) {
-        check.error(
-            "agentfs::runtime_authorizer",
-            "jwt_authorizer.discovery_url",
-            format!("`{}` is not a discovery URL", jwt.discovery_url),
-            "end it in `/.well-known/openid-configuration`, e.g. `https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc/.well-known/openid-configuration`",
-        );
-    }
-    for (i, scope) in jwt.allowed_scopes.iter().enumerate() {
-        if !SCOPE.is_match(scope) {
-            check.error(
-                "agentfs::runtime_authorizer",
-                &format!("jwt_authorizer.allowed_scopes[{i}]"),
-                format!("`{scope}` is not a scope"),
-                "1 to 255 printable characters without spaces, `\"` or `\\`",
-            );
-        }
-    }
-    for (i, claim) in jwt.custom_claims.iter().enumerate() {
-        let field = format!("jwt_authorizer.custom_claims[{i}]");
-        if !CLAIM_NAME.is_match(&claim.name) {
-            check.error(
-                "agentfs::runtime_authorizer",
-                &format!("{field}.name"),
-                format!("`{}` is not a claim name", claim.name),
-                "1 to 255 letters, digits or `_.-:`",
-            );
-        }
-        check.one_of(
-            &format!("{field}.value_type"),
-            &claim.value_type,
-            "a claim value type",
-            CLAIM_VALUE_TYPES,
-        );
-        check.one_of(
-            &format!("{field}.operator"),
-            &claim.operator,
-            "a claim operator",
-            CLAIM_OPERATORS,
-        );
-        match (&claim.value, claim.values.is_empty()) {
-            (Some(_), false) | (None, true) => check.error(
-                "agentfs::runtime_authorizer",
-                &field,
-                "a custom claim needs exactly one of `value` and `values`",
-                "`value = \"...\"` with EQUALS, `values = [\"...\"]` with CONTAINS or CONTAINS_ANY",
-            ),
-            _ => {}
-        }
-        let values = claim.value.iter().chain(claim.values.iter());
-        for value in values {
-            if !CLAIM_VALUE.is_match(value) {
-                check.error(
-                    "agentfs::runtime_authorizer",
-                    &field,
-                    format!("`{value}` is not a claim match value"),
-                    "1 to 255 letters, digits or `_.-`",
-                );
-            }
-        }
-    }
-}
-
 fn port_i32(port: i64) -> i32 {
     // Checked to lie in 8000..=12000 before any call.
     i32::try_from(port).unwrap_or_default()
-}
-
-fn jwt_to_sdk(jwt: &JwtAuthorizer) -> Result<CustomJwtAuthorizerConfiguration, BuildError> {
-    let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
-    let mut claims = Vec::new();
-    for claim in &jwt.custom_claims {
-        let value = match &claim.value {
-            Some(v) => ClaimMatchValueType::MatchValueString(v.clone()),
-            None => ClaimMatchValueType::MatchValueStringList(claim.values.clone()),
-        };
-        claims.push(
-            CustomClaimValidationType::builder()
-                .inbound_token_claim_name(&claim.name)
-                .inbound_token_claim_value_type(InboundTokenClaimValueType::from(claim.value_type.as_str()))
-                .authorizing_claim_match_value(
-                    AuthorizingClaimMatchValueType::builder()
-                        .claim_match_value(value)
-                        .claim_match_operator(ClaimMatchOperatorType::from(claim.operator.as_str()))
-                        .build()?,
-                )
-                .build()?,
-        );
-    }
-    CustomJwtAuthorizerConfiguration::builder()
-        .discovery_url(&jwt.discovery_url)
-        .set_allowed_audience(list(&jwt.allowed_audience))
-        .set_allowed_clients(list(&jwt.allowed_clients))
-        .set_allowed_scopes(list(&jwt.allowed_scopes))
-        .set_custom_claims((!claims.is_empty()).then_some(claims))
-        .build()
 }
 
 fn protocol_from_sdk(p: &ProtocolConfiguration) -> Protocol {
@@ -534,36 +400,6 @@ fn lifecycle_from_sdk(l: &LifecycleConfiguration) -> SessionLifecycle {
     SessionLifecycle {
         idle_timeout: l.idle_runtime_session_timeout().map(i64::from),
         max_lifetime: l.max_lifetime().map(i64::from),
-    }
-}
-
-fn jwt_from_sdk(c: &CustomJwtAuthorizerConfiguration) -> JwtAuthorizer {
-    JwtAuthorizer {
-        discovery_url: c.discovery_url().to_string(),
-        allowed_audience: c.allowed_audience().to_vec(),
-        allowed_clients: c.allowed_clients().to_vec(),
-        allowed_scopes: c.allowed_scopes().to_vec(),
-        custom_claims: c
-            .custom_claims()
-            .iter()
-            .map(|claim| {
-                let matcher = claim.authorizing_claim_match_value();
-                let (value, values) = match matcher.and_then(|m| m.claim_match_value()) {
-                    Some(ClaimMatchValueType::MatchValueString(v)) => (Some(v.clone()), Vec::new()),
-                    Some(ClaimMatchValueType::MatchValueStringList(v)) => (None, v.clone()),
-                    _ => (None, Vec::new()),
-                };
-                CustomClaim {
-                    name: claim.inbound_token_claim_name().to_string(),
-                    value_type: claim.inbound_token_claim_value_type().as_str().to_string(),
-                    operator: matcher
-                        .map(|m| m.claim_match_operator().as_str().to_string())
-                        .unwrap_or_default(),
-                    value,
-                    values,
-                }
-            })
-            .collect(),
     }
 }
 
@@ -603,12 +439,12 @@ mod tests {
         assert_eq!(range("protocol.port"), PORTS);
         assert_eq!(limits("protocol.server_protocol").one_of.len(), 4);
         assert_eq!(limits("allowed_ports").max_len, Some(5));
-        assert!(SCOPE.is_match("agent/invoke"));
-        assert!(!SCOPE.is_match("has space"));
+        assert!(jwt::SCOPE.is_match("agent/invoke"));
+        assert!(!jwt::SCOPE.is_match("has space"));
         assert!(HEADER_NAME.is_match("X-Amzn-Bedrock-AgentCore-Runtime-Custom-Trace"));
         assert!(!HEADER_NAME.is_match("1bad"));
-        assert!(CLAIM_NAME.is_match("cognito:groups"));
-        assert!(!CLAIM_VALUE.is_match("a b"));
+        assert!(jwt::CLAIM_NAME.is_match("cognito:groups"));
+        assert!(!jwt::CLAIM_VALUE.is_match("a b"));
     }
 
     #[test]
