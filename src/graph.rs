@@ -69,6 +69,8 @@ pub struct Graph<N = Addr> {
     dag: DiGraph<N, ()>,
     index: HashMap<N, NodeIndex>,
     order: Vec<NodeIndex>,
+    /// Nodes only read, never changed (existing resources).
+    reads: std::collections::HashSet<N>,
 }
 
 #[derive(Serialize)]
@@ -82,6 +84,9 @@ struct JsonNode<'a> {
     address: &'a Addr,
     kind: &'static str,
     group: crate::spec::Group,
+    /// `read` for an existing resource (read at plan time, never changed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mode: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -94,12 +99,24 @@ struct JsonEdge<'a> {
 
 impl Graph<Addr> {
     /// Builds the graph of a checked spec.
+    /// Existing resources are nodes too, read before what uses them.
     pub fn from_spec(spec: &Spec) -> Result<Graph, GraphError> {
-        Graph::new(
-            spec.resources
-                .values()
-                .map(|r| (r.addr.clone(), r.deps.iter().cloned().collect())),
-        )
+        let existing = spec
+            .existing
+            .values()
+            .map(|e| (e.addr.clone(), e.deps.iter().cloned().collect()));
+        let resources = spec
+            .resources
+            .values()
+            .map(|r| (r.addr.clone(), r.deps.iter().cloned().collect()));
+        let mut graph = Graph::new(existing.chain(resources))?;
+        graph.reads = spec.existing.keys().cloned().collect();
+        Ok(graph)
+    }
+
+    /// Whether `addr` is only read (an existing resource).
+    pub fn is_read(&self, addr: &Addr) -> bool {
+        self.reads.contains(addr)
     }
 }
 
@@ -123,7 +140,12 @@ impl<N: Node> Graph<N> {
             }
         }
         let order = stable_topological_order(&dag)?;
-        Ok(Graph { dag, index, order })
+        Ok(Graph {
+            dag,
+            index,
+            order,
+            reads: std::collections::HashSet::new(),
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -210,7 +232,10 @@ impl Graph<Addr> {
             ));
             for &node in &self.order {
                 let addr = &self.dag[node];
-                if addr.kind.group() == group {
+                if addr.kind.group() == group && self.reads.contains(addr) {
+                    // Drawn as Terraform draws data sources: read, not managed.
+                    out.push_str(&format!("    \"{addr}\" [style=dashed, label=\"<= {addr}\"];\n"));
+                } else if addr.kind.group() == group {
                     out.push_str(&format!("    \"{addr}\";\n"));
                 }
             }
@@ -238,6 +263,7 @@ impl Graph<Addr> {
                     address: addr,
                     kind: addr.kind.key(),
                     group: addr.kind.group(),
+                    mode: self.reads.contains(addr).then_some("read"),
                 }
             })
             .collect();

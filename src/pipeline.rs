@@ -503,7 +503,23 @@ pub async fn refresh_with(ctx: &Ctx, recorded: &State) -> Result<State, CliError
     Ok(drift::refreshed(recorded, &live))
 }
 
-/// The recorded state refreshed from AWS, with the account known (for `plan`).
+/// The spec's existing resources, read now (batched per kind and query); a spec without any
+/// makes no call.
+pub async fn read_existing(
+    ctx: &Ctx,
+    spec: &Spec,
+    recorded: Option<&State>,
+) -> Result<std::collections::BTreeMap<spec::Addr, crate::state::ReadState>, CliError> {
+    if spec.existing.is_empty() {
+        return Ok(Default::default());
+    }
+    plan::reads::read_existing(ctx, spec, recorded)
+        .await
+        .map_err(|e| CliError::Other(e.to_string()))
+}
+
+/// The recorded state refreshed from AWS, with the account known and the existing resources
+/// read (for `plan`).
 pub async fn plan_state(
     spec: &crate::spec::Spec,
     spec_path: &Path,
@@ -511,19 +527,25 @@ pub async fn plan_state(
     refresh: bool,
 ) -> Result<(Option<State>, plan::Context), CliError> {
     let store = open_store(backend, spec, spec_path).await?;
-    let Some(recorded) = load_state(&store, &Owner::new(&spec.stack.name, &spec.stack.region)).await? else {
-        return Ok((None, plan::Context::default()));
-    };
-    if !refresh {
-        return Ok((Some(recorded), plan::Context::default()));
+    let recorded = load_state(&store, &Owner::new(&spec.stack.name, &spec.stack.region)).await?;
+    // Existing resources are read even with --no-refresh: the plan needs their ids.
+    if spec.existing.is_empty() && (recorded.is_none() || !refresh) {
+        return Ok((recorded, plan::Context::default()));
     }
     let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
-    check_account(&store, &recorded, &ctx)?;
-    let state = refresh_with(&ctx, &recorded).await?;
+    if let Some(recorded) = &recorded {
+        check_account(&store, recorded, &ctx)?;
+    }
+    let state = match recorded {
+        Some(recorded) if refresh => Some(refresh_with(&ctx, &recorded).await?),
+        other => other,
+    };
+    let existing = read_existing(&ctx, spec, state.as_ref()).await?;
     Ok((
-        Some(state),
+        state,
         plan::Context {
             account_id: Some(ctx.account_id.clone()),
+            existing,
         },
     ))
 }

@@ -7,7 +7,9 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::resources::{self, Call, Created, Ctx, DispatchError, Found, Kind, Listed, Prior, Progress, ResourceSpec};
+use crate::resources::{
+    self, Call, Created, Ctx, DispatchError, Found, Kind, Listed, Prior, Progress, Query, ResourceSpec,
+};
 
 #[cfg(test)]
 pub mod fake;
@@ -50,6 +52,12 @@ pub trait Provider: Sync {
         kind: Kind,
         listed: &[Listed<'_>],
     ) -> impl Future<Output = Result<Vec<Option<serde_json::Value>>, DispatchError>>;
+
+    /// Resources of `kind` carrying the query's tags, whoever made them (existing resources).
+    fn lookup(&self, kind: Kind, query: &Query<'_>) -> impl Future<Output = Result<Vec<Found>, DispatchError>> {
+        let _ = (kind, query);
+        async { Ok(Vec::new()) }
+    }
 }
 
 /// AWS, through the kinds' SDK calls.
@@ -100,5 +108,9 @@ impl Provider for Ctx {
         listed: &[Listed<'_>],
     ) -> impl Future<Output = Result<Vec<Option<serde_json::Value>>, DispatchError>> {
         resources::read(self, kind, listed)
+    }
+
+    fn lookup(&self, kind: Kind, query: &Query<'_>) -> impl Future<Output = Result<Vec<Found>, DispatchError>> {
+        resources::lookup(self, kind, query)
     }
 }

@@ -139,6 +139,11 @@ impl Resource for EcrRepository {
     const GROUP: Group = Group::Compute;
     const CREATE_CALL: &'static str = "ecr:CreateRepository";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name", "url", "registry_id"];
+    /// Found by id, name or ARN when the stack uses one it does not own.
+    const EXISTING: Option<crate::spec::existing::ExistingWays> =
+        Some(crate::spec::existing::ExistingWays::by_name("ecr", |arn| {
+            arn.split_once(":repository/").map(|(_, name)| name.to_string())
+        }));
     const REPLACE_ON: &'static [&'static str] = &["name", "encryption", "kms_key"];
     const LOCAL_ONLY: &'static [&'static str] = &["force_delete"];
     const API: ApiMap = ApiMap {

@@ -102,6 +102,9 @@ impl Resource for EfsFileSystem {
     const GROUP: Group = Group::Storage;
     const CREATE_CALL: &'static str = "efs:CreateFileSystem";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
+    /// Found by id, name or ARN when the stack uses one it does not own.
+    const EXISTING: Option<crate::spec::existing::ExistingWays> =
+        Some(crate::spec::existing::ExistingWays::by_id("elasticfilesystem"));
     const REPLACE_LOSES: Option<&'static str> = Some("every file on the file system");
     const REPLACE_ON: &'static [&'static str] = &["performance_mode", "encrypted"];
     const API: ApiMap = ApiMap {

@@ -110,6 +110,11 @@ impl Resource for IamRole {
     const GROUP: Group = Group::Identity;
     const CREATE_CALL: &'static str = "iam:CreateRole";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name"];
+    /// Found by id, name or ARN when the stack uses one it does not own.
+    const EXISTING: Option<crate::spec::existing::ExistingWays> = Some(crate::spec::existing::ExistingWays {
+        id: true,
+        ..crate::spec::existing::ExistingWays::by_name("iam", crate::spec::existing::last_segment)
+    });
     const REPLACE_ON: &'static [&'static str] = &["name"];
     const API: ApiMap = ApiMap {
         fields: &[

@@ -58,6 +58,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::spec::api::ApiMap;
 use crate::spec::diag::Diagnostic;
+use crate::spec::existing::ExistingWays;
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::spec::model::{BackendSpec, Meta, OutputSpec, StackSettings};
 use crate::spec::{Addr, Group};
@@ -224,6 +225,18 @@ pub trait Resource {
     /// attributes `create` returns. Unknown ids are left out, not errors.
     fn find(ctx: &Ctx, ids: &[&str]) -> impl Future<Output = Result<Vec<Found>, ApiError>> + Send;
 
+    /// How a resource of this kind that the stack uses but does not own is found
+    /// (`existing = { ... }`, literal ids); `None`: the kind cannot be existing.
+    const EXISTING: Option<ExistingWays> = None;
+
+    /// Every resource of this kind, whoever made it, carrying all of `query`'s tags (and in its
+    /// VPC, when given): one describe for the query, then the kind's `find` for the matches.
+    /// Only kinds whose [`Resource::EXISTING`] allows `tags` answer; others find nothing.
+    fn lookup(ctx: &Ctx, query: &Query<'_>) -> impl Future<Output = Result<Vec<Found>, ApiError>> + Send {
+        let _ = (ctx, query);
+        async { Ok(Vec::new()) }
+    }
+
     /// Reads the live configuration of every recorded resource of this kind, batched into as
     /// few calls as the API allows. Each answer is the recorded spec with every field AWS
     /// reports replaced by what AWS says (so fields AWS cannot report keep their recorded
@@ -262,6 +275,14 @@ pub struct Prior<'a> {
     pub attributes: &'a BTreeMap<String, String>,
     pub config: &'a serde_json::Value,
     pub tags: &'a BTreeMap<String, String>,
+}
+
+/// What `existing = { tags = {...}, vpc = "..." }` looks for.
+#[derive(Debug, Clone, Copy)]
+pub struct Query<'a> {
+    pub tags: &'a Tags,
+    /// The VPC's id.
+    pub vpc: Option<&'a str>,
 }
 
 /// A recorded resource with its address, for batched reads.
@@ -349,6 +370,11 @@ macro_rules! registry {
 
             pub fn create_before_destroy(self) -> bool {
                 match self { $(Kind::$variant => <$module::$ty as Resource>::CREATE_BEFORE_DESTROY),* }
+            }
+
+            /// How an existing resource of the kind is found; `None`: it cannot be existing.
+            pub fn existing(self) -> Option<ExistingWays> {
+                match self { $(Kind::$variant => <$module::$ty as Resource>::EXISTING),* }
             }
 
             /// The kind's top-level fields, as the spec names them.
@@ -488,6 +514,13 @@ macro_rules! registry {
         pub async fn find(ctx: &Ctx, kind: Kind, ids: &[&str]) -> Result<Vec<Found>, DispatchError> {
             match kind {
                 $(Kind::$variant => Ok(Box::pin(<$module::$ty as Resource>::find(ctx, ids)).await?),)*
+            }
+        }
+
+        /// Resources of one kind matching a query, whoever made them (see [`Resource::lookup`]).
+        pub async fn lookup(ctx: &Ctx, kind: Kind, query: &Query<'_>) -> Result<Vec<Found>, DispatchError> {
+            match kind {
+                $(Kind::$variant => Ok(Box::pin(<$module::$ty as Resource>::lookup(ctx, query)).await?),)*
             }
         }
 

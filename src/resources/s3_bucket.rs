@@ -88,6 +88,11 @@ impl Resource for S3Bucket {
     const GROUP: Group = Group::Storage;
     const CREATE_CALL: &'static str = "s3:CreateBucket";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name"];
+    /// Found by id, name or ARN when the stack uses one it does not own.
+    const EXISTING: Option<crate::spec::existing::ExistingWays> =
+        Some(crate::spec::existing::ExistingWays::by_name("s3", |arn| {
+            arn.split_once(":::").map(|(_, name)| name.to_string())
+        }));
     const REPLACE_LOSES: Option<&'static str> = Some("every object and object version in the bucket");
     const LOCAL_ONLY: &'static [&'static str] = &["force_destroy"];
     const REPLACE_ON: &'static [&'static str] = &["name"];

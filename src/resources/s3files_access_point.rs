@@ -50,6 +50,9 @@ impl Resource for S3FilesAccessPoint {
     const GROUP: Group = Group::Storage;
     const CREATE_CALL: &'static str = "s3files:CreateAccessPoint";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
+    /// Found by id, name or ARN when the stack uses one it does not own.
+    const EXISTING: Option<crate::spec::existing::ExistingWays> =
+        Some(crate::spec::existing::ExistingWays::by_id("s3files"));
     const REPLACE_ON: &'static [&'static str] = mount_family::ACCESS_POINT_REPLACE_ON;
     const CREATE_BEFORE_DESTROY: bool = mount_family::ACCESS_POINT_CREATE_BEFORE_DESTROY;
     const API: ApiMap = mount_family::api(&FIELDS, super::tags::rules::S3FILES);

@@ -79,6 +79,9 @@ impl Resource for S3FilesFileSystem {
     const GROUP: Group = Group::Storage;
     const CREATE_CALL: &'static str = "s3files:CreateFileSystem";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
+    /// Found by id, name or ARN when the stack uses one it does not own.
+    const EXISTING: Option<crate::spec::existing::ExistingWays> =
+        Some(crate::spec::existing::ExistingWays::by_id("s3files"));
     const REPLACE_LOSES: Option<&'static str> = Some("files written through it and not yet exported to the bucket");
     const REPLACE_ON: &'static [&'static str] = &["bucket", "role", "prefix", "kms_key_id"];
     /// An acknowledgement CreateFileSystem alone reads: changing it later changes nothing in AWS.

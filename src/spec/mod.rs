@@ -7,6 +7,7 @@ pub mod addr;
 pub mod api;
 pub mod diag;
 pub mod eval;
+pub mod existing;
 pub mod kind;
 mod lints;
 pub mod model;
@@ -74,6 +75,9 @@ pub struct Spec {
     /// In file order.
     pub resources: IndexMap<Addr, Resource>,
     pub outputs: IndexMap<String, Output>,
+    /// Resources the stack uses but does not own: declared with `existing = { ... }` or written
+    /// as literal ids in reference fields. Read at plan time, never changed.
+    pub existing: IndexMap<Addr, existing::Existing>,
     pub backend: Option<model::BackendSpec>,
     /// Where each key path sits in the file, for diagnostics found later (cycles).
     pub spans: SpanIndex,
@@ -123,12 +127,27 @@ fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
         .map(|r| (r.addr.clone(), r.spec.implicit_dependencies(&parsed.resources)))
         .filter(|(_, needs)| !needs.is_empty())
         .collect();
+    let mut existing = lower_existing(&parsed.existing);
+    let managed: BTreeSet<Addr> = parsed.resources.iter().map(|r| r.addr.clone()).collect();
     let mut resources = IndexMap::with_capacity(parsed.resources.len());
     for parsed_resource in parsed.resources {
         let mut spec = parsed_resource.spec;
         let mut deps = BTreeSet::new();
         for slot in spec.refs() {
-            let target = Addr::new(slot.target, slot.value.as_str());
+            let mut target = Addr::new(slot.target, slot.value.as_str());
+            if !managed.contains(&target)
+                && !existing.contains_key(&target)
+                && let existing::Literal::Valid(id) = existing::literal(slot.target, slot.attribute, slot.value)
+            {
+                // A literal id stands for an existing resource of its own, read like a declared one.
+                target = existing::literal_addr(slot.target, slot.value);
+                existing.entry(target.clone()).or_insert_with(|| existing::Existing {
+                    addr: target.clone(),
+                    selector: existing::Selector::Id(id),
+                    literal: true,
+                    deps: BTreeSet::new(),
+                });
+            }
             *slot.value = attr_expression(&target, slot.attribute);
             deps.insert(target);
         }
@@ -192,11 +211,42 @@ fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
         stack: parsed.stack,
         resources,
         outputs,
+        existing,
         backend: parsed.backend,
         spans: parsed.spans,
         variables: parsed.variables,
         findings,
     }
+}
+
+/// The checked `existing` tables, each with how it is found and the existing VPC it is scoped by.
+fn lower_existing(parsed: &[parse::ParsedExisting]) -> IndexMap<Addr, existing::Existing> {
+    let declared: BTreeSet<&Addr> = parsed.iter().map(|e| &e.addr).collect();
+    parsed
+        .iter()
+        .filter_map(|e| {
+            let mut deps = BTreeSet::new();
+            let scope = e.spec.vpc.as_ref().map(|vpc| {
+                let addr = Addr::new(Kind::Vpc, vpc.as_str());
+                if declared.contains(&addr) {
+                    deps.insert(addr.clone());
+                    existing::Scope::Existing(addr)
+                } else {
+                    existing::Scope::Id(vpc.clone())
+                }
+            });
+            let selector = existing::selector(e.addr.kind, &e.spec, scope)?;
+            Some((
+                e.addr.clone(),
+                existing::Existing {
+                    addr: e.addr.clone(),
+                    selector,
+                    literal: false,
+                    deps,
+                },
+            ))
+        })
+        .collect()
 }
 
 fn collect_template_deps(value: &serde_json::Value, deps: &mut BTreeSet<Addr>) {

@@ -10,6 +10,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::addr::{Addr, Kind};
 use super::diag::Diagnostic;
+use super::existing::ExistingSpec;
 use super::model::{BackendSpec, Meta, OutputSpec, StackSettings};
 use super::vars::{self, Inputs, SensitiveUse, Substitution, Variable, VariableSpec};
 use crate::resources::ResourceSpec;
@@ -24,12 +25,21 @@ pub struct ParsedResource {
     pub meta: Meta,
 }
 
+/// A resource the stack uses but does not own (`existing = { ... }`), before checks.
+#[derive(Debug, Clone)]
+pub struct ParsedExisting {
+    pub addr: Addr,
+    pub spec: ExistingSpec,
+}
+
 /// A spec whose every table has the right shape; references are not yet checked.
 #[derive(Debug, Clone)]
 pub struct ParsedSpec {
     pub stack: StackSettings,
     /// In file order.
     pub resources: Vec<ParsedResource>,
+    /// Existing resources, in file order.
+    pub existing: Vec<ParsedExisting>,
     pub outputs: IndexMap<String, OutputSpec>,
     pub backend: Option<BackendSpec>,
     pub spans: SpanIndex,
@@ -153,6 +163,7 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
 
     let mut stack = None;
     let mut resources = Vec::new();
+    let mut existing = Vec::new();
     let mut outputs = IndexMap::new();
     let mut backend = None;
     for (key, value) in document {
@@ -172,7 +183,9 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
                 Some(kind) => {
                     for (name, table) in named_tables(value, other, &mut diagnostics) {
                         let addr = Addr::new(kind, name);
-                        if let Some(resource) = parse_resource(addr, table, &typed, &mut diagnostics) {
+                        if is_existing(&table) {
+                            existing.extend(parse_existing(addr, table, &mut diagnostics));
+                        } else if let Some(resource) = parse_resource(addr, table, &typed, &mut diagnostics) {
                             resources.push(resource);
                         }
                     }
@@ -194,6 +207,7 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
             Some(ParsedSpec {
                 stack,
                 resources,
+                existing,
                 outputs,
                 backend,
                 spans,
@@ -351,6 +365,43 @@ fn parse_resource(
         spec: spec?,
         meta: meta?,
     })
+}
+
+fn is_existing(table: &Spanned<DeValue<'_>>) -> bool {
+    matches!(table.get_ref(), DeValue::Table(fields) if fields.contains_key("existing"))
+}
+
+/// An existing resource is only read: `existing` says how to find it, and every other field
+/// (its configuration, `depends_on`, `lifecycle`, ...) is an error naming that field.
+fn parse_existing(
+    addr: Addr,
+    table: Spanned<DeValue<'_>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<ParsedExisting> {
+    let DeValue::Table(fields) = table.into_inner() else {
+        return None;
+    };
+    let mut spec = None;
+    for (key, value) in fields {
+        let key_span = key.span();
+        let key = key.into_inner();
+        if key == "existing" {
+            spec = deserialize::<ExistingSpec>(value, &format!("{addr}.existing"), diagnostics);
+            continue;
+        }
+        diagnostics.push(
+            Diagnostic::error(
+                "agentfs::existing_field",
+                format!("`{key}` cannot be set on an existing {}", addr.kind),
+            )
+            .help(format!(
+                "an existing resource is only read, never changed: remove `{key}`, or remove `existing` for agentfs to make and manage `{addr}`"
+            ))
+            .field(format!("{addr}.{key}"))
+            .span(Some(key_span)),
+        );
+    }
+    Some(ParsedExisting { addr, spec: spec? })
 }
 
 /// Replaces the value at `path` (`a.b[0].c`) inside `table` with the string `text`.

@@ -60,6 +60,9 @@ impl Resource for AgentcoreRuntime {
         "artifact_version",
         "image_uri",
     ];
+    /// Found by id, name or ARN when the stack uses one it does not own.
+    const EXISTING: Option<crate::spec::existing::ExistingWays> =
+        Some(crate::spec::existing::ExistingWays::by_id("bedrock-agentcore"));
     const LOCAL_ONLY: &'static [&'static str] = &["sensitive_environment_variables"];
     const REPLACE_ON: &'static [&'static str] = &["name"];
     const API: ApiMap = api::API;
