@@ -518,6 +518,34 @@ pub async fn read_existing(
         .map_err(|e| CliError::Other(e.to_string()))
 }
 
+/// What AWS says of the existing subnets and VPCs among `existing` (no call when there are none).
+pub async fn network_facts(
+    ctx: &Ctx,
+    existing: &std::collections::BTreeMap<spec::Addr, crate::state::ReadState>,
+) -> Result<Option<spec::facts::LiveFacts>, CliError> {
+    use crate::provider::Provider;
+    let (subnets, vpcs) = crate::resources::network::ids_of(existing);
+    if subnets.is_empty() && vpcs.is_empty() {
+        return Ok(None);
+    }
+    let facts = ctx
+        .network_facts(&subnets, &vpcs)
+        .await
+        .map_err(|e| CliError::Other(format!("reading the existing network: {e}")))?;
+    Ok(Some(facts))
+}
+
+/// Prints, on stderr, what the cross-kind lints find once the existing resources' live facts
+/// are known (what load reported offline is not repeated).
+pub fn print_live_lints(compiled: &Compiled, context: &plan::Context) {
+    let Some(facts) = &context.facts else { return };
+    let found = spec::lint_live(&compiled.spec, facts, &context.existing);
+    let mut stderr = std::io::stderr().lock();
+    for d in found {
+        let _ = writeln!(stderr, "{}", Located::new(&compiled.source, d));
+    }
+}
+
 /// The recorded state refreshed from AWS, with the account known and the existing resources
 /// read (for `plan`).
 pub async fn plan_state(
@@ -541,11 +569,13 @@ pub async fn plan_state(
         other => other,
     };
     let existing = read_existing(&ctx, spec, state.as_ref()).await?;
+    let facts = network_facts(&ctx, &existing).await?;
     Ok((
         state,
         plan::Context {
             account_id: Some(ctx.account_id.clone()),
             existing,
+            facts,
         },
     ))
 }

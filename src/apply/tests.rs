@@ -71,6 +71,7 @@ impl Harness {
         let context = plan::Context {
             account_id: Some(self.fake.account_id().to_string()),
             existing: existing.clone(),
+            facts: None,
         };
         let plan = plan::compute(&compiled.spec, &compiled.graph, state.as_ref(), &context).unwrap();
         let mut state = state.unwrap_or_else(|| State::new("unit", "us-east-1"));

@@ -9,8 +9,8 @@ use crate::apply::progress::Reporter;
 use crate::apply::{Engine, Options, Report};
 use crate::cli::ApplyArgs;
 use crate::pipeline::{
-    CliError, check_account, compile_source_with, connect, load_state, open_store, read_existing, refresh_with,
-    require_image_tool, spec_dir, stamp_code, var_inputs, with_lock,
+    CliError, check_account, compile_source_with, connect, load_state, network_facts, open_store, print_live_lints,
+    read_existing, refresh_with, require_image_tool, spec_dir, stamp_code, var_inputs, with_lock,
 };
 use crate::plan::{self, Plan};
 use crate::spec::SourceFile;
@@ -66,7 +66,9 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
         let context = plan::Context {
             account_id: Some(ctx.account_id.clone()),
             existing: existing.clone(),
+            facts: network_facts(&ctx, &existing).await?,
         };
+        print_live_lints(&compiled, &context);
         let plan = plan::compute(spec, &compiled.graph, state.as_ref(), &context)?;
         if let Some(saved) = &saved {
             check_saved_plan(saved, &plan)?;

@@ -189,6 +189,8 @@ pub struct Context {
     pub account_id: Option<String>,
     /// The spec's existing resources as read for this plan ([`reads::read_existing`]).
     pub existing: BTreeMap<Addr, crate::state::ReadState>,
+    /// What AWS says of the existing subnets and VPCs, for the cross-kind lints.
+    pub facts: Option<crate::spec::facts::LiveFacts>,
 }
 
 struct PlanLookup<'a> {

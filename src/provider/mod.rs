@@ -58,6 +58,16 @@ pub trait Provider: Sync {
         let _ = (kind, query);
         async { Ok(Vec::new()) }
     }
+
+    /// What the cross-kind lints need to know of existing subnets and VPCs (by id).
+    fn network_facts(
+        &self,
+        subnets: &[&str],
+        vpcs: &[&str],
+    ) -> impl Future<Output = Result<crate::spec::facts::LiveFacts, DispatchError>> {
+        let _ = (subnets, vpcs);
+        async { Ok(Default::default()) }
+    }
 }
 
 /// AWS, through the kinds' SDK calls.
@@ -112,5 +122,13 @@ impl Provider for Ctx {
 
     fn lookup(&self, kind: Kind, query: &Query<'_>) -> impl Future<Output = Result<Vec<Found>, DispatchError>> {
         resources::lookup(self, kind, query)
+    }
+
+    async fn network_facts(
+        &self,
+        subnets: &[&str],
+        vpcs: &[&str],
+    ) -> Result<crate::spec::facts::LiveFacts, DispatchError> {
+        Ok(resources::network::facts(self, subnets, vpcs).await?)
     }
 }

@@ -21,6 +21,7 @@ pub mod iam_policy;
 pub mod image;
 pub mod lookup;
 pub mod mount_family;
+pub mod network;
 pub mod posix;
 pub mod s3files;
 pub mod sg_rules;

@@ -8,6 +8,7 @@ pub mod api;
 pub mod diag;
 pub mod eval;
 pub mod existing;
+pub mod facts;
 pub mod kind;
 mod lints;
 pub mod model;
@@ -85,6 +86,9 @@ pub struct Spec {
     pub variables: IndexMap<String, vars::Variable>,
     /// Security findings of [`crate::check`] and the lints the resources accept, in file order.
     pub findings: Vec<crate::check::Finding>,
+    /// The spec as parsed, before lowering: the cross-kind lints run on it again at plan time
+    /// with what AWS says of the existing resources ([`lint_live`]).
+    pub parsed: ParsedSpec,
 }
 
 /// The outcome of loading: the spec (when there are no errors) and every diagnostic.
@@ -120,6 +124,7 @@ pub fn load_with(text: &str, inputs: &vars::Inputs) -> Loaded {
 
 /// Rewrites reference fields to templates and collects each resource's dependencies.
 fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
+    let kept = parsed.clone();
     // Orderings AWS needs that no field names, each kind contributing its own.
     let mut implicit: HashMap<Addr, BTreeSet<Addr>> = parsed
         .resources
@@ -216,7 +221,29 @@ fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
         spans: parsed.spans,
         variables: parsed.variables,
         findings,
+        parsed: kept,
     }
+}
+
+/// The cross-kind lints again, now that AWS said what the existing resources are: `facts`
+/// (keyed by AWS id) and `reads` (each existing resource's id). Lints the spec's resources
+/// accept are left out, as at load time, and so is what load already reported offline: what
+/// is returned is what the live facts add.
+pub fn lint_live(
+    spec: &Spec,
+    facts: &facts::LiveFacts,
+    reads: &std::collections::BTreeMap<Addr, crate::state::ReadState>,
+) -> Vec<Diagnostic> {
+    let offline: std::collections::HashSet<(&str, Option<String>, String)> =
+        validate::lint_with(&spec.parsed, &facts::LiveFacts::default(), &Default::default())
+            .into_iter()
+            .map(|d| (d.code, d.field, d.message))
+            .collect();
+    let mut diagnostics = validate::lint_with(&spec.parsed, facts, reads);
+    crate::check::accept_lints(&spec.parsed, &mut diagnostics);
+    // What load already reported is not news.
+    diagnostics.retain(|d| !offline.contains(&(d.code, d.field.clone(), d.message.clone())));
+    diagnostics
 }
 
 /// The checked `existing` tables, each with how it is found and the existing VPC it is scoped by.
@@ -345,5 +372,107 @@ depends_on = ["internet_gateway.igw"]
     fn suggestions_only_for_near_misses() {
         assert_eq!(suggest("cidr", ["cidr_block", "tags"]), Some("cidr_block"));
         assert_eq!(suggest("zzz", ["cidr_block", "tags"]), None);
+    }
+}
+
+#[cfg(test)]
+mod live_lints {
+    use std::collections::BTreeMap;
+
+    use super::facts::{LiveFacts, SubnetFacts, VpcFacts};
+    use super::*;
+    use crate::state::ReadState;
+
+    const SPEC: &str = r#"
+[stack]
+name = "unit"
+region = "us-east-1"
+
+[vpc.core]
+existing = { tags = { Name = "core" } }
+
+[subnet.a]
+existing = { tags = { Name = "core-a" }, vpc = "core" }
+
+[agentcore_runtime.agent]
+name = "unit_agent"
+container_uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest"
+role = "arn:aws:iam::123456789012:role/agent"
+network_mode = "VPC"
+subnets = ["a", "subnet-0abc1234def567890"]
+security_groups = ["sg-0abc1234"]
+"#;
+
+    fn reads() -> BTreeMap<Addr, ReadState> {
+        let read = |id: &str| ReadState::new(id.into(), String::new(), BTreeMap::new());
+        BTreeMap::from([
+            ("vpc.core".parse().unwrap(), read("vpc-00000001")),
+            ("subnet.a".parse().unwrap(), read("subnet-0000000a")),
+            (
+                "subnet.subnet-0abc1234def567890".parse().unwrap(),
+                read("subnet-0abc1234def567890"),
+            ),
+        ])
+    }
+
+    fn facts(nat_route: bool, s3_gateway: bool) -> LiveFacts {
+        let subnet = |az: &str| SubnetFacts {
+            vpc: "vpc-00000001".into(),
+            cidr_block: "10.0.1.0/24".into(),
+            availability_zone: az.into(),
+            nat_route,
+            internet_route: false,
+            s3_gateway,
+        };
+        LiveFacts {
+            subnets: BTreeMap::from([
+                ("subnet-0000000a".into(), subnet("us-east-1a")),
+                ("subnet-0abc1234def567890".into(), subnet("us-east-1b")),
+            ]),
+            vpcs: BTreeMap::from([(
+                "vpc-00000001".into(),
+                VpcFacts {
+                    dns_support: true,
+                    dns_hostnames: true,
+                },
+            )]),
+        }
+    }
+
+    fn codes(found: &[Diagnostic]) -> Vec<&'static str> {
+        found.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn offline_an_existing_network_is_unknown_and_draws_no_warning() {
+        let loaded = load(SPEC);
+        assert!(
+            loaded.diagnostics.iter().all(|d| !d.code.contains("lint")),
+            "{:?}",
+            loaded.diagnostics
+        );
+        assert!(loaded.spec.is_some());
+    }
+
+    #[test]
+    fn at_plan_time_the_existing_subnets_nat_route_and_s3_endpoint_count() {
+        let spec = load(SPEC).spec.unwrap();
+        assert!(lint_live(&spec, &facts(true, true), &reads()).is_empty());
+        let found = lint_live(&spec, &facts(false, false), &reads());
+        assert_eq!(
+            codes(&found),
+            [
+                "agentfs::lint::runtime_no_egress",
+                "agentfs::lint::runtime_no_s3_path",
+                "agentfs::lint::runtime_no_egress",
+                "agentfs::lint::runtime_no_s3_path"
+            ],
+            "{found:?}"
+        );
+        assert!(found[0].message.contains("existing subnet `a`"), "{}", found[0].message);
+        assert_eq!(found[0].field.as_deref(), Some("agentcore_runtime.agent.subnets"));
+        let found = lint_live(&spec, &facts(false, true), &reads());
+        assert_eq!(codes(&found)[0], "agentfs::lint::runtime_no_egress");
+        assert!(!codes(&found).contains(&"agentfs::lint::runtime_no_s3_path"));
     }
 }

@@ -49,12 +49,31 @@ pub fn check(spec: &ParsedSpec) -> Vec<Diagnostic> {
     checker.diagnostics
 }
 
+/// The cross-kind lints alone, with live facts about the existing resources (plan time).
+pub fn lint_with(
+    spec: &ParsedSpec,
+    facts: &super::facts::LiveFacts,
+    reads: &std::collections::BTreeMap<Addr, crate::state::ReadState>,
+) -> Vec<Diagnostic> {
+    let live = super::lints::Live::new(facts, reads);
+    let mut checker = Checker::new(spec);
+    checker.live = Some(&live);
+    super::lints::check(&mut checker);
+    let mut seen = HashSet::new();
+    checker
+        .diagnostics
+        .retain(|d| seen.insert((d.code, d.field.clone(), d.message.clone())));
+    checker.diagnostics
+}
+
 /// Every check's findings, and the index they look resources up in.
 pub(super) struct Checker<'a> {
     pub(super) spec: &'a ParsedSpec,
     by_addr: HashMap<&'a Addr, &'a ParsedResource>,
     /// Resources the stack uses but does not own (`existing = { ... }`).
     existing: HashMap<&'a Addr, &'a ParsedExisting>,
+    /// What AWS says of the existing resources, at plan time; `None` offline.
+    pub(super) live: Option<&'a super::lints::Live>,
     pub(super) diagnostics: Vec<Diagnostic>,
 }
 
@@ -66,6 +85,7 @@ impl<'a> Checker<'a> {
             spec,
             by_addr,
             existing,
+            live: None,
             diagnostics: Vec::new(),
         }
     }
