@@ -304,6 +304,25 @@ struct WithMeta<T> {
     meta: Meta,
 }
 
+/// `existing = { ... }` in place of a resource's fields (only used to describe the file in the
+/// JSON Schema): a resource the stack uses but does not own, read at plan time, never changed.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ExistingEntry {
+    existing: crate::spec::existing::ExistingSpec,
+}
+
+/// A resource table: the resource's fields, or `existing = { ... }`.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[schemars(rename = "{T}Entry")]
+#[allow(dead_code)]
+enum Entry<T> {
+    Managed(WithMeta<T>),
+    Existing(ExistingEntry),
+}
+
 // Each kind's future is boxed: nineteen kinds' state machines in one match would otherwise
 // make every dispatch future as large as the largest, enough to overflow a thread's stack in
 // debug builds.
@@ -461,7 +480,7 @@ macro_rules! registry {
             variable: BTreeMap<String, crate::spec::vars::VariableSpec>,
             $(
                 #[serde(default)]
-                $module: BTreeMap<String, WithMeta<<$module::$ty as Resource>::Spec>>,
+                $module: BTreeMap<String, Entry<<$module::$ty as Resource>::Spec>>,
             )*
             #[serde(default)]
             output: BTreeMap<String, OutputSpec>,
