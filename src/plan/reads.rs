@@ -297,4 +297,42 @@ mod tests {
             "{text}"
         );
     }
+
+    #[tokio::test]
+    async fn what_changed_since_the_last_apply_is_said_with_what_uses_it() {
+        let fake = Fake::new("unit");
+        let a = fake.make_outside(Kind::Subnet, &[("Name", "a")]);
+        let spec = spec(
+            "[subnet.a]\nexisting = { tags = { Name = \"a\" } }\n[vpc_endpoint.s3]\nvpc = \"vpc-0abc1234\"\nservice = \"s3\"\n[route_table.t]\nvpc = \"vpc-0abc1234\"\n[route_table_association.x]\nroute_table = \"t\"\nsubnet = \"a\"\n",
+        );
+        let mut state = State::new("unit", "us-east-1");
+        let recorded = |az: &str| {
+            ReadState::new(
+                a.clone(),
+                "tags Name=a".into(),
+                BTreeMap::from([
+                    ("id".to_string(), a.clone()),
+                    ("availability_zone".to_string(), az.to_string()),
+                ]),
+            )
+        };
+        state.reads.insert("subnet.a".parse().unwrap(), recorded("us-east-1a"));
+        let now = BTreeMap::from([("subnet.a".parse::<Addr>().unwrap(), recorded("us-east-1b"))]);
+        let shown = changes(&spec, &now, Some(&state));
+        let subnet = shown.iter().find(|r| r.address.to_string() == "subnet.a").unwrap();
+        assert_eq!(
+            subnet.changes,
+            [
+                "availability_zone changed from `us-east-1a` to `us-east-1b` since the last apply; used by `route_table_association.x`"
+            ]
+        );
+        assert_eq!(subnet.id.as_deref(), Some(a.as_str()));
+        // Gone: the plan stops, saying what the last apply read.
+        fake.delete_outside(&a);
+        let err = read_existing(&fake, &spec, Some(&state)).await.unwrap_err();
+        assert!(
+            err.to_string().contains(&format!("the last apply read it as `{a}`")),
+            "{err}"
+        );
+    }
 }
