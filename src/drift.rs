@@ -169,6 +169,9 @@ pub struct Report {
     pub checked: usize,
     pub drifted: bool,
     pub resources: Vec<ResourceDrift>,
+    /// Existing resources (read, not owned) that changed since the last apply read them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub existing: Vec<String>,
 }
 
 /// Turns a plan made against the refreshed state into a drift report.
@@ -204,6 +207,7 @@ pub fn report(plan: &Plan, recorded: &State, live: &Live) -> Report {
         checked: live.len(),
         drifted: !resources.is_empty(),
         resources,
+        existing: Vec::new(),
     }
 }
 
@@ -228,6 +232,9 @@ pub fn text(report: &Report) -> String {
             report.checked, report.stack
         );
         return out;
+    }
+    for change in &report.existing {
+        let _ = writeln!(out, "<= {change}");
     }
     let _ = writeln!(
         out,

@@ -11,6 +11,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 pub use crate::lang::SpanIndex;
 use crate::lang::addr::{Addr, Kind};
 use crate::lang::diag::Diagnostic;
+use crate::lang::existing::ExistingSpec;
 use crate::lang::model::{BackendSpec, Meta, OutputSpec, StackSettings};
 use crate::lang::vars::{self, Inputs, SensitiveUse, Substitution, Variable, VariableSpec};
 use crate::lang::{suggest, syntax};
@@ -19,12 +20,21 @@ use crate::resources::ResourceSpec;
 
 const META_KEYS: [&str; 3] = ["depends_on", "lifecycle", "timeouts"];
 
+/// A resource the stack uses but does not own (`existing = { ... }`), before checks.
+#[derive(Debug, Clone)]
+pub struct ParsedExisting {
+    pub addr: Addr,
+    pub spec: ExistingSpec,
+}
+
 /// A spec whose every table has the right shape; references are not yet checked.
 #[derive(Debug, Clone)]
 pub struct ParsedSpec {
     pub stack: StackSettings,
     /// In file order.
     pub resources: Vec<ParsedResource>,
+    /// Existing resources, in file order.
+    pub existing: Vec<ParsedExisting>,
     pub outputs: IndexMap<String, OutputSpec>,
     pub backend: Option<BackendSpec>,
     pub spans: SpanIndex,
@@ -94,6 +104,7 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
 
     let mut stack = None;
     let mut resources = Vec::new();
+    let mut existing = Vec::new();
     let mut outputs = IndexMap::new();
     let mut backend = None;
     for (key, value) in document {
@@ -113,7 +124,9 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
                 Some(kind) => {
                     for (name, table) in named_tables(value, other, &mut diagnostics) {
                         let addr = Addr::new(kind, name);
-                        if let Some(resource) = parse_resource(addr, table, &typed, &mut diagnostics) {
+                        if is_existing(&table) {
+                            existing.extend(parse_existing(addr, table, &mut diagnostics));
+                        } else if let Some(resource) = parse_resource(addr, table, &typed, &mut diagnostics) {
                             resources.push(resource);
                         }
                     }
@@ -135,6 +148,7 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
             Some(ParsedSpec {
                 stack,
                 resources,
+                existing,
                 outputs,
                 backend,
                 spans,
@@ -232,13 +246,7 @@ fn named_tables<'i>(
     entries
 }
 
-/// Resource names end up in tags, client tokens and plan output: keep them plain.
-pub fn valid_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
-        && name.len() <= 64
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
+pub use crate::lang::addr::valid_name;
 
 fn parse_resource(
     addr: Addr,
@@ -292,6 +300,43 @@ fn parse_resource(
         spec: spec?,
         meta: meta?,
     })
+}
+
+fn is_existing(table: &Spanned<DeValue<'_>>) -> bool {
+    matches!(table.get_ref(), DeValue::Table(fields) if fields.contains_key("existing"))
+}
+
+/// An existing resource is only read: `existing` says how to find it, and every other field
+/// (its configuration, `depends_on`, `lifecycle`, ...) is an error naming that field.
+fn parse_existing(
+    addr: Addr,
+    table: Spanned<DeValue<'_>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<ParsedExisting> {
+    let DeValue::Table(fields) = table.into_inner() else {
+        return None;
+    };
+    let mut spec = None;
+    for (key, value) in fields {
+        let key_span = key.span();
+        let key = key.into_inner();
+        if key == "existing" {
+            spec = deserialize::<ExistingSpec>(value, &format!("{addr}.existing"), diagnostics);
+            continue;
+        }
+        diagnostics.push(
+            Diagnostic::error(
+                "agentfs::existing_field",
+                format!("`{key}` cannot be set on an existing {}", addr.kind),
+            )
+            .help(format!(
+                "an existing resource is only read, never changed: remove `{key}`, or remove `existing` for agentfs to make and manage `{addr}`"
+            ))
+            .field(format!("{addr}.{key}"))
+            .span(Some(key_span)),
+        );
+    }
+    Some(ParsedExisting { addr, spec: spec? })
 }
 
 /// Replaces the value at `path` (`a.b[0].c`) inside `table` with the string `text`.

@@ -503,7 +503,51 @@ pub async fn refresh_with(ctx: &Ctx, recorded: &State) -> Result<State, CliError
     Ok(drift::refreshed(recorded, &live))
 }
 
-/// The recorded state refreshed from AWS, with the account known (for `plan`).
+/// The spec's existing resources, read now (batched per kind and query); a spec without any
+/// makes no call.
+pub async fn read_existing(
+    ctx: &Ctx,
+    spec: &Spec,
+    recorded: Option<&State>,
+) -> Result<std::collections::BTreeMap<spec::Addr, crate::state::ReadState>, CliError> {
+    if spec.existing.is_empty() {
+        return Ok(Default::default());
+    }
+    plan::reads::read_existing(ctx, spec, recorded)
+        .await
+        .map_err(|e| CliError::Other(e.to_string()))
+}
+
+/// What AWS says of the existing subnets and VPCs among `existing` (no call when there are none).
+pub async fn network_facts(
+    ctx: &Ctx,
+    existing: &std::collections::BTreeMap<spec::Addr, crate::state::ReadState>,
+) -> Result<Option<spec::facts::LiveFacts>, CliError> {
+    use crate::provider::Provider;
+    let (subnets, vpcs) = crate::resources::network::ids_of(existing);
+    if subnets.is_empty() && vpcs.is_empty() {
+        return Ok(None);
+    }
+    let facts = ctx
+        .network_facts(&subnets, &vpcs)
+        .await
+        .map_err(|e| CliError::Other(format!("reading the existing network: {e}")))?;
+    Ok(Some(facts))
+}
+
+/// Prints, on stderr, what the cross-kind lints find once the existing resources' live facts
+/// are known (what load reported offline is not repeated).
+pub fn print_live_lints(compiled: &Compiled, context: &plan::Context) {
+    let Some(facts) = &context.facts else { return };
+    let found = spec::lint_live(&compiled.spec, facts, &context.existing);
+    let mut stderr = std::io::stderr().lock();
+    for d in found {
+        let _ = writeln!(stderr, "{}", Located::new(&compiled.source, d));
+    }
+}
+
+/// The recorded state refreshed from AWS, with the account known and the existing resources
+/// read (for `plan`).
 pub async fn plan_state(
     spec: &crate::spec::Spec,
     spec_path: &Path,
@@ -511,19 +555,27 @@ pub async fn plan_state(
     refresh: bool,
 ) -> Result<(Option<State>, plan::Context), CliError> {
     let store = open_store(backend, spec, spec_path).await?;
-    let Some(recorded) = load_state(&store, &Owner::new(&spec.stack.name, &spec.stack.region)).await? else {
-        return Ok((None, plan::Context::default()));
-    };
-    if !refresh {
-        return Ok((Some(recorded), plan::Context::default()));
+    let recorded = load_state(&store, &Owner::new(&spec.stack.name, &spec.stack.region)).await?;
+    // Existing resources are read even with --no-refresh: the plan needs their ids.
+    if spec.existing.is_empty() && (recorded.is_none() || !refresh) {
+        return Ok((recorded, plan::Context::default()));
     }
     let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
-    check_account(&store, &recorded, &ctx)?;
-    let state = refresh_with(&ctx, &recorded).await?;
+    if let Some(recorded) = &recorded {
+        check_account(&store, recorded, &ctx)?;
+    }
+    let state = match recorded {
+        Some(recorded) if refresh => Some(refresh_with(&ctx, &recorded).await?),
+        other => other,
+    };
+    let existing = read_existing(&ctx, spec, state.as_ref()).await?;
+    let facts = network_facts(&ctx, &existing).await?;
     Ok((
-        Some(state),
+        state,
         plan::Context {
             account_id: Some(ctx.account_id.clone()),
+            existing,
+            facts,
         },
     ))
 }

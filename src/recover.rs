@@ -58,12 +58,16 @@ impl Lookup for Rebuilding<'_> {
     }
 
     fn attr(&self, attr: &AttrRef) -> Option<String> {
-        self.state
-            .resources
-            .get(&attr.addr)?
-            .attributes
-            .get(&attr.attribute)
-            .cloned()
+        match self.state.resources.get(&attr.addr) {
+            Some(r) => r.attributes.get(&attr.attribute).cloned(),
+            None => self
+                .state
+                .reads
+                .get(&attr.addr)?
+                .attributes
+                .get(&attr.attribute)
+                .cloned(),
+        }
     }
 }
 
@@ -132,8 +136,14 @@ fn recorded_state(spec: &Spec, addr: &Addr, created: Created, config: serde_json
     }
 }
 
-/// Rebuilds the state of `spec`'s stack from what AWS holds, in dependency order.
-pub async fn recover(ctx: &Ctx, spec: &Spec, order: &[Addr]) -> Result<Recovered, RecoverError> {
+/// Rebuilds the state of `spec`'s stack from what AWS holds, in dependency order; `reads` are
+/// the spec's existing resources as read now (recorded as reads, never adopted).
+pub async fn recover(
+    ctx: &Ctx,
+    spec: &Spec,
+    order: &[Addr],
+    reads: BTreeMap<Addr, crate::state::ReadState>,
+) -> Result<Recovered, RecoverError> {
     let kinds: Vec<Kind> = {
         let mut kinds: Vec<Kind> = spec.resources.keys().map(|a| a.kind).collect();
         kinds.sort();
@@ -147,8 +157,9 @@ pub async fn recover(ctx: &Ctx, spec: &Spec, order: &[Addr]) -> Result<Recovered
     let mut used: HashSet<(Kind, String)> = HashSet::new();
     let mut state = State::new(&spec.stack.name, &spec.stack.region);
     state.account_id = Some(ctx.account_id.clone());
+    state.reads = reads;
     let mut missing = Vec::new();
-    for addr in order {
+    for addr in order.iter().filter(|a| spec.resources.contains_key(*a)) {
         let Ok(resolved) = resolve(&spec.resources[addr].spec, &Rebuilding { state: &state, ctx }) else {
             missing.push(addr.clone());
             continue;

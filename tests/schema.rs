@@ -174,3 +174,22 @@ fn schema_rejects_unknown_resource_fields() {
         "schema accepts `vpc.main.enable_dns_hostname`"
     );
 }
+
+/// `existing = { ... }` stands in for a resource's fields; beside other fields it is refused.
+#[test]
+fn schema_accepts_existing_alone() {
+    let schema = checked_in_schema();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let head = "[stack]\nname = \"s\"\nregion = \"us-east-1\"\n";
+    let alone = format!(
+        "{head}[vpc.core]\nexisting = {{ tags = {{ Name = \"core\" }} }}\n[subnet.a]\nexisting = {{ tags = {{ Name = \"a\" }}, vpc = \"core\" }}\n[iam_role.r]\nexisting = {{ arn = \"arn:aws:iam::123456789012:role/r\" }}\n"
+    );
+    let instance: serde_json::Value = toml::from_str(&alone).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&instance).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "schema rejects existing: {errors:?}");
+    assert!(agentfs::spec::load(&alone).spec.is_some());
+    let beside = format!("{head}[subnet.a]\nexisting = {{ id = \"subnet-0abc1234\" }}\ncidr_block = \"10.0.1.0/24\"\n");
+    let instance: serde_json::Value = toml::from_str(&beside).unwrap();
+    assert!(!validator.is_valid(&instance), "schema accepts fields beside existing");
+    assert!(agentfs::spec::load(&beside).spec.is_none());
+}

@@ -625,7 +625,14 @@ impl<'a, P: Provider> Engine<'a, P> {
             if let Err(e) = self.backend.remove().await {
                 report.failures.push((Subject::State, e.to_string()));
             }
-        } else if let Err(e) = self.record(|s| s.outputs.clear()).await {
+        } else if let Err(e) = self
+            .record(|s| {
+                s.outputs.clear();
+                // Existing resources were never this stack's: forgotten, not deleted.
+                s.reads.clear();
+            })
+            .await
+        {
             report.failures.push((Subject::State, e.to_string()));
         }
         report
@@ -862,8 +869,7 @@ impl Lookup for StateLookup {
     }
 
     fn attr(&self, attr: &AttrRef) -> Option<String> {
-        let r = self.state.resources.get(&attr.addr)?;
-        matches!(r.phase, Phase::Created).then(|| r.attributes.get(&attr.attribute).cloned())?
+        self.state.attribute(&attr.addr, &attr.attribute)
     }
 }
 

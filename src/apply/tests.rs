@@ -65,11 +65,17 @@ impl Harness {
             }
             None => None,
         };
+        let existing = plan::reads::read_existing(&self.fake, &spec, state.as_ref())
+            .await
+            .unwrap();
         let context = plan::Context {
             account_id: Some(self.fake.account_id().to_string()),
+            existing: existing.clone(),
+            facts: None,
         };
         let plan = plan::compute(&spec, &graph, state.as_ref(), &context).unwrap();
-        let state = state.unwrap_or_else(|| State::new("unit", "us-east-1"));
+        let mut state = state.unwrap_or_else(|| State::new("unit", "us-east-1"));
+        state.reads = existing;
         let engine = Engine::new(&self.fake, &self.store, state, &self.reporter, options());
         let report = engine.apply(&spec, &plan).await;
         (report, engine.state().await)
@@ -86,7 +92,7 @@ impl Harness {
         self.fake
             .calls()
             .into_iter()
-            .filter(|c| !c.starts_with("find "))
+            .filter(|c| !c.starts_with("find ") && !c.starts_with("lookup "))
             .collect()
     }
 }
@@ -374,4 +380,61 @@ async fn an_access_point_in_use_is_replaced_new_copy_first_and_the_old_one_goes_
         "the runtime mounts the new copy: {}",
         runtime.config
     );
+}
+
+#[tokio::test]
+async fn existing_resources_are_read_never_written_and_destroy_forgets_them() {
+    let h = Harness::new();
+    let vpc = h.fake.make_outside(Kind::Vpc, &[("Name", "core")]);
+    let subnet = h.fake.make_outside(Kind::Subnet, &[("Name", "core-a")]);
+    let before = h.fake.live();
+    let text = format!(
+        r#"
+[stack]
+name = "unit"
+region = "us-east-1"
+
+[vpc.core]
+existing = {{ tags = {{ Name = "core" }} }}
+
+[subnet.a]
+existing = {{ id = "{subnet}" }}
+
+[security_group.app]
+vpc = "core"
+description = "app"
+
+[route_table.private]
+vpc = "{vpc}"
+"#
+    );
+    let (report, state) = h.apply(&text).await;
+    assert!(report.ok(), "{report:?}");
+    assert_eq!(h.writes(), ["create security_group.app", "create route_table.private"]);
+    assert_eq!(state.reads[&addr("vpc.core")].id, vpc);
+    assert_eq!(state.reads[&addr("subnet.a")].id, subnet);
+    assert!(
+        state.reads.contains_key(&Addr::new(Kind::Vpc, vpc.clone())),
+        "the literal id is read too"
+    );
+    assert!(!state.resources.contains_key(&addr("vpc.core")));
+    let group = h.fake.live()[state.resources[&addr("security_group.app")].id.as_deref().unwrap()].clone();
+    assert_eq!(group.config["vpc"], vpc.as_str());
+    // The reads are recorded, and a second apply changes nothing.
+    assert_eq!(h.recorded().await.unwrap().reads.len(), 3);
+    let (report, _) = h.apply(&text).await;
+    assert!(report.ok() && report.done == 0, "{report:?}");
+    let report = h.destroy().await;
+    assert!(report.ok(), "{report:?}");
+    let deletes: Vec<String> = h.writes().into_iter().filter(|c| c.starts_with("delete")).collect();
+    assert_eq!(deletes.len(), 2, "{deletes:?}");
+    assert!(deletes.iter().all(|d| !d.contains("vpc") && !d.contains("subnet")));
+    let after = h.fake.live();
+    assert_eq!(
+        after.get(&vpc),
+        before.get(&vpc),
+        "the existing VPC is untouched, tags included"
+    );
+    assert_eq!(after.get(&subnet), before.get(&subnet));
+    assert!(h.recorded().await.is_none(), "destroy forgot the reads with the rest");
 }

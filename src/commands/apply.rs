@@ -9,8 +9,8 @@ use crate::apply::progress::Reporter;
 use crate::apply::{Engine, Options, Report};
 use crate::cli::ApplyArgs;
 use crate::pipeline::{
-    CliError, check_account, compile_source_with, connect, load_state, open_store, refresh_with, require_image_tool,
-    spec_dir, stamp_code, var_inputs, with_lock,
+    CliError, check_account, compile_source_with, connect, load_state, network_facts, open_store, print_live_lints,
+    read_existing, refresh_with, require_image_tool, spec_dir, stamp_code, var_inputs, with_lock,
 };
 use crate::plan::{self, Plan};
 use crate::spec::SourceFile;
@@ -62,9 +62,13 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
             }
             None => None,
         };
+        let existing = read_existing(&ctx, spec, state.as_ref()).await?;
         let context = plan::Context {
             account_id: Some(ctx.account_id.clone()),
+            existing: existing.clone(),
+            facts: network_facts(&ctx, &existing).await?,
         };
+        print_live_lints(&compiled, &context);
         let plan = plan::compute(spec, &compiled.graph, state.as_ref(), &context)?;
         if let Some(saved) = &saved {
             check_saved_plan(saved, &plan)?;
@@ -81,7 +85,10 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
         if saved.is_none() {
             confirm(&args.run, "Apply these changes?").await?;
         }
-        let state = state.unwrap_or_else(|| State::new(&spec.stack.name, &spec.stack.region));
+        let mut state = state.unwrap_or_else(|| State::new(&spec.stack.name, &spec.stack.region));
+        // Recorded as reads with the engine's first write; those the spec no longer names are
+        // forgotten (never deleted).
+        state.reads = existing;
         let options = Options {
             parallelism: args.run.parallelism,
             blocked_wait: None,

@@ -80,6 +80,19 @@ pub fn destroy_plan(state: &State) -> Result<Plan, CliError> {
             delete: changes.len(),
             ..Summary::default()
         },
+        reads: state
+            .reads
+            .iter()
+            .map(|(addr, r)| plan::reads::ReadChange {
+                address: addr.clone(),
+                kind: addr.kind,
+                selector: r.selector.clone(),
+                id: Some(r.id.clone()),
+                attributes: r.attributes.clone(),
+                literal: false,
+                changes: vec!["existing: not made by this stack, never deleted; its record is forgotten".into()],
+            })
+            .collect(),
         changes,
         outputs: Vec::new(),
         spec_source: None,
@@ -91,6 +104,15 @@ pub fn destroy_plan(state: &State) -> Result<Plan, CliError> {
 pub fn destroy_text(plan: &Plan) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Destroy plan for stack `{}` in {}:", plan.stack, plan.region);
+    if !plan.reads.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nExisting resources this stack only read: never deleted, their records forgotten."
+        );
+        for read in &plan.reads {
+            let _ = writeln!(out, "  <= {}  ({})", read.address, read.id.as_deref().unwrap_or("-"));
+        }
+    }
     if plan.changes.is_empty() {
         let _ = writeln!(out, "\nNothing is recorded: nothing to delete.");
         return out;

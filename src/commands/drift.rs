@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use crate::cli::StateSpecArgs;
 use crate::drift;
-use crate::pipeline::{CliError, check_account, compile, connect, load_state, open_store};
+use crate::pipeline::{CliError, check_account, compile, connect, load_state, open_store, read_existing};
 use crate::plan;
 use crate::state::{Owner, State};
 
@@ -23,9 +23,17 @@ pub async fn drift(args: StateSpecArgs) -> Result<ExitCode, CliError> {
     let refreshed = drift::refreshed(&recorded, &live);
     let context = plan::Context {
         account_id: Some(ctx.account_id.clone()),
+        existing: read_existing(&ctx, spec, Some(&recorded)).await?,
+        facts: None,
     };
     let plan = plan::compute(spec, &compiled.graph, Some(&refreshed), &context)?;
-    let report = drift::report(&plan, &recorded, &live);
+    let mut report = drift::report(&plan, &recorded, &live);
+    report.existing = plan
+        .reads
+        .iter()
+        .flat_map(|r| r.changes.iter().map(move |c| format!("{}: {c}", r.address)))
+        .collect();
+    report.drifted |= !report.existing.is_empty();
     if args.spec.json {
         crate::outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {

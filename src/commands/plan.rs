@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use super::destroy::{destroy_plan, destroy_text};
 use crate::cli::PlanArgs;
 use crate::cost;
-use crate::pipeline::{CliError, compile, load_state, open_store, plan_state, print_json, require_image_tool, runtime};
+use crate::pipeline::{
+    CliError, compile, load_state, open_store, plan_state, print_json, print_live_lints, require_image_tool, runtime,
+};
 use crate::plan::{self, Plan};
 use crate::state::{Owner, State};
 
@@ -29,6 +31,7 @@ pub fn run(args: PlanArgs) -> Result<ExitCode, CliError> {
         });
     }
     super::check::print_to_stderr(&super::check::located(&compiled));
+    print_live_lints(&compiled, &context);
     let cost = PlanCost::new(&compiled.spec, state.as_ref())?;
     emit_plan(&plan, &args, &cost)?;
     let changes = plan.summary.has_changes();

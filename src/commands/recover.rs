@@ -36,7 +36,8 @@ pub async fn recover(args: RecoverArgs) -> Result<ExitCode, CliError> {
         }
         let ctx = connect(&spec.stack.region, &spec.stack.name).await?;
         let order: Vec<crate::spec::Addr> = compiled.graph.create_order().cloned().collect();
-        let recovered = crate::recover::recover(&ctx, spec, &order)
+        let reads = crate::pipeline::read_existing(&ctx, spec, None).await?;
+        let recovered = crate::recover::recover(&ctx, spec, &order, reads)
             .await
             .map_err(|e| CliError::Other(e.to_string()))?;
         store.save(&recovered.state).await?;

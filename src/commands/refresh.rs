@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use crate::cli::StateSpecArgs;
 use crate::drift;
-use crate::pipeline::{CliError, check_account, compile, connect, load_state, open_store, with_lock};
+use crate::pipeline::{CliError, check_account, compile, connect, load_state, open_store, read_existing, with_lock};
 use crate::state::{Backend, Owner};
 
 pub async fn refresh(args: StateSpecArgs) -> Result<ExitCode, CliError> {
@@ -22,6 +22,8 @@ pub async fn refresh(args: StateSpecArgs) -> Result<ExitCode, CliError> {
             .await
             .map_err(|e| CliError::Other(format!("reading the live stack: {e}")))?;
         let mut state = drift::refreshed(&recorded, &live);
+        // Existing resources are read again as the spec finds them now.
+        state.reads = read_existing(&ctx, spec, Some(&recorded)).await?;
         let gone: Vec<String> = live
             .iter()
             .filter(|(_, l)| l.is_none())

@@ -102,6 +102,8 @@ pub struct Graph<N = Addr> {
     dag: DiGraph<N, ()>,
     index: HashMap<N, NodeIndex>,
     order: Vec<NodeIndex>,
+    /// Nodes only read, never changed (existing resources).
+    reads: std::collections::HashSet<N>,
 }
 
 #[derive(Serialize)]
@@ -115,6 +117,9 @@ struct JsonNode<'a> {
     address: &'a Addr,
     kind: &'static str,
     group: crate::lang::Group,
+    /// `read` for an existing resource (read at plan time, never changed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mode: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -123,6 +128,19 @@ struct JsonEdge<'a> {
     from: &'a Addr,
     /// The resource that needs it.
     to: &'a Addr,
+}
+
+impl<N: Node> Graph<N> {
+    /// Marks `reads` as only read, never changed (existing resources): shown as such.
+    pub fn with_reads(mut self, reads: impl IntoIterator<Item = N>) -> Self {
+        self.reads = reads.into_iter().collect();
+        self
+    }
+
+    /// Whether `node` is only read (an existing resource).
+    pub fn is_read(&self, node: &N) -> bool {
+        self.reads.contains(node)
+    }
 }
 
 impl<N: Node> Graph<N> {
@@ -145,7 +163,12 @@ impl<N: Node> Graph<N> {
             }
         }
         let order = stable_topological_order(&dag)?;
-        Ok(Graph { dag, index, order })
+        Ok(Graph {
+            dag,
+            index,
+            order,
+            reads: std::collections::HashSet::new(),
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -232,7 +255,10 @@ impl Graph<Addr> {
             ));
             for &node in &self.order {
                 let addr = &self.dag[node];
-                if addr.kind.group() == group {
+                if addr.kind.group() == group && self.reads.contains(addr) {
+                    // Drawn as Terraform draws data sources: read, not managed.
+                    out.push_str(&format!("    \"{addr}\" [style=dashed, label=\"<= {addr}\"];\n"));
+                } else if addr.kind.group() == group {
                     out.push_str(&format!("    \"{addr}\";\n"));
                 }
             }
@@ -260,6 +286,7 @@ impl Graph<Addr> {
                     address: addr,
                     kind: addr.kind.key(),
                     group: addr.kind.group(),
+                    mode: self.reads.contains(addr).then_some("read"),
                 }
             })
             .collect();

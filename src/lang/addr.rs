@@ -127,6 +127,14 @@ impl<'de> Deserialize<'de> for Addr {
     }
 }
 
+/// Resource names end up in tags, client tokens and plan output: keep them plain.
+pub fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && name.len() <= 64
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

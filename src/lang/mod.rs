@@ -6,6 +6,8 @@
 pub mod addr;
 pub mod api;
 pub mod diag;
+pub mod existing;
+pub mod facts;
 pub mod kind;
 pub mod model;
 pub mod rules;

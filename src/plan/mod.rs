@@ -4,6 +4,7 @@
 //! prints it, `agentfs plan -o FILE` saves it, and apply executes exactly it.
 
 pub mod operations;
+pub mod reads;
 pub mod render;
 
 pub use operations::{Op, explain, operations};
@@ -15,8 +16,8 @@ use serde_json::Value;
 
 use crate::graph::Graph;
 use crate::spec::eval::evaluate;
-use crate::spec::template::{AttrRef, Lookup, Var};
-use crate::spec::vars::VarValue;
+use crate::lang::template::{AttrRef, Lookup, Var};
+use crate::lang::vars::VarValue;
 use crate::spec::{Addr, Group, Kind, ResourceSpec, Spec};
 use crate::state::{Phase, State};
 
@@ -139,6 +140,9 @@ pub struct Plan {
     pub region: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prior_state: Option<StateRef>,
+    /// Existing resources the stack uses, as read for this plan (`<= read`): never changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reads: Vec<reads::ReadChange>,
     /// Creates, updates and replaces in dependency order, then deletes in reverse order.
     pub changes: Vec<ResourceChange>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -183,6 +187,10 @@ pub enum PlanError {
 pub struct Context {
     /// Known once credentials are available (STS GetCallerIdentity).
     pub account_id: Option<String>,
+    /// The spec's existing resources as read for this plan ([`reads::read_existing`]).
+    pub existing: BTreeMap<Addr, crate::state::ReadState>,
+    /// What AWS says of the existing subnets and VPCs, for the cross-kind lints.
+    pub facts: Option<crate::lang::facts::LiveFacts>,
 }
 
 struct PlanLookup<'a> {
@@ -210,9 +218,10 @@ impl Lookup for PlanLookup<'_> {
         if self.pending.contains(&attr.addr) {
             return None;
         }
-        let recorded = self.state?.resources.get(&attr.addr)?;
-        matches!(recorded.phase, Phase::Created).then_some(())?;
-        recorded.attributes.get(&attr.attribute).cloned()
+        if let Some(read) = self.context.existing.get(&attr.addr) {
+            return read.attributes.get(&attr.attribute).cloned();
+        }
+        self.state?.attribute(&attr.addr, &attr.attribute)
     }
 }
 
@@ -225,7 +234,10 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
     let mut destroy_first: HashSet<Addr> = HashSet::new();
     let mut changes = Vec::with_capacity(spec.resources.len());
     for addr in graph.create_order() {
-        let resource = &spec.resources[addr];
+        let Some(resource) = spec.resources.get(addr) else {
+            // An existing resource: read, shown in `reads`.
+            continue;
+        };
         let lookup = PlanLookup {
             spec,
             context,
@@ -371,6 +383,7 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
             lineage: s.lineage.clone(),
             serial: s.serial,
         }),
+        reads: reads::changes(spec, &context.existing, state),
         changes,
         outputs,
         summary,
@@ -588,7 +601,7 @@ fn value_at<'v>(json: &'v mut Value, path: &str) -> Option<&'v mut Value> {
     })
 }
 
-pub use crate::spec::kind::redact;
+pub use crate::lang::kind::redact;
 
 fn sensitive_paths(spec: &ResourceSpec) -> HashSet<String> {
     spec.sensitive_paths().into_iter().collect()

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use super::{Action, AttributeChange, Plan, ResourceChange};
-use crate::spec::Group;
+use crate::lang::Group;
 
 const GROUPS: [Group; 4] = [Group::Network, Group::Identity, Group::Storage, Group::Compute];
 
@@ -14,6 +14,7 @@ const GROUPS: [Group; 4] = [Group::Network, Group::Identity, Group::Storage, Gro
 pub fn text(plan: &Plan, verbose: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Plan for stack `{}` in {}:", plan.stack, plan.region);
+    reads(&mut out, plan);
     if !plan.summary.has_changes() {
         let _ = writeln!(
             out,
@@ -70,6 +71,29 @@ pub fn text(plan: &Plan, verbose: bool) -> String {
         s.create, s.update, s.replace, s.delete, s.no_op
     );
     out
+}
+
+/// Existing resources, shown as Terraform shows data sources: read, never changed.
+fn reads(out: &mut String, plan: &Plan) {
+    if plan.reads.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nExisting resources (read, never created, changed or deleted)");
+    for read in &plan.reads {
+        let id = read.id.as_deref().unwrap_or("(read at apply)");
+        let how = if read.literal {
+            "literal id".to_string()
+        } else {
+            format!("found by {}", read.selector)
+        };
+        let _ = writeln!(out, "  <= {}  read: {id}  ({how})", read.address);
+        for (key, value) in read.attributes.iter().filter(|(k, _)| *k != "id") {
+            let _ = writeln!(out, "       {key} = {value:?}");
+        }
+        for change in &read.changes {
+            let _ = writeln!(out, "       ! {change}");
+        }
+    }
 }
 
 fn resource(out: &mut String, change: &ResourceChange) {

@@ -303,6 +303,28 @@ impl Provider for Fake {
         std::future::ready(Ok(found))
     }
 
+    fn lookup(
+        &self,
+        kind: Kind,
+        query: &crate::resources::Query<'_>,
+    ) -> impl Future<Output = Result<Vec<Found>, DispatchError>> {
+        let mut world = self.world();
+        world.calls.push(format!("lookup {}", kind.key()));
+        let found = world
+            .live
+            .iter()
+            .filter(|(_, l)| l.kind == kind && query.tags.iter().all(|(k, v)| l.tags.get(k) == Some(v)))
+            .map(|(id, l)| Found {
+                owner: Owner {
+                    stack: l.tags.get(TAG_STACK).cloned(),
+                    address: l.tags.get(TAG_RESOURCE).cloned(),
+                },
+                created: created(kind, id),
+            })
+            .collect();
+        std::future::ready(Ok(found))
+    }
+
     fn read(
         &self,
         _kind: Kind,

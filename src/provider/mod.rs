@@ -7,7 +7,9 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::resources::{self, Call, Created, Ctx, DispatchError, Found, Kind, Listed, Prior, Progress, ResourceSpec};
+use crate::resources::{
+    self, Call, Created, Ctx, DispatchError, Found, Kind, Listed, Prior, Progress, Query, ResourceSpec,
+};
 
 #[cfg(test)]
 pub mod fake;
@@ -50,6 +52,22 @@ pub trait Provider: Sync {
         kind: Kind,
         listed: &[Listed<'_>],
     ) -> impl Future<Output = Result<Vec<Option<serde_json::Value>>, DispatchError>>;
+
+    /// Resources of `kind` carrying the query's tags, whoever made them (existing resources).
+    fn lookup(&self, kind: Kind, query: &Query<'_>) -> impl Future<Output = Result<Vec<Found>, DispatchError>> {
+        let _ = (kind, query);
+        async { Ok(Vec::new()) }
+    }
+
+    /// What the cross-kind lints need to know of existing subnets and VPCs (by id).
+    fn network_facts(
+        &self,
+        subnets: &[&str],
+        vpcs: &[&str],
+    ) -> impl Future<Output = Result<crate::lang::facts::LiveFacts, DispatchError>> {
+        let _ = (subnets, vpcs);
+        async { Ok(Default::default()) }
+    }
 }
 
 /// AWS, through the kinds' SDK calls.
@@ -100,5 +118,17 @@ impl Provider for Ctx {
         listed: &[Listed<'_>],
     ) -> impl Future<Output = Result<Vec<Option<serde_json::Value>>, DispatchError>> {
         resources::read(self, kind, listed)
+    }
+
+    fn lookup(&self, kind: Kind, query: &Query<'_>) -> impl Future<Output = Result<Vec<Found>, DispatchError>> {
+        resources::lookup(self, kind, query)
+    }
+
+    async fn network_facts(
+        &self,
+        subnets: &[&str],
+        vpcs: &[&str],
+    ) -> Result<crate::lang::facts::LiveFacts, DispatchError> {
+        Ok(resources::network::facts(self, subnets, vpcs).await?)
     }
 }

@@ -6,7 +6,7 @@ use std::future::Future;
 
 use aws_sdk_ec2::types::{Filter, Tag};
 
-use super::aws::{ApiError, Ctx, api};
+use crate::aws::{ApiError, Ctx, api};
 use super::tags::Owner;
 use super::{TAG_RESOURCE, TAG_STACK};
 
@@ -232,3 +232,52 @@ pub async fn eni_security_groups(ctx: &Ctx, enis: Vec<String>) -> Result<BTreeMa
         })
         .collect())
 }
+
+/// The filters of an `existing = { tags, vpc }` lookup: every tag, and the VPC through
+/// `vpc_filter` (the describe's own name for it: `vpc-id`, `attachment.vpc-id`).
+pub fn query_filters(query: &super::Query<'_>, vpc_filter: &str) -> Vec<Filter> {
+    let mut filters: Vec<Filter> = query
+        .tags
+        .iter()
+        .map(|(key, value)| filter(&format!("tag:{key}"), vec![value.clone()]))
+        .collect();
+    if let Some(vpc) = query.vpc {
+        filters.push(filter(vpc_filter, vec![vpc.to_string()]));
+    }
+    filters
+}
+
+/// An EC2 kind's `Resource::lookup` and `Resource::EXISTING`: found by its `prefix-<hex>` id
+/// or by tags; the lookup is one filtered describe for the ids, then the kind's batched `find`.
+macro_rules! existing_by_tags {
+    ($describe:ident, $set_filters:ident, $id:ident, $action:literal, $prefix:literal, $vpc_filter:expr) => {
+        const EXISTING: Option<crate::lang::existing::ExistingWays> = Some(crate::lang::existing::ExistingWays::ec2(
+            $prefix,
+            $vpc_filter.is_some(),
+        ));
+
+        async fn lookup(ctx: &Ctx, query: &super::Query<'_>) -> Result<Vec<Found>, ApiError> {
+            let vpc_filter: Option<&str> = $vpc_filter;
+            let items = ctx
+                .clients
+                .ec2
+                .$describe()
+                .$set_filters(Some(super::ec2::query_filters(
+                    query,
+                    vpc_filter.unwrap_or("vpc-id"),
+                )))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(api($action))?;
+            let ids: Vec<&str> = items.iter().filter_map(|item| item.$id()).collect();
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            <Self as Resource>::find(ctx, &ids).await
+        }
+    };
+}
+pub(crate) use existing_by_tags;

@@ -15,7 +15,7 @@ use futures_util::future::try_join_all;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::aws::{ApiError, Ctx, api};
+use crate::aws::{ApiError, Ctx, api};
 use super::lookup::{keep, owned_by_tags};
 use super::tags;
 use super::{Created, Found, Recorded, Request, Resource};
@@ -139,6 +139,11 @@ impl Resource for EcrRepository {
     const GROUP: Group = Group::Compute;
     const CREATE_CALL: &'static str = "ecr:CreateRepository";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name", "url", "registry_id"];
+    /// Found by id, name or ARN when the stack uses one it does not own.
+    const EXISTING: Option<crate::lang::existing::ExistingWays> =
+        Some(crate::lang::existing::ExistingWays::by_name("ecr", |arn| {
+            arn.split_once(":repository/").map(|(_, name)| name.to_string())
+        }));
     const REPLACE_ON: &'static [&'static str] = &["name", "encryption", "kms_key"];
     const LOCAL_ONLY: &'static [&'static str] = &["force_delete"];
     const API: ApiMap = ApiMap {

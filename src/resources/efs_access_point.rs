@@ -9,7 +9,7 @@ use aws_sdk_efs::types::{AccessPointDescription, LifeCycleState};
 use futures_util::future::try_join_all;
 
 use super::Kind;
-use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
+use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::lookup::{absent, each, keep, owned};
 use super::mount_family::efs_sdk::{live_root, live_user, posix_user, root_directory};
 use super::mount_family::{self, AccessPointModel, access_point_fields, access_point_spec, missing_is_empty};
@@ -52,6 +52,9 @@ impl Resource for EfsAccessPoint {
     const GROUP: Group = Group::Storage;
     const CREATE_CALL: &'static str = "efs:CreateAccessPoint";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
+    /// Found by id, name or ARN when the stack uses one it does not own.
+    const EXISTING: Option<crate::lang::existing::ExistingWays> =
+        Some(crate::lang::existing::ExistingWays::by_id("elasticfilesystem"));
     const REPLACE_ON: &'static [&'static str] = mount_family::ACCESS_POINT_REPLACE_ON;
     const CREATE_BEFORE_DESTROY: bool = mount_family::ACCESS_POINT_CREATE_BEFORE_DESTROY;
     const API: ApiMap = mount_family::api(&FIELDS, super::tags::rules::EFS);

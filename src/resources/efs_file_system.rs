@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use aws_sdk_efs::types::{FileSystemDescription, LifeCycleState, PerformanceMode, ThroughputMode};
 
-use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
+use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::efs::{created_fs, find_file_systems};
 use super::tags::{self, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
@@ -102,6 +102,9 @@ impl Resource for EfsFileSystem {
     const GROUP: Group = Group::Storage;
     const CREATE_CALL: &'static str = "efs:CreateFileSystem";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
+    /// Found by id, name or ARN when the stack uses one it does not own.
+    const EXISTING: Option<crate::lang::existing::ExistingWays> =
+        Some(crate::lang::existing::ExistingWays::by_id("elasticfilesystem"));
     const REPLACE_LOSES: Option<&'static str> = Some("every file on the file system");
     const REPLACE_ON: &'static [&'static str] = &["performance_mode", "encrypted"];
     const API: ApiMap = ApiMap {

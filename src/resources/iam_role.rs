@@ -16,7 +16,7 @@ use serde_json::Value;
 use aws_sdk_iam::types::{EntityType, RoleDetail};
 use futures_util::future::try_join_all;
 
-use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
+use crate::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::lookup::{each, keep, owned, present};
 pub use super::policy_document::canonical_policy;
 use super::policy_document::{decode_policy, normalize, policy_shape, same_policy};
@@ -92,6 +92,11 @@ impl Resource for IamRole {
     const GROUP: Group = Group::Identity;
     const CREATE_CALL: &'static str = "iam:CreateRole";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name"];
+    /// Found by id, name or ARN when the stack uses one it does not own.
+    const EXISTING: Option<crate::lang::existing::ExistingWays> = Some(crate::lang::existing::ExistingWays {
+        id: true,
+        ..crate::lang::existing::ExistingWays::by_name("iam", crate::lang::existing::last_segment)
+    });
     const REPLACE_ON: &'static [&'static str] = &["name"];
     const API: ApiMap = ApiMap {
         fields: &[

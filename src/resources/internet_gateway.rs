@@ -49,6 +49,14 @@ impl Resource for InternetGateway {
     const GROUP: Group = Group::Network;
     const CREATE_CALL: &'static str = "ec2:CreateInternetGateway";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
+    live::existing_by_tags!(
+        describe_internet_gateways,
+        set_filters,
+        internet_gateway_id,
+        "ec2:DescribeInternetGateways",
+        "igw",
+        Some("attachment.vpc-id")
+    );
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["vpc"];
     const API: ApiMap = ApiMap {

@@ -21,6 +21,7 @@ pub mod efs;
 pub mod image;
 pub mod lookup;
 pub mod mount_family;
+pub mod network;
 pub mod policy_document;
 pub mod posix;
 pub mod s3files;
@@ -69,6 +70,7 @@ pub use crate::aws::{self, ApiError, Clients, Ctx, ErrorKind, Progress, Quiet};
 use crate::lang::SpanIndex;
 use crate::lang::api::ApiMap;
 use crate::lang::diag::Diagnostic;
+use crate::lang::existing::ExistingWays;
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::model::{BackendSpec, Meta, OutputSpec, StackSettings};
 pub use crate::lang::{Addr, Group, Kind};
@@ -242,6 +244,18 @@ pub trait Resource {
     /// attributes `create` returns. Unknown ids are left out, not errors.
     fn find(ctx: &Ctx, ids: &[&str]) -> impl Future<Output = Result<Vec<Found>, ApiError>> + Send;
 
+    /// How a resource of this kind that the stack uses but does not own is found
+    /// (`existing = { ... }`, literal ids); `None`: the kind cannot be existing.
+    const EXISTING: Option<ExistingWays> = None;
+
+    /// Every resource of this kind, whoever made it, carrying all of `query`'s tags (and in its
+    /// VPC, when given): one describe for the query, then the kind's `find` for the matches.
+    /// Only kinds whose [`Resource::EXISTING`] allows `tags` answer; others find nothing.
+    fn lookup(ctx: &Ctx, query: &Query<'_>) -> impl Future<Output = Result<Vec<Found>, ApiError>> + Send {
+        let _ = (ctx, query);
+        async { Ok(Vec::new()) }
+    }
+
     /// Reads the live configuration of every recorded resource of this kind, batched into as
     /// few calls as the API allows. Each answer is the recorded spec with every field AWS
     /// reports replaced by what AWS says (so fields AWS cannot report keep their recorded
@@ -282,6 +296,14 @@ pub struct Prior<'a> {
     pub tags: &'a BTreeMap<String, String>,
 }
 
+/// What `existing = { tags = {...}, vpc = "..." }` looks for.
+#[derive(Debug, Clone, Copy)]
+pub struct Query<'a> {
+    pub tags: &'a Tags,
+    /// The VPC's id.
+    pub vpc: Option<&'a str>,
+}
+
 /// A recorded resource with its address, for batched reads.
 pub struct Listed<'a> {
     pub address: &'a str,
@@ -298,6 +320,25 @@ struct WithMeta<T> {
     spec: T,
     #[serde(flatten)]
     meta: Meta,
+}
+
+/// `existing = { ... }` in place of a resource's fields (only used to describe the file in the
+/// JSON Schema): a resource the stack uses but does not own, read at plan time, never changed.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ExistingEntry {
+    existing: crate::lang::existing::ExistingSpec,
+}
+
+/// A resource table: the resource's fields, or `existing = { ... }`.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[schemars(rename = "{T}Entry")]
+#[allow(dead_code)]
+enum Entry<T> {
+    Managed(WithMeta<T>),
+    Existing(ExistingEntry),
 }
 
 // Each kind's future is boxed: nineteen kinds' state machines in one match would otherwise
@@ -353,6 +394,11 @@ macro_rules! registry {
 
             pub fn create_before_destroy(self) -> bool {
                 match self { $(Kind::$variant => <$module::$ty as Resource>::CREATE_BEFORE_DESTROY),* }
+            }
+
+            /// How an existing resource of the kind is found; `None`: it cannot be existing.
+            pub fn existing(self) -> Option<ExistingWays> {
+                match self { $(Kind::$variant => <$module::$ty as Resource>::EXISTING),* }
             }
 
             /// The kind's top-level fields, as the spec names them.
@@ -444,7 +490,7 @@ macro_rules! registry {
             variable: BTreeMap<String, crate::lang::vars::VariableSpec>,
             $(
                 #[serde(default)]
-                $module: BTreeMap<String, WithMeta<<$module::$ty as Resource>::Spec>>,
+                $module: BTreeMap<String, Entry<<$module::$ty as Resource>::Spec>>,
             )*
             #[serde(default)]
             output: BTreeMap<String, OutputSpec>,
@@ -498,6 +544,13 @@ macro_rules! registry {
         pub async fn find(ctx: &Ctx, kind: Kind, ids: &[&str]) -> Result<Vec<Found>, DispatchError> {
             match kind {
                 $(Kind::$variant => Ok(Box::pin(<$module::$ty as Resource>::find(ctx, ids)).await?),)*
+            }
+        }
+
+        /// Resources of one kind matching a query, whoever made them (see [`Resource::lookup`]).
+        pub async fn lookup(ctx: &Ctx, kind: Kind, query: &Query<'_>) -> Result<Vec<Found>, DispatchError> {
+            match kind {
+                $(Kind::$variant => Ok(Box::pin(<$module::$ty as Resource>::lookup(ctx, query)).await?),)*
             }
         }
 

@@ -53,6 +53,14 @@ impl Resource for NatGateway {
     const GROUP: Group = Group::Network;
     const CREATE_CALL: &'static str = "ec2:CreateNatGateway";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "public_ip"];
+    live::existing_by_tags!(
+        describe_nat_gateways,
+        set_filter,
+        nat_gateway_id,
+        "ec2:DescribeNatGateways",
+        "nat",
+        Some("vpc-id")
+    );
     const REPLACE_ON: &'static [&'static str] = &["subnet", "elastic_ip"];
     const API: ApiMap = ApiMap {
         fields: &[

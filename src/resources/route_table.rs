@@ -47,6 +47,14 @@ impl Resource for RouteTable {
     const GROUP: Group = Group::Network;
     const CREATE_CALL: &'static str = "ec2:CreateRouteTable";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
+    live::existing_by_tags!(
+        describe_route_tables,
+        set_filters,
+        route_table_id,
+        "ec2:DescribeRouteTables",
+        "rtb",
+        Some("vpc-id")
+    );
     const REPLACE_ON: &'static [&'static str] = &["vpc"];
     const API: ApiMap = ApiMap {
         fields: &[ApiField::reference("vpc", "ec2", "CreateRouteTableRequest$VpcId")],

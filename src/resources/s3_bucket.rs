@@ -14,7 +14,7 @@ use aws_sdk_s3::types::{
 
 use futures_util::future::try_join_all;
 
-use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
+use crate::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::lookup::{each, keep, owned};
 use super::tags::{self, Owner};
 use super::{Created, Found, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
@@ -88,6 +88,11 @@ impl Resource for S3Bucket {
     const GROUP: Group = Group::Storage;
     const CREATE_CALL: &'static str = "s3:CreateBucket";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name"];
+    /// Found by id, name or ARN when the stack uses one it does not own.
+    const EXISTING: Option<crate::lang::existing::ExistingWays> =
+        Some(crate::lang::existing::ExistingWays::by_name("s3", |arn| {
+            arn.split_once(":::").map(|(_, name)| name.to_string())
+        }));
     const REPLACE_LOSES: Option<&'static str> = Some("every object and object version in the bucket");
     const LOCAL_ONLY: &'static [&'static str] = &["force_destroy"];
     const REPLACE_ON: &'static [&'static str] = &["name"];

@@ -6,7 +6,7 @@ use aws_sdk_s3files::types::LifeCycleState;
 use futures_util::future::try_join_all;
 
 use super::Kind;
-use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
+use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::lookup::{each, keep, owned, present};
 use super::mount_family::s3files_sdk::{live_root, live_user, posix_user, root_directory};
 use super::mount_family::{self, AccessPointModel, access_point_fields, access_point_spec, missing_is_empty};
@@ -50,6 +50,9 @@ impl Resource for S3FilesAccessPoint {
     const GROUP: Group = Group::Storage;
     const CREATE_CALL: &'static str = "s3files:CreateAccessPoint";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
+    /// Found by id, name or ARN when the stack uses one it does not own.
+    const EXISTING: Option<crate::lang::existing::ExistingWays> =
+        Some(crate::lang::existing::ExistingWays::by_id("s3files"));
     const REPLACE_ON: &'static [&'static str] = mount_family::ACCESS_POINT_REPLACE_ON;
     const CREATE_BEFORE_DESTROY: bool = mount_family::ACCESS_POINT_CREATE_BEFORE_DESTROY;
     const API: ApiMap = mount_family::api(&FIELDS, super::tags::rules::S3FILES);

@@ -13,7 +13,7 @@ use aws_sdk_s3files::types::LifeCycleState;
 use futures_util::future::try_join_all;
 
 use super::Kind;
-use super::aws::{
+use crate::aws::{
     ApiError, Ctx, ErrorKind, IAM_PROPAGATION, Poll, Progress, api, delete_then_wait, retry_transient, wait_for,
 };
 use super::s3files::{failed, find_file_systems, gone, state_name};
@@ -79,6 +79,9 @@ impl Resource for S3FilesFileSystem {
     const GROUP: Group = Group::Storage;
     const CREATE_CALL: &'static str = "s3files:CreateFileSystem";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
+    /// Found by id, name or ARN when the stack uses one it does not own.
+    const EXISTING: Option<crate::lang::existing::ExistingWays> =
+        Some(crate::lang::existing::ExistingWays::by_id("s3files"));
     const REPLACE_LOSES: Option<&'static str> = Some("files written through it and not yet exported to the bucket");
     const REPLACE_ON: &'static [&'static str] = &["bucket", "role", "prefix", "kms_key_id"];
     /// An acknowledgement CreateFileSystem alone reads: changing it later changes nothing in AWS.

@@ -142,6 +142,14 @@ impl Resource for SecurityGroup {
     const GROUP: Group = Group::Network;
     const CREATE_CALL: &'static str = "ec2:CreateSecurityGroup";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name"];
+    live::existing_by_tags!(
+        describe_security_groups,
+        set_filters,
+        group_id,
+        "ec2:DescribeSecurityGroups",
+        "sg",
+        Some("vpc-id")
+    );
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["vpc", "name", "description"];
     const API: ApiMap = ApiMap {

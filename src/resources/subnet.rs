@@ -77,6 +77,14 @@ impl Resource for Subnet {
     const GROUP: Group = Group::Network;
     const CREATE_CALL: &'static str = "ec2:CreateSubnet";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "availability_zone", "cidr_block"];
+    live::existing_by_tags!(
+        describe_subnets,
+        set_filters,
+        subnet_id,
+        "ec2:DescribeSubnets",
+        "subnet",
+        Some("vpc-id")
+    );
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["vpc", "cidr_block", "az_index", "availability_zone"];
     const API: ApiMap = ApiMap {

@@ -64,6 +64,14 @@ impl Resource for Vpc {
     const GROUP: Group = Group::Network;
     const CREATE_CALL: &'static str = "ec2:CreateVpc";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "cidr_block"];
+    live::existing_by_tags!(
+        describe_vpcs,
+        set_filters,
+        vpc_id,
+        "ec2:DescribeVpcs",
+        "vpc",
+        None::<&str>
+    );
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["cidr_block"];
     const API: ApiMap = ApiMap {

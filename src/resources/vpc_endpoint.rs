@@ -152,6 +152,14 @@ impl Resource for VpcEndpoint {
     const GROUP: Group = Group::Network;
     const CREATE_CALL: &'static str = "ec2:CreateVpcEndpoint";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "service_name"];
+    live::existing_by_tags!(
+        describe_vpc_endpoints,
+        set_filters,
+        vpc_endpoint_id,
+        "ec2:DescribeVpcEndpoints",
+        "vpce",
+        Some("vpc-id")
+    );
     const REPLACE_ON: &'static [&'static str] = &["vpc", "service", "type"];
     const API: ApiMap = ApiMap {
         fields: &[

@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use ipnet::Ipv4Net;
 
 use super::addr::{Addr, Kind};
+use super::facts::{LiveFacts, VpcFacts};
 use super::parse::ParsedResource;
 use super::validate::Checker;
 use crate::resources::ResourceSpec;
@@ -25,6 +26,57 @@ impl std::fmt::Display for Az {
         match self {
             Az::Index(i) => write!(f, "AZ index {i}"),
             Az::Named(name) => write!(f, "{name}"),
+        }
+    }
+}
+
+/// What AWS says of the existing subnets and VPCs, by the names the spec's fields use for them
+/// (a declared existing resource's name, or the literal id). VPCs are keyed by id.
+pub struct Live {
+    subnets: HashMap<String, LiveSubnet>,
+    /// An existing VPC's name in the spec -> its id.
+    vpc_ids: HashMap<String, String>,
+    vpcs: HashMap<String, VpcFacts>,
+}
+
+struct LiveSubnet {
+    vpc: String,
+    net: Option<Ipv4Net>,
+    az: Az,
+    nat_route: bool,
+    internet_route: bool,
+    s3_gateway: bool,
+}
+
+impl Live {
+    pub fn new(facts: &LiveFacts, reads: &std::collections::BTreeMap<Addr, crate::state::ReadState>) -> Live {
+        let subnets = reads
+            .iter()
+            .filter(|(a, _)| a.kind == Kind::Subnet)
+            .filter_map(|(a, r)| {
+                let f = facts.subnets.get(&r.id)?;
+                Some((
+                    a.name.clone(),
+                    LiveSubnet {
+                        vpc: f.vpc.clone(),
+                        net: f.cidr_block.parse().ok(),
+                        az: Az::Named(f.availability_zone.clone()),
+                        nat_route: f.nat_route,
+                        internet_route: f.internet_route,
+                        s3_gateway: f.s3_gateway,
+                    },
+                ))
+            })
+            .collect();
+        let vpc_ids = reads
+            .iter()
+            .filter(|(a, _)| a.kind == Kind::Vpc)
+            .map(|(a, r)| (a.name.clone(), r.id.clone()))
+            .collect();
+        Live {
+            subnets,
+            vpc_ids,
+            vpcs: facts.vpcs.iter().map(|(id, f)| (id.clone(), *f)).collect(),
         }
     }
 }
@@ -47,8 +99,13 @@ pub(super) fn check(checker: &mut Checker<'_>) {
 }
 
 impl<'a> Checker<'a> {
-    fn subnet_info(&self, name: &str) -> Option<(&'a str, Option<Ipv4Net>, Option<Az>)> {
-        let resource = self.get(Kind::Subnet, name)?;
+    /// A subnet's VPC (its name in the spec, or the id of an existing one), range and AZ: from
+    /// the spec, or for an existing subnet from AWS at plan time (unknown offline: `None`).
+    fn subnet_info(&self, name: &str) -> Option<(String, Option<Ipv4Net>, Option<Az>)> {
+        let Some(resource) = self.get(Kind::Subnet, name) else {
+            let live = self.live?.subnets.get(name)?;
+            return Some((live.vpc.clone(), live.net, Some(live.az.clone())));
+        };
         let ResourceSpec::Subnet(s) = &resource.spec else {
             return None;
         };
@@ -57,7 +114,15 @@ impl<'a> Checker<'a> {
             (None, Some(n)) => Some(Az::Named(n.clone())),
             _ => None,
         };
-        Some((s.vpc.as_str(), s.cidr_block.parse().ok(), az))
+        Some((self.vpc_key(&s.vpc), s.cidr_block.parse().ok(), az))
+    }
+
+    /// How VPCs compare: a VPC of the spec by name, an existing one by id (when known).
+    fn vpc_key(&self, name: &str) -> String {
+        self.live
+            .and_then(|live| live.vpc_ids.get(name))
+            .cloned()
+            .unwrap_or_else(|| name.to_string())
     }
 
     /// Subnets inside their VPC, not overlapping each other.
@@ -138,7 +203,7 @@ impl<'a> Checker<'a> {
             if s.network_mode != "VPC" {
                 continue;
             }
-            let subnets: Vec<(String, &str, Option<Ipv4Net>, Option<Az>)> = s
+            let subnets: Vec<(String, String, Option<Ipv4Net>, Option<Az>)> = s
                 .subnets
                 .iter()
                 .filter_map(|name| {
@@ -146,7 +211,7 @@ impl<'a> Checker<'a> {
                         .map(|(vpc, net, az)| (name.clone(), vpc, net, az))
                 })
                 .collect();
-            let vpcs: HashSet<&str> = subnets.iter().map(|(_, vpc, _, _)| *vpc).collect();
+            let vpcs: HashSet<&str> = subnets.iter().map(|(_, vpc, _, _)| vpc.as_str()).collect();
             if vpcs.len() > 1 {
                 self.error(
                     "agentfs::runtime_network",
@@ -201,12 +266,12 @@ impl<'a> Checker<'a> {
         addr: &Addr,
         field: &str,
         runtime: &AgentcoreRuntimeSpec,
-        subnets: &[(String, &str, Option<Ipv4Net>, Option<Az>)],
+        subnets: &[(String, String, Option<Ipv4Net>, Option<Az>)],
         fs_kind: Kind,
         fs_name: &str,
     ) {
         let targets = self.mount_targets_of(fs_kind, fs_name);
-        let target_places: Vec<(&Addr, &str, Option<Az>)> = targets
+        let target_places: Vec<(&Addr, String, Option<Az>)> = targets
             .iter()
             .filter_map(|(a, subnet, _)| self.subnet_info(subnet).map(|(vpc, _, az)| (*a, vpc, az)))
             .collect();
@@ -250,7 +315,11 @@ impl<'a> Checker<'a> {
     }
 
     fn allows_nfs(&self, group: &str, runtime_groups: &[String], runtime_nets: &[Ipv4Net]) -> bool {
-        let Some(ResourceSpec::SecurityGroup(sg)) = self.get(Kind::SecurityGroup, group).map(|r| &r.spec) else {
+        let Some(resource) = self.get(Kind::SecurityGroup, group) else {
+            // An existing group: its rules are not the spec's to know; no finding on a guess.
+            return true;
+        };
+        let ResourceSpec::SecurityGroup(sg) = &resource.spec else {
             return false;
         };
         sg.ingress.iter().any(|rule| {
@@ -274,9 +343,13 @@ impl<'a> Checker<'a> {
         &mut self,
         addr: &Addr,
         runtime: &AgentcoreRuntimeSpec,
-        subnets: &[(String, &str, Option<Ipv4Net>, Option<Az>)],
+        subnets: &[(String, String, Option<Ipv4Net>, Option<Az>)],
     ) {
         for (subnet, vpc, _, _) in subnets {
+            if self.get(Kind::Subnet, subnet).is_none() {
+                self.live_network_lints(addr, subnet, vpc);
+                continue;
+            }
             let tables = self.route_tables_of(subnet);
             let default_routes: Vec<&RouteSpec> = tables
                 .iter()
@@ -293,10 +366,10 @@ impl<'a> Checker<'a> {
             if !s3_endpoint && !has_nat {
                 self.warn("agentfs::lint::runtime_no_s3_path", addr, "subnets", format!("subnet `{subnet}` reaches S3 through neither an S3 gateway endpoint nor a NAT: image pulls from ECR will fail"), "add a `[vpc_endpoint.s3]` with `service = \"s3\"` and the subnet's route table in `route_tables`");
             }
-            if let Some(ResourceSpec::Vpc(v)) = self.get(Kind::Vpc, vpc).map(|r| &r.spec)
+            if let Some(ResourceSpec::Vpc(v)) = self.get(Kind::Vpc, vpc.as_str()).map(|r| &r.spec)
                 && !(v.enable_dns_support && v.enable_dns_hostnames)
             {
-                let vpc_addr = Addr::new(Kind::Vpc, *vpc);
+                let vpc_addr = Addr::new(Kind::Vpc, vpc.as_str());
                 self.warn(
                     "agentfs::lint::vpc_dns",
                     &vpc_addr,
@@ -307,6 +380,42 @@ impl<'a> Checker<'a> {
             }
         }
         let _ = runtime;
+    }
+
+    /// The same lints for an existing subnet, from what AWS says of its route table, the S3
+    /// gateway endpoints serving it and its VPC's DNS settings (reached only at plan time).
+    fn live_network_lints(&mut self, addr: &Addr, subnet: &str, vpc: &str) {
+        let Some(live) = self.live else { return };
+        let Some(facts) = live.subnets.get(subnet) else { return };
+        if facts.internet_route {
+            self.warn("agentfs::lint::runtime_public_subnet", addr, "subnets", format!("existing subnet `{subnet}` routes 0.0.0.0/0 to an internet gateway, but runtime network interfaces get private IPs only: no internet"), "place the runtime in private subnets whose 0.0.0.0/0 route goes to a NAT gateway");
+        } else if !facts.nat_route {
+            self.warn(
+                "agentfs::lint::runtime_no_egress",
+                addr,
+                "subnets",
+                format!(
+                    "existing subnet `{subnet}` has no 0.0.0.0/0 route to a NAT gateway: the runtime has no egress"
+                ),
+                "use subnets whose route table sends 0.0.0.0/0 to a NAT gateway, or ask the network's owner for one",
+            );
+        }
+        if !facts.s3_gateway && !facts.nat_route {
+            self.warn("agentfs::lint::runtime_no_s3_path", addr, "subnets", format!("existing subnet `{subnet}` reaches S3 through neither an S3 gateway endpoint nor a NAT: image pulls from ECR will fail"), "use subnets whose route table an S3 gateway endpoint serves, or that route 0.0.0.0/0 to a NAT gateway");
+        }
+        if let Some(dns) = live.vpcs.get(vpc)
+            && !(dns.dns_support && dns.dns_hostnames)
+        {
+            self.warn(
+                "agentfs::lint::vpc_dns",
+                addr,
+                "subnets",
+                format!(
+                    "existing VPC `{vpc}` has DNS support or hostnames off; the runtime and mount targets need both"
+                ),
+                "ask the network's owner to turn on `enableDnsSupport` and `enableDnsHostnames`",
+            );
+        }
     }
 
     fn route_tables_of(&self, subnet: &str) -> Vec<String> {

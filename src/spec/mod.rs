@@ -4,11 +4,13 @@
 //! resolves, every name and path passed the API's rules, and every error was reported.
 
 pub mod eval;
+#[cfg(test)]
+mod existing_tests;
 mod lints;
 pub mod validate;
 
 // The language (`lang`) and the parser, under the names the loader's users know them by.
-pub use crate::lang::{addr, api, diag, kind, rules, suggest, template, vars};
+pub use crate::lang::{addr, api, diag, existing, facts, kind, rules, suggest, template, vars};
 pub use crate::parse;
 
 /// The settings every spec has and every kind's configuration types.
@@ -76,6 +78,9 @@ pub struct Spec {
     /// In file order.
     pub resources: IndexMap<Addr, Resource>,
     pub outputs: IndexMap<String, Output>,
+    /// Resources the stack uses but does not own: declared with `existing = { ... }` or written
+    /// as literal ids in reference fields. Read at plan time, never changed.
+    pub existing: IndexMap<Addr, existing::Existing>,
     pub backend: Option<model::BackendSpec>,
     /// Where each key path sits in the file, for diagnostics found later (cycles).
     pub spans: SpanIndex,
@@ -83,16 +88,24 @@ pub struct Spec {
     pub variables: IndexMap<String, vars::Variable>,
     /// Security findings of [`crate::check`] and the lints the resources accept, in file order.
     pub findings: Vec<crate::check::Finding>,
+    /// The spec as parsed, before lowering: the cross-kind lints run on it again at plan time
+    /// with what AWS says of the existing resources ([`lint_live`]).
+    pub parsed: ParsedSpec,
 }
 
 impl Graph<Addr> {
     /// Builds the graph of a checked spec.
+    /// Existing resources are nodes too, read before what uses them.
     pub fn from_spec(spec: &Spec) -> Result<Graph, GraphError> {
-        Graph::new(
-            spec.resources
-                .values()
-                .map(|r| (r.addr.clone(), r.deps.iter().cloned().collect())),
-        )
+        let existing = spec
+            .existing
+            .values()
+            .map(|e| (e.addr.clone(), e.deps.iter().cloned().collect()));
+        let resources = spec
+            .resources
+            .values()
+            .map(|r| (r.addr.clone(), r.deps.iter().cloned().collect()));
+        Ok(Graph::new(existing.chain(resources))?.with_reads(spec.existing.keys().cloned()))
     }
 }
 
@@ -129,6 +142,30 @@ pub fn load_with(text: &str, inputs: &vars::Inputs) -> Loaded {
 
 /// Rewrites reference fields to templates and collects each resource's dependencies.
 fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
+    let kept = parsed.clone();
+    let mut parsed = parsed;
+    let mut existing = lower_existing(&parsed.existing);
+    let managed: BTreeSet<Addr> = parsed.resources.iter().map(|r| r.addr.clone()).collect();
+    // A literal id stands for an existing resource of its own, read like a declared one; its
+    // field names that resource from here on, so every ordering pass sees the edge.
+    for resource in &mut parsed.resources {
+        for slot in resource.spec.refs() {
+            let target = Addr::new(slot.target, slot.value.as_str());
+            if managed.contains(&target) || existing.contains_key(&target) {
+                continue;
+            }
+            if let existing::Literal::Valid(id) = existing::literal(slot.target, slot.attribute, slot.value) {
+                let target = existing::literal_addr(slot.target, slot.value);
+                *slot.value = target.name.clone();
+                existing.entry(target.clone()).or_insert_with(|| existing::Existing {
+                    addr: target,
+                    selector: existing::Selector::Id(id),
+                    literal: true,
+                    deps: BTreeSet::new(),
+                });
+            }
+        }
+    }
     // Every ordering rule's edges (`graph`'s passes), by resource.
     let mut dependencies = crate::graph::dependencies(&parsed.resources);
     let mut resources = IndexMap::with_capacity(parsed.resources.len());
@@ -196,10 +233,12 @@ fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
         stack: parsed.stack,
         resources,
         outputs,
+        existing,
         backend: parsed.backend,
         spans: parsed.spans,
         variables: parsed.variables,
         findings,
+        parsed: kept,
     }
 }
 
@@ -216,6 +255,57 @@ pub fn read_sources(spec: &mut Spec, base: &std::path::Path) -> Vec<Diagnostic> 
         }
     }
     found
+}
+
+/// The cross-kind lints again, now that AWS said what the existing resources are: `facts`
+/// (keyed by AWS id) and `reads` (each existing resource's id). Lints the spec's resources
+/// accept are left out, as at load time, and so is what load already reported offline: what
+/// is returned is what the live facts add.
+pub fn lint_live(
+    spec: &Spec,
+    facts: &facts::LiveFacts,
+    reads: &std::collections::BTreeMap<Addr, crate::state::ReadState>,
+) -> Vec<Diagnostic> {
+    let offline: std::collections::HashSet<(&str, Option<String>, String)> =
+        validate::lint_with(&spec.parsed, &facts::LiveFacts::default(), &Default::default())
+            .into_iter()
+            .map(|d| (d.code, d.field, d.message))
+            .collect();
+    let mut diagnostics = validate::lint_with(&spec.parsed, facts, reads);
+    crate::check::accept_lints(&spec.parsed, &mut diagnostics);
+    // What load already reported is not news.
+    diagnostics.retain(|d| !offline.contains(&(d.code, d.field.clone(), d.message.clone())));
+    diagnostics
+}
+
+/// The checked `existing` tables, each with how it is found and the existing VPC it is scoped by.
+fn lower_existing(parsed: &[parse::ParsedExisting]) -> IndexMap<Addr, existing::Existing> {
+    let declared: BTreeSet<&Addr> = parsed.iter().map(|e| &e.addr).collect();
+    parsed
+        .iter()
+        .filter_map(|e| {
+            let mut deps = BTreeSet::new();
+            let scope = e.spec.vpc.as_ref().map(|vpc| {
+                let addr = Addr::new(Kind::Vpc, vpc.as_str());
+                if declared.contains(&addr) {
+                    deps.insert(addr.clone());
+                    existing::Scope::Existing(addr)
+                } else {
+                    existing::Scope::Id(vpc.clone())
+                }
+            });
+            let selector = existing::selector(e.addr.kind, &e.spec, scope)?;
+            Some((
+                e.addr.clone(),
+                existing::Existing {
+                    addr: e.addr.clone(),
+                    selector,
+                    literal: false,
+                    deps,
+                },
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -294,5 +384,107 @@ depends_on = ["internet_gateway.igw"]
         let order: Vec<String> = graph.create_order().map(|a| a.to_string()).collect();
         let at = |name: &str| order.iter().position(|a| a == name).expect(name);
         assert!(at("s3files_mount_target.a") < at("agentcore_runtime.agent"));
+    }
+}
+
+#[cfg(test)]
+mod live_lints {
+    use std::collections::BTreeMap;
+
+    use super::facts::{LiveFacts, SubnetFacts, VpcFacts};
+    use super::*;
+    use crate::state::ReadState;
+
+    const SPEC: &str = r#"
+[stack]
+name = "unit"
+region = "us-east-1"
+
+[vpc.core]
+existing = { tags = { Name = "core" } }
+
+[subnet.a]
+existing = { tags = { Name = "core-a" }, vpc = "core" }
+
+[agentcore_runtime.agent]
+name = "unit_agent"
+container_uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest"
+role = "arn:aws:iam::123456789012:role/agent"
+network_mode = "VPC"
+subnets = ["a", "subnet-0abc1234def567890"]
+security_groups = ["sg-0abc1234"]
+"#;
+
+    fn reads() -> BTreeMap<Addr, ReadState> {
+        let read = |id: &str| ReadState::new(id.into(), String::new(), BTreeMap::new());
+        BTreeMap::from([
+            ("vpc.core".parse().unwrap(), read("vpc-00000001")),
+            ("subnet.a".parse().unwrap(), read("subnet-0000000a")),
+            (
+                "subnet.subnet-0abc1234def567890".parse().unwrap(),
+                read("subnet-0abc1234def567890"),
+            ),
+        ])
+    }
+
+    fn facts(nat_route: bool, s3_gateway: bool) -> LiveFacts {
+        let subnet = |az: &str| SubnetFacts {
+            vpc: "vpc-00000001".into(),
+            cidr_block: "10.0.1.0/24".into(),
+            availability_zone: az.into(),
+            nat_route,
+            internet_route: false,
+            s3_gateway,
+        };
+        LiveFacts {
+            subnets: BTreeMap::from([
+                ("subnet-0000000a".into(), subnet("us-east-1a")),
+                ("subnet-0abc1234def567890".into(), subnet("us-east-1b")),
+            ]),
+            vpcs: BTreeMap::from([(
+                "vpc-00000001".into(),
+                VpcFacts {
+                    dns_support: true,
+                    dns_hostnames: true,
+                },
+            )]),
+        }
+    }
+
+    fn codes(found: &[Diagnostic]) -> Vec<&'static str> {
+        found.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn offline_an_existing_network_is_unknown_and_draws_no_warning() {
+        let loaded = load(SPEC);
+        assert!(
+            loaded.diagnostics.iter().all(|d| !d.code.contains("lint")),
+            "{:?}",
+            loaded.diagnostics
+        );
+        assert!(loaded.spec.is_some());
+    }
+
+    #[test]
+    fn at_plan_time_the_existing_subnets_nat_route_and_s3_endpoint_count() {
+        let spec = load(SPEC).spec.unwrap();
+        assert!(lint_live(&spec, &facts(true, true), &reads()).is_empty());
+        let found = lint_live(&spec, &facts(false, false), &reads());
+        assert_eq!(
+            codes(&found),
+            [
+                "agentfs::lint::runtime_no_egress",
+                "agentfs::lint::runtime_no_s3_path",
+                "agentfs::lint::runtime_no_egress",
+                "agentfs::lint::runtime_no_s3_path"
+            ],
+            "{found:?}"
+        );
+        assert!(found[0].message.contains("existing subnet `a`"), "{}", found[0].message);
+        assert_eq!(found[0].field.as_deref(), Some("agentcore_runtime.agent.subnets"));
+        let found = lint_live(&spec, &facts(false, true), &reads());
+        assert_eq!(codes(&found)[0], "agentfs::lint::runtime_no_egress");
+        assert!(!codes(&found).contains(&"agentfs::lint::runtime_no_s3_path"));
     }
 }

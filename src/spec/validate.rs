@@ -8,9 +8,10 @@ use std::ops::Range;
 use super::addr::{Addr, Kind};
 use super::api::{self, API_CONSTRAINT};
 use super::diag::Diagnostic;
+use super::existing::{self as existing_mod, Literal};
 use super::kind::UniqueName;
 use super::model::parse_duration;
-use super::parse::{ParsedResource, ParsedSpec};
+use super::parse::{ParsedExisting, ParsedResource, ParsedSpec};
 use super::rules;
 use super::template::{Template, TemplateError, Var};
 
@@ -18,6 +19,7 @@ use super::template::{Template, TemplateError, Var};
 pub fn check(spec: &ParsedSpec) -> Vec<Diagnostic> {
     let mut checker = Checker::new(spec);
     checker.stack();
+    checker.existing();
     checker.references_and_templates();
     checker.tags();
     for resource in &spec.resources {
@@ -47,19 +49,43 @@ pub fn check(spec: &ParsedSpec) -> Vec<Diagnostic> {
     checker.diagnostics
 }
 
+/// The cross-kind lints alone, with live facts about the existing resources (plan time).
+pub fn lint_with(
+    spec: &ParsedSpec,
+    facts: &super::facts::LiveFacts,
+    reads: &std::collections::BTreeMap<Addr, crate::state::ReadState>,
+) -> Vec<Diagnostic> {
+    let live = super::lints::Live::new(facts, reads);
+    let mut checker = Checker::new(spec);
+    checker.live = Some(&live);
+    super::lints::check(&mut checker);
+    let mut seen = HashSet::new();
+    checker
+        .diagnostics
+        .retain(|d| seen.insert((d.code, d.field.clone(), d.message.clone())));
+    checker.diagnostics
+}
+
 /// Every check's findings, and the index they look resources up in.
 pub(super) struct Checker<'a> {
     pub(super) spec: &'a ParsedSpec,
     by_addr: HashMap<&'a Addr, &'a ParsedResource>,
+    /// Resources the stack uses but does not own (`existing = { ... }`).
+    existing: HashMap<&'a Addr, &'a ParsedExisting>,
+    /// What AWS says of the existing resources, at plan time; `None` offline.
+    pub(super) live: Option<&'a super::lints::Live>,
     pub(super) diagnostics: Vec<Diagnostic>,
 }
 
 impl<'a> Checker<'a> {
     fn new(spec: &'a ParsedSpec) -> Checker<'a> {
         let by_addr = spec.resources.iter().map(|r| (&r.addr, r)).collect();
+        let existing = spec.existing.iter().map(|e| (&e.addr, e)).collect();
         Checker {
             spec,
             by_addr,
+            existing,
+            live: None,
             diagnostics: Vec::new(),
         }
     }
@@ -110,6 +136,64 @@ impl<'a> Checker<'a> {
         self.diagnostics.push(d);
     }
 
+    /// A resource of the spec, managed or existing.
+    fn declared(&self, addr: &Addr) -> bool {
+        self.by_addr.contains_key(addr) || self.existing.contains_key(addr)
+    }
+
+    /// Each `existing` table finds its resource one way the kind allows; a `vpc` scope names
+    /// an existing VPC or is a VPC id (a VPC this stack makes has no id at plan time).
+    fn existing(&mut self) {
+        for e in &self.spec.existing {
+            for (field, message, help) in existing_mod::problems(e.addr.kind, &e.spec) {
+                self.error("agentfs::existing", &e.addr, &field, message, help);
+            }
+            let Some(vpc) = e.spec.vpc.as_deref().filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            if self.existing.contains_key(&Addr::new(Kind::Vpc, vpc)) {
+                continue;
+            }
+            match existing_mod::literal(Kind::Vpc, "id", vpc) {
+                Literal::Valid(_) => {}
+                Literal::Invalid(pattern) => self.error(
+                    "agentfs::literal_id",
+                    &e.addr,
+                    "existing.vpc",
+                    format!("`{vpc}` is not a vpc id"),
+                    format!("a vpc id matches `{pattern}`"),
+                ),
+                Literal::NotOne if self.get(Kind::Vpc, vpc).is_some() => self.error(
+                    "agentfs::existing",
+                    &e.addr,
+                    "existing.vpc",
+                    format!("`{vpc}` is a VPC this stack makes: it has no id when existing resources are read"),
+                    "scope the lookup by an existing `vpc` (with `existing = { ... }`) or a `vpc-...` id",
+                ),
+                Literal::NotOne => self.dangling(&e.addr, "existing.vpc", Kind::Vpc, vpc),
+            }
+        }
+    }
+
+    /// A reference field's text: a resource of the spec, or a well-formed literal id of an
+    /// existing one; anything else is reported at `field`.
+    fn reference(&mut self, addr: &Addr, field: &str, target: Kind, attribute: &str, value: &str) {
+        if self.declared(&Addr::new(target, value)) {
+            return;
+        }
+        match existing_mod::literal(target, attribute, value) {
+            Literal::Valid(_) => {}
+            Literal::Invalid(pattern) => self.error(
+                "agentfs::literal_id",
+                addr,
+                field,
+                format!("`{value}` is neither a {target} of this spec nor a valid {target} {attribute}"),
+                format!("a literal {target} {attribute} matches `{pattern}`"),
+            ),
+            Literal::NotOne => self.dangling(addr, field, target, value),
+        }
+    }
+
     pub(super) fn get(&self, kind: Kind, name: &str) -> Option<&'a ParsedResource> {
         self.by_addr.get(&Addr::new(kind, name)).copied()
     }
@@ -149,16 +233,14 @@ impl<'a> Checker<'a> {
         for resource in &self.spec.resources {
             let mut spec = resource.spec.clone();
             for slot in spec.refs() {
-                if self.get(slot.target, slot.value).is_none() {
-                    self.dangling(&resource.addr, &slot.field, slot.target, slot.value);
-                }
+                self.reference(&resource.addr, &slot.field, slot.target, slot.attribute, slot.value);
             }
             let json = serde_json::to_value(&resource.spec).unwrap_or_default();
             self.templates_in(&resource.addr, "", &json);
             for (i, dep) in resource.meta.depends_on.iter().enumerate() {
                 let field = format!("depends_on[{i}]");
                 match dep.parse::<Addr>() {
-                    Ok(target) if self.by_addr.contains_key(&target) => {}
+                    Ok(target) if self.declared(&target) => {}
                     Ok(target) => self.dangling(&resource.addr, &field, target.kind, &target.name),
                     Err(e) => self.error(
                         "agentfs::dangling_reference",
@@ -244,13 +326,18 @@ impl<'a> Checker<'a> {
             .spec
             .resources
             .iter()
-            .filter(|r| r.addr.kind == target)
-            .map(|r| r.addr.name.as_str());
+            .map(|r| &r.addr)
+            .chain(self.spec.existing.iter().map(|e| &e.addr))
+            .filter(|a| a.kind == target)
+            .map(|a| a.name.as_str());
         let help = match super::suggest(name, names) {
             Some(near) => format!("did you mean `{near}`?"),
             None if name.contains("${") => {
                 format!("this field takes the name of a {target}, e.g. `main`, not a template")
             }
+            None if target.existing().is_some() => format!(
+                "declare `[{target}.{name}]`, with `existing = {{ ... }}` for one made outside this stack, or write its id"
+            ),
             None => format!("declare `[{target}.{name}]` or name an existing {target}"),
         };
         (
@@ -305,7 +392,7 @@ impl<'a> Checker<'a> {
         };
         let mut problems = Vec::new();
         for attr in template.attr_refs() {
-            if !self.by_addr.contains_key(&attr.addr) {
+            if !self.declared(&attr.addr) {
                 problems.push(self.dangling_problem(attr.addr.kind, &attr.addr.name));
             } else if owner == Some(&attr.addr) {
                 problems.push((

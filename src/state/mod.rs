@@ -31,6 +31,10 @@ pub struct State {
     /// `resources`, and these are deleted once nothing uses them.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub deposed: BTreeMap<Addr, Vec<ResourceState>>,
+    /// Resources the stack uses but does not own (`existing = { ... }`, literal ids), as the
+    /// last apply read them: read-only, never changed or deleted; destroy forgets them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub reads: BTreeMap<Addr, ReadState>,
 }
 
 impl State {
@@ -45,6 +49,15 @@ impl State {
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
             deposed: BTreeMap::new(),
+            reads: BTreeMap::new(),
+        }
+    }
+
+    /// An attribute of a created resource, or of an existing one read for this stack.
+    pub fn attribute(&self, addr: &Addr, attribute: &str) -> Option<String> {
+        match self.resources.get(addr) {
+            Some(r) => matches!(r.phase, Phase::Created).then(|| r.attributes.get(attribute).cloned())?,
+            None => self.reads.get(addr)?.attributes.get(attribute).cloned(),
         }
     }
 
@@ -154,6 +167,36 @@ pub struct ResourceState {
     /// `failed`, `error`): the next plan replaces it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed: Option<String>,
+}
+
+/// An existing resource as read: found, never made, by agentfs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadState {
+    /// Always `read`: says what this entry is to anyone reading the file.
+    #[serde(default = "read_mode")]
+    pub mode: String,
+    pub id: String,
+    /// How it was found (`id subnet-...`, `tags Name=core-vpc`).
+    pub selector: String,
+    /// Its attributes (`id`, `arn`, `availability_zone`, ...) as other resources use them.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+}
+
+fn read_mode() -> String {
+    "read".into()
+}
+
+impl ReadState {
+    pub fn new(id: String, selector: String, attributes: BTreeMap<String, String>) -> ReadState {
+        ReadState {
+            mode: read_mode(),
+            id,
+            selector,
+            attributes,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,7 +26,7 @@ use futures_util::future::try_join_all;
 
 pub(super) use super::agentcore::{client_token, list_runtimes};
 use super::artifact;
-use super::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient};
+use crate::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient};
 use super::lookup::{absent, each, keep, owned, owned_by_tags};
 use super::tags::{self, Tagged};
 use super::{Created, Found, ParsedResource, Recorded, Request, Resource, Timeouts};
@@ -64,6 +64,9 @@ impl Resource for AgentcoreRuntime {
         "artifact_version",
         "image_uri",
     ];
+    /// Found by id, name or ARN when the stack uses one it does not own.
+    const EXISTING: Option<crate::lang::existing::ExistingWays> =
+        Some(crate::lang::existing::ExistingWays::by_id("bedrock-agentcore"));
     const LOCAL_ONLY: &'static [&'static str] = &["sensitive_environment_variables"];
     const REPLACE_ON: &'static [&'static str] = &["name"];
     const API: ApiMap = api::API;
