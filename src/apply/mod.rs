@@ -15,7 +15,7 @@ use std::time::Duration;
 use crate::plan::{self, Action, Op, Plan};
 use crate::provider::Provider;
 use crate::resources::{self, Call, Created, Ctx, DispatchError, ErrorKind, Found, Prior, TAG_RESOURCE, TAG_STACK};
-use crate::spec::eval::{EvalError, resolve};
+use crate::spec::eval::{EvalError, resolve, resolve_without_late};
 use crate::spec::template::{AttrRef, Lookup, Var};
 use crate::spec::{Addr, Spec};
 use crate::state::{Backend, OutputValue, Phase, ResourceState, State, StateError, Store};
@@ -185,6 +185,8 @@ impl<'a, P: Provider> Engine<'a, P> {
                 let (verb, past) = match (&op, change.action) {
                     (Op::Delete(_), _) => ("delete", "deleted"),
                     (Op::DeleteDeposed(_), _) => ("delete the old copy", "deleted the old copy"),
+                    (Op::Complete(_), _) => ("complete", "completed"),
+                    (Op::Detach(_), _) => ("detach", "detached"),
                     (Op::Apply(_), Action::Update) => ("update", "updated"),
                     (Op::Apply(_), _) => ("create", "created"),
                 };
@@ -198,6 +200,14 @@ impl<'a, P: Provider> Engine<'a, P> {
                         .map(|d| d.past(false)),
                     Op::DeleteDeposed(addr) => self.delete_deposed(addr, timeout).await.map(|()| past),
                     Op::Apply(_) => self.apply_change(spec, change).await.map(|()| past),
+                    Op::Complete(_) => self
+                        .complete(spec, change)
+                        .await
+                        .map(|called| if called { past } else { "complete already" }),
+                    Op::Detach(addr) => self
+                        .detach(addr)
+                        .await
+                        .map(|called| if called { past } else { "nothing to detach" }),
                 };
                 match &result {
                     Ok(past) => self.reporter.finish(&addr, past),
@@ -271,7 +281,7 @@ impl<'a, P: Provider> Engine<'a, P> {
             return Ok(Adoption::NotFound);
         }
         let resource = spec.resources.get(addr).ok_or(EngineError::Unknown)?;
-        let resolved = resolve(&resource.spec, &self.lookup().await)?;
+        let resolved = resolve_without_late(&resource.spec, &self.lookup().await, &resource.late)?;
         let config = plan::config_json(&resolved, &resource.sensitive);
         if earlier.config == config {
             // The same intent: its own token finds what it made.
@@ -380,11 +390,12 @@ impl<'a, P: Provider> Engine<'a, P> {
     async fn apply_one(&self, spec: &Spec, change: &plan::ResourceChange) -> Result<(), EngineError> {
         let addr = &change.address;
         let resource = spec.resources.get(addr).ok_or(EngineError::Unknown)?;
-        let resolved = resolve(&resource.spec, &self.lookup().await)?;
+        let resolved = resolve_without_late(&resource.spec, &self.lookup().await, &resource.late)?;
         let config = plan::config_json(&resolved, &resource.sensitive);
         let config_tags = serde_json::to_value(&resolved).unwrap_or_default();
         let tags = self.full_tags(addr, &config_tags);
         let deps: Vec<Addr> = resource.deps.iter().cloned().collect();
+        let late: Vec<Addr> = resource.late.iter().cloned().collect();
         let progress = ResourceProgress {
             reporter: self.reporter,
             addr,
@@ -446,6 +457,7 @@ impl<'a, P: Provider> Engine<'a, P> {
                     }
                     r.config = config;
                     r.deps = deps;
+                    r.late = late;
                     r.prevent_destroy = prevent_destroy;
                     r.delete_timeout = delete_timeout;
                 }
@@ -499,6 +511,7 @@ impl<'a, P: Provider> Engine<'a, P> {
                     attributes: BTreeMap::new(),
                     config: config.clone(),
                     deps: deps.clone(),
+                    late: late.clone(),
                     generation,
                     prevent_destroy,
                     delete_timeout,
@@ -549,6 +562,7 @@ impl<'a, P: Provider> Engine<'a, P> {
                                 attributes: BTreeMap::from([("id".to_string(), id)]),
                                 config,
                                 deps,
+                                late,
                                 generation,
                                 prevent_destroy,
                                 delete_timeout,
@@ -571,6 +585,7 @@ impl<'a, P: Provider> Engine<'a, P> {
                     attributes: created.attributes,
                     config,
                     deps,
+                    late,
                     generation,
                     prevent_destroy,
                     delete_timeout,
@@ -580,6 +595,105 @@ impl<'a, P: Provider> Engine<'a, P> {
         })
         .await?;
         Ok(())
+    }
+
+    /// Brings a resource made without its late references to the spec, now that what they
+    /// name exists. Returns whether that took a call.
+    async fn complete(&self, spec: &Spec, change: &plan::ResourceChange) -> Result<bool, EngineError> {
+        let addr = &change.address;
+        let resource = spec.resources.get(addr).ok_or(EngineError::Unknown)?;
+        let recorded = self
+            .state()
+            .await
+            .resources
+            .get(addr)
+            .cloned()
+            .ok_or(EngineError::Unknown)?;
+        let resolved = resolve(&resource.spec, &self.lookup().await)?;
+        let config = plan::config_json(&resolved, &resource.sensitive);
+        let sensitive: HashSet<String> = resolved
+            .sensitive_paths()
+            .into_iter()
+            .chain(resource.sensitive.iter().cloned())
+            .collect();
+        let diffs = plan::diff(
+            &recorded.config,
+            &config,
+            &BTreeMap::new(),
+            &sensitive,
+            addr.kind,
+            &resource.lifecycle.ignore_changes,
+        );
+        if diffs.is_empty() {
+            return Ok(false);
+        }
+        let update = plan::ResourceChange {
+            action: Action::Update,
+            attributes: diffs,
+            ..change.clone()
+        };
+        self.apply_one(spec, &update).await?;
+        Ok(true)
+    }
+
+    /// Takes the recorded late references of `addr` out (the rules naming another group of
+    /// its loop), so that the groups they name can be deleted. Returns whether that took a call.
+    async fn detach(&self, addr: &Addr) -> Result<bool, EngineError> {
+        let state = self.state().await;
+        let Some(recorded) = state
+            .resources
+            .get(addr)
+            .filter(|r| matches!(r.phase, Phase::Created))
+            .cloned()
+        else {
+            return Ok(false);
+        };
+        let named: Vec<String> = recorded
+            .late
+            .iter()
+            .filter_map(|l| state.resources.get(l)?.id.clone())
+            .collect();
+        let config = without_items_naming(&recorded.config, &named);
+        if config == recorded.config {
+            return Ok(false);
+        }
+        let detached = crate::spec::ResourceSpec::deserialize_as(addr.kind, config.clone()).map_err(|source| {
+            EvalError::Shape {
+                kind: addr.kind,
+                source,
+            }
+        })?;
+        let tags = self.full_tags(addr, &recorded.config);
+        let mut prior_tags = tags.clone();
+        prior_tags.remove(TAG_STACK);
+        prior_tags.remove(TAG_RESOURCE);
+        let id = recorded.id.clone().unwrap_or_default();
+        let address = addr.to_string();
+        let progress = ResourceProgress {
+            reporter: self.reporter,
+            addr,
+        };
+        let call = Call {
+            address: &address,
+            token: "",
+            tags: &tags,
+            timeout: None,
+            progress: &progress,
+        };
+        let prior = Prior {
+            id: &id,
+            attributes: &recorded.attributes,
+            config: &recorded.config,
+            tags: &prior_tags,
+        };
+        self.provider.update(&detached, &call, &prior).await?;
+        self.record(|s| {
+            if let Some(r) = s.resources.get_mut(addr) {
+                r.config = config;
+            }
+        })
+        .await?;
+        Ok(true)
     }
 
     /// Deletes every recorded resource, dependents first; what cannot go stays recorded.
@@ -601,6 +715,16 @@ impl<'a, P: Provider> Engine<'a, P> {
             |op| async move {
                 let addr = op.addr().clone();
                 let deposed = matches!(op, Op::DeleteDeposed(_));
+                if let Op::Detach(_) = op {
+                    self.reporter.start(&addr, "detach");
+                    let result = self.detach(&addr).await;
+                    match &result {
+                        Ok(true) => self.reporter.finish(&addr, "detached"),
+                        Ok(false) => self.reporter.finish(&addr, "nothing to detach"),
+                        Err(e) => self.reporter.fail(&addr, &e.to_string()),
+                    }
+                    return result.map(|_| ());
+                }
                 self.reporter
                     .start(&addr, if deposed { "delete the old copy" } else { "delete" });
                 let result = if deposed {
@@ -798,6 +922,27 @@ impl Deleted {
             (Deleted::NothingMade, _) => "nothing to delete (its interrupted create made nothing): removed from state",
         }
     }
+}
+
+/// `config` without the items of its top-level lists that name one of `ids` anywhere inside.
+fn without_items_naming(config: &serde_json::Value, ids: &[String]) -> serde_json::Value {
+    fn names(value: &serde_json::Value, ids: &[String]) -> bool {
+        match value {
+            serde_json::Value::String(text) => ids.iter().any(|id| id == text),
+            serde_json::Value::Array(items) => items.iter().any(|v| names(v, ids)),
+            serde_json::Value::Object(map) => map.values().any(|v| names(v, ids)),
+            _ => false,
+        }
+    }
+    let mut config = config.clone();
+    if let serde_json::Value::Object(fields) = &mut config {
+        for value in fields.values_mut() {
+            if let serde_json::Value::Array(items) = value {
+                items.retain(|item| !item.is_object() || !names(item, ids));
+            }
+        }
+    }
+    config
 }
 
 /// Drops the record of `addr` once it is gone, or, for a replace, leaves a tombstone so the

@@ -205,6 +205,7 @@ async fn destroy_never_creates_and_deletes_what_an_interrupted_create_made() {
             attributes: BTreeMap::new(),
             config: serde_json::json!({"vpc": "vpc-gone"}),
             deps: vec![],
+            late: vec![],
             generation: 0,
             prevent_destroy: false,
             delete_timeout: None,
@@ -374,4 +375,72 @@ async fn an_access_point_in_use_is_replaced_new_copy_first_and_the_old_one_goes_
         "the runtime mounts the new copy: {}",
         runtime.config
     );
+}
+
+const GROUPS_NAMING_EACH_OTHER: &str = r#"
+[stack]
+name = "unit"
+region = "us-east-1"
+
+[vpc.main]
+cidr_block = "10.1.0.0/16"
+
+[security_group.app]
+vpc = "main"
+description = "app"
+ingress = [{ protocol = "tcp", from_port = 8080, to_port = 8080, source_security_group = "db" }]
+
+[security_group.db]
+vpc = "main"
+description = "db"
+ingress = [
+  { protocol = "tcp", from_port = 5432, to_port = 5432, source_security_group = "app" },
+  { protocol = "tcp", from_port = 22, to_port = 22, cidr_blocks = ["10.1.0.0/16"] },
+]
+"#;
+
+#[tokio::test]
+async fn security_groups_that_name_each_other_are_made_then_completed_and_detached_before_destroy() {
+    let h = Harness::new();
+    let (report, state) = h.apply(GROUPS_NAMING_EACH_OTHER).await;
+    assert!(report.ok(), "{report:?}");
+    let id = |name: &str| state.resources[&addr(name)].id.clone().unwrap();
+    let source = |group: &str, rule: usize| {
+        state.resources[&addr(group)].config["ingress"][rule]["source_security_group"]
+            .as_str()
+            .map(String::from)
+    };
+    assert_eq!(source("security_group.app", 0), Some(id("security_group.db")));
+    assert_eq!(source("security_group.db", 0), Some(id("security_group.app")));
+    // What AWS has is what the state records.
+    for group in ["security_group.app", "security_group.db"] {
+        assert_eq!(
+            h.fake.live()[&id(group)].config["ingress"],
+            state.resources[&addr(group)].config["ingress"],
+            "{group}"
+        );
+    }
+    assert_eq!(
+        state.resources[&addr("security_group.app")].late,
+        vec![addr("security_group.db")]
+    );
+    // Converged: nothing more to do.
+    let (report, _) = h.apply(GROUPS_NAMING_EACH_OTHER).await;
+    assert!(report.ok() && report.done == 0, "{report:?}");
+    let report = h.destroy().await;
+    assert!(report.ok(), "{report:?}");
+    assert!(h.fake.live().is_empty(), "{:?}", h.fake.live());
+    let calls = h.writes();
+    let deletes = position(&calls, "delete security_group.app").min(position(&calls, "delete security_group.db"));
+    let updates: Vec<usize> = calls
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.starts_with("update security_group."))
+        .map(|(i, _)| i)
+        .collect();
+    // The group made first is completed once the other exists; on destroy both are detached
+    // before either is deleted (the fake, as EC2, refuses to delete a group a rule names).
+    assert!(position(&calls, "create security_group.db") < updates[0], "{calls:?}");
+    assert_eq!(updates.len(), 3, "{calls:?}");
+    assert!(updates.iter().all(|&u| u < deletes), "{calls:?}");
 }

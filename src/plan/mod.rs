@@ -97,6 +97,10 @@ pub struct ResourceChange {
     /// deleted once nothing uses them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deposed: Vec<String>,
+    /// Resources that also name this one (security groups allowing each other): it is made
+    /// without the parts naming them, and completed once they exist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub late: Vec<Addr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -245,6 +249,7 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
             attributes: Vec::new(),
             create_before_destroy: false,
             deposed: Vec::new(),
+            late: resource.late.iter().cloned().collect(),
         };
         let unknown: BTreeMap<&str, &str> = desired.unknown.iter().map(|(p, e)| (p.as_str(), e.as_str())).collect();
         let mut sensitive = sensitive_paths(&resource.spec);
@@ -295,6 +300,23 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
                 };
                 change.attributes = diffs;
             }
+        }
+        let not_made: Vec<String> = change
+            .late
+            .iter()
+            .filter(|l| {
+                !state
+                    .and_then(|s| s.resources.get(*l))
+                    .is_some_and(|r| matches!(r.phase, Phase::Created))
+            })
+            .map(|l| format!("`{l}`"))
+            .collect();
+        if change.action != Action::NoOp && !not_made.is_empty() {
+            change.reasons.push(format!(
+                "{} and this resource name each other: it is made without what names {}, which is added once both exist",
+                not_made.join(", "),
+                if not_made.len() == 1 { "it" } else { "them" }
+            ));
         }
         if change.action == Action::Replace {
             let created = recorded.is_some_and(|r| matches!(r.phase, Phase::Created));
@@ -453,6 +475,7 @@ fn attach_deposed(changes: &mut Vec<ResourceChange>, state: &State) {
             attributes: Vec::new(),
             create_before_destroy: false,
             deposed: ids,
+            late: Vec::new(),
         });
     }
 }
@@ -496,6 +519,7 @@ fn deletions(spec: &Spec, state: &State) -> Result<Vec<ResourceChange>, PlanErro
             attributes: Vec::new(),
             create_before_destroy: false,
             deposed: Vec::new(),
+            late: Vec::new(),
         });
     }
     Ok(changes)
@@ -543,6 +567,7 @@ pub fn destroy_changes(state: &State) -> Vec<ResourceChange> {
             attributes: Vec::new(),
             create_before_destroy: false,
             deposed: Vec::new(),
+            late: Vec::new(),
         })
         .collect();
     attach_deposed(&mut changes, state);

@@ -24,12 +24,20 @@ pub enum Op {
     /// Delete the old copies a create-before-destroy replace leaves (deposed), once nothing
     /// uses them.
     DeleteDeposed(Addr),
+    /// Complete a resource made without its late references (see
+    /// [`crate::spec::Resource::late`]) once what they name exists.
+    Complete(Addr),
+    /// Take a recorded resource's late references out before what they name, or the resource
+    /// itself, is deleted: AWS refuses to delete a security group another group's rule names.
+    Detach(Addr),
 }
 
 impl Op {
     pub fn addr(&self) -> &Addr {
         match self {
-            Op::Delete(addr) | Op::Apply(addr) | Op::DeleteDeposed(addr) => addr,
+            Op::Delete(addr) | Op::Apply(addr) | Op::DeleteDeposed(addr) | Op::Complete(addr) | Op::Detach(addr) => {
+                addr
+            }
         }
     }
 }
@@ -40,6 +48,8 @@ impl fmt::Display for Op {
             Op::Delete(addr) => write!(f, "delete {addr}"),
             Op::Apply(addr) => write!(f, "{addr}"),
             Op::DeleteDeposed(addr) => write!(f, "delete the old copy of {addr}"),
+            Op::Complete(addr) => write!(f, "complete {addr}"),
+            Op::Detach(addr) => write!(f, "detach {addr}"),
         }
     }
 }
@@ -48,6 +58,11 @@ impl fmt::Display for Op {
 /// holds the dependencies recorded for what exists now.
 pub fn operations(changes: &[ResourceChange], state: Option<&State>) -> Result<Graph<Op>, GraphError<Op>> {
     let uses = |user: &Addr, used: &Addr| state.is_some_and(|s| s.recorded_deps(user).any(|d| d == used));
+    // An update also moves off what its late references name (it is made without them while
+    // their target is replaced); deletes are ordered around those by `Detach` instead.
+    let names = |user: &Addr, used: &Addr| {
+        uses(user, used) || state.is_some_and(|s| s.resources.get(user).is_some_and(|r| r.late.contains(used)))
+    };
     // Dependents first, so that ties start deletes in destroy order: replaced resources are
     // listed in create order, removed ones already in destroy order.
     let mut deleted: Vec<&Addr> = changes
@@ -87,7 +102,7 @@ pub fn operations(changes: &[ResourceChange], state: Option<&State>) -> Result<G
         before.extend(
             updated
                 .iter()
-                .filter(|other| uses(other, addr))
+                .filter(|other| names(other, addr))
                 .map(|other| Op::Apply((*other).clone())),
         );
         before.extend(
@@ -98,9 +113,50 @@ pub fn operations(changes: &[ResourceChange], state: Option<&State>) -> Result<G
         );
         before
     };
+    let late = |addr: &Addr| -> Vec<Addr> {
+        state
+            .and_then(|s| s.resources.get(addr))
+            .map(|r| r.late.clone())
+            .unwrap_or_default()
+    };
+    // Deleted resources whose late references name another deleted one: those references go
+    // first, or AWS refuses the other's delete.
+    let detached: Vec<&Addr> = deleted
+        .iter()
+        .copied()
+        .filter(|addr| late(addr).iter().any(|l| deleted.contains(&l)))
+        .collect();
     let mut nodes: Vec<(Op, Vec<Op>)> = Vec::with_capacity(changes.len() * 2);
     for &addr in &deleted {
-        nodes.push((Op::Delete(addr.clone()), moved_off(addr)));
+        let mut before = moved_off(addr);
+        before.extend(
+            detached
+                .iter()
+                .filter(|other| **other == addr || late(other).contains(addr))
+                .map(|other| Op::Detach((*other).clone())),
+        );
+        nodes.push((Op::Delete(addr.clone()), before));
+    }
+    for &addr in &detached {
+        nodes.push((Op::Detach(addr.clone()), Vec::new()));
+    }
+    let made: HashSet<&Addr> = changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Create | Action::Replace))
+        .map(|c| &c.address)
+        .collect();
+    for change in changes.iter().filter(|c| applied.contains(&c.address)) {
+        let waits: Vec<Op> = change
+            .late
+            .iter()
+            .filter(|l| made.contains(l))
+            .map(|l| Op::Apply(l.clone()))
+            .collect();
+        if !waits.is_empty() {
+            let mut before = waits;
+            before.push(Op::Apply(change.address.clone()));
+            nodes.push((Op::Complete(change.address.clone()), before));
+        }
     }
     for change in &deposed {
         let mut before = moved_off(&change.address);
@@ -171,6 +227,7 @@ mod tests {
             attributes: Vec::new(),
             create_before_destroy: false,
             deposed: Vec::new(),
+            late: Vec::new(),
         }
     }
 
@@ -185,6 +242,7 @@ mod tests {
                     attributes: Default::default(),
                     config: serde_json::json!({}),
                     deps: deps.iter().map(|d| addr(d)).collect(),
+                    late: Vec::new(),
                     generation: 0,
                     prevent_destroy: false,
                     delete_timeout: None,

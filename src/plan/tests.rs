@@ -53,6 +53,7 @@ fn applied(spec: &Spec, graph: &Graph) -> State {
                 attributes,
                 config: json!(null),
                 deps: spec.resources[addr].deps.iter().cloned().collect(),
+                late: spec.resources[addr].late.iter().cloned().collect(),
                 generation: 0,
                 prevent_destroy: false,
                 delete_timeout: None,

@@ -47,6 +47,11 @@ pub struct Resource {
     /// Fields a sensitive variable reaches (paths as the plan flattens them): recorded as
     /// digests and never shown, like the kind's own sensitive paths.
     pub sensitive: Vec<String>,
+    /// Resources this one names through late references (see [`kind::RefSlot::late`]) that also
+    /// name it, directly or around a loop of such references: not in `deps`. Apply makes it
+    /// without what names them, then completes it once they exist; destroy first takes those
+    /// references out, so neither end is ever deleted while the other still names it.
+    pub late: BTreeSet<Addr>,
 }
 
 /// Waiter limits the spec overrides; `None` means the kind's default.
@@ -124,16 +129,28 @@ fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
         .filter(|(_, needs)| !needs.is_empty())
         .collect();
     let mut resources = IndexMap::with_capacity(parsed.resources.len());
+    let mut late_candidates: HashMap<Addr, BTreeSet<Addr>> = HashMap::new();
     for parsed_resource in parsed.resources {
         let mut spec = parsed_resource.spec;
         let mut deps = BTreeSet::new();
+        // Templates outside reference fields (those still hold plain names here).
+        collect_template_deps(&serde_json::to_value(&spec).unwrap_or_default(), &mut deps);
+        let mut may_be_late = BTreeSet::new();
         for slot in spec.refs() {
             let target = Addr::new(slot.target, slot.value.as_str());
             *slot.value = attr_expression(&target, slot.attribute);
-            deps.insert(target);
+            if slot.late {
+                may_be_late.insert(target);
+            } else {
+                deps.insert(target);
+            }
+        }
+        may_be_late.retain(|t| !deps.contains(t));
+        deps.extend(may_be_late.iter().cloned());
+        if !may_be_late.is_empty() {
+            late_candidates.insert(parsed_resource.addr.clone(), may_be_late);
         }
         let mut json = serde_json::to_value(&spec).unwrap_or_default();
-        collect_template_deps(&json, &mut deps);
         if !parsed.stack.tags.is_empty()
             && let Some(serde_json::Value::Object(tags)) = json.get_mut("tags")
         {
@@ -168,9 +185,11 @@ fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
                 lifecycle: parsed_resource.meta.lifecycle,
                 timeouts,
                 sensitive,
+                late: BTreeSet::new(),
             },
         );
     }
+    split_late_references(&mut resources, &late_candidates);
     let outputs = parsed
         .outputs
         .into_iter()
@@ -196,6 +215,44 @@ fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
         spans: parsed.spans,
         variables: parsed.variables,
         findings,
+    }
+}
+
+/// Moves late references that lie on a loop of late references (security groups that allow
+/// each other) out of `deps` into `late`: the loop is no cycle, its far ends are filled in
+/// once every member exists. Any other cycle stays, and is reported.
+fn split_late_references(resources: &mut IndexMap<Addr, Resource>, candidates: &HashMap<Addr, BTreeSet<Addr>>) {
+    if candidates.is_empty() {
+        return;
+    }
+    let mut graph: petgraph::graph::DiGraph<Addr, ()> = petgraph::graph::DiGraph::new();
+    let mut index = HashMap::new();
+    for addr in resources.keys() {
+        index.insert(addr.clone(), graph.add_node(addr.clone()));
+    }
+    for (from, targets) in candidates {
+        for target in targets {
+            if let (Some(&a), Some(&b)) = (index.get(from), index.get(target)) {
+                graph.update_edge(a, b, ());
+            }
+        }
+    }
+    let mut component = HashMap::new();
+    for (i, members) in petgraph::algo::tarjan_scc(&graph).into_iter().enumerate() {
+        for node in members {
+            component.insert(graph[node].clone(), i);
+        }
+    }
+    for (from, targets) in candidates {
+        let Some(resource) = resources.get_mut(from) else {
+            continue;
+        };
+        for target in targets {
+            if target != from && component.get(from).is_some() && component.get(from) == component.get(target) {
+                resource.deps.remove(target);
+                resource.late.insert(target.clone());
+            }
+        }
     }
 }
 

@@ -142,6 +142,11 @@ pub struct ResourceState {
     /// What this resource depends on, so destroy can order deletes without the spec.
     #[serde(default)]
     pub deps: Vec<Addr>,
+    /// What this resource names that also names it (security groups allowing each other; see
+    /// [`crate::spec::Resource::late`]): destroy takes those references out before deleting
+    /// either.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub late: Vec<Addr>,
     /// How many times the resource was replaced; part of its idempotency tokens.
     #[serde(default)]
     pub generation: u32,
