@@ -314,6 +314,14 @@ pub enum StateCommand {
         /// The resource's address, e.g. `vpc.main` (see `agentfs state list`).
         address: String,
     },
+    /// Give a recorded resource another address (a rename in the spec), changing nothing in
+    /// AWS; refused onto a recorded address or across kinds. `[[moved]]` in the spec does the same.
+    Mv {
+        /// The recorded address, e.g. `subnet.first`.
+        from: String,
+        /// The new address, of the same kind, e.g. `subnet.primary`.
+        to: String,
+    },
     /// Copy the state to S3 (s3://bucket/key); then add `[backend.s3]` to the spec.
     Migrate {
         /// Where to copy the state: s3://bucket/key.

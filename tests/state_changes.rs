@@ -91,3 +91,71 @@ async fn security_groups_that_allow_each_other_apply_show_no_drift_and_destroy()
         .unwrap();
     assert!(left.security_groups().is_empty(), "{left:?}");
 }
+
+const SUBNET: &str = r#"
+[stack]
+name = "rename"
+region = "us-east-1"
+
+[vpc.main]
+cidr_block = "10.8.0.0/16"
+
+[subnet.first]
+vpc = "main"
+cidr_block = "10.8.1.0/24"
+az_index = 0
+"#;
+
+#[test]
+fn state_mv_renames_a_record_under_the_lock_and_keeps_a_backup() {
+    let emu = support::Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), SUBNET);
+    let (code, out) = run(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    assert_eq!(code, Some(0), "{out}");
+    let id = state(dir.path(), "rename")["resources"]["subnet.first"]["id"].clone();
+
+    let (code, out) = run(&emu, dir.path(), &["state", "mv", "subnet.first", "vpc.other"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("keeps the kind"), "{out}");
+    let (code, out) = run(&emu, dir.path(), &["state", "mv", "subnet.first", "subnet.primary"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(state(dir.path(), "rename")["resources"]["subnet.primary"]["id"], id);
+    assert!(dir.path().join(".agentfs/rename.state.json.backup").exists());
+    let (code, out) = run(&emu, dir.path(), &["state", "mv", "subnet.first", "subnet.primary"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("`subnet.first` is not in the state"), "{out}");
+
+    // The spec renamed too: nothing to do, nothing replaced.
+    write(dir.path(), &SUBNET.replace("[subnet.first]", "[subnet.primary]"));
+    let (code, out) = run(&emu, dir.path(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = run(&emu, dir.path(), &["destroy", "--auto-approve"]);
+    assert_eq!(code, Some(0), "{out}");
+}
+
+#[test]
+fn a_moved_block_renames_in_the_plan_and_apply_without_a_replace() {
+    let emu = support::Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), SUBNET);
+    let (code, out) = run(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    assert_eq!(code, Some(0), "{out}");
+    let id = state(dir.path(), "rename")["resources"]["subnet.first"]["id"].clone();
+    let renamed = SUBNET.replace("[subnet.first]", "[subnet.primary]")
+        + "\n[[moved]]\nfrom = \"subnet.first\"\nto = \"subnet.primary\"\n";
+    write(dir.path(), &renamed);
+    let (code, out) = run(&emu, dir.path(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("moved from `subnet.first`") && out.contains("1 to move"),
+        "{out}"
+    );
+    let (code, out) = run(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(state(dir.path(), "rename")["resources"]["subnet.primary"]["id"], id);
+    let (code, out) = run(&emu, dir.path(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = run(&emu, dir.path(), &["destroy", "--auto-approve"]);
+    assert_eq!(code, Some(0), "{out}");
+}

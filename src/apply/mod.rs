@@ -170,6 +170,10 @@ impl<'a, P: Provider> Engine<'a, P> {
         self.record(|s| s.account_id = Some(self.provider.account_id().to_string()))
             .await
             .ok();
+        if let Err(e) = self.record_moves_and_removals(plan, &mut report).await {
+            report.failures.push((Subject::State, e));
+            return report;
+        }
         let graph = match plan::operations(&plan.changes, Some(&self.state().await)) {
             Ok(graph) => graph,
             Err(e) => {
@@ -240,6 +244,66 @@ impl<'a, P: Provider> Engine<'a, P> {
             }
         }
         report
+    }
+
+    /// `[[moved]]` and `[[removed]]`: records take their new address, or leave the state,
+    /// before any operation (no AWS call: the live resources stay as they are). Moves an
+    /// earlier run made already are skipped.
+    ///
+    /// A removed resource keeps its `agentfs:stack` / `agentfs:resource` tags, on purpose:
+    /// `[[removed]]` promises that the live resource is not touched, so no call is made that
+    /// could fail half-way or change it for whoever uses it now; and the tags stay true as
+    /// history (this stack made it), which keeps `agentfs import` of it into another stack an
+    /// explicit `--force` naming this stack. A moved resource keeps its old `agentfs:resource`
+    /// tag until its next update re-sends agentfs's tags.
+    async fn record_moves_and_removals(&self, plan: &Plan, report: &mut Report) -> Result<(), String> {
+        let moves: Vec<(Addr, Addr)> = plan
+            .changes
+            .iter()
+            .filter_map(|c| Some((c.moved_from.clone()?, c.address.clone())))
+            .collect();
+        let forgotten: Vec<Addr> = plan
+            .changes
+            .iter()
+            .filter(|c| c.action == Action::Forget)
+            .map(|c| c.address.clone())
+            .collect();
+        if moves.is_empty() && forgotten.is_empty() {
+            return Ok(());
+        }
+        let mut failed = None;
+        let mut done = Vec::new();
+        self.record(|s| {
+            for (from, to) in &moves {
+                let pending = s.resources.contains_key(from) || s.deposed.contains_key(from);
+                if !pending {
+                    continue;
+                }
+                match s.move_resource(from, to) {
+                    Ok(()) => done.push((to.clone(), format!("moved from {from}"))),
+                    Err(e) => {
+                        failed = Some(e.to_string());
+                        return;
+                    }
+                }
+            }
+            for addr in &forgotten {
+                if s.resources.remove(addr).is_some() {
+                    done.push((addr.clone(), "no longer managed: forgotten, left in AWS".to_string()));
+                }
+            }
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        for (addr, what) in done {
+            self.reporter.start(&addr, "record");
+            self.reporter.finish(&addr, &what);
+            report.done += 1;
+        }
+        Ok(())
     }
 
     fn full_tags(&self, addr: &Addr, config: &serde_json::Value) -> BTreeMap<String, String> {

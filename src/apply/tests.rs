@@ -444,3 +444,120 @@ async fn security_groups_that_name_each_other_are_made_then_completed_and_detach
     assert_eq!(updates.len(), 3, "{calls:?}");
     assert!(updates.iter().all(|&u| u < deletes), "{calls:?}");
 }
+
+#[tokio::test]
+async fn a_moved_resource_keeps_its_id_and_nothing_is_replaced() {
+    let h = Harness::new();
+    let (report, before) = h.apply(NETWORK).await;
+    assert!(report.ok(), "{report:?}");
+    let renamed = NETWORK.replace("[subnet.a]", "[subnet.primary]")
+        + "\n[[moved]]\nfrom = \"subnet.a\"\nto = \"subnet.primary\"\n";
+    let (compiled, _) = compile_source(SourceFile::new("unit.toml", renamed.clone()));
+    let compiled = compiled.unwrap_or_else(|_| panic!("loads"));
+    let plan = plan::compute(
+        &compiled.spec,
+        &compiled.graph,
+        Some(&before),
+        &plan::Context::default(),
+    )
+    .unwrap();
+    let moved = plan
+        .changes
+        .iter()
+        .find(|c| c.address == addr("subnet.primary"))
+        .unwrap();
+    assert_eq!(moved.action, Action::NoOp);
+    assert_eq!(moved.moved_from, Some(addr("subnet.a")));
+    assert_eq!(
+        (plan.summary.moved, plan.summary.create, plan.summary.delete),
+        (1, 0, 0)
+    );
+    assert!(plan::render::text(&plan, false).contains("-> subnet.primary  (moved"));
+    let writes = h.writes().len();
+    let (report, after) = h.apply(&renamed).await;
+    assert!(report.ok(), "{report:?}");
+    assert_eq!(h.writes().len(), writes, "a move makes no AWS call: {:?}", h.writes());
+    assert_eq!(
+        after.resources[&addr("subnet.primary")].id,
+        before.resources[&addr("subnet.a")].id
+    );
+    assert!(!after.resources.contains_key(&addr("subnet.a")));
+    // The block may stay: the move is done, and the next plan has nothing to do.
+    let (report, _) = h.apply(&renamed).await;
+    assert!(report.ok() && report.done == 0, "{report:?}");
+}
+
+#[tokio::test]
+async fn a_move_onto_a_recorded_address_or_from_nothing_is_refused() {
+    let h = Harness::new();
+    let (report, state) = h.apply(NETWORK).await;
+    assert!(report.ok(), "{report:?}");
+    let plan_of = |text: String| {
+        let (compiled, diagnostics) = compile_source(SourceFile::new("unit.toml", text));
+        let compiled = compiled.unwrap_or_else(|_| panic!("{diagnostics:?}"));
+        plan::compute(&compiled.spec, &compiled.graph, Some(&state), &plan::Context::default())
+    };
+    // Both the old and the new address are recorded: the move would overwrite one.
+    let mut both = state.clone();
+    let copy = both.resources[&addr("subnet.a")].clone();
+    both.resources.insert(addr("subnet.primary"), copy);
+    let renamed = NETWORK.replace("[subnet.a]", "[subnet.primary]")
+        + "\n[[moved]]\nfrom = \"subnet.a\"\nto = \"subnet.primary\"\n";
+    let (compiled, _) = compile_source(SourceFile::new("unit.toml", renamed));
+    let compiled = compiled.unwrap_or_else(|_| panic!("loads"));
+    let taken = plan::compute(&compiled.spec, &compiled.graph, Some(&both), &plan::Context::default()).unwrap_err();
+    assert!(
+        taken
+            .to_string()
+            .contains("moved[0]: `subnet.primary` is already in the state"),
+        "{taken}"
+    );
+    // Neither is recorded: a typo, not a move already made.
+    let nothing = NETWORK.replace("[subnet.a]", "[subnet.primary]")
+        + "\n[[moved]]\nfrom = \"subnet.typo\"\nto = \"subnet.primary\"\n";
+    let missing = plan_of(nothing).unwrap_err();
+    assert!(
+        missing.to_string().contains("`subnet.typo` is not in the state"),
+        "{missing}"
+    );
+}
+
+#[tokio::test]
+async fn a_removed_resource_is_forgotten_and_left_in_aws() {
+    let h = Harness::new();
+    let (report, before) = h.apply(NETWORK).await;
+    assert!(report.ok(), "{report:?}");
+    let id = before.resources[&addr("route_table.private")].id.clone().unwrap();
+    let forgotten = NETWORK.replace("[route_table.private]\nvpc = \"main\"\n", "")
+        + "\n[[removed]]\nfrom = \"route_table.private\"\n";
+    let (compiled, _) = compile_source(SourceFile::new("unit.toml", forgotten.clone()));
+    let compiled = compiled.unwrap_or_else(|_| panic!("loads"));
+    let plan = plan::compute(
+        &compiled.spec,
+        &compiled.graph,
+        Some(&before),
+        &plan::Context::default(),
+    )
+    .unwrap();
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.address == addr("route_table.private"))
+        .unwrap();
+    assert_eq!(change.action, Action::Forget);
+    assert_eq!((plan.summary.forget, plan.summary.delete), (1, 0));
+    let text = plan::render::text(&plan, false);
+    assert!(text.contains("will no longer be managed"), "{text}");
+    let (report, after) = h.apply(&forgotten).await;
+    assert!(report.ok(), "{report:?}");
+    assert!(!h.writes().iter().any(|c| c.starts_with("delete")), "{:?}", h.writes());
+    assert!(!after.resources.contains_key(&addr("route_table.private")));
+    let live = &h.fake.live()[&id];
+    // Untouched, its tags included.
+    assert_eq!(
+        live.tags.get(TAG_RESOURCE).map(String::as_str),
+        Some("route_table.private")
+    );
+    let (report, _) = h.apply(&forgotten).await;
+    assert!(report.ok() && report.done == 0, "{report:?}");
+}

@@ -3,6 +3,7 @@
 //! A plan is data with a documented JSON shape (`format_version` 1): `agentfs plan --json`
 //! prints it, `agentfs plan -o FILE` saves it, and apply executes exactly it.
 
+pub mod moves;
 pub mod operations;
 pub mod render;
 
@@ -30,6 +31,8 @@ pub enum Action {
     Replace,
     Delete,
     NoOp,
+    /// `[[removed]]`: the record goes, the resource stays in AWS as it is.
+    Forget,
 }
 
 impl Action {
@@ -40,6 +43,7 @@ impl Action {
             Action::Replace => "replace",
             Action::Delete => "delete",
             Action::NoOp => "no change",
+            Action::Forget => "will no longer be managed",
         }
     }
 
@@ -50,6 +54,7 @@ impl Action {
             Action::Replace => "-/+",
             Action::Delete => "-",
             Action::NoOp => " ",
+            Action::Forget => ".",
         }
     }
 }
@@ -101,6 +106,9 @@ pub struct ResourceChange {
     /// without the parts naming them, and completed once they exist.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub late: Vec<Addr>,
+    /// `[[moved]]`: the recorded address this resource had, kept without a replacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<Addr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,11 +129,21 @@ pub struct Summary {
     pub replace: usize,
     pub delete: usize,
     pub no_op: usize,
+    /// Recorded resources that take a new address (`[[moved]]`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub moved: usize,
+    /// Recorded resources forgotten, left in AWS (`[[removed]]`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub forget: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Summary {
     pub fn has_changes(&self) -> bool {
-        self.create + self.update + self.replace + self.delete > 0
+        self.create + self.update + self.replace + self.delete + self.moved + self.forget > 0
     }
 }
 
@@ -180,6 +198,8 @@ pub enum PlanError {
         action: &'static str,
         because: String,
     },
+    #[error("{0}")]
+    Moved(String),
 }
 
 /// What is known besides the spec and state when planning.
@@ -222,6 +242,8 @@ impl Lookup for PlanLookup<'_> {
 
 /// Computes the plan for `spec` against recorded `state` (or none).
 pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Context) -> Result<Plan, PlanError> {
+    let prepared = moves::prepare(spec, state)?;
+    let state = prepared.state.as_ref().or(state);
     let waves = waves(graph);
     let mut pending = HashSet::new();
     // Replaced resources whose old copy goes before the new one is made: what depends on them
@@ -250,7 +272,17 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
             create_before_destroy: false,
             deposed: Vec::new(),
             late: resource.late.iter().cloned().collect(),
+            moved_from: prepared
+                .moved
+                .iter()
+                .find(|(_, to)| to == addr)
+                .map(|(from, _)| from.clone()),
         };
+        if let Some(from) = &change.moved_from {
+            change.reasons.push(format!(
+                "moved from `{from}`: the same resource under a new name, not replaced"
+            ));
+        }
         let unknown: BTreeMap<&str, &str> = desired.unknown.iter().map(|(p, e)| (p.as_str(), e.as_str())).collect();
         let mut sensitive = sensitive_paths(&resource.spec);
         sensitive.extend(resource.sensitive.iter().cloned());
@@ -346,6 +378,20 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
         changes.extend(deletions(spec, state)?);
         attach_deposed(&mut changes, state);
     }
+    changes.extend(prepared.removed.iter().map(|addr| ResourceChange {
+        address: addr.clone(),
+        kind: addr.kind,
+        group: addr.kind.group(),
+        action: Action::Forget,
+        wave: 0,
+        reasons: vec!["removed from management (`[[removed]]`): forgotten from the state, left in AWS as it is".into()],
+        depends_on: Vec::new(),
+        attributes: Vec::new(),
+        create_before_destroy: false,
+        deposed: Vec::new(),
+        late: Vec::new(),
+        moved_from: None,
+    }));
     match operations(&changes, state) {
         Ok(_) => {}
         Err(crate::graph::GraphError::Cycle(cycle)) => return Err(PlanError::Order(explain(&cycle.0))),
@@ -379,7 +425,9 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
             Action::Delete => summary.delete += 1,
             Action::NoOp if change.deposed.is_empty() => summary.no_op += 1,
             Action::NoOp => {}
+            Action::Forget => summary.forget += 1,
         }
+        summary.moved += usize::from(change.moved_from.is_some());
         summary.delete += change.deposed.len();
     }
     Ok(Plan {
@@ -476,6 +524,7 @@ fn attach_deposed(changes: &mut Vec<ResourceChange>, state: &State) {
             create_before_destroy: false,
             deposed: ids,
             late: Vec::new(),
+            moved_from: None,
         });
     }
 }
@@ -520,6 +569,7 @@ fn deletions(spec: &Spec, state: &State) -> Result<Vec<ResourceChange>, PlanErro
             create_before_destroy: false,
             deposed: Vec::new(),
             late: Vec::new(),
+            moved_from: None,
         });
     }
     Ok(changes)
@@ -568,6 +618,7 @@ pub fn destroy_changes(state: &State) -> Vec<ResourceChange> {
             create_before_destroy: false,
             deposed: Vec::new(),
             late: Vec::new(),
+            moved_from: None,
         })
         .collect();
     attach_deposed(&mut changes, state);

@@ -228,6 +228,7 @@ mod tests {
             create_before_destroy: false,
             deposed: Vec::new(),
             late: Vec::new(),
+            moved_from: None,
         }
     }
 

@@ -32,8 +32,8 @@ pub fn text(plan: &Plan, verbose: bool) -> String {
             .iter()
             .filter(|c| {
                 c.group == group
-                    && c.action != Action::Delete
-                    && (verbose || c.action != Action::NoOp || !c.deposed.is_empty())
+                    && !matches!(c.action, Action::Delete | Action::Forget)
+                    && (verbose || c.action != Action::NoOp || !c.deposed.is_empty() || c.moved_from.is_some())
             })
             .collect();
         if changes.is_empty() {
@@ -51,6 +51,16 @@ pub fn text(plan: &Plan, verbose: bool) -> String {
             resource(&mut out, change);
         }
     }
+    let forgotten: Vec<&ResourceChange> = plan.changes.iter().filter(|c| c.action == Action::Forget).collect();
+    if !forgotten.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nNo longer managed (forgotten from the state, left in AWS as they are)"
+        );
+        for change in forgotten {
+            resource(&mut out, change);
+        }
+    }
     if !plan.outputs.is_empty() {
         let _ = writeln!(out, "\nOutputs");
         for output in &plan.outputs {
@@ -64,9 +74,16 @@ pub fn text(plan: &Plan, verbose: bool) -> String {
         }
     }
     let s = plan.summary;
+    let mut state_only = String::new();
+    if s.moved > 0 {
+        state_only.push_str(&format!(", {} to move", s.moved));
+    }
+    if s.forget > 0 {
+        state_only.push_str(&format!(", {} no longer managed", s.forget));
+    }
     let _ = writeln!(
         out,
-        "\nPlan: {} to create, {} to update, {} to replace, {} to delete, {} unchanged.",
+        "\nPlan: {} to create, {} to update, {} to replace, {} to delete{state_only}, {} unchanged.",
         s.create, s.update, s.replace, s.delete, s.no_op
     );
     out
@@ -75,6 +92,7 @@ pub fn text(plan: &Plan, verbose: bool) -> String {
 fn resource(out: &mut String, change: &ResourceChange) {
     let (symbol, verb) = match change.action {
         Action::Replace if change.create_before_destroy => ("+/-", "replace, new copy first"),
+        Action::NoOp if change.moved_from.is_some() => ("->", "moved"),
         Action::NoOp if !change.deposed.is_empty() => ("-", "old copy deleted"),
         action => (action.symbol(), action.verb()),
     };
@@ -88,7 +106,7 @@ fn resource(out: &mut String, change: &ResourceChange) {
             "      # the old copy {id}, left by an earlier replace, is deleted once nothing uses it"
         );
     }
-    if change.action == Action::Delete {
+    if matches!(change.action, Action::Delete | Action::Forget) {
         return;
     }
     let width = change.attributes.iter().map(|a| a.path.len()).max().unwrap_or(0);

@@ -438,6 +438,12 @@ macro_rules! registry {
             )*
             #[serde(default)]
             output: BTreeMap<String, OutputSpec>,
+            /// `[[moved]]`: renames kept without a replacement.
+            #[serde(default)]
+            moved: Vec<crate::spec::model::MovedSpec>,
+            /// `[[removed]]`: resources forgotten from the state and left in AWS.
+            #[serde(default)]
+            removed: Vec<crate::spec::model::RemovedSpec>,
         }
 
         /// Creates (or, after a crash, finds) the resource described by `spec`.

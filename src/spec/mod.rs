@@ -5,6 +5,7 @@
 
 pub mod addr;
 pub mod api;
+pub mod blocks;
 pub mod diag;
 pub mod eval;
 pub mod kind;
@@ -86,6 +87,10 @@ pub struct Spec {
     pub variables: IndexMap<String, vars::Variable>,
     /// Security findings of [`crate::check`] and the lints the resources accept, in file order.
     pub findings: Vec<crate::check::Finding>,
+    /// `[[moved]]`: recorded resources that take a new address.
+    pub moved: Vec<blocks::Moved>,
+    /// `[[removed]]`: recorded resources forgotten without being deleted.
+    pub removed: Vec<blocks::Removed>,
 }
 
 /// The outcome of loading: the spec (when there are no errors) and every diagnostic.
@@ -109,13 +114,16 @@ pub fn load_with(text: &str, inputs: &vars::Inputs) -> Loaded {
         };
     };
     diagnostics.extend(validate::check(&parsed));
+    let (moved, removed, found) = blocks::check(&parsed);
+    diagnostics.extend(found);
     vars::scrub(&mut diagnostics, &parsed.variables);
     let mut findings = crate::check::run(&parsed);
     findings.extend(crate::check::accept_lints(&parsed, &mut diagnostics));
-    let spec = diagnostics
-        .iter()
-        .all(|d| !d.is_error())
-        .then(|| lower(parsed, findings));
+    let spec = diagnostics.iter().all(|d| !d.is_error()).then(|| Spec {
+        moved,
+        removed,
+        ..lower(parsed, findings)
+    });
     Loaded { spec, diagnostics }
 }
 
@@ -215,6 +223,8 @@ fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
         spans: parsed.spans,
         variables: parsed.variables,
         findings,
+        moved: Vec::new(),
+        removed: Vec::new(),
     }
 }
 

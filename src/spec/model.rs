@@ -60,6 +60,25 @@ pub struct OutputSpec {
     pub sensitive: bool,
 }
 
+/// `[[moved]]`: a resource renamed in the spec; its recorded copy takes the new address
+/// without a replacement.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MovedSpec {
+    /// The old address, `kind.name`.
+    pub from: String,
+    /// The new address, declared in the spec, of the same kind.
+    pub to: String,
+}
+
+/// `[[removed]]`: a resource agentfs stops managing: forgotten from the state, left in AWS.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RemovedSpec {
+    /// The address, `kind.name`, no longer declared in the spec.
+    pub from: String,
+}
+
 /// Settings every resource accepts besides its kind's own fields.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]

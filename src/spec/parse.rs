@@ -10,7 +10,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::addr::{Addr, Kind};
 use super::diag::Diagnostic;
-use super::model::{BackendSpec, Meta, OutputSpec, StackSettings};
+use super::model::{BackendSpec, Meta, MovedSpec, OutputSpec, RemovedSpec, StackSettings};
 use super::vars::{self, Inputs, SensitiveUse, Substitution, Variable, VariableSpec};
 use crate::resources::ResourceSpec;
 
@@ -37,6 +37,10 @@ pub struct ParsedSpec {
     pub variables: IndexMap<String, Variable>,
     /// Where sensitive variables' values landed (document paths).
     pub sensitive_uses: Vec<SensitiveUse>,
+    /// `[[moved]]` blocks, in file order (`moved[i]` in spans).
+    pub moved: Vec<MovedSpec>,
+    /// `[[removed]]` blocks, in file order (`removed[i]` in spans).
+    pub removed: Vec<RemovedSpec>,
 }
 
 /// Byte spans of every key path in the file (`subnet.a.cidr_block`, `x.ingress[0].from_port`).
@@ -155,12 +159,18 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
     let mut resources = Vec::new();
     let mut outputs = IndexMap::new();
     let mut backend = None;
+    let mut moved = Vec::new();
+    let mut removed = Vec::new();
     for (key, value) in document {
         let key_span = key.span();
         let key = key.into_inner();
         match key.as_ref() {
             "stack" => stack = deserialize::<StackSettings>(value, "stack", &mut diagnostics),
             "backend" => backend = deserialize::<BackendSpec>(value, "backend", &mut diagnostics),
+            "moved" => moved = deserialize::<Vec<MovedSpec>>(value, "moved", &mut diagnostics).unwrap_or_default(),
+            "removed" => {
+                removed = deserialize::<Vec<RemovedSpec>>(value, "removed", &mut diagnostics).unwrap_or_default()
+            }
             "output" => {
                 for (name, output) in named_tables(value, "output", &mut diagnostics) {
                     if let Some(spec) = deserialize::<OutputSpec>(output, &format!("output.{name}"), &mut diagnostics) {
@@ -199,6 +209,8 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
                 spans,
                 variables,
                 sensitive_uses,
+                moved,
+                removed,
             }),
             diagnostics,
         ),
@@ -225,7 +237,7 @@ fn unknown_top_level(key: &str, span: Range<usize>) -> Diagnostic {
     let known = Kind::ALL
         .iter()
         .map(|k| k.key())
-        .chain(["stack", "output", "backend", "variable"]);
+        .chain(["stack", "output", "backend", "variable", "moved", "removed"]);
     let help = match super::suggest(key, known) {
         Some(near) => format!("did you mean `{near}`?"),
         None => {
