@@ -262,6 +262,11 @@ pub struct ApplyArgs {
     #[command(flatten)]
     pub backend: BackendArg,
     #[command(flatten)]
+    pub target: TargetArgs,
+    /// Replace this resource (repeatable) even though nothing forces it.
+    #[arg(long, value_name = "ADDR")]
+    pub replace: Vec<String>,
+    #[command(flatten)]
     pub run: RunArgs,
 }
 
@@ -333,6 +338,19 @@ pub enum StateCommand {
     },
 }
 
+/// `--target` / `--exclude`: limit a run to part of the stack.
+#[derive(Debug, Default, clap::Args)]
+pub struct TargetArgs {
+    /// Only this resource (repeatable) and what it depends on; for destroy, it and what
+    /// depends on it.
+    #[arg(long, value_name = "ADDR")]
+    pub target: Vec<String>,
+    /// Leave this resource (repeatable) and what depends on it out; for destroy, it and what it
+    /// depends on.
+    #[arg(long, value_name = "ADDR")]
+    pub exclude: Vec<String>,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct DestroyArgs {
     /// A spec file naming the stack (optional: the state alone is enough).
@@ -342,6 +360,8 @@ pub struct DestroyArgs {
     /// How long to wait for subnets and security groups that service-managed network interfaces block (e.g. 30m).
     #[arg(long, default_value = "30m", value_parser = parse_duration_arg)]
     pub blocked_wait: std::time::Duration,
+    #[command(flatten)]
+    pub target: TargetArgs,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -457,6 +477,11 @@ pub struct PlanArgs {
     /// Preview `agentfs destroy`: every recorded resource as a delete, dependents first (no AWS call).
     #[arg(long, conflicts_with = "out")]
     pub destroy: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Replace this resource (repeatable) even though nothing forces it.
+    #[arg(long, value_name = "ADDR")]
+    pub replace: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -524,6 +524,7 @@ pub async fn plan_state(
         Some(state),
         plan::Context {
             account_id: Some(ctx.account_id.clone()),
+            ..Default::default()
         },
     ))
 }

@@ -224,19 +224,21 @@ impl<'a, P: Provider> Engine<'a, P> {
         report.absorb(outcome);
         if report.ok() {
             let lookup = self.lookup().await;
+            // A run limited by --target / --exclude keeps the outputs it could not compute.
+            let previous = if plan.left_out.is_empty() {
+                BTreeMap::new()
+            } else {
+                lookup.state.outputs.clone()
+            };
             let outputs: BTreeMap<String, OutputValue> = spec
                 .outputs
                 .values()
                 .filter_map(|o| {
-                    o.value.render(&lookup).map(|value| {
-                        (
-                            o.name.clone(),
-                            OutputValue {
-                                value,
-                                sensitive: o.sensitive,
-                            },
-                        )
-                    })
+                    let rendered = o.value.render(&lookup).map(|value| OutputValue {
+                        value,
+                        sensitive: o.sensitive,
+                    });
+                    Some((o.name.clone(), rendered.or_else(|| previous.get(&o.name).cloned())?))
                 })
                 .collect();
             if let Err(e) = self.record(|s| s.outputs = outputs).await {
@@ -762,10 +764,16 @@ impl<'a, P: Provider> Engine<'a, P> {
 
     /// Deletes every recorded resource, dependents first; what cannot go stays recorded.
     pub async fn destroy(&self) -> Report {
+        let changes = plan::destroy_changes(&self.state().await);
+        self.destroy_these(&changes, false).await
+    }
+
+    /// Deletes the recorded resources of `changes` (a destroy plan's, perhaps limited by
+    /// `--target` / `--exclude`: then the outputs stay), dependents first.
+    pub async fn destroy_these(&self, changes: &[plan::ResourceChange], limited: bool) -> Report {
         let state = self.state().await;
         let mut report = Report::default();
-        let changes = plan::destroy_changes(&state);
-        let graph = match plan::operations(&changes, Some(&state)) {
+        let graph = match plan::operations(changes, Some(&state)) {
             Ok(graph) => graph,
             Err(e) => {
                 report.failures.push((Subject::Plan, e.to_string()));
@@ -813,7 +821,7 @@ impl<'a, P: Provider> Engine<'a, P> {
             if let Err(e) = self.backend.remove().await {
                 report.failures.push((Subject::State, e.to_string()));
             }
-        } else if let Err(e) = self.record(|s| s.outputs.clear()).await {
+        } else if !limited && let Err(e) = self.record(|s| s.outputs.clear()).await {
             report.failures.push((Subject::State, e.to_string()));
         }
         report

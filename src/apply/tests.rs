@@ -56,6 +56,13 @@ impl Harness {
 
     /// Plan (refreshed from the fake account when a state exists) and apply `text`.
     async fn apply(&self, text: &str) -> (Report, State) {
+        let (plan, report, state) = self.apply_selected(text, plan::targeting::Selection::default()).await;
+        let _ = plan;
+        (report, state)
+    }
+
+    /// [`Harness::apply`] limited by `--target` / `--exclude` / `--replace`.
+    async fn apply_selected(&self, text: &str, selection: plan::targeting::Selection) -> (Plan, Report, State) {
         let (compiled, diagnostics) = compile_source(SourceFile::new("unit.toml", text.to_string()));
         let compiled = compiled.unwrap_or_else(|_| panic!("{diagnostics:?}"));
         let state = match self.recorded().await {
@@ -67,12 +74,13 @@ impl Harness {
         };
         let context = plan::Context {
             account_id: Some(self.fake.account_id().to_string()),
+            selection,
         };
         let plan = plan::compute(&compiled.spec, &compiled.graph, state.as_ref(), &context).unwrap();
         let state = state.unwrap_or_else(|| State::new("unit", "us-east-1"));
         let engine = Engine::new(&self.fake, &self.store, state, &self.reporter, options());
         let report = engine.apply(&compiled.spec, &plan).await;
-        (report, engine.state().await)
+        (plan, report, engine.state().await)
     }
 
     async fn destroy(&self) -> Report {
@@ -560,4 +568,100 @@ async fn a_removed_resource_is_forgotten_and_left_in_aws() {
     );
     let (report, _) = h.apply(&forgotten).await;
     assert!(report.ok() && report.done == 0, "{report:?}");
+}
+
+fn selection(targets: &[&str], excludes: &[&str], replace: &[&str]) -> plan::targeting::Selection {
+    let own = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    plan::targeting::Selection::parse(&own(targets), &own(excludes), &own(replace)).unwrap()
+}
+
+#[tokio::test]
+async fn a_target_brings_what_it_depends_on_and_the_plan_names_what_it_leaves_out() {
+    let h = Harness::new();
+    let (plan, report, state) = h.apply_selected(NETWORK, selection(&["subnet.a"], &[], &[])).await;
+    assert!(report.ok(), "{report:?}");
+    let mut made: Vec<String> = state.resources.keys().map(|a| a.to_string()).collect();
+    made.sort();
+    assert_eq!(made, ["subnet.a", "vpc.main"]);
+    assert_eq!(plan.left_out, [addr("route_table.private"), addr("security_group.app")]);
+    let text = plan::render::text(&plan, false);
+    assert!(
+        text.contains("Left out because of --target / --exclude") && text.contains("security_group.app"),
+        "{text}"
+    );
+    // The rest follows without the flag.
+    let (report, state) = h.apply(NETWORK).await;
+    assert!(report.ok() && state.resources.len() == 4, "{report:?}");
+}
+
+#[tokio::test]
+async fn an_exclusion_takes_what_depends_on_it_along() {
+    let h = Harness::new();
+    let (plan, report, state) = h.apply_selected(NETWORK, selection(&[], &["vpc.main"], &[])).await;
+    assert!(report.ok(), "{report:?}");
+    assert!(state.resources.is_empty(), "{:?}", state.resources.keys());
+    assert_eq!(plan.left_out.len(), 4);
+    let (_, report, state) = h.apply_selected(NETWORK, selection(&[], &["subnet.a"], &[])).await;
+    assert!(report.ok(), "{report:?}");
+    assert!(!state.resources.contains_key(&addr("subnet.a")) && state.resources.len() == 3);
+}
+
+#[tokio::test]
+async fn replace_forces_a_replacement_and_unknown_addresses_are_errors() {
+    let h = Harness::new();
+    let (_, before) = h.apply(NETWORK).await;
+    let (plan, report, after) = h
+        .apply_selected(NETWORK, selection(&[], &[], &["security_group.app"]))
+        .await;
+    assert!(report.ok(), "{report:?}");
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.address == addr("security_group.app"))
+        .unwrap();
+    assert_eq!(change.action, Action::Replace);
+    assert!(
+        change.reasons.iter().any(|r| r.contains("--replace")),
+        "{:?}",
+        change.reasons
+    );
+    assert_ne!(
+        after.resources[&addr("security_group.app")].id,
+        before.resources[&addr("security_group.app")].id
+    );
+    let (compiled, _) = compile_source(SourceFile::new("unit.toml", NETWORK.to_string()));
+    let compiled = compiled.unwrap_or_else(|_| panic!("loads"));
+    for bad in [
+        selection(&["subnet.nope"], &[], &[]),
+        selection(&[], &["vpc.nope"], &[]),
+        selection(&[], &[], &["subnet.nope"]),
+    ] {
+        let context = plan::Context {
+            account_id: None,
+            selection: bad,
+        };
+        let err = plan::compute(&compiled.spec, &compiled.graph, Some(&after), &context).unwrap_err();
+        assert!(err.to_string().contains("no such resource"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn a_targeted_destroy_deletes_the_target_and_what_depends_on_it_only() {
+    let h = Harness::new();
+    let (report, state) = h.apply(NETWORK).await;
+    assert!(report.ok(), "{report:?}");
+    let limited = crate::commands::destroy::destroy_plan(&state, &selection(&["subnet.a"], &[], &[])).unwrap();
+    let engine = Engine::new(&h.fake, &h.store, state.clone(), &h.reporter, options());
+    let report = engine.destroy_these(&limited.changes, true).await;
+    assert!(report.ok(), "{report:?}");
+    let mut left: Vec<String> = engine.state().await.resources.keys().map(|a| a.to_string()).collect();
+    left.sort();
+    assert_eq!(left, ["route_table.private", "security_group.app", "vpc.main"]);
+    // Excluding the security group keeps the VPC it needs too.
+    let state = engine.state().await;
+    let limited =
+        crate::commands::destroy::destroy_plan(&state, &selection(&[], &["security_group.app"], &[])).unwrap();
+    let deleted: Vec<String> = limited.changes.iter().map(|c| c.address.to_string()).collect();
+    assert_eq!(deleted, ["route_table.private"]);
+    assert!(crate::commands::destroy::destroy_plan(&state, &selection(&["subnet.a"], &[], &[])).is_err());
 }

@@ -62,8 +62,14 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
             }
             None => None,
         };
+        // A saved plan runs with the selection it was made with.
+        let selection = match &saved {
+            Some(saved) => saved.selection.clone(),
+            None => plan::targeting::Selection::parse(&args.target.target, &args.target.exclude, &args.replace)?,
+        };
         let context = plan::Context {
             account_id: Some(ctx.account_id.clone()),
+            selection,
         };
         let plan = plan::compute(spec, &compiled.graph, state.as_ref(), &context)?;
         if let Some(saved) = &saved {

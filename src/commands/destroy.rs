@@ -9,6 +9,7 @@ use crate::apply::progress::Reporter;
 use crate::apply::{Engine, Options};
 use crate::cli::DestroyArgs;
 use crate::pipeline::{CliError, check_account, connect, load_state, state_store, with_lock};
+use crate::plan::targeting::Selection;
 use crate::plan::{self, PLAN_FORMAT_VERSION, Plan, PlanError, StateRef, Summary};
 use crate::state::State;
 
@@ -21,7 +22,8 @@ pub async fn destroy(args: DestroyArgs) -> Result<ExitCode, CliError> {
             reporter.summary("destroy", &crate::apply::Report::default());
             return Ok(ExitCode::SUCCESS);
         };
-        let plan = destroy_plan(&state)?;
+        let selection = plan::targeting::Selection::parse(&args.target.target, &args.target.exclude, &[])?;
+        let plan = destroy_plan(&state, &selection)?;
         if !reporter.is_json() {
             crate::out!("{}", destroy_text(&plan));
         }
@@ -29,7 +31,7 @@ pub async fn destroy(args: DestroyArgs) -> Result<ExitCode, CliError> {
         // Only once the question is answered: before it, nothing is being destroyed.
         reporter.message(&format!(
             "Destroying {} resource(s) of stack `{}` in {}.",
-            state.resources.len(),
+            plan.changes.iter().filter(|c| c.action == plan::Action::Delete).count(),
             state.stack,
             state.region
         ));
@@ -40,7 +42,7 @@ pub async fn destroy(args: DestroyArgs) -> Result<ExitCode, CliError> {
             blocked_wait: Some(args.blocked_wait),
         };
         let engine = Engine::new(&ctx, &store, state, &reporter, options);
-        let report = engine.destroy().await;
+        let report = engine.destroy_these(&plan.changes, selection.limits()).await;
         if !report.ok() {
             let left: Vec<String> = engine.state().await.resources.keys().map(|a| a.to_string()).collect();
             reporter.message(&format!(
@@ -58,8 +60,14 @@ pub async fn destroy(args: DestroyArgs) -> Result<ExitCode, CliError> {
 /// What destroy deletes: every recorded resource, dependents first, as a plan (format 1) whose
 /// every action is `delete`. `wave` is the depth from the end: wave 0 has no recorded
 /// dependents and goes first. Refused when a resource has `lifecycle.prevent_destroy`.
-pub fn destroy_plan(state: &State) -> Result<Plan, CliError> {
-    if let Some((addr, _)) = state.resources.iter().find(|(_, r)| r.prevent_destroy) {
+pub fn destroy_plan(state: &State, selection: &Selection) -> Result<Plan, CliError> {
+    let scope = plan::targeting::destroy_scope(state, selection)?;
+    let in_scope = |addr: &crate::spec::Addr| scope.as_ref().is_none_or(|s| s.contains(addr));
+    if let Some((addr, _)) = state
+        .resources
+        .iter()
+        .find(|(addr, r)| r.prevent_destroy && in_scope(addr))
+    {
         return Err(PlanError::PreventDestroy {
             addr: addr.clone(),
             action: "delete",
@@ -67,7 +75,12 @@ pub fn destroy_plan(state: &State) -> Result<Plan, CliError> {
         }
         .into());
     }
-    let changes = plan::destroy_changes(state);
+    let mut changes = plan::destroy_changes(state);
+    changes.retain(|c| in_scope(&c.address));
+    let left_out = match &scope {
+        Some(scope) => plan::targeting::left_out(state.resources.keys(), scope),
+        None => Vec::new(),
+    };
     Ok(Plan {
         format_version: PLAN_FORMAT_VERSION,
         stack: state.stack.clone(),
@@ -77,13 +90,18 @@ pub fn destroy_plan(state: &State) -> Result<Plan, CliError> {
             serial: state.serial,
         }),
         summary: Summary {
-            delete: changes.len(),
+            delete: changes
+                .iter()
+                .map(|c| usize::from(c.action == plan::Action::Delete) + c.deposed.len())
+                .sum(),
             ..Summary::default()
         },
         changes,
         outputs: Vec::new(),
         spec_source: None,
         variables: Default::default(),
+        selection: selection.clone(),
+        left_out,
     })
 }
 
@@ -101,6 +119,14 @@ pub fn destroy_text(plan: &Plan) -> String {
     );
     for change in &plan.changes {
         let _ = writeln!(out, "  - {}  (delete, wave {})", change.address, change.wave);
+    }
+    if !plan.left_out.is_empty() {
+        let names: Vec<String> = plan.left_out.iter().map(|a| a.to_string()).collect();
+        let _ = writeln!(
+            out,
+            "\nLeft out because of --target / --exclude (kept): {}",
+            names.join(", ")
+        );
     }
     let s = plan.summary;
     let _ = writeln!(

@@ -23,6 +23,7 @@ pub async fn drift(args: StateSpecArgs) -> Result<ExitCode, CliError> {
     let refreshed = drift::refreshed(&recorded, &live);
     let context = plan::Context {
         account_id: Some(ctx.account_id.clone()),
+        ..Default::default()
     };
     let plan = plan::compute(spec, &compiled.graph, Some(&refreshed), &context)?;
     let report = drift::report(&plan, &recorded, &live);

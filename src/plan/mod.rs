@@ -6,6 +6,7 @@
 pub mod moves;
 pub mod operations;
 pub mod render;
+pub mod targeting;
 
 pub use operations::{Op, explain, operations};
 
@@ -173,6 +174,12 @@ pub struct Plan {
     /// plan uses the same values and needs the sensitive ones given again.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub variables: BTreeMap<String, PlannedVariable>,
+    /// `--target`, `--exclude` and `--replace` as given: applying a saved plan uses them again.
+    #[serde(default, skip_serializing_if = "targeting::Selection::is_empty")]
+    pub selection: targeting::Selection,
+    /// Resources with changes this plan leaves out because of `--target` / `--exclude`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<Addr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -200,6 +207,8 @@ pub enum PlanError {
     },
     #[error("{0}")]
     Moved(String),
+    #[error("{0}")]
+    Target(String),
 }
 
 /// What is known besides the spec and state when planning.
@@ -207,6 +216,8 @@ pub enum PlanError {
 pub struct Context {
     /// Known once credentials are available (STS GetCallerIdentity).
     pub account_id: Option<String>,
+    /// `--target`, `--exclude`, `--replace`.
+    pub selection: targeting::Selection,
 }
 
 struct PlanLookup<'a> {
@@ -244,6 +255,7 @@ impl Lookup for PlanLookup<'_> {
 pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Context) -> Result<Plan, PlanError> {
     let prepared = moves::prepare(spec, state)?;
     let state = prepared.state.as_ref().or(state);
+    let scope = targeting::apply_scope(spec, graph, state, &context.selection)?;
     let waves = waves(graph);
     let mut pending = HashSet::new();
     // Replaced resources whose old copy goes before the new one is made: what depends on them
@@ -325,6 +337,9 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
                         change.reasons.push(format!("replacing it deletes {lost}"));
                     }
                     Action::Replace
+                } else if context.selection.replace.contains(addr) && matches!(r.phase, Phase::Created) {
+                    change.reasons.push("replacement requested (--replace)".into());
+                    Action::Replace
                 } else if diffs.is_empty() {
                     Action::NoOp
                 } else {
@@ -392,6 +407,26 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
         late: Vec::new(),
         moved_from: None,
     }));
+    let mut left_out = Vec::new();
+    if let Some(scope) = &scope {
+        left_out = targeting::left_out(
+            changes
+                .iter()
+                .filter(|c| {
+                    matches!(
+                        c.action,
+                        Action::Create | Action::Update | Action::Replace | Action::Delete
+                    )
+                })
+                .map(|c| &c.address),
+            scope,
+        );
+        changes.retain(|c| !left_out.contains(&c.address));
+        // What is left out is not pending: its recorded attributes stay what outputs read.
+        for addr in &left_out {
+            pending.remove(addr);
+        }
+    }
     match operations(&changes, state) {
         Ok(_) => {}
         Err(crate::graph::GraphError::Cycle(cycle)) => return Err(PlanError::Order(explain(&cycle.0))),
@@ -443,6 +478,8 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
         summary,
         spec_source: None,
         variables: planned_variables(spec),
+        selection: context.selection.clone(),
+        left_out,
     })
 }
 

@@ -20,6 +20,7 @@ pub fn text(plan: &Plan, verbose: bool) -> String {
             "\nNo changes. The live stack matches the spec ({} resources).",
             plan.summary.no_op
         );
+        left_out(&mut out, plan);
         return out;
     }
     let _ = writeln!(
@@ -73,6 +74,7 @@ pub fn text(plan: &Plan, verbose: bool) -> String {
             let _ = writeln!(out, "  {} = {value}", output.name);
         }
     }
+    left_out(&mut out, plan);
     let s = plan.summary;
     let mut state_only = String::new();
     if s.moved > 0 {
@@ -87,6 +89,19 @@ pub fn text(plan: &Plan, verbose: bool) -> String {
         s.create, s.update, s.replace, s.delete, s.no_op
     );
     out
+}
+
+/// The resources with changes that `--target` / `--exclude` leave out of this run.
+fn left_out(out: &mut String, plan: &Plan) {
+    if plan.left_out.is_empty() {
+        return;
+    }
+    let names: Vec<String> = plan.left_out.iter().map(|a| a.to_string()).collect();
+    let _ = writeln!(
+        out,
+        "\nLeft out because of --target / --exclude (their changes wait for a run without them): {}",
+        names.join(", ")
+    );
 }
 
 fn resource(out: &mut String, change: &ResourceChange) {
