@@ -665,3 +665,35 @@ async fn a_targeted_destroy_deletes_the_target_and_what_depends_on_it_only() {
     assert_eq!(deleted, ["route_table.private"]);
     assert!(crate::commands::destroy::destroy_plan(&state, &selection(&["subnet.a"], &[], &[])).is_err());
 }
+
+#[tokio::test]
+async fn a_list_output_is_recorded_as_a_list_and_an_old_string_output_still_loads() {
+    let h = Harness::new();
+    let text = format!(
+        "{NETWORK}\n[subnet.b]\nvpc = \"main\"\ncidr_block = \"10.1.2.0/24\"\naz_index = 1\n\n[output.private_subnets]\nvalue = [\"${{subnet.a.id}}\", \"${{subnet.b.id}}\"]\n\n[output.vpc]\nvalue = \"${{vpc.main.id}}\"\n"
+    );
+    let (plan, report, state) = h.apply_selected(&text, Default::default()).await;
+    assert!(report.ok(), "{report:?}");
+    assert!(
+        plan.outputs[0]
+            .value_unknown
+            .as_deref()
+            .is_some_and(|e| e.starts_with('['))
+    );
+    let ids = serde_json::json!([
+        state.resources[&addr("subnet.a")].id,
+        state.resources[&addr("subnet.b")].id
+    ]);
+    assert_eq!(state.outputs["private_subnets"].value, ids);
+    assert_eq!(
+        state.outputs["vpc"].value,
+        serde_json::json!(state.resources[&addr("vpc.main")].id)
+    );
+    let (plan, _, _) = h.apply_selected(&text, Default::default()).await;
+    assert_eq!(plan.outputs[0].value, Some(ids));
+    // A state written before outputs could be lists.
+    let mut old = serde_json::to_value(&state).unwrap();
+    old["outputs"] = serde_json::json!({"vpc": {"value": "vpc-1"}});
+    let loaded = crate::state::parse_state("old.json", old.to_string().as_bytes()).unwrap();
+    assert_eq!(loaded.outputs["vpc"].value, serde_json::json!("vpc-1"));
+}

@@ -19,6 +19,7 @@ use crate::state::{Owner, State};
 pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
     let (source, saved) = read_apply_input(&args.input)?;
     let mut inputs = var_inputs(&args.vars)?;
+    inputs.stack_refs = crate::pipeline::read_stack_refs(&source.text, &spec_dir(Path::new(&source.name)));
     if let Some(saved) = &saved {
         // The plan's own values, beaten only by --var (which must then agree with it).
         inputs.saved = saved
@@ -104,7 +105,11 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
                     .map(|(n, o)| {
                         (
                             n.clone(),
-                            serde_json::json!(if o.sensitive { "(sensitive)" } else { o.value.as_str() }),
+                            if o.sensitive {
+                                serde_json::json!("(sensitive)")
+                            } else {
+                                o.value.clone()
+                            },
                         )
                     })
                     .collect();

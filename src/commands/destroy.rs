@@ -102,6 +102,7 @@ pub fn destroy_plan(state: &State, selection: &Selection) -> Result<Plan, CliErr
         variables: Default::default(),
         selection: selection.clone(),
         left_out,
+        stack_refs: Vec::new(),
     })
 }
 

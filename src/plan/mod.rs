@@ -115,8 +115,9 @@ pub struct ResourceChange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutputChange {
     pub name: String,
+    /// A string, or a list of strings for a list output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_unknown: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -180,6 +181,9 @@ pub struct Plan {
     /// Resources with changes this plan leaves out because of `--target` / `--exclude`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub left_out: Vec<Addr>,
+    /// The values read from other stacks' outputs (`[stack_ref.*]`) that this plan used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stack_refs: Vec<crate::spec::stack_ref::StackRefUse>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -480,6 +484,7 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
         variables: planned_variables(spec),
         selection: context.selection.clone(),
         left_out,
+        stack_refs: spec.stack_ref_uses.clone(),
     })
 }
 

@@ -14,6 +14,16 @@ const GROUPS: [Group; 4] = [Group::Network, Group::Identity, Group::Storage, Gro
 pub fn text(plan: &Plan, verbose: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Plan for stack `{}` in {}:", plan.stack, plan.region);
+    if !plan.stack_refs.is_empty() {
+        let _ = writeln!(out, "\nRead from other stacks' recorded outputs (read-only, no lock):");
+        for used in &plan.stack_refs {
+            let value = match &used.value {
+                Some(value) if !used.sensitive => show(value),
+                _ => "(sensitive)".into(),
+            };
+            let _ = writeln!(out, "  {} = {value}  (from {})", used.reference, used.from);
+        }
+    }
     if !plan.summary.has_changes() {
         let _ = writeln!(
             out,
@@ -67,7 +77,7 @@ pub fn text(plan: &Plan, verbose: bool) -> String {
         for output in &plan.outputs {
             let value = match (&output.value, &output.value_unknown, output.sensitive) {
                 (_, _, true) => "(sensitive)".to_string(),
-                (Some(v), _, _) => format!("{v:?}"),
+                (Some(v), _, _) => show(v),
                 (None, Some(e), _) => format!("(known after apply: {e})"),
                 (None, None, _) => "(unknown)".into(),
             };

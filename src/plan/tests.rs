@@ -113,7 +113,7 @@ fn applied_stack_plans_no_changes_and_knows_outputs() {
     let state = applied(&spec, &graph);
     let plan = compute(&spec, &graph, Some(&state), &Context::default()).unwrap();
     assert!(!plan.summary.has_changes(), "{:#?}", plan.changes);
-    assert_eq!(plan.outputs[0].value.as_deref(), Some("main-id"));
+    assert_eq!(plan.outputs[0].value, Some(serde_json::json!("main-id")));
     assert_eq!(plan.prior_state.as_ref().unwrap().serial, 0);
 }
 

@@ -13,6 +13,7 @@ mod lints;
 pub mod model;
 pub mod parse;
 pub mod rules;
+pub mod stack_ref;
 mod syntax;
 pub mod template;
 pub mod validate;
@@ -67,10 +68,31 @@ pub struct Timeouts {
 #[derive(Debug, Clone)]
 pub struct Output {
     pub name: String,
-    pub value: Template,
+    pub value: OutputTemplate,
     pub expression: String,
     pub description: Option<String>,
     pub sensitive: bool,
+}
+
+/// An output's templates: one value, or a list.
+#[derive(Debug, Clone)]
+pub enum OutputTemplate {
+    One(Template),
+    List(Vec<Template>),
+}
+
+impl OutputTemplate {
+    /// The value once everything it names is known: a string, or a list of strings.
+    pub fn render(&self, lookup: &dyn template::Lookup) -> Option<serde_json::Value> {
+        match self {
+            OutputTemplate::One(t) => t.render(lookup).map(serde_json::Value::String),
+            OutputTemplate::List(items) => items
+                .iter()
+                .map(|t| t.render(lookup).map(serde_json::Value::String))
+                .collect::<Option<Vec<_>>>()
+                .map(serde_json::Value::Array),
+        }
+    }
 }
 
 /// A spec that passed every check.
@@ -91,6 +113,8 @@ pub struct Spec {
     pub moved: Vec<blocks::Moved>,
     /// `[[removed]]`: recorded resources forgotten without being deleted.
     pub removed: Vec<blocks::Removed>,
+    /// The values taken from other stacks' outputs (`${stack_ref.NAME.OUTPUT}`), for the plan.
+    pub stack_ref_uses: Vec<stack_ref::StackRefUse>,
 }
 
 /// The outcome of loading: the spec (when there are no errors) and every diagnostic.
@@ -145,6 +169,13 @@ fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
         collect_template_deps(&serde_json::to_value(&spec).unwrap_or_default(), &mut deps);
         let mut may_be_late = BTreeSet::new();
         for slot in spec.refs() {
+            // An id from another stack's outputs: kept as it is, no edge.
+            if parsed
+                .external
+                .contains(&format!("{}.{}", parsed_resource.addr, slot.field))
+            {
+                continue;
+            }
             let target = Addr::new(slot.target, slot.value.as_str());
             *slot.value = attr_expression(&target, slot.attribute);
             if slot.late {
@@ -202,13 +233,21 @@ fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
         .outputs
         .into_iter()
         .filter_map(|(name, o)| {
-            let value = Template::parse(&o.value).ok()?;
+            let value = match &o.value {
+                model::OutputExpr::One(text) => OutputTemplate::One(Template::parse(text).ok()?),
+                model::OutputExpr::List(items) => OutputTemplate::List(
+                    items
+                        .iter()
+                        .map(|t| Template::parse(t).ok())
+                        .collect::<Option<Vec<_>>>()?,
+                ),
+            };
             Some((
                 name.clone(),
                 Output {
                     name,
                     value,
-                    expression: o.value,
+                    expression: o.value.expression(),
                     description: o.description,
                     sensitive: o.sensitive,
                 },
@@ -225,6 +264,7 @@ fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
         findings,
         moved: Vec::new(),
         removed: Vec::new(),
+        stack_ref_uses: parsed.stack_ref_uses,
     }
 }
 

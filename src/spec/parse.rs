@@ -11,6 +11,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use super::addr::{Addr, Kind};
 use super::diag::Diagnostic;
 use super::model::{BackendSpec, Meta, MovedSpec, OutputSpec, RemovedSpec, StackSettings};
+use super::stack_ref::{StackRefSpec, StackRefUse};
 use super::vars::{self, Inputs, SensitiveUse, Substitution, Variable, VariableSpec};
 use crate::resources::ResourceSpec;
 
@@ -41,6 +42,13 @@ pub struct ParsedSpec {
     pub moved: Vec<MovedSpec>,
     /// `[[removed]]` blocks, in file order (`removed[i]` in spans).
     pub removed: Vec<RemovedSpec>,
+    /// `[stack_ref.*]`, in file order.
+    pub stack_refs: IndexMap<String, StackRefSpec>,
+    /// The values taken from other stacks, for the plan.
+    pub stack_ref_uses: Vec<StackRefUse>,
+    /// Document paths (`agentcore_runtime.agent.subnets[0]`) whose values came from another
+    /// stack's outputs: ids, which reference fields keep as they are.
+    pub external: std::collections::HashSet<String>,
 }
 
 /// Byte spans of every key path in the file (`subnet.a.cidr_block`, `x.ingress[0].from_port`).
@@ -136,6 +144,28 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
     }
     let sensitive_uses = std::mem::take(&mut substitution.sensitive_uses);
     let typed = std::mem::take(&mut substitution.typed);
+    let mut declared_refs = IndexMap::new();
+    if let Some((_, value)) = document.remove_entry("stack_ref") {
+        for (name, table) in named_tables(value, "stack_ref", &mut diagnostics) {
+            let span = table.span();
+            if let Some(spec) = deserialize::<StackRefSpec>(table, &format!("stack_ref.{name}"), &mut diagnostics) {
+                declared_refs.insert(name, (spec, span));
+            }
+        }
+    }
+    diagnostics.extend(super::stack_ref::check_declarations(
+        &declared_refs,
+        &inputs.stack_refs,
+        &spans,
+    ));
+    let mut references = super::stack_ref::Substitution {
+        declared: &declared_refs,
+        states: &inputs.stack_refs,
+        uses: Vec::new(),
+        external: Default::default(),
+    };
+    references.document(&mut document, &mut diagnostics);
+    let (stack_ref_uses, external) = (references.uses, references.external);
     if diagnostics.iter().any(Diagnostic::is_error) {
         // Fields whose variables failed would only repeat the error as type errors.
         return (None, diagnostics);
@@ -211,6 +241,12 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
                 sensitive_uses,
                 moved,
                 removed,
+                stack_refs: declared_refs
+                    .into_iter()
+                    .map(|(name, (spec, _))| (name, spec))
+                    .collect(),
+                stack_ref_uses,
+                external,
             }),
             diagnostics,
         ),
@@ -234,10 +270,15 @@ fn declarations(
 }
 
 fn unknown_top_level(key: &str, span: Range<usize>) -> Diagnostic {
-    let known = Kind::ALL
-        .iter()
-        .map(|k| k.key())
-        .chain(["stack", "output", "backend", "variable", "moved", "removed"]);
+    let known = Kind::ALL.iter().map(|k| k.key()).chain([
+        "stack",
+        "output",
+        "backend",
+        "variable",
+        "moved",
+        "removed",
+        "stack_ref",
+    ]);
     let help = match super::suggest(key, known) {
         Some(near) => format!("did you mean `{near}`?"),
         None => {

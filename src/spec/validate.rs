@@ -149,7 +149,11 @@ impl<'a> Checker<'a> {
         for resource in &self.spec.resources {
             let mut spec = resource.spec.clone();
             for slot in spec.refs() {
-                if self.get(slot.target, slot.value).is_none() {
+                let external = self
+                    .spec
+                    .external
+                    .contains(&format!("{}.{}", resource.addr, slot.field));
+                if !external && self.get(slot.target, slot.value).is_none() {
                     self.dangling(&resource.addr, &slot.field, slot.target, slot.value);
                 }
             }
@@ -404,15 +408,17 @@ impl<'a> Checker<'a> {
 
     fn outputs(&mut self) {
         for (name, output) in &self.spec.outputs {
-            let field = format!("output.{name}.value");
-            let span = self.spec.spans.value(&field);
-            for (code, message, help) in self.template_problems(&output.value, None) {
-                self.diagnostics.push(
-                    Diagnostic::error(code, message)
-                        .help(help)
-                        .field(field.clone())
-                        .span(span.clone()),
-                );
+            for (suffix, text) in output.value.items() {
+                let field = format!("output.{name}.value{suffix}");
+                let span = self.spec.spans.value(&field);
+                for (code, message, help) in self.template_problems(text, None) {
+                    self.diagnostics.push(
+                        Diagnostic::error(code, message)
+                            .help(help)
+                            .field(field.clone())
+                            .span(span.clone()),
+                    );
+                }
             }
         }
     }

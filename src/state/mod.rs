@@ -207,7 +207,9 @@ pub struct ResourceState {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutputValue {
-    pub value: String,
+    /// A string, or a list of strings (a list output); states written before lists were
+    /// possible hold strings and load as they are.
+    pub value: serde_json::Value,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sensitive: bool,
 }
