@@ -264,6 +264,11 @@ pub struct ApplyArgs {
     #[command(flatten)]
     pub backend: BackendArg,
     #[command(flatten)]
+    pub target: TargetArgs,
+    /// Replace this resource (repeatable) even though nothing forces it.
+    #[arg(long, value_name = "ADDR")]
+    pub replace: Vec<String>,
+    #[command(flatten)]
     pub run: RunArgs,
 }
 
@@ -316,6 +321,14 @@ pub enum StateCommand {
         /// The resource's address, e.g. `vpc.main` (see `agentfs state list`).
         address: String,
     },
+    /// Give a recorded resource another address (a rename in the spec), changing nothing in
+    /// AWS; refused onto a recorded address or across kinds. `[[moved]]` in the spec does the same.
+    Mv {
+        /// The recorded address, e.g. `subnet.first`.
+        from: String,
+        /// The new address, of the same kind, e.g. `subnet.primary`.
+        to: String,
+    },
     /// Copy the state to S3 (s3://bucket/key); then add `[backend.s3]` to the spec.
     Migrate {
         /// Where to copy the state: s3://bucket/key.
@@ -327,6 +340,19 @@ pub enum StateCommand {
     },
 }
 
+/// `--target` / `--exclude`: limit a run to part of the stack.
+#[derive(Debug, Default, clap::Args)]
+pub struct TargetArgs {
+    /// Only this resource (repeatable) and what it depends on; for destroy, it and what
+    /// depends on it.
+    #[arg(long, value_name = "ADDR")]
+    pub target: Vec<String>,
+    /// Leave this resource (repeatable) and what depends on it out; for destroy, it and what it
+    /// depends on.
+    #[arg(long, value_name = "ADDR")]
+    pub exclude: Vec<String>,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct DestroyArgs {
     /// A spec file naming the stack (optional: the state alone is enough).
@@ -336,6 +362,8 @@ pub struct DestroyArgs {
     /// How long to wait for subnets and security groups that service-managed network interfaces block (e.g. 30m).
     #[arg(long, default_value = "30m", value_parser = parse_duration_arg)]
     pub blocked_wait: std::time::Duration,
+    #[command(flatten)]
+    pub target: TargetArgs,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -451,6 +479,11 @@ pub struct PlanArgs {
     /// Preview `agentfs destroy`: every recorded resource as a delete, dependents first (no AWS call).
     #[arg(long, conflicts_with = "out")]
     pub destroy: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Replace this resource (repeatable) even though nothing forces it.
+    #[arg(long, value_name = "ADDR")]
+    pub replace: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -12,7 +12,8 @@ pub use crate::lang::SpanIndex;
 use crate::lang::addr::{Addr, Kind};
 use crate::lang::diag::Diagnostic;
 use crate::lang::existing::ExistingSpec;
-use crate::lang::model::{BackendSpec, Meta, OutputSpec, StackSettings};
+use crate::lang::model::{BackendSpec, Meta, MovedSpec, OutputSpec, RemovedSpec, StackSettings};
+use crate::lang::stack_ref::{StackRefSpec, StackRefUse};
 use crate::lang::vars::{self, Inputs, SensitiveUse, Substitution, Variable, VariableSpec};
 use crate::lang::{suggest, syntax};
 pub use crate::resources::ParsedResource;
@@ -42,6 +43,17 @@ pub struct ParsedSpec {
     pub variables: IndexMap<String, Variable>,
     /// Where sensitive variables' values landed (document paths).
     pub sensitive_uses: Vec<SensitiveUse>,
+    /// `[[moved]]` blocks, in file order (`moved[i]` in spans).
+    pub moved: Vec<MovedSpec>,
+    /// `[[removed]]` blocks, in file order (`removed[i]` in spans).
+    pub removed: Vec<RemovedSpec>,
+    /// `[stack_ref.*]`, in file order.
+    pub stack_refs: IndexMap<String, StackRefSpec>,
+    /// The values taken from other stacks, for the plan.
+    pub stack_ref_uses: Vec<StackRefUse>,
+    /// Document paths (`agentcore_runtime.agent.subnets[0]`) whose values came from another
+    /// stack's outputs: ids, which reference fields keep as they are.
+    pub external: std::collections::HashSet<String>,
 }
 
 /// Parses spec text without variable values from outside (defaults only).
@@ -83,6 +95,28 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
     }
     let sensitive_uses = std::mem::take(&mut substitution.sensitive_uses);
     let typed = std::mem::take(&mut substitution.typed);
+    let mut declared_refs = IndexMap::new();
+    if let Some((_, value)) = document.remove_entry("stack_ref") {
+        for (name, table) in named_tables(value, "stack_ref", &mut diagnostics) {
+            let span = table.span();
+            if let Some(spec) = deserialize::<StackRefSpec>(table, &format!("stack_ref.{name}"), &mut diagnostics) {
+                declared_refs.insert(name, (spec, span));
+            }
+        }
+    }
+    diagnostics.extend(crate::lang::stack_ref::check_declarations(
+        &declared_refs,
+        &inputs.stack_refs,
+        &spans,
+    ));
+    let mut references = crate::lang::stack_ref::Substitution {
+        declared: &declared_refs,
+        states: &inputs.stack_refs,
+        uses: Vec::new(),
+        external: Default::default(),
+    };
+    references.document(&mut document, &mut diagnostics);
+    let (stack_ref_uses, external) = (references.uses, references.external);
     if diagnostics.iter().any(Diagnostic::is_error) {
         // Fields whose variables failed would only repeat the error as type errors.
         return (None, diagnostics);
@@ -107,12 +141,18 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
     let mut existing = Vec::new();
     let mut outputs = IndexMap::new();
     let mut backend = None;
+    let mut moved = Vec::new();
+    let mut removed = Vec::new();
     for (key, value) in document {
         let key_span = key.span();
         let key = key.into_inner();
         match key.as_ref() {
             "stack" => stack = deserialize::<StackSettings>(value, "stack", &mut diagnostics),
             "backend" => backend = deserialize::<BackendSpec>(value, "backend", &mut diagnostics),
+            "moved" => moved = deserialize::<Vec<MovedSpec>>(value, "moved", &mut diagnostics).unwrap_or_default(),
+            "removed" => {
+                removed = deserialize::<Vec<RemovedSpec>>(value, "removed", &mut diagnostics).unwrap_or_default()
+            }
             "output" => {
                 for (name, output) in named_tables(value, "output", &mut diagnostics) {
                     if let Some(spec) = deserialize::<OutputSpec>(output, &format!("output.{name}"), &mut diagnostics) {
@@ -154,6 +194,14 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
                 spans,
                 variables,
                 sensitive_uses,
+                moved,
+                removed,
+                stack_refs: declared_refs
+                    .into_iter()
+                    .map(|(name, (spec, _))| (name, spec))
+                    .collect(),
+                stack_ref_uses,
+                external,
             }),
             diagnostics,
         ),
@@ -177,10 +225,15 @@ fn declarations(
 }
 
 fn unknown_top_level(key: &str, span: Range<usize>) -> Diagnostic {
-    let known = Kind::ALL
-        .iter()
-        .map(|k| k.key())
-        .chain(["stack", "output", "backend", "variable"]);
+    let known = Kind::ALL.iter().map(|k| k.key()).chain([
+        "stack",
+        "output",
+        "backend",
+        "variable",
+        "moved",
+        "removed",
+        "stack_ref",
+    ]);
     let help = match suggest(key, known) {
         Some(near) => format!("did you mean `{near}`?"),
         None => {

@@ -12,6 +12,7 @@ use crate::drift;
 use crate::graph::{Graph, GraphError};
 use crate::plan;
 use crate::resources::{Clients, Ctx};
+use crate::spec::stack_ref::StackRefState;
 use crate::spec::vars::{Inputs, VarFile};
 use crate::spec::{self, Diagnostic, Located, SourceFile, Spec};
 use crate::state::local::LocalBackend;
@@ -94,7 +95,11 @@ pub fn compile(path: &Path, json: bool, vars: &VarArgs) -> Result<Compiled, CliE
         source,
     })?;
     let (mut compiled, mut diagnostics) = match String::from_utf8(bytes) {
-        Ok(text) => compile_source_with(SourceFile::new(path.display().to_string(), text), &var_inputs(vars)?),
+        Ok(text) => {
+            let mut inputs = var_inputs(vars)?;
+            inputs.stack_refs = read_stack_refs(&text, &spec_dir(path));
+            compile_source_with(SourceFile::new(path.display().to_string(), text), &inputs)
+        }
         Err(e) => {
             // Shown on the lossy text: everything before the first bad byte is unchanged, so
             // the location is exact.
@@ -149,7 +154,88 @@ pub fn var_inputs(args: &VarArgs) -> Result<Inputs, CliError> {
         saved: Default::default(),
         files,
         env: Inputs::env_from_process(),
+        stack_refs: Default::default(),
     })
+}
+
+/// Reads the recorded outputs of every `[stack_ref.*]` the spec text declares: a local state
+/// file (relative to `dir`, the spec's directory) or an S3 object, never locked or written.
+/// What cannot be read is reported by the parser, at the declaration.
+pub fn read_stack_refs(text: &str, dir: &Path) -> std::collections::BTreeMap<String, StackRefState> {
+    spec::stack_ref::declared_in(text)
+        .into_iter()
+        .filter_map(|(name, declared)| {
+            let read = match (&declared.path, &declared.backend) {
+                (Some(path), None) => read_local_ref(&dir.join(path)),
+                (None, Some(url)) => read_s3_ref(url),
+                _ => return None,
+            };
+            Some((name, read))
+        })
+        .collect()
+}
+
+fn outputs_of(from: String, state: &State) -> StackRefState {
+    StackRefState::Read {
+        from,
+        outputs: state
+            .outputs
+            .iter()
+            .map(|(name, o)| (name.clone(), (o.value.clone(), o.sensitive)))
+            .collect(),
+    }
+}
+
+fn read_local_ref(path: &Path) -> StackRefState {
+    let from = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => match crate::state::parse_state(&from, &bytes) {
+            Ok(state) => outputs_of(from, &state),
+            Err(e) => StackRefState::Failed {
+                from,
+                reason: e.to_string(),
+            },
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => StackRefState::Failed {
+            from,
+            reason: "no such file (has that stack been applied?)".into(),
+        },
+        Err(e) => StackRefState::Failed {
+            from,
+            reason: e.to_string(),
+        },
+    }
+}
+
+fn read_s3_ref(url: &str) -> StackRefState {
+    let from = url.to_string();
+    let Some(location) = Location::parse(url) else {
+        return StackRefState::Failed {
+            from,
+            reason: "not of the form s3://bucket/key".into(),
+        };
+    };
+    // On a thread of its own: specs are compiled both inside and outside an async runtime.
+    let loaded = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+                runtime.block_on(async {
+                    let store = s3_store(location, None).await;
+                    store.load().await.map_err(|e| e.to_string())
+                })
+            })
+            .join()
+            .unwrap_or_else(|_| Err("the read stopped".into()))
+    });
+    match loaded {
+        Ok(Some(state)) => outputs_of(from, &state),
+        Ok(None) => StackRefState::Failed {
+            from,
+            reason: "no state object there (has that stack been applied?)".into(),
+        },
+        Err(reason) => StackRefState::Failed { from, reason },
+    }
 }
 
 /// The directory relative paths of the spec at `path` start from.
@@ -576,6 +662,7 @@ pub async fn plan_state(
             account_id: Some(ctx.account_id.clone()),
             existing,
             facts,
+            ..Default::default()
         },
     ))
 }

@@ -129,6 +129,7 @@ fn recorded_state(spec: &Spec, addr: &Addr, created: Created, config: serde_json
         attributes: created.attributes,
         config,
         deps: resource.deps.iter().cloned().collect(),
+        late: resource.late.iter().cloned().collect(),
         generation: 0,
         prevent_destroy: resource.lifecycle.prevent_destroy,
         delete_timeout: resource.timeouts.delete.map(|t| t.as_secs()),

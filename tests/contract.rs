@@ -867,22 +867,6 @@ fn cases() -> Vec<Case> {
                     enable_rotation: false,
                     deletion_window_days: 7,
                     policy: None,
-            kind: Kind::AgentcoreMemory,
-            variant: None,
-            needs: &[RuntimeRole],
-            spec: |_| {
-                ResourceSpec::AgentcoreMemory(AgentcoreMemorySpec {
-                    name: "contract_memory".into(),
-                    description: Some("contract case memory".into()),
-                    event_expiry_days: 30,
-                    strategies: vec![
-                        serde_json::from_value(json!(
-                            {"type": "semantic", "name": "facts", "namespaces": ["/facts/{actorId}"]}
-                        ))
-                        .unwrap(),
-                    ],
-                    encryption_key: None,
-                    execution_role: None,
                     tags: team("contract"),
                 })
             },
@@ -893,12 +877,6 @@ fn cases() -> Vec<Case> {
                     set: |_| {
                         json!({"enable_rotation": true, "alias": "alias/agentfs-contract-renamed",
                             "description": "changed in place"})
-                    what: "longer expiry, a summary strategy added, the facts moved",
-                    set: |_| {
-                        json!({"event_expiry_days": 90, "description": "described anew", "strategies": [
-                            {"type": "semantic", "name": "facts", "namespaces": ["/facts/{actorId}/v2"]},
-                            {"type": "summary", "name": "summaries"},
-                        ]})
                     },
                     expect: Outcome::InPlace,
                 },
@@ -908,14 +886,6 @@ fn cases() -> Vec<Case> {
                         json!({"policy": {"Version": "2012-10-17", "Statement": [{"Sid": "account",
                             "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{}:root", w.account())},
                             "Action": "kms:*", "Resource": "*"}]}})
-                    what: "facts removed, summaries turned custom, an execution role",
-                    set: |w| {
-                        json!({"execution_role": w.attr(RuntimeRole, "arn"), "strategies": [
-                            {"type": "custom", "name": "summaries", "base": "summary",
-                             "model_id": "anthropic.claude-3-haiku-20240307-v1:0",
-                             "consolidation_prompt": "Keep it to three lines."},
-                            {"type": "user_preference", "name": "likes", "description": "what the user likes"},
-                        ]})
                     },
                     expect: Outcome::InPlace,
                 },
@@ -1006,6 +976,56 @@ fn cases() -> Vec<Case> {
                 Mutation {
                     what: "another name",
                     set: |_| json!({"name": "/agentfs/contract-renamed"}),
+                    expect: Outcome::Replace,
+                },
+            ],
+            known_violations: vec![],
+        },
+        Case {
+            kind: Kind::AgentcoreMemory,
+            variant: None,
+            needs: &[RuntimeRole],
+            spec: |_| {
+                ResourceSpec::AgentcoreMemory(AgentcoreMemorySpec {
+                    name: "contract_memory".into(),
+                    description: Some("contract case memory".into()),
+                    event_expiry_days: 30,
+                    strategies: vec![
+                        serde_json::from_value(json!(
+                            {"type": "semantic", "name": "facts", "namespaces": ["/facts/{actorId}"]}
+                        ))
+                        .unwrap(),
+                    ],
+                    encryption_key: None,
+                    execution_role: None,
+                    tags: team("contract"),
+                })
+            },
+            mutations: vec![
+                retag(),
+                Mutation {
+                    what: "longer expiry, a summary strategy added, the facts moved",
+                    set: |_| {
+                        json!({"event_expiry_days": 90, "description": "described anew", "strategies": [
+                            {"type": "semantic", "name": "facts", "namespaces": ["/facts/{actorId}/v2"]},
+                            {"type": "summary", "name": "summaries"},
+                        ]})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "facts removed, summaries turned custom, an execution role",
+                    set: |w| {
+                        json!({"execution_role": w.attr(RuntimeRole, "arn"), "strategies": [
+                            {"type": "custom", "name": "summaries", "base": "summary",
+                             "model_id": "anthropic.claude-3-haiku-20240307-v1:0",
+                             "consolidation_prompt": "Keep it to three lines."},
+                            {"type": "user_preference", "name": "likes", "description": "what the user likes"},
+                        ]})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
                     what: "another name",
                     set: |_| json!({"name": "contract_memory_renamed"}),
                     expect: Outcome::Replace,

@@ -15,7 +15,7 @@ use std::time::Duration;
 use crate::plan::{self, Action, Op, Plan};
 use crate::provider::Provider;
 use crate::resources::{self, Call, Created, Ctx, DispatchError, ErrorKind, Found, Prior, TAG_RESOURCE, TAG_STACK};
-use crate::spec::eval::{EvalError, resolve};
+use crate::spec::eval::{EvalError, resolve, resolve_without_late};
 use crate::spec::template::{AttrRef, Lookup, Var};
 use crate::spec::{Addr, Spec};
 use crate::state::{Backend, OutputValue, Phase, ResourceState, State, StateError, Store};
@@ -170,6 +170,10 @@ impl<'a, P: Provider> Engine<'a, P> {
         self.record(|s| s.account_id = Some(self.provider.account_id().to_string()))
             .await
             .ok();
+        if let Err(e) = self.record_moves_and_removals(plan, &mut report).await {
+            report.failures.push((Subject::State, e));
+            return report;
+        }
         let graph = match plan::operations(&plan.changes, Some(&self.state().await)) {
             Ok(graph) => graph,
             Err(e) => {
@@ -185,6 +189,8 @@ impl<'a, P: Provider> Engine<'a, P> {
                 let (verb, past) = match (&op, change.action) {
                     (Op::Delete(_), _) => ("delete", "deleted"),
                     (Op::DeleteDeposed(_), _) => ("delete the old copy", "deleted the old copy"),
+                    (Op::Complete(_), _) => ("complete", "completed"),
+                    (Op::Detach(_), _) => ("detach", "detached"),
                     (Op::Apply(_), Action::Update) => ("update", "updated"),
                     (Op::Apply(_), _) => ("create", "created"),
                 };
@@ -198,6 +204,14 @@ impl<'a, P: Provider> Engine<'a, P> {
                         .map(|d| d.past(false)),
                     Op::DeleteDeposed(addr) => self.delete_deposed(addr, timeout).await.map(|()| past.into()),
                     Op::Apply(_) => self.apply_change(spec, change).await.map(|()| past.into()),
+                    Op::Complete(_) => self
+                        .complete(spec, change)
+                        .await
+                        .map(|called| if called { past } else { "complete already" }.into()),
+                    Op::Detach(addr) => self
+                        .detach(addr)
+                        .await
+                        .map(|called| if called { past } else { "nothing to detach" }.into()),
                 };
                 match &result {
                     Ok(past) => self.reporter.finish(&addr, past),
@@ -210,19 +224,21 @@ impl<'a, P: Provider> Engine<'a, P> {
         report.absorb(outcome);
         if report.ok() {
             let lookup = self.lookup().await;
+            // A run limited by --target / --exclude keeps the outputs it could not compute.
+            let previous = if plan.left_out.is_empty() {
+                BTreeMap::new()
+            } else {
+                lookup.state.outputs.clone()
+            };
             let outputs: BTreeMap<String, OutputValue> = spec
                 .outputs
                 .values()
                 .filter_map(|o| {
-                    o.value.render(&lookup).map(|value| {
-                        (
-                            o.name.clone(),
-                            OutputValue {
-                                value,
-                                sensitive: o.sensitive,
-                            },
-                        )
-                    })
+                    let rendered = o.value.render(&lookup).map(|value| OutputValue {
+                        value,
+                        sensitive: o.sensitive,
+                    });
+                    Some((o.name.clone(), rendered.or_else(|| previous.get(&o.name).cloned())?))
                 })
                 .collect();
             if let Err(e) = self.record(|s| s.outputs = outputs).await {
@@ -230,6 +246,66 @@ impl<'a, P: Provider> Engine<'a, P> {
             }
         }
         report
+    }
+
+    /// `[[moved]]` and `[[removed]]`: records take their new address, or leave the state,
+    /// before any operation (no AWS call: the live resources stay as they are). Moves an
+    /// earlier run made already are skipped.
+    ///
+    /// A removed resource keeps its `agentfs:stack` / `agentfs:resource` tags, on purpose:
+    /// `[[removed]]` promises that the live resource is not touched, so no call is made that
+    /// could fail half-way or change it for whoever uses it now; and the tags stay true as
+    /// history (this stack made it), which keeps `agentfs import` of it into another stack an
+    /// explicit `--force` naming this stack. A moved resource keeps its old `agentfs:resource`
+    /// tag until its next update re-sends agentfs's tags.
+    async fn record_moves_and_removals(&self, plan: &Plan, report: &mut Report) -> Result<(), String> {
+        let moves: Vec<(Addr, Addr)> = plan
+            .changes
+            .iter()
+            .filter_map(|c| Some((c.moved_from.clone()?, c.address.clone())))
+            .collect();
+        let forgotten: Vec<Addr> = plan
+            .changes
+            .iter()
+            .filter(|c| c.action == Action::Forget)
+            .map(|c| c.address.clone())
+            .collect();
+        if moves.is_empty() && forgotten.is_empty() {
+            return Ok(());
+        }
+        let mut failed = None;
+        let mut done = Vec::new();
+        self.record(|s| {
+            for (from, to) in &moves {
+                let pending = s.resources.contains_key(from) || s.deposed.contains_key(from);
+                if !pending {
+                    continue;
+                }
+                match s.move_resource(from, to) {
+                    Ok(()) => done.push((to.clone(), format!("moved from {from}"))),
+                    Err(e) => {
+                        failed = Some(e.to_string());
+                        return;
+                    }
+                }
+            }
+            for addr in &forgotten {
+                if s.resources.remove(addr).is_some() {
+                    done.push((addr.clone(), "no longer managed: forgotten, left in AWS".to_string()));
+                }
+            }
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        for (addr, what) in done {
+            self.reporter.start(&addr, "record");
+            self.reporter.finish(&addr, &what);
+            report.done += 1;
+        }
+        Ok(())
     }
 
     fn full_tags(&self, addr: &Addr, config: &serde_json::Value) -> BTreeMap<String, String> {
@@ -271,7 +347,7 @@ impl<'a, P: Provider> Engine<'a, P> {
             return Ok(Adoption::NotFound);
         }
         let resource = spec.resources.get(addr).ok_or(EngineError::Unknown)?;
-        let resolved = resolve(&resource.spec, &self.lookup().await)?;
+        let resolved = resolve_without_late(&resource.spec, &self.lookup().await, &resource.late)?;
         let config = plan::config_json(&resolved, &resource.sensitive);
         if earlier.config == config {
             // The same intent: its own token finds what it made.
@@ -380,11 +456,12 @@ impl<'a, P: Provider> Engine<'a, P> {
     async fn apply_one(&self, spec: &Spec, change: &plan::ResourceChange) -> Result<(), EngineError> {
         let addr = &change.address;
         let resource = spec.resources.get(addr).ok_or(EngineError::Unknown)?;
-        let resolved = resolve(&resource.spec, &self.lookup().await)?;
+        let resolved = resolve_without_late(&resource.spec, &self.lookup().await, &resource.late)?;
         let config = plan::config_json(&resolved, &resource.sensitive);
         let config_tags = serde_json::to_value(&resolved).unwrap_or_default();
         let tags = self.full_tags(addr, &config_tags);
         let deps: Vec<Addr> = resource.deps.iter().cloned().collect();
+        let late: Vec<Addr> = resource.late.iter().cloned().collect();
         let progress = ResourceProgress {
             reporter: self.reporter,
             addr,
@@ -446,6 +523,7 @@ impl<'a, P: Provider> Engine<'a, P> {
                     }
                     r.config = config;
                     r.deps = deps;
+                    r.late = late;
                     r.prevent_destroy = prevent_destroy;
                     r.delete_timeout = delete_timeout;
                 }
@@ -499,6 +577,7 @@ impl<'a, P: Provider> Engine<'a, P> {
                     attributes: BTreeMap::new(),
                     config: config.clone(),
                     deps: deps.clone(),
+                    late: late.clone(),
                     generation,
                     prevent_destroy,
                     delete_timeout,
@@ -549,6 +628,7 @@ impl<'a, P: Provider> Engine<'a, P> {
                                 attributes: BTreeMap::from([("id".to_string(), id)]),
                                 config,
                                 deps,
+                                late,
                                 generation,
                                 prevent_destroy,
                                 delete_timeout,
@@ -571,6 +651,7 @@ impl<'a, P: Provider> Engine<'a, P> {
                     attributes: created.attributes,
                     config,
                     deps,
+                    late,
                     generation,
                     prevent_destroy,
                     delete_timeout,
@@ -582,12 +663,117 @@ impl<'a, P: Provider> Engine<'a, P> {
         Ok(())
     }
 
+    /// Brings a resource made without its late references to the spec, now that what they
+    /// name exists. Returns whether that took a call.
+    async fn complete(&self, spec: &Spec, change: &plan::ResourceChange) -> Result<bool, EngineError> {
+        let addr = &change.address;
+        let resource = spec.resources.get(addr).ok_or(EngineError::Unknown)?;
+        let recorded = self
+            .state()
+            .await
+            .resources
+            .get(addr)
+            .cloned()
+            .ok_or(EngineError::Unknown)?;
+        let resolved = resolve(&resource.spec, &self.lookup().await)?;
+        let config = plan::config_json(&resolved, &resource.sensitive);
+        let sensitive: HashSet<String> = resolved
+            .sensitive_paths()
+            .into_iter()
+            .chain(resource.sensitive.iter().cloned())
+            .collect();
+        let diffs = plan::diff(
+            &recorded.config,
+            &config,
+            &BTreeMap::new(),
+            &sensitive,
+            addr.kind,
+            &resource.lifecycle.ignore_changes,
+        );
+        if diffs.is_empty() {
+            return Ok(false);
+        }
+        let update = plan::ResourceChange {
+            action: Action::Update,
+            attributes: diffs,
+            ..change.clone()
+        };
+        self.apply_one(spec, &update).await?;
+        Ok(true)
+    }
+
+    /// Takes the recorded late references of `addr` out (the rules naming another group of
+    /// its loop), so that the groups they name can be deleted. Returns whether that took a call.
+    async fn detach(&self, addr: &Addr) -> Result<bool, EngineError> {
+        let state = self.state().await;
+        let Some(recorded) = state
+            .resources
+            .get(addr)
+            .filter(|r| matches!(r.phase, Phase::Created))
+            .cloned()
+        else {
+            return Ok(false);
+        };
+        let named: Vec<String> = recorded
+            .late
+            .iter()
+            .filter_map(|l| state.resources.get(l)?.id.clone())
+            .collect();
+        let config = without_items_naming(&recorded.config, &named);
+        if config == recorded.config {
+            return Ok(false);
+        }
+        let detached = crate::spec::ResourceSpec::deserialize_as(addr.kind, config.clone()).map_err(|source| {
+            EvalError::Shape {
+                kind: addr.kind,
+                source,
+            }
+        })?;
+        let tags = self.full_tags(addr, &recorded.config);
+        let mut prior_tags = tags.clone();
+        prior_tags.remove(TAG_STACK);
+        prior_tags.remove(TAG_RESOURCE);
+        let id = recorded.id.clone().unwrap_or_default();
+        let address = addr.to_string();
+        let progress = ResourceProgress {
+            reporter: self.reporter,
+            addr,
+        };
+        let call = Call {
+            address: &address,
+            token: "",
+            tags: &tags,
+            timeout: None,
+            progress: &progress,
+        };
+        let prior = Prior {
+            id: &id,
+            attributes: &recorded.attributes,
+            config: &recorded.config,
+            tags: &prior_tags,
+        };
+        self.provider.update(&detached, &call, &prior).await?;
+        self.record(|s| {
+            if let Some(r) = s.resources.get_mut(addr) {
+                r.config = config;
+            }
+        })
+        .await?;
+        Ok(true)
+    }
+
     /// Deletes every recorded resource, dependents first; what cannot go stays recorded.
     pub async fn destroy(&self) -> Report {
+        let changes = plan::destroy_changes(&self.state().await);
+        self.destroy_these(&changes, false).await
+    }
+
+    /// Deletes the recorded resources of `changes` (a destroy plan's, perhaps limited by
+    /// `--target` / `--exclude`: then the outputs stay), dependents first.
+    pub async fn destroy_these(&self, changes: &[plan::ResourceChange], limited: bool) -> Report {
         let state = self.state().await;
         let mut report = Report::default();
-        let changes = plan::destroy_changes(&state);
-        let graph = match plan::operations(&changes, Some(&state)) {
+        let graph = match plan::operations(changes, Some(&state)) {
             Ok(graph) => graph,
             Err(e) => {
                 report.failures.push((Subject::Plan, e.to_string()));
@@ -601,6 +787,16 @@ impl<'a, P: Provider> Engine<'a, P> {
             |op| async move {
                 let addr = op.addr().clone();
                 let deposed = matches!(op, Op::DeleteDeposed(_));
+                if let Op::Detach(_) = op {
+                    self.reporter.start(&addr, "detach");
+                    let result = self.detach(&addr).await;
+                    match &result {
+                        Ok(true) => self.reporter.finish(&addr, "detached"),
+                        Ok(false) => self.reporter.finish(&addr, "nothing to detach"),
+                        Err(e) => self.reporter.fail(&addr, &e.to_string()),
+                    }
+                    return result.map(|_| ());
+                }
                 self.reporter
                     .start(&addr, if deposed { "delete the old copy" } else { "delete" });
                 let result = if deposed {
@@ -625,13 +821,14 @@ impl<'a, P: Provider> Engine<'a, P> {
             if let Err(e) = self.backend.remove().await {
                 report.failures.push((Subject::State, e.to_string()));
             }
-        } else if let Err(e) = self
-            .record(|s| {
-                s.outputs.clear();
-                // Existing resources were never this stack's: forgotten, not deleted.
-                s.reads.clear();
-            })
-            .await
+        } else if !limited
+            && let Err(e) = self
+                .record(|s| {
+                    s.outputs.clear();
+                    // Existing resources were never this stack's: forgotten, not deleted.
+                    s.reads.clear();
+                })
+                .await
         {
             report.failures.push((Subject::State, e.to_string()));
         }
@@ -812,6 +1009,27 @@ impl Deleted {
             }
         }
     }
+}
+
+/// `config` without the items of its top-level lists that name one of `ids` anywhere inside.
+fn without_items_naming(config: &serde_json::Value, ids: &[String]) -> serde_json::Value {
+    fn names(value: &serde_json::Value, ids: &[String]) -> bool {
+        match value {
+            serde_json::Value::String(text) => ids.iter().any(|id| id == text),
+            serde_json::Value::Array(items) => items.iter().any(|v| names(v, ids)),
+            serde_json::Value::Object(map) => map.values().any(|v| names(v, ids)),
+            _ => false,
+        }
+    }
+    let mut config = config.clone();
+    if let serde_json::Value::Object(fields) = &mut config {
+        for value in fields.values_mut() {
+            if let serde_json::Value::Array(items) = value {
+                items.retain(|item| !item.is_object() || !names(item, ids));
+            }
+        }
+    }
+    config
 }
 
 /// Drops the record of `addr` once it is gone, or, for a replace, leaves a tombstone so the

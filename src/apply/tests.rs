@@ -5,9 +5,27 @@
 use super::*;
 use crate::apply::progress::{OutputMode, Reporter};
 use crate::graph::Graph;
+use crate::lang::SourceFile;
 use crate::provider::fake::{Fake, Fault, Verb};
 use crate::resources::Kind;
 use crate::state::local::LocalBackend;
+
+/// A spec and its graph, as the pipeline compiles them (the pipeline sits above the engine).
+struct Compiled {
+    spec: Spec,
+    graph: Graph,
+}
+
+fn compile_source(source: SourceFile) -> (Result<Compiled, ()>, Vec<crate::lang::Diagnostic>) {
+    let loaded = crate::spec::load(&source.text);
+    match loaded.spec {
+        Some(spec) => {
+            let graph = Graph::from_spec(&spec).expect("acyclic");
+            (Ok(Compiled { spec, graph }), loaded.diagnostics)
+        }
+        None => (Err(()), loaded.diagnostics),
+    }
+}
 
 const NETWORK: &str = r#"
 [stack]
@@ -55,6 +73,13 @@ impl Harness {
 
     /// Plan (refreshed from the fake account when a state exists) and apply `text`.
     async fn apply(&self, text: &str) -> (Report, State) {
+        let (plan, report, state) = self.apply_selected(text, plan::targeting::Selection::default()).await;
+        let _ = plan;
+        (report, state)
+    }
+
+    /// [`Harness::apply`] limited by `--target` / `--exclude` / `--replace`.
+    async fn apply_selected(&self, text: &str, selection: plan::targeting::Selection) -> (Plan, Report, State) {
         let loaded = crate::spec::load(text);
         let spec = loaded.spec.unwrap_or_else(|| panic!("{:?}", loaded.diagnostics));
         let graph = Graph::from_spec(&spec).expect("acyclic");
@@ -72,13 +97,14 @@ impl Harness {
             account_id: Some(self.fake.account_id().to_string()),
             existing: existing.clone(),
             facts: None,
+            selection,
         };
         let plan = plan::compute(&spec, &graph, state.as_ref(), &context).unwrap();
         let mut state = state.unwrap_or_else(|| State::new("unit", "us-east-1"));
         state.reads = existing;
         let engine = Engine::new(&self.fake, &self.store, state, &self.reporter, options());
         let report = engine.apply(&spec, &plan).await;
-        (report, engine.state().await)
+        (plan, report, engine.state().await)
     }
 
     async fn destroy(&self) -> Report {
@@ -211,6 +237,7 @@ async fn destroy_never_creates_and_deletes_what_an_interrupted_create_made() {
             attributes: BTreeMap::new(),
             config: serde_json::json!({"vpc": "vpc-gone"}),
             deps: vec![],
+            late: vec![],
             generation: 0,
             prevent_destroy: false,
             delete_timeout: None,
@@ -437,4 +464,316 @@ vpc = "{vpc}"
     );
     assert_eq!(after.get(&subnet), before.get(&subnet));
     assert!(h.recorded().await.is_none(), "destroy forgot the reads with the rest");
+}
+
+const GROUPS_NAMING_EACH_OTHER: &str = r#"
+[stack]
+name = "unit"
+region = "us-east-1"
+
+[vpc.main]
+cidr_block = "10.1.0.0/16"
+
+[security_group.app]
+vpc = "main"
+description = "app"
+ingress = [{ protocol = "tcp", from_port = 8080, to_port = 8080, source_security_group = "db" }]
+
+[security_group.db]
+vpc = "main"
+description = "db"
+ingress = [
+  { protocol = "tcp", from_port = 5432, to_port = 5432, source_security_group = "app" },
+  { protocol = "tcp", from_port = 22, to_port = 22, cidr_blocks = ["10.1.0.0/16"] },
+]
+"#;
+
+#[tokio::test]
+async fn security_groups_that_name_each_other_are_made_then_completed_and_detached_before_destroy() {
+    let h = Harness::new();
+    let (report, state) = h.apply(GROUPS_NAMING_EACH_OTHER).await;
+    assert!(report.ok(), "{report:?}");
+    let id = |name: &str| state.resources[&addr(name)].id.clone().unwrap();
+    let source = |group: &str, rule: usize| {
+        state.resources[&addr(group)].config["ingress"][rule]["source_security_group"]
+            .as_str()
+            .map(String::from)
+    };
+    assert_eq!(source("security_group.app", 0), Some(id("security_group.db")));
+    assert_eq!(source("security_group.db", 0), Some(id("security_group.app")));
+    // What AWS has is what the state records.
+    for group in ["security_group.app", "security_group.db"] {
+        assert_eq!(
+            h.fake.live()[&id(group)].config["ingress"],
+            state.resources[&addr(group)].config["ingress"],
+            "{group}"
+        );
+    }
+    assert_eq!(
+        state.resources[&addr("security_group.app")].late,
+        vec![addr("security_group.db")]
+    );
+    // Converged: nothing more to do.
+    let (report, _) = h.apply(GROUPS_NAMING_EACH_OTHER).await;
+    assert!(report.ok() && report.done == 0, "{report:?}");
+    let report = h.destroy().await;
+    assert!(report.ok(), "{report:?}");
+    assert!(h.fake.live().is_empty(), "{:?}", h.fake.live());
+    let calls = h.writes();
+    let deletes = position(&calls, "delete security_group.app").min(position(&calls, "delete security_group.db"));
+    let updates: Vec<usize> = calls
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.starts_with("update security_group."))
+        .map(|(i, _)| i)
+        .collect();
+    // The group made first is completed once the other exists; on destroy both are detached
+    // before either is deleted (the fake, as EC2, refuses to delete a group a rule names).
+    assert!(position(&calls, "create security_group.db") < updates[0], "{calls:?}");
+    assert_eq!(updates.len(), 3, "{calls:?}");
+    assert!(updates.iter().all(|&u| u < deletes), "{calls:?}");
+}
+
+#[tokio::test]
+async fn a_moved_resource_keeps_its_id_and_nothing_is_replaced() {
+    let h = Harness::new();
+    let (report, before) = h.apply(NETWORK).await;
+    assert!(report.ok(), "{report:?}");
+    let renamed = NETWORK.replace("[subnet.a]", "[subnet.primary]")
+        + "\n[[moved]]\nfrom = \"subnet.a\"\nto = \"subnet.primary\"\n";
+    let (compiled, _) = compile_source(SourceFile::new("unit.toml", renamed.clone()));
+    let compiled = compiled.unwrap_or_else(|_| panic!("loads"));
+    let plan = plan::compute(
+        &compiled.spec,
+        &compiled.graph,
+        Some(&before),
+        &plan::Context::default(),
+    )
+    .unwrap();
+    let moved = plan
+        .changes
+        .iter()
+        .find(|c| c.address == addr("subnet.primary"))
+        .unwrap();
+    assert_eq!(moved.action, Action::NoOp);
+    assert_eq!(moved.moved_from, Some(addr("subnet.a")));
+    assert_eq!(
+        (plan.summary.moved, plan.summary.create, plan.summary.delete),
+        (1, 0, 0)
+    );
+    assert!(plan::render::text(&plan, false).contains("-> subnet.primary  (moved"));
+    let writes = h.writes().len();
+    let (report, after) = h.apply(&renamed).await;
+    assert!(report.ok(), "{report:?}");
+    assert_eq!(h.writes().len(), writes, "a move makes no AWS call: {:?}", h.writes());
+    assert_eq!(
+        after.resources[&addr("subnet.primary")].id,
+        before.resources[&addr("subnet.a")].id
+    );
+    assert!(!after.resources.contains_key(&addr("subnet.a")));
+    // The block may stay: the move is done, and the next plan has nothing to do.
+    let (report, _) = h.apply(&renamed).await;
+    assert!(report.ok() && report.done == 0, "{report:?}");
+}
+
+#[tokio::test]
+async fn a_move_onto_a_recorded_address_or_from_nothing_is_refused() {
+    let h = Harness::new();
+    let (report, state) = h.apply(NETWORK).await;
+    assert!(report.ok(), "{report:?}");
+    let plan_of = |text: String| {
+        let (compiled, diagnostics) = compile_source(SourceFile::new("unit.toml", text));
+        let compiled = compiled.unwrap_or_else(|_| panic!("{diagnostics:?}"));
+        plan::compute(&compiled.spec, &compiled.graph, Some(&state), &plan::Context::default())
+    };
+    // Both the old and the new address are recorded: the move would overwrite one.
+    let mut both = state.clone();
+    let copy = both.resources[&addr("subnet.a")].clone();
+    both.resources.insert(addr("subnet.primary"), copy);
+    let renamed = NETWORK.replace("[subnet.a]", "[subnet.primary]")
+        + "\n[[moved]]\nfrom = \"subnet.a\"\nto = \"subnet.primary\"\n";
+    let (compiled, _) = compile_source(SourceFile::new("unit.toml", renamed));
+    let compiled = compiled.unwrap_or_else(|_| panic!("loads"));
+    let taken = plan::compute(&compiled.spec, &compiled.graph, Some(&both), &plan::Context::default()).unwrap_err();
+    assert!(
+        taken
+            .to_string()
+            .contains("moved[0]: `subnet.primary` is already in the state"),
+        "{taken}"
+    );
+    // Neither is recorded: a typo, not a move already made.
+    let nothing = NETWORK.replace("[subnet.a]", "[subnet.primary]")
+        + "\n[[moved]]\nfrom = \"subnet.typo\"\nto = \"subnet.primary\"\n";
+    let missing = plan_of(nothing).unwrap_err();
+    assert!(
+        missing.to_string().contains("`subnet.typo` is not in the state"),
+        "{missing}"
+    );
+}
+
+#[tokio::test]
+async fn a_removed_resource_is_forgotten_and_left_in_aws() {
+    let h = Harness::new();
+    let (report, before) = h.apply(NETWORK).await;
+    assert!(report.ok(), "{report:?}");
+    let id = before.resources[&addr("route_table.private")].id.clone().unwrap();
+    let forgotten = NETWORK.replace("[route_table.private]\nvpc = \"main\"\n", "")
+        + "\n[[removed]]\nfrom = \"route_table.private\"\n";
+    let (compiled, _) = compile_source(SourceFile::new("unit.toml", forgotten.clone()));
+    let compiled = compiled.unwrap_or_else(|_| panic!("loads"));
+    let plan = plan::compute(
+        &compiled.spec,
+        &compiled.graph,
+        Some(&before),
+        &plan::Context::default(),
+    )
+    .unwrap();
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.address == addr("route_table.private"))
+        .unwrap();
+    assert_eq!(change.action, Action::Forget);
+    assert_eq!((plan.summary.forget, plan.summary.delete), (1, 0));
+    let text = plan::render::text(&plan, false);
+    assert!(text.contains("will no longer be managed"), "{text}");
+    let (report, after) = h.apply(&forgotten).await;
+    assert!(report.ok(), "{report:?}");
+    assert!(!h.writes().iter().any(|c| c.starts_with("delete")), "{:?}", h.writes());
+    assert!(!after.resources.contains_key(&addr("route_table.private")));
+    let live = &h.fake.live()[&id];
+    // Untouched, its tags included.
+    assert_eq!(
+        live.tags.get(TAG_RESOURCE).map(String::as_str),
+        Some("route_table.private")
+    );
+    let (report, _) = h.apply(&forgotten).await;
+    assert!(report.ok() && report.done == 0, "{report:?}");
+}
+
+fn selection(targets: &[&str], excludes: &[&str], replace: &[&str]) -> plan::targeting::Selection {
+    let own = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    plan::targeting::Selection::parse(&own(targets), &own(excludes), &own(replace)).unwrap()
+}
+
+#[tokio::test]
+async fn a_target_brings_what_it_depends_on_and_the_plan_names_what_it_leaves_out() {
+    let h = Harness::new();
+    let (plan, report, state) = h.apply_selected(NETWORK, selection(&["subnet.a"], &[], &[])).await;
+    assert!(report.ok(), "{report:?}");
+    let mut made: Vec<String> = state.resources.keys().map(|a| a.to_string()).collect();
+    made.sort();
+    assert_eq!(made, ["subnet.a", "vpc.main"]);
+    assert_eq!(plan.left_out, [addr("route_table.private"), addr("security_group.app")]);
+    let text = plan::render::text(&plan, false);
+    assert!(
+        text.contains("Left out because of --target / --exclude") && text.contains("security_group.app"),
+        "{text}"
+    );
+    // The rest follows without the flag.
+    let (report, state) = h.apply(NETWORK).await;
+    assert!(report.ok() && state.resources.len() == 4, "{report:?}");
+}
+
+#[tokio::test]
+async fn an_exclusion_takes_what_depends_on_it_along() {
+    let h = Harness::new();
+    let (plan, report, state) = h.apply_selected(NETWORK, selection(&[], &["vpc.main"], &[])).await;
+    assert!(report.ok(), "{report:?}");
+    assert!(state.resources.is_empty(), "{:?}", state.resources.keys());
+    assert_eq!(plan.left_out.len(), 4);
+    let (_, report, state) = h.apply_selected(NETWORK, selection(&[], &["subnet.a"], &[])).await;
+    assert!(report.ok(), "{report:?}");
+    assert!(!state.resources.contains_key(&addr("subnet.a")) && state.resources.len() == 3);
+}
+
+#[tokio::test]
+async fn replace_forces_a_replacement_and_unknown_addresses_are_errors() {
+    let h = Harness::new();
+    let (_, before) = h.apply(NETWORK).await;
+    let (plan, report, after) = h
+        .apply_selected(NETWORK, selection(&[], &[], &["security_group.app"]))
+        .await;
+    assert!(report.ok(), "{report:?}");
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.address == addr("security_group.app"))
+        .unwrap();
+    assert_eq!(change.action, Action::Replace);
+    assert!(
+        change.reasons.iter().any(|r| r.contains("--replace")),
+        "{:?}",
+        change.reasons
+    );
+    assert_ne!(
+        after.resources[&addr("security_group.app")].id,
+        before.resources[&addr("security_group.app")].id
+    );
+    let (compiled, _) = compile_source(SourceFile::new("unit.toml", NETWORK.to_string()));
+    let compiled = compiled.unwrap_or_else(|_| panic!("loads"));
+    for bad in [
+        selection(&["subnet.nope"], &[], &[]),
+        selection(&[], &["vpc.nope"], &[]),
+        selection(&[], &[], &["subnet.nope"]),
+    ] {
+        let context = plan::Context {
+            selection: bad,
+            ..Default::default()
+        };
+        let err = plan::compute(&compiled.spec, &compiled.graph, Some(&after), &context).unwrap_err();
+        assert!(err.to_string().contains("no such resource"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn a_targeted_destroy_deletes_the_target_and_what_depends_on_it_only() {
+    let h = Harness::new();
+    let (report, state) = h.apply(NETWORK).await;
+    assert!(report.ok(), "{report:?}");
+    let limited = crate::plan::destroy_plan(&state, &selection(&["subnet.a"], &[], &[])).unwrap();
+    let engine = Engine::new(&h.fake, &h.store, state.clone(), &h.reporter, options());
+    let report = engine.destroy_these(&limited.changes, true).await;
+    assert!(report.ok(), "{report:?}");
+    let mut left: Vec<String> = engine.state().await.resources.keys().map(|a| a.to_string()).collect();
+    left.sort();
+    assert_eq!(left, ["route_table.private", "security_group.app", "vpc.main"]);
+    // Excluding the security group keeps the VPC it needs too.
+    let state = engine.state().await;
+    let limited = crate::plan::destroy_plan(&state, &selection(&[], &["security_group.app"], &[])).unwrap();
+    let deleted: Vec<String> = limited.changes.iter().map(|c| c.address.to_string()).collect();
+    assert_eq!(deleted, ["route_table.private"]);
+    assert!(crate::plan::destroy_plan(&state, &selection(&["subnet.a"], &[], &[])).is_err());
+}
+
+#[tokio::test]
+async fn a_list_output_is_recorded_as_a_list_and_an_old_string_output_still_loads() {
+    let h = Harness::new();
+    let text = format!(
+        "{NETWORK}\n[subnet.b]\nvpc = \"main\"\ncidr_block = \"10.1.2.0/24\"\naz_index = 1\n\n[output.private_subnets]\nvalue = [\"${{subnet.a.id}}\", \"${{subnet.b.id}}\"]\n\n[output.vpc]\nvalue = \"${{vpc.main.id}}\"\n"
+    );
+    let (plan, report, state) = h.apply_selected(&text, Default::default()).await;
+    assert!(report.ok(), "{report:?}");
+    assert!(
+        plan.outputs[0]
+            .value_unknown
+            .as_deref()
+            .is_some_and(|e| e.starts_with('['))
+    );
+    let ids = serde_json::json!([
+        state.resources[&addr("subnet.a")].id,
+        state.resources[&addr("subnet.b")].id
+    ]);
+    assert_eq!(state.outputs["private_subnets"].value, ids);
+    assert_eq!(
+        state.outputs["vpc"].value,
+        serde_json::json!(state.resources[&addr("vpc.main")].id)
+    );
+    let (plan, _, _) = h.apply_selected(&text, Default::default()).await;
+    assert_eq!(plan.outputs[0].value, Some(ids));
+    // A state written before outputs could be lists.
+    let mut old = serde_json::to_value(&state).unwrap();
+    old["outputs"] = serde_json::json!({"vpc": {"value": "vpc-1"}});
+    let loaded = crate::state::parse_state("old.json", old.to_string().as_bytes()).unwrap();
+    assert_eq!(loaded.outputs["vpc"].value, serde_json::json!("vpc-1"));
 }

@@ -19,6 +19,7 @@ use crate::state::{Owner, State};
 pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
     let (source, saved) = read_apply_input(&args.input)?;
     let mut inputs = var_inputs(&args.vars)?;
+    inputs.stack_refs = crate::pipeline::read_stack_refs(&source.text, &spec_dir(Path::new(&source.name)));
     if let Some(saved) = &saved {
         // The plan's own values, beaten only by --var (which must then agree with it).
         inputs.saved = saved
@@ -62,11 +63,17 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
             }
             None => None,
         };
+        // A saved plan runs with the selection it was made with.
+        let selection = match &saved {
+            Some(saved) => saved.selection.clone(),
+            None => plan::targeting::Selection::parse(&args.target.target, &args.target.exclude, &args.replace)?,
+        };
         let existing = read_existing(&ctx, spec, state.as_ref()).await?;
         let context = plan::Context {
             account_id: Some(ctx.account_id.clone()),
             existing: existing.clone(),
             facts: network_facts(&ctx, &existing).await?,
+            selection,
         };
         print_live_lints(&compiled, &context);
         let plan = plan::compute(spec, &compiled.graph, state.as_ref(), &context)?;
@@ -105,7 +112,11 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, CliError> {
                     .map(|(n, o)| {
                         (
                             n.clone(),
-                            serde_json::json!(if o.sensitive { "(sensitive)" } else { o.value.as_str() }),
+                            if o.sensitive {
+                                serde_json::json!("(sensitive)")
+                            } else {
+                                o.value.clone()
+                            },
                         )
                     })
                     .collect();

@@ -1,5 +1,5 @@
 //! `agentfs destroy`: delete what the state records, dependents first; needs no spec.
-//! [`destroy_plan`] is also `agentfs plan --destroy`: the same list, changing nothing.
+//! [`plan::destroy_plan`] is also `agentfs plan --destroy`: the same list, changing nothing.
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -9,8 +9,7 @@ use crate::apply::progress::Reporter;
 use crate::apply::{Engine, Options};
 use crate::cli::DestroyArgs;
 use crate::pipeline::{CliError, check_account, connect, load_state, state_store, with_lock};
-use crate::plan::{self, PLAN_FORMAT_VERSION, Plan, PlanError, StateRef, Summary};
-use crate::state::State;
+use crate::plan::{self, Plan};
 
 pub async fn destroy(args: DestroyArgs) -> Result<ExitCode, CliError> {
     let (store, stack, owner) = state_store(&args.store, args.spec.as_ref()).await?;
@@ -21,7 +20,8 @@ pub async fn destroy(args: DestroyArgs) -> Result<ExitCode, CliError> {
             reporter.summary("destroy", &crate::apply::Report::default());
             return Ok(ExitCode::SUCCESS);
         };
-        let plan = destroy_plan(&state)?;
+        let selection = plan::targeting::Selection::parse(&args.target.target, &args.target.exclude, &[])?;
+        let plan = plan::destroy_plan(&state, &selection)?;
         if !reporter.is_json() {
             crate::out!("{}", destroy_text(&plan));
         }
@@ -29,7 +29,7 @@ pub async fn destroy(args: DestroyArgs) -> Result<ExitCode, CliError> {
         // Only once the question is answered: before it, nothing is being destroyed.
         reporter.message(&format!(
             "Destroying {} resource(s) of stack `{}` in {}.",
-            state.resources.len(),
+            plan.changes.iter().filter(|c| c.action == plan::Action::Delete).count(),
             state.stack,
             state.region
         ));
@@ -40,7 +40,7 @@ pub async fn destroy(args: DestroyArgs) -> Result<ExitCode, CliError> {
             blocked_wait: Some(args.blocked_wait),
         };
         let engine = Engine::new(&ctx, &store, state, &reporter, options);
-        let report = engine.destroy().await;
+        let report = engine.destroy_these(&plan.changes, selection.limits()).await;
         if !report.ok() {
             let left: Vec<String> = engine.state().await.resources.keys().map(|a| a.to_string()).collect();
             reporter.message(&format!(
@@ -53,51 +53,6 @@ pub async fn destroy(args: DestroyArgs) -> Result<ExitCode, CliError> {
         Ok(code)
     })
     .await
-}
-
-/// What destroy deletes: every recorded resource, dependents first, as a plan (format 1) whose
-/// every action is `delete`. `wave` is the depth from the end: wave 0 has no recorded
-/// dependents and goes first. Refused when a resource has `lifecycle.prevent_destroy`.
-pub fn destroy_plan(state: &State) -> Result<Plan, CliError> {
-    if let Some((addr, _)) = state.resources.iter().find(|(_, r)| r.prevent_destroy) {
-        return Err(PlanError::PreventDestroy {
-            addr: addr.clone(),
-            action: "delete",
-            because: " (the whole stack is being destroyed)".into(),
-        }
-        .into());
-    }
-    let changes = plan::destroy_changes(state);
-    Ok(Plan {
-        format_version: PLAN_FORMAT_VERSION,
-        stack: state.stack.clone(),
-        region: state.region.clone(),
-        prior_state: Some(StateRef {
-            lineage: state.lineage.clone(),
-            serial: state.serial,
-        }),
-        summary: Summary {
-            delete: changes.len(),
-            ..Summary::default()
-        },
-        reads: state
-            .reads
-            .iter()
-            .map(|(addr, r)| plan::reads::ReadChange {
-                address: addr.clone(),
-                kind: addr.kind,
-                selector: r.selector.clone(),
-                id: Some(r.id.clone()),
-                attributes: r.attributes.clone(),
-                literal: false,
-                changes: vec!["existing: not made by this stack, never deleted; its record is forgotten".into()],
-            })
-            .collect(),
-        changes,
-        outputs: Vec::new(),
-        spec_source: None,
-        variables: Default::default(),
-    })
 }
 
 /// A destroy plan as a person reads it: the addresses in the order they go.
@@ -126,6 +81,14 @@ pub fn destroy_text(plan: &Plan) -> String {
         for reason in &change.reasons {
             let _ = writeln!(out, "      # {reason}");
         }
+    }
+    if !plan.left_out.is_empty() {
+        let names: Vec<String> = plan.left_out.iter().map(|a| a.to_string()).collect();
+        let _ = writeln!(
+            out,
+            "\nLeft out because of --target / --exclude (kept): {}",
+            names.join(", ")
+        );
     }
     let s = plan.summary;
     let _ = writeln!(

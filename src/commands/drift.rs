@@ -25,6 +25,7 @@ pub async fn drift(args: StateSpecArgs) -> Result<ExitCode, CliError> {
         account_id: Some(ctx.account_id.clone()),
         existing: read_existing(&ctx, spec, Some(&recorded)).await?,
         facts: None,
+        ..Default::default()
     };
     let plan = plan::compute(spec, &compiled.graph, Some(&refreshed), &context)?;
     let mut report = drift::report(&plan, &recorded, &live);

@@ -5,7 +5,7 @@ mod apply;
 mod check;
 mod convert;
 mod cost;
-mod destroy;
+pub(crate) mod destroy;
 mod drift;
 mod force_unlock;
 mod graph;

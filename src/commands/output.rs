@@ -46,15 +46,27 @@ pub fn print_outputs(state: &State, name: Option<&str>, json: bool) -> Result<()
         return Ok(());
     }
     if let (Some(_), [(_, one)]) = (name, selected.as_slice()) {
-        crate::outln!("{}", one.value);
+        crate::outln!("{}", shown(&one.value));
         return Ok(());
     }
     if !selected.is_empty() {
         crate::outln!("\nOutputs:");
     }
     for (n, o) in selected {
-        let value = if o.sensitive { "(sensitive)" } else { o.value.as_str() };
+        let value = if o.sensitive {
+            "(sensitive)".to_string()
+        } else {
+            shown(&o.value)
+        };
         crate::outln!("  {n} = {value}");
     }
     Ok(())
+}
+
+/// A string as it is; a list as JSON (`["subnet-1", "subnet-2"]`).
+pub fn shown(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
 }

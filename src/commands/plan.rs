@@ -2,12 +2,13 @@
 
 use std::process::ExitCode;
 
-use super::destroy::{destroy_plan, destroy_text};
+use super::destroy::destroy_text;
 use crate::cli::PlanArgs;
 use crate::cost;
 use crate::pipeline::{
     CliError, compile, load_state, open_store, plan_state, print_json, print_live_lints, require_image_tool, runtime,
 };
+use crate::plan::destroy_plan;
 use crate::plan::{self, Plan};
 use crate::state::{Owner, State};
 
@@ -17,12 +18,14 @@ pub fn run(args: PlanArgs) -> Result<ExitCode, CliError> {
         return plan_destroy(&compiled.spec, &args);
     }
     require_image_tool(&compiled)?;
-    let (state, context) = runtime()?.block_on(plan_state(
+    let selection = plan::targeting::Selection::parse(&args.target.target, &args.target.exclude, &args.replace)?;
+    let (state, mut context) = runtime()?.block_on(plan_state(
         &compiled.spec,
         &args.spec.spec,
         args.backend.as_deref(),
         !args.no_refresh,
     ))?;
+    context.selection = selection;
     let mut plan = plan::compute(&compiled.spec, &compiled.graph, state.as_ref(), &context)?;
     if args.out.is_some() {
         plan.spec_source = Some(plan::SpecSource {
@@ -48,11 +51,12 @@ fn plan_destroy(spec: &crate::spec::Spec, args: &PlanArgs) -> Result<ExitCode, C
         let store = open_store(args.backend.as_deref(), spec, &args.spec.spec).await?;
         load_state(&store, &Owner::new(&spec.stack.name, &spec.stack.region)).await
     })?;
+    let selection = plan::targeting::Selection::parse(&args.target.target, &args.target.exclude, &[])?;
     let plan = match &recorded {
-        Some(state) => destroy_plan(state)?,
+        Some(state) => destroy_plan(state, &selection)?,
         None => Plan {
             prior_state: None,
-            ..destroy_plan(&State::new(&spec.stack.name, &spec.stack.region))?
+            ..destroy_plan(&State::new(&spec.stack.name, &spec.stack.region), &selection)?
         },
     };
     if args.spec.json {

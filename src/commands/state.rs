@@ -106,6 +106,27 @@ pub async fn state(args: StateArgs) -> Result<ExitCode, CliError> {
             })
             .await?;
         }
+        StateCommand::Mv { from, to } => {
+            let parse = |text: &str| {
+                text.parse::<crate::spec::Addr>()
+                    .map_err(|e| CliError::Other(format!("{e}")))
+            };
+            let (from_addr, to_addr) = (parse(from)?, parse(to)?);
+            with_lock(&store, "state mv", async {
+                let mut state = load().await?;
+                state
+                    .move_resource(&from_addr, &to_addr)
+                    .map_err(|e| CliError::Other(e.to_string()))?;
+                state.serial += 1;
+                store.save(&state).await?;
+                crate::outln!(
+                    "Moved {from} to {to} in the state; the AWS resource itself was left as it is. Rename its table in the spec to `[{}]`.",
+                    to
+                );
+                Ok(())
+            })
+            .await?;
+        }
         StateCommand::Migrate { to, force } => {
             let state = load().await?;
             let location = Location::parse(to)

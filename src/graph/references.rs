@@ -25,6 +25,13 @@ pub fn edges(resources: &[ParsedResource]) -> Edges {
         .collect()
 }
 
+/// The resources `spec`'s templates (`${kind.name.attr}`) name.
+pub fn template_refs(spec: &crate::resources::ResourceSpec) -> BTreeSet<Addr> {
+    let mut needs = BTreeSet::new();
+    collect_template_refs(&serde_json::to_value(spec).unwrap_or_default(), &mut needs);
+    needs
+}
+
 fn collect_template_refs(value: &serde_json::Value, needs: &mut BTreeSet<Addr>) {
     match value {
         serde_json::Value::String(text) => {

@@ -23,6 +23,9 @@ pub struct RefSlot<'a> {
     /// Which attribute of the target the field needs (`id` or `arn`).
     pub attribute: &'static str,
     pub value: &'a mut String,
+    /// Whether the reference may be filled in after both resources exist when the two name
+    /// each other (security groups whose rules allow each other): such a pair is no cycle.
+    pub late: bool,
 }
 
 impl<'a> RefSlot<'a> {
@@ -32,7 +35,14 @@ impl<'a> RefSlot<'a> {
             target,
             attribute,
             value,
+            late: false,
         }
+    }
+
+    /// Marks the reference as one that may be completed after both ends exist (see `late`).
+    pub fn late(mut self) -> Self {
+        self.late = true;
+        self
     }
 }
 

@@ -12,6 +12,7 @@ pub mod kind;
 pub mod model;
 pub mod rules;
 pub mod spans;
+pub mod stack_ref;
 pub(crate) mod syntax;
 pub mod template;
 pub mod vars;

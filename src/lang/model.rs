@@ -49,13 +49,63 @@ pub struct S3BackendSpec {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutputSpec {
-    /// A template, usually one attribute: `${vpc.main.id}`.
-    pub value: String,
+    /// A template, usually one attribute: `${vpc.main.id}`; or a list of them
+    /// (`["${subnet.a.id}", "${subnet.b.id}"]`), recorded and shown as a list.
+    pub value: OutputExpr,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Hide the value in plain output.
     #[serde(default)]
     pub sensitive: bool,
+}
+
+/// `[[moved]]`: a resource renamed in the spec; its recorded copy takes the new address
+/// without a replacement.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MovedSpec {
+    /// The old address, `kind.name`.
+    pub from: String,
+    /// The new address, declared in the spec, of the same kind.
+    pub to: String,
+}
+
+/// `[[removed]]`: a resource agentfs stops managing: forgotten from the state, left in AWS.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RemovedSpec {
+    /// The address, `kind.name`, no longer declared in the spec.
+    pub from: String,
+}
+
+/// An output's value as written: one template, or a list of them.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum OutputExpr {
+    One(String),
+    List(Vec<String>),
+}
+
+impl OutputExpr {
+    /// Every template, with the path suffix it sits at (`""` or `"[i]"`).
+    pub fn items(&self) -> Vec<(String, &str)> {
+        match self {
+            OutputExpr::One(text) => vec![(String::new(), text.as_str())],
+            OutputExpr::List(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (format!("[{i}]"), t.as_str()))
+                .collect(),
+        }
+    }
+
+    /// As written, for plans: the template, or the list as TOML writes it.
+    pub fn expression(&self) -> String {
+        match self {
+            OutputExpr::One(text) => text.clone(),
+            OutputExpr::List(items) => serde_json::to_string(items).unwrap_or_default(),
+        }
+    }
 }
 
 /// Settings every resource accepts besides its kind's own fields.

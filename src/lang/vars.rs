@@ -151,6 +151,8 @@ pub struct Inputs {
     pub files: Vec<VarFile>,
     /// `AGENTFS_VAR_NAME` values, prefix removed.
     pub env: BTreeMap<String, String>,
+    /// What reading each `[stack_ref.NAME]`'s state gave (read before parsing).
+    pub stack_refs: BTreeMap<String, super::stack_ref::StackRefState>,
 }
 
 impl Inputs {

@@ -3,9 +3,14 @@
 //! A plan is data with a documented JSON shape (`format_version` 1): `agentfs plan --json`
 //! prints it, `agentfs plan -o FILE` saves it, and apply executes exactly it.
 
+mod destroy;
+pub mod moves;
 pub mod operations;
 pub mod reads;
 pub mod render;
+pub mod targeting;
+
+pub use destroy::destroy_plan;
 
 pub use operations::{Op, explain, operations};
 
@@ -15,9 +20,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::graph::Graph;
-use crate::spec::eval::evaluate;
 use crate::lang::template::{AttrRef, Lookup, Var};
 use crate::lang::vars::VarValue;
+use crate::spec::eval::evaluate;
 use crate::spec::{Addr, Group, Kind, ResourceSpec, Spec};
 use crate::state::{Phase, State};
 
@@ -31,6 +36,8 @@ pub enum Action {
     Replace,
     Delete,
     NoOp,
+    /// `[[removed]]`: the record goes, the resource stays in AWS as it is.
+    Forget,
 }
 
 impl Action {
@@ -41,6 +48,7 @@ impl Action {
             Action::Replace => "replace",
             Action::Delete => "delete",
             Action::NoOp => "no change",
+            Action::Forget => "will no longer be managed",
         }
     }
 
@@ -51,6 +59,7 @@ impl Action {
             Action::Replace => "-/+",
             Action::Delete => "-",
             Action::NoOp => " ",
+            Action::Forget => ".",
         }
     }
 }
@@ -98,13 +107,21 @@ pub struct ResourceChange {
     /// deleted once nothing uses them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deposed: Vec<String>,
+    /// Resources that also name this one (security groups allowing each other): it is made
+    /// without the parts naming them, and completed once they exist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub late: Vec<Addr>,
+    /// `[[moved]]`: the recorded address this resource had, kept without a replacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<Addr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutputChange {
     pub name: String,
+    /// A string, or a list of strings for a list output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_unknown: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -118,11 +135,21 @@ pub struct Summary {
     pub replace: usize,
     pub delete: usize,
     pub no_op: usize,
+    /// Recorded resources that take a new address (`[[moved]]`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub moved: usize,
+    /// Recorded resources forgotten, left in AWS (`[[removed]]`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub forget: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Summary {
     pub fn has_changes(&self) -> bool {
-        self.create + self.update + self.replace + self.delete > 0
+        self.create + self.update + self.replace + self.delete + self.moved + self.forget > 0
     }
 }
 
@@ -155,6 +182,15 @@ pub struct Plan {
     /// plan uses the same values and needs the sensitive ones given again.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub variables: BTreeMap<String, PlannedVariable>,
+    /// `--target`, `--exclude` and `--replace` as given: applying a saved plan uses them again.
+    #[serde(default, skip_serializing_if = "targeting::Selection::is_empty")]
+    pub selection: targeting::Selection,
+    /// Resources with changes this plan leaves out because of `--target` / `--exclude`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<Addr>,
+    /// The values read from other stacks' outputs (`[stack_ref.*]`) that this plan used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stack_refs: Vec<crate::spec::stack_ref::StackRefUse>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -180,6 +216,10 @@ pub enum PlanError {
         action: &'static str,
         because: String,
     },
+    #[error("{0}")]
+    Moved(String),
+    #[error("{0}")]
+    Target(String),
 }
 
 /// What is known besides the spec and state when planning.
@@ -191,6 +231,8 @@ pub struct Context {
     pub existing: BTreeMap<Addr, crate::state::ReadState>,
     /// What AWS says of the existing subnets and VPCs, for the cross-kind lints.
     pub facts: Option<crate::lang::facts::LiveFacts>,
+    /// `--target`, `--exclude`, `--replace`.
+    pub selection: targeting::Selection,
 }
 
 struct PlanLookup<'a> {
@@ -227,6 +269,9 @@ impl Lookup for PlanLookup<'_> {
 
 /// Computes the plan for `spec` against recorded `state` (or none).
 pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Context) -> Result<Plan, PlanError> {
+    let prepared = moves::prepare(spec, state)?;
+    let state = prepared.state.as_ref().or(state);
+    let scope = targeting::apply_scope(spec, graph, state, &context.selection)?;
     let waves = waves(graph);
     let mut pending = HashSet::new();
     // Replaced resources whose old copy goes before the new one is made: what depends on them
@@ -257,7 +302,18 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
             attributes: Vec::new(),
             create_before_destroy: false,
             deposed: Vec::new(),
+            late: resource.late.iter().cloned().collect(),
+            moved_from: prepared
+                .moved
+                .iter()
+                .find(|(_, to)| to == addr)
+                .map(|(from, _)| from.clone()),
         };
+        if let Some(from) = &change.moved_from {
+            change.reasons.push(format!(
+                "moved from `{from}`: the same resource under a new name, not replaced"
+            ));
+        }
         let unknown: BTreeMap<&str, &str> = desired.unknown.iter().map(|(p, e)| (p.as_str(), e.as_str())).collect();
         let mut sensitive = sensitive_paths(&resource.spec);
         sensitive.extend(resource.sensitive.iter().cloned());
@@ -303,6 +359,9 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
                         change.reasons.push(format!("the old copy is {note}"));
                     }
                     Action::Replace
+                } else if context.selection.replace.contains(addr) && matches!(r.phase, Phase::Created) {
+                    change.reasons.push("replacement requested (--replace)".into());
+                    Action::Replace
                 } else if diffs.is_empty() {
                     Action::NoOp
                 } else {
@@ -310,6 +369,23 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
                 };
                 change.attributes = diffs;
             }
+        }
+        let not_made: Vec<String> = change
+            .late
+            .iter()
+            .filter(|l| {
+                !state
+                    .and_then(|s| s.resources.get(*l))
+                    .is_some_and(|r| matches!(r.phase, Phase::Created))
+            })
+            .map(|l| format!("`{l}`"))
+            .collect();
+        if change.action != Action::NoOp && !not_made.is_empty() {
+            change.reasons.push(format!(
+                "{} and this resource name each other: it is made without what names {}, which is added once both exist",
+                not_made.join(", "),
+                if not_made.len() == 1 { "it" } else { "them" }
+            ));
         }
         if change.action == Action::Replace {
             let created = recorded.is_some_and(|r| matches!(r.phase, Phase::Created));
@@ -338,6 +414,40 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
     if let Some(state) = state {
         changes.extend(deletions(spec, state)?);
         attach_deposed(&mut changes, state);
+    }
+    changes.extend(prepared.removed.iter().map(|addr| ResourceChange {
+        address: addr.clone(),
+        kind: addr.kind,
+        group: addr.kind.group(),
+        action: Action::Forget,
+        wave: 0,
+        reasons: vec!["removed from management (`[[removed]]`): forgotten from the state, left in AWS as it is".into()],
+        depends_on: Vec::new(),
+        attributes: Vec::new(),
+        create_before_destroy: false,
+        deposed: Vec::new(),
+        late: Vec::new(),
+        moved_from: None,
+    }));
+    let mut left_out = Vec::new();
+    if let Some(scope) = &scope {
+        left_out = targeting::left_out(
+            changes
+                .iter()
+                .filter(|c| {
+                    matches!(
+                        c.action,
+                        Action::Create | Action::Update | Action::Replace | Action::Delete
+                    )
+                })
+                .map(|c| &c.address),
+            scope,
+        );
+        changes.retain(|c| !left_out.contains(&c.address));
+        // What is left out is not pending: its recorded attributes stay what outputs read.
+        for addr in &left_out {
+            pending.remove(addr);
+        }
     }
     match operations(&changes, state) {
         Ok(_) => {}
@@ -372,7 +482,9 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
             Action::Delete => summary.delete += 1,
             Action::NoOp if change.deposed.is_empty() => summary.no_op += 1,
             Action::NoOp => {}
+            Action::Forget => summary.forget += 1,
         }
+        summary.moved += usize::from(change.moved_from.is_some());
         summary.delete += change.deposed.len();
     }
     Ok(Plan {
@@ -389,6 +501,9 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
         summary,
         spec_source: None,
         variables: planned_variables(spec),
+        selection: context.selection.clone(),
+        left_out,
+        stack_refs: spec.stack_ref_uses.clone(),
     })
 }
 
@@ -469,6 +584,8 @@ fn attach_deposed(changes: &mut Vec<ResourceChange>, state: &State) {
             attributes: Vec::new(),
             create_before_destroy: false,
             deposed: ids,
+            late: Vec::new(),
+            moved_from: None,
         });
     }
 }
@@ -515,6 +632,8 @@ fn deletions(spec: &Spec, state: &State) -> Result<Vec<ResourceChange>, PlanErro
             attributes: Vec::new(),
             create_before_destroy: false,
             deposed: Vec::new(),
+            late: Vec::new(),
+            moved_from: None,
         });
     }
     Ok(changes)
@@ -566,6 +685,8 @@ pub fn destroy_changes(state: &State) -> Vec<ResourceChange> {
             attributes: Vec::new(),
             create_before_destroy: false,
             deposed: Vec::new(),
+            late: Vec::new(),
+            moved_from: None,
         })
         .collect();
     attach_deposed(&mut changes, state);

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::lang::existing::{Existing, Scope, Selector};
 use crate::provider::Provider;
 use crate::resources::{DispatchError, Found, Query};
-use crate::lang::existing::{Existing, Scope, Selector};
 use crate::spec::{Addr, Kind, Spec};
 use crate::state::{ReadState, State};
 

@@ -15,12 +15,23 @@ pub fn text(plan: &Plan, verbose: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Plan for stack `{}` in {}:", plan.stack, plan.region);
     reads(&mut out, plan);
+    if !plan.stack_refs.is_empty() {
+        let _ = writeln!(out, "\nRead from other stacks' recorded outputs (read-only, no lock):");
+        for used in &plan.stack_refs {
+            let value = match &used.value {
+                Some(value) if !used.sensitive => show(value),
+                _ => "(sensitive)".into(),
+            };
+            let _ = writeln!(out, "  {} = {value}  (from {})", used.reference, used.from);
+        }
+    }
     if !plan.summary.has_changes() {
         let _ = writeln!(
             out,
             "\nNo changes. The live stack matches the spec ({} resources).",
             plan.summary.no_op
         );
+        left_out(&mut out, plan);
         return out;
     }
     let _ = writeln!(
@@ -33,8 +44,8 @@ pub fn text(plan: &Plan, verbose: bool) -> String {
             .iter()
             .filter(|c| {
                 c.group == group
-                    && c.action != Action::Delete
-                    && (verbose || c.action != Action::NoOp || !c.deposed.is_empty())
+                    && !matches!(c.action, Action::Delete | Action::Forget)
+                    && (verbose || c.action != Action::NoOp || !c.deposed.is_empty() || c.moved_from.is_some())
             })
             .collect();
         if changes.is_empty() {
@@ -52,22 +63,40 @@ pub fn text(plan: &Plan, verbose: bool) -> String {
             resource(&mut out, change);
         }
     }
+    let forgotten: Vec<&ResourceChange> = plan.changes.iter().filter(|c| c.action == Action::Forget).collect();
+    if !forgotten.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nNo longer managed (forgotten from the state, left in AWS as they are)"
+        );
+        for change in forgotten {
+            resource(&mut out, change);
+        }
+    }
     if !plan.outputs.is_empty() {
         let _ = writeln!(out, "\nOutputs");
         for output in &plan.outputs {
             let value = match (&output.value, &output.value_unknown, output.sensitive) {
                 (_, _, true) => "(sensitive)".to_string(),
-                (Some(v), _, _) => format!("{v:?}"),
+                (Some(v), _, _) => show(v),
                 (None, Some(e), _) => format!("(known after apply: {e})"),
                 (None, None, _) => "(unknown)".into(),
             };
             let _ = writeln!(out, "  {} = {value}", output.name);
         }
     }
+    left_out(&mut out, plan);
     let s = plan.summary;
+    let mut state_only = String::new();
+    if s.moved > 0 {
+        state_only.push_str(&format!(", {} to move", s.moved));
+    }
+    if s.forget > 0 {
+        state_only.push_str(&format!(", {} no longer managed", s.forget));
+    }
     let _ = writeln!(
         out,
-        "\nPlan: {} to create, {} to update, {} to replace, {} to delete, {} unchanged.",
+        "\nPlan: {} to create, {} to update, {} to replace, {} to delete{state_only}, {} unchanged.",
         s.create, s.update, s.replace, s.delete, s.no_op
     );
     out
@@ -96,9 +125,23 @@ fn reads(out: &mut String, plan: &Plan) {
     }
 }
 
+/// The resources with changes that `--target` / `--exclude` leave out of this run.
+fn left_out(out: &mut String, plan: &Plan) {
+    if plan.left_out.is_empty() {
+        return;
+    }
+    let names: Vec<String> = plan.left_out.iter().map(|a| a.to_string()).collect();
+    let _ = writeln!(
+        out,
+        "\nLeft out because of --target / --exclude (their changes wait for a run without them): {}",
+        names.join(", ")
+    );
+}
+
 fn resource(out: &mut String, change: &ResourceChange) {
     let (symbol, verb) = match change.action {
         Action::Replace if change.create_before_destroy => ("+/-", "replace, new copy first"),
+        Action::NoOp if change.moved_from.is_some() => ("->", "moved"),
         Action::NoOp if !change.deposed.is_empty() => ("-", "old copy deleted"),
         action => (action.symbol(), action.verb()),
     };
@@ -112,7 +155,7 @@ fn resource(out: &mut String, change: &ResourceChange) {
             "      # the old copy {id}, left by an earlier replace, is deleted once nothing uses it"
         );
     }
-    if change.action == Action::Delete {
+    if matches!(change.action, Action::Delete | Action::Forget) {
         return;
     }
     let width = change.attributes.iter().map(|a| a.path.len()).max().unwrap_or(0);

@@ -53,6 +53,7 @@ fn applied(spec: &Spec, graph: &Graph) -> State {
                 attributes,
                 config: json!(null),
                 deps: spec.resources[addr].deps.iter().cloned().collect(),
+                late: spec.resources[addr].late.iter().cloned().collect(),
                 generation: 0,
                 prevent_destroy: false,
                 delete_timeout: None,
@@ -112,7 +113,7 @@ fn applied_stack_plans_no_changes_and_knows_outputs() {
     let state = applied(&spec, &graph);
     let plan = compute(&spec, &graph, Some(&state), &Context::default()).unwrap();
     assert!(!plan.summary.has_changes(), "{:#?}", plan.changes);
-    assert_eq!(plan.outputs[0].value.as_deref(), Some("main-id"));
+    assert_eq!(plan.outputs[0].value, Some(serde_json::json!("main-id")));
     assert_eq!(plan.prior_state.as_ref().unwrap().serial, 0);
 }
 

@@ -273,8 +273,15 @@ impl Provider for Fake {
                 }
                 _ => {}
             }
+            // As EC2 does, a security group another group's rule names cannot be deleted.
+            let named = kind == Kind::SecurityGroup
+                && world
+                    .live
+                    .iter()
+                    .any(|(id, l)| id != prior.id && l.config.to_string().contains(&format!("\"{}\"", prior.id)));
             match world.live.get(prior.id) {
                 Some(live) if live.kind != kind => Err(refused(operation, "InvalidId")),
+                Some(_) if named => Err(refused(operation, "DependencyViolation")),
                 _ => {
                     world.live.remove(prior.id);
                     Ok(())

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use aws_sdk_bedrockagentcorecontrol::types::AgentRuntime;
 
-use crate::aws::{ApiError, Ctx, api};
 use super::tags;
+use crate::aws::{ApiError, Ctx, api};
 
 /// Errors AgentCore gives while a just-created role is not yet usable by the service.
 pub fn role_not_yet_usable(e: &ApiError) -> bool {

@@ -25,10 +25,10 @@ use serde_json::{Value, json};
 
 use super::Kind;
 use super::agentcore::{client_token, invalid};
-use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::lookup::{absent, each};
 use super::tags::{self, Owner};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
+use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::kind::{Check, KindSpec, RefSlot, UniqueName};
 use crate::lang::{Addr, Group};

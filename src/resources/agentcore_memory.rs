@@ -31,10 +31,10 @@ use serde::{Deserialize, Serialize};
 
 use super::Kind;
 use super::agentcore::{claim, client_token, invalid, role_not_yet_usable};
-use crate::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient, wait_for};
 use super::lookup::{absent, each, keep, owned, owned_by_tags};
 use super::tags::{self, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
+use crate::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient, wait_for};
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::{Addr, Group, rules};

@@ -6,9 +6,9 @@ use std::future::Future;
 
 use aws_sdk_ec2::types::{Filter, Tag};
 
-use crate::aws::{ApiError, Ctx, api};
 use super::tags::Owner;
 use super::{TAG_RESOURCE, TAG_STACK};
+use crate::aws::{ApiError, Ctx, api};
 
 /// EC2 takes at most this many ids (or filter values) in one describe call.
 const BATCH: usize = 200;

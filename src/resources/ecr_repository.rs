@@ -15,10 +15,10 @@ use futures_util::future::try_join_all;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::aws::{ApiError, Ctx, api};
 use super::lookup::{keep, owned_by_tags};
 use super::tags;
 use super::{Created, Found, Recorded, Request, Resource};
+use crate::aws::{ApiError, Ctx, api};
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::{Addr, Group};

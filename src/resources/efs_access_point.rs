@@ -9,12 +9,12 @@ use aws_sdk_efs::types::{AccessPointDescription, LifeCycleState};
 use futures_util::future::try_join_all;
 
 use super::Kind;
-use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::lookup::{absent, each, keep, owned};
 use super::mount_family::efs_sdk::{live_root, live_user, posix_user, root_directory};
 use super::mount_family::{self, AccessPointModel, access_point_fields, access_point_spec, missing_is_empty};
 use super::tags::{self, Owner, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
+use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap, Limits};
 

@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use aws_sdk_efs::types::{FileSystemDescription, LifeCycleState, PerformanceMode, ThroughputMode};
 
-use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::efs::{created_fs, find_file_systems};
 use super::tags::{self, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
+use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags};

@@ -16,12 +16,12 @@ use serde_json::Value;
 use aws_sdk_iam::types::{EntityType, RoleDetail};
 use futures_util::future::try_join_all;
 
-use crate::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::lookup::{each, keep, owned, present};
 pub use super::policy_document::canonical_policy;
 use super::policy_document::{decode_policy, normalize, policy_shape, same_policy};
 use super::tags::{self, Owner};
 use super::{Created, Found, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
+use crate::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::{Addr, Group, rules};

@@ -494,6 +494,15 @@ macro_rules! registry {
             )*
             #[serde(default)]
             output: BTreeMap<String, OutputSpec>,
+            /// `[[moved]]`: renames kept without a replacement.
+            #[serde(default)]
+            moved: Vec<crate::lang::model::MovedSpec>,
+            /// `[[removed]]`: resources forgotten from the state and left in AWS.
+            #[serde(default)]
+            removed: Vec<crate::lang::model::RemovedSpec>,
+            /// Other stacks whose recorded outputs this spec reads (`${stack_ref.NAME.OUTPUT}`).
+            #[serde(default)]
+            stack_ref: BTreeMap<String, crate::lang::stack_ref::StackRefSpec>,
         }
 
         /// Creates (or, after a crash, finds) the resource described by `spec`.

@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 
 use aws_sdk_ec2::types::{RouteTable, VpcAttributeName};
 
-use crate::aws::{ApiError, Ctx, api};
 use super::ec2::filter;
+use crate::aws::{ApiError, Ctx, api};
 use crate::lang::facts::{LiveFacts, SubnetFacts, VpcFacts};
 
 /// The facts of `subnets` and `vpcs` (ids; the subnets' VPCs are added).

@@ -14,10 +14,10 @@ use aws_sdk_s3::types::{
 
 use futures_util::future::try_join_all;
 
-use crate::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::lookup::{each, keep, owned};
 use super::tags::{self, Owner};
 use super::{Created, Found, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
+use crate::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::{Addr, Group, rules};

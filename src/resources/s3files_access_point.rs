@@ -6,13 +6,13 @@ use aws_sdk_s3files::types::LifeCycleState;
 use futures_util::future::try_join_all;
 
 use super::Kind;
-use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::lookup::{each, keep, owned, present};
 use super::mount_family::s3files_sdk::{live_root, live_user, posix_user, root_directory};
 use super::mount_family::{self, AccessPointModel, access_point_fields, access_point_spec, missing_is_empty};
 use super::s3files::{gone, list_file_system_ids, state_name};
 use super::tags::{self, Owner, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
+use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap, Limits};
 

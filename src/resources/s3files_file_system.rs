@@ -13,12 +13,12 @@ use aws_sdk_s3files::types::LifeCycleState;
 use futures_util::future::try_join_all;
 
 use super::Kind;
-use crate::aws::{
-    ApiError, Ctx, ErrorKind, IAM_PROPAGATION, Poll, Progress, api, delete_then_wait, retry_transient, wait_for,
-};
 use super::s3files::{failed, find_file_systems, gone, state_name};
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
+use crate::aws::{
+    ApiError, Ctx, ErrorKind, IAM_PROPAGATION, Poll, Progress, api, delete_then_wait, retry_transient, wait_for,
+};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags};

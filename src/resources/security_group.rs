@@ -113,12 +113,15 @@ impl KindSpec for SecurityGroupSpec {
             .chain(egress)
         {
             if let Some(source) = &mut rule.source_security_group {
-                refs.push(RefSlot::new(
-                    format!("{list}[{i}].source_security_group"),
-                    Kind::SecurityGroup,
-                    "id",
-                    source,
-                ));
+                refs.push(
+                    RefSlot::new(
+                        format!("{list}[{i}].source_security_group"),
+                        Kind::SecurityGroup,
+                        "id",
+                        source,
+                    )
+                    .late(),
+                );
             }
         }
         refs

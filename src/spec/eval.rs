@@ -93,6 +93,61 @@ pub fn resolve(spec: &ResourceSpec, lookup: &dyn Lookup) -> Result<ResourceSpec,
     })
 }
 
+/// Like [`resolve`], except that an item of a top-level list (a security group's rule) whose
+/// only unknowns are references to `late` resources not made yet is left out: what apply makes
+/// first, before completing it once they exist.
+pub fn resolve_without_late(
+    spec: &ResourceSpec,
+    lookup: &dyn Lookup,
+    late: &std::collections::BTreeSet<super::Addr>,
+) -> Result<ResourceSpec, EvalError> {
+    if late.is_empty() {
+        return resolve(spec, lookup);
+    }
+    let json = serde_json::to_value(spec).map_err(|source| EvalError::Shape {
+        kind: spec.kind(),
+        source,
+    })?;
+    let mut evaluated = evaluate(&json, lookup);
+    let mut dropped: Vec<(String, usize)> = Vec::new();
+    for (path, expression) in &evaluated.unknown {
+        let names_late = Template::parse(expression)
+            .map(|t| t.attr_refs().any(|r| late.contains(&r.addr)))
+            .unwrap_or(false);
+        let item = path
+            .split_once('[')
+            .and_then(|(list, rest)| Some((list.to_string(), rest.split_once(']')?.0.parse::<usize>().ok()?)));
+        match item {
+            Some(item) if names_late && !list_is_nested(path, &item.0) => dropped.push(item),
+            _ => {
+                return Err(EvalError::Unknown {
+                    path: path.clone(),
+                    expression: expression.clone(),
+                });
+            }
+        }
+    }
+    dropped.sort();
+    dropped.dedup();
+    for (list, index) in dropped.iter().rev() {
+        if let Some(Value::Array(items)) = evaluated.value.get_mut(list)
+            && *index < items.len()
+        {
+            items.remove(*index);
+        }
+    }
+    evaluated.unknown.clear();
+    ResourceSpec::deserialize_as(spec.kind(), evaluated.value).map_err(|source| EvalError::Shape {
+        kind: spec.kind(),
+        source,
+    })
+}
+
+/// Whether the list of `path` sits under an object field rather than at the top level.
+fn list_is_nested(path: &str, list: &str) -> bool {
+    list.contains('.') || !path.starts_with(list)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

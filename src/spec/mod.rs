@@ -3,14 +3,17 @@
 //! A `Spec` can only be built through [`load`], so holding one means every reference
 //! resolves, every name and path passed the API's rules, and every error was reported.
 
+pub mod blocks;
 pub mod eval;
 #[cfg(test)]
 mod existing_tests;
 mod lints;
+#[cfg(test)]
+mod stack_ref_tests;
 pub mod validate;
 
 // The language (`lang`) and the parser, under the names the loader's users know them by.
-pub use crate::lang::{addr, api, diag, existing, facts, kind, rules, suggest, template, vars};
+pub use crate::lang::{addr, api, diag, existing, facts, kind, rules, stack_ref, suggest, template, vars};
 pub use crate::parse;
 
 /// The settings every spec has and every kind's configuration types.
@@ -19,7 +22,7 @@ pub mod model {
     pub use crate::resources::model::*;
 }
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use indexmap::IndexMap;
@@ -51,6 +54,11 @@ pub struct Resource {
     /// Fields a sensitive variable reaches (paths as the plan flattens them): recorded as
     /// digests and never shown, like the kind's own sensitive paths.
     pub sensitive: Vec<String>,
+    /// Resources this one names through late references (see [`kind::RefSlot::late`]) that also
+    /// name it, directly or around a loop of such references: not in `deps`. Apply makes it
+    /// without what names them, then completes it once they exist; destroy first takes those
+    /// references out, so neither end is ever deleted while the other still names it.
+    pub late: BTreeSet<Addr>,
 }
 
 /// Waiter limits the spec overrides; `None` means the kind's default.
@@ -65,10 +73,31 @@ pub struct Timeouts {
 #[derive(Debug, Clone)]
 pub struct Output {
     pub name: String,
-    pub value: Template,
+    pub value: OutputTemplate,
     pub expression: String,
     pub description: Option<String>,
     pub sensitive: bool,
+}
+
+/// An output's templates: one value, or a list.
+#[derive(Debug, Clone)]
+pub enum OutputTemplate {
+    One(Template),
+    List(Vec<Template>),
+}
+
+impl OutputTemplate {
+    /// The value once everything it names is known: a string, or a list of strings.
+    pub fn render(&self, lookup: &dyn template::Lookup) -> Option<serde_json::Value> {
+        match self {
+            OutputTemplate::One(t) => t.render(lookup).map(serde_json::Value::String),
+            OutputTemplate::List(items) => items
+                .iter()
+                .map(|t| t.render(lookup).map(serde_json::Value::String))
+                .collect::<Option<Vec<_>>>()
+                .map(serde_json::Value::Array),
+        }
+    }
 }
 
 /// A spec that passed every check.
@@ -91,6 +120,12 @@ pub struct Spec {
     /// The spec as parsed, before lowering: the cross-kind lints run on it again at plan time
     /// with what AWS says of the existing resources ([`lint_live`]).
     pub parsed: ParsedSpec,
+    /// `[[moved]]`: recorded resources that take a new address.
+    pub moved: Vec<blocks::Moved>,
+    /// `[[removed]]`: recorded resources forgotten without being deleted.
+    pub removed: Vec<blocks::Removed>,
+    /// The values taken from other stacks' outputs (`${stack_ref.NAME.OUTPUT}`), for the plan.
+    pub stack_ref_uses: Vec<stack_ref::StackRefUse>,
 }
 
 impl Graph<Addr> {
@@ -130,13 +165,16 @@ pub fn load_with(text: &str, inputs: &vars::Inputs) -> Loaded {
         };
     };
     diagnostics.extend(validate::check(&parsed));
+    let (moved, removed, found) = blocks::check(&parsed);
+    diagnostics.extend(found);
     vars::scrub(&mut diagnostics, &parsed.variables);
     let mut findings = crate::check::run(&parsed);
     findings.extend(crate::check::accept_lints(&parsed, &mut diagnostics));
-    let spec = diagnostics
-        .iter()
-        .all(|d| !d.is_error())
-        .then(|| lower(parsed, findings));
+    let spec = diagnostics.iter().all(|d| !d.is_error()).then(|| Spec {
+        moved,
+        removed,
+        ..lower(parsed, findings)
+    });
     Loaded { spec, diagnostics }
 }
 
@@ -146,32 +184,58 @@ fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
     let mut parsed = parsed;
     let mut existing = lower_existing(&parsed.existing);
     let managed: BTreeSet<Addr> = parsed.resources.iter().map(|r| r.addr.clone()).collect();
+    let external = |addr: &Addr, field: &str| parsed.external.contains(&format!("{addr}.{field}"));
     // A literal id stands for an existing resource of its own, read like a declared one; its
-    // field names that resource from here on, so every ordering pass sees the edge.
+    // field names that resource from here on, so every ordering pass sees the edge. An id from
+    // another stack's outputs is kept as it is, with no edge.
+    let mut late_candidates: HashMap<Addr, BTreeSet<Addr>> = HashMap::new();
     for resource in &mut parsed.resources {
+        let (mut firm, mut late) = (BTreeSet::new(), BTreeSet::new());
         for slot in resource.spec.refs() {
-            let target = Addr::new(slot.target, slot.value.as_str());
-            if managed.contains(&target) || existing.contains_key(&target) {
+            if external(&resource.addr, &slot.field) {
                 continue;
             }
-            if let existing::Literal::Valid(id) = existing::literal(slot.target, slot.attribute, slot.value) {
-                let target = existing::literal_addr(slot.target, slot.value);
+            let mut target = Addr::new(slot.target, slot.value.as_str());
+            if !managed.contains(&target)
+                && !existing.contains_key(&target)
+                && let existing::Literal::Valid(id) = existing::literal(slot.target, slot.attribute, slot.value)
+            {
+                target = existing::literal_addr(slot.target, slot.value);
                 *slot.value = target.name.clone();
                 existing.entry(target.clone()).or_insert_with(|| existing::Existing {
-                    addr: target,
+                    addr: target.clone(),
                     selector: existing::Selector::Id(id),
                     literal: true,
                     deps: BTreeSet::new(),
                 });
             }
+            if slot.late {
+                late.insert(target)
+            } else {
+                firm.insert(target)
+            };
+        }
+        // A late reference may be completed after both ends exist (security groups that allow
+        // each other); one that also names its target otherwise is an ordinary edge.
+        late.retain(|t| !firm.contains(t));
+        late.retain(|t| !crate::graph::references::template_refs(&resource.spec).contains(t));
+        if !late.is_empty() {
+            late_candidates.insert(resource.addr.clone(), late);
         }
     }
-    // Every ordering rule's edges (`graph`'s passes), by resource.
+    // Every ordering rule's edges (`graph`'s passes), by resource; what another stack's
+    // outputs name is not in this graph.
     let mut dependencies = crate::graph::dependencies(&parsed.resources);
+    for needs in dependencies.values_mut() {
+        needs.retain(|d| managed.contains(d) || existing.contains_key(d));
+    }
     let mut resources = IndexMap::with_capacity(parsed.resources.len());
     for parsed_resource in parsed.resources {
         let mut spec = parsed_resource.spec;
         for slot in spec.refs() {
+            if external(&parsed_resource.addr, &slot.field) {
+                continue;
+            }
             let target = Addr::new(slot.target, slot.value.as_str());
             *slot.value = attr_expression(&target, slot.attribute);
         }
@@ -209,20 +273,30 @@ fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
                 lifecycle: parsed_resource.meta.lifecycle,
                 timeouts,
                 sensitive,
+                late: BTreeSet::new(),
             },
         );
     }
+    split_late_references(&mut resources, &late_candidates);
     let outputs = parsed
         .outputs
         .into_iter()
         .filter_map(|(name, o)| {
-            let value = Template::parse(&o.value).ok()?;
+            let value = match &o.value {
+                model::OutputExpr::One(text) => OutputTemplate::One(Template::parse(text).ok()?),
+                model::OutputExpr::List(items) => OutputTemplate::List(
+                    items
+                        .iter()
+                        .map(|t| Template::parse(t).ok())
+                        .collect::<Option<Vec<_>>>()?,
+                ),
+            };
             Some((
                 name.clone(),
                 Output {
                     name,
                     value,
-                    expression: o.value,
+                    expression: o.value.expression(),
                     description: o.description,
                     sensitive: o.sensitive,
                 },
@@ -239,6 +313,47 @@ fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
         variables: parsed.variables,
         findings,
         parsed: kept,
+        moved: Vec::new(),
+        removed: Vec::new(),
+        stack_ref_uses: parsed.stack_ref_uses,
+    }
+}
+
+/// Moves late references that lie on a loop of late references (security groups that allow
+/// each other) out of `deps` into `late`: the loop is no cycle, its far ends are filled in
+/// once every member exists. Any other cycle stays, and is reported.
+fn split_late_references(resources: &mut IndexMap<Addr, Resource>, candidates: &HashMap<Addr, BTreeSet<Addr>>) {
+    if candidates.is_empty() {
+        return;
+    }
+    let mut graph: petgraph::graph::DiGraph<Addr, ()> = petgraph::graph::DiGraph::new();
+    let mut index = HashMap::new();
+    for addr in resources.keys() {
+        index.insert(addr.clone(), graph.add_node(addr.clone()));
+    }
+    for (from, targets) in candidates {
+        for target in targets {
+            if let (Some(&a), Some(&b)) = (index.get(from), index.get(target)) {
+                graph.update_edge(a, b, ());
+            }
+        }
+    }
+    let mut component = HashMap::new();
+    for (i, members) in petgraph::algo::tarjan_scc(&graph).into_iter().enumerate() {
+        for node in members {
+            component.insert(graph[node].clone(), i);
+        }
+    }
+    for (from, targets) in candidates {
+        let Some(resource) = resources.get_mut(from) else {
+            continue;
+        };
+        for target in targets {
+            if target != from && component.get(from).is_some() && component.get(from) == component.get(target) {
+                resource.deps.remove(target);
+                resource.late.insert(target.clone());
+            }
+        }
     }
 }
 

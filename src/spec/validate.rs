@@ -233,7 +233,14 @@ impl<'a> Checker<'a> {
         for resource in &self.spec.resources {
             let mut spec = resource.spec.clone();
             for slot in spec.refs() {
-                self.reference(&resource.addr, &slot.field, slot.target, slot.attribute, slot.value);
+                // A value another stack's outputs fill in is checked once it is known.
+                let external = self
+                    .spec
+                    .external
+                    .contains(&format!("{}.{}", resource.addr, slot.field));
+                if !external {
+                    self.reference(&resource.addr, &slot.field, slot.target, slot.attribute, slot.value);
+                }
             }
             let json = serde_json::to_value(&resource.spec).unwrap_or_default();
             self.templates_in(&resource.addr, "", &json);
@@ -491,15 +498,17 @@ impl<'a> Checker<'a> {
 
     fn outputs(&mut self) {
         for (name, output) in &self.spec.outputs {
-            let field = format!("output.{name}.value");
-            let span = self.spec.spans.value(&field);
-            for (code, message, help) in self.template_problems(&output.value, None) {
-                self.diagnostics.push(
-                    Diagnostic::error(code, message)
-                        .help(help)
-                        .field(field.clone())
-                        .span(span.clone()),
-                );
+            for (suffix, text) in output.value.items() {
+                let field = format!("output.{name}.value{suffix}");
+                let span = self.spec.spans.value(&field);
+                for (code, message, help) in self.template_problems(text, None) {
+                    self.diagnostics.push(
+                        Diagnostic::error(code, message)
+                            .help(help)
+                            .field(field.clone())
+                            .span(span.clone()),
+                    );
+                }
             }
         }
     }

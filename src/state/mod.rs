@@ -99,6 +99,39 @@ impl State {
         Ok(())
     }
 
+    /// Gives the record of `from` (and its deposed copies) the address `to`, and rewrites the
+    /// dependencies other records name it by: a rename, with nothing changed in AWS.
+    pub fn move_resource(&mut self, from: &Addr, to: &Addr) -> Result<(), MoveError> {
+        if from.kind != to.kind {
+            return Err(MoveError::Kind {
+                from: from.clone(),
+                to: to.clone(),
+            });
+        }
+        if !self.resources.contains_key(from) && !self.deposed.contains_key(from) {
+            return Err(MoveError::Missing { from: from.clone() });
+        }
+        if self.resources.contains_key(to) || self.deposed.contains_key(to) {
+            return Err(MoveError::Taken { to: to.clone() });
+        }
+        let record = self.resources.remove(from);
+        let deposed = self.deposed.remove(from);
+        if let Some(record) = record {
+            self.resources.insert(to.clone(), record);
+        }
+        if let Some(deposed) = deposed {
+            self.deposed.insert(to.clone(), deposed);
+        }
+        for record in self.resources.values_mut().chain(self.deposed.values_mut().flatten()) {
+            for dep in record.deps.iter_mut().chain(record.late.iter_mut()) {
+                if dep == from {
+                    *dep = to.clone();
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// What the recorded copies of `addr` (current and deposed) depend on.
     pub fn recorded_deps(&self, addr: &Addr) -> impl Iterator<Item = &Addr> {
         self.resources
@@ -107,6 +140,17 @@ impl State {
             .chain(self.deposed.get(addr).into_iter().flatten())
             .flat_map(|r| r.deps.iter())
     }
+}
+
+/// Why a recorded resource cannot take another address.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoveError {
+    #[error("`{from}` cannot move to `{to}`: a move keeps the kind")]
+    Kind { from: Addr, to: Addr },
+    #[error("`{to}` is already in the state: a move cannot overwrite a recorded resource")]
+    Taken { to: Addr },
+    #[error("`{from}` is not in the state")]
+    Missing { from: Addr },
 }
 
 /// Whose state a command expects: the spec's stack and region, or the stack a command
@@ -155,6 +199,11 @@ pub struct ResourceState {
     /// What this resource depends on, so destroy can order deletes without the spec.
     #[serde(default)]
     pub deps: Vec<Addr>,
+    /// What this resource names that also names it (security groups allowing each other; see
+    /// `late` on the loaded spec's resources): destroy takes those references out before deleting
+    /// either.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub late: Vec<Addr>,
     /// How many times the resource was replaced; part of its idempotency tokens.
     #[serde(default)]
     pub generation: u32,
@@ -201,7 +250,9 @@ impl ReadState {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutputValue {
-    pub value: String,
+    /// A string, or a list of strings (a list output); states written before lists were
+    /// possible hold strings and load as they are.
+    pub value: serde_json::Value,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sensitive: bool,
 }
@@ -391,3 +442,60 @@ pub fn parse_state(path: &str, text: &[u8]) -> Result<State, StateError> {
 
 pub mod local;
 pub mod s3;
+
+#[cfg(test)]
+mod move_tests {
+    use super::*;
+
+    fn record(deps: &[&str]) -> ResourceState {
+        ResourceState {
+            phase: Phase::Created,
+            id: Some("id".into()),
+            attributes: BTreeMap::new(),
+            config: serde_json::json!({}),
+            deps: deps.iter().map(|d| d.parse().unwrap()).collect(),
+            late: Vec::new(),
+            generation: 0,
+            prevent_destroy: false,
+            delete_timeout: None,
+            failed: None,
+        }
+    }
+
+    #[test]
+    fn a_move_renames_the_record_and_what_names_it() {
+        let a = |t: &str| -> Addr { t.parse().unwrap() };
+        let mut state = State::new("s", "us-east-1");
+        state.resources.insert(a("subnet.first"), record(&["vpc.main"]));
+        state.resources.insert(a("vpc.main"), record(&[]));
+        state
+            .resources
+            .insert(a("route_table_association.x"), record(&["subnet.first"]));
+        state.move_resource(&a("subnet.first"), &a("subnet.primary")).unwrap();
+        assert!(state.resources.contains_key(&a("subnet.primary")));
+        assert_eq!(
+            state.resources[&a("route_table_association.x")].deps,
+            vec![a("subnet.primary")]
+        );
+        assert_eq!(
+            state.move_resource(&a("subnet.first"), &a("subnet.other")),
+            Err(MoveError::Missing {
+                from: a("subnet.first")
+            })
+        );
+        assert_eq!(
+            state.move_resource(&a("vpc.main"), &a("subnet.primary")),
+            Err(MoveError::Kind {
+                from: a("vpc.main"),
+                to: a("subnet.primary")
+            })
+        );
+        state.resources.insert(a("subnet.second"), record(&[]));
+        assert_eq!(
+            state.move_resource(&a("subnet.second"), &a("subnet.primary")),
+            Err(MoveError::Taken {
+                to: a("subnet.primary")
+            })
+        );
+    }
+}

@@ -36,7 +36,9 @@ fn moved_off(steps: &Steps<'_>, addr: &Addr) -> Vec<Op> {
         steps
             .updated
             .iter()
-            .filter(|other| steps.uses(other, addr))
+            // An update also moves off what its late references name (it is made without them
+            // while their target is replaced); deletes are ordered around those by `Detach`.
+            .filter(|other| steps.uses(other, addr) || steps.names_late(other, addr))
             .map(|other| Op::Apply((*other).clone())),
     );
     before.extend(

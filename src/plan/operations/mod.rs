@@ -9,6 +9,7 @@
 
 mod create;
 mod destroy;
+mod late;
 mod replace;
 
 use std::collections::{HashMap, HashSet};
@@ -29,12 +30,20 @@ pub enum Op {
     /// Delete the old copies a create-before-destroy replace leaves (deposed), once nothing
     /// uses them.
     DeleteDeposed(Addr),
+    /// Complete a resource made without its late references (see
+    /// [`crate::spec::Resource::late`]) once what they name exists.
+    Complete(Addr),
+    /// Take a recorded resource's late references out before what they name, or the resource
+    /// itself, is deleted: AWS refuses to delete a security group another group's rule names.
+    Detach(Addr),
 }
 
 impl Op {
     pub fn addr(&self) -> &Addr {
         match self {
-            Op::Delete(addr) | Op::Apply(addr) | Op::DeleteDeposed(addr) => addr,
+            Op::Delete(addr) | Op::Apply(addr) | Op::DeleteDeposed(addr) | Op::Complete(addr) | Op::Detach(addr) => {
+                addr
+            }
         }
     }
 }
@@ -45,6 +54,8 @@ impl fmt::Display for Op {
             Op::Delete(addr) => write!(f, "delete {addr}"),
             Op::Apply(addr) => write!(f, "{addr}"),
             Op::DeleteDeposed(addr) => write!(f, "delete the old copy of {addr}"),
+            Op::Complete(addr) => write!(f, "complete {addr}"),
+            Op::Detach(addr) => write!(f, "detach {addr}"),
         }
     }
 }
@@ -62,6 +73,8 @@ pub fn operations(changes: &[ResourceChange], state: Option<&State>) -> Result<G
     let mut nodes: Vec<Op> = steps.deleted.iter().map(|&a| Op::Delete(a.clone())).collect();
     nodes.extend(steps.deposed.iter().map(|c| Op::DeleteDeposed(c.address.clone())));
     nodes.extend(steps.applied_in_order().map(|c| Op::Apply(c.address.clone())));
+    nodes.extend(steps.detached.iter().map(|&a| Op::Detach(a.clone())));
+    nodes.extend(steps.completed.iter().map(|c| Op::Complete(c.address.clone())));
     Graph::new(nodes.into_iter().map(|op| {
         let first = before.remove(&op).unwrap_or_default();
         (op, first)
@@ -72,10 +85,11 @@ pub fn operations(changes: &[ResourceChange], state: Option<&State>) -> Result<G
 type Pass = fn(&Steps<'_>) -> Vec<(Op, Op)>;
 
 /// The ordering rules of operations, by name; each adds only its own edges.
-const PASSES: [(&str, Pass); 3] = [
+const PASSES: [(&str, Pass); 4] = [
     ("create", create::edges),
     ("replace", replace::edges),
     ("destroy", destroy::edges),
+    ("late", late::edges),
 ];
 
 /// A plan's changes sorted into what each pass needs.
@@ -92,6 +106,12 @@ struct Steps<'a> {
     applied: HashSet<&'a Addr>,
     /// Resources updated in place.
     updated: Vec<&'a Addr>,
+    /// Deleted resources whose late references name another deleted one: those references go
+    /// first, or AWS refuses the other's delete.
+    detached: Vec<&'a Addr>,
+    /// Applied changes whose late references name something this plan makes: completed once
+    /// that exists.
+    completed: Vec<&'a ResourceChange>,
 }
 
 impl<'a> Steps<'a> {
@@ -108,9 +128,32 @@ impl<'a> Steps<'a> {
                 .filter(|c| c.action == Action::Delete)
                 .map(|c| &c.address),
         );
+        let late = |addr: &Addr| {
+            state
+                .and_then(|s| s.resources.get(addr))
+                .map(|r| r.late.as_slice())
+                .unwrap_or_default()
+        };
+        let detached = deleted
+            .iter()
+            .copied()
+            .filter(|addr| late(addr).iter().any(|l| deleted.contains(&l)))
+            .collect();
+        let made: HashSet<&Addr> = changes
+            .iter()
+            .filter(|c| matches!(c.action, Action::Create | Action::Replace))
+            .map(|c| &c.address)
+            .collect();
+        let completed = changes
+            .iter()
+            .filter(|c| matches!(c.action, Action::Create | Action::Update | Action::Replace))
+            .filter(|c| c.late.iter().any(|l| made.contains(l)))
+            .collect();
         Steps {
             changes,
             state,
+            detached,
+            completed,
             deleted,
             deposed: changes
                 .iter()
@@ -133,6 +176,20 @@ impl<'a> Steps<'a> {
     /// Whether `user` used `used` when it was last applied (by the dependencies state recorded).
     fn uses(&self, user: &Addr, used: &Addr) -> bool {
         self.state.is_some_and(|s| s.recorded_deps(user).any(|d| d == used))
+    }
+
+    /// Whether `user` names `used` in a late reference, as state recorded it (made without it
+    /// while `used` did not exist yet, see [`crate::spec::Resource::late`]).
+    fn names_late(&self, user: &Addr, used: &Addr) -> bool {
+        self.late(user).contains(used)
+    }
+
+    /// The late references `addr` was recorded with.
+    fn late(&self, addr: &Addr) -> &'a [Addr] {
+        self.state
+            .and_then(|s| s.resources.get(addr))
+            .map(|r| r.late.as_slice())
+            .unwrap_or_default()
     }
 
     /// The changes that create, update or replace, in plan order.
@@ -226,6 +283,8 @@ mod tests {
             attributes: Vec::new(),
             create_before_destroy: false,
             deposed: Vec::new(),
+            late: Vec::new(),
+            moved_from: None,
         }
     }
 
@@ -240,6 +299,7 @@ mod tests {
                     attributes: Default::default(),
                     config: serde_json::json!({}),
                     deps: deps.iter().map(|d| addr(d)).collect(),
+                    late: Vec::new(),
                     generation: 0,
                     prevent_destroy: false,
                     delete_timeout: None,

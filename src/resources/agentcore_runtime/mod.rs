@@ -26,10 +26,10 @@ use futures_util::future::try_join_all;
 
 pub(super) use super::agentcore::{client_token, list_runtimes};
 use super::artifact;
-use crate::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient};
 use super::lookup::{absent, each, keep, owned, owned_by_tags};
 use super::tags::{self, Tagged};
 use super::{Created, Found, ParsedResource, Recorded, Request, Resource, Timeouts};
+use crate::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient};
 use crate::lang::api::ApiMap;
 use crate::lang::{Addr, Group};
 use convert::{
