@@ -119,6 +119,9 @@ pub async fn read_existing<P: Provider>(
     Ok(read)
 }
 
+/// One lookup: the kind, its tags and the VPC id it is scoped to.
+type QueryKey = (Kind, Vec<(String, String)>, Option<String>);
+
 /// The matches of each existing resource of one round: one `find` per kind for the ids, one
 /// `lookup` per kind and distinct query.
 async fn read_round<P: Provider>(
@@ -147,7 +150,7 @@ async fn read_round<P: Provider>(
             }
         }
     }
-    let mut queries: BTreeMap<(Kind, Vec<(String, String)>, Option<String>), Vec<Found>> = BTreeMap::new();
+    let mut queries: BTreeMap<QueryKey, Vec<Found>> = BTreeMap::new();
     for e in round {
         let Selector::Tags { tags, vpc } = &e.selector else {
             continue;
