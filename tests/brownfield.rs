@@ -410,6 +410,24 @@ async fn an_agent_stack_deploys_into_an_existing_network_and_leaves_it_as_it_was
     // A second apply changes nothing.
     let out = emu.agentfs(dir.path(), &["plan", "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = emu.agentfs(dir.path(), &["drift"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = emu.agentfs(dir.path(), &["state", "list"]);
+    assert!(
+        text(&out).contains(&format!("subnet.private_a\t{}\tread", net.private_a)),
+        "{}",
+        text(&out)
+    );
+    // Never adopted: import refuses an existing address.
+    let out = emu.agentfs(
+        dir.path(),
+        &["import", "agentfs.toml", "subnet.private_a", net.private_a.as_str()],
+    );
+    assert!(
+        !out.status.success() && text(&out).contains("only read, never adopted"),
+        "{}",
+        text(&out)
+    );
 
     let out = emu.agentfs(dir.path(), &["plan", "--destroy"]);
     assert!(
