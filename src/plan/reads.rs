@@ -132,7 +132,7 @@ async fn read_round<P: Provider>(
     let mut out: BTreeMap<Addr, Vec<Found>> = BTreeMap::new();
     let mut ids_by_kind: BTreeMap<Kind, Vec<&str>> = BTreeMap::new();
     for e in round {
-        if let Selector::Id(id) = &e.selector {
+        if let Selector::Id { id, .. } = &e.selector {
             ids_by_kind.entry(e.addr.kind).or_default().push(id);
         }
     }
@@ -144,7 +144,7 @@ async fn read_round<P: Provider>(
             .await
             .map_err(|source| ReadError::Api { kind, source })?;
         for e in round.iter().filter(|e| e.addr.kind == kind) {
-            if let Selector::Id(id) = &e.selector {
+            if let Selector::Id { id, .. } = &e.selector {
                 let mine: Vec<Found> = found.iter().filter(|f| is(f, id)).cloned().collect();
                 out.insert(e.addr.clone(), mine);
             }
