@@ -410,6 +410,24 @@ async fn an_agent_stack_deploys_into_an_existing_network_and_leaves_it_as_it_was
     // A second apply changes nothing.
     let out = emu.agentfs(dir.path(), &["plan", "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = emu.agentfs(dir.path(), &["drift"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = emu.agentfs(dir.path(), &["state", "list"]);
+    assert!(
+        text(&out).contains(&format!("subnet.private_a\t{}\tread", net.private_a)),
+        "{}",
+        text(&out)
+    );
+    // Never adopted: import refuses an existing address.
+    let out = emu.agentfs(
+        dir.path(),
+        &["import", "agentfs.toml", "subnet.private_a", net.private_a.as_str()],
+    );
+    assert!(
+        !out.status.success() && text(&out).contains("only read, never adopted"),
+        "{}",
+        text(&out)
+    );
 
     let out = emu.agentfs(dir.path(), &["plan", "--destroy"]);
     assert!(
@@ -430,23 +448,46 @@ async fn lints_read_an_existing_subnets_routes_at_plan_time() {
     let config = emu.sdk_config().await;
     let ec2 = aws_sdk_ec2::Client::new(&config);
     let net = make_network(&ec2).await;
+    // The platform's role and bucket too: a role by its ARN, a bucket by its name.
+    let role = aws_sdk_iam::Client::new(&config)
+        .create_role()
+        .role_name("agent-runtime")
+        .path("/platform/")
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"bedrock-agentcore.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap()
+        .role()
+        .map(|r| r.arn().to_string())
+        .unwrap();
+    aws_sdk_s3::Client::new(&config)
+        .create_bucket()
+        .bucket("platform-artifacts-bucket")
+        .send()
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let spec = format!(
         r#"
 [stack]
 name = "isolated"
 region = "us-east-1"
-{ROLES}
-[s3_bucket.data]
-name = "${{stack}}-${{account_id}}-data"
+
+[s3_bucket.artifacts]
+existing = {{ name = "platform-artifacts-bucket" }}
 
 [agentcore_runtime.agent]
 name = "isolated_agent"
 container_uri = "${{account_id}}.dkr.ecr.${{region}}.amazonaws.com/agent:latest"
-role = "runtime"
+role = "{role}"
 network_mode = "VPC"
 subnets = ["{isolated}"]
 security_groups = ["{nfs}"]
+
+[output.artifacts]
+value = "${{s3_bucket.artifacts.arn}}"
 "#,
         isolated = net.isolated,
         nfs = net.nfs,
@@ -465,6 +506,21 @@ security_groups = ["{nfs}"]
         "{found}"
     );
     assert!(found.contains("agentfs::lint::runtime_no_s3_path"), "{found}");
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        plan.contains(
+            "<= s3_bucket.artifacts  read: platform-artifacts-bucket  (found by name `platform-artifacts-bucket`)"
+        ),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("artifacts = \"arn:aws:s3:::platform-artifacts-bucket\""),
+        "{plan}"
+    );
+    assert!(
+        plan.contains(&format!("arn = {role:?}")),
+        "the role, by its ARN:\n{plan}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -31,15 +31,19 @@ pub async fn state(args: StateArgs) -> Result<ExitCode, CliError> {
                     crate::outln!("{addr}\t{}\tdeposed, {}", r.id.as_deref().unwrap_or("-"), phase(r));
                 }
             }
+            for (addr, r) in &state.reads {
+                crate::outln!("{addr}\t{}\tread (existing, never changed)", r.id);
+            }
         }
         StateCommand::Show { address } => {
             let state = load().await?;
             let addr: crate::spec::Addr = address.parse().map_err(|e| CliError::Other(format!("{e}")))?;
-            let r = state
-                .resources
-                .get(&addr)
-                .ok_or_else(|| CliError::Other(format!("`{address}` is not in the state")))?;
-            crate::outln!("{}", serde_json::to_string_pretty(r).unwrap_or_default());
+            let shown = match (state.resources.get(&addr), state.reads.get(&addr)) {
+                (Some(r), _) => serde_json::to_string_pretty(r),
+                (None, Some(read)) => serde_json::to_string_pretty(read),
+                (None, None) => return Err(CliError::Other(format!("`{address}` is not in the state"))),
+            };
+            crate::outln!("{}", shown.unwrap_or_default());
         }
         StateCommand::Pull => {
             let state = load().await?;

@@ -167,10 +167,20 @@ pub fn last_segment(arn: &str) -> Option<String> {
 /// How one existing resource is found, after checking.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selector {
-    /// By the id the kind's `find` takes (an ARN or a name already turned into it).
-    Id(String),
+    /// By the id the kind's `find` takes (an ARN or a name already turned into it); `written`
+    /// is how the spec gave it (`name \`x\``, `arn \`...\``), for messages.
+    Id { id: String, written: String },
     /// By tags, optionally in a VPC (an id, or the address of an existing VPC).
     Tags { tags: Tags, vpc: Option<Scope> },
+}
+
+impl Selector {
+    pub fn by_id(id: &str) -> Selector {
+        Selector::Id {
+            id: id.to_string(),
+            written: format!("id `{id}`"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,7 +192,7 @@ pub enum Scope {
 impl std::fmt::Display for Selector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Selector::Id(id) => write!(f, "id `{id}`"),
+            Selector::Id { written, .. } => f.write_str(written),
             Selector::Tags { tags, vpc } => {
                 let tags: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 write!(f, "tags {}", tags.join(", "))?;
@@ -358,11 +368,20 @@ pub fn problems(kind: Kind, spec: &ExistingSpec) -> Vec<(String, String, String)
 /// existing VPC of the spec, or is a VPC id).
 pub fn selector(kind: Kind, spec: &ExistingSpec, vpc: Option<Scope>) -> Option<Selector> {
     let ways = kind.existing()?;
-    if let Some(id) = spec.id.clone().or_else(|| spec.name.clone()) {
-        return Some(Selector::Id(id));
+    if let Some(id) = &spec.id {
+        return Some(Selector::by_id(id));
+    }
+    if let Some(name) = &spec.name {
+        return Some(Selector::Id {
+            id: name.clone(),
+            written: format!("name `{name}`"),
+        });
     }
     if let (Some(arn), Some(shape)) = (&spec.arn, ways.arn) {
-        return (shape.id)(arn).map(Selector::Id);
+        return (shape.id)(arn).map(|id| Selector::Id {
+            id,
+            written: format!("arn `{arn}`"),
+        });
     }
     (!spec.tags.is_empty()).then(|| Selector::Tags {
         tags: spec.tags.clone(),

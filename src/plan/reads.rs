@@ -119,6 +119,9 @@ pub async fn read_existing<P: Provider>(
     Ok(read)
 }
 
+/// One lookup: the kind, its tags and the VPC id it is scoped to.
+type QueryKey = (Kind, Vec<(String, String)>, Option<String>);
+
 /// The matches of each existing resource of one round: one `find` per kind for the ids, one
 /// `lookup` per kind and distinct query.
 async fn read_round<P: Provider>(
@@ -129,7 +132,7 @@ async fn read_round<P: Provider>(
     let mut out: BTreeMap<Addr, Vec<Found>> = BTreeMap::new();
     let mut ids_by_kind: BTreeMap<Kind, Vec<&str>> = BTreeMap::new();
     for e in round {
-        if let Selector::Id(id) = &e.selector {
+        if let Selector::Id { id, .. } = &e.selector {
             ids_by_kind.entry(e.addr.kind).or_default().push(id);
         }
     }
@@ -141,13 +144,13 @@ async fn read_round<P: Provider>(
             .await
             .map_err(|source| ReadError::Api { kind, source })?;
         for e in round.iter().filter(|e| e.addr.kind == kind) {
-            if let Selector::Id(id) = &e.selector {
+            if let Selector::Id { id, .. } = &e.selector {
                 let mine: Vec<Found> = found.iter().filter(|f| is(f, id)).cloned().collect();
                 out.insert(e.addr.clone(), mine);
             }
         }
     }
-    let mut queries: BTreeMap<(Kind, Vec<(String, String)>, Option<String>), Vec<Found>> = BTreeMap::new();
+    let mut queries: BTreeMap<QueryKey, Vec<Found>> = BTreeMap::new();
     for e in round {
         let Selector::Tags { tags, vpc } = &e.selector else {
             continue;

@@ -200,11 +200,17 @@ fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
                 && !existing.contains_key(&target)
                 && let existing::Literal::Valid(id) = existing::literal(slot.target, slot.attribute, slot.value)
             {
+                let written = if slot.value.starts_with("arn:") {
+                    format!("arn `{}`", slot.value)
+                } else {
+                    format!("id `{id}`")
+                };
+                // A literal id stands for an existing resource of its own, read like a declared one.
                 target = existing::literal_addr(slot.target, slot.value);
                 *slot.value = target.name.clone();
                 existing.entry(target.clone()).or_insert_with(|| existing::Existing {
                     addr: target.clone(),
-                    selector: existing::Selector::Id(id),
+                    selector: existing::Selector::Id { id, written },
                     literal: true,
                     deps: BTreeSet::new(),
                 });
