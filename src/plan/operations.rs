@@ -229,6 +229,7 @@ mod tests {
             deposed: Vec::new(),
             late: Vec::new(),
             moved_from: None,
+            import_id: None,
         }
     }
 

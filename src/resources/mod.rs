@@ -444,6 +444,9 @@ macro_rules! registry {
             /// `[[removed]]`: resources forgotten from the state and left in AWS.
             #[serde(default)]
             removed: Vec<crate::spec::model::RemovedSpec>,
+            /// `[[import]]`: existing resources adopted instead of created.
+            #[serde(default)]
+            import: Vec<crate::spec::model::ImportSpec>,
             /// Other stacks whose recorded outputs this spec reads (`${stack_ref.NAME.OUTPUT}`).
             #[serde(default)]
             stack_ref: BTreeMap<String, crate::spec::stack_ref::StackRefSpec>,

@@ -113,6 +113,8 @@ pub struct Spec {
     pub moved: Vec<blocks::Moved>,
     /// `[[removed]]`: recorded resources forgotten without being deleted.
     pub removed: Vec<blocks::Removed>,
+    /// `[[import]]`: existing resources adopted on the next apply instead of created.
+    pub imports: Vec<blocks::Import>,
     /// The values taken from other stacks' outputs (`${stack_ref.NAME.OUTPUT}`), for the plan.
     pub stack_ref_uses: Vec<stack_ref::StackRefUse>,
 }
@@ -138,7 +140,7 @@ pub fn load_with(text: &str, inputs: &vars::Inputs) -> Loaded {
         };
     };
     diagnostics.extend(validate::check(&parsed));
-    let (moved, removed, found) = blocks::check(&parsed);
+    let (moved, removed, imports, found) = blocks::check(&parsed);
     diagnostics.extend(found);
     vars::scrub(&mut diagnostics, &parsed.variables);
     let mut findings = crate::check::run(&parsed);
@@ -146,6 +148,7 @@ pub fn load_with(text: &str, inputs: &vars::Inputs) -> Loaded {
     let spec = diagnostics.iter().all(|d| !d.is_error()).then(|| Spec {
         moved,
         removed,
+        imports,
         ..lower(parsed, findings)
     });
     Loaded { spec, diagnostics }
@@ -264,6 +267,7 @@ fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
         findings,
         moved: Vec::new(),
         removed: Vec::new(),
+        imports: Vec::new(),
         stack_ref_uses: parsed.stack_ref_uses,
     }
 }

@@ -10,7 +10,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::addr::{Addr, Kind};
 use super::diag::Diagnostic;
-use super::model::{BackendSpec, Meta, MovedSpec, OutputSpec, RemovedSpec, StackSettings};
+use super::model::{BackendSpec, ImportSpec, Meta, MovedSpec, OutputSpec, RemovedSpec, StackSettings};
 use super::stack_ref::{StackRefSpec, StackRefUse};
 use super::vars::{self, Inputs, SensitiveUse, Substitution, Variable, VariableSpec};
 use crate::resources::ResourceSpec;
@@ -42,6 +42,8 @@ pub struct ParsedSpec {
     pub moved: Vec<MovedSpec>,
     /// `[[removed]]` blocks, in file order (`removed[i]` in spans).
     pub removed: Vec<RemovedSpec>,
+    /// `[[import]]` blocks, in file order (`import[i]` in spans).
+    pub imports: Vec<ImportSpec>,
     /// `[stack_ref.*]`, in file order.
     pub stack_refs: IndexMap<String, StackRefSpec>,
     /// The values taken from other stacks, for the plan.
@@ -191,6 +193,7 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
     let mut backend = None;
     let mut moved = Vec::new();
     let mut removed = Vec::new();
+    let mut imports = Vec::new();
     for (key, value) in document {
         let key_span = key.span();
         let key = key.into_inner();
@@ -201,6 +204,7 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
             "removed" => {
                 removed = deserialize::<Vec<RemovedSpec>>(value, "removed", &mut diagnostics).unwrap_or_default()
             }
+            "import" => imports = deserialize::<Vec<ImportSpec>>(value, "import", &mut diagnostics).unwrap_or_default(),
             "output" => {
                 for (name, output) in named_tables(value, "output", &mut diagnostics) {
                     if let Some(spec) = deserialize::<OutputSpec>(output, &format!("output.{name}"), &mut diagnostics) {
@@ -241,6 +245,7 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
                 sensitive_uses,
                 moved,
                 removed,
+                imports,
                 stack_refs: declared_refs
                     .into_iter()
                     .map(|(name, (spec, _))| (name, spec))
@@ -277,6 +282,7 @@ fn unknown_top_level(key: &str, span: Range<usize>) -> Diagnostic {
         "variable",
         "moved",
         "removed",
+        "import",
         "stack_ref",
     ]);
     let help = match super::suggest(key, known) {
