@@ -52,7 +52,7 @@ enum Adoption {
     /// Nothing of it exists: the create goes ahead with a new token.
     NotFound,
     /// It is recorded as created; this update brings it to the spec.
-    Update(plan::ResourceChange),
+    Update(Box<plan::ResourceChange>),
     /// Its change could not be made in place: it is deleted, and created anew.
     Deleted,
 }
@@ -461,11 +461,11 @@ impl<'a, P: Provider> Engine<'a, P> {
             .map(|d| d.path.as_str())
             .collect();
         if triggers.is_empty() {
-            return Ok(Adoption::Update(plan::ResourceChange {
+            return Ok(Adoption::Update(Box::new(plan::ResourceChange {
                 action: Action::Update,
                 attributes: diffs,
                 ..change.clone()
-            }));
+            })));
         }
         if resource.lifecycle.prevent_destroy {
             return Err(EngineError::AdoptedNeedsReplace {

@@ -302,7 +302,7 @@ fn split_late_references(resources: &mut IndexMap<Addr, Resource>, candidates: &
             continue;
         };
         for target in targets {
-            if target != from && component.get(from).is_some() && component.get(from) == component.get(target) {
+            if target != from && component.contains_key(from) && component.get(from) == component.get(target) {
                 resource.deps.remove(target);
                 resource.late.insert(target.clone());
             }
