@@ -12,7 +12,7 @@ pub use crate::lang::SpanIndex;
 use crate::lang::addr::{Addr, Kind};
 use crate::lang::diag::Diagnostic;
 use crate::lang::existing::ExistingSpec;
-use crate::lang::model::{BackendSpec, Meta, MovedSpec, OutputSpec, RemovedSpec, StackSettings};
+use crate::lang::model::{BackendSpec, ImportSpec, Meta, MovedSpec, OutputSpec, RemovedSpec, StackSettings};
 use crate::lang::stack_ref::{StackRefSpec, StackRefUse};
 use crate::lang::vars::{self, Inputs, SensitiveUse, Substitution, Variable, VariableSpec};
 use crate::lang::{suggest, syntax};
@@ -47,6 +47,8 @@ pub struct ParsedSpec {
     pub moved: Vec<MovedSpec>,
     /// `[[removed]]` blocks, in file order (`removed[i]` in spans).
     pub removed: Vec<RemovedSpec>,
+    /// `[[import]]` blocks, in file order (`import[i]` in spans).
+    pub imports: Vec<ImportSpec>,
     /// `[stack_ref.*]`, in file order.
     pub stack_refs: IndexMap<String, StackRefSpec>,
     /// The values taken from other stacks, for the plan.
@@ -143,6 +145,7 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
     let mut backend = None;
     let mut moved = Vec::new();
     let mut removed = Vec::new();
+    let mut imports = Vec::new();
     for (key, value) in document {
         let key_span = key.span();
         let key = key.into_inner();
@@ -153,6 +156,7 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
             "removed" => {
                 removed = deserialize::<Vec<RemovedSpec>>(value, "removed", &mut diagnostics).unwrap_or_default()
             }
+            "import" => imports = deserialize::<Vec<ImportSpec>>(value, "import", &mut diagnostics).unwrap_or_default(),
             "output" => {
                 for (name, output) in named_tables(value, "output", &mut diagnostics) {
                     if let Some(spec) = deserialize::<OutputSpec>(output, &format!("output.{name}"), &mut diagnostics) {
@@ -196,6 +200,7 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
                 sensitive_uses,
                 moved,
                 removed,
+                imports,
                 stack_refs: declared_refs
                     .into_iter()
                     .map(|(name, (spec, _))| (name, spec))
@@ -232,6 +237,7 @@ fn unknown_top_level(key: &str, span: Range<usize>) -> Diagnostic {
         "variable",
         "moved",
         "removed",
+        "import",
         "stack_ref",
     ]);
     let help = match suggest(key, known) {

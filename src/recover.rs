@@ -45,15 +45,28 @@ pub struct Recovered {
 /// Template values from the state being rebuilt.
 struct Rebuilding<'a> {
     state: &'a State,
-    ctx: &'a Ctx,
+    stack: &'a str,
+    region: &'a str,
+    account_id: &'a str,
+}
+
+impl<'a> Rebuilding<'a> {
+    fn new(state: &'a State, provider: &'a impl Provider) -> Self {
+        Rebuilding {
+            state,
+            stack: provider.stack(),
+            region: provider.region(),
+            account_id: provider.account_id(),
+        }
+    }
 }
 
 impl Lookup for Rebuilding<'_> {
     fn var(&self, var: Var) -> Option<String> {
         Some(match var {
-            Var::Stack => self.ctx.stack.clone(),
-            Var::Region => self.ctx.region.clone(),
-            Var::AccountId => self.ctx.account_id.clone(),
+            Var::Stack => self.stack.to_string(),
+            Var::Region => self.region.to_string(),
+            Var::AccountId => self.account_id.to_string(),
         })
     }
 
@@ -161,7 +174,7 @@ pub async fn recover(
     state.reads = reads;
     let mut missing = Vec::new();
     for addr in order.iter().filter(|a| spec.resources.contains_key(*a)) {
-        let Ok(resolved) = resolve(&spec.resources[addr].spec, &Rebuilding { state: &state, ctx }) else {
+        let Ok(resolved) = resolve(&spec.resources[addr].spec, &Rebuilding::new(&state, ctx)) else {
             missing.push(addr.clone());
             continue;
         };
@@ -245,8 +258,8 @@ fn recorded_as(state: &State, kind: Kind, id: &str) -> Option<Addr> {
 
 /// Adopts the existing resource `id` as `addr` of the spec into `state`. Refused when the state
 /// already records it, and, unless `force`, when its `agentfs:stack` tag names another stack.
-pub async fn import(
-    ctx: &Ctx,
+pub async fn import<P: Provider>(
+    ctx: &P,
     spec: &Spec,
     state: &mut State,
     addr: &Addr,
@@ -257,16 +270,18 @@ pub async fn import(
         .resources
         .get(addr)
         .ok_or_else(|| RecoverError::NotInSpec(addr.to_string()))?;
-    let resolved = resolve(&resource.spec, &Rebuilding { state, ctx }).map_err(|source| RecoverError::Unresolved {
-        addr: addr.clone(),
-        source,
-    })?;
+    let resolved =
+        resolve(&resource.spec, &Rebuilding::new(state, ctx)).map_err(|source| RecoverError::Unresolved {
+            addr: addr.clone(),
+            source,
+        })?;
     let desired = config_json(&resolved, &resource.sensitive);
     let not_found = || RecoverError::NotFound {
         kind: addr.kind,
         id: id.to_string(),
     };
-    let found = resources::find(ctx, addr.kind, &[id])
+    let found = ctx
+        .find(addr.kind, &[id])
         .await?
         .into_iter()
         .next()
@@ -281,7 +296,7 @@ pub async fn import(
         }
     }
     if let Some(stack) = found.owner.stack.as_deref()
-        && stack != ctx.stack
+        && stack != ctx.stack()
     {
         if !force {
             return Err(RecoverError::OtherStack {

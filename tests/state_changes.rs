@@ -67,8 +67,8 @@ async fn security_groups_that_allow_each_other_apply_show_no_drift_and_destroy()
             .filter_map(|pair| pair.group_id().map(String::from))
             .collect()
     };
-    assert_eq!(sources(&app), [db.clone()]);
-    assert_eq!(sources(&db), [app.clone()]);
+    assert_eq!(sources(&app), std::slice::from_ref(&db));
+    assert_eq!(sources(&db), std::slice::from_ref(&app));
 
     let (code, out) = run(&emu, dir.path(), &["drift"]);
     assert_eq!(code, Some(0), "no drift after apply:\n{out}");

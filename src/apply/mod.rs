@@ -32,6 +32,8 @@ pub enum EngineError {
     State(#[from] StateError),
     #[error("it is not in the spec or the state")]
     Unknown,
+    #[error("{0}")]
+    Import(String),
     #[error(
         "{id} carries the tag agentfs:stack = `{stack}`: it belongs to that stack, and agentfs never deletes \
          another stack's resource; if this state records it by mistake, remove it with `agentfs state rm`"
@@ -50,7 +52,7 @@ enum Adoption {
     /// Nothing of it exists: the create goes ahead with a new token.
     NotFound,
     /// It is recorded as created; this update brings it to the spec.
-    Update(plan::ResourceChange),
+    Update(Box<plan::ResourceChange>),
     /// Its change could not be made in place: it is deleted, and created anew.
     Deleted,
 }
@@ -192,6 +194,7 @@ impl<'a, P: Provider> Engine<'a, P> {
                     (Op::Complete(_), _) => ("complete", "completed"),
                     (Op::Detach(_), _) => ("detach", "detached"),
                     (Op::Apply(_), Action::Update) => ("update", "updated"),
+                    (Op::Apply(_), Action::Create) if change.import_id.is_some() => ("import", "imported"),
                     (Op::Apply(_), _) => ("create", "created"),
                 };
                 let addr = op.addr().clone();
@@ -325,10 +328,74 @@ impl<'a, P: Provider> Engine<'a, P> {
 
     /// One create, update or replace, after adopting what an interrupted create left behind.
     async fn apply_change(&self, spec: &Spec, change: &plan::ResourceChange) -> Result<(), EngineError> {
+        if let Some(id) = &change.import_id {
+            return self.import(spec, change, id).await;
+        }
         match self.adopt_earlier_attempt(spec, change).await? {
             Adoption::Update(update) => self.apply_one(spec, &update).await,
             Adoption::NotFound | Adoption::Deleted => self.apply_one(spec, change).await,
         }
+    }
+
+    /// `[[import]]`: adopts the existing resource `id` as the change's address, as `agentfs
+    /// import` does (refused for an id the state records, or one tagged as another stack's),
+    /// recording what AWS has; then brings it to the spec with an update where they differ. A
+    /// difference that only a replace could make is an error: an import never deletes.
+    async fn import(&self, spec: &Spec, change: &plan::ResourceChange, id: &str) -> Result<(), EngineError> {
+        let addr = &change.address;
+        let resource = spec.resources.get(addr).ok_or(EngineError::Unknown)?;
+        let mut state = self.state().await;
+        self.reporter.phase(addr, &format!("reading {id}"));
+        crate::recover::import(self.provider, spec, &mut state, addr, id, false)
+            .await
+            .map_err(|e| EngineError::Import(e.to_string()))?;
+        let Some(imported) = state.resources.get(addr).cloned() else {
+            return Err(EngineError::Unknown);
+        };
+        let live = imported.config.clone();
+        self.record(|s| {
+            s.resources.insert(addr.clone(), imported);
+        })
+        .await?;
+        let resolved = resolve(&resource.spec, &self.lookup().await)?;
+        let config = plan::config_json(&resolved, &resource.sensitive);
+        let sensitive: HashSet<String> = resolved
+            .sensitive_paths()
+            .into_iter()
+            .chain(resource.sensitive.iter().cloned())
+            .collect();
+        let diffs = plan::diff(
+            &live,
+            &config,
+            &BTreeMap::new(),
+            &sensitive,
+            addr.kind,
+            &resource.lifecycle.ignore_changes,
+        );
+        let triggers: Vec<&str> = diffs
+            .iter()
+            .filter(|d| d.forces_replacement)
+            .map(|d| d.path.as_str())
+            .collect();
+        if !triggers.is_empty() {
+            return Err(EngineError::Import(format!(
+                "{id} is imported, but its {} differ from the spec and cannot change in place; change the spec to what it has, or let the next plan replace it",
+                triggers.join(", ")
+            )));
+        }
+        if diffs.is_empty() {
+            return Ok(());
+        }
+        self.apply_one(
+            spec,
+            &plan::ResourceChange {
+                action: Action::Update,
+                attributes: diffs,
+                import_id: None,
+                ..change.clone()
+            },
+        )
+        .await
     }
 
     /// A create intent whose configuration changed since it was recorded gets a new token
@@ -394,11 +461,11 @@ impl<'a, P: Provider> Engine<'a, P> {
             .map(|d| d.path.as_str())
             .collect();
         if triggers.is_empty() {
-            return Ok(Adoption::Update(plan::ResourceChange {
+            return Ok(Adoption::Update(Box::new(plan::ResourceChange {
                 action: Action::Update,
                 attributes: diffs,
                 ..change.clone()
-            }));
+            })));
         }
         if resource.lifecycle.prevent_destroy {
             return Err(EngineError::AdoptedNeedsReplace {

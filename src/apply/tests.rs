@@ -777,3 +777,53 @@ async fn a_list_output_is_recorded_as_a_list_and_an_old_string_output_still_load
     let loaded = crate::state::parse_state("old.json", old.to_string().as_bytes()).unwrap();
     assert_eq!(loaded.outputs["vpc"].value, serde_json::json!("vpc-1"));
 }
+
+#[tokio::test]
+async fn an_import_block_adopts_the_existing_resource_instead_of_creating_one() {
+    let h = Harness::new();
+    let existing = h.fake.make_outside(Kind::SecurityGroup, &[("team", "platform")]);
+    let text = format!("{NETWORK}\n[[import]]\nto = \"security_group.app\"\nid = \"{existing}\"\n");
+    let (plan, report, state) = h.apply_selected(&text, Default::default()).await;
+    assert!(report.ok(), "{report:?}");
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.address == addr("security_group.app"))
+        .unwrap();
+    assert_eq!(change.import_id.as_deref(), Some(existing.as_str()));
+    assert_eq!((plan.summary.import, plan.summary.create), (1, 3));
+    let text_plan = plan::render::text(&plan, false);
+    assert!(
+        text_plan.contains("<= security_group.app  (import") && text_plan.contains("will be imported"),
+        "{text_plan}"
+    );
+    assert!(
+        !h.writes().contains(&"create security_group.app".to_string()),
+        "{:?}",
+        h.writes()
+    );
+    assert_eq!(
+        state.resources[&addr("security_group.app")].id.as_deref(),
+        Some(existing.as_str())
+    );
+    // Done once: the block may stay.
+    let (_, report, _) = h.apply_selected(&text, Default::default()).await;
+    assert!(report.ok() && report.done == 0, "{report:?}");
+}
+
+#[tokio::test]
+async fn an_import_block_refuses_another_stacks_resource() {
+    let h = Harness::new();
+    let theirs = h.fake.make_outside(Kind::RouteTable, &[(TAG_STACK, "platform")]);
+    let text = format!("{NETWORK}\n[[import]]\nto = \"route_table.private\"\nid = \"{theirs}\"\n");
+    let (_, report, state) = h.apply_selected(&text, Default::default()).await;
+    assert!(!report.ok());
+    assert!(
+        report
+            .failures
+            .iter()
+            .any(|(_, e)| e.contains("agentfs:stack = `platform`")),
+        "{report:?}"
+    );
+    assert!(!state.resources.contains_key(&addr("route_table.private")));
+}

@@ -108,6 +108,17 @@ impl OutputExpr {
     }
 }
 
+/// `[[import]]`: an existing resource adopted as a resource of the spec on the next apply
+/// (read, never created), then updated to the spec where it differs.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ImportSpec {
+    /// The address, `kind.name`, declared in the spec.
+    pub to: String,
+    /// The resource's AWS id (or name, for kinds identified by name).
+    pub id: String,
+}
+
 /// Settings every resource accepts besides its kind's own fields.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]

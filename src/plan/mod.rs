@@ -114,6 +114,9 @@ pub struct ResourceChange {
     /// `[[moved]]`: the recorded address this resource had, kept without a replacement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moved_from: Option<Addr>,
+    /// `[[import]]`: the id of the existing resource this create adopts instead of making one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -141,6 +144,9 @@ pub struct Summary {
     /// Recorded resources forgotten, left in AWS (`[[removed]]`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub forget: usize,
+    /// Existing resources adopted instead of created (`[[import]]`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub import: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -149,7 +155,7 @@ fn is_zero(n: &usize) -> bool {
 
 impl Summary {
     pub fn has_changes(&self) -> bool {
-        self.create + self.update + self.replace + self.delete + self.moved + self.forget > 0
+        self.create + self.update + self.replace + self.delete + self.moved + self.forget + self.import > 0
     }
 }
 
@@ -308,6 +314,7 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
                 .iter()
                 .find(|(_, to)| to == addr)
                 .map(|(from, _)| from.clone()),
+            import_id: None,
         };
         if let Some(from) = &change.moved_from {
             change.reasons.push(format!(
@@ -318,7 +325,16 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
         let mut sensitive = sensitive_paths(&resource.spec);
         sensitive.extend(resource.sensitive.iter().cloned());
         match recorded {
-            None => change.attributes = all_attributes(&desired.value, &unknown, &sensitive),
+            None => {
+                change.attributes = all_attributes(&desired.value, &unknown, &sensitive);
+                if let Some(import) = spec.imports.iter().find(|i| &i.to == addr) {
+                    change.import_id = Some(import.id.clone());
+                    change.reasons.push(format!(
+                        "will be imported ({}): `{}` is read and adopted, not created, then updated to the spec where it differs",
+                        import.field, import.id
+                    ));
+                }
+            }
             Some(r) if matches!(r.phase, Phase::Creating { .. }) => {
                 change.reasons.push(
                     "an earlier create was interrupted: apply finds it by its token or tags, or creates it".into(),
@@ -428,6 +444,7 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
         deposed: Vec::new(),
         late: Vec::new(),
         moved_from: None,
+        import_id: None,
     }));
     let mut left_out = Vec::new();
     if let Some(scope) = &scope {
@@ -476,6 +493,7 @@ pub fn compute(spec: &Spec, graph: &Graph, state: Option<&State>, context: &Cont
     let mut summary = Summary::default();
     for change in &changes {
         match change.action {
+            Action::Create if change.import_id.is_some() => summary.import += 1,
             Action::Create => summary.create += 1,
             Action::Update => summary.update += 1,
             Action::Replace => summary.replace += 1,
@@ -586,6 +604,7 @@ fn attach_deposed(changes: &mut Vec<ResourceChange>, state: &State) {
             deposed: ids,
             late: Vec::new(),
             moved_from: None,
+            import_id: None,
         });
     }
 }
@@ -634,6 +653,7 @@ fn deletions(spec: &Spec, state: &State) -> Result<Vec<ResourceChange>, PlanErro
             deposed: Vec::new(),
             late: Vec::new(),
             moved_from: None,
+            import_id: None,
         });
     }
     Ok(changes)
@@ -687,6 +707,7 @@ pub fn destroy_changes(state: &State) -> Vec<ResourceChange> {
             deposed: Vec::new(),
             late: Vec::new(),
             moved_from: None,
+            import_id: None,
         })
         .collect();
     attach_deposed(&mut changes, state);

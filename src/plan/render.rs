@@ -91,6 +91,9 @@ pub fn text(plan: &Plan, verbose: bool) -> String {
     if s.moved > 0 {
         state_only.push_str(&format!(", {} to move", s.moved));
     }
+    if s.import > 0 {
+        state_only.push_str(&format!(", {} to import", s.import));
+    }
     if s.forget > 0 {
         state_only.push_str(&format!(", {} no longer managed", s.forget));
     }
@@ -142,6 +145,7 @@ fn resource(out: &mut String, change: &ResourceChange) {
     let (symbol, verb) = match change.action {
         Action::Replace if change.create_before_destroy => ("+/-", "replace, new copy first"),
         Action::NoOp if change.moved_from.is_some() => ("->", "moved"),
+        Action::Create if change.import_id.is_some() => ("<=", "import"),
         Action::NoOp if !change.deposed.is_empty() => ("-", "old copy deleted"),
         action => (action.symbol(), action.verb()),
     };

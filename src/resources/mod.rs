@@ -500,6 +500,9 @@ macro_rules! registry {
             /// `[[removed]]`: resources forgotten from the state and left in AWS.
             #[serde(default)]
             removed: Vec<crate::lang::model::RemovedSpec>,
+            /// `[[import]]`: existing resources adopted instead of created.
+            #[serde(default)]
+            import: Vec<crate::lang::model::ImportSpec>,
             /// Other stacks whose recorded outputs this spec reads (`${stack_ref.NAME.OUTPUT}`).
             #[serde(default)]
             stack_ref: BTreeMap<String, crate::lang::stack_ref::StackRefSpec>,

@@ -17,6 +17,14 @@ pub struct Moved {
     pub field: String,
 }
 
+/// A checked `[[import]]` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    pub to: Addr,
+    pub id: String,
+    pub field: String,
+}
+
 /// A checked `[[removed]]` block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Removed {
@@ -25,7 +33,7 @@ pub struct Removed {
 }
 
 /// The blocks of `spec` that passed every check, and a diagnostic for each that did not.
-pub fn check(spec: &ParsedSpec) -> (Vec<Moved>, Vec<Removed>, Vec<Diagnostic>) {
+pub fn check(spec: &ParsedSpec) -> (Vec<Moved>, Vec<Removed>, Vec<Import>, Vec<Diagnostic>) {
     let declared: HashSet<&Addr> = spec.resources.iter().map(|r| &r.addr).collect();
     let mut diagnostics = Vec::new();
     let error = |field: String, message: String, help: &str| {
@@ -120,7 +128,43 @@ pub fn check(spec: &ParsedSpec) -> (Vec<Moved>, Vec<Removed>, Vec<Diagnostic>) {
         }
         removed.push(Removed { from, field });
     }
-    (moved, removed, diagnostics)
+    let mut imports: Vec<Import> = Vec::new();
+    for (i, block) in spec.imports.iter().enumerate() {
+        let field = format!("import[{i}]");
+        let Some(to) = address(format!("{field}.to"), &block.to, &mut diagnostics) else {
+            continue;
+        };
+        let problem = if !declared.contains(&to) {
+            Some((
+                format!("{field}.to"),
+                format!("`{to}` is not declared in the spec"),
+                "declare the resource the import adopts, with the fields it should have",
+            ))
+        } else if block.id.trim().is_empty() {
+            Some((
+                format!("{field}.id"),
+                "the id is empty".to_string(),
+                "give the resource's AWS id",
+            ))
+        } else if imports.iter().any(|other| other.to == to) {
+            Some((
+                format!("{field}.to"),
+                format!("`{to}` is imported twice"),
+                "keep one block per address",
+            ))
+        } else {
+            None
+        };
+        match problem {
+            Some((at, message, help)) => diagnostics.push(error(at, message, help)),
+            None => imports.push(Import {
+                to,
+                id: block.id.clone(),
+                field,
+            }),
+        }
+    }
+    (moved, removed, imports, diagnostics)
 }
 
 #[cfg(test)]
@@ -164,6 +208,11 @@ mod tests {
         assert!(
             still[0].starts_with("removed[0].from ") && still[0].contains("still declared"),
             "{still:?}"
+        );
+        let import = errors("[[import]]\nto = \"subnet.nope\"\nid = \"subnet-0abc\"\n");
+        assert!(
+            import[0].starts_with("import[0].to ") && import[0].contains("not declared"),
+            "{import:?}"
         );
         let shape = errors("[[removed]]\nfrom = \"nothing\"\n");
         assert!(shape[0].contains("not an address"), "{shape:?}");

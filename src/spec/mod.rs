@@ -124,6 +124,8 @@ pub struct Spec {
     pub moved: Vec<blocks::Moved>,
     /// `[[removed]]`: recorded resources forgotten without being deleted.
     pub removed: Vec<blocks::Removed>,
+    /// `[[import]]`: existing resources adopted on the next apply instead of created.
+    pub imports: Vec<blocks::Import>,
     /// The values taken from other stacks' outputs (`${stack_ref.NAME.OUTPUT}`), for the plan.
     pub stack_ref_uses: Vec<stack_ref::StackRefUse>,
 }
@@ -165,7 +167,7 @@ pub fn load_with(text: &str, inputs: &vars::Inputs) -> Loaded {
         };
     };
     diagnostics.extend(validate::check(&parsed));
-    let (moved, removed, found) = blocks::check(&parsed);
+    let (moved, removed, imports, found) = blocks::check(&parsed);
     diagnostics.extend(found);
     vars::scrub(&mut diagnostics, &parsed.variables);
     let mut findings = crate::check::run(&parsed);
@@ -173,6 +175,7 @@ pub fn load_with(text: &str, inputs: &vars::Inputs) -> Loaded {
     let spec = diagnostics.iter().all(|d| !d.is_error()).then(|| Spec {
         moved,
         removed,
+        imports,
         ..lower(parsed, findings)
     });
     Loaded { spec, diagnostics }
@@ -321,6 +324,7 @@ fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
         parsed: kept,
         moved: Vec::new(),
         removed: Vec::new(),
+        imports: Vec::new(),
         stack_ref_uses: parsed.stack_ref_uses,
     }
 }
@@ -355,7 +359,7 @@ fn split_late_references(resources: &mut IndexMap<Addr, Resource>, candidates: &
             continue;
         };
         for target in targets {
-            if target != from && component.get(from).is_some() && component.get(from) == component.get(target) {
+            if target != from && component.contains_key(from) && component.get(from) == component.get(target) {
                 resource.deps.remove(target);
                 resource.late.insert(target.clone());
             }

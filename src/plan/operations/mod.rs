@@ -285,6 +285,7 @@ mod tests {
             deposed: Vec::new(),
             late: Vec::new(),
             moved_from: None,
+            import_id: None,
         }
     }
 
