@@ -117,14 +117,48 @@ fn unmappable_values_are_errors_naming_the_template_line() {
     let out = agentfs(dir.path(), &["convert", &template("unmappable-property.yaml")]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "unmappable-property.yaml:6: error: `InstanceTenancy` of AWS::EC2::VPC is `dedicated`; agentfs does only `default`",
+        "unmappable-property.yaml:11: error: `Fn::ImportValue`",
+        // S3 Files' name for it, not EFS's: an unknown key inside a nested property is an
+        // error at its line, never dropped.
+        "unmappable-property.yaml:20: error: property `RootDirectory.CreationPermissions` is not a property of AWS::EFS::AccessPoint",
+    ] {
+        assert!(stderr.contains(expected), "missing {expected:?} in\n{stderr}");
+    }
+}
+
+#[test]
+fn properties_agentfs_cannot_express_are_refused_with_the_reason_or_left_out_as_comments_with_partial() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = agentfs(dir.path(), &["convert", &template("refused-property.yaml")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let refusal = "property `LifecyclePolicies` of AWS::EFS::FileSystem cannot be expressed: agentfs does not manage this file system setting";
     assert!(
-        stderr.contains("unmappable-property.yaml:6: error: property `InstanceTenancy`"),
+        stderr.contains(&format!("refused-property.yaml:6: error: {refusal}")),
         "{stderr}"
     );
-    assert!(
-        stderr.contains("unmappable-property.yaml:11: error: `Fn::ImportValue`"),
-        "{stderr}"
+    let out = agentfs(
+        dir.path(),
+        &[
+            "convert",
+            &template("refused-property.yaml"),
+            "--partial",
+            "-o",
+            "agentfs.toml",
+        ],
     );
+    assert!(out.status.success(), "{}", support::text(&out));
+    let spec = std::fs::read_to_string(dir.path().join("agentfs.toml")).unwrap();
+    assert!(
+        spec.contains(&format!("# Left out (template line 6): {refusal}")),
+        "{spec}"
+    );
+    // CloudFormation reads "true" as a boolean, and so does the converted spec.
+    assert!(spec.contains("encrypted = true"), "{spec}");
+    let validate = agentfs(dir.path(), &["validate"]);
+    assert!(validate.status.success(), "{}", support::text(&validate));
 }
 
 #[test]

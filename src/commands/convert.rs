@@ -26,7 +26,7 @@ pub fn run(args: ConvertArgs) -> Result<ExitCode, CliError> {
             format!("stack-{name}")
         }
     });
-    let converted = match crate::convert::convert(&text, &stack) {
+    let converted = match crate::convert::convert(&text, &stack, args.partial) {
         Ok(c) => c,
         Err(errors) => {
             for e in &errors {

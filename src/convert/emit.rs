@@ -10,17 +10,14 @@ pub fn comments_above(text: &str, line: usize) -> Vec<String> {
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
     let mut at = line.saturating_sub(1);
-    // The node's line is its first property; the logical id is the line above it.
+    // A resource's line is that of its logical id.
     while at > 0 {
         let l = lines.get(at - 1).map(|l| l.trim()).unwrap_or_default();
-        if l.starts_with('#') {
-            out.push(l.to_string());
-            at -= 1;
-        } else if out.is_empty() && !l.is_empty() && at == line.saturating_sub(1) {
-            at -= 1; // the `LogicalId:` line itself
-        } else {
+        if !l.starts_with('#') {
             break;
         }
+        out.push(l.to_string());
+        at -= 1;
     }
     out.reverse();
     out

@@ -268,11 +268,15 @@ impl Scope {
             Val::Bool(b) => Ok(b.to_string()),
             Val::Ref(id, _) => {
                 let (kind, name) = &self.resources[id];
-                Ok(format!("${{{kind}.{name}.id}}"))
+                let attribute = super::own_type(kind).map_or("id", |t| t.ref_attribute);
+                Ok(format!("${{{kind}.{name}.{attribute}}}"))
             }
             Val::Attr(id, attribute, _) => {
                 let (kind, name) = &self.resources[id];
-                Ok(format!("${{{kind}.{name}.{}}}", attribute_name(kind, attribute)))
+                Ok(format!(
+                    "${{{kind}.{name}.{}}}",
+                    attribute_name(kind, id, attribute, line)?
+                ))
             }
             Val::AzIndex(_) | Val::List(_) | Val::Map(_) => {
                 Err(err(line, "a list, map or AZ cannot be used inside a string"))
@@ -380,28 +384,25 @@ impl Scope {
     }
 }
 
-/// CloudFormation attribute names -> the kind's (`Arn` -> `arn`, `FileSystemId` -> `id`,
-/// `AllocationId` -> `allocation_id` where the kind has it).
-pub fn attribute_name(kind: &str, attribute: &str) -> String {
-    let mut snake = String::new();
-    for (i, c) in attribute.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            snake.push('_');
-        }
-        snake.push(c.to_ascii_lowercase());
+/// A `Fn::GetAtt` attribute as the kind's attribute, by the kind's table
+/// ([`crate::spec::cfn::CfnType::attributes`]).
+pub fn attribute_name(kind: &str, id: &str, attribute: &str, line: usize) -> Result<String, ConvertError> {
+    let own = super::own_type(kind);
+    if let Some(a) = own.and_then(|t| t.attribute(attribute)) {
+        return Ok(a.to_string());
     }
-    let snake = snake.replace('.', "_");
-    let known = crate::spec::Kind::from_key(kind)
-        .map(|k| k.attributes())
+    let known: Vec<&str> = own
+        .map(|t| t.attributes.iter().map(|(a, _)| *a).collect())
         .unwrap_or_default();
-    if known.contains(&snake.as_str()) {
-        return snake;
-    }
-    if snake.ends_with("_id") && known.contains(&"id") {
-        return "id".into();
-    }
-    if snake.ends_with("arn") && known.contains(&"arn") {
-        return "arn".into();
-    }
-    snake
+    Err(err(
+        line,
+        format!(
+            "`Fn::GetAtt` `{id}.{attribute}`: agentfs records no such attribute of a {kind} (it records {})",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        ),
+    ))
 }

@@ -1,18 +1,34 @@
 //! `agentfs convert`: a CloudFormation template -> an agentfs spec a user can read and keep.
 //!
 //! [`yaml`] loads the template with lines and short-form tags, [`intrinsics`] turns intrinsic
-//! functions into references and templates, [`types`] maps each resource type's properties, and
-//! [`emit`] writes the spec in the kinds' section order with the template's comments.
+//! functions into references and templates, [`map`] maps each resource's properties by its
+//! kind's own table (`Resource::CFN`, see [`crate::spec::cfn`]), and [`emit`] writes the spec
+//! in the kinds' section order with the template's comments. Nothing here names a kind.
 
 mod emit;
 pub mod intrinsics;
-pub mod types;
+pub mod map;
 pub mod yaml;
 
 use std::collections::BTreeMap;
 
 use intrinsics::Scope;
 use yaml::{Node, Value};
+
+use crate::spec::Kind;
+use crate::spec::cfn::CfnType;
+
+/// The kind and mapping of a CloudFormation type agentfs expresses.
+pub fn type_of(type_name: &str) -> Option<(Kind, &'static CfnType)> {
+    Kind::ALL
+        .iter()
+        .find_map(|k| k.cfn().iter().find(|t| t.type_name == type_name).map(|t| (*k, t)))
+}
+
+/// The mapping of a kind's own resource type (not one folded into it).
+pub fn own_type(kind: &str) -> Option<&'static CfnType> {
+    Kind::from_key(kind)?.cfn().iter().find(|t| t.fold.is_none())
+}
 
 /// A property or template value that cannot be expressed, at its template line.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -27,6 +43,7 @@ pub struct ConvertError {
 pub struct Unsupported {
     pub logical_id: String,
     pub cfn_type: String,
+    pub line: usize,
     pub reason: String,
 }
 
@@ -81,9 +98,9 @@ pub fn snake(id: &str) -> String {
     out
 }
 
-/// Converts template text. `stack` names the stack; `source` is the template's own text for
-/// carrying comments over.
-pub fn convert(text: &str, stack: &str) -> Result<Converted, Vec<ConvertError>> {
+/// Converts template text. `stack` names the stack. With `partial`, properties agentfs cannot
+/// express become comments in the spec instead of errors.
+pub fn convert(text: &str, stack: &str, partial: bool) -> Result<Converted, Vec<ConvertError>> {
     let root = yaml::load(text).map_err(|e| vec![e])?;
     let resources = root.get("Resources").ok_or_else(|| {
         vec![ConvertError {
@@ -178,140 +195,127 @@ pub fn convert(text: &str, stack: &str) -> Result<Converted, Vec<ConvertError>> 
                 Err(e) => errors.push(e),
             }
         }
-        if let Some((_, kind)) = types::KINDS.iter().find(|(t, _)| *t == cfn_type) {
-            let mut name = snake(id);
-            // Drop a kind word that repeats the kind: `VpcEndpointS3` -> `s3`.
-            for word in [format!("{kind}_"), format!("_{kind}")] {
-                if name.len() > word.len() && (name.starts_with(&word) || name.ends_with(&word)) {
-                    name = name.replacen(&word, "", 1);
+        match type_of(cfn_type_name(resource)) {
+            Some((kind, t)) if t.fold.is_none() => {
+                let kind = kind.key();
+                let mut name = snake(id);
+                // Drop a kind word that repeats the kind: `VpcEndpointS3` -> `s3`.
+                for word in [format!("{kind}_"), format!("_{kind}")] {
+                    if name.len() > word.len() && (name.starts_with(&word) || name.ends_with(&word)) {
+                        name = name.replacen(&word, "", 1);
+                    }
                 }
+                if used_names.contains_key(&(kind.to_string(), name.clone())) {
+                    name = snake(id);
+                }
+                used_names.insert((kind.to_string(), name.clone()), id.clone());
+                scope.resources.insert(id.clone(), (kind.to_string(), name));
             }
-            if used_names.contains_key(&(kind.to_string(), name.clone())) {
-                name = snake(id);
-            }
-            used_names.insert((kind.to_string(), name.clone()), id.clone());
-            scope.resources.insert(id.clone(), (kind.to_string(), name));
-        } else if !types::FOLDED.contains(&cfn_type) {
-            unsupported.push(Unsupported {
+            Some(_) => {}
+            None => unsupported.push(Unsupported {
                 logical_id: id.clone(),
                 cfn_type: cfn_type.to_string(),
+                line: resource.line,
                 reason: if cfn_type.is_empty() {
                     "no Type".into()
                 } else {
-                    format!("agentfs has no kind for {cfn_type}")
+                    format!("`{id}` is an `{cfn_type}`, which agentfs does not manage")
                 },
-            });
+            }),
         }
     }
 
     let mut entries: Vec<Entry> = Vec::new();
     let mut refs_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (id, resource) in resources.entries() {
-        let Some((kind, name)) = scope.resources.get(id).cloned() else {
-            continue;
-        };
-        let cfn_type = resource.get("Type").and_then(Node::as_str).unwrap_or_default();
-        scope.take_choices();
-        let mut props = types::Props::new(&scope, resource.get("Properties"), cfn_type);
-        match types::fields(&mut props) {
-            Ok(fields) => {
-                let mut comments = emit::comments_above(text, resource.line);
+    // Folded resource -> the resource it is part of, for `DependsOn`.
+    let mut folded: BTreeMap<String, String> = BTreeMap::new();
+    // Own types first, so folded ones find the entry they fold into.
+    for own in [true, false] {
+        for (id, resource) in resources.entries() {
+            if scope.excluded.contains_key(id) {
+                continue;
+            }
+            let Some((kind, t)) = type_of(cfn_type_name(resource)) else {
+                continue;
+            };
+            if t.fold.is_none() != own {
+                continue;
+            }
+            scope.take_choices();
+            let mapped = match map::resource(&scope, t, resource.get("Properties")) {
+                Ok(m) => m,
+                Err(e) => {
+                    errors.extend(e);
+                    continue;
+                }
+            };
+            let mut comments = Vec::new();
+            if partial {
+                for r in &mapped.refused {
+                    comments.push(format!("# Left out (template line {}): {}", r.line, r.message));
+                }
+            } else {
+                errors.extend(mapped.refused.iter().cloned());
+            }
+            let Some(fold) = t.fold else {
+                let name = scope.resources[id].1.clone();
+                comments.splice(0..0, emit::comments_above(text, resource.line));
                 comments.extend(held.get(id).cloned());
                 comments.extend(scope.take_choices());
-                errors.extend(props.unused());
-                refs_of.insert(id.clone(), props.refs.clone());
-                let kind = types::KINDS
-                    .iter()
-                    .find(|(_, k)| *k == kind)
-                    .map(|(_, k)| *k)
-                    .unwrap_or("vpc");
+                refs_of.insert(id.clone(), mapped.refs);
                 entries.push(Entry {
-                    kind,
+                    kind: kind.key(),
                     name,
-                    fields,
+                    fields: mapped.fields,
                     comments,
                     line: resource.line,
                 });
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-
-    // Fold attachments and separate rules into their resources.
-    for (id, resource) in resources.entries() {
-        if scope.excluded.contains_key(id) {
-            continue;
-        }
-        let cfn_type = resource.get("Type").and_then(Node::as_str).unwrap_or_default();
-        let props = resource.get("Properties");
-        let line = resource.line;
-        let target = |key: &str| -> Result<String, ConvertError> {
-            let node = props.and_then(|p| p.get(key)).ok_or(ConvertError {
-                line,
-                message: format!("{cfn_type} `{id}` has no {key}"),
-            })?;
-            match scope.value(node)? {
-                intrinsics::Val::Ref(t, _) | intrinsics::Val::Attr(t, _, _) => Ok(t),
-                _ => Err(ConvertError {
-                    line: node.line,
-                    message: format!("`{key}` must name a resource of this template"),
-                }),
-            }
-        };
-        let result = match cfn_type {
-            "AWS::EC2::VPCGatewayAttachment" => (|| {
-                let igw = target("InternetGatewayId")?;
-                let vpc = target("VpcId")?;
-                let vpc_name = scope.resources[&vpc].1.clone();
-                let igw_name = &scope.resources[&igw].1;
-                let entry = entries
+                continue;
+            };
+            let parent = mapped.parent.unwrap_or_default();
+            let target = scope.resources.get(&parent).cloned();
+            let Some(entry) = target.and_then(|(k, n)| {
+                entries
                     .iter_mut()
-                    .find(|e| e.kind == "internet_gateway" && &e.name == igw_name)
-                    .ok_or(ConvertError {
-                        line,
-                        message: "the attachment's internet gateway was not converted".into(),
-                    })?;
-                entry.fields.insert("vpc".into(), toml::Value::String(vpc_name));
-                entry.comments.push(format!(
-                    "# `{id}` (VPCGatewayAttachment) is folded in: `vpc` attaches it."
-                ));
-                Ok(())
-            })(),
-            "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => (|| {
-                let group = target("GroupId")?;
-                let rule_node = props.ok_or(ConvertError {
-                    line,
-                    message: "a rule needs Properties".into(),
-                })?;
-                let mut refs = Vec::new();
-                let rule = types::security_group_rule(&scope, rule_node, Some(&group), &mut refs)?;
-                let group_name = &scope.resources[&group].1;
-                let field = if cfn_type.ends_with("Ingress") {
-                    "ingress"
-                } else {
-                    "egress"
-                };
-                let entry = entries
-                    .iter_mut()
-                    .find(|e| e.kind == "security_group" && &e.name == group_name)
-                    .ok_or(ConvertError {
-                        line,
-                        message: "the rule's security group was not converted".into(),
-                    })?;
-                let rules = entry
-                    .fields
-                    .entry(field)
-                    .or_insert_with(|| toml::Value::Array(Vec::new()));
-                if let toml::Value::Array(items) = rules {
-                    items.push(toml::Value::Table(rule));
+                    .find(|e| e.kind == kind.key() && e.kind == k && e.name == n)
+            }) else {
+                errors.push(ConvertError {
+                    line: resource.line,
+                    message: format!(
+                        "`{id}` ({}) is part of a {}, but `{parent}` is not one that was converted",
+                        t.type_name,
+                        kind.key()
+                    ),
+                });
+                continue;
+            };
+            folded.insert(id.clone(), parent.clone());
+            match fold.into {
+                Some(list) => {
+                    let items = entry
+                        .fields
+                        .entry(list)
+                        .or_insert_with(|| toml::Value::Array(Vec::new()));
+                    if let toml::Value::Array(items) = items {
+                        items.push(toml::Value::Table(mapped.fields));
+                    }
                 }
-                entry.comments.extend(scope.take_choices());
-                Ok(())
-            })(),
-            _ => Ok(()),
-        };
-        if let Err(e) = result {
-            errors.push(e);
+                None => {
+                    entry.fields.extend(mapped.fields);
+                    comments.insert(
+                        0,
+                        format!(
+                            "# `{id}` ({}) is folded in.",
+                            t.type_name.rsplit("::").next().unwrap_or_default()
+                        ),
+                    );
+                }
+            }
+            entry.comments.extend(comments);
+            entry.comments.extend(scope.take_choices());
+            if let Some(refs) = refs_of.get_mut(&parent) {
+                refs.extend(mapped.refs);
+            }
         }
     }
 
@@ -339,27 +343,22 @@ pub fn convert(text: &str, stack: &str) -> Result<Converted, Vec<ConvertError>> 
                     errors.push(e);
                     continue;
                 }
+                // Waiting for a folded resource is waiting for the one it is part of.
+                let dep = folded.get(dep).map_or(dep, String::as_str);
+                if dep == id || implied.iter().any(|r| r == dep) {
+                    continue;
+                }
                 match scope.resources.get(dep) {
-                    Some((k, n)) => list.push(toml::Value::String(format!("{k}.{n}"))),
-                    None => match resources.get(dep).and_then(|r| r.get("Type")).and_then(Node::as_str) {
-                        // Waiting for an attachment is waiting for the gateway it folds into.
-                        Some("AWS::EC2::VPCGatewayAttachment") => {
-                            if let Some(igw) = resources
-                                .get(dep)
-                                .and_then(|r| r.get("Properties"))
-                                .and_then(|p| p.get("InternetGatewayId"))
-                                .and_then(|n| n.get("Ref"))
-                                .and_then(Node::as_str)
-                                .and_then(|i| scope.resources.get(i))
-                            {
-                                list.push(toml::Value::String(format!("{}.{}", igw.0, igw.1)));
-                            }
+                    Some((k, n)) => {
+                        let addr = toml::Value::String(format!("{k}.{n}"));
+                        if !list.contains(&addr) {
+                            list.push(addr);
                         }
-                        _ => errors.push(ConvertError {
-                            line: depends.line,
-                            message: format!("DependsOn `{dep}`, which is not converted"),
-                        }),
-                    },
+                    }
+                    None => errors.push(ConvertError {
+                        line: depends.line,
+                        message: format!("DependsOn `{dep}`, which is not converted"),
+                    }),
                 }
             }
             if !list.is_empty() {
@@ -379,10 +378,17 @@ pub fn convert(text: &str, stack: &str) -> Result<Converted, Vec<ConvertError>> 
                     .into(),
             );
         }
-        if kind == "s3_bucket" && policy("DeletionPolicy").as_deref() == Some("Delete") {
-            entry.comments.push(
-                "# DeletionPolicy Delete: CloudFormation fails on a non-empty bucket; agentfs does too unless\n# force_destroy = true, which deletes every object version first:\n# force_destroy = true".into(),
-            );
+        let force = Kind::from_key(&kind).and_then(|k| {
+            k.fields()
+                .into_iter()
+                .find(|f| f == "force_destroy" || f == "force_delete")
+        });
+        if let Some(force) = force
+            && policy("DeletionPolicy").as_deref() == Some("Delete")
+        {
+            entry.comments.push(format!(
+                "# DeletionPolicy Delete: CloudFormation fails to delete it while it holds data; agentfs does too unless\n# {force} = true, which deletes what it holds first:\n# {force} = true"
+            ));
         }
     }
 
@@ -434,6 +440,10 @@ pub fn convert(text: &str, stack: &str) -> Result<Converted, Vec<ConvertError>> 
         unsupported,
         excluded,
     })
+}
+
+fn cfn_type_name(resource: &Node) -> &str {
+    resource.get("Type").and_then(Node::as_str).unwrap_or_default()
 }
 
 /// Decides a resource's (or output's) `Condition: Name`; an undecidable one is an error at the

@@ -20,6 +20,7 @@ use super::lookup::{keep, owned_by_tags};
 use super::tags;
 use super::{Created, Found, Recorded, Request, Resource};
 use crate::spec::api::{ApiField, ApiMap, Limits};
+use crate::spec::cfn::{CfnType, TAGS, To, p};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::spec::{Addr, Group};
 
@@ -141,6 +142,7 @@ impl Resource for EcrRepository {
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name", "url", "registry_id"];
     const REPLACE_ON: &'static [&'static str] = &["name", "encryption", "kms_key"];
     const LOCAL_ONLY: &'static [&'static str] = &["force_delete"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::model(
@@ -472,6 +474,34 @@ async fn adopt(ctx: &Ctx, req: &Request<'_, EcrRepositorySpec>, conflict: ApiErr
     sync_tags(ctx, &arn, &live_tags, req.tags).await?;
     Ok(attributes(&repo))
 }
+
+/// `AWS::ECR::Repository` (see [`crate::spec::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::ECR::Repository",
+    &[
+        p("RepositoryName", To::Field("name")),
+        p("ImageTagMutability", To::Field("image_tag_mutability")),
+        p("ImageScanningConfiguration.ScanOnPush", To::Bool("scan_on_push")),
+        p("EncryptionConfiguration.EncryptionType", To::Field("encryption")),
+        p("EncryptionConfiguration.KmsKey", To::Field("kms_key")),
+        p("EmptyOnDelete", To::Bool("force_delete")),
+        p("Tags", TAGS),
+        p(
+            "LifecyclePolicy",
+            To::Refuse("agentfs does not manage ECR lifecycle policies"),
+        ),
+        p(
+            "RepositoryPolicyText",
+            To::Refuse("agentfs does not manage ECR repository policies"),
+        ),
+        p(
+            "ImageTagMutabilityExclusionFilters",
+            To::Refuse("agentfs sets one tag mutability for the whole repository"),
+        ),
+    ],
+)
+.attributes(&[("Arn", "arn"), ("RepositoryUri", "url")])
+.ref_attribute("name")];
 
 #[cfg(test)]
 mod tests {

@@ -16,6 +16,7 @@ use super::tags::{self, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
 use crate::spec::api::{ApiField, ApiMap, Limits};
+use crate::spec::cfn::{CfnType, To, p};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -104,6 +105,7 @@ impl Resource for EfsFileSystem {
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_LOSES: Option<&'static str> = Some("every file on the file system");
     const REPLACE_ON: &'static [&'static str] = &["performance_mode", "encrypted"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::model(
@@ -347,3 +349,42 @@ async fn wait_state(ctx: &Ctx, id: &str, timeout: Duration, progress: &dyn Progr
     )
     .await
 }
+
+/// `AWS::EFS::FileSystem` (see [`crate::spec::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::EFS::FileSystem",
+    &[
+        p("Encrypted", To::Bool("encrypted")),
+        p("PerformanceMode", To::Field("performance_mode")),
+        p("ThroughputMode", To::Field("throughput_mode")),
+        p(
+            "ProvisionedThroughputInMibps",
+            To::Field("provisioned_throughput_mibps"),
+        ),
+        p(
+            "FileSystemTags",
+            To::Pairs {
+                field: "tags",
+                key: "Key",
+                value: "Value",
+            },
+        ),
+        p(
+            "KmsKeyId",
+            To::Refuse("agentfs encrypts a file system with the AWS managed key"),
+        ),
+        p(
+            "AvailabilityZoneName",
+            To::Refuse("agentfs makes Regional file systems"),
+        ),
+        p("BackupPolicy", To::Refuse(NOT_MANAGED)),
+        p("BypassPolicyLockoutSafetyCheck", To::Refuse(NOT_MANAGED)),
+        p("FileSystemPolicy", To::Refuse(NOT_MANAGED)),
+        p("FileSystemProtection", To::Refuse(NOT_MANAGED)),
+        p("LifecyclePolicies", To::Refuse(NOT_MANAGED)),
+        p("ReplicationConfiguration", To::Refuse(NOT_MANAGED)),
+    ],
+)
+.attributes(&[("FileSystemId", "id"), ("Arn", "arn")])];
+
+const NOT_MANAGED: &str = "agentfs does not manage this file system setting";

@@ -18,6 +18,7 @@ use super::tags::Owner;
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
 use crate::spec::api::{ApiField, ApiMap, Limits};
+use crate::spec::cfn::{CfnType, To, p};
 
 mount_target_spec! {
     /// `[efs_mount_target.NAME]`
@@ -52,6 +53,7 @@ impl Resource for EfsMountTarget {
         "network_interface_id",
     ];
     const REPLACE_ON: &'static [&'static str] = mount_family::MOUNT_TARGET_REPLACE_ON;
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = mount_family::api(&FIELDS, &[]);
     const TIMEOUTS: Timeouts = mount_family::TIMEOUTS;
 
@@ -291,3 +293,19 @@ async fn wait_gone(ctx: &Ctx, id: &str, timeout: Duration, progress: &dyn Progre
     )
     .await
 }
+
+/// `AWS::EFS::MountTarget` (see [`crate::spec::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::EFS::MountTarget",
+    &[
+        p("FileSystemId", To::Ref("file_system", "efs_file_system")),
+        p("SubnetId", To::Ref("subnet", "subnet")),
+        p("SecurityGroups[]", To::Ref("security_groups[]", "security_group")),
+        p("IpAddress", To::Refuse(ADDRESS)),
+        p("IpAddressType", To::Refuse(ADDRESS)),
+        p("Ipv6Address", To::Refuse(ADDRESS)),
+    ],
+)
+.attributes(&[("Id", "id"), ("IpAddress", "ip_address")])];
+
+const ADDRESS: &str = "agentfs lets AWS choose a mount target's IPv4 address";

@@ -23,6 +23,7 @@ use super::lookup::{each, keep, owned, present};
 use super::tags::{self, Owner};
 use super::{Created, Found, Recorded, Request, Resource, TAG_RESOURCE, TAG_STACK, Timeouts};
 use crate::spec::api::{ApiField, ApiMap, Limits};
+use crate::spec::cfn::{CfnType, TAGS, To, p};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::spec::{Addr, Group, rules};
 use schemars::JsonSchema;
@@ -111,6 +112,7 @@ impl Resource for IamRole {
     const CREATE_CALL: &'static str = "iam:CreateRole";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name"];
     const REPLACE_ON: &'static [&'static str] = &["name"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::model(
@@ -732,6 +734,37 @@ fn canonical_policies(mut role: Value) -> Value {
     }
     role
 }
+
+/// `AWS::IAM::Role` (see [`crate::spec::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::IAM::Role",
+    &[
+        p("RoleName", To::Field("name")),
+        p("Description", To::Field("description")),
+        p("AssumeRolePolicyDocument", To::Field("assume_role_policy")),
+        p("ManagedPolicyArns", To::Field("managed_policy_arns")),
+        p(
+            "Policies",
+            To::Pairs {
+                field: "inline_policies",
+                key: "PolicyName",
+                value: "PolicyDocument",
+            },
+        ),
+        p("Tags", TAGS),
+        p(
+            "MaxSessionDuration",
+            To::Refuse("agentfs keeps the default one-hour session duration"),
+        ),
+        p("Path", To::Refuse("agentfs makes roles under the path `/`")),
+        p(
+            "PermissionsBoundary",
+            To::Refuse("agentfs does not set permissions boundaries"),
+        ),
+    ],
+)
+.attributes(&[("Arn", "arn")])
+.ref_attribute("name")];
 
 #[cfg(test)]
 mod tests {

@@ -16,6 +16,7 @@ use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
 use crate::spec::api::{ApiField, ApiMap};
+use crate::spec::cfn::{CfnType, TAGS, To, p};
 use crate::spec::kind::{KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -51,6 +52,7 @@ impl Resource for InternetGateway {
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["vpc"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[ApiField::reference("vpc", "ec2", "AttachInternetGatewayRequest$VpcId")],
         tags: super::tags::rules::EC2,
@@ -288,3 +290,18 @@ async fn attached_to(ctx: &Ctx, id: &str, vpc: &str) -> Result<bool, ApiError> {
         .await?
         .is_some_and(|igw| igw.attachments().iter().any(|a| a.vpc_id() == Some(vpc))))
 }
+
+/// `AWS::EC2::InternetGateway`, and `AWS::EC2::VPCGatewayAttachment`, which is its `vpc`
+/// (see [`crate::spec::cfn`]).
+const CFN: &[CfnType] = &[
+    CfnType::new("AWS::EC2::InternetGateway", &[p("Tags", TAGS)]).attributes(&[("InternetGatewayId", "id")]),
+    CfnType::new(
+        "AWS::EC2::VPCGatewayAttachment",
+        &[
+            p("InternetGatewayId", To::Parent),
+            p("VpcId", To::Ref("vpc", "vpc")),
+            p("VpnGatewayId", To::Refuse("agentfs does not manage VPN gateways")),
+        ],
+    )
+    .folded("InternetGatewayId", None),
+];

@@ -57,6 +57,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::spec::api::ApiMap;
+use crate::spec::cfn::CfnType;
 use crate::spec::diag::Diagnostic;
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::spec::model::{BackendSpec, Meta, OutputSpec, StackSettings};
@@ -192,6 +193,9 @@ pub trait Resource {
     /// Which spec field becomes which API member, and what the model says that member accepts
     /// (checked offline; `tests/api_models.rs` proves it equal to the botocore model).
     const API: ApiMap = ApiMap::EMPTY;
+    /// The CloudFormation type(s) the kind expresses and how their properties become its
+    /// fields, for `agentfs convert` (see [`crate::spec::cfn`]).
+    const CFN: &'static [CfnType] = &[];
 
     /// What a replace destroys besides the resource itself (its data), said in the plan.
     const REPLACE_LOSES: Option<&'static str> = None;
@@ -330,6 +334,11 @@ macro_rules! registry {
             /// The kind's declared API members and their limits.
             pub fn api(self) -> ApiMap {
                 match self { $(Kind::$variant => <$module::$ty as Resource>::API),* }
+            }
+
+            /// The kind's CloudFormation mapping (see [`Resource::CFN`]).
+            pub fn cfn(self) -> &'static [CfnType] {
+                match self { $(Kind::$variant => <$module::$ty as Resource>::CFN),* }
             }
 
             /// Whether service-managed network interfaces can hold up the delete.

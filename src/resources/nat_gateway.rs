@@ -15,6 +15,7 @@ use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
 use crate::spec::api::{ApiField, ApiMap};
+use crate::spec::cfn::{CfnType, TAGS, To, p};
 use crate::spec::kind::{KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -54,6 +55,7 @@ impl Resource for NatGateway {
     const CREATE_CALL: &'static str = "ec2:CreateNatGateway";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "public_ip"];
     const REPLACE_ON: &'static [&'static str] = &["subnet", "elastic_ip"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::reference("subnet", "ec2", "CreateNatGatewayRequest$SubnetId"),
@@ -296,3 +298,29 @@ async fn describe(ctx: &Ctx, id: &str) -> Result<Option<Nat>, ApiError> {
         Err(e) => Err(e),
     }
 }
+
+/// `AWS::EC2::NatGateway` (see [`crate::spec::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::EC2::NatGateway",
+    &[
+        p("SubnetId", To::Ref("subnet", "subnet")),
+        p("AllocationId", To::Ref("elastic_ip", "elastic_ip")),
+        p("ConnectivityType", To::Only(&["public"])),
+        p("AvailabilityMode", To::Refuse(ZONAL)),
+        p("AvailabilityZoneAddresses", To::Refuse(ZONAL)),
+        p("VpcId", To::Refuse(ZONAL)),
+        p(
+            "MaxDrainDurationSeconds",
+            To::Refuse("agentfs keeps the default drain duration"),
+        ),
+        p("PrivateIpAddress", To::Refuse(ADDRESSES)),
+        p("SecondaryAllocationIds", To::Refuse(ADDRESSES)),
+        p("SecondaryPrivateIpAddressCount", To::Refuse(ADDRESSES)),
+        p("SecondaryPrivateIpAddresses", To::Refuse(ADDRESSES)),
+        p("Tags", TAGS),
+    ],
+)
+.attributes(&[("NatGatewayId", "id")])];
+
+const ZONAL: &str = "agentfs makes zonal NAT gateways in one subnet (`subnet`)";
+const ADDRESSES: &str = "agentfs gives a NAT gateway one Elastic IP and AWS's choice of private address";

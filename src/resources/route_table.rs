@@ -15,6 +15,7 @@ use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource};
 use crate::spec::Group;
 use crate::spec::api::{ApiField, ApiMap};
+use crate::spec::cfn::{CfnType, TAGS, To, p};
 use crate::spec::kind::{KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -48,6 +49,7 @@ impl Resource for RouteTable {
     const CREATE_CALL: &'static str = "ec2:CreateRouteTable";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_ON: &'static [&'static str] = &["vpc"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[ApiField::reference("vpc", "ec2", "CreateRouteTableRequest$VpcId")],
         tags: super::tags::rules::EC2,
@@ -217,3 +219,10 @@ async fn find(ctx: &Ctx, address: &str) -> Result<Option<String>, ApiError> {
         .iter()
         .find_map(|t| t.route_table_id().map(String::from)))
 }
+
+/// `AWS::EC2::RouteTable` (see [`crate::spec::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::EC2::RouteTable",
+    &[p("VpcId", To::Ref("vpc", "vpc")), p("Tags", TAGS)],
+)
+.attributes(&[("RouteTableId", "id")])];

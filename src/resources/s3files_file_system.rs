@@ -21,6 +21,7 @@ use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
 use crate::spec::api::{ApiField, ApiMap, Limits};
+use crate::spec::cfn::{CfnType, TAGS, To, p};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -83,6 +84,7 @@ impl Resource for S3FilesFileSystem {
     const REPLACE_ON: &'static [&'static str] = &["bucket", "role", "prefix", "kms_key_id"];
     /// An acknowledgement CreateFileSystem alone reads: changing it later changes nothing in AWS.
     const LOCAL_ONLY: &'static [&'static str] = &["accept_bucket_warning", "force_delete"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::reference("bucket", "s3files", "CreateFileSystemRequest$bucket"),
@@ -363,6 +365,27 @@ impl Progress for Refused<'_> {
         }
     }
 }
+
+/// `AWS::S3Files::FileSystem` (see [`crate::spec::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::S3Files::FileSystem",
+    &[
+        p("Bucket", To::Ref("bucket", "s3_bucket")),
+        p("Prefix", To::Field("prefix")),
+        p("RoleArn", To::Ref("role", "iam_role")),
+        p("KmsKeyId", To::Field("kms_key_id")),
+        p("AcceptBucketWarning", To::Bool("accept_bucket_warning")),
+        p("ClientToken", To::Refuse(TOKEN)),
+        p(
+            "SynchronizationConfiguration",
+            To::Refuse("agentfs keeps the file system's default synchronization rules"),
+        ),
+        p("Tags", TAGS),
+    ],
+)
+.attributes(&[("FileSystemId", "id"), ("FileSystemArn", "arn")])];
+
+const TOKEN: &str = "agentfs makes its own idempotency token for every create";
 
 #[cfg(test)]
 mod tests {

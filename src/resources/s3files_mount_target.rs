@@ -18,6 +18,7 @@ use super::tags::Owner;
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
 use crate::spec::api::{ApiField, ApiMap, Limits};
+use crate::spec::cfn::{CfnType, To, p};
 use crate::spec::kind::Check;
 
 mount_target_spec! {
@@ -63,6 +64,7 @@ impl Resource for S3FilesMountTarget {
         "vpc_id",
     ];
     const REPLACE_ON: &'static [&'static str] = mount_family::MOUNT_TARGET_REPLACE_ON;
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = mount_family::api(&FIELDS, &[]);
     const TIMEOUTS: Timeouts = mount_family::TIMEOUTS;
 
@@ -354,3 +356,24 @@ async fn set_security_groups(
     let live = wait_settled(ctx, id, timeout, progress).await?;
     Ok(created(id, &live))
 }
+
+/// `AWS::S3Files::MountTarget` (see [`crate::spec::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::S3Files::MountTarget",
+    &[
+        p("FileSystemId", To::Ref("file_system", "s3files_file_system")),
+        p("SubnetId", To::Ref("subnet", "subnet")),
+        p("SecurityGroups[]", To::Ref("security_groups[]", "security_group")),
+        p("IpAddressType", To::Refuse(ADDRESS)),
+        p("Ipv4Address", To::Refuse(ADDRESS)),
+        p("Ipv6Address", To::Refuse(ADDRESS)),
+    ],
+)
+.attributes(&[
+    ("MountTargetId", "id"),
+    ("AvailabilityZoneId", "availability_zone_id"),
+    ("NetworkInterfaceId", "network_interface_id"),
+    ("VpcId", "vpc_id"),
+])];
+
+const ADDRESS: &str = "agentfs lets AWS choose a mount target's IPv4 address";

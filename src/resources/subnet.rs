@@ -14,6 +14,7 @@ use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::api::{ApiField, ApiMap, Limits};
+use crate::spec::cfn::{CfnType, TAGS, To, p};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
 use crate::spec::{Group, rules};
 use schemars::JsonSchema;
@@ -79,6 +80,7 @@ impl Resource for Subnet {
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "availability_zone", "cidr_block"];
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["vpc", "cidr_block", "az_index", "availability_zone"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::reference("vpc", "ec2", "CreateSubnetRequest$VpcId"),
@@ -314,3 +316,56 @@ async fn set_public_ip(ctx: &Ctx, id: &str, on: bool) -> Result<(), ApiError> {
     .await
     .map(|_| ())
 }
+
+/// `AWS::EC2::Subnet` (see [`crate::spec::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::EC2::Subnet",
+    &[
+        p("VpcId", To::Ref("vpc", "vpc")),
+        p("CidrBlock", To::Field("cidr_block")),
+        p(
+            "AvailabilityZone",
+            To::Az {
+                name: "availability_zone",
+                index: "az_index",
+            },
+        ),
+        p(
+            "AvailabilityZoneId",
+            To::Refuse("agentfs places a subnet by AZ name or index (`availability_zone`, `az_index`), not by AZ id"),
+        ),
+        p("MapPublicIpOnLaunch", To::Bool("map_public_ip_on_launch")),
+        p("AssignIpv6AddressOnCreation", To::Refuse(IPV6)),
+        p("EnableDns64", To::Refuse(IPV6)),
+        p("Ipv6CidrBlock", To::Refuse(IPV6)),
+        p("Ipv6CidrBlocks", To::Refuse(IPV6)),
+        p("Ipv6IpamPoolId", To::Refuse(IPV6)),
+        p("Ipv6Native", To::Refuse(IPV6)),
+        p("Ipv6NetmaskLength", To::Refuse(IPV6)),
+        p(
+            "EnableLniAtDeviceIndex",
+            To::Refuse("agentfs subnets are not Outposts subnets"),
+        ),
+        p("OutpostArn", To::Refuse("agentfs subnets are not Outposts subnets")),
+        p(
+            "Ipv4IpamPoolId",
+            To::Refuse("agentfs takes a subnet's CIDR from `cidr_block`, not from an IPAM pool"),
+        ),
+        p(
+            "Ipv4NetmaskLength",
+            To::Refuse("agentfs takes a subnet's CIDR from `cidr_block`, not from an IPAM pool"),
+        ),
+        p(
+            "PrivateDnsNameOptionsOnLaunch",
+            To::Refuse("agentfs keeps the default private DNS name options"),
+        ),
+        p("Tags", TAGS),
+    ],
+)
+.attributes(&[
+    ("SubnetId", "id"),
+    ("AvailabilityZone", "availability_zone"),
+    ("CidrBlock", "cidr_block"),
+])];
+
+const IPV6: &str = "agentfs subnets are IPv4 only";

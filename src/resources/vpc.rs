@@ -15,6 +15,7 @@ use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::api::{ApiField, ApiMap, Limits};
+use crate::spec::cfn::{CfnType, TAGS, To, p};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags};
 use crate::spec::{Group, rules};
 use schemars::JsonSchema;
@@ -66,6 +67,7 @@ impl Resource for Vpc {
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "cidr_block"];
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["cidr_block"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::model("cidr_block", "ec2", "CreateVpcRequest$CidrBlock", Limits::NONE),
@@ -284,3 +286,24 @@ async fn set_dns(ctx: &Ctx, id: &str, spec: &VpcSpec, prior: Option<&VpcSpec>) -
     }
     Ok(())
 }
+
+/// `AWS::EC2::VPC` (see [`crate::spec::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::EC2::VPC",
+    &[
+        p("CidrBlock", To::Field("cidr_block")),
+        p("EnableDnsSupport", To::Bool("enable_dns_support")),
+        p("EnableDnsHostnames", To::Bool("enable_dns_hostnames")),
+        p("InstanceTenancy", To::Only(&["default"])),
+        p("Ipv4IpamPoolId", To::Refuse(IPAM)),
+        p("Ipv4NetmaskLength", To::Refuse(IPAM)),
+        p(
+            "VpcEncryptionControl",
+            To::Refuse("agentfs does not manage VPC encryption control"),
+        ),
+        p("Tags", TAGS),
+    ],
+)
+.attributes(&[("VpcId", "id"), ("CidrBlock", "cidr_block")])];
+
+const IPAM: &str = "agentfs takes a VPC's CIDR from `cidr_block`, not from an IPAM pool";

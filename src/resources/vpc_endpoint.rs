@@ -16,6 +16,7 @@ use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::spec::Group;
 use crate::spec::api::{ApiField, ApiMap, Limits};
+use crate::spec::cfn::{CfnType, TAGS, To, p};
 use crate::spec::kind::{Check, KindSpec, RefSlot, Tags, list_refs};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -84,6 +85,7 @@ impl Resource for VpcEndpoint {
     const CREATE_CALL: &'static str = "ec2:CreateVpcEndpoint";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "service_name"];
     const REPLACE_ON: &'static [&'static str] = &["vpc", "service", "type"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::reference("vpc", "ec2", "CreateVpcEndpointRequest$VpcId"),
@@ -431,4 +433,42 @@ async fn describe(ctx: &Ctx, id: &str) -> Result<Option<Endpoint>, ApiError> {
         Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// `AWS::EC2::VPCEndpoint` (see [`crate::spec::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::EC2::VPCEndpoint",
+    &[
+        p("VpcId", To::Ref("vpc", "vpc")),
+        p("ServiceName", To::With("service", service)),
+        p("VpcEndpointType", To::Field("type")),
+        p("RouteTableIds[]", To::Ref("route_tables[]", "route_table")),
+        p("Tags", TAGS),
+        p(
+            "PolicyDocument",
+            To::Refuse("agentfs keeps an endpoint's default full-access policy"),
+        ),
+        p("PrivateDnsEnabled", To::Refuse(INTERFACE)),
+        p("SecurityGroupIds", To::Refuse(INTERFACE)),
+        p("SubnetIds", To::Refuse(INTERFACE)),
+        p("DnsOptions", To::Refuse(INTERFACE)),
+        p("IpAddressType", To::Refuse(INTERFACE)),
+        p("ResourceConfigurationArn", To::Refuse(INTERFACE)),
+        p("ServiceNetworkArn", To::Refuse(INTERFACE)),
+        p(
+            "ServiceRegion",
+            To::Refuse("agentfs endpoints reach services of the stack's region"),
+        ),
+    ],
+)
+.attributes(&[("Id", "id")])];
+
+const INTERFACE: &str = "agentfs makes gateway endpoints only";
+
+/// `com.amazonaws.REGION.SERVICE` (REGION as `${region}` or us-east-1) -> `SERVICE`.
+fn service(text: &str) -> Result<toml::Value, String> {
+    text.strip_prefix("com.amazonaws.${region}.")
+        .or_else(|| text.strip_prefix("com.amazonaws.us-east-1."))
+        .map(|s| toml::Value::String(s.into()))
+        .ok_or_else(|| format!("service name `{text}` is not com.amazonaws.REGION.SERVICE"))
 }
