@@ -338,7 +338,6 @@ const CFN: &[CfnType] = &[CfnType::new(
         p("AssignIpv6AddressOnCreation", To::Refuse(IPV6)),
         p("EnableDns64", To::Refuse(IPV6)),
         p("Ipv6CidrBlock", To::Refuse(IPV6)),
-        p("Ipv6CidrBlocks", To::Refuse(IPV6)),
         p("Ipv6IpamPoolId", To::Refuse(IPV6)),
         p("Ipv6Native", To::Refuse(IPV6)),
         p("Ipv6NetmaskLength", To::Refuse(IPV6)),
