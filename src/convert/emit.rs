@@ -33,17 +33,15 @@ fn table(prefix: &str, name: &str, fields: &toml::Table) -> String {
 
 pub fn spec(
     stack: &str,
-    description: Option<&str>,
+    header: &[String],
     variables: &[(String, toml::Table, usize)],
     mut entries: Vec<Entry>,
     outputs: &[(String, toml::Table, Vec<String>)],
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Converted from a CloudFormation template by `agentfs convert`.");
-    if let Some(d) = description {
-        for line in d.lines() {
-            let _ = writeln!(out, "# {line}");
-        }
+    for line in header {
+        let _ = writeln!(out, "#{}{line}", if line.is_empty() { "" } else { " " });
     }
     out.push('\n');
     for (name, t, _) in variables {
@@ -52,7 +50,8 @@ pub fn spec(
     }
     let _ = writeln!(
         out,
-        "[stack]\nname = \"{stack}\"          # ${{stack}} (was AWS::StackName)\nregion = \"us-east-1\"       # ${{region}}: set the region to deploy to\n"
+        "[stack]\nname = \"{stack}\"          # ${{stack}} (was AWS::StackName)\nregion = \"{}\"       # ${{region}}: set the region to deploy to\n",
+        super::REGION
     );
     let order = |kind: &str| {
         crate::spec::Kind::ALL

@@ -38,6 +38,14 @@ pub struct ConvertError {
     pub message: String,
 }
 
+/// Why a template did not convert: every error at once, and the resources left out (which
+/// are reported even then).
+#[derive(Debug)]
+pub struct Failure {
+    pub errors: Vec<ConvertError>,
+    pub unsupported: Vec<Unsupported>,
+}
+
 /// A resource left out, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unsupported {
@@ -98,15 +106,64 @@ pub fn snake(id: &str) -> String {
     out
 }
 
+/// A resource's name from its logical id, without the 8-character hash CDK appends
+/// (`TestRuntimeExecutionRoleF819113E` -> `test_runtime_execution_role`).
+pub fn resource_name(id: &str) -> String {
+    let cut = id.len().saturating_sub(8);
+    let (head, tail) = id.split_at(cut);
+    let cdk_hash = head.len() >= 2
+        && tail.len() == 8
+        && tail.chars().all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c))
+        && tail.chars().any(|c| c.is_ascii_digit())
+        && head.ends_with(|c: char| c.is_ascii_alphanumeric());
+    snake(if cdk_hash { head } else { id })
+}
+
+/// A valid stack name (a letter, then letters, digits or hyphens, at most 32) from a file name.
+pub fn stack_name(stem: &str) -> String {
+    let mut name: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    while name.contains("--") {
+        name = name.replace("--", "-");
+    }
+    let mut name = name.trim_matches('-').to_string();
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name = format!("stack-{name}");
+    }
+    name.truncate(32);
+    name.trim_end_matches('-').to_string()
+}
+
 /// Converts template text. `stack` names the stack. With `partial`, properties agentfs cannot
 /// express become comments in the spec instead of errors.
-pub fn convert(text: &str, stack: &str, partial: bool) -> Result<Converted, Vec<ConvertError>> {
-    let root = yaml::load(text).map_err(|e| vec![e])?;
+pub fn convert(text: &str, stack: &str, partial: bool) -> Result<Converted, Failure> {
+    let fail = |errors: Vec<ConvertError>| Failure {
+        errors,
+        unsupported: Vec::new(),
+    };
+    let root = yaml::load(text).map_err(|e| fail(vec![e]))?;
+    if let Some(transform) = root.get("Transform") {
+        let names: Vec<&str> = match &transform.value {
+            Value::Str(s) => vec![s.as_str()],
+            Value::Seq(items) => items.iter().filter_map(Node::as_str).collect(),
+            _ => Vec::new(),
+        };
+        if let Some(sam) = names.iter().find(|n| n.starts_with("AWS::Serverless")) {
+            return Err(fail(vec![ConvertError {
+                line: transform.line,
+                message: format!(
+                    "this is a SAM template (`Transform: {sam}`); transform it to CloudFormation first (`sam build` then `sam package`, or read the processed template from the CloudFormation console) and convert that"
+                ),
+            }]));
+        }
+    }
     let resources = root.get("Resources").ok_or_else(|| {
-        vec![ConvertError {
+        fail(vec![ConvertError {
             line: 1,
             message: "the template has no Resources".into(),
-        }]
+        }])
     })?;
     let mut scope = Scope {
         resources: BTreeMap::new(),
@@ -117,27 +174,49 @@ pub fn convert(text: &str, stack: &str, partial: bool) -> Result<Converted, Vec<
             .unwrap_or_default(),
         excluded: BTreeMap::new(),
         choices: Default::default(),
+        unmanaged: resources
+            .entries()
+            .iter()
+            .filter(|(_, r)| type_of(cfn_type_name(r)).is_none())
+            .map(|(id, r)| (id.clone(), cfn_type_name(r).to_string()))
+            .collect(),
+        partial,
+        stack: stack.to_string(),
+        region: REGION.to_string(),
+        mappings: root.get("Mappings").cloned(),
+        stand_ins: Default::default(),
+        cidr_blocks: resources
+            .entries()
+            .iter()
+            .filter_map(|(id, r)| {
+                let block = r.get("Properties")?.get("CidrBlock")?;
+                let text = match &block.value {
+                    Value::Str(s) => s.clone(),
+                    _ => format!("${{var.{}}}", snake(block.get("Ref")?.as_str()?)),
+                };
+                Some((id.clone(), text))
+            })
+            .collect(),
     };
     let mut errors = Vec::new();
-    let mut variables = Vec::new();
+    let mut variables: Vec<(String, toml::Table, usize)> = Vec::new();
     for (id, param) in root.get("Parameters").map(Node::entries).unwrap_or_default() {
         let name = snake(id);
         let mut t = toml::Table::new();
-        let var_type = match param.get("Type").and_then(Node::as_str) {
-            Some("Number") => "number",
-            Some("String") | None => "string",
-            Some(other) if other.starts_with("AWS::") || other.starts_with("List<") => {
-                errors.push(ConvertError {
-                    line: param.line,
-                    message: format!("parameter `{id}` has type {other}, which agentfs variables cannot hold"),
-                });
-                continue;
-            }
-            Some(_) => "string",
-        };
+        let declared = param.get("Type").and_then(Node::as_str).unwrap_or("String");
+        let var_type = if declared == "Number" { "number" } else { "string" };
         t.insert("type".into(), toml::Value::String(var_type.into()));
-        if let Some(d) = param.get("Description").and_then(Node::as_str) {
-            t.insert("description".into(), toml::Value::String(d.into()));
+        let mut description = param.get("Description").and_then(Node::as_str).map(String::from);
+        // Typed parameters name things that exist outside the template; agentfs variables hold
+        // their text, and the description says what to give.
+        if let Some(note) = parameter_note(declared) {
+            description = Some(match description {
+                Some(d) => format!("{d} ({note})"),
+                None => note,
+            });
+        }
+        if let Some(d) = description {
+            t.insert("description".into(), toml::Value::String(d));
         }
         if let Some(default) = param.get("Default") {
             let value = match (&default.value, var_type) {
@@ -198,7 +277,7 @@ pub fn convert(text: &str, stack: &str, partial: bool) -> Result<Converted, Vec<
         match type_of(cfn_type_name(resource)) {
             Some((kind, t)) if t.fold.is_none() => {
                 let kind = kind.key();
-                let mut name = snake(id);
+                let mut name = resource_name(id);
                 // Drop a kind word that repeats the kind: `VpcEndpointS3` -> `s3`.
                 for word in [format!("{kind}_"), format!("_{kind}")] {
                     if name.len() > word.len() && (name.starts_with(&word) || name.ends_with(&word)) {
@@ -217,7 +296,7 @@ pub fn convert(text: &str, stack: &str, partial: bool) -> Result<Converted, Vec<
                 cfn_type: cfn_type.to_string(),
                 line: resource.line,
                 reason: if cfn_type.is_empty() {
-                    "no Type".into()
+                    format!("`{id}` has no Type")
                 } else {
                     format!("`{id}` is an `{cfn_type}`, which agentfs does not manage")
                 },
@@ -343,6 +422,19 @@ pub fn convert(text: &str, stack: &str, partial: bool) -> Result<Converted, Vec<
                     errors.push(e);
                     continue;
                 }
+                if let Some(t) = scope.unmanaged.get(dep) {
+                    if partial {
+                        entry.comments.push(format!(
+                            "# DependsOn `{dep}` dropped: it is an `{t}`, which agentfs does not manage; make sure it exists first."
+                        ));
+                    } else {
+                        errors.push(ConvertError {
+                            line: depends.line,
+                            message: format!("DependsOn `{dep}`, which is an `{t}`, which agentfs does not manage"),
+                        });
+                    }
+                    continue;
+                }
                 // Waiting for a folded resource is waiting for the one it is part of.
                 let dep = folded.get(dep).map_or(dep, String::as_str);
                 if dep == id || implied.iter().any(|r| r == dep) {
@@ -432,14 +524,62 @@ pub fn convert(text: &str, stack: &str, partial: bool) -> Result<Converted, Vec<
     }
     if !errors.is_empty() {
         errors.sort_by_key(|e| e.line);
-        return Err(errors);
+        errors.dedup();
+        return Err(Failure { errors, unsupported });
+    }
+    for (name, what) in scope.stand_ins.take() {
+        let mut t = toml::Table::new();
+        t.insert("type".into(), toml::Value::String("string".into()));
+        t.insert("description".into(), toml::Value::String(what));
+        if !variables.iter().any(|(n, _, _)| *n == name) {
+            variables.push((name, t, 0));
+        }
     }
     let description = root.get("Description").and_then(Node::as_str);
+    let mut header: Vec<String> = description
+        .map(|d| d.lines().map(String::from).collect())
+        .unwrap_or_default();
+    if !unsupported.is_empty() {
+        header.push(String::new());
+        header.push("Left out: resources of types agentfs does not manage (type, logical id, template line).".into());
+        header.push("References to them are variables below, to fill in with what they are.".into());
+        for u in &unsupported {
+            header.push(format!("  {}  {}  line {}", u.cfn_type, u.logical_id, u.line));
+        }
+    }
     Ok(Converted {
-        spec: emit::spec(stack, description, &variables, entries, &outputs),
+        spec: emit::spec(stack, &header, &variables, entries, &outputs),
         unsupported,
         excluded,
     })
+}
+
+/// The region the converted spec names (the user sets the real one); `AWS::Region` in
+/// `Fn::FindInMap` and `Fn::Split` is read as this.
+pub const REGION: &str = "us-east-1";
+
+/// What a typed parameter's variable must hold, said in its description.
+fn parameter_note(declared: &str) -> Option<String> {
+    if let Some(inner) = declared.strip_prefix("AWS::SSM::Parameter::Value<") {
+        let inner = inner.trim_end_matches('>');
+        return Some(format!(
+            "was an SSM parameter of type {inner}: give the parameter's value, which CloudFormation read from SSM at deploy"
+        ));
+    }
+    if declared.starts_with("List<") || declared.starts_with("AWS::") {
+        let list = declared.starts_with("List<");
+        let inner = declared.trim_start_matches("List<").trim_end_matches('>');
+        return Some(format!(
+            "was a parameter of type {declared}: give {} of an existing {}",
+            if list {
+                "the comma-separated values"
+            } else {
+                "the value"
+            },
+            inner.trim_start_matches("AWS::").replace("::", " ")
+        ));
+    }
+    None
 }
 
 fn cfn_type_name(resource: &Node) -> &str {
@@ -468,6 +608,22 @@ fn resource_condition(scope: &Scope, id: &str, cond: &Node) -> Result<(String, i
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cdk_hashes_are_dropped_and_long_file_names_make_valid_stack_names() {
+        assert_eq!(
+            resource_name("TestRuntimeExecutionRoleF819113E"),
+            "test_runtime_execution_role"
+        );
+        assert_eq!(resource_name("PrivateSubnet1"), "private_subnet1");
+        assert_eq!(resource_name("ABCDEF12"), "abcdef12");
+        let name = stack_name("aws-cdk-bedrock-agentcore-runtime-with-custom-role.template");
+        assert!(
+            name.len() <= 32 && crate::spec::rules::stack_name(&name).is_ok(),
+            "{name}"
+        );
+        assert_eq!(stack_name("01_vpc"), "stack-01-vpc");
+    }
 
     #[test]
     fn names_from_logical_ids() {
