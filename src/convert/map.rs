@@ -69,11 +69,18 @@ pub struct Mapped {
     /// Properties agentfs cannot express, with the reason: errors, or with `--partial`
     /// comments in the spec.
     pub refused: Vec<ConvertError>,
+    /// What the spec should say about how a field was filled in.
+    pub comments: Vec<String>,
 }
 
 /// Maps the `Properties` of one resource of `cfn`'s type. Every property present ends as a
 /// field, a refusal or an error; the errors are all reported.
-pub fn resource(scope: &Scope, cfn: &'static CfnType, props: Option<&Node>) -> Result<Mapped, Vec<ConvertError>> {
+pub fn resource(
+    scope: &Scope,
+    cfn: &'static CfnType,
+    id: &str,
+    props: Option<&Node>,
+) -> Result<Mapped, Vec<ConvertError>> {
     let mut m = Mapper {
         scope,
         cfn,
@@ -99,6 +106,15 @@ pub fn resource(scope: &Scope, cfn: &'static CfnType, props: Option<&Node>) -> R
             props.map_or(0, |p| p.line),
             format!("{} needs `{}`", cfn.type_name, fold.parent),
         ));
+    }
+    if let Some((field, name)) = cfn.generated_name
+        && !m.out.fields.contains_key(field)
+    {
+        let generated = name(id);
+        m.out.comments.push(format!(
+            "# No name in the template: CloudFormation would generate one; agentfs names it `{generated}`, the same on every apply."
+        ));
+        m.out.fields.insert(field.to_string(), Toml::String(generated));
     }
     if let Some(finish) = cfn.finish
         && let Err(e) = finish(&mut m.out.fields)

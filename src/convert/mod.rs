@@ -128,7 +128,7 @@ pub fn stack_name(stem: &str) -> String {
     while name.contains("--") {
         name = name.replace("--", "-");
     }
-    let mut name = name.trim_matches('-').to_string();
+    let mut name = name.trim_matches('-').to_ascii_lowercase();
     if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
         name = format!("stack-{name}");
     }
@@ -165,6 +165,16 @@ pub fn convert(text: &str, stack: &str, partial: bool) -> Result<Converted, Fail
             message: "the template has no Resources".into(),
         }])
     })?;
+    let mut errors = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (id, resource) in resources.entries() {
+        if !seen.insert(id.as_str()) {
+            errors.push(ConvertError {
+                line: resource.line,
+                message: format!("logical id `{id}` is defined twice (CloudFormation refuses the template)"),
+            });
+        }
+    }
     let mut scope = Scope {
         resources: BTreeMap::new(),
         parameters: BTreeMap::new(),
@@ -198,7 +208,6 @@ pub fn convert(text: &str, stack: &str, partial: bool) -> Result<Converted, Fail
             })
             .collect(),
     };
-    let mut errors = Vec::new();
     let mut variables: Vec<(String, toml::Table, usize)> = Vec::new();
     for (id, param) in root.get("Parameters").map(Node::entries).unwrap_or_default() {
         let name = snake(id);
@@ -321,14 +330,14 @@ pub fn convert(text: &str, stack: &str, partial: bool) -> Result<Converted, Fail
                 continue;
             }
             scope.take_choices();
-            let mapped = match map::resource(&scope, t, resource.get("Properties")) {
+            let mapped = match map::resource(&scope, t, id, resource.get("Properties")) {
                 Ok(m) => m,
                 Err(e) => {
                     errors.extend(e);
                     continue;
                 }
             };
-            let mut comments = Vec::new();
+            let mut comments = mapped.comments.clone();
             if partial {
                 for r in &mapped.refused {
                     comments.push(format!("# Left out (template line {}): {}", r.line, r.message));

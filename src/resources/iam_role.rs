@@ -764,7 +764,14 @@ const CFN: &[CfnType] = &[CfnType::new(
     ],
 )
 .attributes(&[("Arn", "arn")])
-.ref_attribute("name")];
+.ref_attribute("name")
+.generated_name("name", generated_name)];
+
+/// CloudFormation names a role without `RoleName` `STACK-LogicalId-RANDOM`; agentfs gives the
+/// same name on every apply (64 characters at most, with a stack name of up to 32).
+fn generated_name(id: &str) -> String {
+    format!("${{stack}}-{}", crate::spec::cfn::clip(id, 31))
+}
 
 #[cfg(test)]
 mod tests {

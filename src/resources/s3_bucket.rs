@@ -600,7 +600,17 @@ const CFN: &[CfnType] = &[CfnType::new(
     ],
 )
 .attributes(&[("Arn", "arn")])
-.ref_attribute("name")];
+.ref_attribute("name")
+.generated_name("name", generated_name)];
+
+/// CloudFormation names a bucket without `BucketName` `stack-logicalid-random`; agentfs gives
+/// a stable name, unique across accounts (63 characters at most, with a stack name of up to 32).
+fn generated_name(id: &str) -> String {
+    format!(
+        "${{stack}}-{}-${{account_id}}",
+        crate::spec::cfn::clip(id, 16).to_ascii_lowercase()
+    )
+}
 
 const DEFAULTS: &str = "agentfs keeps S3's defaults for new buckets (all public access blocked, ACLs disabled)";
 const NOT_MANAGED: &str = "agentfs does not manage this bucket setting";

@@ -30,9 +30,13 @@ pub struct SubnetSpec {
     /// Index into the region's availability zones in name order (0 = first AZ).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub az_index: Option<u8>,
-    /// An explicit availability zone name; use either this or `az_index`.
+    /// An explicit availability zone name; use one of this, `availability_zone_id` or `az_index`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<String>,
+    /// An availability zone id (`use1-az1`), the same physical zone in every account; AgentCore
+    /// documents the zones it supports by id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_zone_id: Option<String>,
     #[serde(default)]
     pub map_public_ip_on_launch: bool,
     #[serde(default)]
@@ -41,20 +45,28 @@ pub struct SubnetSpec {
 
 impl KindSpec for SubnetSpec {
     fn check(&self, check: &mut Check<'_>) {
-        match (self.az_index, &self.availability_zone) {
-            (Some(_), Some(_)) => check.error(
-                "agentfs::subnet_az",
-                "availability_zone",
-                "both `az_index` and `availability_zone` are set",
-                "keep one of them",
-            ),
-            (None, None) => check.error(
+        let given = [
+            self.az_index.is_some(),
+            self.availability_zone.is_some(),
+            self.availability_zone_id.is_some(),
+        ]
+        .iter()
+        .filter(|g| **g)
+        .count();
+        match given {
+            0 => check.error(
                 "agentfs::subnet_az",
                 "",
                 "the subnet has no availability zone",
-                "set `az_index = 0` (first AZ of the region) or `availability_zone = \"...\"`",
+                "set `az_index = 0` (first AZ of the region), `availability_zone = \"...\"` or `availability_zone_id = \"...\"`",
             ),
-            _ => {}
+            1 => {}
+            _ => check.error(
+                "agentfs::subnet_az",
+                "availability_zone",
+                "more than one of `az_index`, `availability_zone` and `availability_zone_id` is set",
+                "keep one of them",
+            ),
         }
         if let Err(help) = rules::vpc_cidr(&self.cidr_block) {
             check.error("agentfs::cidr", "cidr_block", "invalid subnet CIDR", help);
@@ -79,7 +91,13 @@ impl Resource for Subnet {
     const CREATE_CALL: &'static str = "ec2:CreateSubnet";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "availability_zone", "cidr_block"];
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
-    const REPLACE_ON: &'static [&'static str] = &["vpc", "cidr_block", "az_index", "availability_zone"];
+    const REPLACE_ON: &'static [&'static str] = &[
+        "vpc",
+        "cidr_block",
+        "az_index",
+        "availability_zone",
+        "availability_zone_id",
+    ];
     const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
@@ -89,6 +107,12 @@ impl Resource for Subnet {
                 "availability_zone",
                 "ec2",
                 "CreateSubnetRequest$AvailabilityZone",
+                Limits::NONE,
+            ),
+            ApiField::model(
+                "availability_zone_id",
+                "ec2",
+                "CreateSubnetRequest$AvailabilityZoneId",
                 Limits::NONE,
             ),
             ApiField::model(
@@ -123,6 +147,7 @@ impl Resource for Subnet {
                     .vpc_id(&req.spec.vpc)
                     .cidr_block(&req.spec.cidr_block)
                     .set_availability_zone(zone)
+                    .set_availability_zone_id(req.spec.availability_zone_id.clone())
                     .tag_specifications(live::tag_spec(ResourceType::Subnet, req.tags))
                     .send()
                     .await
@@ -249,6 +274,12 @@ impl Resource for Subnet {
                 if spec.availability_zone.is_some() {
                     spec.availability_zone = subnet.availability_zone().map(String::from).or(spec.availability_zone);
                 }
+                if spec.availability_zone_id.is_some() {
+                    spec.availability_zone_id = subnet
+                        .availability_zone_id()
+                        .map(String::from)
+                        .or(spec.availability_zone_id);
+                }
                 spec.map_public_ip_on_launch = subnet.map_public_ip_on_launch().unwrap_or(false);
                 spec.tags = live::tags(subnet.tags());
                 Some(spec)
@@ -330,10 +361,7 @@ const CFN: &[CfnType] = &[CfnType::new(
                 index: "az_index",
             },
         ),
-        p(
-            "AvailabilityZoneId",
-            To::Refuse("agentfs places a subnet by AZ name or index (`availability_zone`, `az_index`), not by AZ id"),
-        ),
+        p("AvailabilityZoneId", To::Field("availability_zone_id")),
         p("MapPublicIpOnLaunch", To::Bool("map_public_ip_on_launch")),
         p("AssignIpv6AddressOnCreation", To::Refuse(IPV6)),
         p("EnableDns64", To::Refuse(IPV6)),

@@ -38,6 +38,9 @@ pub struct CfnType {
     /// Fills in what CloudFormation leaves implicit once every property is mapped (an
     /// all-protocols rule's ports).
     pub finish: Option<fn(&mut toml::Table) -> Result<(), String>>,
+    /// The field CloudFormation fills with a generated name when the template gives none,
+    /// and the stable name agentfs gives instead, from the logical id.
+    pub generated_name: Option<(&'static str, fn(&str) -> String)>,
 }
 
 /// A type folded into the resource one of its properties names: a `VPCGatewayAttachment` is
@@ -117,6 +120,7 @@ impl CfnType {
             attributes: &[],
             ref_attribute: "id",
             finish: None,
+            generated_name: None,
         }
     }
 
@@ -134,6 +138,13 @@ impl CfnType {
     pub const fn finish(self, finish: fn(&mut toml::Table) -> Result<(), String>) -> CfnType {
         CfnType {
             finish: Some(finish),
+            ..self
+        }
+    }
+
+    pub const fn generated_name(self, field: &'static str, name: fn(&str) -> String) -> CfnType {
+        CfnType {
+            generated_name: Some((field, name)),
             ..self
         }
     }
@@ -160,6 +171,11 @@ impl CfnType {
     pub fn attribute(&self, name: &str) -> Option<&'static str> {
         self.attributes.iter().find(|(a, _)| *a == name).map(|(_, f)| *f)
     }
+}
+
+/// The first `max` characters of a logical id, for names built from it.
+pub fn clip(id: &str, max: usize) -> &str {
+    id.char_indices().nth(max).map_or(id, |(i, _)| &id[..i])
 }
 
 /// `"true"`/`"false"` as CloudFormation reads them.
