@@ -117,7 +117,9 @@ fn covered_by_ancestor(cfn: &CfnType, path: &str) -> bool {
 
 fn field_of(to: &To) -> Option<&'static str> {
     match *to {
-        To::Field(f) | To::Bool(f) | To::Int(f) | To::Ref(f, _) | To::Flag(f) | To::With(f, _) => Some(f),
+        To::Field(f) | To::StringMap(f) | To::Bool(f) | To::Int(f) | To::Ref(f, _) | To::Flag(f) | To::With(f, _) => {
+            Some(f)
+        }
         To::Pairs { field, .. } => Some(field),
         To::RefOrSelf { field, .. } => Some(field),
         To::Az { name, .. } => Some(name),

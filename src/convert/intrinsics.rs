@@ -281,7 +281,8 @@ impl Scope {
         };
         let name = name.replace("__", "_");
         self.stand_ins.borrow_mut().entry(name.clone()).or_insert(format!(
-            "`{id}` is an `{cfn_type}`, which agentfs does not manage: give {what}"
+            "`{id}` is {} `{cfn_type}`, which agentfs does not manage: give {what}",
+            super::article(cfn_type)
         ));
         Ok(Val::Str(format!("${{var.{name}}}")))
     }

@@ -211,6 +211,16 @@ impl Mapper<'_> {
                 let value = self.to_toml(tree)?;
                 self.set(field, idx, value, line)
             }
+            To::StringMap(field) => {
+                let Part::Map(entries) = &tree.value else {
+                    return Err(err(line, format!("`{path}` must be a map of strings")));
+                };
+                let mut table = toml::Table::new();
+                for (k, v) in entries {
+                    table.insert(k.clone(), self.text_value(v)?);
+                }
+                self.set(field, idx, Toml::Table(table), line)
+            }
             To::Bool(field) => {
                 let value = match self.leaf(tree, path)? {
                     Val::Bool(b) => Toml::Boolean(*b),
@@ -276,7 +286,11 @@ impl Mapper<'_> {
                     let Part::Leaf(kv) = &k.value else {
                         return Err(err(k.line, format!("`{path}[].{key}` must be a string")));
                     };
-                    table.insert(self.scope.text(kv, k.line)?, self.to_toml(v)?);
+                    let v = match &v.value {
+                        Part::Leaf(_) => self.text_value(v)?,
+                        _ => self.to_toml(v)?,
+                    };
+                    table.insert(self.scope.text(kv, k.line)?, v);
                 }
                 self.set(field, idx, Toml::Table(table), line)
             }
@@ -358,6 +372,14 @@ impl Mapper<'_> {
         }
         self.out.refs.push(id.clone());
         Ok(Toml::String(name.clone()))
+    }
+
+    /// A scalar as text (`1` -> `"1"`), as CloudFormation passes tag and variable values.
+    fn text_value(&self, tree: &Tree) -> Result<Toml, ConvertError> {
+        match &tree.value {
+            Part::Leaf(v) => Ok(Toml::String(self.scope.text(v, tree.line)?)),
+            _ => Err(err(tree.line, "a map or list cannot be a string value")),
+        }
     }
 
     fn to_toml(&self, tree: &Tree) -> Result<Toml, ConvertError> {

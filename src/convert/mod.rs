@@ -229,7 +229,8 @@ pub fn convert(text: &str, stack: &str, partial: bool) -> Result<Converted, Fail
         }
         if let Some(default) = param.get("Default") {
             let value = match (&default.value, var_type) {
-                (Value::Int(i), _) => toml::Value::Integer(*i),
+                (Value::Int(i), "number") => toml::Value::Integer(*i),
+                (Value::Int(i), _) => toml::Value::String(i.to_string()),
                 (Value::Str(s), "number") => s
                     .parse()
                     .map(toml::Value::Integer)
@@ -307,7 +308,10 @@ pub fn convert(text: &str, stack: &str, partial: bool) -> Result<Converted, Fail
                 reason: if cfn_type.is_empty() {
                     format!("`{id}` has no Type")
                 } else {
-                    format!("`{id}` is an `{cfn_type}`, which agentfs does not manage")
+                    format!(
+                        "`{id}` is {} `{cfn_type}`, which agentfs does not manage",
+                        article(cfn_type)
+                    )
                 },
             }),
         }
@@ -561,6 +565,15 @@ pub fn convert(text: &str, stack: &str, partial: bool) -> Result<Converted, Fail
         unsupported,
         excluded,
     })
+}
+
+/// `an` before a vowel (`an AWS::...`), `a` otherwise (`a Custom::...`).
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 /// The region the converted spec names (the user sets the real one); `AWS::Region` in

@@ -407,7 +407,7 @@ const CFN: &[CfnType] = &[CfnType::new(
         p("Description", To::Field("description")),
         p("AgentRuntimeVersion", To::Field("version")),
         // A plain map on this type, not a list of {Key, Value}.
-        p("Tags", To::Field("tags")),
+        p("Tags", To::StringMap("tags")),
     ],
 )
 .attributes(&[

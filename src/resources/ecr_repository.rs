@@ -501,7 +501,14 @@ const CFN: &[CfnType] = &[CfnType::new(
     ],
 )
 .attributes(&[("Arn", "arn"), ("RepositoryUri", "url")])
-.ref_attribute("name")];
+.ref_attribute("name")
+.generated_name("name", generated_name)];
+
+/// CloudFormation names a repository without `RepositoryName` `stack-logicalid-random`;
+/// agentfs gives the same lower-case name on every apply.
+fn generated_name(id: &str) -> String {
+    format!("${{stack}}-{}", crate::spec::cfn::clip(id, 64).to_ascii_lowercase())
+}
 
 #[cfg(test)]
 mod tests {

@@ -42,6 +42,23 @@ impl KindSpec for NatGatewaySpec {
     fn tags(&self) -> Option<&Tags> {
         Some(&self.tags)
     }
+    /// A public NAT gateway fails (`Gateway.NotAttached`) until its VPC has an internet gateway
+    /// attached, and no field names that gateway: it is created after it and deleted before it.
+    fn implicit_dependencies(
+        &self,
+        resources: &[crate::spec::parse::ParsedResource],
+    ) -> std::collections::BTreeSet<crate::spec::Addr> {
+        use super::ResourceSpec;
+        let vpc = resources.iter().find_map(|r| match &r.spec {
+            ResourceSpec::Subnet(s) if r.addr.kind == Kind::Subnet && r.addr.name == self.subnet => Some(&s.vpc),
+            _ => None,
+        });
+        resources
+            .iter()
+            .filter(|r| matches!(&r.spec, ResourceSpec::InternetGateway(g) if Some(&g.vpc) == vpc))
+            .map(|r| r.addr.clone())
+            .collect()
+    }
 }
 
 pub struct NatGateway;

@@ -133,8 +133,10 @@ impl Resource for Subnet {
     };
 
     async fn create(ctx: &Ctx, req: &Request<'_, SubnetSpec>) -> Result<Created, ApiError> {
-        let (id, zone) = match find(ctx, req.address).await? {
-            Some(found) => found,
+        // What the new subnet reports for map_public_ip_on_launch: AWS makes the first subnet of
+        // an AZ in a default VPC public, so `false` is not to be assumed.
+        let (id, zone, public) = match find(ctx, req.address).await? {
+            Some((id, zone)) => (id, zone, None),
             None => {
                 let zone = match (req.spec.az_index, &req.spec.availability_zone) {
                     (Some(index), _) => Some(ctx.availability_zone(index).await?),
@@ -159,12 +161,16 @@ impl Resource for Subnet {
                     .subnet_id()
                     .map(String::from)
                     .ok_or_else(|| ApiError::missing("ec2:CreateSubnet", "SubnetId"))?;
-                (id, subnet.availability_zone().unwrap_or_default().to_string())
+                (
+                    id,
+                    subnet.availability_zone().unwrap_or_default().to_string(),
+                    subnet.map_public_ip_on_launch(),
+                )
             }
         };
-        if req.spec.map_public_ip_on_launch {
+        if public.unwrap_or(false) != req.spec.map_public_ip_on_launch {
             req.progress.phase("setting map_public_ip_on_launch");
-            set_public_ip(ctx, &id, true).await?;
+            set_public_ip(ctx, &id, req.spec.map_public_ip_on_launch).await?;
         }
         Ok(created(ctx, &id, &zone, &req.spec.cidr_block))
     }

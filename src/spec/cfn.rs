@@ -66,6 +66,9 @@ pub enum To {
     /// The value as it is (a string may carry references as `${...}`; a free-form object such
     /// as a policy document is copied whole).
     Field(&'static str),
+    /// A map of strings (`EnvironmentVariables`, a map of tags): numbers and booleans become
+    /// their text, as CloudFormation passes them.
+    StringMap(&'static str),
     /// A boolean; CloudFormation also reads `"true"` and `"false"`.
     Bool(&'static str),
     /// A whole number; CloudFormation also reads `"8080"`.

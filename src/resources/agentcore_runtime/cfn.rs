@@ -20,7 +20,7 @@ pub(super) const CFN: &[CfnType] = &[CfnType::new(
             "NetworkConfiguration.NetworkModeConfig.SecurityGroups[]",
             To::Ref("security_groups[]", "security_group"),
         ),
-        p("EnvironmentVariables", To::Field("environment_variables")),
+        p("EnvironmentVariables", To::StringMap("environment_variables")),
         p("FilesystemConfigurations[].SessionStorage", To::Flag("filesystem[].session_storage")),
         p("FilesystemConfigurations[].SessionStorage.MountPath", To::Field("filesystem[].mount_path")),
         p(
@@ -95,7 +95,7 @@ pub(super) const CFN: &[CfnType] = &[CfnType::new(
         ),
         p("PlatformVersion", To::Refuse("agentfs uses the service's current platform version")),
         // Tags are a plain map on this type, not a list of {Key, Value}.
-        p("Tags", To::Field("tags")),
+        p("Tags", To::StringMap("tags")),
     ],
 )
 .attributes(&[
