@@ -50,8 +50,8 @@ pub struct Scope {
     pub mappings: Option<Node>,
     /// Variables the conversion needs the user to fill in: name -> what to give.
     pub stand_ins: RefCell<BTreeMap<String, String>>,
-    /// Logical id -> the literal `CidrBlock` the template gives it, for `Fn::Cidr` of a VPC's.
-    pub cidr_blocks: BTreeMap<String, String>,
+    /// Logical id -> the `CidrBlock` the template gives it, for `Fn::Cidr` of a VPC's.
+    pub cidr_blocks: BTreeMap<String, Node>,
 }
 
 /// A condition decided before deploy, and the parameter defaults it was decided on.
@@ -406,17 +406,21 @@ impl Scope {
 
     /// `Fn::GetAtt [Vpc, CidrBlock]` inside `Fn::Cidr`: the block the template gives that VPC.
     fn cidr_of(&self, id: &str, attribute: &str, line: usize) -> Result<String, ConvertError> {
+        let not_literal = || {
+            err(
+                line,
+                format!("`Fn::Cidr` of `{id}.{attribute}`, which is not a literal block"),
+            )
+        };
         let block = self
             .cidr_blocks
             .get(id)
             .filter(|_| attribute == "CidrBlock")
-            .ok_or_else(|| {
-                err(
-                    line,
-                    format!("`Fn::Cidr` of `{id}.{attribute}`, which is not a literal block"),
-                )
-            })?;
-        Ok(self.literal_default(block))
+            .ok_or_else(not_literal)?;
+        match self.value(block)? {
+            Val::Str(s) => Ok(self.literal_default(&s)),
+            _ => Err(not_literal()),
+        }
     }
 
     /// `Fn::Sub`: `${Param}`, `${Resource}`, `${Resource.Attr}`, `${AWS::Region}`, `${!Literal}`.

@@ -34,19 +34,26 @@ fn is_intrinsic(entries: &[(String, Node)]) -> bool {
     matches!(entries, [(key, _)] if key == "Ref" || key.starts_with("Fn::"))
 }
 
-/// Resolves intrinsics wherever they stand, keeping the lines of plain maps and lists.
-pub fn resolve(scope: &Scope, node: &Node) -> Result<Tree, ConvertError> {
+/// Resolves intrinsics wherever they stand, keeping the lines of plain maps and lists; every
+/// value that cannot be resolved is an error in `errors` (all of them, not just the first).
+pub fn resolve(scope: &Scope, node: &Node, errors: &mut Vec<ConvertError>) -> Tree {
     let value = match &node.value {
         Value::Map(entries) if !is_intrinsic(entries) => Part::Map(
             entries
                 .iter()
-                .map(|(k, v)| Ok((k.clone(), resolve(scope, v)?)))
-                .collect::<Result<_, ConvertError>>()?,
+                .map(|(k, v)| (k.clone(), resolve(scope, v, errors)))
+                .collect(),
         ),
-        Value::Seq(items) => Part::Seq(items.iter().map(|i| resolve(scope, i)).collect::<Result<_, _>>()?),
-        _ => return Ok(from_val(scope.value(node)?, node.line)),
+        Value::Seq(items) => Part::Seq(items.iter().map(|i| resolve(scope, i, errors)).collect()),
+        _ => match scope.value(node) {
+            Ok(v) => return from_val(v, node.line),
+            Err(e) => {
+                errors.push(e);
+                Part::Leaf(Val::Str(String::new()))
+            }
+        },
     };
-    Ok(Tree { line: node.line, value })
+    Tree { line: node.line, value }
 }
 
 fn from_val(v: Val, line: usize) -> Tree {
@@ -88,14 +95,12 @@ pub fn resource(
         errors: Vec::new(),
     };
     if let Some(node) = props {
-        match resolve(scope, node) {
-            Ok(tree) => {
-                if let Some(fold) = cfn.fold {
-                    m.parent(&tree, fold.parent);
-                }
-                m.walk(&tree, "", &mut Vec::new());
+        let tree = resolve(scope, node, &mut m.errors);
+        if m.errors.is_empty() {
+            if let Some(fold) = cfn.fold {
+                m.parent(&tree, fold.parent);
             }
-            Err(e) => m.errors.push(e),
+            m.walk(&tree, "", &mut Vec::new());
         }
     }
     if let Some(fold) = cfn.fold

@@ -198,14 +198,7 @@ pub fn convert(text: &str, stack: &str, partial: bool) -> Result<Converted, Fail
         cidr_blocks: resources
             .entries()
             .iter()
-            .filter_map(|(id, r)| {
-                let block = r.get("Properties")?.get("CidrBlock")?;
-                let text = match &block.value {
-                    Value::Str(s) => s.clone(),
-                    _ => format!("${{var.{}}}", snake(block.get("Ref")?.as_str()?)),
-                };
-                Some((id.clone(), text))
-            })
+            .filter_map(|(id, r)| Some((id.clone(), r.get("Properties")?.get("CidrBlock")?.clone())))
             .collect(),
     };
     let mut variables: Vec<(String, toml::Table, usize)> = Vec::new();
