@@ -37,11 +37,17 @@ pub struct CfnType {
     pub ref_attribute: &'static str,
     /// Fills in what CloudFormation leaves implicit once every property is mapped (an
     /// all-protocols rule's ports).
-    pub finish: Option<fn(&mut toml::Table) -> Result<(), String>>,
+    pub finish: Option<Finish>,
     /// The field CloudFormation fills with a generated name when the template gives none,
     /// and the stable name agentfs gives instead, from the logical id.
-    pub generated_name: Option<(&'static str, fn(&str) -> String)>,
+    pub generated_name: Option<(&'static str, NameFrom)>,
 }
+
+/// Completes a resource's fields after every property is mapped.
+pub type Finish = fn(&mut toml::Table) -> Result<(), String>;
+
+/// A stable name from a logical id (`${stack}-TaskRole`).
+pub type NameFrom = fn(&str) -> String;
 
 /// A type folded into the resource one of its properties names: a `VPCGatewayAttachment` is
 /// the internet gateway's `vpc`, a `SecurityGroupIngress` one item of the group's `ingress`.
@@ -138,14 +144,14 @@ impl CfnType {
         }
     }
 
-    pub const fn finish(self, finish: fn(&mut toml::Table) -> Result<(), String>) -> CfnType {
+    pub const fn finish(self, finish: Finish) -> CfnType {
         CfnType {
             finish: Some(finish),
             ..self
         }
     }
 
-    pub const fn generated_name(self, field: &'static str, name: fn(&str) -> String) -> CfnType {
+    pub const fn generated_name(self, field: &'static str, name: NameFrom) -> CfnType {
         CfnType {
             generated_name: Some((field, name)),
             ..self
