@@ -116,6 +116,7 @@ fn cases() -> Vec<Case> {
                     cidr_block: "10.60.9.0/24".into(),
                     az_index: Some(2),
                     availability_zone: None,
+                    availability_zone_id: None,
                     map_public_ip_on_launch: false,
                     tags: team("contract"),
                 })

@@ -117,14 +117,48 @@ fn unmappable_values_are_errors_naming_the_template_line() {
     let out = agentfs(dir.path(), &["convert", &template("unmappable-property.yaml")]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "unmappable-property.yaml:6: error: `InstanceTenancy` of AWS::EC2::VPC is `dedicated`; agentfs does only `default`",
+        "unmappable-property.yaml:11: error: `Fn::ImportValue`",
+        // S3 Files' name for it, not EFS's: an unknown key inside a nested property is an
+        // error at its line, never dropped.
+        "unmappable-property.yaml:20: error: property `RootDirectory.CreationPermissions` is not a property of AWS::EFS::AccessPoint",
+    ] {
+        assert!(stderr.contains(expected), "missing {expected:?} in\n{stderr}");
+    }
+}
+
+#[test]
+fn properties_agentfs_cannot_express_are_refused_with_the_reason_or_left_out_as_comments_with_partial() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = agentfs(dir.path(), &["convert", &template("refused-property.yaml")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let refusal = "property `LifecyclePolicies` of AWS::EFS::FileSystem cannot be expressed: agentfs does not manage this file system setting";
     assert!(
-        stderr.contains("unmappable-property.yaml:6: error: property `InstanceTenancy`"),
+        stderr.contains(&format!("refused-property.yaml:6: error: {refusal}")),
         "{stderr}"
     );
-    assert!(
-        stderr.contains("unmappable-property.yaml:11: error: `Fn::ImportValue`"),
-        "{stderr}"
+    let out = agentfs(
+        dir.path(),
+        &[
+            "convert",
+            &template("refused-property.yaml"),
+            "--partial",
+            "-o",
+            "agentfs.toml",
+        ],
     );
+    assert!(out.status.success(), "{}", support::text(&out));
+    let spec = std::fs::read_to_string(dir.path().join("agentfs.toml")).unwrap();
+    assert!(
+        spec.contains(&format!("# Left out (template line 6): {refusal}")),
+        "{spec}"
+    );
+    // CloudFormation reads "true" as a boolean, and so does the converted spec.
+    assert!(spec.contains("encrypted = true"), "{spec}");
+    let validate = agentfs(dir.path(), &["validate"]);
+    assert!(validate.status.success(), "{}", support::text(&validate));
 }
 
 #[test]
@@ -658,4 +692,85 @@ async fn the_converted_session_storage_stack_applies_with_the_templates_properti
         Some("/mnt/workspace".into()),
     );
     println!("properties compared: {}", c.0);
+}
+
+#[test]
+fn cloudformation_semantics_convert_and_partial_fills_in_what_agentfs_does_not_manage() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Without --partial: the real reason, and the unsupported list even though it fails.
+    let out = agentfs(d, &["convert", &template("cfn-semantics.yaml")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "unsupported: Cluster (AWS::ECS::Cluster): `Cluster` is an `AWS::ECS::Cluster`, which agentfs does not manage",
+        "cfn-semantics.yaml:52: error: `Cluster` is an `AWS::ECS::Cluster`, which agentfs does not manage",
+        "cfn-semantics.yaml:54: error: `Fn::ImportValue` of `shared-network-id`",
+    ] {
+        assert!(stderr.contains(expected), "missing {expected:?} in\n{stderr}");
+    }
+    let out = agentfs(
+        d,
+        &[
+            "convert",
+            &template("cfn-semantics.yaml"),
+            "--partial",
+            "--stack",
+            "team-stack",
+            "-o",
+            "agentfs.toml",
+        ],
+    );
+    assert!(out.status.success(), "{}", support::text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported: Cluster (AWS::ECS::Cluster)"));
+    let spec = std::fs::read_to_string(d.join("agentfs.toml")).unwrap();
+    for expected in [
+        // What was left out, at the top.
+        "#   AWS::ECS::Cluster  Cluster  line 55",
+        // References to it: variables saying what to give.
+        "Cluster = \"${var.cluster_arn}\"",
+        "[variable.cluster_arn]",
+        "`Cluster` is an `AWS::ECS::Cluster`, which agentfs does not manage: give its `Arn`",
+        "# DependsOn `Cluster` dropped: it is an `AWS::ECS::Cluster`",
+        "[variable.import_shared_network_id]",
+        // Typed parameters: variables saying what to give.
+        "was a parameter of type AWS::EC2::Subnet::Id: give the value of an existing EC2 Subnet Id",
+        "was an SSM parameter of type AWS::EC2::Image::Id",
+        // Fn::FindInMap by the spec's region, Fn::Cidr with real CIDR math, Fn::Split of the
+        // stack name, an AZ id, strings read as booleans and numbers.
+        "cidr_block = \"10.60.0.0/16\"",
+        "cidr_block = \"10.60.1.0/24\"",
+        "Stack = \"team\"",
+        "availability_zone_id = \"use1-az4\"",
+        "enable_dns_support = true",
+        "from_port = 8080",
+        // An all-protocols rule without ports, a CDK hash dropped, a generated role name.
+        "protocol = \"-1\"",
+        "[security_group.agent]",
+        "name = \"${stack}-TaskRole\"",
+    ] {
+        assert!(spec.contains(expected), "missing {expected:?} in\n{spec}");
+    }
+    let validate = agentfs(d, &["validate"]);
+    // The variables to fill in have no value yet: validate says so, and nothing else.
+    let text = support::text(&validate);
+    assert!(
+        text.lines()
+            .filter(|l| l.contains(": error["))
+            .all(|l| l.contains("error[agentfs::variable_unset]")),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_sam_template_is_one_error_saying_to_transform_it_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = agentfs(dir.path(), &["convert", &template("sam.yaml")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("sam.yaml:2: error: this is a SAM template (`Transform: AWS::Serverless-2016-10-31`); transform it to CloudFormation first"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("error:").count(), 2, "{stderr}");
 }

@@ -164,6 +164,7 @@ async fn ec2_reads_are_batched_and_show_exactly_the_drift() {
             cidr_block: cidr.into(),
             az_index: Some(az),
             availability_zone: None,
+            availability_zone_id: None,
             map_public_ip_on_launch: public,
             tags: Default::default(),
         })
@@ -179,6 +180,7 @@ async fn ec2_reads_are_batched_and_show_exactly_the_drift() {
             cidr_block: "10.30.3.0/24".into(),
             az_index: None,
             availability_zone: Some(zone_c),
+            availability_zone_id: None,
             map_public_ip_on_launch: false,
             tags: team.clone(),
         }),

@@ -115,6 +115,7 @@ fn subnet_spec(vpc: &Made, cidr: &str, az: u8, public: bool) -> ResourceSpec {
         cidr_block: cidr.into(),
         az_index: Some(az),
         availability_zone: None,
+        availability_zone_id: None,
         map_public_ip_on_launch: public,
         tags: Default::default(),
     })

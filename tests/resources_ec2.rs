@@ -316,6 +316,7 @@ async fn network_roundtrip(ctx: &Ctx, emu: &support::Emulator) {
             cidr_block: cidr.into(),
             az_index: Some(az),
             availability_zone: None,
+            availability_zone_id: None,
             map_public_ip_on_launch: public,
             tags: Default::default(),
         })

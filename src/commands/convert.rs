@@ -12,23 +12,20 @@ pub fn run(args: ConvertArgs) -> Result<ExitCode, CliError> {
         source,
     })?;
     let stack = args.stack.clone().unwrap_or_else(|| {
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let name: String = stem
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-            .collect();
-        if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            name
-        } else {
-            format!("stack-{name}")
-        }
+        crate::convert::stack_name(
+            &path
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default(),
+        )
     });
-    let converted = match crate::convert::convert(&text, &stack) {
+    let converted = match crate::convert::convert(&text, &stack, args.partial) {
         Ok(c) => c,
-        Err(errors) => {
+        Err(failure) => {
+            for u in &failure.unsupported {
+                eprintln!("unsupported: {} ({}): {}", u.logical_id, u.cfn_type, u.reason);
+            }
+            let errors = failure.errors;
             for e in &errors {
                 crate::errln!("{}:{}: error: {}", path.display(), e.line, e.message);
             }

@@ -10,17 +10,14 @@ pub fn comments_above(text: &str, line: usize) -> Vec<String> {
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
     let mut at = line.saturating_sub(1);
-    // The node's line is its first property; the logical id is the line above it.
+    // A resource's line is that of its logical id.
     while at > 0 {
         let l = lines.get(at - 1).map(|l| l.trim()).unwrap_or_default();
-        if l.starts_with('#') {
-            out.push(l.to_string());
-            at -= 1;
-        } else if out.is_empty() && !l.is_empty() && at == line.saturating_sub(1) {
-            at -= 1; // the `LogicalId:` line itself
-        } else {
+        if !l.starts_with('#') {
             break;
         }
+        out.push(l.to_string());
+        at -= 1;
     }
     out.reverse();
     out
@@ -36,17 +33,15 @@ fn table(prefix: &str, name: &str, fields: &toml::Table) -> String {
 
 pub fn spec(
     stack: &str,
-    description: Option<&str>,
+    header: &[String],
     variables: &[(String, toml::Table, usize)],
     mut entries: Vec<Entry>,
     outputs: &[(String, toml::Table, Vec<String>)],
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Converted from a CloudFormation template by `agentfs convert`.");
-    if let Some(d) = description {
-        for line in d.lines() {
-            let _ = writeln!(out, "# {line}");
-        }
+    for line in header {
+        let _ = writeln!(out, "#{}{line}", if line.is_empty() { "" } else { " " });
     }
     out.push('\n');
     for (name, t, _) in variables {
@@ -55,7 +50,8 @@ pub fn spec(
     }
     let _ = writeln!(
         out,
-        "[stack]\nname = \"{stack}\"          # ${{stack}} (was AWS::StackName)\nregion = \"us-east-1\"       # ${{region}}: set the region to deploy to\n"
+        "[stack]\nname = \"{stack}\"          # ${{stack}} (was AWS::StackName)\nregion = \"{}\"       # ${{region}}: set the region to deploy to\n",
+        super::REGION
     );
     let order = |kind: &str| {
         crate::spec::Kind::ALL

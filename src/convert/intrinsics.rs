@@ -39,6 +39,19 @@ pub struct Scope {
     /// The `Fn::If` choices made since the last [`Scope::take_choices`], as spec comments: the
     /// choice is fixed at conversion, so the spec must say which branch was taken and why.
     pub choices: RefCell<Vec<String>>,
+    /// Resources of types agentfs does not manage: logical id -> CloudFormation type.
+    pub unmanaged: BTreeMap<String, String>,
+    /// With `--partial`, references to unmanaged resources and imports become variables.
+    pub partial: bool,
+    /// The spec's stack name and region, which `AWS::StackName` and `AWS::Region` stand for.
+    pub stack: String,
+    pub region: String,
+    /// The template's `Mappings`, for `Fn::FindInMap`.
+    pub mappings: Option<Node>,
+    /// Variables the conversion needs the user to fill in: name -> what to give.
+    pub stand_ins: RefCell<BTreeMap<String, String>>,
+    /// Logical id -> the `CidrBlock` the template gives it, for `Fn::Cidr` of a VPC's.
+    pub cidr_blocks: BTreeMap<String, Node>,
 }
 
 /// A condition decided before deploy, and the parameter defaults it was decided on.
@@ -102,6 +115,9 @@ impl Scope {
                     _ => return Err(err(line, "`Fn::GetAtt` takes [LogicalId, Attribute]")),
                 };
                 self.not_excluded(id, line)?;
+                if self.unmanaged.contains_key(id) {
+                    return self.stand_in(id, Some(attribute), line);
+                }
                 if !self.resources.contains_key(id) {
                     return Err(err(
                         line,
@@ -157,9 +173,10 @@ impl Scope {
                     return Err(err(line, "`Fn::Split` takes [separator, string]"));
                 };
                 match self.value(text)? {
-                    Val::Str(s) if !s.contains("${") => {
-                        Ok(Val::List(s.split(sep).map(|p| Val::Str(p.to_string())).collect()))
-                    }
+                    // The stack name and region are fixed by the spec's `[stack]`.
+                    Val::Str(s) if !self.known(&s).contains("${") => Ok(Val::List(
+                        self.known(&s).split(sep).map(|p| Val::Str(p.to_string())).collect(),
+                    )),
                     _ => Err(err(
                         line,
                         "`Fn::Split` of a value known only at deploy time cannot be converted",
@@ -191,6 +208,25 @@ impl Scope {
                 line,
                 "`Fn::GetAZs` converts only inside `!Select [N, !GetAZs \"\"]`",
             )),
+            "Fn::FindInMap" => self.find_in_map(arg, line),
+            "Fn::Cidr" => self.cidr(arg, line),
+            "Fn::ImportValue" => {
+                let name = self.text(&self.value(arg)?, line)?;
+                if !self.partial {
+                    return Err(err(
+                        line,
+                        format!(
+                            "`Fn::ImportValue` of `{name}` reads another stack's export; convert with --partial to fill it in as a variable"
+                        ),
+                    ));
+                }
+                let var = super::snake(&name.replace(['$', '{', '}', '.'], "_"));
+                let var = format!("import_{}", var.trim_matches('_'));
+                self.stand_ins.borrow_mut().entry(var.clone()).or_insert(format!(
+                    "was `Fn::ImportValue` of `{name}`: give the value that stack exports"
+                ));
+                Ok(Val::Str(format!("${{var.{var}}}")))
+            }
             other => Err(err(line, format!("`{other}` cannot be expressed in an agentfs spec"))),
         }
     }
@@ -214,10 +250,177 @@ impl Scope {
         if self.resources.contains_key(id) {
             return Ok(Val::Ref(id.to_string(), line));
         }
+        if self.unmanaged.contains_key(id) {
+            return self.stand_in(id, None, line);
+        }
         Err(err(
             line,
             format!("`Ref` to `{id}`, which the template does not define"),
         ))
+    }
+
+    /// A reference to a resource agentfs does not manage: an error saying so, or with
+    /// `--partial` a variable named after it, with what to fill in.
+    fn stand_in(&self, id: &str, attribute: Option<&str>, line: usize) -> Result<Val, ConvertError> {
+        let cfn_type = self.unmanaged.get(id).map_or("", String::as_str);
+        if !self.partial {
+            return Err(err(
+                line,
+                format!(
+                    "`{id}` is an `{cfn_type}`, which agentfs does not manage (with --partial it becomes a variable to fill in)"
+                ),
+            ));
+        }
+        let base = super::snake(id);
+        let (name, what) = match attribute {
+            Some(a) => (
+                format!("{base}_{}", super::snake(a).trim_start_matches('r')),
+                format!("its `{a}`"),
+            ),
+            None => (base, "what `Ref` returns for it".to_string()),
+        };
+        let name = name.replace("__", "_");
+        self.stand_ins.borrow_mut().entry(name.clone()).or_insert(format!(
+            "`{id}` is {} `{cfn_type}`, which agentfs does not manage: give {what}",
+            super::article(cfn_type)
+        ));
+        Ok(Val::Str(format!("${{var.{name}}}")))
+    }
+
+    /// `${stack}` and `${region}` replaced by the spec's values, for functions that need the text.
+    fn known(&self, text: &str) -> String {
+        text.replace("${stack}", &self.stack).replace("${region}", &self.region)
+    }
+
+    /// `Fn::FindInMap [Map, Top, Second]` of the template's static `Mappings`; the keys may
+    /// use `AWS::Region` (the spec's region) and parameters with defaults.
+    fn find_in_map(&self, arg: &Node, line: usize) -> Result<Val, ConvertError> {
+        let Value::Seq(parts) = &arg.value else {
+            return Err(err(
+                line,
+                "`Fn::FindInMap` takes [map, top-level key, second-level key]",
+            ));
+        };
+        if parts.len() < 3 {
+            return Err(err(
+                line,
+                "`Fn::FindInMap` takes [map, top-level key, second-level key]",
+            ));
+        }
+        let mut keys = Vec::new();
+        for part in &parts[..3] {
+            let text = match self.value(part)? {
+                Val::Str(s) => self.known(&s),
+                other => self.text(&other, line)?,
+            };
+            // A parameter's default decides a key, as for conditions.
+            let text = match self
+                .parameters
+                .iter()
+                .find(|(_, (var, _))| text == format!("${{var.{var}}}"))
+            {
+                Some((id, (_, Some(default)))) => {
+                    let value = default.as_str().map(String::from).unwrap_or_default();
+                    self.choices.borrow_mut().push(format!(
+                        "# Fn::FindInMap at template line {line}: looked up with {id}={value} (its default)."
+                    ));
+                    value
+                }
+                _ => text,
+            };
+            if text.contains("${") {
+                return Err(err(
+                    line,
+                    format!("`Fn::FindInMap` key `{text}` is known only at deploy time"),
+                ));
+            }
+            keys.push(text);
+        }
+        let found = self
+            .mappings
+            .as_ref()
+            .and_then(|m| m.get(&keys[0]))
+            .and_then(|m| m.get(&keys[1]))
+            .and_then(|m| m.get(&keys[2]))
+            .ok_or_else(|| {
+                err(
+                    line,
+                    format!("`Fn::FindInMap` finds nothing at {}.{}.{}", keys[0], keys[1], keys[2]),
+                )
+            })?;
+        self.value(found)
+    }
+
+    /// `Fn::Cidr [block, count, bits]`: `count` subnets of `bits` host bits carved from `block`.
+    fn cidr(&self, arg: &Node, line: usize) -> Result<Val, ConvertError> {
+        let Value::Seq(parts) = &arg.value else {
+            return Err(err(line, "`Fn::Cidr` takes [ipBlock, count, cidrBits]"));
+        };
+        let [block, count, bits] = parts.as_slice() else {
+            return Err(err(line, "`Fn::Cidr` takes [ipBlock, count, cidrBits]"));
+        };
+        let number = |n: &Node| -> Result<u32, ConvertError> {
+            match self.value(n)? {
+                Val::Int(i) => u32::try_from(i).map_err(|_| err(line, "`Fn::Cidr` needs small whole numbers")),
+                Val::Str(s) => s.parse().map_err(|_| err(line, "`Fn::Cidr` needs literal numbers")),
+                _ => Err(err(line, "`Fn::Cidr` needs literal numbers")),
+            }
+        };
+        let (count, bits) = (number(count)?, number(bits)?);
+        let block = match self.value(block)? {
+            Val::Str(s) => self.literal_default(&s),
+            Val::Attr(id, attribute, _) => self.cidr_of(&id, &attribute, line)?,
+            _ => return Err(err(line, "`Fn::Cidr` needs a literal CIDR block")),
+        };
+        let net: ipnet::Ipv4Net = block
+            .parse()
+            .map_err(|_| err(line, format!("`{block}` is not an IPv4 CIDR block")))?;
+        let prefix = 32u8
+            .checked_sub(u8::try_from(bits).unwrap_or(u8::MAX))
+            .filter(|p| *p >= net.prefix_len())
+            .ok_or_else(|| err(line, format!("{bits} host bits do not fit in {net}")))?;
+        let subnets: Vec<Val> = net
+            .subnets(prefix)
+            .map_err(|_| err(line, format!("{bits} host bits do not fit in {net}")))?
+            .take(count as usize)
+            .map(|n| Val::Str(n.to_string()))
+            .collect();
+        if subnets.len() < count as usize {
+            return Err(err(
+                line,
+                format!("{net} holds fewer than {count} blocks of {bits} host bits"),
+            ));
+        }
+        Ok(Val::List(subnets))
+    }
+
+    /// A parameter reference (`${var.x}`) replaced by the parameter's default, for values that
+    /// must be known at conversion (CIDR math).
+    fn literal_default(&self, text: &str) -> String {
+        self.parameters
+            .values()
+            .find(|(var, _)| text == format!("${{var.{var}}}"))
+            .and_then(|(_, d)| d.as_ref().and_then(Node::as_str).map(String::from))
+            .unwrap_or_else(|| text.to_string())
+    }
+
+    /// `Fn::GetAtt [Vpc, CidrBlock]` inside `Fn::Cidr`: the block the template gives that VPC.
+    fn cidr_of(&self, id: &str, attribute: &str, line: usize) -> Result<String, ConvertError> {
+        let not_literal = || {
+            err(
+                line,
+                format!("`Fn::Cidr` of `{id}.{attribute}`, which is not a literal block"),
+            )
+        };
+        let block = self
+            .cidr_blocks
+            .get(id)
+            .filter(|_| attribute == "CidrBlock")
+            .ok_or_else(not_literal)?;
+        match self.value(block)? {
+            Val::Str(s) => Ok(self.literal_default(&s)),
+            _ => Err(not_literal()),
+        }
     }
 
     /// `Fn::Sub`: `${Param}`, `${Resource}`, `${Resource.Attr}`, `${AWS::Region}`, `${!Literal}`.
@@ -245,10 +448,17 @@ impl Scope {
                 let v = self.value(local)?;
                 out.push_str(&self.text(&v, line)?);
             } else if let Some((id, attribute)) = name.split_once('.')
-                && (self.resources.contains_key(id) || self.excluded.contains_key(id))
+                && (self.resources.contains_key(id)
+                    || self.excluded.contains_key(id)
+                    || self.unmanaged.contains_key(id))
             {
                 self.not_excluded(id, line)?;
-                out.push_str(&self.text(&Val::Attr(id.into(), attribute.into(), line), line)?);
+                let v = if self.unmanaged.contains_key(id) {
+                    self.stand_in(id, Some(attribute), line)?
+                } else {
+                    Val::Attr(id.into(), attribute.into(), line)
+                };
+                out.push_str(&self.text(&v, line)?);
             } else {
                 let v = self.reference(name, line)?;
                 out.push_str(&self.text(&v, line)?);
@@ -268,11 +478,15 @@ impl Scope {
             Val::Bool(b) => Ok(b.to_string()),
             Val::Ref(id, _) => {
                 let (kind, name) = &self.resources[id];
-                Ok(format!("${{{kind}.{name}.id}}"))
+                let attribute = super::own_type(kind).map_or("id", |t| t.ref_attribute);
+                Ok(format!("${{{kind}.{name}.{attribute}}}"))
             }
             Val::Attr(id, attribute, _) => {
                 let (kind, name) = &self.resources[id];
-                Ok(format!("${{{kind}.{name}.{}}}", attribute_name(kind, attribute)))
+                Ok(format!(
+                    "${{{kind}.{name}.{}}}",
+                    attribute_name(kind, id, attribute, line)?
+                ))
             }
             Val::AzIndex(_) | Val::List(_) | Val::Map(_) => {
                 Err(err(line, "a list, map or AZ cannot be used inside a string"))
@@ -380,28 +594,25 @@ impl Scope {
     }
 }
 
-/// CloudFormation attribute names -> the kind's (`Arn` -> `arn`, `FileSystemId` -> `id`,
-/// `AllocationId` -> `allocation_id` where the kind has it).
-pub fn attribute_name(kind: &str, attribute: &str) -> String {
-    let mut snake = String::new();
-    for (i, c) in attribute.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            snake.push('_');
-        }
-        snake.push(c.to_ascii_lowercase());
+/// A `Fn::GetAtt` attribute as the kind's attribute, by the kind's table
+/// ([`crate::spec::cfn::CfnType::attributes`]).
+pub fn attribute_name(kind: &str, id: &str, attribute: &str, line: usize) -> Result<String, ConvertError> {
+    let own = super::own_type(kind);
+    if let Some(a) = own.and_then(|t| t.attribute(attribute)) {
+        return Ok(a.to_string());
     }
-    let snake = snake.replace('.', "_");
-    let known = crate::spec::Kind::from_key(kind)
-        .map(|k| k.attributes())
+    let known: Vec<&str> = own
+        .map(|t| t.attributes.iter().map(|(a, _)| *a).collect())
         .unwrap_or_default();
-    if known.contains(&snake.as_str()) {
-        return snake;
-    }
-    if snake.ends_with("_id") && known.contains(&"id") {
-        return "id".into();
-    }
-    if snake.ends_with("arn") && known.contains(&"arn") {
-        return "arn".into();
-    }
-    snake
+    Err(err(
+        line,
+        format!(
+            "`Fn::GetAtt` `{id}.{attribute}`: agentfs records no such attribute of a {kind} (it records {})",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        ),
+    ))
 }

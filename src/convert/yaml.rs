@@ -67,7 +67,8 @@ pub fn load(text: &str) -> Result<Node, ConvertError> {
 
 enum Open {
     Seq(usize, Option<Tag>, Vec<Node>),
-    Map(usize, Option<Tag>, Vec<(String, Node)>, Option<String>),
+    /// The pending key and its line.
+    Map(usize, Option<Tag>, Vec<(String, Node)>, Option<(String, usize)>),
 }
 
 #[derive(Default)]
@@ -82,17 +83,25 @@ impl Builder {
         match self.stack.last_mut() {
             Some(Open::Seq(_, _, items)) => items.push(node),
             Some(Open::Map(_, _, entries, key)) => match key.take() {
-                Some(k) => entries.push((k, node)),
+                // A nested map or list is placed at its key's line, where an error about it
+                // points the reader (its own first line is that of its first entry).
+                Some((k, line)) => {
+                    let mut node = node;
+                    if matches!(node.value, Value::Map(_) | Value::Seq(_)) {
+                        node.line = node.line.min(line);
+                    }
+                    entries.push((k, node))
+                }
                 None => match node.value {
-                    Value::Str(k) => *key = Some(k),
-                    Value::Int(i) => *key = Some(i.to_string()),
-                    Value::Bool(b) => *key = Some(b.to_string()),
+                    Value::Str(k) => *key = Some((k, node.line)),
+                    Value::Int(i) => *key = Some((i.to_string(), node.line)),
+                    Value::Bool(b) => *key = Some((b.to_string(), node.line)),
                     _ => {
                         self.error.get_or_insert(ConvertError {
                             line: node.line,
                             message: "mapping keys must be plain strings".into(),
                         });
-                        *key = Some(String::new());
+                        *key = Some((String::new(), node.line));
                     }
                 },
             },

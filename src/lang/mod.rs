@@ -5,6 +5,7 @@
 
 pub mod addr;
 pub mod api;
+pub mod cfn;
 pub mod diag;
 pub mod existing;
 pub mod facts;

@@ -19,13 +19,14 @@ use serde::{Deserialize, Serialize};
 
 use super::Kind;
 use super::agentcore::{client_token, list_runtimes};
-use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
+use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::lookup::{absent, each, keep, owned, owned_by_tags};
 use super::tags::{self, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::{Addr, Group, rules};
+use crate::lang::cfn::{CfnType, To, p};
 
 /// `[agentcore_runtime_endpoint.NAME]`: a named endpoint of an `agentcore_runtime`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -114,6 +115,7 @@ impl Resource for AgentcoreRuntimeEndpoint {
     const CREATE_CALL: &'static str = "bedrock-agentcore:CreateAgentRuntimeEndpoint";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name", "runtime_id"];
     const REPLACE_ON: &'static [&'static str] = &["runtime", "name"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::reference(
@@ -395,6 +397,25 @@ async fn wait_ready(
     )
     .await
 }
+
+/// `AWS::BedrockAgentCore::RuntimeEndpoint` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::BedrockAgentCore::RuntimeEndpoint",
+    &[
+        p("AgentRuntimeId", To::Ref("runtime", "agentcore_runtime")),
+        p("Name", To::Field("name")),
+        p("Description", To::Field("description")),
+        p("AgentRuntimeVersion", To::Field("version")),
+        // A plain map on this type, not a list of {Key, Value}.
+        p("Tags", To::StringMap("tags")),
+    ],
+)
+.attributes(&[
+    ("AgentRuntimeEndpointArn", "arn"),
+    ("Id", "id"),
+    ("AgentRuntimeId", "runtime_id"),
+])
+.ref_attribute("arn")];
 
 #[cfg(test)]
 mod tests {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 
-use super::aws::{ApiError, Ctx, api};
+use crate::aws::{ApiError, Ctx, api};
 
 /// AgentCore's direct code deployment limits: 250 MB zipped, 750 MB unzipped.
 pub const MAX_ZIPPED: u64 = 250 * 1024 * 1024;

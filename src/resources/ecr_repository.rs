@@ -22,6 +22,7 @@ use crate::aws::{ApiError, Ctx, api};
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::{Addr, Group};
+use crate::lang::cfn::{CfnType, TAGS, To, p};
 
 /// `[ecr_repository.NAME]`: a private ECR repository.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -146,6 +147,7 @@ impl Resource for EcrRepository {
         }));
     const REPLACE_ON: &'static [&'static str] = &["name", "encryption", "kms_key"];
     const LOCAL_ONLY: &'static [&'static str] = &["force_delete"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::model(
@@ -476,6 +478,41 @@ async fn adopt(ctx: &Ctx, req: &Request<'_, EcrRepositorySpec>, conflict: ApiErr
     bring_to_spec(ctx, spec, mutability, scan).await?;
     sync_tags(ctx, &arn, &live_tags, req.tags).await?;
     Ok(attributes(&repo))
+}
+
+/// `AWS::ECR::Repository` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::ECR::Repository",
+    &[
+        p("RepositoryName", To::Field("name")),
+        p("ImageTagMutability", To::Field("image_tag_mutability")),
+        p("ImageScanningConfiguration.ScanOnPush", To::Bool("scan_on_push")),
+        p("EncryptionConfiguration.EncryptionType", To::Field("encryption")),
+        p("EncryptionConfiguration.KmsKey", To::Field("kms_key")),
+        p("EmptyOnDelete", To::Bool("force_delete")),
+        p("Tags", TAGS),
+        p(
+            "LifecyclePolicy",
+            To::Refuse("agentfs does not manage ECR lifecycle policies"),
+        ),
+        p(
+            "RepositoryPolicyText",
+            To::Refuse("agentfs does not manage ECR repository policies"),
+        ),
+        p(
+            "ImageTagMutabilityExclusionFilters",
+            To::Refuse("agentfs sets one tag mutability for the whole repository"),
+        ),
+    ],
+)
+.attributes(&[("Arn", "arn"), ("RepositoryUri", "url")])
+.ref_attribute("name")
+.generated_name("name", generated_name)];
+
+/// CloudFormation names a repository without `RepositoryName` `stack-logicalid-random`;
+/// agentfs gives the same lower-case name on every apply.
+fn generated_name(id: &str) -> String {
+    format!("${{stack}}-{}", crate::lang::cfn::clip(id, 64).to_ascii_lowercase())
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use aws_sdk_efs::types::{FileSystemDescription, LifeCycleState};
 
-use super::aws::{ApiError, Ctx, api};
+use crate::aws::{ApiError, Ctx, api};
 use super::lookup::{absent, each, keep, owned};
 use super::tags::Owner;
 use super::{Created, Found};

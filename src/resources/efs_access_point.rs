@@ -17,6 +17,7 @@ use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::cfn::{CfnType, To, p};
 
 access_point_spec! {
     /// `[efs_access_point.NAME]`
@@ -57,6 +58,7 @@ impl Resource for EfsAccessPoint {
         Some(crate::lang::existing::ExistingWays::by_id("elasticfilesystem"));
     const REPLACE_ON: &'static [&'static str] = mount_family::ACCESS_POINT_REPLACE_ON;
     const CREATE_BEFORE_DESTROY: bool = mount_family::ACCESS_POINT_CREATE_BEFORE_DESTROY;
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = mount_family::api(&FIELDS, super::tags::rules::EFS);
     const TIMEOUTS: Timeouts = mount_family::TIMEOUTS;
 
@@ -271,3 +273,40 @@ async fn describe(ctx: &Ctx, id: &str) -> Result<Option<AccessPointDescription>,
         .map_err(api("efs:DescribeAccessPoints"))?;
     Ok(out.access_points().first().cloned())
 }
+
+/// `AWS::EFS::AccessPoint` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::EFS::AccessPoint",
+    &[
+        p("FileSystemId", To::Ref("file_system", "efs_file_system")),
+        p("PosixUser.Uid", To::Int("posix_user.uid")),
+        p("PosixUser.Gid", To::Int("posix_user.gid")),
+        p("PosixUser.SecondaryGids", To::Field("posix_user.secondary_gids")),
+        p("RootDirectory.Path", To::Field("root_directory.path")),
+        p(
+            "RootDirectory.CreationInfo.OwnerUid",
+            To::Int("root_directory.creation_permissions.owner_uid"),
+        ),
+        p(
+            "RootDirectory.CreationInfo.OwnerGid",
+            To::Int("root_directory.creation_permissions.owner_gid"),
+        ),
+        p(
+            "RootDirectory.CreationInfo.Permissions",
+            To::Field("root_directory.creation_permissions.permissions"),
+        ),
+        p(
+            "ClientToken",
+            To::Refuse("agentfs makes its own idempotency token for every create"),
+        ),
+        p(
+            "AccessPointTags",
+            To::Pairs {
+                field: "tags",
+                key: "Key",
+                value: "Value",
+            },
+        ),
+    ],
+)
+.attributes(&[("AccessPointId", "id"), ("Arn", "arn")])];

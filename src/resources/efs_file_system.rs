@@ -17,6 +17,7 @@ use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags};
+use crate::lang::cfn::{CfnType, To, p};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -107,6 +108,7 @@ impl Resource for EfsFileSystem {
         Some(crate::lang::existing::ExistingWays::by_id("elasticfilesystem"));
     const REPLACE_LOSES: Option<&'static str> = Some("every file on the file system");
     const REPLACE_ON: &'static [&'static str] = &["performance_mode", "encrypted"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::model(
@@ -350,3 +352,42 @@ async fn wait_state(ctx: &Ctx, id: &str, timeout: Duration, progress: &dyn Progr
     )
     .await
 }
+
+/// `AWS::EFS::FileSystem` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::EFS::FileSystem",
+    &[
+        p("Encrypted", To::Bool("encrypted")),
+        p("PerformanceMode", To::Field("performance_mode")),
+        p("ThroughputMode", To::Field("throughput_mode")),
+        p(
+            "ProvisionedThroughputInMibps",
+            To::Field("provisioned_throughput_mibps"),
+        ),
+        p(
+            "FileSystemTags",
+            To::Pairs {
+                field: "tags",
+                key: "Key",
+                value: "Value",
+            },
+        ),
+        p(
+            "KmsKeyId",
+            To::Refuse("agentfs encrypts a file system with the AWS managed key"),
+        ),
+        p(
+            "AvailabilityZoneName",
+            To::Refuse("agentfs makes Regional file systems"),
+        ),
+        p("BackupPolicy", To::Refuse(NOT_MANAGED)),
+        p("BypassPolicyLockoutSafetyCheck", To::Refuse(NOT_MANAGED)),
+        p("FileSystemPolicy", To::Refuse(NOT_MANAGED)),
+        p("FileSystemProtection", To::Refuse(NOT_MANAGED)),
+        p("LifecyclePolicies", To::Refuse(NOT_MANAGED)),
+        p("ReplicationConfiguration", To::Refuse(NOT_MANAGED)),
+    ],
+)
+.attributes(&[("FileSystemId", "id"), ("Arn", "arn")])];
+
+const NOT_MANAGED: &str = "agentfs does not manage this file system setting";

@@ -8,7 +8,7 @@ use std::time::Duration;
 use aws_sdk_efs::types::{LifeCycleState, MountTargetDescription};
 
 use super::Kind;
-use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
+use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::efs;
 use super::lookup::{absent, each, owned};
 use super::mount_family::{
@@ -18,6 +18,7 @@ use super::tags::Owner;
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::cfn::{CfnType, To, p};
 
 mount_target_spec! {
     /// `[efs_mount_target.NAME]`
@@ -52,6 +53,7 @@ impl Resource for EfsMountTarget {
         "network_interface_id",
     ];
     const REPLACE_ON: &'static [&'static str] = mount_family::MOUNT_TARGET_REPLACE_ON;
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = mount_family::api(&FIELDS, &[]);
     const TIMEOUTS: Timeouts = mount_family::TIMEOUTS;
 
@@ -291,3 +293,19 @@ async fn wait_gone(ctx: &Ctx, id: &str, timeout: Duration, progress: &dyn Progre
     )
     .await
 }
+
+/// `AWS::EFS::MountTarget` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::EFS::MountTarget",
+    &[
+        p("FileSystemId", To::Ref("file_system", "efs_file_system")),
+        p("SubnetId", To::Ref("subnet", "subnet")),
+        p("SecurityGroups[]", To::Ref("security_groups[]", "security_group")),
+        p("IpAddress", To::Refuse(ADDRESS)),
+        p("IpAddressType", To::Refuse(ADDRESS)),
+        p("Ipv6Address", To::Refuse(ADDRESS)),
+    ],
+)
+.attributes(&[("Id", "id"), ("IpAddress", "ip_address")])];
+
+const ADDRESS: &str = "agentfs lets AWS choose a mount target's IPv4 address";

@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use aws_sdk_ec2::types::{DomainType, ResourceType};
 
-use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
+use crate::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::lang::Group;
 use crate::lang::api::ApiMap;
 use crate::lang::kind::{KindSpec, RefSlot, Tags};
+use crate::lang::cfn::{CfnType, TAGS, To, p};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +44,7 @@ impl Resource for ElasticIp {
     const CREATE_CALL: &'static str = "ec2:AllocateAddress";
     const ATTRIBUTES: &'static [&'static str] = &["id", "public_ip"];
     const REPLACE_ON: &'static [&'static str] = &[];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[],
         tags: super::tags::rules::EC2,
@@ -207,3 +209,25 @@ async fn describe_ip(ctx: &Ctx, id: &str) -> Result<String, ApiError> {
         .unwrap_or_default()
         .to_string())
 }
+
+/// `AWS::EC2::EIP` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::EC2::EIP",
+    &[
+        p("Domain", To::Only(&["vpc"])),
+        p("Address", To::Refuse(POOL)),
+        p("IpamPoolId", To::Refuse(POOL)),
+        p("PublicIpv4Pool", To::Refuse(POOL)),
+        p("NetworkBorderGroup", To::Refuse(POOL)),
+        p("TransferAddress", To::Refuse(POOL)),
+        p(
+            "InstanceId",
+            To::Refuse("agentfs associates an address only with its NAT gateway"),
+        ),
+        p("Tags", TAGS),
+    ],
+)
+.attributes(&[("AllocationId", "id"), ("PublicIp", "public_ip")])
+.ref_attribute("public_ip")];
+
+const POOL: &str = "agentfs allocates addresses from Amazon's pool only";

@@ -25,6 +25,7 @@ use crate::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::{Addr, Group, rules};
+use crate::lang::cfn::{CfnType, TAGS, To, p};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -98,6 +99,7 @@ impl Resource for IamRole {
         ..crate::lang::existing::ExistingWays::by_name("iam", crate::lang::existing::last_segment)
     });
     const REPLACE_ON: &'static [&'static str] = &["name"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::model(
@@ -718,6 +720,44 @@ fn canonical_policies(mut role: Value) -> Value {
         }
     }
     role
+}
+
+/// `AWS::IAM::Role` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::IAM::Role",
+    &[
+        p("RoleName", To::Field("name")),
+        p("Description", To::Field("description")),
+        p("AssumeRolePolicyDocument", To::Field("assume_role_policy")),
+        p("ManagedPolicyArns", To::Field("managed_policy_arns")),
+        p(
+            "Policies",
+            To::Pairs {
+                field: "inline_policies",
+                key: "PolicyName",
+                value: "PolicyDocument",
+            },
+        ),
+        p("Tags", TAGS),
+        p(
+            "MaxSessionDuration",
+            To::Refuse("agentfs keeps the default one-hour session duration"),
+        ),
+        p("Path", To::Refuse("agentfs makes roles under the path `/`")),
+        p(
+            "PermissionsBoundary",
+            To::Refuse("agentfs does not set permissions boundaries"),
+        ),
+    ],
+)
+.attributes(&[("Arn", "arn")])
+.ref_attribute("name")
+.generated_name("name", generated_name)];
+
+/// CloudFormation names a role without `RoleName` `STACK-LogicalId-RANDOM`; agentfs gives the
+/// same name on every apply (64 characters at most, with a stack name of up to 32).
+fn generated_name(id: &str) -> String {
+    format!("${{stack}}-{}", crate::lang::cfn::clip(id, 31))
 }
 
 #[cfg(test)]

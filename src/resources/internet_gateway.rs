@@ -10,13 +10,14 @@ use std::time::Duration;
 use aws_sdk_ec2::types::{InternetGateway as Igw, ResourceType};
 
 use super::Kind;
-use super::aws::{ApiError, Ctx, api, delete_when_free, retry_transient};
+use crate::aws::{ApiError, Ctx, api, delete_when_free, retry_transient};
 use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap};
 use crate::lang::kind::{KindSpec, RefSlot, Tags};
+use crate::lang::cfn::{CfnType, TAGS, To, p};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +60,7 @@ impl Resource for InternetGateway {
     );
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["vpc"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[ApiField::reference("vpc", "ec2", "AttachInternetGatewayRequest$VpcId")],
         tags: super::tags::rules::EC2,
@@ -296,3 +298,18 @@ async fn attached_to(ctx: &Ctx, id: &str, vpc: &str) -> Result<bool, ApiError> {
         .await?
         .is_some_and(|igw| igw.attachments().iter().any(|a| a.vpc_id() == Some(vpc))))
 }
+
+/// `AWS::EC2::InternetGateway`, and `AWS::EC2::VPCGatewayAttachment`, which is its `vpc`
+/// (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[
+    CfnType::new("AWS::EC2::InternetGateway", &[p("Tags", TAGS)]).attributes(&[("InternetGatewayId", "id")]),
+    CfnType::new(
+        "AWS::EC2::VPCGatewayAttachment",
+        &[
+            p("InternetGatewayId", To::Parent),
+            p("VpcId", To::Ref("vpc", "vpc")),
+            p("VpnGatewayId", To::Refuse("agentfs does not manage VPN gateways")),
+        ],
+    )
+    .folded("InternetGatewayId", None),
+];

@@ -6,7 +6,7 @@ use std::future::Future;
 
 use futures_util::{StreamExt, TryStreamExt};
 
-use super::aws::{ApiError, Ctx};
+use crate::aws::{ApiError, Ctx};
 use super::tags::Owner;
 use super::{Created, Found};
 

@@ -74,6 +74,7 @@ use crate::lang::existing::ExistingWays;
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::model::{BackendSpec, Meta, OutputSpec, StackSettings};
 pub use crate::lang::{Addr, Group, Kind};
+use crate::lang::cfn::CfnType;
 
 /// Tag naming the stack that owns a resource.
 pub const TAG_STACK: &str = "agentfs:stack";
@@ -197,6 +198,9 @@ pub trait Resource {
     /// Which spec field becomes which API member, and what the model says that member accepts
     /// (checked offline; `tests/api_models.rs` proves it equal to the botocore model).
     const API: ApiMap = ApiMap::EMPTY;
+    /// The CloudFormation type(s) the kind expresses and how their properties become its
+    /// fields, for `agentfs convert` (see [`crate::lang::cfn`]).
+    const CFN: &'static [CfnType] = &[];
 
     /// What a replace destroys besides the resource itself (its data), said in the plan.
     const REPLACE_LOSES: Option<&'static str> = None;
@@ -375,6 +379,11 @@ macro_rules! registry {
             /// The kind's declared API members and their limits.
             pub fn api(self) -> ApiMap {
                 match self { $(Kind::$variant => <$module::$ty as Resource>::API),* }
+            }
+
+            /// The kind's CloudFormation mapping (see [`Resource::CFN`]).
+            pub fn cfn(self) -> &'static [CfnType] {
+                match self { $(Kind::$variant => <$module::$ty as Resource>::CFN),* }
             }
 
             /// Whether service-managed network interfaces can hold up the delete.

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use futures_util::future::try_join_all;
 
-use super::aws::{ApiError, Ctx};
+use crate::aws::{ApiError, Ctx};
 use super::ec2::eni_security_groups;
 use super::lookup::set_or_recorded;
 use super::posix::RootDirectory;
@@ -239,7 +239,7 @@ pub fn live_root_directory(recorded: Option<&RootDirectory>, live: Option<RootDi
 /// but for the creation permissions' type and accessor).
 macro_rules! posix_sdk {
     ($sdk:ident, $call:literal, $creation:ident, $set_creation:ident, $get_creation:ident) => {
-        use $crate::resources::aws::ApiError;
+        use $crate::aws::ApiError;
         use $crate::resources::posix;
 
         fn invalid(e: impl std::fmt::Display) -> ApiError {

@@ -9,13 +9,14 @@ use std::time::Duration;
 use aws_sdk_ec2::types::{NatGateway as Nat, ResourceType};
 
 use super::Kind;
-use super::aws::{ApiError, Ctx, Poll, api, retry_transient, state_is, wait_for};
+use crate::aws::{ApiError, Ctx, Poll, api, retry_transient, state_is, wait_for};
 use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap};
 use crate::lang::kind::{KindSpec, RefSlot, Tags};
+use crate::lang::cfn::{CfnType, TAGS, To, p};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +50,24 @@ pub struct NatGateway;
 const PROPAGATION: Duration = Duration::from_secs(120);
 
 impl Resource for NatGateway {
+    /// A public NAT gateway fails (`Gateway.NotAttached`) until its VPC has an internet gateway
+    /// attached, and no field names that gateway: it is created after it and deleted before it.
+    fn implicit_dependencies(
+        spec: &NatGatewaySpec,
+        resources: &[super::ParsedResource],
+    ) -> std::collections::BTreeSet<crate::lang::Addr> {
+        use super::ResourceSpec;
+        let vpc = resources.iter().find_map(|r| match &r.spec {
+            ResourceSpec::Subnet(s) if r.addr.kind == Kind::Subnet && r.addr.name == spec.subnet => Some(&s.vpc),
+            _ => None,
+        });
+        resources
+            .iter()
+            .filter(|r| matches!(&r.spec, ResourceSpec::InternetGateway(g) if Some(&g.vpc) == vpc))
+            .map(|r| r.addr.clone())
+            .collect()
+    }
+
     type Spec = NatGatewaySpec;
     const GROUP: Group = Group::Network;
     const CREATE_CALL: &'static str = "ec2:CreateNatGateway";
@@ -62,6 +81,7 @@ impl Resource for NatGateway {
         Some("vpc-id")
     );
     const REPLACE_ON: &'static [&'static str] = &["subnet", "elastic_ip"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::reference("subnet", "ec2", "CreateNatGatewayRequest$SubnetId"),
@@ -304,3 +324,29 @@ async fn describe(ctx: &Ctx, id: &str) -> Result<Option<Nat>, ApiError> {
         Err(e) => Err(e),
     }
 }
+
+/// `AWS::EC2::NatGateway` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::EC2::NatGateway",
+    &[
+        p("SubnetId", To::Ref("subnet", "subnet")),
+        p("AllocationId", To::Ref("elastic_ip", "elastic_ip")),
+        p("ConnectivityType", To::Only(&["public"])),
+        p("AvailabilityMode", To::Refuse(ZONAL)),
+        p("AvailabilityZoneAddresses", To::Refuse(ZONAL)),
+        p("VpcId", To::Refuse(ZONAL)),
+        p(
+            "MaxDrainDurationSeconds",
+            To::Refuse("agentfs keeps the default drain duration"),
+        ),
+        p("PrivateIpAddress", To::Refuse(ADDRESSES)),
+        p("SecondaryAllocationIds", To::Refuse(ADDRESSES)),
+        p("SecondaryPrivateIpAddressCount", To::Refuse(ADDRESSES)),
+        p("SecondaryPrivateIpAddresses", To::Refuse(ADDRESSES)),
+        p("Tags", TAGS),
+    ],
+)
+.attributes(&[("NatGatewayId", "id")])];
+
+const ZONAL: &str = "agentfs makes zonal NAT gateways in one subnet (`subnet`)";
+const ADDRESSES: &str = "agentfs gives a NAT gateway one Elastic IP and AWS's choice of private address";

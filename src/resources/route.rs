@@ -9,13 +9,14 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use super::Kind;
-use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
+use crate::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::ec2 as live;
 use super::tags::Owner;
 use super::{Created, Found, Recorded, Request, Resource};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::kind::{Check, KindSpec, RefSlot};
+use crate::lang::cfn::{CfnType, To, p};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -115,6 +116,7 @@ impl Resource for Route {
     const CREATE_CALL: &'static str = "ec2:CreateRoute";
     const ATTRIBUTES: &'static [&'static str] = &["id", "route_table", "destination_cidr_block"];
     const REPLACE_ON: &'static [&'static str] = &["route_table", "destination_cidr_block"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::reference("route_table", "ec2", "CreateRouteRequest$RouteTableId"),
@@ -356,3 +358,31 @@ async fn replace(ctx: &Ctx, spec: &RouteSpec, target: &Target, window: Duration)
     .await
     .map(|_| ())
 }
+
+/// `AWS::EC2::Route` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::EC2::Route",
+    &[
+        p("RouteTableId", To::Ref("route_table", "route_table")),
+        p("DestinationCidrBlock", To::Field("destination_cidr_block")),
+        p("GatewayId", To::Ref("internet_gateway", "internet_gateway")),
+        p("NatGatewayId", To::Ref("nat_gateway", "nat_gateway")),
+        p("DestinationIpv6CidrBlock", To::Refuse("agentfs routes are IPv4 only")),
+        p(
+            "DestinationPrefixListId",
+            To::Refuse("agentfs routes a CIDR block, not a prefix list"),
+        ),
+        p("CarrierGatewayId", To::Refuse(TARGET)),
+        p("CoreNetworkArn", To::Refuse(TARGET)),
+        p("EgressOnlyInternetGatewayId", To::Refuse(TARGET)),
+        p("InstanceId", To::Refuse(TARGET)),
+        p("LocalGatewayId", To::Refuse(TARGET)),
+        p("NetworkInterfaceId", To::Refuse(TARGET)),
+        p("OdbNetworkArn", To::Refuse(TARGET)),
+        p("TransitGatewayId", To::Refuse(TARGET)),
+        p("VpcEndpointId", To::Refuse(TARGET)),
+        p("VpcPeeringConnectionId", To::Refuse(TARGET)),
+    ],
+)];
+
+const TARGET: &str = "agentfs routes to an internet gateway or a NAT gateway only";

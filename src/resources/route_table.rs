@@ -9,13 +9,14 @@ use std::time::Duration;
 use aws_sdk_ec2::types::{ResourceType, RouteTable as Table};
 
 use super::Kind;
-use super::aws::{ApiError, Ctx, api, delete_when_free};
+use crate::aws::{ApiError, Ctx, api, delete_when_free};
 use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap};
 use crate::lang::kind::{KindSpec, RefSlot, Tags};
+use crate::lang::cfn::{CfnType, TAGS, To, p};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +57,7 @@ impl Resource for RouteTable {
         Some("vpc-id")
     );
     const REPLACE_ON: &'static [&'static str] = &["vpc"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[ApiField::reference("vpc", "ec2", "CreateRouteTableRequest$VpcId")],
         tags: super::tags::rules::EC2,
@@ -225,3 +227,10 @@ async fn find(ctx: &Ctx, address: &str) -> Result<Option<String>, ApiError> {
         .iter()
         .find_map(|t| t.route_table_id().map(String::from)))
 }
+
+/// `AWS::EC2::RouteTable` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::EC2::RouteTable",
+    &[p("VpcId", To::Ref("vpc", "vpc")), p("Tags", TAGS)],
+)
+.attributes(&[("RouteTableId", "id")])];

@@ -6,13 +6,14 @@
 use std::time::Duration;
 
 use super::Kind;
-use super::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
+use crate::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::ec2 as live;
 use super::tags::Owner;
 use super::{Created, Found, Recorded, Request, Resource};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap};
 use crate::lang::kind::{KindSpec, RefSlot};
+use crate::lang::cfn::{CfnType, To, p};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -44,6 +45,7 @@ impl Resource for RouteTableAssociation {
     const CREATE_CALL: &'static str = "ec2:AssociateRouteTable";
     const ATTRIBUTES: &'static [&'static str] = &["id", "route_table", "subnet"];
     const REPLACE_ON: &'static [&'static str] = &["route_table", "subnet"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::reference("route_table", "ec2", "AssociateRouteTableRequest$RouteTableId"),
@@ -209,3 +211,13 @@ async fn find(ctx: &Ctx, spec: &RouteTableAssociationSpec) -> Result<Option<Stri
         .filter(|a| live_state(a))
         .find_map(|a| a.route_table_association_id().map(String::from)))
 }
+
+/// `AWS::EC2::SubnetRouteTableAssociation` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::EC2::SubnetRouteTableAssociation",
+    &[
+        p("RouteTableId", To::Ref("route_table", "route_table")),
+        p("SubnetId", To::Ref("subnet", "subnet")),
+    ],
+)
+.attributes(&[("Id", "id")])];

@@ -2,7 +2,7 @@
 
 use aws_sdk_s3files::types::LifeCycleState;
 
-use super::aws::{ApiError, Ctx, api};
+use crate::aws::{ApiError, Ctx, api};
 use super::lookup::{each, keep, owned, present};
 use super::tags::Owner;
 use super::{Created, Found};

@@ -15,6 +15,7 @@ use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::cfn::{CfnType, TAGS, To, p};
 
 access_point_spec! {
     /// `[s3files_access_point.NAME]`
@@ -55,6 +56,7 @@ impl Resource for S3FilesAccessPoint {
         Some(crate::lang::existing::ExistingWays::by_id("s3files"));
     const REPLACE_ON: &'static [&'static str] = mount_family::ACCESS_POINT_REPLACE_ON;
     const CREATE_BEFORE_DESTROY: bool = mount_family::ACCESS_POINT_CREATE_BEFORE_DESTROY;
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = mount_family::api(&FIELDS, super::tags::rules::S3FILES);
     const TIMEOUTS: Timeouts = mount_family::TIMEOUTS;
 
@@ -245,3 +247,33 @@ fn created(ctx: &Ctx, file_system: &str, id: &str, arn: Option<String>) -> Creat
     let arn = arn.unwrap_or_else(|| ctx.arn("s3files", &format!("file-system/{file_system}/access-point/{id}")));
     Created::new(id).with("arn", arn)
 }
+
+/// `AWS::S3Files::AccessPoint` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::S3Files::AccessPoint",
+    &[
+        p("FileSystemId", To::Ref("file_system", "s3files_file_system")),
+        p("PosixUser.Uid", To::Int("posix_user.uid")),
+        p("PosixUser.Gid", To::Int("posix_user.gid")),
+        p("PosixUser.SecondaryGids", To::Field("posix_user.secondary_gids")),
+        p("RootDirectory.Path", To::Field("root_directory.path")),
+        p(
+            "RootDirectory.CreationPermissions.OwnerUid",
+            To::Int("root_directory.creation_permissions.owner_uid"),
+        ),
+        p(
+            "RootDirectory.CreationPermissions.OwnerGid",
+            To::Int("root_directory.creation_permissions.owner_gid"),
+        ),
+        p(
+            "RootDirectory.CreationPermissions.Permissions",
+            To::Field("root_directory.creation_permissions.permissions"),
+        ),
+        p(
+            "ClientToken",
+            To::Refuse("agentfs makes its own idempotency token for every create"),
+        ),
+        p("Tags", TAGS),
+    ],
+)
+.attributes(&[("AccessPointId", "id"), ("AccessPointArn", "arn")])];

@@ -22,6 +22,7 @@ use crate::aws::{
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags};
+use crate::lang::cfn::{CfnType, TAGS, To, p};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -86,6 +87,7 @@ impl Resource for S3FilesFileSystem {
     const REPLACE_ON: &'static [&'static str] = &["bucket", "role", "prefix", "kms_key_id"];
     /// An acknowledgement CreateFileSystem alone reads: changing it later changes nothing in AWS.
     const LOCAL_ONLY: &'static [&'static str] = &["accept_bucket_warning", "force_delete"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::reference("bucket", "s3files", "CreateFileSystemRequest$bucket"),
@@ -366,6 +368,27 @@ impl Progress for Refused<'_> {
         }
     }
 }
+
+/// `AWS::S3Files::FileSystem` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::S3Files::FileSystem",
+    &[
+        p("Bucket", To::Ref("bucket", "s3_bucket")),
+        p("Prefix", To::Field("prefix")),
+        p("RoleArn", To::Ref("role", "iam_role")),
+        p("KmsKeyId", To::Field("kms_key_id")),
+        p("AcceptBucketWarning", To::Bool("accept_bucket_warning")),
+        p("ClientToken", To::Refuse(TOKEN)),
+        p(
+            "SynchronizationConfiguration",
+            To::Refuse("agentfs keeps the file system's default synchronization rules"),
+        ),
+        p("Tags", TAGS),
+    ],
+)
+.attributes(&[("FileSystemId", "id"), ("FileSystemArn", "arn")])];
+
+const TOKEN: &str = "agentfs makes its own idempotency token for every create";
 
 #[cfg(test)]
 mod tests {

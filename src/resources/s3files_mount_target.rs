@@ -8,7 +8,7 @@ use std::time::Duration;
 use aws_sdk_s3files::types::{LifeCycleState, ListMountTargetsDescription};
 
 use super::Kind;
-use super::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
+use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::lookup::{absent, each, owned};
 use super::mount_family::{
     self, missing_is_empty, mount_target_fields, mount_target_spec, read_targets, with_reported,
@@ -19,6 +19,7 @@ use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::kind::Check;
+use crate::lang::cfn::{CfnType, To, p};
 
 mount_target_spec! {
     /// `[s3files_mount_target.NAME]` (S3 Files mount targets take no tags).
@@ -63,6 +64,7 @@ impl Resource for S3FilesMountTarget {
         "vpc_id",
     ];
     const REPLACE_ON: &'static [&'static str] = mount_family::MOUNT_TARGET_REPLACE_ON;
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = mount_family::api(&FIELDS, &[]);
     const TIMEOUTS: Timeouts = mount_family::TIMEOUTS;
 
@@ -354,3 +356,24 @@ async fn set_security_groups(
     let live = wait_settled(ctx, id, timeout, progress).await?;
     Ok(created(id, &live))
 }
+
+/// `AWS::S3Files::MountTarget` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::S3Files::MountTarget",
+    &[
+        p("FileSystemId", To::Ref("file_system", "s3files_file_system")),
+        p("SubnetId", To::Ref("subnet", "subnet")),
+        p("SecurityGroups[]", To::Ref("security_groups[]", "security_group")),
+        p("IpAddressType", To::Refuse(ADDRESS)),
+        p("Ipv4Address", To::Refuse(ADDRESS)),
+        p("Ipv6Address", To::Refuse(ADDRESS)),
+    ],
+)
+.attributes(&[
+    ("MountTargetId", "id"),
+    ("AvailabilityZoneId", "availability_zone_id"),
+    ("NetworkInterfaceId", "network_interface_id"),
+    ("VpcId", "vpc_id"),
+])];
+
+const ADDRESS: &str = "agentfs lets AWS choose a mount target's IPv4 address";

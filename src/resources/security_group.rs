@@ -17,8 +17,8 @@ use std::time::Duration;
 use aws_sdk_ec2::types::{Filter, IpPermission, ResourceType};
 
 use super::Kind;
-use super::aws::Labelled;
-use super::aws::{ApiError, Ctx, api, delete_when_free, retry_transient};
+use crate::aws::Labelled;
+use crate::aws::{ApiError, Ctx, api, delete_when_free, retry_transient};
 use super::ec2 as live;
 pub use super::sg_rules::SecurityGroupRule;
 use super::sg_rules::{Rules, default_egress, ip_permission, live_rules, permissions_of};
@@ -27,6 +27,7 @@ use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::{Addr, Group, rules};
+use crate::lang::cfn::{CfnType, TAGS, To, p};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -155,6 +156,7 @@ impl Resource for SecurityGroup {
     );
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["vpc", "name", "description"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::reference("vpc", "ec2", "CreateSecurityGroupRequest$VpcId"),
@@ -538,4 +540,146 @@ async fn describe_rule(ctx: &Ctx, group: &str, direction: Direction, perm: IpPer
             .map(|_| ())
             .map_err(api("ec2:UpdateSecurityGroupRuleDescriptionsEgress")),
     }
+}
+
+/// `AWS::EC2::SecurityGroup`, and `AWS::EC2::SecurityGroupIngress` / `Egress`, which are one
+/// item of its `ingress` / `egress` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[
+    CfnType::new(
+        "AWS::EC2::SecurityGroup",
+        &[
+            p("VpcId", To::Ref("vpc", "vpc")),
+            p("GroupName", To::Field("name")),
+            p("GroupDescription", To::Field("description")),
+            p(
+                "SecurityGroupIngress[].IpProtocol",
+                To::With("ingress[].protocol", protocol),
+            ),
+            p("SecurityGroupIngress[].FromPort", To::Int("ingress[].from_port")),
+            p("SecurityGroupIngress[].ToPort", To::Int("ingress[].to_port")),
+            p(
+                "SecurityGroupIngress[].CidrIp",
+                To::With("ingress[].cidr_blocks", one_cidr),
+            ),
+            p("SecurityGroupIngress[].Description", To::Field("ingress[].description")),
+            p(
+                "SecurityGroupIngress[].SourceSecurityGroupId",
+                To::Ref("ingress[].source_security_group", "security_group"),
+            ),
+            p("SecurityGroupIngress[].CidrIpv6", To::Refuse(IPV6)),
+            p("SecurityGroupIngress[].SourcePrefixListId", To::Refuse(PREFIX_LIST)),
+            p("SecurityGroupIngress[].SourceSecurityGroupName", To::Refuse(BY_ID)),
+            p("SecurityGroupIngress[].SourceSecurityGroupOwnerId", To::Refuse(BY_ID)),
+            p(
+                "SecurityGroupEgress[].IpProtocol",
+                To::With("egress[].protocol", protocol),
+            ),
+            p("SecurityGroupEgress[].FromPort", To::Int("egress[].from_port")),
+            p("SecurityGroupEgress[].ToPort", To::Int("egress[].to_port")),
+            p(
+                "SecurityGroupEgress[].CidrIp",
+                To::With("egress[].cidr_blocks", one_cidr),
+            ),
+            p("SecurityGroupEgress[].Description", To::Field("egress[].description")),
+            p(
+                "SecurityGroupEgress[].DestinationSecurityGroupId",
+                To::Ref("egress[].source_security_group", "security_group"),
+            ),
+            p("SecurityGroupEgress[].CidrIpv6", To::Refuse(IPV6)),
+            p("SecurityGroupEgress[].DestinationPrefixListId", To::Refuse(PREFIX_LIST)),
+            p("Tags", TAGS),
+        ],
+    )
+    .attributes(&[("GroupId", "id")])
+    .finish(group_ports),
+    CfnType::new(
+        "AWS::EC2::SecurityGroupIngress",
+        &[
+            p("GroupId", To::Parent),
+            p("GroupName", To::Refuse(BY_ID)),
+            p("IpProtocol", To::With("protocol", protocol)),
+            p("FromPort", To::Int("from_port")),
+            p("ToPort", To::Int("to_port")),
+            p("CidrIp", To::With("cidr_blocks", one_cidr)),
+            p("Description", To::Field("description")),
+            p(
+                "SourceSecurityGroupId",
+                To::RefOrSelf {
+                    field: "source_security_group",
+                    kind: "security_group",
+                    self_field: "self",
+                },
+            ),
+            p("CidrIpv6", To::Refuse(IPV6)),
+            p("SourcePrefixListId", To::Refuse(PREFIX_LIST)),
+            p("SourceSecurityGroupName", To::Refuse(BY_ID)),
+            p("SourceSecurityGroupOwnerId", To::Refuse(BY_ID)),
+        ],
+    )
+    .folded("GroupId", Some("ingress"))
+    .finish(rule_ports),
+    CfnType::new(
+        "AWS::EC2::SecurityGroupEgress",
+        &[
+            p("GroupId", To::Parent),
+            p("IpProtocol", To::With("protocol", protocol)),
+            p("FromPort", To::Int("from_port")),
+            p("ToPort", To::Int("to_port")),
+            p("CidrIp", To::With("cidr_blocks", one_cidr)),
+            p("Description", To::Field("description")),
+            p(
+                "DestinationSecurityGroupId",
+                To::RefOrSelf {
+                    field: "source_security_group",
+                    kind: "security_group",
+                    self_field: "self",
+                },
+            ),
+            p("CidrIpv6", To::Refuse(IPV6)),
+            p("DestinationPrefixListId", To::Refuse(PREFIX_LIST)),
+        ],
+    )
+    .folded("GroupId", Some("egress"))
+    .finish(rule_ports),
+];
+
+const IPV6: &str = "agentfs security group rules are IPv4 only";
+const PREFIX_LIST: &str = "agentfs rules name CIDR blocks or security groups, not prefix lists";
+const BY_ID: &str = "agentfs names a security group of the same stack (`SourceSecurityGroupId` of this template)";
+
+/// CloudFormation's protocol names and numbers as agentfs spells them (`6` -> `tcp`, `-1`).
+fn protocol(text: &str) -> Result<toml::Value, String> {
+    let name = match text.to_ascii_lowercase().as_str() {
+        "6" | "tcp" => "tcp",
+        "17" | "udp" => "udp",
+        "1" | "icmp" => "icmp",
+        "-1" | "all" => "-1",
+        other => return Err(format!("protocol `{other}` is not tcp, udp, icmp or -1 (all)")),
+    };
+    Ok(toml::Value::String(name.into()))
+}
+
+fn one_cidr(text: &str) -> Result<toml::Value, String> {
+    Ok(toml::Value::Array(vec![toml::Value::String(text.into())]))
+}
+
+/// CloudFormation lets an all-protocols rule leave out its ports; agentfs's rule has them.
+fn rule_ports(rule: &mut toml::Table) -> Result<(), String> {
+    if rule.get("protocol").and_then(toml::Value::as_str) == Some("-1") {
+        for port in ["from_port", "to_port"] {
+            rule.entry(port).or_insert(toml::Value::Integer(-1));
+        }
+    }
+    Ok(())
+}
+
+fn group_ports(group: &mut toml::Table) -> Result<(), String> {
+    for list in ["ingress", "egress"] {
+        if let Some(toml::Value::Array(rules)) = group.get_mut(list) {
+            for rule in rules.iter_mut().filter_map(toml::Value::as_table_mut) {
+                rule_ports(rule)?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -9,13 +9,14 @@ use std::time::Duration;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
 
 use super::Kind;
-use super::aws::{ApiError, Ctx, Labelled, api, delete_when_free, retry_transient};
+use crate::aws::{ApiError, Ctx, Labelled, api, delete_when_free, retry_transient};
 use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags};
 use crate::lang::{Group, rules};
+use crate::lang::cfn::{CfnType, TAGS, To, p};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -29,9 +30,13 @@ pub struct SubnetSpec {
     /// Index into the region's availability zones in name order (0 = first AZ).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub az_index: Option<u8>,
-    /// An explicit availability zone name; use either this or `az_index`.
+    /// An explicit availability zone name; use one of this, `availability_zone_id` or `az_index`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<String>,
+    /// An availability zone id (`use1-az1`), the same physical zone in every account; AgentCore
+    /// documents the zones it supports by id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_zone_id: Option<String>,
     #[serde(default)]
     pub map_public_ip_on_launch: bool,
     #[serde(default)]
@@ -40,20 +45,28 @@ pub struct SubnetSpec {
 
 impl KindSpec for SubnetSpec {
     fn check(&self, check: &mut Check<'_>) {
-        match (self.az_index, &self.availability_zone) {
-            (Some(_), Some(_)) => check.error(
-                "agentfs::subnet_az",
-                "availability_zone",
-                "both `az_index` and `availability_zone` are set",
-                "keep one of them",
-            ),
-            (None, None) => check.error(
+        let given = [
+            self.az_index.is_some(),
+            self.availability_zone.is_some(),
+            self.availability_zone_id.is_some(),
+        ]
+        .iter()
+        .filter(|g| **g)
+        .count();
+        match given {
+            0 => check.error(
                 "agentfs::subnet_az",
                 "",
                 "the subnet has no availability zone",
-                "set `az_index = 0` (first AZ of the region) or `availability_zone = \"...\"`",
+                "set `az_index = 0` (first AZ of the region), `availability_zone = \"...\"` or `availability_zone_id = \"...\"`",
             ),
-            _ => {}
+            1 => {}
+            _ => check.error(
+                "agentfs::subnet_az",
+                "availability_zone",
+                "more than one of `az_index`, `availability_zone` and `availability_zone_id` is set",
+                "keep one of them",
+            ),
         }
         if let Err(help) = rules::vpc_cidr(&self.cidr_block) {
             check.error("agentfs::cidr", "cidr_block", "invalid subnet CIDR", help);
@@ -86,7 +99,14 @@ impl Resource for Subnet {
         Some("vpc-id")
     );
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
-    const REPLACE_ON: &'static [&'static str] = &["vpc", "cidr_block", "az_index", "availability_zone"];
+    const REPLACE_ON: &'static [&'static str] = &[
+        "vpc",
+        "cidr_block",
+        "az_index",
+        "availability_zone",
+        "availability_zone_id",
+    ];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::reference("vpc", "ec2", "CreateSubnetRequest$VpcId"),
@@ -95,6 +115,12 @@ impl Resource for Subnet {
                 "availability_zone",
                 "ec2",
                 "CreateSubnetRequest$AvailabilityZone",
+                Limits::NONE,
+            ),
+            ApiField::model(
+                "availability_zone_id",
+                "ec2",
+                "CreateSubnetRequest$AvailabilityZoneId",
                 Limits::NONE,
             ),
             ApiField::model(
@@ -115,8 +141,10 @@ impl Resource for Subnet {
     };
 
     async fn create(ctx: &Ctx, req: &Request<'_, SubnetSpec>) -> Result<Created, ApiError> {
-        let (id, zone) = match find(ctx, req.address).await? {
-            Some(found) => found,
+        // What the new subnet reports for map_public_ip_on_launch: AWS makes the first subnet of
+        // an AZ in a default VPC public, so `false` is not to be assumed.
+        let (id, zone, public) = match find(ctx, req.address).await? {
+            Some((id, zone)) => (id, zone, None),
             None => {
                 let zone = match (req.spec.az_index, &req.spec.availability_zone) {
                     (Some(index), _) => Some(ctx.availability_zone(index).await?),
@@ -129,6 +157,7 @@ impl Resource for Subnet {
                     .vpc_id(&req.spec.vpc)
                     .cidr_block(&req.spec.cidr_block)
                     .set_availability_zone(zone)
+                    .set_availability_zone_id(req.spec.availability_zone_id.clone())
                     .tag_specifications(live::tag_spec(ResourceType::Subnet, req.tags))
                     .send()
                     .await
@@ -140,12 +169,16 @@ impl Resource for Subnet {
                     .subnet_id()
                     .map(String::from)
                     .ok_or_else(|| ApiError::missing("ec2:CreateSubnet", "SubnetId"))?;
-                (id, subnet.availability_zone().unwrap_or_default().to_string())
+                (
+                    id,
+                    subnet.availability_zone().unwrap_or_default().to_string(),
+                    subnet.map_public_ip_on_launch(),
+                )
             }
         };
-        if req.spec.map_public_ip_on_launch {
+        if public.unwrap_or(false) != req.spec.map_public_ip_on_launch {
             req.progress.phase("setting map_public_ip_on_launch");
-            set_public_ip(ctx, &id, true).await?;
+            set_public_ip(ctx, &id, req.spec.map_public_ip_on_launch).await?;
         }
         Ok(created(ctx, &id, &zone, &req.spec.cidr_block))
     }
@@ -255,6 +288,12 @@ impl Resource for Subnet {
                 if spec.availability_zone.is_some() {
                     spec.availability_zone = subnet.availability_zone().map(String::from).or(spec.availability_zone);
                 }
+                if spec.availability_zone_id.is_some() {
+                    spec.availability_zone_id = subnet
+                        .availability_zone_id()
+                        .map(String::from)
+                        .or(spec.availability_zone_id);
+                }
                 spec.map_public_ip_on_launch = subnet.map_public_ip_on_launch().unwrap_or(false);
                 spec.tags = live::tags(subnet.tags());
                 Some(spec)
@@ -322,3 +361,52 @@ async fn set_public_ip(ctx: &Ctx, id: &str, on: bool) -> Result<(), ApiError> {
     .await
     .map(|_| ())
 }
+
+/// `AWS::EC2::Subnet` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::EC2::Subnet",
+    &[
+        p("VpcId", To::Ref("vpc", "vpc")),
+        p("CidrBlock", To::Field("cidr_block")),
+        p(
+            "AvailabilityZone",
+            To::Az {
+                name: "availability_zone",
+                index: "az_index",
+            },
+        ),
+        p("AvailabilityZoneId", To::Field("availability_zone_id")),
+        p("MapPublicIpOnLaunch", To::Bool("map_public_ip_on_launch")),
+        p("AssignIpv6AddressOnCreation", To::Refuse(IPV6)),
+        p("EnableDns64", To::Refuse(IPV6)),
+        p("Ipv6CidrBlock", To::Refuse(IPV6)),
+        p("Ipv6IpamPoolId", To::Refuse(IPV6)),
+        p("Ipv6Native", To::Refuse(IPV6)),
+        p("Ipv6NetmaskLength", To::Refuse(IPV6)),
+        p(
+            "EnableLniAtDeviceIndex",
+            To::Refuse("agentfs subnets are not Outposts subnets"),
+        ),
+        p("OutpostArn", To::Refuse("agentfs subnets are not Outposts subnets")),
+        p(
+            "Ipv4IpamPoolId",
+            To::Refuse("agentfs takes a subnet's CIDR from `cidr_block`, not from an IPAM pool"),
+        ),
+        p(
+            "Ipv4NetmaskLength",
+            To::Refuse("agentfs takes a subnet's CIDR from `cidr_block`, not from an IPAM pool"),
+        ),
+        p(
+            "PrivateDnsNameOptionsOnLaunch",
+            To::Refuse("agentfs keeps the default private DNS name options"),
+        ),
+        p("Tags", TAGS),
+    ],
+)
+.attributes(&[
+    ("SubnetId", "id"),
+    ("AvailabilityZone", "availability_zone"),
+    ("CidrBlock", "cidr_block"),
+])];
+
+const IPV6: &str = "agentfs subnets are IPv4 only";

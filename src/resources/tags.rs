@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::aws::{ApiError, Ctx, api};
+use crate::aws::{ApiError, Ctx, api};
 use super::ec2;
 use super::{TAG_RESOURCE, TAG_STACK};
 

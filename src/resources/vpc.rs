@@ -10,13 +10,14 @@ use std::collections::HashMap;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
 use futures_util::future::join_all;
 
-use super::aws::{ApiError, Ctx, api, delete_when_free};
+use crate::aws::{ApiError, Ctx, api, delete_when_free};
 use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags};
 use crate::lang::{Group, rules};
+use crate::lang::cfn::{CfnType, TAGS, To, p};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +75,7 @@ impl Resource for Vpc {
     );
     const BLOCKED_BY_MANAGED_ENIS: bool = true;
     const REPLACE_ON: &'static [&'static str] = &["cidr_block"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::model("cidr_block", "ec2", "CreateVpcRequest$CidrBlock", Limits::NONE),
@@ -292,3 +294,24 @@ async fn set_dns(ctx: &Ctx, id: &str, spec: &VpcSpec, prior: Option<&VpcSpec>) -
     }
     Ok(())
 }
+
+/// `AWS::EC2::VPC` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::EC2::VPC",
+    &[
+        p("CidrBlock", To::Field("cidr_block")),
+        p("EnableDnsSupport", To::Bool("enable_dns_support")),
+        p("EnableDnsHostnames", To::Bool("enable_dns_hostnames")),
+        p("InstanceTenancy", To::Only(&["default"])),
+        p("Ipv4IpamPoolId", To::Refuse(IPAM)),
+        p("Ipv4NetmaskLength", To::Refuse(IPAM)),
+        p(
+            "VpcEncryptionControl",
+            To::Refuse("agentfs does not manage VPC encryption control"),
+        ),
+        p("Tags", TAGS),
+    ],
+)
+.attributes(&[("VpcId", "id"), ("CidrBlock", "cidr_block")])];
+
+const IPAM: &str = "agentfs takes a VPC's CIDR from `cidr_block`, not from an IPAM pool";

@@ -15,7 +15,7 @@ use std::time::Duration;
 use aws_sdk_ec2::types::{ResourceType, VpcEndpoint as Endpoint, VpcEndpointType};
 
 use super::Kind;
-use super::aws::{ApiError, Ctx, Poll, api, retry_transient, state_is, wait_for};
+use crate::aws::{ApiError, Ctx, Poll, api, retry_transient, state_is, wait_for};
 use super::ec2 as live;
 use super::lookup::set_or_recorded;
 use super::policy_document::{decode_policy, same_policy};
@@ -24,6 +24,7 @@ use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, list_refs};
+use crate::lang::cfn::{CfnType, TAGS, To, p};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -161,6 +162,7 @@ impl Resource for VpcEndpoint {
         Some("vpc-id")
     );
     const REPLACE_ON: &'static [&'static str] = &["vpc", "service", "type"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::reference("vpc", "ec2", "CreateVpcEndpointRequest$VpcId"),
@@ -571,4 +573,42 @@ async fn describe(ctx: &Ctx, id: &str) -> Result<Option<Endpoint>, ApiError> {
         Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// `AWS::EC2::VPCEndpoint` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::EC2::VPCEndpoint",
+    &[
+        p("VpcId", To::Ref("vpc", "vpc")),
+        p("ServiceName", To::With("service", service)),
+        p("VpcEndpointType", To::Field("type")),
+        p("RouteTableIds[]", To::Ref("route_tables[]", "route_table")),
+        p("Tags", TAGS),
+        p(
+            "PolicyDocument",
+            To::Refuse("agentfs keeps an endpoint's default full-access policy"),
+        ),
+        p("PrivateDnsEnabled", To::Refuse(INTERFACE)),
+        p("SecurityGroupIds", To::Refuse(INTERFACE)),
+        p("SubnetIds", To::Refuse(INTERFACE)),
+        p("DnsOptions", To::Refuse(INTERFACE)),
+        p("IpAddressType", To::Refuse(INTERFACE)),
+        p("ResourceConfigurationArn", To::Refuse(INTERFACE)),
+        p("ServiceNetworkArn", To::Refuse(INTERFACE)),
+        p(
+            "ServiceRegion",
+            To::Refuse("agentfs endpoints reach services of the stack's region"),
+        ),
+    ],
+)
+.attributes(&[("Id", "id")])];
+
+const INTERFACE: &str = "agentfs makes gateway endpoints only";
+
+/// `com.amazonaws.REGION.SERVICE` (REGION as `${region}` or us-east-1) -> `SERVICE`.
+fn service(text: &str) -> Result<toml::Value, String> {
+    text.strip_prefix("com.amazonaws.${region}.")
+        .or_else(|| text.strip_prefix("com.amazonaws.us-east-1."))
+        .map(|s| toml::Value::String(s.into()))
+        .ok_or_else(|| format!("service name `{text}` is not com.amazonaws.REGION.SERVICE"))
 }

@@ -13,7 +13,7 @@ mod stack_ref_tests;
 pub mod validate;
 
 // The language (`lang`) and the parser, under the names the loader's users know them by.
-pub use crate::lang::{addr, api, diag, existing, facts, kind, rules, stack_ref, suggest, template, vars};
+pub use crate::lang::{addr, api, cfn, diag, existing, facts, kind, rules, stack_ref, suggest, template, vars};
 pub use crate::parse;
 
 /// The settings every spec has and every kind's configuration types.

@@ -383,6 +383,7 @@ impl Need {
                 cidr_block: cidr.into(),
                 az_index: Some(az),
                 availability_zone: None,
+                availability_zone_id: None,
                 map_public_ip_on_launch: false,
                 tags: Default::default(),
             })

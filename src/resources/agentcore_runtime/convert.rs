@@ -14,7 +14,7 @@ use super::options as runtime_options;
 use super::spec::{AgentcoreRuntimeSpec, CodeSpec, FilesystemMount};
 use crate::resources::Created;
 use crate::resources::artifact::Uploaded;
-use crate::resources::aws::ApiError;
+use crate::aws::ApiError;
 use crate::resources::lookup::set_or_recorded;
 use crate::resources::tags;
 

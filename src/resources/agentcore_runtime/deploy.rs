@@ -11,7 +11,7 @@ use super::convert::{Config, attributes, live_matches, with_reason};
 use super::spec::AgentcoreRuntimeSpec;
 use crate::resources::agentcore::list_runtimes;
 use crate::resources::artifact::{self, Uploaded};
-use crate::resources::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, retry_transient, wait_for};
+use crate::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, retry_transient, wait_for};
 use crate::resources::image;
 use crate::resources::tags::{self, Tagged};
 use crate::resources::{Created, Progress, Recorded, Request, TAG_RESOURCE, TAG_STACK};

@@ -12,6 +12,7 @@
 //! (the serving options); this file holds the lifecycle the engine calls.
 
 mod api;
+mod cfn;
 mod convert;
 mod deploy;
 mod options;
@@ -32,6 +33,7 @@ use super::{Created, Found, ParsedResource, Recorded, Request, Resource, Timeout
 use crate::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient};
 use crate::lang::api::ApiMap;
 use crate::lang::{Addr, Group};
+use crate::lang::cfn::CfnType;
 use convert::{
     Config, WithArtifact, attributes, code_elsewhere, described, live_spec, sent_fields_differ, with_reason,
 };
@@ -70,6 +72,7 @@ impl Resource for AgentcoreRuntime {
     const LOCAL_ONLY: &'static [&'static str] = &["sensitive_environment_variables"];
     const REPLACE_ON: &'static [&'static str] = &["name"];
     const API: ApiMap = api::API;
+    const CFN: &'static [CfnType] = cfn::CFN;
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(1800),
         update: Duration::from_secs(1800),
