@@ -58,12 +58,13 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
 pub use crate::aws::{self, ApiError, Clients, Ctx, ErrorKind, Progress, Quiet};
+pub use crate::lang::Kind;
 use crate::lang::SpanIndex;
 use crate::lang::api::ApiMap;
 use crate::lang::diag::Diagnostic;
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::model::{BackendSpec, Meta, OutputSpec, StackSettings};
-pub use crate::lang::{Addr, Group, Kind};
+use crate::lang::{Addr, Group};
 
 /// Tag naming the stack that owns a resource.
 pub const TAG_STACK: &str = "agentfs:stack";
@@ -185,7 +186,7 @@ pub trait Resource {
     /// targets) remain; destroy's `--blocked-wait` bounds that wait.
     const BLOCKED_BY_MANAGED_ENIS: bool = false;
     /// Which spec field becomes which API member, and what the model says that member accepts
-    /// (checked offline; `tests/api_models.rs` proves it equal to the botocore model).
+    /// (checked offline; `tests/offline/api_models.rs` proves it equal to the botocore model).
     const API: ApiMap = ApiMap::EMPTY;
 
     /// What a replace destroys besides the resource itself (its data), said in the plan.

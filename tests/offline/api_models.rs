@@ -13,7 +13,7 @@ use agentfs::spec::Kind;
 use agentfs::spec::api::{ApiField, Limits, Source, Value, problems, translate};
 use serde_json::Value as Json;
 
-#[path = "api_models/sample.rs"]
+#[path = "../api_models/sample.rs"]
 mod sample;
 
 fn venv_python() -> PathBuf {

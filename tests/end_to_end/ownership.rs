@@ -4,7 +4,7 @@
 //! spec beside it; import does not take another stack's resource; every state write keeps
 //! the previous state as a backup.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 //! apply; and a create intent whose spec changed since adopts what the interrupted create made
 //! (found by its tags), or, when AWS has nothing of it, is retried with a new client token.
 
-mod support;
+use crate::support;
 
 use support::text;
 
@@ -46,7 +46,7 @@ elastic_ip = "nat"
 depends_on = ["internet_gateway.igw"]
 "#;
 
-const RUNTIME: &str = include_str!("../examples/session-storage.toml");
+const RUNTIME: &str = include_str!("../../examples/session-storage.toml");
 
 /// The smallest S3 Files stack: a file system over a versioned bucket, one mount target and
 /// one access point.

@@ -2,7 +2,7 @@
 //! beats the default; sensitive values never appear in plans (text, JSON, saved) or the state,
 //! and a saved plan is applied only with the values it was made with.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

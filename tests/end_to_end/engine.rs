@@ -3,14 +3,14 @@
 //! killed apply is completed by the next one without duplicates. Every property is read
 //! back through the AWS SDK, not through agentfs's own state.
 
-mod support;
+use crate::support;
 
 use support::text;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const REFERENCE: &str = include_str!("../examples/s3files-runtime.toml");
+const REFERENCE: &str = include_str!("../../examples/s3files-runtime.toml");
 
 fn tag_filter(stack: &str) -> aws_sdk_ec2::types::Filter {
     aws_sdk_ec2::types::Filter::builder()
@@ -498,12 +498,12 @@ async fn efs_and_session_storage_examples_apply_and_destroy() {
     let config = emu.sdk_config().await;
     for (spec, stack, counts) in [
         (
-            include_str!("../examples/efs-runtime.toml"),
+            include_str!("../../examples/efs-runtime.toml"),
             "efsverify",
             [1, 4, 1, 1, 1, 0, 1],
         ),
         (
-            include_str!("../examples/session-storage.toml"),
+            include_str!("../../examples/session-storage.toml"),
             "sessverify",
             [0, 0, 0, 0, 0, 0, 1],
         ),

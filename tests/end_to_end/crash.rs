@@ -7,9 +7,9 @@
 //! So AWS has done exactly k writes and agentfs has not seen the k-th answer when it dies —
 //! the worst moment, between AWS acting and the state recording it.
 //!
-//! Run with `cargo test --test crash -- --nocapture` to see "k of N converged".
+//! Run with `cargo test --test end_to_end crash:: -- --nocapture` to see "k of N converged".
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const REFERENCE: &str = include_str!("../examples/s3files-runtime.toml");
+const REFERENCE: &str = include_str!("../../examples/s3files-runtime.toml");
 const STACK: &str = "fsverify";
 /// Small but non-zero transition delays: resources are still pending when a kill lands.
 const KNOBS: &str = r#"{"delays": {"*": 0.05}}"#;

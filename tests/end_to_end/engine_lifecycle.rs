@@ -1,7 +1,7 @@
 //! Against the emulator: what a new user hit with lifecycle settings, timeouts and creates
 //! that never reached AWS, and the order AWS needs between a runtime and what it uses.
 
-mod support;
+use crate::support;
 
 use support::text;
 

@@ -1,7 +1,7 @@
 //! The local AWS emulator through the Rust SDK: one endpoint URL serves EC2, S3 (path-style),
 //! IAM, STS, S3 Files and AgentCore control.
 
-mod support;
+use crate::support;
 
 use aws_config::BehaviorVersion;
 use aws_sdk_bedrockagentcorecontrol::types::{

@@ -1,12 +1,12 @@
 //! Lost state rebuilt from tags, and an existing resource adopted by id, against the emulator.
 
-mod support;
+use crate::support;
 
 use support::text;
 
 use aws_config::BehaviorVersion;
 
-const REFERENCE: &str = include_str!("../examples/s3files-runtime.toml");
+const REFERENCE: &str = include_str!("../../examples/s3files-runtime.toml");
 
 #[tokio::test(flavor = "multi_thread")]
 async fn lost_state_is_recovered_from_tags_and_the_next_plan_is_empty() {

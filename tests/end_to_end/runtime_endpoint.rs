@@ -2,7 +2,7 @@
 //! endpoint without `version` follows the runtime: after the runtime's update the plan shows it
 //! behind (drift) and the next apply moves it to the newest version; destroy removes it.
 
-mod support;
+use crate::support;
 
 use support::text;
 

@@ -2,7 +2,7 @@
 //! would) are printed oldest first; `--since` bounds how far back; `--follow` prints events
 //! that arrive later; the runtime is found from state, by name or as the stack's only one.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

@@ -2,7 +2,7 @@
 //! resource and attribute, repaired by apply; and the check costs at most one API call per
 //! managed resource.
 
-mod support;
+use crate::support;
 
 use support::text;
 
@@ -11,7 +11,7 @@ use std::path::Path;
 use aws_config::BehaviorVersion;
 use serde_json::Value;
 
-const REFERENCE: &str = include_str!("../examples/s3files-runtime.toml");
+const REFERENCE: &str = include_str!("../../examples/s3files-runtime.toml");
 const MANAGED: usize = 26;
 
 fn drift_json(emu: &support::Emulator, dir: &Path) -> (Option<i32>, Value) {

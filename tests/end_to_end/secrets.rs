@@ -4,12 +4,12 @@
 //! access key or the session token appears in stdout, stderr, the plan or the state file,
 //! which is created 0600.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-const REFERENCE: &str = include_str!("../examples/s3files-runtime.toml");
+const REFERENCE: &str = include_str!("../../examples/s3files-runtime.toml");
 const SECRET: &str = "s3cr3t-value-123";
 const NEW_SECRET: &str = "s3cr3t-value-456";
 const ACCESS_KEY_ID: &str = "AKIDSECRETMARKER";

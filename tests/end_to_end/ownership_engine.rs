@@ -4,7 +4,7 @@
 //! for another stack is never deleted; a delete reports only what it deleted; the first Ctrl-C
 //! ends a blocked delete's retries.
 
-mod support;
+use crate::support;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! sessions that share one S3 Files directory, files reaching the bucket and objects reaching
 //! the agent, a code change applied in place, and a destroy that leaves nothing.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

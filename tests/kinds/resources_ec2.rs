@@ -5,7 +5,7 @@
 //! One test drives the whole sequence against one emulator; its clients are built from the
 //! emulator's configuration (`Clients::from_config`), not from the process environment.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 

@@ -3,7 +3,7 @@
 //! unmappable values name their line; and the converted S3 Files stack, applied on the
 //! emulator, has the template's properties, compared one by one through the AWS SDK.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -3,7 +3,7 @@
 //! reads state. The tests of help, exit codes and completions need no emulator; the others
 //! start one.
 
-mod support;
+use crate::support;
 
 use std::process::{Command, Output, Stdio};
 

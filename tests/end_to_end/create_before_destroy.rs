@@ -3,12 +3,12 @@
 //! point in use). A run cut short in between keeps the old copy in state as deposed, and the next
 //! apply, or destroy, deletes it.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::text;
 
-const REFERENCE: &str = include_str!("../examples/s3files-runtime.toml");
+const REFERENCE: &str = include_str!("../../examples/s3files-runtime.toml");
 const STACK: &str = "fsverify";
 const ACCESS_POINT: &str = "s3files_access_point.agent";
 const RUNTIME: &str = "agentcore_runtime.agent";

@@ -85,7 +85,7 @@ proptest! {
     fn mutated_reference_specs_never_panic(
         cuts in proptest::collection::vec((0usize..20_000, 0usize..40, "[ -~]{0,12}"), 1..6),
     ) {
-        let mut text = include_str!("../examples/s3files-runtime.toml").to_string();
+        let mut text = include_str!("../../examples/s3files-runtime.toml").to_string();
         for (at, len, insert) in cuts {
             let start = floor_char_boundary(&text, at % text.len().max(1));
             let end = floor_char_boundary(&text, (start + len).min(text.len()));

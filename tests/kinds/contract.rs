@@ -8,7 +8,7 @@
 //! One test drives every case against one emulator; its clients are built from the emulator's
 //! configuration (`Clients::from_config`), not from the process environment.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -806,7 +806,7 @@ fn every_kind_has_one_contract_case() {
         let count = cases.iter().filter(|c| c.kind == *kind && c.variant.is_none()).count();
         assert_eq!(
             count, 1,
-            "{kind} has {count} contract cases without a variant in tests/contract.rs: every kind needs exactly one"
+            "{kind} has {count} contract cases without a variant in tests/kinds/contract.rs: every kind needs exactly one"
         );
     }
     let names: std::collections::BTreeSet<String> = cases.iter().map(Case::name).collect();

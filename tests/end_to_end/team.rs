@@ -1,7 +1,7 @@
 //! Team state on S3 against the emulator: S3 conditional writes as the lock, a stale lock
 //! shown with its age and removed by force-unlock, and `state` commands with their checks.
 
-mod support;
+use crate::support;
 
 use support::text;
 
