@@ -16,7 +16,7 @@ fn main() -> std::process::ExitCode {
 /// AWS SDK dumps requests, responses, deserialized outputs and its config bag (today it redacts
 /// the signature, the session token and bodies, but prints the access key id), and hyper logs
 /// the wire. Their DEBUG events stay, except the SDK's endpoint resolution, which prints the
-/// whole config bag too. tests/secrets.rs checks this with RUST_LOG=trace.
+/// whole config bag too. tests/end_to_end/secrets.rs checks this with RUST_LOG=trace.
 fn init_logging() {
     let Ok(filter) = EnvFilter::try_from_default_env() else {
         return;

@@ -31,8 +31,11 @@ use crate::parse::ParsedResource;
 /// none are left out).
 pub type Edges = BTreeMap<Addr, BTreeSet<Addr>>;
 
+/// One ordering rule: the edges it adds among the parsed resources.
+pub type Pass = fn(&[ParsedResource]) -> Edges;
+
 /// The ordering rules, by name, in the order they run.
-pub const PASSES: [(&str, fn(&[ParsedResource]) -> Edges); 3] = [
+pub const PASSES: [(&str, Pass); 3] = [
     ("references", references::edges),
     ("depends_on", depends_on::edges),
     ("implicit", implicit::edges),

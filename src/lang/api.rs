@@ -1,7 +1,7 @@
 //! Offline checks derived from the AWS API models. Each kind declares, in its own file, which
 //! spec field becomes which API member (`service`, `Shape$member` as botocore names them) and
 //! what that member accepts; this module enforces those declarations before any call, and
-//! `tests/api_models.rs` proves every declaration equal to the model botocore ships.
+//! `tests/offline/api_models.rs` proves every declaration equal to the model botocore ships.
 //!
 //! Patterns are written exactly as the model writes them (Java regular expressions, matched
 //! against the whole value) and translated here for the `regex` crate; see [`translate`].

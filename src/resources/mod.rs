@@ -67,13 +67,14 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
 pub use crate::aws::{self, ApiError, Clients, Ctx, ErrorKind, Progress, Quiet};
+pub use crate::lang::Kind;
 use crate::lang::SpanIndex;
 use crate::lang::api::ApiMap;
 use crate::lang::diag::Diagnostic;
 use crate::lang::existing::ExistingWays;
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::model::{BackendSpec, Meta, OutputSpec, StackSettings};
-pub use crate::lang::{Addr, Group, Kind};
+pub use crate::lang::{Addr, Group};
 use crate::lang::cfn::CfnType;
 
 /// Tag naming the stack that owns a resource.
@@ -196,7 +197,7 @@ pub trait Resource {
     /// targets) remain; destroy's `--blocked-wait` bounds that wait.
     const BLOCKED_BY_MANAGED_ENIS: bool = false;
     /// Which spec field becomes which API member, and what the model says that member accepts
-    /// (checked offline; `tests/api_models.rs` proves it equal to the botocore model).
+    /// (checked offline; `tests/offline/api_models.rs` proves it equal to the botocore model).
     const API: ApiMap = ApiMap::EMPTY;
     /// The CloudFormation type(s) the kind expresses and how their properties become its
     /// fields, for `agentfs convert` (see [`crate::lang::cfn`]).

@@ -8,7 +8,7 @@
 //! ```
 //! The emulator is stopped (by process id) when the `Emulator` is dropped. Only std and
 //! serde_json are used: the control endpoints are spoken to over raw HTTP/1.1.
-//! [`contract`] is the resource contract every kind is run through (`tests/contract.rs`).
+//! [`contract`] is the resource contract every kind is run through (`tests/kinds/contract.rs`).
 #![allow(dead_code)]
 
 pub mod contract;
