@@ -152,6 +152,9 @@ fn bucket(name: &str) -> ResourceSpec {
         name: name.into(),
         versioning: true,
         encryption: "AES256".into(),
+        kms_key_id: None,
+        block_public_access: None,
+        policy: None,
         force_destroy: true,
         tags: BTreeMap::new(),
     })

@@ -1,5 +1,8 @@
 //! `s3_bucket`: CreateBucket (a bucket we already own is adopted: bucket names are global, so a
-//! crash after the create leaves exactly that), then tagging, versioning and default encryption.
+//! crash after the create leaves exactly that), then tagging, versioning, default encryption
+//! (SSE-S3, or SSE-KMS with the spec's key), the public access block and the bucket policy.
+//! The public access block and the policy are managed only when the spec sets them: a spec
+//! without them leaves AWS's defaults (every public access blocked, no policy) alone.
 //! Delete refuses a bucket that still holds any object version unless `force_destroy = true`,
 //! in which case it deletes every version and delete marker first.
 
@@ -8,8 +11,8 @@ use std::time::Duration;
 
 use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete, ObjectIdentifier,
-    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
-    Tag, Tagging, VersioningConfiguration,
+    PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
+    ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging, VersioningConfiguration,
 };
 
 use futures_util::future::try_join_all;
@@ -35,6 +38,16 @@ pub struct S3BucketSpec {
     /// Default encryption: `AES256` (SSE-S3) or `aws:kms`.
     #[serde(default = "aes256")]
     pub encryption: String,
+    /// The KMS key (ARN) of `aws:kms` encryption; the AWS managed key `aws/s3` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    /// `true` blocks every kind of public access (all four settings); or a table of the four.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_public_access: Option<BlockPublicAccess>,
+    /// The bucket policy (a resource policy: every statement names its principals).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub policy: Option<serde_json::Value>,
     /// Let destroy delete every object version first; without it a non-empty bucket stops destroy.
     #[serde(default)]
     pub force_destroy: bool,
@@ -44,6 +57,56 @@ pub struct S3BucketSpec {
 
 fn aes256() -> String {
     "AES256".into()
+}
+
+/// The bucket's public access block: all four settings at once, or each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum BlockPublicAccess {
+    All(bool),
+    Each(PublicAccessSettings),
+}
+
+/// S3's four public access settings (each off when absent).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicAccessSettings {
+    #[serde(default)]
+    pub block_public_acls: bool,
+    #[serde(default)]
+    pub ignore_public_acls: bool,
+    #[serde(default)]
+    pub block_public_policy: bool,
+    #[serde(default)]
+    pub restrict_public_buckets: bool,
+}
+
+impl BlockPublicAccess {
+    fn settings(self) -> PublicAccessSettings {
+        match self {
+            BlockPublicAccess::All(on) => PublicAccessSettings {
+                block_public_acls: on,
+                ignore_public_acls: on,
+                block_public_policy: on,
+                restrict_public_buckets: on,
+            },
+            BlockPublicAccess::Each(each) => each,
+        }
+    }
+
+    /// The live settings in the form the spec wrote them, so that the same meaning reads equal.
+    fn like(self, live: PublicAccessSettings) -> BlockPublicAccess {
+        let all = [
+            live.block_public_acls,
+            live.ignore_public_acls,
+            live.block_public_policy,
+            live.restrict_public_buckets,
+        ];
+        match self {
+            BlockPublicAccess::All(_) if all.iter().all(|b| *b == all[0]) => BlockPublicAccess::All(all[0]),
+            _ => BlockPublicAccess::Each(live),
+        }
+    }
 }
 
 impl KindSpec for S3BucketSpec {
@@ -58,6 +121,17 @@ impl KindSpec for S3BucketSpec {
                 format!("`{}` is not a default encryption", self.encryption),
                 "use `AES256` (SSE-S3) or `aws:kms`",
             );
+        }
+        if self.kms_key_id.is_some() && self.encryption != "aws:kms" {
+            check.error(
+                "agentfs::bucket_encryption",
+                "kms_key_id",
+                "a KMS key is only used with `aws:kms` encryption",
+                "set `encryption = \"aws:kms\"` or remove `kms_key_id`",
+            );
+        }
+        if let Some(policy) = &self.policy {
+            super::policy_document::policy_shape(check, "policy", policy, true);
         }
     }
 
@@ -106,9 +180,22 @@ impl Resource for S3Bucket {
                 "ServerSideEncryptionByDefault$SSEAlgorithm",
                 Limits::one_of(&["AES256", "aws:fsx", "aws:backup", "aws:kms", "aws:kms:dsse"]),
             ),
+            ApiField::model(
+                "kms_key_id",
+                "s3",
+                "ServerSideEncryptionByDefault$KMSMasterKeyID",
+                Limits::NONE,
+            ),
+            ApiField::model(
+                "block_public_access",
+                "s3",
+                "PutPublicAccessBlockRequest$PublicAccessBlockConfiguration",
+                Limits::NONE,
+            ),
         ],
         tags: super::tags::rules::S3,
-        not_sent: &["force_destroy"],
+        // The policy is sent serialised to JSON.
+        not_sent: &["force_destroy", "policy"],
     };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(300),
@@ -169,7 +256,13 @@ impl Resource for S3Bucket {
             // Made by an interrupted run of an earlier spec that had versioning on.
             put_versioning(ctx, &spec.name, false).await?;
         }
-        put_encryption(ctx, &spec.name, &spec.encryption).await?;
+        put_encryption(ctx, &spec.name, &spec.encryption, spec.kms_key_id.as_deref()).await?;
+        if let Some(block) = spec.block_public_access {
+            put_public_access_block(ctx, &spec.name, block.settings()).await?;
+        }
+        if let Some(policy) = &spec.policy {
+            put_policy(ctx, &spec.name, Some(policy)).await?;
+        }
         Ok(created(&spec.name))
     }
 
@@ -182,8 +275,21 @@ impl Resource for S3Bucket {
         if spec.versioning != old.versioning {
             put_versioning(ctx, &spec.name, spec.versioning).await?;
         }
-        if spec.encryption != old.encryption {
-            put_encryption(ctx, &spec.name, &spec.encryption).await?;
+        if spec.encryption != old.encryption || spec.kms_key_id != old.kms_key_id {
+            put_encryption(ctx, &spec.name, &spec.encryption, spec.kms_key_id.as_deref()).await?;
+        }
+        if let Some(block) = spec.block_public_access
+            && old.block_public_access.map(BlockPublicAccess::settings) != Some(block.settings())
+        {
+            put_public_access_block(ctx, &spec.name, block.settings()).await?;
+        }
+        let policy_changed = match (&spec.policy, &old.policy) {
+            (Some(new), Some(old)) => !super::policy_document::same_policy(new, old),
+            (None, None) => false,
+            _ => true,
+        };
+        if policy_changed {
+            put_policy(ctx, &spec.name, spec.policy.as_ref()).await?;
         }
         if req.tags != prior.tags {
             put_tags(ctx, &spec.name, req.tags).await?;
@@ -307,16 +413,31 @@ impl Resource for S3Bucket {
             }
             let mut spec = r.spec.clone();
             spec.versioning = versioning?.status() == Some(&BucketVersioningStatus::Enabled);
-            spec.encryption = match encryption {
+            let default = match encryption {
                 Ok(out) => out
                     .server_side_encryption_configuration()
                     .and_then(|c| c.rules().first())
                     .and_then(|rule| rule.apply_server_side_encryption_by_default())
-                    .map(|d| d.sse_algorithm().as_str().to_string())
-                    .unwrap_or_else(|| NO_ENCRYPTION.to_string()),
-                Err(e) if e.is("ServerSideEncryptionConfigurationNotFoundError") => NO_ENCRYPTION.to_string(),
+                    .cloned(),
+                Err(e) if e.is("ServerSideEncryptionConfigurationNotFoundError") => None,
                 Err(e) => return Err(e),
             };
+            spec.encryption = default
+                .as_ref()
+                .map_or_else(|| NO_ENCRYPTION.to_string(), |d| d.sse_algorithm().as_str().to_string());
+            spec.kms_key_id = default.as_ref().and_then(|d| d.kms_master_key_id().map(String::from));
+            if let Some(recorded) = r.spec.block_public_access {
+                spec.block_public_access = Some(recorded.like(public_access_block(ctx, bucket).await?));
+            }
+            if let Some(recorded) = &r.spec.policy {
+                let live = bucket_policy(ctx, bucket).await?;
+                if !live
+                    .as_ref()
+                    .is_some_and(|l| super::policy_document::same_policy(l, recorded))
+                {
+                    spec.policy = live;
+                }
+            }
             spec.tags = tags::user_tags(tagging?.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             Ok(Some(spec))
         }))
@@ -433,7 +554,92 @@ async fn put_versioning(ctx: &Ctx, bucket: &str, on: bool) -> Result<(), ApiErro
     Ok(())
 }
 
-async fn put_encryption(ctx: &Ctx, bucket: &str, algorithm: &str) -> Result<(), ApiError> {
+/// PutPublicAccessBlock with the four settings.
+async fn put_public_access_block(ctx: &Ctx, bucket: &str, settings: PublicAccessSettings) -> Result<(), ApiError> {
+    ctx.clients
+        .s3
+        .put_public_access_block()
+        .bucket(bucket)
+        .public_access_block_configuration(
+            PublicAccessBlockConfiguration::builder()
+                .block_public_acls(settings.block_public_acls)
+                .ignore_public_acls(settings.ignore_public_acls)
+                .block_public_policy(settings.block_public_policy)
+                .restrict_public_buckets(settings.restrict_public_buckets)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(api("s3:PutPublicAccessBlock"))?;
+    Ok(())
+}
+
+/// The bucket's public access block; none configured reads as every setting off.
+async fn public_access_block(ctx: &Ctx, bucket: &str) -> Result<PublicAccessSettings, ApiError> {
+    match ctx
+        .clients
+        .s3
+        .get_public_access_block()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(api("s3:GetPublicAccessBlock"))
+    {
+        Ok(out) => Ok(out
+            .public_access_block_configuration()
+            .map(|c| PublicAccessSettings {
+                block_public_acls: c.block_public_acls().unwrap_or(false),
+                ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
+                block_public_policy: c.block_public_policy().unwrap_or(false),
+                restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
+            })
+            .unwrap_or_default()),
+        Err(e) if e.is("NoSuchPublicAccessBlockConfiguration") => Ok(PublicAccessSettings::default()),
+        Err(e) => Err(e),
+    }
+}
+
+/// PutBucketPolicy, or DeleteBucketPolicy when `policy` is `None`.
+async fn put_policy(ctx: &Ctx, bucket: &str, policy: Option<&serde_json::Value>) -> Result<(), ApiError> {
+    let s3 = &ctx.clients.s3;
+    match policy {
+        Some(policy) => {
+            s3.put_bucket_policy()
+                .bucket(bucket)
+                .policy(policy.to_string())
+                .send()
+                .await
+                .map_err(api("s3:PutBucketPolicy"))?;
+        }
+        None => {
+            s3.delete_bucket_policy()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(api("s3:DeleteBucketPolicy"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The bucket's policy, if it has one.
+async fn bucket_policy(ctx: &Ctx, bucket: &str) -> Result<Option<serde_json::Value>, ApiError> {
+    match ctx
+        .clients
+        .s3
+        .get_bucket_policy()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(api("s3:GetBucketPolicy"))
+    {
+        Ok(out) => Ok(out.policy().map(super::policy_document::decode_policy)),
+        Err(e) if e.is("NoSuchBucketPolicy") => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+async fn put_encryption(ctx: &Ctx, bucket: &str, algorithm: &str, kms_key: Option<&str>) -> Result<(), ApiError> {
     let algorithm = match algorithm {
         "AES256" => ServerSideEncryption::Aes256,
         "aws:kms" => ServerSideEncryption::AwsKms,
@@ -447,6 +653,7 @@ async fn put_encryption(ctx: &Ctx, bucket: &str, algorithm: &str) -> Result<(), 
     };
     let default = ServerSideEncryptionByDefault::builder()
         .sse_algorithm(algorithm)
+        .set_kms_master_key_id(kms_key.map(String::from))
         .build()
         .map_err(invalid("s3:PutBucketEncryption"))?;
     let config = ServerSideEncryptionConfiguration::builder()
@@ -539,4 +746,38 @@ async fn empty(
         batch = list_versions(ctx, bucket).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_access_reads_back_in_the_form_the_spec_wrote() {
+        let all = PublicAccessSettings {
+            block_public_acls: true,
+            ignore_public_acls: true,
+            block_public_policy: true,
+            restrict_public_buckets: true,
+        };
+        let one_off = PublicAccessSettings {
+            block_public_policy: false,
+            ..all
+        };
+        assert_eq!(BlockPublicAccess::All(true).like(all), BlockPublicAccess::All(true));
+        assert_eq!(
+            BlockPublicAccess::All(true).like(one_off),
+            BlockPublicAccess::Each(one_off)
+        );
+        assert_eq!(BlockPublicAccess::Each(all).like(all), BlockPublicAccess::Each(all));
+        assert_eq!(BlockPublicAccess::All(true).settings(), all);
+        let parsed: BlockPublicAccess = serde_json::from_value(serde_json::json!({"block_public_acls": true})).unwrap();
+        assert_eq!(
+            parsed.settings(),
+            PublicAccessSettings {
+                block_public_acls: true,
+                ..Default::default()
+            }
+        );
+    }
 }
