@@ -437,6 +437,7 @@ fn cases() -> Vec<Case> {
                     kms_key_id: None,
                     block_public_access: None,
                     policy: None,
+                    lifecycle_rules: Vec::new(),
                     force_destroy: false,
                     tags: team("contract"),
                 })
@@ -469,8 +470,19 @@ fn cases() -> Vec<Case> {
                     expect: Outcome::InPlace,
                 },
                 Mutation {
-                    what: "the policy removed, SSE-S3 again",
-                    set: |_| json!({"policy": null, "encryption": "AES256", "kms_key_id": null}),
+                    what: "the policy removed, SSE-S3 again, lifecycle rules",
+                    set: |_| {
+                        json!({"policy": null, "encryption": "AES256", "kms_key_id": null, "lifecycle_rules": [
+                            {"id": "scratch", "prefix": "tmp/", "enabled": true, "expiration_days": 7},
+                            {"id": "versions", "prefix": "", "enabled": true, "noncurrent_version_expiration_days": 30,
+                                "abort_incomplete_multipart_upload_days": 2},
+                        ]})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "the lifecycle rules removed",
+                    set: |_| json!({"lifecycle_rules": null}),
                     expect: Outcome::InPlace,
                 },
                 Mutation {

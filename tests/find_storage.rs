@@ -155,6 +155,7 @@ fn bucket(name: &str) -> ResourceSpec {
         kms_key_id: None,
         block_public_access: None,
         policy: None,
+        lifecycle_rules: Vec::new(),
         force_destroy: true,
         tags: BTreeMap::new(),
     })

@@ -166,6 +166,7 @@ fn bucket(name: &str, force_destroy: bool) -> ResourceSpec {
         kms_key_id: None,
         block_public_access: None,
         policy: None,
+        lifecycle_rules: Vec::new(),
         force_destroy,
         tags: BTreeMap::new(),
     })

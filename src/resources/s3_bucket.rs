@@ -48,6 +48,9 @@ pub struct S3BucketSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub policy: Option<serde_json::Value>,
+    /// Expiration rules; managed when given (removing every rule removes the configuration).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lifecycle_rules: Vec<LifecycleRule>,
     /// Let destroy delete every object version first; without it a non-empty bucket stops destroy.
     #[serde(default)]
     pub force_destroy: bool,
@@ -57,6 +60,27 @@ pub struct S3BucketSpec {
 
 fn aes256() -> String {
     "AES256".into()
+}
+
+/// One lifecycle rule: what expires under `prefix` (every object when empty), after how many days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LifecycleRule {
+    /// The rule's name, unique in the bucket.
+    pub id: String,
+    #[serde(default)]
+    pub prefix: String,
+    #[serde(default = "crate::spec::kind::default_true")]
+    pub enabled: bool,
+    /// Current object versions expire this many days after creation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_days: Option<i32>,
+    /// Noncurrent versions are deleted this many days after they became noncurrent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noncurrent_version_expiration_days: Option<i32>,
+    /// Incomplete multipart uploads are aborted this many days after they started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abort_incomplete_multipart_upload_days: Option<i32>,
 }
 
 /// The bucket's public access block: all four settings at once, or each.
@@ -133,6 +157,39 @@ impl KindSpec for S3BucketSpec {
         if let Some(policy) = &self.policy {
             super::policy_document::policy_shape(check, "policy", policy, true);
         }
+        let mut ids = std::collections::BTreeSet::new();
+        for (i, rule) in self.lifecycle_rules.iter().enumerate() {
+            let at = format!("lifecycle_rules[{i}]");
+            if rule.id.is_empty() || rule.id.len() > 255 || !ids.insert(rule.id.as_str()) {
+                check.error(
+                    "agentfs::bucket_lifecycle",
+                    &format!("{at}.id"),
+                    format!("`{}` is not a unique rule id of 1 to 255 characters", rule.id),
+                    "give each rule its own `id`",
+                );
+            }
+            let days = [
+                rule.expiration_days,
+                rule.noncurrent_version_expiration_days,
+                rule.abort_incomplete_multipart_upload_days,
+            ];
+            if days.iter().all(Option::is_none) {
+                check.error(
+                    "agentfs::bucket_lifecycle",
+                    &at,
+                    "the rule does nothing",
+                    "set `expiration_days`, `noncurrent_version_expiration_days` or `abort_incomplete_multipart_upload_days`",
+                );
+            }
+            if days.iter().flatten().any(|d| *d < 1) {
+                check.error(
+                    "agentfs::bucket_lifecycle",
+                    &at,
+                    "a lifecycle period is at least one day",
+                    "use a number of days of 1 or more",
+                );
+            }
+        }
     }
 
     fn unique_name(&self, _: &Addr) -> Option<UniqueName> {
@@ -194,8 +251,8 @@ impl Resource for S3Bucket {
             ),
         ],
         tags: super::tags::rules::S3,
-        // The policy is sent serialised to JSON.
-        not_sent: &["force_destroy", "policy"],
+        // The policy is sent serialised to JSON; the rules become S3's nested rule shape.
+        not_sent: &["force_destroy", "policy", "lifecycle_rules"],
     };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(300),
@@ -263,6 +320,9 @@ impl Resource for S3Bucket {
         if let Some(policy) = &spec.policy {
             put_policy(ctx, &spec.name, Some(policy)).await?;
         }
+        if !spec.lifecycle_rules.is_empty() {
+            put_lifecycle(ctx, &spec.name, &spec.lifecycle_rules).await?;
+        }
         Ok(created(&spec.name))
     }
 
@@ -290,6 +350,9 @@ impl Resource for S3Bucket {
         };
         if policy_changed {
             put_policy(ctx, &spec.name, spec.policy.as_ref()).await?;
+        }
+        if spec.lifecycle_rules != old.lifecycle_rules {
+            put_lifecycle(ctx, &spec.name, &spec.lifecycle_rules).await?;
         }
         if req.tags != prior.tags {
             put_tags(ctx, &spec.name, req.tags).await?;
@@ -428,6 +491,9 @@ impl Resource for S3Bucket {
             spec.kms_key_id = default.as_ref().and_then(|d| d.kms_master_key_id().map(String::from));
             if let Some(recorded) = r.spec.block_public_access {
                 spec.block_public_access = Some(recorded.like(public_access_block(ctx, bucket).await?));
+            }
+            if !r.spec.lifecycle_rules.is_empty() {
+                spec.lifecycle_rules = lifecycle(ctx, bucket).await?;
             }
             if let Some(recorded) = &r.spec.policy {
                 let live = bucket_policy(ctx, bucket).await?;
@@ -597,6 +663,99 @@ async fn public_access_block(ctx: &Ctx, bucket: &str) -> Result<PublicAccessSett
         Err(e) if e.is("NoSuchPublicAccessBlockConfiguration") => Ok(PublicAccessSettings::default()),
         Err(e) => Err(e),
     }
+}
+
+/// PutBucketLifecycleConfiguration with `rules`, or DeleteBucketLifecycle when there are none.
+async fn put_lifecycle(ctx: &Ctx, bucket: &str, rules: &[LifecycleRule]) -> Result<(), ApiError> {
+    use aws_sdk_s3::types::{
+        AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration,
+        LifecycleRule as Rule, LifecycleRuleFilter, NoncurrentVersionExpiration,
+    };
+    let s3 = &ctx.clients.s3;
+    if rules.is_empty() {
+        s3.delete_bucket_lifecycle()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(api("s3:DeleteBucketLifecycle"))?;
+        return Ok(());
+    }
+    let op = "s3:PutBucketLifecycleConfiguration";
+    let rules = rules
+        .iter()
+        .map(|r| {
+            Rule::builder()
+                .id(&r.id)
+                .filter(LifecycleRuleFilter::builder().prefix(&r.prefix).build())
+                .status(if r.enabled {
+                    ExpirationStatus::Enabled
+                } else {
+                    ExpirationStatus::Disabled
+                })
+                .set_expiration(
+                    r.expiration_days
+                        .map(|d| LifecycleExpiration::builder().days(d).build()),
+                )
+                .set_noncurrent_version_expiration(
+                    r.noncurrent_version_expiration_days
+                        .map(|d| NoncurrentVersionExpiration::builder().noncurrent_days(d).build()),
+                )
+                .set_abort_incomplete_multipart_upload(r.abort_incomplete_multipart_upload_days.map(|d| {
+                    AbortIncompleteMultipartUpload::builder()
+                        .days_after_initiation(d)
+                        .build()
+                }))
+                .build()
+                .map_err(invalid(op))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let configuration = BucketLifecycleConfiguration::builder()
+        .set_rules(Some(rules))
+        .build()
+        .map_err(invalid(op))?;
+    s3.put_bucket_lifecycle_configuration()
+        .bucket(bucket)
+        .lifecycle_configuration(configuration)
+        .send()
+        .await
+        .map_err(api("s3:PutBucketLifecycleConfiguration"))?;
+    Ok(())
+}
+
+/// The bucket's lifecycle rules, as the spec writes them (none when it has no configuration).
+async fn lifecycle(ctx: &Ctx, bucket: &str) -> Result<Vec<LifecycleRule>, ApiError> {
+    let out = match ctx
+        .clients
+        .s3
+        .get_bucket_lifecycle_configuration()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(api("s3:GetBucketLifecycleConfiguration"))
+    {
+        Ok(out) => out,
+        Err(e) if e.is("NoSuchLifecycleConfiguration") => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    Ok(out
+        .rules()
+        .iter()
+        .map(|r| LifecycleRule {
+            id: r.id().unwrap_or_default().to_string(),
+            prefix: r
+                .filter()
+                .and_then(|f| f.prefix())
+                .or(r.prefix())
+                .unwrap_or_default()
+                .to_string(),
+            enabled: r.status() == &aws_sdk_s3::types::ExpirationStatus::Enabled,
+            expiration_days: r.expiration().and_then(|e| e.days()),
+            noncurrent_version_expiration_days: r.noncurrent_version_expiration().and_then(|e| e.noncurrent_days()),
+            abort_incomplete_multipart_upload_days: r
+                .abort_incomplete_multipart_upload()
+                .and_then(|a| a.days_after_initiation()),
+        })
+        .collect())
 }
 
 /// PutBucketPolicy, or DeleteBucketPolicy when `policy` is `None`.

@@ -456,6 +456,7 @@ impl Need {
                 kms_key_id: None,
                 block_public_access: None,
                 policy: None,
+                lifecycle_rules: Vec::new(),
                 force_destroy: true,
                 tags: Default::default(),
             }),
