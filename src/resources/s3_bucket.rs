@@ -723,6 +723,9 @@ async fn put_lifecycle(ctx: &Ctx, bucket: &str, rules: &[LifecycleRule]) -> Resu
 }
 
 /// The bucket's lifecycle rules, as the spec writes them (none when it has no configuration).
+/// A rule's prefix is its filter's; rules made by older tools carry the deprecated top-level
+/// `Prefix` instead, read as a fallback.
+#[allow(deprecated)]
 async fn lifecycle(ctx: &Ctx, bucket: &str) -> Result<Vec<LifecycleRule>, ApiError> {
     let out = match ctx
         .clients

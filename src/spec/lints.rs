@@ -295,7 +295,7 @@ impl<'a> Checker<'a> {
                     // Private on purpose: what the runtime itself needs has an endpoint.
                     let unreachable = services_missing(&endpoints, PRIVATE_WANTS);
                     if !unreachable.is_empty() {
-                        self.warn("agentfs::lint::runtime_private_unreachable", addr, "subnets", format!("subnet `{subnet}` has no NAT: the runtime reaches AWS through VPC `{vpc}`'s endpoints only, and none serves {}", unreachable.join(", ")), format!("add interface endpoints for what the agent calls, e.g. `[vpc_endpoint.bedrock]` with `service = \"bedrock-runtime\"`, `type = \"Interface\"`, `subnets` and `security_groups`; or a NAT route for the internet"));
+                        self.warn("agentfs::lint::runtime_private_unreachable", addr, "subnets", format!("subnet `{subnet}` has no NAT: the runtime reaches AWS through VPC `{vpc}`'s endpoints only, and none serves {}", unreachable.join(", ")), "add interface endpoints for what the agent calls, e.g. `[vpc_endpoint.bedrock]` with `service = \"bedrock-runtime\"`, `type = \"Interface\"`, `subnets` and `security_groups`; or a NAT route for the internet");
                     }
                 } else {
                     self.warn("agentfs::lint::runtime_no_egress", addr, "subnets", format!("subnet `{subnet}` has no 0.0.0.0/0 route to a NAT gateway, and VPC `{vpc}` has no interface endpoint for {}: the runtime cannot pull its image or write its logs", missing.join(", ")), format!("associate the subnet with a route table that has `destination_cidr_block = \"0.0.0.0/0\"` and `nat_gateway = \"...\"`, or add `[vpc_endpoint.NAME]` tables with `type = \"Interface\"` for {}", missing.join(", ")));
