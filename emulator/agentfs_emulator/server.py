@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any
 
-from . import s3_fixes, calls, control, datapath, faults, hold, invoke, scheduler
+from . import s3_fixes, s3_public_access, calls, control, datapath, faults, hold, invoke, scheduler
 from .config import CONFIG, DEFAULT_DELAYS
 
 ENV_CONFIG = "AGENTFS_EMULATOR_CONFIG"
@@ -25,6 +25,7 @@ def install_extensions() -> None:
     from .s3files import register
 
     s3_fixes.install()
+    s3_public_access.install()
 
     errors.install()
     model_hooks.install()

@@ -53,6 +53,7 @@ pub const LINT_CODES: &[&str] = &[
     "agentfs::lint::runtime_public_subnet",
     "agentfs::lint::runtime_no_egress",
     "agentfs::lint::runtime_no_s3_path",
+    "agentfs::lint::runtime_private_unreachable",
     "agentfs::lint::nfs_blocked",
     "agentfs::lint::vpc_dns",
     "agentfs::lint::default_security_group",

@@ -1,5 +1,8 @@
 //! `s3_bucket`: CreateBucket (a bucket we already own is adopted: bucket names are global, so a
-//! crash after the create leaves exactly that), then tagging, versioning and default encryption.
+//! crash after the create leaves exactly that), then tagging, versioning, default encryption
+//! (SSE-S3, or SSE-KMS with the spec's key), the public access block and the bucket policy.
+//! The public access block and the policy are managed only when the spec sets them: a spec
+//! without them leaves AWS's defaults (every public access blocked, no policy) alone.
 //! Delete refuses a bucket that still holds any object version unless `force_destroy = true`,
 //! in which case it deletes every version and delete marker first.
 
@@ -8,8 +11,8 @@ use std::time::Duration;
 
 use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete, ObjectIdentifier,
-    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
-    Tag, Tagging, VersioningConfiguration,
+    PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
+    ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging, VersioningConfiguration,
 };
 
 use futures_util::future::try_join_all;
@@ -36,6 +39,19 @@ pub struct S3BucketSpec {
     /// Default encryption: `AES256` (SSE-S3) or `aws:kms`.
     #[serde(default = "aes256")]
     pub encryption: String,
+    /// The KMS key (ARN) of `aws:kms` encryption; the AWS managed key `aws/s3` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    /// `true` blocks every kind of public access (all four settings); or a table of the four.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_public_access: Option<BlockPublicAccess>,
+    /// The bucket policy (a resource policy: every statement names its principals).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub policy: Option<serde_json::Value>,
+    /// Expiration rules; managed when given (removing every rule removes the configuration).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lifecycle_rules: Vec<LifecycleRule>,
     /// Let destroy delete every object version first; without it a non-empty bucket stops destroy.
     #[serde(default)]
     pub force_destroy: bool,
@@ -45,6 +61,77 @@ pub struct S3BucketSpec {
 
 fn aes256() -> String {
     "AES256".into()
+}
+
+/// One lifecycle rule: what expires under `prefix` (every object when empty), after how many days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LifecycleRule {
+    /// The rule's name, unique in the bucket.
+    pub id: String,
+    #[serde(default)]
+    pub prefix: String,
+    #[serde(default = "crate::lang::kind::default_true")]
+    pub enabled: bool,
+    /// Current object versions expire this many days after creation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_days: Option<i32>,
+    /// Noncurrent versions are deleted this many days after they became noncurrent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noncurrent_version_expiration_days: Option<i32>,
+    /// Incomplete multipart uploads are aborted this many days after they started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abort_incomplete_multipart_upload_days: Option<i32>,
+}
+
+/// The bucket's public access block: all four settings at once, or each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum BlockPublicAccess {
+    All(bool),
+    Each(PublicAccessSettings),
+}
+
+/// S3's four public access settings (each off when absent).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicAccessSettings {
+    #[serde(default)]
+    pub block_public_acls: bool,
+    #[serde(default)]
+    pub ignore_public_acls: bool,
+    #[serde(default)]
+    pub block_public_policy: bool,
+    #[serde(default)]
+    pub restrict_public_buckets: bool,
+}
+
+impl BlockPublicAccess {
+    fn settings(self) -> PublicAccessSettings {
+        match self {
+            BlockPublicAccess::All(on) => PublicAccessSettings {
+                block_public_acls: on,
+                ignore_public_acls: on,
+                block_public_policy: on,
+                restrict_public_buckets: on,
+            },
+            BlockPublicAccess::Each(each) => each,
+        }
+    }
+
+    /// The live settings in the form the spec wrote them, so that the same meaning reads equal.
+    fn like(self, live: PublicAccessSettings) -> BlockPublicAccess {
+        let all = [
+            live.block_public_acls,
+            live.ignore_public_acls,
+            live.block_public_policy,
+            live.restrict_public_buckets,
+        ];
+        match self {
+            BlockPublicAccess::All(_) if all.iter().all(|b| *b == all[0]) => BlockPublicAccess::All(all[0]),
+            _ => BlockPublicAccess::Each(live),
+        }
+    }
 }
 
 impl KindSpec for S3BucketSpec {
@@ -59,6 +146,50 @@ impl KindSpec for S3BucketSpec {
                 format!("`{}` is not a default encryption", self.encryption),
                 "use `AES256` (SSE-S3) or `aws:kms`",
             );
+        }
+        if self.kms_key_id.is_some() && self.encryption != "aws:kms" {
+            check.error(
+                "agentfs::bucket_encryption",
+                "kms_key_id",
+                "a KMS key is only used with `aws:kms` encryption",
+                "set `encryption = \"aws:kms\"` or remove `kms_key_id`",
+            );
+        }
+        if let Some(policy) = &self.policy {
+            super::policy_document::policy_shape(check, "policy", policy, true);
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for (i, rule) in self.lifecycle_rules.iter().enumerate() {
+            let at = format!("lifecycle_rules[{i}]");
+            if rule.id.is_empty() || rule.id.len() > 255 || !ids.insert(rule.id.as_str()) {
+                check.error(
+                    "agentfs::bucket_lifecycle",
+                    &format!("{at}.id"),
+                    format!("`{}` is not a unique rule id of 1 to 255 characters", rule.id),
+                    "give each rule its own `id`",
+                );
+            }
+            let days = [
+                rule.expiration_days,
+                rule.noncurrent_version_expiration_days,
+                rule.abort_incomplete_multipart_upload_days,
+            ];
+            if days.iter().all(Option::is_none) {
+                check.error(
+                    "agentfs::bucket_lifecycle",
+                    &at,
+                    "the rule does nothing",
+                    "set `expiration_days`, `noncurrent_version_expiration_days` or `abort_incomplete_multipart_upload_days`",
+                );
+            }
+            if days.iter().flatten().any(|d| *d < 1) {
+                check.error(
+                    "agentfs::bucket_lifecycle",
+                    &at,
+                    "a lifecycle period is at least one day",
+                    "use a number of days of 1 or more",
+                );
+            }
         }
     }
 
@@ -113,9 +244,22 @@ impl Resource for S3Bucket {
                 "ServerSideEncryptionByDefault$SSEAlgorithm",
                 Limits::one_of(&["AES256", "aws:fsx", "aws:backup", "aws:kms", "aws:kms:dsse"]),
             ),
+            ApiField::model(
+                "kms_key_id",
+                "s3",
+                "ServerSideEncryptionByDefault$KMSMasterKeyID",
+                Limits::NONE,
+            ),
+            ApiField::model(
+                "block_public_access",
+                "s3",
+                "PutPublicAccessBlockRequest$PublicAccessBlockConfiguration",
+                Limits::NONE,
+            ),
         ],
         tags: super::tags::rules::S3,
-        not_sent: &["force_destroy"],
+        // The policy is sent serialised to JSON; the rules become S3's nested rule shape.
+        not_sent: &["force_destroy", "policy", "lifecycle_rules"],
     };
     const TIMEOUTS: Timeouts = Timeouts {
         create: Duration::from_secs(300),
@@ -176,7 +320,16 @@ impl Resource for S3Bucket {
             // Made by an interrupted run of an earlier spec that had versioning on.
             put_versioning(ctx, &spec.name, false).await?;
         }
-        put_encryption(ctx, &spec.name, &spec.encryption).await?;
+        put_encryption(ctx, &spec.name, &spec.encryption, spec.kms_key_id.as_deref()).await?;
+        if let Some(block) = spec.block_public_access {
+            put_public_access_block(ctx, &spec.name, block.settings()).await?;
+        }
+        if let Some(policy) = &spec.policy {
+            put_policy(ctx, &spec.name, Some(policy)).await?;
+        }
+        if !spec.lifecycle_rules.is_empty() {
+            put_lifecycle(ctx, &spec.name, &spec.lifecycle_rules).await?;
+        }
         Ok(created(&spec.name))
     }
 
@@ -189,8 +342,24 @@ impl Resource for S3Bucket {
         if spec.versioning != old.versioning {
             put_versioning(ctx, &spec.name, spec.versioning).await?;
         }
-        if spec.encryption != old.encryption {
-            put_encryption(ctx, &spec.name, &spec.encryption).await?;
+        if spec.encryption != old.encryption || spec.kms_key_id != old.kms_key_id {
+            put_encryption(ctx, &spec.name, &spec.encryption, spec.kms_key_id.as_deref()).await?;
+        }
+        if let Some(block) = spec.block_public_access
+            && old.block_public_access.map(BlockPublicAccess::settings) != Some(block.settings())
+        {
+            put_public_access_block(ctx, &spec.name, block.settings()).await?;
+        }
+        let policy_changed = match (&spec.policy, &old.policy) {
+            (Some(new), Some(old)) => !super::policy_document::same_policy(new, old),
+            (None, None) => false,
+            _ => true,
+        };
+        if policy_changed {
+            put_policy(ctx, &spec.name, spec.policy.as_ref()).await?;
+        }
+        if spec.lifecycle_rules != old.lifecycle_rules {
+            put_lifecycle(ctx, &spec.name, &spec.lifecycle_rules).await?;
         }
         if req.tags != prior.tags {
             put_tags(ctx, &spec.name, req.tags).await?;
@@ -314,16 +483,34 @@ impl Resource for S3Bucket {
             }
             let mut spec = r.spec.clone();
             spec.versioning = versioning?.status() == Some(&BucketVersioningStatus::Enabled);
-            spec.encryption = match encryption {
+            let default = match encryption {
                 Ok(out) => out
                     .server_side_encryption_configuration()
                     .and_then(|c| c.rules().first())
                     .and_then(|rule| rule.apply_server_side_encryption_by_default())
-                    .map(|d| d.sse_algorithm().as_str().to_string())
-                    .unwrap_or_else(|| NO_ENCRYPTION.to_string()),
-                Err(e) if e.is("ServerSideEncryptionConfigurationNotFoundError") => NO_ENCRYPTION.to_string(),
+                    .cloned(),
+                Err(e) if e.is("ServerSideEncryptionConfigurationNotFoundError") => None,
                 Err(e) => return Err(e),
             };
+            spec.encryption = default
+                .as_ref()
+                .map_or_else(|| NO_ENCRYPTION.to_string(), |d| d.sse_algorithm().as_str().to_string());
+            spec.kms_key_id = default.as_ref().and_then(|d| d.kms_master_key_id().map(String::from));
+            if let Some(recorded) = r.spec.block_public_access {
+                spec.block_public_access = Some(recorded.like(public_access_block(ctx, bucket).await?));
+            }
+            if !r.spec.lifecycle_rules.is_empty() {
+                spec.lifecycle_rules = lifecycle(ctx, bucket).await?;
+            }
+            if let Some(recorded) = &r.spec.policy {
+                let live = bucket_policy(ctx, bucket).await?;
+                if !live
+                    .as_ref()
+                    .is_some_and(|l| super::policy_document::same_policy(l, recorded))
+                {
+                    spec.policy = live;
+                }
+            }
             spec.tags = tags::user_tags(tagging?.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             Ok(Some(spec))
         }))
@@ -440,7 +627,188 @@ async fn put_versioning(ctx: &Ctx, bucket: &str, on: bool) -> Result<(), ApiErro
     Ok(())
 }
 
-async fn put_encryption(ctx: &Ctx, bucket: &str, algorithm: &str) -> Result<(), ApiError> {
+/// PutPublicAccessBlock with the four settings.
+async fn put_public_access_block(ctx: &Ctx, bucket: &str, settings: PublicAccessSettings) -> Result<(), ApiError> {
+    ctx.clients
+        .s3
+        .put_public_access_block()
+        .bucket(bucket)
+        .public_access_block_configuration(
+            PublicAccessBlockConfiguration::builder()
+                .block_public_acls(settings.block_public_acls)
+                .ignore_public_acls(settings.ignore_public_acls)
+                .block_public_policy(settings.block_public_policy)
+                .restrict_public_buckets(settings.restrict_public_buckets)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(api("s3:PutPublicAccessBlock"))?;
+    Ok(())
+}
+
+/// The bucket's public access block; none configured reads as every setting off.
+async fn public_access_block(ctx: &Ctx, bucket: &str) -> Result<PublicAccessSettings, ApiError> {
+    match ctx
+        .clients
+        .s3
+        .get_public_access_block()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(api("s3:GetPublicAccessBlock"))
+    {
+        Ok(out) => Ok(out
+            .public_access_block_configuration()
+            .map(|c| PublicAccessSettings {
+                block_public_acls: c.block_public_acls().unwrap_or(false),
+                ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
+                block_public_policy: c.block_public_policy().unwrap_or(false),
+                restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
+            })
+            .unwrap_or_default()),
+        Err(e) if e.is("NoSuchPublicAccessBlockConfiguration") => Ok(PublicAccessSettings::default()),
+        Err(e) => Err(e),
+    }
+}
+
+/// PutBucketLifecycleConfiguration with `rules`, or DeleteBucketLifecycle when there are none.
+async fn put_lifecycle(ctx: &Ctx, bucket: &str, rules: &[LifecycleRule]) -> Result<(), ApiError> {
+    use aws_sdk_s3::types::{
+        AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration,
+        LifecycleRule as Rule, LifecycleRuleFilter, NoncurrentVersionExpiration,
+    };
+    let s3 = &ctx.clients.s3;
+    if rules.is_empty() {
+        s3.delete_bucket_lifecycle()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(api("s3:DeleteBucketLifecycle"))?;
+        return Ok(());
+    }
+    let op = "s3:PutBucketLifecycleConfiguration";
+    let rules = rules
+        .iter()
+        .map(|r| {
+            Rule::builder()
+                .id(&r.id)
+                .filter(LifecycleRuleFilter::builder().prefix(&r.prefix).build())
+                .status(if r.enabled {
+                    ExpirationStatus::Enabled
+                } else {
+                    ExpirationStatus::Disabled
+                })
+                .set_expiration(
+                    r.expiration_days
+                        .map(|d| LifecycleExpiration::builder().days(d).build()),
+                )
+                .set_noncurrent_version_expiration(
+                    r.noncurrent_version_expiration_days
+                        .map(|d| NoncurrentVersionExpiration::builder().noncurrent_days(d).build()),
+                )
+                .set_abort_incomplete_multipart_upload(r.abort_incomplete_multipart_upload_days.map(|d| {
+                    AbortIncompleteMultipartUpload::builder()
+                        .days_after_initiation(d)
+                        .build()
+                }))
+                .build()
+                .map_err(invalid(op))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let configuration = BucketLifecycleConfiguration::builder()
+        .set_rules(Some(rules))
+        .build()
+        .map_err(invalid(op))?;
+    s3.put_bucket_lifecycle_configuration()
+        .bucket(bucket)
+        .lifecycle_configuration(configuration)
+        .send()
+        .await
+        .map_err(api("s3:PutBucketLifecycleConfiguration"))?;
+    Ok(())
+}
+
+/// The bucket's lifecycle rules, as the spec writes them (none when it has no configuration).
+/// A rule's prefix is its filter's; rules made by older tools carry the deprecated top-level
+/// `Prefix` instead, read as a fallback.
+#[allow(deprecated)]
+async fn lifecycle(ctx: &Ctx, bucket: &str) -> Result<Vec<LifecycleRule>, ApiError> {
+    let out = match ctx
+        .clients
+        .s3
+        .get_bucket_lifecycle_configuration()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(api("s3:GetBucketLifecycleConfiguration"))
+    {
+        Ok(out) => out,
+        Err(e) if e.is("NoSuchLifecycleConfiguration") => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    Ok(out
+        .rules()
+        .iter()
+        .map(|r| LifecycleRule {
+            id: r.id().unwrap_or_default().to_string(),
+            prefix: r
+                .filter()
+                .and_then(|f| f.prefix())
+                .or(r.prefix())
+                .unwrap_or_default()
+                .to_string(),
+            enabled: r.status() == &aws_sdk_s3::types::ExpirationStatus::Enabled,
+            expiration_days: r.expiration().and_then(|e| e.days()),
+            noncurrent_version_expiration_days: r.noncurrent_version_expiration().and_then(|e| e.noncurrent_days()),
+            abort_incomplete_multipart_upload_days: r
+                .abort_incomplete_multipart_upload()
+                .and_then(|a| a.days_after_initiation()),
+        })
+        .collect())
+}
+
+/// PutBucketPolicy, or DeleteBucketPolicy when `policy` is `None`.
+async fn put_policy(ctx: &Ctx, bucket: &str, policy: Option<&serde_json::Value>) -> Result<(), ApiError> {
+    let s3 = &ctx.clients.s3;
+    match policy {
+        Some(policy) => {
+            s3.put_bucket_policy()
+                .bucket(bucket)
+                .policy(policy.to_string())
+                .send()
+                .await
+                .map_err(api("s3:PutBucketPolicy"))?;
+        }
+        None => {
+            s3.delete_bucket_policy()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(api("s3:DeleteBucketPolicy"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The bucket's policy, if it has one.
+async fn bucket_policy(ctx: &Ctx, bucket: &str) -> Result<Option<serde_json::Value>, ApiError> {
+    match ctx
+        .clients
+        .s3
+        .get_bucket_policy()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(api("s3:GetBucketPolicy"))
+    {
+        Ok(out) => Ok(out.policy().map(super::policy_document::decode_policy)),
+        Err(e) if e.is("NoSuchBucketPolicy") => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+async fn put_encryption(ctx: &Ctx, bucket: &str, algorithm: &str, kms_key: Option<&str>) -> Result<(), ApiError> {
     let algorithm = match algorithm {
         "AES256" => ServerSideEncryption::Aes256,
         "aws:kms" => ServerSideEncryption::AwsKms,
@@ -454,6 +822,7 @@ async fn put_encryption(ctx: &Ctx, bucket: &str, algorithm: &str) -> Result<(), 
     };
     let default = ServerSideEncryptionByDefault::builder()
         .sse_algorithm(algorithm)
+        .set_kms_master_key_id(kms_key.map(String::from))
         .build()
         .map_err(invalid("s3:PutBucketEncryption"))?;
     let config = ServerSideEncryptionConfiguration::builder()
@@ -625,5 +994,39 @@ fn versioning(status: &str) -> Result<toml::Value, String> {
         "Enabled" => Ok(toml::Value::Boolean(true)),
         "Suspended" => Ok(toml::Value::Boolean(false)),
         other => Err(format!("versioning status `{other}` is not Enabled or Suspended")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_access_reads_back_in_the_form_the_spec_wrote() {
+        let all = PublicAccessSettings {
+            block_public_acls: true,
+            ignore_public_acls: true,
+            block_public_policy: true,
+            restrict_public_buckets: true,
+        };
+        let one_off = PublicAccessSettings {
+            block_public_policy: false,
+            ..all
+        };
+        assert_eq!(BlockPublicAccess::All(true).like(all), BlockPublicAccess::All(true));
+        assert_eq!(
+            BlockPublicAccess::All(true).like(one_off),
+            BlockPublicAccess::Each(one_off)
+        );
+        assert_eq!(BlockPublicAccess::Each(all).like(all), BlockPublicAccess::Each(all));
+        assert_eq!(BlockPublicAccess::All(true).settings(), all);
+        let parsed: BlockPublicAccess = serde_json::from_value(serde_json::json!({"block_public_acls": true})).unwrap();
+        assert_eq!(
+            parsed.settings(),
+            PublicAccessSettings {
+                block_public_acls: true,
+                ..Default::default()
+            }
+        );
     }
 }

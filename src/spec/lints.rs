@@ -1,5 +1,6 @@
 //! Cross-kind knowledge: checks that reason about several kinds at once (subnets in their VPC,
-//! one mount target per AZ, a runtime's path to its file systems, NAT and S3), and the
+//! one mount target per AZ, a runtime's path to its file systems, to AWS through a NAT or
+//! through VPC endpoints, and to S3), and the
 //! dependencies AWS needs that no field names. This is the one module of the spec machinery
 //! that names kinds.
 
@@ -357,12 +358,22 @@ impl<'a> Checker<'a> {
                 .filter(|r| r.destination_cidr_block == "0.0.0.0/0")
                 .collect();
             let has_nat = default_routes.iter().any(|r| r.nat_gateway.is_some());
+            let endpoints = self.interface_endpoints(vpc);
+            let s3_endpoint = tables.iter().any(|t| self.has_s3_gateway(t)) || endpoints.contains("s3");
             if default_routes.iter().any(|r| r.internet_gateway.is_some()) {
                 self.warn("agentfs::lint::runtime_public_subnet", addr, "subnets", format!("subnet `{subnet}` routes 0.0.0.0/0 to an internet gateway, but runtime network interfaces get private IPs only: no internet"), "place the runtime in private subnets whose 0.0.0.0/0 route goes to a NAT gateway");
             } else if !has_nat {
-                self.warn("agentfs::lint::runtime_no_egress", addr, "subnets", format!("subnet `{subnet}` has no 0.0.0.0/0 route to a NAT gateway: the runtime has no egress"), "associate the subnet with a route table that has `destination_cidr_block = \"0.0.0.0/0\"` and `nat_gateway = \"...\"`");
+                let missing = services_missing(&endpoints, PRIVATE_NEEDS);
+                if missing.is_empty() {
+                    // Private on purpose: what the runtime itself needs has an endpoint.
+                    let unreachable = services_missing(&endpoints, PRIVATE_WANTS);
+                    if !unreachable.is_empty() {
+                        self.warn("agentfs::lint::runtime_private_unreachable", addr, "subnets", format!("subnet `{subnet}` has no NAT: the runtime reaches AWS through VPC `{vpc}`'s endpoints only, and none serves {}", unreachable.join(", ")), "add interface endpoints for what the agent calls, e.g. `[vpc_endpoint.bedrock]` with `service = \"bedrock-runtime\"`, `type = \"Interface\"`, `subnets` and `security_groups`; or a NAT route for the internet");
+                    }
+                } else {
+                    self.warn("agentfs::lint::runtime_no_egress", addr, "subnets", format!("subnet `{subnet}` has no 0.0.0.0/0 route to a NAT gateway, and VPC `{vpc}` has no interface endpoint for {}: the runtime cannot pull its image or write its logs", missing.join(", ")), format!("associate the subnet with a route table that has `destination_cidr_block = \"0.0.0.0/0\"` and `nat_gateway = \"...\"`, or add `[vpc_endpoint.NAME]` tables with `type = \"Interface\"` for {}", missing.join(", ")));
+                }
             }
-            let s3_endpoint = tables.iter().any(|t| self.has_s3_gateway(t));
             if !s3_endpoint && !has_nat {
                 self.warn("agentfs::lint::runtime_no_s3_path", addr, "subnets", format!("subnet `{subnet}` reaches S3 through neither an S3 gateway endpoint nor a NAT: image pulls from ECR will fail"), "add a `[vpc_endpoint.s3]` with `service = \"s3\"` and the subnet's route table in `route_tables`");
             }
@@ -432,11 +443,40 @@ impl<'a> Checker<'a> {
             .collect()
     }
 
+    /// The services of the interface endpoints in `vpc` that answer the services' own names
+    /// (private DNS on, as AWS's default has it).
+    fn interface_endpoints(&self, vpc: &str) -> HashSet<&'a str> {
+        each!(self, VpcEndpoint)
+            .filter(|(_, e)| e.endpoint_type == "Interface" && e.vpc == vpc && e.private_dns != Some(false))
+            .map(|(_, e)| e.service.as_str())
+            .collect()
+    }
+
     fn has_s3_gateway(&self, table: &str) -> bool {
         each!(self, VpcEndpoint).any(|(_, e)| {
             e.service == "s3" && e.endpoint_type == "Gateway" && e.route_tables.iter().any(|t| t == table)
         })
     }
+}
+
+/// What a VPC runtime without a NAT reaches AWS for, through interface endpoints: its image
+/// (the ECR API and registry; the layers come from S3, checked apart) and its logs.
+const PRIVATE_NEEDS: &[(&str, &str)] = &[
+    ("ecr.api", "image pulls: the ECR API"),
+    ("ecr.dkr", "image pulls: the ECR registry"),
+    ("logs", "its logs: CloudWatch Logs"),
+];
+
+/// What an agent commonly calls besides: named when a private runtime cannot reach it.
+const PRIVATE_WANTS: &[(&str, &str)] = &[("bedrock-runtime", "Bedrock model calls")];
+
+/// The services of `wanted` without an endpoint among `endpoints`, as `` `svc` (why) ``.
+fn services_missing(endpoints: &HashSet<&str>, wanted: &[(&str, &str)]) -> Vec<String> {
+    wanted
+        .iter()
+        .filter(|(service, _)| !endpoints.contains(service))
+        .map(|(service, why)| format!("`{service}` ({why})"))
+        .collect()
 }
 
 impl Checker<'_> {

@@ -502,6 +502,23 @@ depends_on = ["internet_gateway.igw"]
     }
 
     #[test]
+    fn a_private_runtime_waits_for_the_interface_endpoints_of_its_vpc() {
+        let text = include_str!("../../tests/bad-specs/lint-private-endpoints-complete.toml");
+        let spec = load(text).spec.expect("the private stack loads");
+        let runtime: Addr = "agentcore_runtime.agent".parse().unwrap();
+        let deps = &spec.resources[&runtime].deps;
+        for needed in [
+            "vpc_endpoint.s3",
+            "vpc_endpoint.ecr_api",
+            "vpc_endpoint.ecr_dkr",
+            "vpc_endpoint.logs",
+            "vpc_endpoint.bedrock",
+        ] {
+            assert!(deps.contains(&needed.parse::<Addr>().unwrap()), "{needed} not in {deps:?}");
+        }
+    }
+
+    #[test]
     fn a_runtime_is_created_after_the_mount_targets_it_waits_for() {
         let loaded = load(include_str!("../../examples/s3files-runtime.toml"));
         let spec = loaded.spec.expect("the reference example loads");

@@ -20,6 +20,7 @@ mod engine;
 mod engine_lifecycle;
 mod failure_states;
 mod logs;
+mod neighbours;
 mod ownership;
 mod ownership_engine;
 mod recover;

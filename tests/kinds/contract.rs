@@ -435,6 +435,10 @@ fn cases() -> Vec<Case> {
                     name: format!("agentfs-contract-case-{}", w.account()),
                     versioning: false,
                     encryption: "AES256".into(),
+                    kms_key_id: None,
+                    block_public_access: None,
+                    policy: None,
+                    lifecycle_rules: Vec::new(),
                     force_destroy: false,
                     tags: team("contract"),
                 })
@@ -443,6 +447,43 @@ fn cases() -> Vec<Case> {
                 Mutation {
                     what: "versioning on, and a tag",
                     set: |_| json!({"versioning": true, "tags": team("platform")}),
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "SSE-KMS with a key, every public access blocked",
+                    set: |w| {
+                        json!({"encryption": "aws:kms",
+                            "kms_key_id": format!("arn:aws:kms:us-east-1:{}:key/00000000-0000-0000-0000-000000000000", w.account()),
+                            "block_public_access": true})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "public access settings one by one, and a bucket policy",
+                    set: |w| {
+                        json!({"block_public_access": {"block_public_acls": true, "ignore_public_acls": true,
+                                "block_public_policy": false, "restrict_public_buckets": true},
+                            "policy": {"Version": "2012-10-17", "Statement": [{"Sid": "tls", "Effect": "Deny",
+                                "Principal": "*", "Action": "s3:*",
+                                "Resource": format!("arn:aws:s3:::agentfs-contract-case-{}/*", w.account()),
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "the policy removed, SSE-S3 again, lifecycle rules",
+                    set: |_| {
+                        json!({"policy": null, "encryption": "AES256", "kms_key_id": null, "lifecycle_rules": [
+                            {"id": "scratch", "prefix": "tmp/", "enabled": true, "expiration_days": 7},
+                            {"id": "versions", "prefix": "", "enabled": true, "noncurrent_version_expiration_days": 30,
+                                "abort_incomplete_multipart_upload_days": 2},
+                        ]})
+                    },
+                    expect: Outcome::InPlace,
+                },
+                Mutation {
+                    what: "the lifecycle rules removed",
+                    set: |_| json!({"lifecycle_rules": null}),
                     expect: Outcome::InPlace,
                 },
                 Mutation {

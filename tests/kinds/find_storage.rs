@@ -152,6 +152,10 @@ fn bucket(name: &str) -> ResourceSpec {
         name: name.into(),
         versioning: true,
         encryption: "AES256".into(),
+        kms_key_id: None,
+        block_public_access: None,
+        policy: None,
+        lifecycle_rules: Vec::new(),
         force_destroy: true,
         tags: BTreeMap::new(),
     })

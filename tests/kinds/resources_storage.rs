@@ -163,6 +163,10 @@ fn bucket(name: &str, force_destroy: bool) -> ResourceSpec {
         name: name.to_string(),
         versioning: true,
         encryption: "AES256".to_string(),
+        kms_key_id: None,
+        block_public_access: None,
+        policy: None,
+        lifecycle_rules: Vec::new(),
         force_destroy,
         tags: BTreeMap::new(),
     })

@@ -127,8 +127,24 @@ fn private_agent_example_plans_memory_and_gateway_without_nat() {
 }
 
 #[test]
+fn keys_logs_and_policies_come_before_what_uses_them() {
+    let plan = plan_creates_everything_in_order("keys-logs-policies.toml", 7);
+    let order: Vec<String> = plan.changes.iter().map(|c| c.address.to_string()).collect();
+    let at = |a: &str| order.iter().position(|o| o == a).unwrap();
+    assert!(at("kms_key.data") < at("s3_bucket.data"));
+    assert!(at("kms_key.data") < at("log_group.agent"));
+    assert!(at("iam_policy.data") < at("iam_role.runtime"));
+    assert!(at("agentcore_runtime.agent") < at("log_group.runtime"));
+}
+
+#[test]
 fn examples_have_no_warnings() {
-    for file in ["s3files-runtime.toml", "efs-runtime.toml", "session-storage.toml"] {
+    for file in [
+        "s3files-runtime.toml",
+        "efs-runtime.toml",
+        "session-storage.toml",
+        "keys-logs-policies.toml",
+    ] {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples").join(file);
         let text = std::fs::read_to_string(path).unwrap();
         let warnings: Vec<String> = spec::load(&text)

@@ -1,7 +1,7 @@
 //! The runtime's orderings that no field names. AWS needs a VPC runtime's file systems
 //! mountable (their mount targets available) and its subnets' egress path in place (route
-//! table associations, the routes of those tables, the S3 gateway endpoints on them) from the
-//! first session; so the runtime depends on them, is created after them and deleted before them.
+//! table associations, the routes of those tables, the S3 gateway endpoints on them, the
+//! interface endpoints of its VPC) from the first session; so the runtime depends on them, is created after them and deleted before them.
 
 use std::collections::BTreeSet;
 
@@ -41,9 +41,20 @@ pub fn implicit_dependencies(runtime: &AgentcoreRuntimeSpec, resources: &[Parsed
                 _ => None,
             })
             .collect();
+        let vpcs: Vec<&str> = resources
+            .iter()
+            .filter_map(|r| match &r.spec {
+                ResourceSpec::Subnet(s) if runtime.subnets.contains(&r.addr.name) => Some(s.vpc.as_str()),
+                _ => None,
+            })
+            .collect();
         needs.extend(resources.iter().filter_map(|r| match &r.spec {
             ResourceSpec::Route(route) if tables.contains(&route.route_table.as_str()) => Some(r.addr.clone()),
             ResourceSpec::VpcEndpoint(e) if e.route_tables.iter().any(|t| tables.contains(&t.as_str())) => {
+                Some(r.addr.clone())
+            }
+            // Interface endpoints answer for their services anywhere in their VPC.
+            ResourceSpec::VpcEndpoint(e) if e.endpoint_type == "Interface" && vpcs.contains(&e.vpc.as_str()) => {
                 Some(r.addr.clone())
             }
             _ => None,
