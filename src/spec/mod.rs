@@ -514,7 +514,10 @@ depends_on = ["internet_gateway.igw"]
             "vpc_endpoint.logs",
             "vpc_endpoint.bedrock",
         ] {
-            assert!(deps.contains(&needed.parse::<Addr>().unwrap()), "{needed} not in {deps:?}");
+            assert!(
+                deps.contains(&needed.parse::<Addr>().unwrap()),
+                "{needed} not in {deps:?}"
+            );
         }
     }
 
