@@ -23,7 +23,7 @@ pub fn run(args: ConvertArgs) -> Result<ExitCode, CliError> {
         Ok(c) => c,
         Err(failure) => {
             for u in &failure.unsupported {
-                eprintln!("unsupported: {} ({}): {}", u.logical_id, u.cfn_type, u.reason);
+                crate::errln!("unsupported: {} ({}): {}", u.logical_id, u.cfn_type, u.reason);
             }
             let errors = failure.errors;
             for e in &errors {
