@@ -19,14 +19,14 @@ use serde::{Deserialize, Serialize};
 
 use super::Kind;
 use super::agentcore::{client_token, list_runtimes};
-use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::lookup::{absent, each, keep, owned, owned_by_tags};
 use super::tags::{self, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
+use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::cfn::{CfnType, To, p};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::{Addr, Group, rules};
-use crate::lang::cfn::{CfnType, To, p};
 
 /// `[agentcore_runtime_endpoint.NAME]`: a named endpoint of an `agentcore_runtime`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -20,9 +20,9 @@ use super::tags;
 use super::{Created, Found, Recorded, Request, Resource};
 use crate::aws::{ApiError, Ctx, api};
 use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::cfn::{CfnType, TAGS, To, p};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::{Addr, Group};
-use crate::lang::cfn::{CfnType, TAGS, To, p};
 
 /// `[ecr_repository.NAME]`: a private ECR repository.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

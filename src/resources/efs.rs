@@ -2,10 +2,10 @@
 
 use aws_sdk_efs::types::{FileSystemDescription, LifeCycleState};
 
-use crate::aws::{ApiError, Ctx, api};
 use super::lookup::{absent, each, keep, owned};
 use super::tags::Owner;
 use super::{Created, Found};
+use crate::aws::{ApiError, Ctx, api};
 
 /// The file systems with these ids (import), or every one tagged with the stack (recover).
 /// The file system kind's `find`, and where its mount targets start looking.

@@ -16,8 +16,8 @@ use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap, Limits};
-use crate::lang::kind::{Check, KindSpec, RefSlot, Tags};
 use crate::lang::cfn::{CfnType, To, p};
+use crate::lang::kind::{Check, KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

@@ -8,7 +8,6 @@ use std::time::Duration;
 use aws_sdk_efs::types::{LifeCycleState, MountTargetDescription};
 
 use super::Kind;
-use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::efs;
 use super::lookup::{absent, each, owned};
 use super::mount_family::{
@@ -16,6 +15,7 @@ use super::mount_family::{
 };
 use super::tags::Owner;
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
+use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::cfn::{CfnType, To, p};

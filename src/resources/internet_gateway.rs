@@ -10,14 +10,14 @@ use std::time::Duration;
 use aws_sdk_ec2::types::{InternetGateway as Igw, ResourceType};
 
 use super::Kind;
-use crate::aws::{ApiError, Ctx, api, delete_when_free, retry_transient};
 use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
+use crate::aws::{ApiError, Ctx, api, delete_when_free, retry_transient};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap};
-use crate::lang::kind::{KindSpec, RefSlot, Tags};
 use crate::lang::cfn::{CfnType, TAGS, To, p};
+use crate::lang::kind::{KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

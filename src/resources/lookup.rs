@@ -6,9 +6,9 @@ use std::future::Future;
 
 use futures_util::{StreamExt, TryStreamExt};
 
-use crate::aws::{ApiError, Ctx};
 use super::tags::Owner;
 use super::{Created, Found};
+use crate::aws::{ApiError, Ctx};
 
 /// The ids of a `find` as owned strings, for lookups run concurrently.
 pub fn owned(ids: &[&str]) -> Vec<String> {

@@ -69,12 +69,12 @@ use serde::{Deserialize, Deserializer, Serialize};
 pub use crate::aws::{self, ApiError, Clients, Ctx, ErrorKind, Progress, Quiet};
 use crate::lang::SpanIndex;
 use crate::lang::api::ApiMap;
+use crate::lang::cfn::CfnType;
 use crate::lang::diag::Diagnostic;
 use crate::lang::existing::ExistingWays;
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::model::{BackendSpec, Meta, OutputSpec, StackSettings};
 pub use crate::lang::{Addr, Group, Kind};
-use crate::lang::cfn::CfnType;
 
 /// Tag naming the stack that owns a resource.
 pub const TAG_STACK: &str = "agentfs:stack";

@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use futures_util::future::try_join_all;
 
-use crate::aws::{ApiError, Ctx};
 use super::ec2::eni_security_groups;
 use super::lookup::set_or_recorded;
 use super::posix::RootDirectory;
 use super::{Created, Kind, Recorded, Timeouts};
+use crate::aws::{ApiError, Ctx};
 use crate::lang::api::{ApiField, ApiMap, Limits};
 use crate::lang::kind::{RefSlot, list_refs};
 

@@ -9,14 +9,14 @@ use std::time::Duration;
 use aws_sdk_ec2::types::{NatGateway as Nat, ResourceType};
 
 use super::Kind;
-use crate::aws::{ApiError, Ctx, Poll, api, retry_transient, state_is, wait_for};
 use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
+use crate::aws::{ApiError, Ctx, Poll, api, retry_transient, state_is, wait_for};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap};
-use crate::lang::kind::{KindSpec, RefSlot, Tags};
 use crate::lang::cfn::{CfnType, TAGS, To, p};
+use crate::lang::kind::{KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

@@ -9,14 +9,14 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use super::Kind;
-use crate::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use super::ec2 as live;
 use super::tags::Owner;
 use super::{Created, Found, Recorded, Request, Resource};
+use crate::aws::{ApiError, Ctx, api, gone_is_done, retry_transient};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap, Limits};
-use crate::lang::kind::{Check, KindSpec, RefSlot};
 use crate::lang::cfn::{CfnType, To, p};
+use crate::lang::kind::{Check, KindSpec, RefSlot};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

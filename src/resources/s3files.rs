@@ -2,10 +2,10 @@
 
 use aws_sdk_s3files::types::LifeCycleState;
 
-use crate::aws::{ApiError, Ctx, api};
 use super::lookup::{each, keep, owned, present};
 use super::tags::Owner;
 use super::{Created, Found};
+use crate::aws::{ApiError, Ctx, api};
 
 /// Every S3 Files file system in the region that is not being deleted (ListFileSystems).
 pub async fn list_file_system_ids(ctx: &Ctx) -> Result<Vec<String>, ApiError> {

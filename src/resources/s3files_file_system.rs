@@ -21,8 +21,8 @@ use crate::aws::{
 };
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap, Limits};
-use crate::lang::kind::{Check, KindSpec, RefSlot, Tags};
 use crate::lang::cfn::{CfnType, TAGS, To, p};
+use crate::lang::kind::{Check, KindSpec, RefSlot, Tags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

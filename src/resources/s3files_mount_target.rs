@@ -8,7 +8,6 @@ use std::time::Duration;
 use aws_sdk_s3files::types::{LifeCycleState, ListMountTargetsDescription};
 
 use super::Kind;
-use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use super::lookup::{absent, each, owned};
 use super::mount_family::{
     self, missing_is_empty, mount_target_fields, mount_target_spec, read_targets, with_reported,
@@ -16,10 +15,11 @@ use super::mount_family::{
 use super::s3files::{self, failed, gone, state_name};
 use super::tags::Owner;
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
+use crate::aws::{ApiError, Ctx, Poll, api, delete_then_wait, wait_for};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap, Limits};
-use crate::lang::kind::Check;
 use crate::lang::cfn::{CfnType, To, p};
+use crate::lang::kind::Check;
 
 mount_target_spec! {
     /// `[s3files_mount_target.NAME]` (S3 Files mount targets take no tags).

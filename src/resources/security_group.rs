@@ -17,17 +17,17 @@ use std::time::Duration;
 use aws_sdk_ec2::types::{Filter, IpPermission, ResourceType};
 
 use super::Kind;
-use crate::aws::Labelled;
-use crate::aws::{ApiError, Ctx, api, delete_when_free, retry_transient};
 use super::ec2 as live;
 pub use super::sg_rules::SecurityGroupRule;
 use super::sg_rules::{Rules, default_egress, ip_permission, live_rules, permissions_of};
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
+use crate::aws::Labelled;
+use crate::aws::{ApiError, Ctx, api, delete_when_free, retry_transient};
 use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::cfn::{CfnType, TAGS, To, p};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::{Addr, Group, rules};
-use crate::lang::cfn::{CfnType, TAGS, To, p};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

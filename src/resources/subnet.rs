@@ -9,14 +9,14 @@ use std::time::Duration;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
 
 use super::Kind;
-use crate::aws::{ApiError, Ctx, Labelled, api, delete_when_free, retry_transient};
 use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
+use crate::aws::{ApiError, Ctx, Labelled, api, delete_when_free, retry_transient};
 use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::cfn::{CfnType, TAGS, To, p};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags};
 use crate::lang::{Group, rules};
-use crate::lang::cfn::{CfnType, TAGS, To, p};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

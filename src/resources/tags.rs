@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::aws::{ApiError, Ctx, api};
 use super::ec2;
 use super::{TAG_RESOURCE, TAG_STACK};
+use crate::aws::{ApiError, Ctx, api};
 
 /// A taggable resource, named the way its service's tagging calls name it.
 #[derive(Debug, Clone, Copy)]

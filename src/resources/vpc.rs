@@ -10,14 +10,14 @@ use std::collections::HashMap;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
 use futures_util::future::join_all;
 
-use crate::aws::{ApiError, Ctx, api, delete_when_free};
 use super::ec2 as live;
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
+use crate::aws::{ApiError, Ctx, api, delete_when_free};
 use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::cfn::{CfnType, TAGS, To, p};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags};
 use crate::lang::{Group, rules};
-use crate::lang::cfn::{CfnType, TAGS, To, p};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

@@ -15,16 +15,16 @@ use std::time::Duration;
 use aws_sdk_ec2::types::{ResourceType, VpcEndpoint as Endpoint, VpcEndpointType};
 
 use super::Kind;
-use crate::aws::{ApiError, Ctx, Poll, api, retry_transient, state_is, wait_for};
 use super::ec2 as live;
 use super::lookup::set_or_recorded;
 use super::policy_document::{decode_policy, same_policy};
 use super::tags::{self, Tagged};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
+use crate::aws::{ApiError, Ctx, Poll, api, retry_transient, state_is, wait_for};
 use crate::lang::Group;
 use crate::lang::api::{ApiField, ApiMap, Limits};
-use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, list_refs};
 use crate::lang::cfn::{CfnType, TAGS, To, p};
+use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, list_refs};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

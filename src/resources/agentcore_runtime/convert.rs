@@ -12,9 +12,9 @@ use aws_sdk_bedrockagentcorecontrol::types::{
 
 use super::options as runtime_options;
 use super::spec::{AgentcoreRuntimeSpec, CodeSpec, FilesystemMount};
+use crate::aws::ApiError;
 use crate::resources::Created;
 use crate::resources::artifact::Uploaded;
-use crate::aws::ApiError;
 use crate::resources::lookup::set_or_recorded;
 use crate::resources::tags;
 

@@ -9,9 +9,9 @@ use aws_sdk_bedrockagentcorecontrol::types::AgentRuntimeStatus;
 
 use super::convert::{Config, attributes, live_matches, with_reason};
 use super::spec::AgentcoreRuntimeSpec;
+use crate::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, retry_transient, wait_for};
 use crate::resources::agentcore::list_runtimes;
 use crate::resources::artifact::{self, Uploaded};
-use crate::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, retry_transient, wait_for};
 use crate::resources::image;
 use crate::resources::tags::{self, Tagged};
 use crate::resources::{Created, Progress, Recorded, Request, TAG_RESOURCE, TAG_STACK};

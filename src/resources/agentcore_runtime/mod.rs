@@ -32,8 +32,8 @@ use super::tags::{self, Tagged};
 use super::{Created, Found, ParsedResource, Recorded, Request, Resource, Timeouts};
 use crate::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient};
 use crate::lang::api::ApiMap;
-use crate::lang::{Addr, Group};
 use crate::lang::cfn::CfnType;
+use crate::lang::{Addr, Group};
 use convert::{
     Config, WithArtifact, attributes, code_elsewhere, described, live_spec, sent_fields_differ, with_reason,
 };
