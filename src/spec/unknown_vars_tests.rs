@@ -101,3 +101,41 @@ fn a_given_value_is_checked_as_before() {
     let codes: Vec<&str> = errors(&loaded.diagnostics).iter().map(|d| d.code).collect();
     assert_eq!(codes, ["agentfs::cidr"], "{:?}", loaded.diagnostics);
 }
+
+#[test]
+fn references_and_existing_ids_from_unknown_variables_draw_no_error() {
+    let text = r#"
+[stack]
+name = "unit"
+region = "us-east-1"
+
+[variable.vpc_id]
+[variable.subnet_id]
+[variable.role_arn]
+
+[vpc.shared]
+existing = { id = "${var.vpc_id}" }
+
+[subnet.a]
+vpc = "shared"
+cidr_block = "10.0.1.0/24"
+az_index = 0
+
+[security_group.agent]
+vpc = "shared"
+description = "agent"
+
+[agentcore_runtime.agent]
+name = "unit_agent"
+container_uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest"
+role = "${var.role_arn}"
+network_mode = "VPC"
+subnets = ["a", "${var.subnet_id}"]
+security_groups = ["agent"]
+"#;
+    let loaded = load_with(text, &unknown_ok());
+    assert!(errors(&loaded.diagnostics).is_empty(), "{:?}", loaded.diagnostics);
+    let spec = loaded.spec.expect("the spec loads");
+    crate::graph::Graph::from_spec(&spec).expect("a graph");
+    assert!(spec.existing.keys().any(|a| a.to_string() == "vpc.shared"));
+}
