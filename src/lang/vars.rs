@@ -264,13 +264,13 @@ pub fn forgive_unknown(diagnostics: &mut Vec<Diagnostic>, uses: &[UnknownUse]) {
 }
 
 fn holds_for_any_value(d: &Diagnostic) -> bool {
-    match d.code {
-        "agentfs::unknown_field" | "agentfs::missing_field" | "agentfs::shape" => true,
-        // serde's "invalid type: string \"unknown\", expected u16"; "unknown variant" and
-        // "invalid value" depend on the value.
-        "agentfs::type" => d.message.starts_with("invalid type"),
-        _ => false,
-    }
+    // A value that does not deserialize leaves its resource out of the spec, so it is never
+    // forgiven: the stand-ins (`unknown`, 1, false) fit any field of their type, and what
+    // still fails is a variable of the wrong type for its field.
+    matches!(
+        d.code,
+        "agentfs::type" | "agentfs::unknown_field" | "agentfs::missing_field" | "agentfs::shape"
+    )
 }
 
 /// Resolves the declarations against the inputs. `spans` locates each declaration.
@@ -703,6 +703,33 @@ mod tests {
         let out = resolve(declared("n", decl), &inputs, &mut d);
         assert_eq!(out["n"].var_type, VarType::Number);
         assert_eq!(d[0].code, "agentfs::variable_type");
+    }
+
+    #[test]
+    fn only_value_checks_at_an_unknown_use_are_forgiven() {
+        let uses = [UnknownUse {
+            path: "vpc.main.cidr_block".into(),
+            variable: "cidr".into(),
+            span: 100..110,
+        }];
+        let at = |code: &'static str, field: &str, span: Option<Range<usize>>| {
+            Diagnostic::error(code, "x").field(field.to_string()).span(span)
+        };
+        let mut found = vec![
+            at("agentfs::cidr", "vpc.main.cidr_block", None),
+            at("agentfs::lint::x", "subnet.a", Some(105..106)),
+            at("agentfs::cidr", "vpc.main.cidr_block_other", Some(0..5)),
+            at("agentfs::type", "vpc.main.cidr_block", Some(100..110)),
+        ];
+        forgive_unknown(&mut found, &uses);
+        let fields: Vec<(&str, Option<&str>)> = found.iter().map(|d| (d.code, d.field.as_deref())).collect();
+        assert_eq!(
+            fields,
+            [
+                ("agentfs::cidr", Some("vpc.main.cidr_block_other")),
+                ("agentfs::type", Some("vpc.main.cidr_block"))
+            ]
+        );
     }
 
     #[test]
