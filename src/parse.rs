@@ -14,7 +14,7 @@ use crate::lang::diag::Diagnostic;
 use crate::lang::existing::ExistingSpec;
 use crate::lang::model::{BackendSpec, ImportSpec, Meta, MovedSpec, OutputSpec, RemovedSpec, StackSettings};
 use crate::lang::stack_ref::{StackRefSpec, StackRefUse};
-use crate::lang::vars::{self, Inputs, SensitiveUse, Substitution, Variable, VariableSpec};
+use crate::lang::vars::{self, Inputs, SensitiveUse, Substitution, UnknownUse, Variable, VariableSpec};
 use crate::lang::{suggest, syntax};
 pub use crate::resources::ParsedResource;
 use crate::resources::ResourceSpec;
@@ -43,6 +43,8 @@ pub struct ParsedSpec {
     pub variables: IndexMap<String, Variable>,
     /// Where sensitive variables' values landed (document paths).
     pub sensitive_uses: Vec<SensitiveUse>,
+    /// Where variables without a value stand in (only when [`Inputs::unknown_ok`]).
+    pub unknown_uses: Vec<UnknownUse>,
     /// `[[moved]]` blocks, in file order (`moved[i]` in spans).
     pub moved: Vec<MovedSpec>,
     /// `[[removed]]` blocks, in file order (`removed[i]` in spans).
@@ -90,12 +92,17 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
     let mut substitution = Substitution::new(&variables, &literals);
     substitution.table(&mut document, "", &mut diagnostics);
     for variable in variables.values() {
-        if variable.value.is_none() && !variable.refused && !substitution.used.contains_key(&variable.name) {
+        if variable.value.is_none()
+            && !variable.refused
+            && !variable.unknown
+            && !substitution.used.contains_key(&variable.name)
+        {
             let at = spans.key(&format!("variable.{}", variable.name)).unwrap_or(0..0);
             diagnostics.push(vars::missing_at_declaration(variable, at));
         }
     }
     let sensitive_uses = std::mem::take(&mut substitution.sensitive_uses);
+    let unknown_uses = std::mem::take(&mut substitution.unknown_uses);
     let typed = std::mem::take(&mut substitution.typed);
     let mut declared_refs = IndexMap::new();
     if let Some((_, value)) = document.remove_entry("stack_ref") {
@@ -179,6 +186,7 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
             },
         }
     }
+    vars::forgive_unknown(&mut diagnostics, &unknown_uses);
     if stack.is_none() && !diagnostics.iter().any(|d| d.field.as_deref() == Some("stack")) {
         diagnostics.push(
             Diagnostic::error("agentfs::missing_stack", "the spec has no [stack] table")
@@ -198,6 +206,7 @@ pub fn parse_with(text: &str, inputs: &Inputs) -> (Option<ParsedSpec>, Vec<Diagn
                 spans,
                 variables,
                 sensitive_uses,
+                unknown_uses,
                 moved,
                 removed,
                 imports,

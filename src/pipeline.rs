@@ -90,13 +90,24 @@ pub struct Compiled {
 /// Reads, checks and graphs a spec with the variables of `vars` and the environment,
 /// printing diagnostics to stderr (or stdout as JSON).
 pub fn compile(path: &Path, json: bool, vars: &VarArgs) -> Result<Compiled, CliError> {
+    compile_inputs(path, json, var_inputs(vars)?)
+}
+
+/// [`compile`] for what judges a spec without running it (`validate`, and the state commands
+/// that only need its stack): a variable nothing gives a value is unknown, not an error.
+pub fn compile_unknown_ok(path: &Path, json: bool, vars: &VarArgs) -> Result<Compiled, CliError> {
+    let mut inputs = var_inputs(vars)?;
+    inputs.unknown_ok = true;
+    compile_inputs(path, json, inputs)
+}
+
+fn compile_inputs(path: &Path, json: bool, mut inputs: Inputs) -> Result<Compiled, CliError> {
     let bytes = std::fs::read(path).map_err(|source| CliError::Read {
         path: path.to_path_buf(),
         source,
     })?;
     let (mut compiled, mut diagnostics) = match String::from_utf8(bytes) {
         Ok(text) => {
-            let mut inputs = var_inputs(vars)?;
             inputs.stack_refs = read_stack_refs(&text, &spec_dir(path));
             compile_source_with(SourceFile::new(path.display().to_string(), text), &inputs)
         }
@@ -155,6 +166,7 @@ pub fn var_inputs(args: &VarArgs) -> Result<Inputs, CliError> {
         files,
         env: Inputs::env_from_process(),
         stack_refs: Default::default(),
+        unknown_ok: false,
     })
 }
 
@@ -273,7 +285,9 @@ pub fn require_image_tool(compiled: &Compiled) -> Result<(), CliError> {
 /// Digests the local sources (code, build contexts) the spec at `path` names (the I/O step
 /// after [`compile_source`]).
 pub fn stamp_code(compiled: &mut Compiled, path: &Path) -> Vec<Diagnostic> {
-    crate::spec::read_sources(&mut compiled.spec, &spec_dir(path))
+    let mut found = crate::spec::read_sources(&mut compiled.spec, &spec_dir(path));
+    crate::spec::vars::forgive_unknown(&mut found, &compiled.spec.parsed.unknown_uses);
+    found
 }
 
 /// The pure part of [`compile`] with variables at their defaults: no I/O, diagnostics returned.
@@ -494,8 +508,25 @@ pub async fn state_store(args: &StoreArgs, spec: Option<&PathBuf>) -> Result<(St
     if args.stack.is_none() {
         let default_spec = PathBuf::from("agentfs.toml");
         if let Some(path) = spec.or(default_spec.exists().then_some(&default_spec)) {
-            let compiled = compile(path, false, &args.vars)?;
+            let compiled = compile_unknown_ok(path, false, &args.vars)?;
             let s = &compiled.spec;
+            // The stack's name and backend say which state this is: a stand-in will not do.
+            if let Some(unknown) = s
+                .parsed
+                .unknown_uses
+                .iter()
+                .find(|u| u.path.starts_with("stack.") || u.path == "stack" || u.path.starts_with("backend"))
+            {
+                return Err(CliError::Other(format!(
+                    "{}: `{}` uses variable `{}`, which has no value; give it with `--var {}=VALUE`, a `--var-file`, or {}{}",
+                    path.display(),
+                    unknown.path,
+                    unknown.variable,
+                    unknown.variable,
+                    crate::spec::vars::ENV_PREFIX,
+                    unknown.variable
+                )));
+            }
             let store = open_store(None, s, path).await?;
             return Ok((store, s.stack.name.clone(), Owner::new(&s.stack.name, &s.stack.region)));
         }

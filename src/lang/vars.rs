@@ -153,6 +153,10 @@ pub struct Inputs {
     pub env: BTreeMap<String, String>,
     /// What reading each `[stack_ref.NAME]`'s state gave (read before parsing).
     pub stack_refs: BTreeMap<String, super::stack_ref::StackRefState>,
+    /// A variable nothing gives a value is unknown instead of an error (`agentfs validate`,
+    /// and the commands that only need the stack's name): its uses get a stand-in of its type,
+    /// and only a wrong type is reported where it lands (see [`forgive_unknown`]).
+    pub unknown_ok: bool,
 }
 
 impl Inputs {
@@ -184,9 +188,30 @@ pub struct Variable {
     pub description: Option<String>,
     /// A value was given but refused (already reported): uses report nothing more.
     pub refused: bool,
+    /// No value, and the run allows that: uses get [`Variable::stand_in`], not an error.
+    pub unknown: bool,
 }
 
 impl Variable {
+    /// What an unknown variable's uses hold while the spec is checked: a value of its type that
+    /// most rules accept. What the checks say of it is dropped by [`forgive_unknown`].
+    pub fn stand_in(&self) -> VarValue {
+        match self.var_type {
+            VarType::String => VarValue::String("unknown".into()),
+            VarType::Number => VarValue::Integer(1),
+            VarType::Bool => VarValue::Bool(false),
+        }
+    }
+
+    /// The value, or the stand-in of an unknown variable.
+    fn value_or_stand_in(&self) -> Option<VarValue> {
+        match &self.value {
+            Some(value) => Some(value.clone()),
+            None if self.unknown => Some(self.stand_in()),
+            None => None,
+        }
+    }
+
     /// The value as a saved plan records it: sensitive ones only as a digest.
     pub fn recorded(&self) -> Option<VarValue> {
         let value = self.value.as_ref()?;
@@ -204,6 +229,48 @@ impl Variable {
 pub struct SensitiveUse {
     pub path: String,
     pub variable: String,
+}
+
+/// Where an unknown variable was used: the document path of the value (lists of plain values
+/// as a whole) and the span of the string that named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownUse {
+    pub path: String,
+    pub variable: String,
+    pub span: Range<usize>,
+}
+
+impl UnknownUse {
+    fn covers(&self, d: &Diagnostic) -> bool {
+        let at_field = d.field.as_deref().is_some_and(|f| {
+            f.strip_prefix(self.path.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
+        });
+        let at_span = d
+            .span
+            .as_ref()
+            .is_some_and(|s| s.start < self.span.end && self.span.start < s.end.max(s.start + 1));
+        at_field || at_span
+    }
+}
+
+/// Drops what the checks found in values that were only stand-ins for unknown variables. What
+/// holds whatever the value is stays: a value of the wrong type, an unknown or missing field.
+pub fn forgive_unknown(diagnostics: &mut Vec<Diagnostic>, uses: &[UnknownUse]) {
+    if uses.is_empty() {
+        return;
+    }
+    diagnostics.retain(|d| holds_for_any_value(d) || !uses.iter().any(|u| u.covers(d)));
+}
+
+fn holds_for_any_value(d: &Diagnostic) -> bool {
+    // A value that does not deserialize leaves its resource out of the spec, so it is never
+    // forgiven: the stand-ins (`unknown`, 1, false) fit any field of their type, and what
+    // still fails is a variable of the wrong type for its field.
+    matches!(
+        d.code,
+        "agentfs::type" | "agentfs::unknown_field" | "agentfs::missing_field" | "agentfs::shape"
+    )
 }
 
 /// Resolves the declarations against the inputs. `spans` locates each declaration.
@@ -304,6 +371,7 @@ pub fn resolve(
             }
         }
         let refused = chosen.is_none() && diagnostics.len() > before;
+        let unknown = chosen.is_none() && !refused && inputs.unknown_ok;
         let (value, source) = chosen.map_or((None, None), |(v, s)| (Some(v), Some(s)));
         out.insert(
             name.clone(),
@@ -315,6 +383,7 @@ pub fn resolve(
                 sensitive: decl.sensitive,
                 description: decl.description,
                 refused,
+                unknown,
             },
         );
     }
@@ -338,6 +407,8 @@ pub struct Substitution<'v> {
     /// Strings that were exactly one number or bool variable and became that value, by exact
     /// document path, with the text to use where the field turns out to want a string.
     pub typed: std::collections::HashMap<String, String>,
+    /// Where unknown variables stand in.
+    pub unknown_uses: Vec<UnknownUse>,
 }
 
 impl<'v> Substitution<'v> {
@@ -348,6 +419,7 @@ impl<'v> Substitution<'v> {
             sensitive_uses: Vec::new(),
             used: BTreeMap::new(),
             typed: std::collections::HashMap::new(),
+            unknown_uses: Vec::new(),
         }
     }
 
@@ -355,7 +427,7 @@ impl<'v> Substitution<'v> {
     pub fn literals_for(variables: &IndexMap<String, Variable>) -> BTreeMap<String, String> {
         variables
             .values()
-            .filter_map(|v| match &v.value {
+            .filter_map(|v| match v.value_or_stand_in() {
                 Some(value @ (VarValue::Bool(_) | VarValue::Integer(_) | VarValue::Float(_))) => {
                     Some((v.name.clone(), value.text()))
                 }
@@ -445,7 +517,14 @@ impl<'v> Substitution<'v> {
                             variable: variable.name.clone(),
                         });
                     }
-                    match &variable.value {
+                    if variable.unknown {
+                        self.unknown_uses.push(UnknownUse {
+                            path: path.to_string(),
+                            variable: variable.name.clone(),
+                            span: span.clone(),
+                        });
+                    }
+                    match variable.value_or_stand_in() {
                         Some(value) => out.push_str(&value.text().replace("${", "$${")),
                         None => {
                             ok = false;
@@ -624,6 +703,33 @@ mod tests {
         let out = resolve(declared("n", decl), &inputs, &mut d);
         assert_eq!(out["n"].var_type, VarType::Number);
         assert_eq!(d[0].code, "agentfs::variable_type");
+    }
+
+    #[test]
+    fn only_value_checks_at_an_unknown_use_are_forgiven() {
+        let uses = [UnknownUse {
+            path: "vpc.main.cidr_block".into(),
+            variable: "cidr".into(),
+            span: 100..110,
+        }];
+        let at = |code: &'static str, field: &str, span: Option<Range<usize>>| {
+            Diagnostic::error(code, "x").field(field.to_string()).span(span)
+        };
+        let mut found = vec![
+            at("agentfs::cidr", "vpc.main.cidr_block", None),
+            at("agentfs::lint::x", "subnet.a", Some(105..106)),
+            at("agentfs::cidr", "vpc.main.cidr_block_other", Some(0..5)),
+            at("agentfs::type", "vpc.main.cidr_block", Some(100..110)),
+        ];
+        forgive_unknown(&mut found, &uses);
+        let fields: Vec<(&str, Option<&str>)> = found.iter().map(|d| (d.code, d.field.as_deref())).collect();
+        assert_eq!(
+            fields,
+            [
+                ("agentfs::cidr", Some("vpc.main.cidr_block_other")),
+                ("agentfs::type", Some("vpc.main.cidr_block"))
+            ]
+        );
     }
 
     #[test]

@@ -93,7 +93,11 @@ fn values_follow_terraforms_precedence() {
 fn missing_and_unknown_variables_fail_before_any_call() {
     let dir = workdir();
     let d = dir.path();
+    // Like `terraform validate`, validate needs no value: `token` is checked as unknown.
     let out = agentfs(d, &[], &["validate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("checked as unknown: token"), "{}", text(&out));
+    let out = agentfs(d, &[], &["plan"]);
     assert_eq!(out.status.code(), Some(1));
     let printed = text(&out);
     assert!(printed.contains("agentfs.toml:15:"), "{printed}");
@@ -101,6 +105,50 @@ fn missing_and_unknown_variables_fail_before_any_call() {
     let out = agentfs(d, &[("AGENTFS_VAR_token", SECRET)], &["plan", "--var", "tokn=x"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("did you mean `token`?"), "{}", text(&out));
+}
+
+#[test]
+fn validate_checks_the_type_and_shape_of_unknown_variables_but_not_their_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let spec = |zone_type: &str| {
+        format!(
+            "[variable.cidr]\n[variable.zone]\ntype = \"{zone_type}\"\n\n[stack]\nname = \"vars\"\nregion = \"us-east-1\"\n\n[vpc.main]\ncidr_block = \"${{var.cidr}}\"\n\n[subnet.a]\nvpc = \"main\"\ncidr_block = \"10.0.1.0/24\"\naz_index = \"${{var.zone}}\"\n"
+        )
+    };
+    std::fs::write(d.join("agentfs.toml"), spec("number")).unwrap();
+    let out = agentfs(d, &[], &["validate", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["unknown_variables"], serde_json::json!(["cidr", "zone"]));
+    // A value the CIDR check refuses is still refused once given.
+    let out = agentfs(d, &[], &["validate", "--var", "cidr=10.0.0.0/99"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("vpc.main.cidr_block"), "{}", text(&out));
+    // A string cannot fill an integer field, whatever its value.
+    std::fs::write(d.join("agentfs.toml"), spec("string")).unwrap();
+    let out = agentfs(d, &[], &["validate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("subnet.a.az_index"), "{}", text(&out));
+    let out = agentfs(d, &[], &["plan"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("variable `cidr` has no value"), "{}", text(&out));
+}
+
+#[test]
+fn a_stack_name_from_a_variable_without_value_is_refused_by_state_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("agentfs.toml"),
+        "[variable.env]\n\n[stack]\nname = \"app-${var.env}\"\nregion = \"us-east-1\"\n",
+    )
+    .unwrap();
+    let out = agentfs(d, &[], &["state", "list"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("variable `env`"), "{}", text(&out));
+    let out = agentfs(d, &[("AGENTFS_VAR_env", "dev")], &["state", "list"]);
+    assert!(text(&out).contains("app-dev"), "{}", text(&out));
 }
 
 #[test]
@@ -216,6 +264,27 @@ async fn a_sensitive_variable_reaches_aws_but_not_the_state() {
     assert!(refresh.status.success(), "{}", text(&refresh));
     let state = std::fs::read_to_string(d.join(".agentfs/vars.state.json")).unwrap();
     assert!(!state.contains(SECRET), "refresh wrote the secret into the state");
-    let destroy = run(&["destroy", "--auto-approve"]);
-    assert!(destroy.status.success(), "{}", text(&destroy));
+    // The state alone says what to list, show and delete: no variable is needed.
+    let without_token = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_agentfs"))
+            .args(args)
+            .current_dir(d)
+            .envs(emu.env())
+            .env_remove("AGENTFS_VAR_token")
+            .stdin(Stdio::null())
+            .output()
+            .expect("agentfs runs");
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        out
+    };
+    assert!(text(&without_token(&["state", "list"])).contains("vpc.main"));
+    without_token(&["output"]);
+    without_token(&["destroy", "--auto-approve"]);
+    let vpcs = ec2.describe_vpcs().send().await.unwrap();
+    assert!(
+        vpcs.vpcs()
+            .iter()
+            .all(|v| v.tags().iter().all(|t| t.key() != Some("Token"))),
+        "destroy left the VPC"
+    );
 }
