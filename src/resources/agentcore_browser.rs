@@ -25,6 +25,7 @@ use super::tags::{self, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient, wait_for};
 use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::cfn::{CfnType, To, p};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName, list_refs};
 use crate::lang::{Addr, Group, rules};
 
@@ -153,6 +154,7 @@ impl Resource for AgentcoreBrowser {
         "security_groups",
         "recording",
     ];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::model(
@@ -483,3 +485,44 @@ async fn wait_ready(
     )
     .await
 }
+
+/// `AWS::BedrockAgentCore::BrowserCustom` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::BedrockAgentCore::BrowserCustom",
+    &[
+        p("Name", To::Field("name")),
+        p("Description", To::Field("description")),
+        p("ExecutionRoleArn", To::Ref("execution_role", "iam_role")),
+        p("NetworkConfiguration.NetworkMode", To::Field("network_mode")),
+        p(
+            "NetworkConfiguration.VpcConfig.Subnets[]",
+            To::Ref("subnets[]", "subnet"),
+        ),
+        p(
+            "NetworkConfiguration.VpcConfig.SecurityGroups[]",
+            To::Ref("security_groups[]", "security_group"),
+        ),
+        // A recording configuration that is there but disabled has no agentfs form.
+        p("RecordingConfig.Enabled", To::Only(&["true"])),
+        p(
+            "RecordingConfig.S3Location.Bucket",
+            To::Ref("recording.bucket", "s3_bucket"),
+        ),
+        p("RecordingConfig.S3Location.Prefix", To::Field("recording.prefix")),
+        // Tags are a plain map on this type, not a list of {Key, Value}.
+        p("Tags", To::StringMap("tags")),
+        p(
+            "BrowserSigning",
+            To::Refuse("agentfs does not enable browser request signing"),
+        ),
+        p(
+            "Certificates",
+            To::Refuse("agentfs does not install custom certificates in browsers"),
+        ),
+        p(
+            "EnterprisePolicies",
+            To::Refuse("agentfs does not apply enterprise browser policies"),
+        ),
+    ],
+)
+.attributes(&[("BrowserId", "id"), ("BrowserArn", "arn")])];
