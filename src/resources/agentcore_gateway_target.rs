@@ -1113,6 +1113,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn cloudformation_tool_schemas_nested_keys_follow_the_model() {
+        let mut fields: toml::Table = toml::from_str(
+            r#"tools = [{ name = "t", input_schema = { type = "object", properties = { city = { Type = "array", Items = { Type = "string", Description = "d" } } } } }]"#,
+        )
+        .unwrap();
+        tool_schema_keys(&mut fields).unwrap();
+        let city = &fields["tools"][0]["input_schema"]["properties"]["city"];
+        assert_eq!(city["type"].as_str(), Some("array"));
+        assert_eq!(city["items"]["type"].as_str(), Some("string"));
+        assert_eq!(city["items"]["description"].as_str(), Some("d"));
+        assert!(city.get("Type").is_none());
+    }
+
+    #[test]
     fn tool_schemas_round_trip_through_the_sdk_shape() {
         let schema = json!({"type": "object", "description": "a city",
             "properties": {"city": {"type": "string"}, "days": {"type": "array", "items": {"type": "integer"}}},

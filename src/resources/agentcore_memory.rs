@@ -1024,6 +1024,23 @@ fn take_flags(strategy: &mut toml::Table, suffix: &str) -> Vec<&'static str> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn cloudformation_strategy_objects_become_type_and_base() {
+        let mut fields: toml::Table = toml::from_str(
+            "strategies = [{ semantic = true, name = \"a\" }, { custom = true, semantic_override = true, name = \"b\" }]",
+        )
+        .unwrap();
+        strategy_types(&mut fields).unwrap();
+        let s = fields["strategies"].as_array().unwrap();
+        assert_eq!(s[0].as_table().unwrap().keys().collect::<Vec<_>>(), ["name", "type"]);
+        assert_eq!(s[0]["type"].as_str(), Some("semantic"));
+        assert_eq!(s[1]["type"].as_str(), Some("custom"));
+        assert_eq!(s[1]["base"].as_str(), Some("semantic"));
+        assert!(s[1].get("semantic_override").is_none());
+        let mut two: toml::Table = toml::from_str("strategies = [{ semantic = true, summary = true }]").unwrap();
+        assert!(strategy_types(&mut two).unwrap_err().contains("MemoryStrategies[0]"));
+    }
+
     fn strategy(kind: &str, name: &str) -> MemoryStrategySpec {
         MemoryStrategySpec {
             kind: kind.into(),
