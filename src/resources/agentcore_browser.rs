@@ -502,8 +502,8 @@ const CFN: &[CfnType] = &[CfnType::new(
             "NetworkConfiguration.VpcConfig.SecurityGroups[]",
             To::Ref("security_groups[]", "security_group"),
         ),
-        // A recording configuration that is there but disabled has no agentfs form.
-        p("RecordingConfig.Enabled", To::Only(&["true"])),
+        // Read by `recording_enabled` once every property is mapped.
+        p("RecordingConfig.Enabled", To::Bool("recording.enabled")),
         p(
             "RecordingConfig.S3Location.Bucket",
             To::Ref("recording.bucket", "s3_bucket"),
@@ -525,4 +525,37 @@ const CFN: &[CfnType] = &[CfnType::new(
         ),
     ],
 )
-.attributes(&[("BrowserId", "id"), ("BrowserArn", "arn")])];
+.attributes(&[("BrowserId", "id"), ("BrowserArn", "arn")])
+.finish(recording_enabled)];
+
+/// A disabled recording configuration is no recording; an enabled one is `recording`.
+fn recording_enabled(fields: &mut toml::Table) -> Result<(), String> {
+    let Some(toml::Value::Table(recording)) = fields.get_mut("recording") else {
+        return Ok(());
+    };
+    match recording.remove("enabled") {
+        Some(toml::Value::Boolean(false)) => {
+            fields.remove("recording");
+            Ok(())
+        }
+        Some(toml::Value::Boolean(true)) => Ok(()),
+        None => Err("`RecordingConfig` needs `Enabled`".into()),
+        Some(_) => Err("`RecordingConfig.Enabled` must be true or false, not a parameter".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_disabled_cloudformation_recording_is_no_recording() {
+        let mut off: toml::Table = toml::from_str("recording = { enabled = false }").unwrap();
+        recording_enabled(&mut off).unwrap();
+        assert!(off.is_empty());
+        let mut on: toml::Table =
+            toml::from_str(r#"recording = { enabled = true, bucket = "b", prefix = "p/" }"#).unwrap();
+        recording_enabled(&mut on).unwrap();
+        assert_eq!(on["recording"].as_table().unwrap().len(), 2);
+    }
+}
