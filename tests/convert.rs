@@ -776,7 +776,8 @@ fn a_sam_template_is_one_error_saying_to_transform_it_first() {
 }
 
 /// The neighbours of an AgentCore stack convert field by field: a key with its alias folded
-/// in, a log group encrypted with it, a managed policy a role takes, an interface endpoint, a
+/// in, a log group encrypted with it, managed policies a role takes (its `ManagedPolicyArns`, or
+/// a policy's `Roles`, which agentfs says from the role's side), an interface endpoint, a
 /// memory whose strategies are CloudFormation's one-of objects, and a gateway with a Lambda
 /// target whose tool schema keeps its nested definitions; the spec validates and plans.
 #[test]
@@ -813,6 +814,11 @@ fn agentcore_neighbours_convert_field_by_field() {
             "iam_role.gateway_role.managed_policy_arns.0",
             s("${iam_policy.tools_policy.arn}"),
         ),
+        (
+            "iam_role.gateway_role.managed_policy_arns.1",
+            s("${iam_policy.logs_policy.arn}"),
+        ),
+        ("iam_policy.logs_policy.name", s("${stack}-LogsPolicy")),
         ("vpc_endpoint.logs_endpoint.type", s("Interface")),
         ("vpc_endpoint.logs_endpoint.subnets.0", s("private")),
         ("vpc_endpoint.logs_endpoint.security_groups.0", s("endpoint")),
@@ -883,7 +889,7 @@ fn agentcore_neighbours_convert_field_by_field() {
     let validate = agentfs(dir.path(), &["validate", "--json"]);
     assert!(validate.status.success(), "{}\n{text}", support::text(&validate));
     let report: serde_json::Value = serde_json::from_slice(&validate.stdout).unwrap();
-    assert_eq!(report["resources"], 11, "{report}");
+    assert_eq!(report["resources"], 12, "{report}");
     assert_eq!(report["findings"], serde_json::json!([]), "{report}");
     let plan = agentfs(dir.path(), &["plan"]);
     assert!(plan.status.success(), "{}", support::text(&plan));

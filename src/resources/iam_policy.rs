@@ -464,8 +464,8 @@ async fn sync_tags(
     Ok(())
 }
 
-/// `AWS::IAM::ManagedPolicy` (see [`crate::lang::cfn`]). A role takes the policy through its
-/// own `ManagedPolicyArns` (`managed_policy_arns`).
+/// `AWS::IAM::ManagedPolicy` (see [`crate::lang::cfn`]). The roles it names take it in their
+/// `managed_policy_arns`, as a role's own `ManagedPolicyArns` does.
 const CFN: &[CfnType] = &[CfnType::new(
     "AWS::IAM::ManagedPolicy",
     &[
@@ -473,7 +473,15 @@ const CFN: &[CfnType] = &[CfnType::new(
         p("Path", To::Field("path")),
         p("Description", To::Field("description")),
         p("PolicyDocument", To::Field("document")),
-        p("Roles", To::Refuse(ATTACH)),
+        // The role holds the attachment in agentfs.
+        p(
+            "Roles[]",
+            To::AddTo {
+                kind: "iam_role",
+                field: "managed_policy_arns",
+                attribute: "arn",
+            },
+        ),
         p("Groups", To::Refuse("agentfs does not manage IAM groups")),
         p("Users", To::Refuse("agentfs does not manage IAM users")),
     ],
@@ -481,9 +489,6 @@ const CFN: &[CfnType] = &[CfnType::new(
 .attributes(&[("PolicyArn", "arn"), ("PolicyId", "policy_id")])
 .ref_attribute("arn")
 .generated_name("name", generated_name)];
-
-const ATTACH: &str =
-    "agentfs attaches a policy from the role: list `!Ref` of the policy in the role's `ManagedPolicyArns`";
 
 /// CloudFormation names a policy without `ManagedPolicyName` `STACK-LogicalId-RANDOM`;
 /// agentfs gives the same name on every apply (128 characters at most).
