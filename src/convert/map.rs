@@ -78,6 +78,18 @@ pub struct Mapped {
     pub refused: Vec<ConvertError>,
     /// What the spec should say about how a field was filled in.
     pub comments: Vec<String>,
+    /// Values for list fields of other resources of the template ([`To::AddTo`]).
+    pub additions: Vec<Addition>,
+}
+
+/// A value this resource adds to a list field of another resource.
+#[derive(Debug)]
+pub struct Addition {
+    /// The logical id of the resource that takes the value.
+    pub target: String,
+    pub field: &'static str,
+    pub value: Toml,
+    pub line: usize,
 }
 
 /// Maps the `Properties` of one resource of `cfn`'s type. Every property present ends as a
@@ -91,6 +103,7 @@ pub fn resource(
     let mut m = Mapper {
         scope,
         cfn,
+        id,
         out: Mapped::default(),
         errors: Vec::new(),
     };
@@ -132,6 +145,7 @@ pub fn resource(
 struct Mapper<'a> {
     scope: &'a Scope,
     cfn: &'static CfnType,
+    id: &'a str,
     out: Mapped,
     errors: Vec<ConvertError>,
 }
@@ -332,6 +346,36 @@ impl Mapper<'_> {
                 let text = self.scope.text(&v, line)?;
                 let value = f(&text).map_err(|e| err(line, format!("`{path}`: {e}")))?;
                 self.set(field, idx, value, line)
+            }
+            To::AddTo { kind, field, attribute } => {
+                let target = match self.leaf(tree, path)? {
+                    Val::Ref(id, _) | Val::Attr(id, _, _) => id.clone(),
+                    _ => {
+                        return Err(err(
+                            line,
+                            format!("`{path}` of {type_name}: expected a `Ref` to a {kind} of this template"),
+                        ));
+                    }
+                };
+                match self.scope.resources.get(&target) {
+                    Some((k, _)) if k == kind => {}
+                    Some((k, _)) => {
+                        return Err(err(line, format!("`{target}` is a {k}, but a {kind} is needed here")));
+                    }
+                    None => return Err(err(line, format!("`{target}` is not a resource of this template"))),
+                }
+                let (own_kind, own_name) = self
+                    .scope
+                    .resources
+                    .get(self.id)
+                    .ok_or_else(|| err(line, format!("`{}` is not a resource of this template", self.id)))?;
+                self.out.additions.push(Addition {
+                    target,
+                    field,
+                    value: Toml::String(format!("${{{own_kind}.{own_name}.{attribute}}}")),
+                    line,
+                });
+                Ok(())
             }
             To::Refuse(reason) => {
                 self.out.refused.push(err(

@@ -314,6 +314,8 @@ pub fn convert(text: &str, stack: &str, partial: bool) -> Result<Converted, Fail
     let mut refs_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
     // Folded resource -> the resource it is part of, for `DependsOn`.
     let mut folded: BTreeMap<String, String> = BTreeMap::new();
+    // Values resources give to list fields of others (a policy's `Roles`), with who gives them.
+    let mut additions: Vec<(String, map::Addition)> = Vec::new();
     // Own types first, so folded ones find the entry they fold into.
     for own in [true, false] {
         for (id, resource) in resources.entries() {
@@ -348,6 +350,7 @@ pub fn convert(text: &str, stack: &str, partial: bool) -> Result<Converted, Fail
                 comments.extend(held.get(id).cloned());
                 comments.extend(scope.take_choices());
                 refs_of.insert(id.clone(), mapped.refs);
+                additions.extend(mapped.additions.into_iter().map(|a| (id.clone(), a)));
                 entries.push(Entry {
                     kind: kind.key(),
                     name,
@@ -402,6 +405,37 @@ pub fn convert(text: &str, stack: &str, partial: bool) -> Result<Converted, Fail
                 refs.extend(mapped.refs);
             }
         }
+    }
+
+    for (from, addition) in additions {
+        let target = scope.resources.get(&addition.target).cloned();
+        let Some(entry) = target.and_then(|(k, n)| entries.iter_mut().find(|e| e.kind == k && e.name == n)) else {
+            errors.push(ConvertError {
+                line: addition.line,
+                message: format!("`{}` is not a resource that was converted", addition.target),
+            });
+            continue;
+        };
+        let items = entry
+            .fields
+            .entry(addition.field)
+            .or_insert_with(|| toml::Value::Array(Vec::new()));
+        let toml::Value::Array(items) = items else {
+            errors.push(ConvertError {
+                line: addition.line,
+                message: format!("`{}` of `{}` is not a list", addition.field, addition.target),
+            });
+            continue;
+        };
+        if !items.contains(&addition.value) {
+            items.push(addition.value);
+        }
+        entry.comments.push(format!(
+            "# `{}` takes `{from}`, which names this resource (template line {}).",
+            addition.field, addition.line
+        ));
+        // The taker now references the giver: a DependsOn between them is implied.
+        refs_of.entry(addition.target).or_default().push(from);
     }
 
     // DependsOn, DeletionPolicy.

@@ -104,6 +104,14 @@ pub enum To {
     Only(&'static [&'static str]),
     /// The value's text through a function of the kind's (`com.amazonaws.REGION.s3` -> `s3`).
     With(&'static str, fn(&str) -> Result<toml::Value, String>),
+    /// An item naming, by `Ref`, a resource of the template of `kind` that takes this one: that
+    /// resource's list `field` gets this resource's `attribute` (a managed policy's `Roles[]`
+    /// -> each role's `managed_policy_arns`), as agentfs says it from the side that holds it.
+    AddTo {
+        kind: &'static str,
+        field: &'static str,
+        attribute: &'static str,
+    },
     /// agentfs cannot express it; the reason says why (an error, or with `--partial` a comment).
     Refuse(&'static str),
 }

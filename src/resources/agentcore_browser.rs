@@ -25,6 +25,7 @@ use super::tags::{self, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient, wait_for};
 use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::cfn::{CfnType, To, p};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName, list_refs};
 use crate::lang::{Addr, Group, rules};
 
@@ -153,6 +154,7 @@ impl Resource for AgentcoreBrowser {
         "security_groups",
         "recording",
     ];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::model(
@@ -482,4 +484,78 @@ async fn wait_ready(
         },
     )
     .await
+}
+
+/// `AWS::BedrockAgentCore::BrowserCustom` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::BedrockAgentCore::BrowserCustom",
+    &[
+        p("Name", To::Field("name")),
+        p("Description", To::Field("description")),
+        p("ExecutionRoleArn", To::Ref("execution_role", "iam_role")),
+        p("NetworkConfiguration.NetworkMode", To::Field("network_mode")),
+        p(
+            "NetworkConfiguration.VpcConfig.Subnets[]",
+            To::Ref("subnets[]", "subnet"),
+        ),
+        p(
+            "NetworkConfiguration.VpcConfig.SecurityGroups[]",
+            To::Ref("security_groups[]", "security_group"),
+        ),
+        // Read by `recording_enabled` once every property is mapped.
+        p("RecordingConfig.Enabled", To::Bool("recording.enabled")),
+        p(
+            "RecordingConfig.S3Location.Bucket",
+            To::Ref("recording.bucket", "s3_bucket"),
+        ),
+        p("RecordingConfig.S3Location.Prefix", To::Field("recording.prefix")),
+        // Tags are a plain map on this type, not a list of {Key, Value}.
+        p("Tags", To::StringMap("tags")),
+        p(
+            "BrowserSigning",
+            To::Refuse("agentfs does not enable browser request signing"),
+        ),
+        p(
+            "Certificates",
+            To::Refuse("agentfs does not install custom certificates in browsers"),
+        ),
+        p(
+            "EnterprisePolicies",
+            To::Refuse("agentfs does not apply enterprise browser policies"),
+        ),
+    ],
+)
+.attributes(&[("BrowserId", "id"), ("BrowserArn", "arn")])
+.finish(recording_enabled)];
+
+/// A disabled recording configuration is no recording; an enabled one is `recording`.
+fn recording_enabled(fields: &mut toml::Table) -> Result<(), String> {
+    let Some(toml::Value::Table(recording)) = fields.get_mut("recording") else {
+        return Ok(());
+    };
+    match recording.remove("enabled") {
+        Some(toml::Value::Boolean(false)) => {
+            fields.remove("recording");
+            Ok(())
+        }
+        Some(toml::Value::Boolean(true)) => Ok(()),
+        None => Err("`RecordingConfig` needs `Enabled`".into()),
+        Some(_) => Err("`RecordingConfig.Enabled` must be true or false, not a parameter".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_disabled_cloudformation_recording_is_no_recording() {
+        let mut off: toml::Table = toml::from_str("recording = { enabled = false }").unwrap();
+        recording_enabled(&mut off).unwrap();
+        assert!(off.is_empty());
+        let mut on: toml::Table =
+            toml::from_str(r#"recording = { enabled = true, bucket = "b", prefix = "p/" }"#).unwrap();
+        recording_enabled(&mut on).unwrap();
+        assert_eq!(on["recording"].as_table().unwrap().len(), 2);
+    }
 }

@@ -25,6 +25,7 @@ use super::tags::{self, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient, wait_for};
 use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::cfn::{CfnType, To, p};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName, list_refs};
 use crate::lang::{Addr, Group, rules};
 
@@ -127,6 +128,7 @@ impl Resource for AgentcoreCodeInterpreter {
         "subnets",
         "security_groups",
     ];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::model(
@@ -448,3 +450,29 @@ async fn wait_ready(
     )
     .await
 }
+
+/// `AWS::BedrockAgentCore::CodeInterpreterCustom` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::BedrockAgentCore::CodeInterpreterCustom",
+    &[
+        p("Name", To::Field("name")),
+        p("Description", To::Field("description")),
+        p("ExecutionRoleArn", To::Ref("execution_role", "iam_role")),
+        p("NetworkConfiguration.NetworkMode", To::Field("network_mode")),
+        p(
+            "NetworkConfiguration.VpcConfig.Subnets[]",
+            To::Ref("subnets[]", "subnet"),
+        ),
+        p(
+            "NetworkConfiguration.VpcConfig.SecurityGroups[]",
+            To::Ref("security_groups[]", "security_group"),
+        ),
+        // Tags are a plain map on this type, not a list of {Key, Value}.
+        p("Tags", To::StringMap("tags")),
+        p(
+            "Certificates",
+            To::Refuse("agentfs does not install custom certificates in code interpreters"),
+        ),
+    ],
+)
+.attributes(&[("CodeInterpreterId", "id"), ("CodeInterpreterArn", "arn")])];

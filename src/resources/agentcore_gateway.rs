@@ -28,6 +28,7 @@ use super::tags::{self, Tagged};
 use super::{Created, Found, Progress, Recorded, Request, Resource, Timeouts};
 use crate::aws::{ApiError, Ctx, IAM_PROPAGATION, Poll, api, delete_then_wait, retry_transient, wait_for};
 use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::cfn::{CfnType, To, p};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::{Addr, Group};
 
@@ -146,6 +147,7 @@ impl Resource for AgentcoreGateway {
     /// `url` is the MCP endpoint clients connect to.
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name", "url"];
     const REPLACE_ON: &'static [&'static str] = &[];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::model(
@@ -542,6 +544,91 @@ async fn wait_ready(
     )
     .await
 }
+
+/// `AWS::BedrockAgentCore::Gateway` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::BedrockAgentCore::Gateway",
+    &[
+        p("Name", To::Field("name")),
+        p("Description", To::Field("description")),
+        p("RoleArn", To::Ref("role", "iam_role")),
+        p("ProtocolType", To::Field("protocol")),
+        p("ProtocolConfiguration.Mcp.SupportedVersions", To::Field("mcp.supported_versions")),
+        p("ProtocolConfiguration.Mcp.Instructions", To::Field("mcp.instructions")),
+        p("ProtocolConfiguration.Mcp.SearchType", To::Field("mcp.search_type")),
+        p(
+            "ProtocolConfiguration.Mcp.SessionConfiguration",
+            To::Refuse("agentfs keeps the gateway's default MCP session timeout"),
+        ),
+        p(
+            "ProtocolConfiguration.Mcp.StreamingConfiguration",
+            To::Refuse("agentfs keeps the gateway's default MCP response streaming"),
+        ),
+        // `CUSTOM_JWT` is what `jwt_authorizer` implies; the spec accepts it said as well.
+        p("AuthorizerType", To::Field("authorizer")),
+        p(
+            "AuthorizerConfiguration.CustomJWTAuthorizer.DiscoveryUrl",
+            To::Field("jwt_authorizer.discovery_url"),
+        ),
+        p(
+            "AuthorizerConfiguration.CustomJWTAuthorizer.AllowedAudience",
+            To::Field("jwt_authorizer.allowed_audience"),
+        ),
+        p(
+            "AuthorizerConfiguration.CustomJWTAuthorizer.AllowedClients",
+            To::Field("jwt_authorizer.allowed_clients"),
+        ),
+        p(
+            "AuthorizerConfiguration.CustomJWTAuthorizer.AllowedScopes",
+            To::Field("jwt_authorizer.allowed_scopes"),
+        ),
+        p(
+            "AuthorizerConfiguration.CustomJWTAuthorizer.CustomClaims[].InboundTokenClaimName",
+            To::Field("jwt_authorizer.custom_claims[].name"),
+        ),
+        p(
+            "AuthorizerConfiguration.CustomJWTAuthorizer.CustomClaims[].InboundTokenClaimValueType",
+            To::Field("jwt_authorizer.custom_claims[].value_type"),
+        ),
+        p(
+            "AuthorizerConfiguration.CustomJWTAuthorizer.CustomClaims[].AuthorizingClaimMatchValue.ClaimMatchOperator",
+            To::Field("jwt_authorizer.custom_claims[].operator"),
+        ),
+        p(
+            "AuthorizerConfiguration.CustomJWTAuthorizer.CustomClaims[].AuthorizingClaimMatchValue.ClaimMatchValue.MatchValueString",
+            To::Field("jwt_authorizer.custom_claims[].value"),
+        ),
+        p(
+            "AuthorizerConfiguration.CustomJWTAuthorizer.CustomClaims[].AuthorizingClaimMatchValue.ClaimMatchValue.MatchValueStringList",
+            To::Field("jwt_authorizer.custom_claims[].values"),
+        ),
+        p(
+            "AuthorizerConfiguration.CustomJWTAuthorizer.AdvertisedScopeMapping",
+            To::Refuse(JWT_EXTRAS),
+        ),
+        p("AuthorizerConfiguration.CustomJWTAuthorizer.PrivateEndpoint", To::Refuse(JWT_EXTRAS)),
+        p("KmsKeyArn", To::Field("kms_key")),
+        // Tags are a plain map on this type, not a list of {Key, Value}.
+        p("Tags", To::StringMap("tags")),
+        p(
+            "InterceptorConfigurations",
+            To::Refuse("agentfs does not configure gateway interceptors"),
+        ),
+        p(
+            "PolicyEngineConfiguration",
+            To::Refuse("agentfs does not attach policy engines to gateways"),
+        ),
+        p(
+            "ExceptionLevel",
+            To::Refuse("agentfs keeps the gateway's default error detail"),
+        ),
+        p("WafConfiguration", To::Refuse("agentfs does not put gateways behind AWS WAF")),
+    ],
+)
+.attributes(&[("GatewayIdentifier", "id"), ("GatewayArn", "arn"), ("GatewayUrl", "url")])];
+
+const JWT_EXTRAS: &str =
+    "agentfs's `jwt_authorizer` has a discovery URL, audiences, clients, scopes and custom claims only";
 
 #[cfg(test)]
 mod tests {

@@ -24,6 +24,7 @@ use super::tags::{self, Owner};
 use super::{Created, Found, Recorded, Request, Resource, Timeouts};
 use crate::aws::{ApiError, Ctx, api, retry_transient};
 use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::cfn::{CfnType, To, p};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::{Addr, Group};
 
@@ -113,6 +114,7 @@ impl Resource for IamPolicy {
     const CREATE_CALL: &'static str = "iam:CreatePolicy";
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name", "policy_id"];
     const REPLACE_ON: &'static [&'static str] = &["name", "path", "description"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::model(
@@ -460,6 +462,38 @@ async fn sync_tags(
             .map_err(api("iam:TagPolicy"))?;
     }
     Ok(())
+}
+
+/// `AWS::IAM::ManagedPolicy` (see [`crate::lang::cfn`]). The roles it names take it in their
+/// `managed_policy_arns`, as a role's own `ManagedPolicyArns` does.
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::IAM::ManagedPolicy",
+    &[
+        p("ManagedPolicyName", To::Field("name")),
+        p("Path", To::Field("path")),
+        p("Description", To::Field("description")),
+        p("PolicyDocument", To::Field("document")),
+        // The role holds the attachment in agentfs.
+        p(
+            "Roles[]",
+            To::AddTo {
+                kind: "iam_role",
+                field: "managed_policy_arns",
+                attribute: "arn",
+            },
+        ),
+        p("Groups", To::Refuse("agentfs does not manage IAM groups")),
+        p("Users", To::Refuse("agentfs does not manage IAM users")),
+    ],
+)
+.attributes(&[("PolicyArn", "arn"), ("PolicyId", "policy_id")])
+.ref_attribute("arn")
+.generated_name("name", generated_name)];
+
+/// CloudFormation names a policy without `ManagedPolicyName` `STACK-LogicalId-RANDOM`;
+/// agentfs gives the same name on every apply (128 characters at most).
+fn generated_name(id: &str) -> String {
+    format!("${{stack}}-{}", crate::lang::cfn::clip(id, 64))
 }
 
 #[cfg(test)]

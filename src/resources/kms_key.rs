@@ -21,6 +21,7 @@ use super::tags::{self, Owner};
 use super::{Created, Found, Recorded, Request, Resource};
 use crate::aws::{ApiError, Ctx, api};
 use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::cfn::{CfnType, TAGS, To, p};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::{Addr, Group};
 
@@ -129,6 +130,7 @@ impl Resource for KmsKey {
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn"];
     const REPLACE_ON: &'static [&'static str] = &[];
     const LOCAL_ONLY: &'static [&'static str] = &["deletion_window_days"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::model(
@@ -585,6 +587,43 @@ async fn made_earlier(ctx: &Ctx, wanted: &BTreeMap<String, String>) -> Result<Op
     }
     Ok(None)
 }
+
+/// `AWS::KMS::Key`, and `AWS::KMS::Alias` folded into the key it names (see
+/// [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[
+    CfnType::new(
+        "AWS::KMS::Key",
+        &[
+            p("Description", To::Field("description")),
+            p("EnableKeyRotation", To::Bool("enable_rotation")),
+            p("PendingWindowInDays", To::Int("deletion_window_days")),
+            p("KeyPolicy", To::Field("policy")),
+            p("Tags", TAGS),
+            p("KeySpec", To::Only(&["SYMMETRIC_DEFAULT"])),
+            p("KeyUsage", To::Only(&["ENCRYPT_DECRYPT"])),
+            p("Enabled", To::Only(&["true"])),
+            p("MultiRegion", To::Refuse("agentfs makes single-region keys")),
+            p(
+                "Origin",
+                To::Refuse("agentfs makes keys whose material AWS KMS generates"),
+            ),
+            p(
+                "RotationPeriodInDays",
+                To::Refuse("agentfs rotates keys at KMS's yearly default"),
+            ),
+            p(
+                "BypassPolicyLockoutSafetyCheck",
+                To::Refuse("agentfs keeps KMS's policy lockout safety check"),
+            ),
+        ],
+    )
+    .attributes(&[("Arn", "arn"), ("KeyId", "id")]),
+    CfnType::new(
+        "AWS::KMS::Alias",
+        &[p("TargetKeyId", To::Parent), p("AliasName", To::Field("alias"))],
+    )
+    .folded("TargetKeyId", None),
+];
 
 #[cfg(test)]
 mod tests {

@@ -21,6 +21,7 @@ use super::tags;
 use super::{Created, Found, Recorded, Request, Resource};
 use crate::aws::{ApiError, Ctx, api};
 use crate::lang::api::{ApiField, ApiMap, Limits};
+use crate::lang::cfn::{CfnType, TAGS, To, p};
 use crate::lang::kind::{Check, KindSpec, RefSlot, Tags, UniqueName};
 use crate::lang::{Addr, Group};
 
@@ -123,6 +124,7 @@ impl Resource for LogGroup {
     const ATTRIBUTES: &'static [&'static str] = &["id", "arn", "name"];
     const REPLACE_ON: &'static [&'static str] = &["name"];
     const LOCAL_ONLY: &'static [&'static str] = &["service_managed"];
+    const CFN: &'static [CfnType] = CFN;
     const API: ApiMap = ApiMap {
         fields: &[
             ApiField::model(
@@ -408,6 +410,50 @@ async fn sync_tags(
             .map_err(api("logs:TagResource"))?;
     }
     Ok(())
+}
+
+/// `AWS::Logs::LogGroup` (see [`crate::lang::cfn`]).
+const CFN: &[CfnType] = &[CfnType::new(
+    "AWS::Logs::LogGroup",
+    &[
+        p("LogGroupName", To::Field("name")),
+        p("RetentionInDays", To::Int("retention_days")),
+        p("KmsKeyId", To::Field("kms_key_id")),
+        p("Tags", TAGS),
+        p(
+            "LogGroupClass",
+            To::Refuse("agentfs makes log groups of the STANDARD class"),
+        ),
+        p(
+            "DataProtectionPolicy",
+            To::Refuse("agentfs does not manage log data protection policies"),
+        ),
+        p(
+            "DeletionProtectionEnabled",
+            To::Refuse("agentfs does not set deletion protection on log groups; use `prevent_destroy`"),
+        ),
+        p(
+            "FieldIndexPolicies",
+            To::Refuse("agentfs does not manage log field index policies"),
+        ),
+        p(
+            "ResourcePolicyDocument",
+            To::Refuse("agentfs does not manage log group resource policies"),
+        ),
+        p(
+            "BearerTokenAuthenticationEnabled",
+            To::Refuse("agentfs does not enable bearer-token log ingestion"),
+        ),
+    ],
+)
+.attributes(&[("Arn", "arn")])
+.ref_attribute("name")
+.generated_name("name", generated_name)];
+
+/// CloudFormation names a log group without `LogGroupName` `STACK-LogicalId-RANDOM`; agentfs
+/// gives the same name on every apply.
+fn generated_name(id: &str) -> String {
+    format!("${{stack}}-{}", crate::lang::cfn::clip(id, 255))
 }
 
 #[cfg(test)]

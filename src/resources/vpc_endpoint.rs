@@ -584,17 +584,17 @@ const CFN: &[CfnType] = &[CfnType::new(
         p("VpcEndpointType", To::Field("type")),
         p("RouteTableIds[]", To::Ref("route_tables[]", "route_table")),
         p("Tags", TAGS),
+        p("SubnetIds[]", To::Ref("subnets[]", "subnet")),
+        p("SecurityGroupIds[]", To::Ref("security_groups[]", "security_group")),
+        p("PrivateDnsEnabled", To::Bool("private_dns")),
+        p("PolicyDocument", To::Field("policy")),
         p(
-            "PolicyDocument",
-            To::Refuse("agentfs keeps an endpoint's default full-access policy"),
+            "DnsOptions",
+            To::Refuse("agentfs keeps an interface endpoint's default DNS options"),
         ),
-        p("PrivateDnsEnabled", To::Refuse(INTERFACE)),
-        p("SecurityGroupIds", To::Refuse(INTERFACE)),
-        p("SubnetIds", To::Refuse(INTERFACE)),
-        p("DnsOptions", To::Refuse(INTERFACE)),
-        p("IpAddressType", To::Refuse(INTERFACE)),
-        p("ResourceConfigurationArn", To::Refuse(INTERFACE)),
-        p("ServiceNetworkArn", To::Refuse(INTERFACE)),
+        p("IpAddressType", To::Refuse("agentfs makes IPv4 endpoints")),
+        p("ResourceConfigurationArn", To::Refuse(LATTICE)),
+        p("ServiceNetworkArn", To::Refuse(LATTICE)),
         p(
             "ServiceRegion",
             To::Refuse("agentfs endpoints reach services of the stack's region"),
@@ -603,7 +603,8 @@ const CFN: &[CfnType] = &[CfnType::new(
 )
 .attributes(&[("Id", "id")])];
 
-const INTERFACE: &str = "agentfs makes gateway endpoints only";
+const LATTICE: &str =
+    "agentfs makes gateway and interface endpoints, not VPC Lattice resource or service-network endpoints";
 
 /// `com.amazonaws.REGION.SERVICE` (REGION as `${region}` or us-east-1) -> `SERVICE`.
 fn service(text: &str) -> Result<toml::Value, String> {

@@ -71,7 +71,21 @@ fn every_corpus_template_converts_with_partial_into_a_spec_that_validates() {
         let template = path.display().to_string();
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        let out = agentfs(d, &["convert", &template, "--partial", "-o", "agentfs.toml"], &[]);
+        // A short stack name, as a deployment would give: names the templates build from the
+        // stack name (a memory's `${StackName}_${MemoryName}`) must fit their limits.
+        let out = agentfs(
+            d,
+            &[
+                "convert",
+                &template,
+                "--partial",
+                "-o",
+                "agentfs.toml",
+                "--stack",
+                "corpus",
+            ],
+            &[],
+        );
         assert!(out.status.success(), "{name}: {}", support::text(&out));
         let spec = std::fs::read_to_string(d.join("agentfs.toml")).unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();

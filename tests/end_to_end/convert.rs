@@ -774,3 +774,123 @@ fn a_sam_template_is_one_error_saying_to_transform_it_first() {
     );
     assert_eq!(stderr.matches("error:").count(), 2, "{stderr}");
 }
+
+/// The neighbours of an AgentCore stack convert field by field: a key with its alias folded
+/// in, a log group encrypted with it, managed policies a role takes (its `ManagedPolicyArns`, or
+/// a policy's `Roles`, which agentfs says from the role's side), an interface endpoint, a
+/// memory whose strategies are CloudFormation's one-of objects, and a gateway with a Lambda
+/// target whose tool schema keeps its nested definitions; the spec validates and plans.
+#[test]
+fn agentcore_neighbours_convert_field_by_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = convert(dir.path(), "neighbours.yaml");
+    let spec: toml::Table = toml::from_str(&text).unwrap();
+    let at = |path: &str| -> toml::Value {
+        let mut v = toml::Value::Table(spec.clone());
+        for key in path.split('.') {
+            v = match key.parse::<usize>() {
+                Ok(i) => v.get(i).cloned(),
+                Err(_) => v.get(key).cloned(),
+            }
+            .unwrap_or_else(|| panic!("no `{path}` in\n{text}"));
+        }
+        v
+    };
+    let s = |v: &str| toml::Value::String(v.into());
+    for (path, expected) in [
+        ("kms_key.data_key.alias", s("alias/nbconv-data")),
+        ("kms_key.data_key.enable_rotation", toml::Value::Boolean(true)),
+        ("kms_key.data_key.deletion_window_days", toml::Value::Integer(7)),
+        ("kms_key.data_key.tags.Team", s("agents")),
+        ("log_group.agent_logs.name", s("/agents/${stack}")),
+        ("log_group.agent_logs.retention_days", toml::Value::Integer(30)),
+        ("log_group.agent_logs.kms_key_id", s("${kms_key.data_key.arn}")),
+        ("iam_policy.tools_policy.name", s("${stack}-tools")),
+        (
+            "iam_policy.tools_policy.document.Statement.0.Action",
+            s("lambda:InvokeFunction"),
+        ),
+        (
+            "iam_role.gateway_role.managed_policy_arns.0",
+            s("${iam_policy.tools_policy.arn}"),
+        ),
+        (
+            "iam_role.gateway_role.managed_policy_arns.1",
+            s("${iam_policy.logs_policy.arn}"),
+        ),
+        ("iam_policy.logs_policy.name", s("${stack}-LogsPolicy")),
+        ("vpc_endpoint.logs_endpoint.type", s("Interface")),
+        ("vpc_endpoint.logs_endpoint.subnets.0", s("private")),
+        ("vpc_endpoint.logs_endpoint.security_groups.0", s("endpoint")),
+        ("vpc_endpoint.logs_endpoint.private_dns", toml::Value::Boolean(true)),
+        (
+            "vpc_endpoint.logs_endpoint.policy.Statement.0.Action",
+            s("logs:PutLogEvents"),
+        ),
+        (
+            "agentcore_memory.agent_memory.event_expiry_days",
+            toml::Value::Integer(30),
+        ),
+        ("agentcore_memory.agent_memory.tags.Team", s("agents")),
+        ("agentcore_memory.agent_memory.strategies.0.type", s("semantic")),
+        (
+            "agentcore_memory.agent_memory.strategies.0.namespaces.0",
+            s("/facts/{actorId}"),
+        ),
+        ("agentcore_memory.agent_memory.strategies.1.type", s("custom")),
+        ("agentcore_memory.agent_memory.strategies.1.base", s("semantic")),
+        (
+            "agentcore_memory.agent_memory.strategies.1.extraction_prompt",
+            s("Keep each fact short."),
+        ),
+        (
+            "agentcore_memory.agent_memory.strategies.1.model_id",
+            s("anthropic.claude-3-haiku-20240307-v1:0"),
+        ),
+        ("agentcore_gateway.tool_gateway.role", s("gateway_role")),
+        ("agentcore_gateway.tool_gateway.authorizer", s("AWS_IAM")),
+        ("agentcore_gateway.tool_gateway.mcp.search_type", s("SEMANTIC")),
+        ("agentcore_gateway_target.weather_target.gateway", s("tool_gateway")),
+        (
+            "agentcore_gateway_target.weather_target.lambda_arn",
+            s("arn:aws:lambda:${region}:${account_id}:function:weather"),
+        ),
+        ("agentcore_gateway_target.weather_target.tools.0.name", s("get_weather")),
+        (
+            "agentcore_gateway_target.weather_target.tools.0.input_schema.type",
+            s("object"),
+        ),
+        (
+            "agentcore_gateway_target.weather_target.tools.0.input_schema.properties.city.type",
+            s("string"),
+        ),
+        (
+            "agentcore_gateway_target.weather_target.tools.0.input_schema.required.0",
+            s("city"),
+        ),
+        (
+            "agentcore_gateway_target.weather_target.credential_provider.type",
+            s("GATEWAY_IAM_ROLE"),
+        ),
+        ("output.gateway_url.value", s("${agentcore_gateway.tool_gateway.url}")),
+        ("output.memory_id.value", s("${agentcore_memory.agent_memory.id}")),
+        ("output.key_id.value", s("${kms_key.data_key.id}")),
+    ] {
+        assert_eq!(at(path), expected, "{path} in\n{text}");
+    }
+    // The alias is part of the key, not a resource of its own; the strategy objects' flags
+    // are gone once they became `type` and `base`.
+    assert!(text.contains("# `DataKeyAlias` (Alias) is folded in."), "{text}");
+    assert!(
+        at("agentcore_memory.agent_memory.strategies.0")
+            .get("semantic")
+            .is_none()
+    );
+    let validate = agentfs(dir.path(), &["validate", "--json"]);
+    assert!(validate.status.success(), "{}\n{text}", support::text(&validate));
+    let report: serde_json::Value = serde_json::from_slice(&validate.stdout).unwrap();
+    assert_eq!(report["resources"], 12, "{report}");
+    assert_eq!(report["findings"], serde_json::json!([]), "{report}");
+    let plan = agentfs(dir.path(), &["plan"]);
+    assert!(plan.status.success(), "{}", support::text(&plan));
+}

@@ -123,7 +123,7 @@ fn field_of(to: &To) -> Option<&'static str> {
         To::Pairs { field, .. } => Some(field),
         To::RefOrSelf { field, .. } => Some(field),
         To::Az { name, .. } => Some(name),
-        To::Parent | To::Only(_) | To::Refuse(_) => None,
+        To::Parent | To::Only(_) | To::Refuse(_) | To::AddTo { .. } => None,
     }
 }
 
@@ -168,6 +168,27 @@ fn every_property_of_every_mapped_type_is_mapped_or_refused_with_a_reason() {
                 {
                     problems.push(format!("{t}: `{}` is refused without a reason", prop.path));
                 }
+                // Fields given to another resource must be fields, and attributes, of the kinds.
+                if let To::AddTo {
+                    kind: to,
+                    field,
+                    attribute,
+                } = prop.to
+                {
+                    match Kind::from_key(to) {
+                        Some(k) if k.fields().iter().any(|f| f == field) => {}
+                        _ => problems.push(format!(
+                            "{t}: `{}` adds to `{to}.{field}`, which is no field",
+                            prop.path
+                        )),
+                    }
+                    if !kind.attributes().contains(&attribute) {
+                        problems.push(format!(
+                            "{t}: `{}` gives `{attribute}`, which {kind} does not export",
+                            prop.path
+                        ));
+                    }
+                }
                 // Fields set on the resource itself must be fields of the kind.
                 let on_item = cfn.fold.is_some_and(|f| f.into.is_some());
                 if let Some(field) = field_of(&prop.to)
@@ -203,7 +224,7 @@ fn every_property_of_every_mapped_type_is_mapped_or_refused_with_a_reason() {
             }
         }
     }
-    assert!(types >= 21, "only {types} CloudFormation types mapped");
+    assert!(types >= 30, "only {types} CloudFormation types mapped");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
