@@ -577,6 +577,25 @@ async fn private_agent_example_applies_without_drift_and_destroys() {
         assert_eq!(left[kind], serde_json::json!([]), "{kind} left after destroy");
     }
     assert_eq!(live_counts(&config, "privagent").await, [0; 7]);
+    // All that stays is the key, pending deletion for its window; its log group is gone.
+    let kms = aws_sdk_kms::Client::new(&config);
+    let keys = kms.list_keys().send().await.unwrap();
+    let [key] = keys.keys() else {
+        panic!("one key expected: {keys:?}")
+    };
+    let key = kms.describe_key().key_id(key.key_id().unwrap()).send().await.unwrap();
+    assert_eq!(
+        key.key_metadata().unwrap().key_state(),
+        Some(&aws_sdk_kms::types::KeyState::PendingDeletion)
+    );
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+    let groups = logs
+        .describe_log_groups()
+        .log_group_name_prefix("/agents/")
+        .send()
+        .await
+        .unwrap();
+    assert!(groups.log_groups().is_empty(), "{groups:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

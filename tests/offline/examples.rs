@@ -113,7 +113,7 @@ fn session_storage_example_is_only_a_role_and_a_runtime() {
 
 #[test]
 fn private_agent_example_plans_memory_and_gateway_without_nat() {
-    let plan = plan_creates_everything_in_order("private-agent.toml", 15);
+    let plan = plan_creates_everything_in_order("private-agent.toml", 22);
     let kinds: Vec<&str> = plan.changes.iter().map(|c| c.address.kind.key()).collect();
     for kind in [
         "agentcore_memory",
@@ -124,6 +124,15 @@ fn private_agent_example_plans_memory_and_gateway_without_nat() {
         assert!(kinds.contains(&kind), "{kind} missing: {kinds:?}");
     }
     assert!(!kinds.contains(&"nat_gateway") && !kinds.contains(&"internet_gateway"));
+    for kind in ["kms_key", "log_group", "iam_policy"] {
+        assert!(kinds.contains(&kind), "{kind} missing: {kinds:?}");
+    }
+    let interface = plan
+        .changes
+        .iter()
+        .filter(|c| c.address.kind.key() == "vpc_endpoint" && c.address.name != "s3")
+        .count();
+    assert_eq!(interface, 4, "ecr.api, ecr.dkr, logs and bedrock-runtime");
 }
 
 #[test]

@@ -14,7 +14,7 @@ pub(super) const CFN: &[CfnType] = &[CfnType::new(
         ),
         p(
             "BucketEncryption.ServerSideEncryptionConfiguration[].ServerSideEncryptionByDefault.KMSMasterKeyID",
-            To::Refuse("agentfs encrypts a bucket with the AWS managed key"),
+            To::Field("kms_key_id"),
         ),
         p(
             "BucketEncryption.ServerSideEncryptionConfiguration[].BucketKeyEnabled",
