@@ -102,18 +102,21 @@ pub fn idle<'r>(prices: &Prices, resources: impl IntoIterator<Item = (&'r Addr, 
                 prices.monthly_hours("nat_gateway_hour")
             }
             "elastic_ip" => prices.monthly_hours("public_ipv4_hour"),
-            "vpc_endpoint" => {
-                if let Some(ResourceSpec::VpcEndpoint(e)) = spec
-                    && e.endpoint_type == "Interface"
-                {
-                    idle.usage_priced.push(format!(
-                        "{addr}: {} (the spec places it in no subnet, so no AZ is counted) and {}",
-                        rate("interface_endpoint_az_hour"),
-                        rate("interface_endpoint_gb")
-                    ));
+            // An interface endpoint bills every hour in each AZ it has a subnet in (one subnet
+            // per AZ, which its checks require); a gateway endpoint bills nothing.
+            "vpc_endpoint" => match spec {
+                Some(ResourceSpec::VpcEndpoint(e)) if e.endpoint_type == "Interface" => {
+                    idle.usage_priced
+                        .push(format!("{addr}: {}", rate("interface_endpoint_gb")));
+                    prices
+                        .monthly_hours("interface_endpoint_az_hour")
+                        .map(|per_az| round(per_az * e.subnets.len() as f64))
+                        .filter(|monthly| *monthly > 0.0)
                 }
-                None
-            }
+                _ => None,
+            },
+            // A key bills by the month from its creation until its deletion completes.
+            "kms_key" => prices.rate("kms_key_month").map(|p| round(p.usd)),
             "s3files_file_system" => {
                 idle.usage_priced.push(format!(
                     "{addr}: {}, plus read and write sync charges",
@@ -339,6 +342,28 @@ mod tests {
             idle.usage_priced
                 .iter()
                 .any(|l| l.starts_with("agentcore_runtime.agent: $0.0895/vCPU-hour"))
+        );
+    }
+
+    #[test]
+    fn a_private_stack_idles_at_its_interface_endpoints_per_az_and_its_key() {
+        let prices = Prices::for_region("us-east-1").unwrap().unwrap();
+        let idle = idle_of_spec(&prices, &spec(include_str!("../../examples/private-agent.toml")));
+        for endpoint in ["ecr_api", "ecr_dkr", "logs", "bedrock"] {
+            // Two subnets (AZs) at $0.01 an hour, 730 hours.
+            assert_eq!(idle.resources[&format!("vpc_endpoint.{endpoint}")], 14.6, "{endpoint}");
+        }
+        assert_eq!(idle.resources["kms_key.logs"], 1.0);
+        assert!(
+            !idle.resources.contains_key("vpc_endpoint.s3"),
+            "a gateway endpoint is free"
+        );
+        assert!(!idle.resources.keys().any(|a| a.starts_with("nat_gateway")));
+        assert_eq!(idle.monthly, 59.4);
+        assert!(
+            idle.usage_priced
+                .iter()
+                .any(|l| l.starts_with("vpc_endpoint.logs: $0.01/GB"))
         );
     }
 
