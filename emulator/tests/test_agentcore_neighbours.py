@@ -23,7 +23,16 @@ def unchecked(emu):
 
 
 def test_memory_lifecycle_token_and_strategies(emu, agentcore):
-    emu.configure(delays={"memory_create": 0.3, "memory_update": 0.3, "memory_delete": 0.3})
+    # A memory that stays CREATING (and then DELETING) for the whole test: what is refused or
+    # listed meanwhile does not depend on timing.
+    emu.configure(delays={"memory_create": 3600, "memory_delete": 3600})
+    slow = agentcore.create_memory(name="slow_memory", eventExpiryDuration=7)["memory"]["id"]
+    with pytest.raises(ClientError) as err:
+        agentcore.update_memory(memoryId=slow, description="too soon")
+    assert error_code(err) == "ConflictException"
+    assert agentcore.delete_memory(memoryId=slow)["status"] == "DELETING"
+    emu.configure(delays={"memory_create": 0, "memory_update": 0, "memory_delete": 0})
+
     args = {"name": "chat_memory", "eventExpiryDuration": 30, "clientToken": TOKEN, "tags": {"team": "a"},
             "memoryStrategies": [{"semanticMemoryStrategy": {"name": "facts", "namespaces": ["/facts/{actorId}"]}}]}
     created = agentcore.create_memory(**args)["memory"]
@@ -38,9 +47,6 @@ def test_memory_lifecycle_token_and_strategies(emu, agentcore):
     with pytest.raises(ClientError) as err:
         agentcore.create_memory(**{**args, "clientToken": TOKEN.replace("0", "1")})
     assert error_code(err) == "ConflictException"  # the name is taken
-    with pytest.raises(ClientError) as err:
-        agentcore.update_memory(memoryId=mid, description="too soon")
-    assert error_code(err) == "ConflictException"
 
     got = wait_for(lambda: agentcore.get_memory(memoryId=mid)["memory"], lambda m: m["status"] == "ACTIVE")
     [facts] = got["strategies"]
@@ -60,9 +66,10 @@ def test_memory_lifecycle_token_and_strategies(emu, agentcore):
     got = wait_for(lambda: agentcore.get_memory(memoryId=mid)["memory"], lambda m: m["status"] == "ACTIVE")
     assert [s["name"] for s in got["strategies"]] == ["summaries"]
 
+    listed = {m["id"]: m["status"] for m in agentcore.list_memories()["memories"]}
+    assert listed == {slow: "DELETING", mid: "ACTIVE"}
     assert agentcore.delete_memory(memoryId=mid)["status"] == "DELETING"
-    assert [m["id"] for m in agentcore.list_memories()["memories"]] == [mid]
-    wait_for(lambda: agentcore.list_memories()["memories"], lambda ms: ms == [])
+    wait_for(lambda: agentcore.list_memories()["memories"], lambda ms: [m["id"] for m in ms] == [slow])
     with pytest.raises(ClientError) as err:
         agentcore.get_memory(memoryId=mid)
     assert error_code(err) == "ResourceNotFoundException"
@@ -98,18 +105,23 @@ def gateway_args(iam, name="tools", **extra):
 
 
 def test_gateway_and_target_lifecycle(emu, agentcore, iam):
-    emu.configure(delays={"gateway_create": 0.2, "gateway_target_create": 0.2, "gateway_delete": 0.2,
-                          "gateway_target_delete": 0.2})
+    # A gateway that stays CREATING: no target is made on it meanwhile.
+    emu.configure(delays={"gateway_create": 3600})
+    slow = agentcore.create_gateway(**gateway_args(iam, name="slow"))["gatewayId"]
+    with pytest.raises(ClientError) as err:
+        agentcore.create_gateway_target(gatewayIdentifier=slow, name="weather", targetConfiguration={
+            "mcp": {"lambda": {"lambdaArn": LAMBDA, "toolSchema": {"inlinePayload": TOOLS}}}})
+    assert error_code(err) == "ConflictException"
+    emu.configure(delays={"gateway_create": 0, "gateway_delete": 0, "gateway_target_create": 0,
+                          "gateway_target_delete": 0})
+    agentcore.delete_gateway(gatewayIdentifier=slow)
+
     args = gateway_args(iam, clientToken=TOKEN, tags={"team": "a"})
     created = agentcore.create_gateway(**args)
     gid = created["gatewayId"]
     assert created["status"] == "CREATING" and re.fullmatch(r"tools-[a-z0-9]{10}", gid)
     assert created["gatewayArn"] == f"arn:aws:bedrock-agentcore:us-east-1:{ACCOUNT}:gateway/{gid}"
     assert agentcore.create_gateway(**args)["gatewayId"] == gid
-    with pytest.raises(ClientError) as err:
-        agentcore.create_gateway_target(gatewayIdentifier=gid, name="weather", targetConfiguration={
-            "mcp": {"lambda": {"lambdaArn": LAMBDA, "toolSchema": {"inlinePayload": TOOLS}}}})
-    assert error_code(err) == "ConflictException"  # the gateway is not READY yet
     wait_for(lambda: agentcore.get_gateway(gatewayIdentifier=gid), lambda g: g["status"] == "READY")
 
     target = {"gatewayIdentifier": gid, "name": "weather", "clientToken": TOKEN, "targetConfiguration": {
@@ -164,7 +176,6 @@ def test_sandboxes(emu, agentcore, ec2, iam, noun):
     ids = {"browser": ("browserId", "browserArn", "browser-custom"),
            "code_interpreter": ("codeInterpreterId", "codeInterpreterArn", "code-interpreter-custom")}[noun]
     create, get, delete = (getattr(agentcore, f"{verb}_{noun}") for verb in ("create", "get", "delete"))
-    emu.configure(delays={f"{noun}_create": 0.2, f"{noun}_delete": 0.2})
     args = {"name": f"my_{noun}", "clientToken": TOKEN, "tags": {"team": "a"},
             "executionRoleArn": role(iam, f"{noun}-exec", "bedrock-agentcore.amazonaws.com"),
             "networkConfiguration": {"networkMode": "VPC",

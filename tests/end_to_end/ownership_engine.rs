@@ -446,3 +446,97 @@ async fn the_first_ctrl_c_ends_a_blocked_delete_at_once() {
     let (code, out) = run(&emu, dir.path(), &["destroy", "--auto-approve", "--output", "plain"]);
     assert_eq!(code, Some(0), "{out}");
 }
+
+const AGENTCORE_SPEC: &str = r#"
+[stack]
+name = "owner"
+region = "us-east-1"
+
+[agentcore_memory.shared]
+name = "shared_memory"
+event_expiry_days = 30
+
+[agentcore_memory.mine]
+name = "mine_memory"
+description = "as the spec says"
+event_expiry_days = 30
+"#;
+
+/// A memory of the spec's name that someone else made is refused and left as it is; one that
+/// an earlier, cut-short attempt of this very resource made (its tags say so) is adopted and
+/// brought to the spec, not made twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agentcore_name_taken_by_another_is_refused_and_our_own_is_adopted() {
+    let emu = support::Emulator::start();
+    let agentcore = aws_sdk_bedrockagentcorecontrol::Client::new(&emu.sdk_config().await);
+    let theirs = agentcore
+        .create_memory()
+        .name("shared_memory")
+        .event_expiry_duration(7)
+        .send()
+        .await
+        .unwrap()
+        .memory
+        .unwrap();
+    let ours = agentcore
+        .create_memory()
+        .name("mine_memory")
+        .event_expiry_duration(7)
+        .tags("agentfs:stack", "owner")
+        .tags("agentfs:resource", "agentcore_memory.mine")
+        .send()
+        .await
+        .unwrap()
+        .memory
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), AGENTCORE_SPEC);
+
+    let (code, out) = run(&emu, dir.path(), &["apply", "--auto-approve", "--output", "plain"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("already exists") && out.contains("was not made by agentfs"),
+        "{out}"
+    );
+    let recorded = state(dir.path(), "owner");
+    assert!(
+        recorded["resources"].get("agentcore_memory.shared").is_none(),
+        "{recorded:#}"
+    );
+    assert_eq!(
+        recorded["resources"]["agentcore_memory.mine"]["id"],
+        ours.id(),
+        "{recorded:#}"
+    );
+
+    let get = |id: String| {
+        let agentcore = agentcore.clone();
+        async move {
+            agentcore
+                .get_memory()
+                .memory_id(id)
+                .send()
+                .await
+                .unwrap()
+                .memory
+                .unwrap()
+        }
+    };
+    let theirs_now = get(theirs.id().to_string()).await;
+    assert_eq!(theirs_now.event_expiry_duration(), 7, "the other memory was changed");
+    let tags = agentcore
+        .list_tags_for_resource()
+        .resource_arn(theirs.arn())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        tags.tags().is_none_or(|t| t.is_empty()),
+        "the other memory was tagged: {tags:?}"
+    );
+    let ours_now = get(ours.id().to_string()).await;
+    assert_eq!(ours_now.event_expiry_duration(), 30);
+    assert_eq!(ours_now.description(), Some("as the spec says"));
+    let listed = agentcore.list_memories().send().await.unwrap();
+    assert_eq!(listed.memories().len(), 2, "a memory was made twice: {listed:?}");
+}
