@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_bedrockagentcorecontrol::types::AgentRuntime;
 
-use super::tags;
+use super::{Recorded, tags};
 use crate::aws::{ApiError, Ctx, api};
 
 /// Errors AgentCore gives while a just-created role is not yet usable by the service.
@@ -111,6 +111,36 @@ pub async fn list_runtimes(ctx: &Ctx) -> Result<Vec<AgentRuntime>, ApiError> {
         .collect::<Result<Vec<_>, _>>()
         .await
         .map_err(api("bedrock-agentcore:ListAgentRuntimes"))
+}
+
+/// Reads recorded AgentCore resources of one kind: per resource, its Get call and
+/// ListTagsForResource (on its recorded `arn`) together. One that is gone, being deleted
+/// (`deleting`), or whose tags are gone reads as `None`; `live_spec` builds the rest's spec.
+pub async fn read_with_tags<S, L>(
+    ctx: &Ctx,
+    records: &[Recorded<'_, S>],
+    get: impl AsyncFn(&Ctx, &str) -> Result<L, ApiError>,
+    deleting: impl Fn(&L) -> bool,
+    live_spec: impl Fn(&S, &L, &BTreeMap<String, String>) -> S,
+) -> Result<Vec<Option<S>>, ApiError> {
+    let (get, deleting, live_spec) = (&get, &deleting, &live_spec);
+    futures_util::future::try_join_all(records.iter().map(|r| async move {
+        let arn = r.attributes.get("arn").cloned().unwrap_or_default();
+        let (live, tags) = tokio::join!(get(ctx, r.id), tags::agentcore(ctx, &arn));
+        let live = match live {
+            Ok(live) if deleting(&live) => return Ok(None),
+            Ok(live) => live,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let tags = match tags {
+            Ok(tags) => tags,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(Some(live_spec(r.spec, &live, &tags)))
+    }))
+    .await
 }
 
 #[cfg(test)]

@@ -14,7 +14,6 @@ use aws_sdk_bedrockagentcorecontrol::operation::get_browser::GetBrowserOutput;
 use aws_sdk_bedrockagentcorecontrol::types::{
     BrowserNetworkConfiguration, BrowserNetworkMode, BrowserStatus as Status, RecordingConfig, S3Location, VpcConfig,
 };
-use futures_util::future::try_join_all;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -318,23 +317,7 @@ impl Resource for AgentcoreBrowser {
         ctx: &Ctx,
         records: &[Recorded<'_, AgentcoreBrowserSpec>],
     ) -> Result<Vec<Option<AgentcoreBrowserSpec>>, ApiError> {
-        try_join_all(records.iter().map(|r| async move {
-            let arn = r.attributes.get("arn").cloned().unwrap_or_default();
-            let (live, tags) = tokio::join!(get(ctx, r.id), tags::agentcore(ctx, &arn));
-            let live = match live {
-                Ok(live) if gone(live.status()) => return Ok(None),
-                Ok(live) => live,
-                Err(e) if e.is_not_found() => return Ok(None),
-                Err(e) => return Err(e),
-            };
-            let tags = match tags {
-                Ok(tags) => tags,
-                Err(e) if e.is_not_found() => return Ok(None),
-                Err(e) => return Err(e),
-            };
-            Ok(Some(live_spec(r.spec, &live, &tags)))
-        }))
-        .await
+        super::agentcore::read_with_tags(ctx, records, get, |live| gone(live.status()), live_spec).await
     }
 }
 

@@ -16,7 +16,6 @@ use aws_sdk_bedrockagentcorecontrol::types::{
     AuthorizerConfiguration, AuthorizerType, GatewayProtocolConfiguration, GatewayProtocolType,
     GatewayStatus as Status, McpGatewayConfiguration, SearchType,
 };
-use futures_util::future::try_join_all;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -343,22 +342,13 @@ impl Resource for AgentcoreGateway {
         ctx: &Ctx,
         records: &[Recorded<'_, AgentcoreGatewaySpec>],
     ) -> Result<Vec<Option<AgentcoreGatewaySpec>>, ApiError> {
-        try_join_all(records.iter().map(|r| async move {
-            let arn = r.attributes.get("arn").cloned().unwrap_or_default();
-            let (live, tags) = tokio::join!(get(ctx, r.id), tags::agentcore(ctx, &arn));
-            let live = match live {
-                Ok(live) if matches!(live.status(), Status::Deleting) => return Ok(None),
-                Ok(live) => live,
-                Err(e) if e.is_not_found() => return Ok(None),
-                Err(e) => return Err(e),
-            };
-            let tags = match tags {
-                Ok(tags) => tags,
-                Err(e) if e.is_not_found() => return Ok(None),
-                Err(e) => return Err(e),
-            };
-            Ok(Some(live_spec(r.spec, &live, &tags)))
-        }))
+        super::agentcore::read_with_tags(
+            ctx,
+            records,
+            get,
+            |live| matches!(live.status(), Status::Deleting),
+            live_spec,
+        )
         .await
     }
 }

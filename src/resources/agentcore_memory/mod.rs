@@ -29,7 +29,6 @@ use aws_sdk_bedrockagentcorecontrol::types::{
     UserPreferenceMemoryStrategyInput, UserPreferenceOverrideConfigurationInput,
     UserPreferenceOverrideConsolidationConfigurationInput, UserPreferenceOverrideExtractionConfigurationInput,
 };
-use futures_util::future::try_join_all;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -422,22 +421,13 @@ impl Resource for AgentcoreMemory {
         ctx: &Ctx,
         records: &[Recorded<'_, AgentcoreMemorySpec>],
     ) -> Result<Vec<Option<AgentcoreMemorySpec>>, ApiError> {
-        try_join_all(records.iter().map(|r| async move {
-            let arn = r.attributes.get("arn").cloned().unwrap_or_default();
-            let (live, tags) = tokio::join!(get(ctx, r.id), tags::agentcore(ctx, &arn));
-            let live = match live {
-                Ok(live) if matches!(live.status(), Status::Deleting) => return Ok(None),
-                Ok(live) => live,
-                Err(e) if e.is_not_found() => return Ok(None),
-                Err(e) => return Err(e),
-            };
-            let tags = match tags {
-                Ok(tags) => tags,
-                Err(e) if e.is_not_found() => return Ok(None),
-                Err(e) => return Err(e),
-            };
-            Ok(Some(live_spec(r.spec, &live, &tags)))
-        }))
+        super::agentcore::read_with_tags(
+            ctx,
+            records,
+            get,
+            |live| matches!(live.status(), Status::Deleting),
+            live_spec,
+        )
         .await
     }
 }
