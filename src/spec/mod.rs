@@ -232,7 +232,10 @@ fn lower(parsed: ParsedSpec, findings: Vec<crate::check::Finding>) -> Spec {
         // A late reference may be completed after both ends exist (security groups that allow
         // each other); one that also names its target otherwise is an ordinary edge.
         late.retain(|t| !firm.contains(t));
-        late.retain(|t| !crate::graph::references::template_refs(&resource.spec).contains(t));
+        if !late.is_empty() {
+            let templated = crate::graph::references::template_refs(&resource.spec);
+            late.retain(|t| !templated.contains(t));
+        }
         if !late.is_empty() {
             late_candidates.insert(resource.addr.clone(), late);
         }
